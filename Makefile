@@ -1,0 +1,60 @@
+# regdesk: `make run` opens the demo console, `make test` runs every test.
+# Both set up everything they need on a fresh Debian machine (venv, packages, fonts, Qt libraries).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+SYSSTAMP := $(VENV)/.sysdeps-stamp
+TS     := $(wildcard resources/i18n/*.ts)
+QM     := $(TS:.ts=.qm)
+
+# Debian packages Qt needs to run (offscreen or on a screen), a CJK font, and Xvfb for screenshots
+SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
+	libxcb-render-util0 libxcb-image0 fonts-wqy-microhei xvfb xauth
+
+.PHONY: run test setup sysdeps translations screenshots bench clean
+
+setup: $(STAMP) $(SYSSTAMP) translations
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# installs only what is missing; needs root (or sudo) and apt-get, else says what to install
+$(SYSSTAMP):
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null; then echo "please install: $$missing" >&2; \
+	  elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; \
+	fi
+	@mkdir -p $(VENV) && touch $(SYSSTAMP)
+
+sysdeps: $(SYSSTAMP)
+
+resources/i18n/%.qm: resources/i18n/%.ts $(STAMP)
+	$(VENV)/bin/pyside6-lrelease -silent $< -qm $@
+
+translations: $(QM)
+
+run: setup
+	$(PY) main.py --demo
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+screenshots: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m console.screenshots docs/screenshots
+
+bench: setup
+	$(PY) benchmarks/autoapprove.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/console.py
+	$(PY) benchmarks/sync.py
+	$(PY) benchmarks/export.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache resources/i18n/*.qm

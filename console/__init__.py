@@ -1,0 +1,1 @@
+"""regdesk console: the PySide6 windows. Calls services; writes no SQL."""

@@ -1,0 +1,1 @@
+"""regdesk services: the booking domain, database access, files and network. No Qt here."""

@@ -1,0 +1,121 @@
+"""The command line: `regdesk COMMAND ...` (see shared/CONTRACT.md). No Qt is imported here.
+
+Each command lives in a module of this package with a ``register(subparsers, common)``
+function; a command's handler takes ``(args, cfg)`` and returns an exit code.
+A failure prints one line on stderr and exits non-zero; no traceback reaches the user.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Sequence
+
+from sqlalchemy.exc import DBAPIError
+
+from services import config as config_mod
+from services.db import first_line, is_connection_error
+from services.errors import RegdeskError
+
+log = logging.getLogger(__name__)
+
+COMMAND_MODULES = ("cmd_db", "cmd_demo", "cmd_staff", "cmd_autoapprove", "cmd_watch", "cmd_notify", "cmd_excel")
+
+
+class UsageError(RegdeskError):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+                        help="SQLAlchemy database URL (default: $REGDESK_DATABASE_URL, else the embedded SQLite file)")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more")
+    parser = _Parser(prog="regdesk", parents=[common],
+                     description="regdesk: the hospital registration desk console and its tools")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the console on a demo database with simulated mini-program traffic")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    import importlib
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(f"services.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"services.cli.{name}":
+                raise
+            continue
+        mod.register(sub, common)
+    return parser
+
+
+def positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0: {value}")
+    return n
+
+
+def non_negative_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
+    return n
+
+
+def ratio(value: str) -> float:
+    try:
+        r = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0.0 <= r <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {value}")
+    return r
+
+
+def open_database(cfg: config_mod.Config, *, check_schema: bool = True):
+    """The Database for a command; refuses a schema that does not fit this program."""
+    from services import migrate
+    from services.db import Database
+    db = Database(cfg.database_url)
+    if check_schema:
+        migrate.check(db)
+    return db
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        cfg = config_mod.load(getattr(args, "db", None))
+        if args.command is None:
+            from services.cli.console_launch import launch_console
+            return launch_console(args, cfg)
+        return int(args.func(args, cfg) or 0)
+    except RegdeskError as exc:
+        print(f"regdesk: {exc}", file=sys.stderr)
+        return 2
+    except DBAPIError as exc:
+        first = first_line(exc)
+        what = "database unreachable" if is_connection_error(exc) else "database error"
+        print(f"regdesk: {what}: {first}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,108 @@
+"""Configuration: a TOML file in the user's config folder, overridden by the environment.
+
+Precedence (highest first): explicit arguments (``--db``), ``REGDESK_*`` environment
+variables, the config file, built-in defaults.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from services.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "regdesk"
+DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
+
+
+def data_dir() -> Path:
+    """The user's data folder (databases live here). Overridable with REGDESK_DATA_DIR."""
+    override = os.environ.get("REGDESK_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_path() -> Path:
+    override = os.environ.get("REGDESK_CONFIG")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def default_database_url() -> str:
+    return "sqlite:///" + str(data_dir() / "regdesk.db")
+
+
+def demo_database_url() -> str:
+    return "sqlite:///" + str(data_dir() / "demo.db")
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    appid: str = ""
+    secret: str = ""
+    template_id: str = ""
+    api_base: str = DEFAULT_WECHAT_API_BASE
+    page: str = "pages/booking/detail"
+    miniprogram_state: str = "formal"
+    lang: str = "zh_CN"
+    # template field name -> booking value key (see services.notify for the keys)
+    field_map: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.appid and self.secret and self.template_id)
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    wechat: WeChatSettings
+    source: str = "default"
+
+
+def _read_file(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+
+
+def load(db_url: str | None = None) -> Config:
+    """Build the configuration from arguments, environment and file."""
+    data = _read_file(config_path())
+    source = "default"
+    url = default_database_url()
+    if data.get("database", {}).get("url"):
+        url, source = str(data["database"]["url"]), "config file"
+    if os.environ.get("REGDESK_DATABASE_URL"):
+        url, source = os.environ["REGDESK_DATABASE_URL"], "REGDESK_DATABASE_URL"
+    if db_url:
+        url, source = db_url, "--db"
+
+    wc = dict(data.get("wechat", {}))
+    env_map = {
+        "appid": "REGDESK_WECHAT_APPID",
+        "secret": "REGDESK_WECHAT_SECRET",
+        "template_id": "REGDESK_WECHAT_TEMPLATE_ID",
+        "api_base": "REGDESK_WECHAT_API_BASE",
+        "page": "REGDESK_WECHAT_PAGE",
+        "miniprogram_state": "REGDESK_WECHAT_STATE",
+    }
+    for key, env in env_map.items():
+        if os.environ.get(env):
+            wc[key] = os.environ[env]
+    known = {f for f in WeChatSettings.__dataclass_fields__}
+    unknown = set(wc) - known
+    if unknown:
+        raise ConfigError(f"unknown [wechat] settings in {config_path()}: {', '.join(sorted(unknown))}")
+    wechat = WeChatSettings(**{k: (dict(v) if k == "field_map" else str(v)) for k, v in wc.items()})
+    return Config(database_url=url, wechat=wechat, source=source)

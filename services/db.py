@@ -1,0 +1,191 @@
+"""Engines per dialect and transactions with bounded retry.
+
+Every service function owns its transaction through :class:`Database`:
+
+    with db.write() as conn:      # one write transaction, rolled back unless it completes
+        ...
+    db.run(fn)                    # fn(conn) in a write transaction, retried on deadlock
+
+On SQLite a write transaction starts with ``BEGIN IMMEDIATE`` so that two writers
+never both read and then fail to upgrade their lock (SQLAlchemy's pysqlite recipe:
+the driver's own transaction handling is switched off and we emit BEGIN ourselves).
+MySQL/MariaDB connections run at READ COMMITTED so that every statement after a
+``SELECT ... FOR UPDATE`` sees the latest committed rows, as on PostgreSQL.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+
+from services.errors import ConfigError, DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_RETRIES = 8
+SQLITE_BUSY_MS = 10_000
+
+
+def normalize_url(url: str) -> str:
+    """Pick the drivers regdesk ships with when the URL names none; check folders exist."""
+    try:
+        u = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"not a database URL: {url!r}") from exc
+    backend = u.get_backend_name()
+    driver = u.get_driver_name() if "+" in u.drivername else None
+    if backend == "postgresql" and driver is None:
+        u = u.set(drivername="postgresql+psycopg")
+    elif backend in ("mysql", "mariadb") and driver is None:
+        u = u.set(drivername=f"{backend}+pymysql")
+    elif backend == "sqlite":
+        db = u.database or ""
+        if db and db != ":memory:" and not db.startswith("file:"):
+            folder = Path(db).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise ConfigError(f"database folder does not exist: {folder}")
+    elif backend not in ("postgresql", "mysql", "mariadb", "sqlite"):
+        raise ConfigError(f"unsupported database {backend!r}: use sqlite, postgresql, mysql or mariadb")
+    if u.get_backend_name() in ("mysql", "mariadb") and "charset" not in u.query:
+        u = u.update_query_dict({"charset": "utf8mb4"})
+    return u.render_as_string(hide_password=False)
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001 - DBAPI objects
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("regdesk_readonly"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine for any supported URL. Raises ConfigError for a bad URL."""
+    url = normalize_url(url)
+    u = make_url(url)
+    backend = u.get_backend_name()
+    opts: dict = {"future": True}
+    if backend in ("mysql", "mariadb"):
+        opts["isolation_level"] = "READ COMMITTED"
+        opts["pool_recycle"] = 3600
+        opts["connect_args"] = {"connect_timeout": 5}
+    elif backend == "postgresql":
+        opts["isolation_level"] = "READ COMMITTED"
+        opts["connect_args"] = {"connect_timeout": 5}
+    elif backend == "sqlite":
+        opts["connect_args"] = {"timeout": SQLITE_BUSY_MS / 1000, "check_same_thread": False}
+    opts["pool_pre_ping"] = backend != "sqlite"
+    opts.update(kwargs)
+    try:
+        engine = create_engine(url, **opts)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigError(f"cannot use database URL {u.render_as_string()}: {exc}") from exc
+    if backend == "sqlite":
+        _sqlite_setup(engine)
+    return engine
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a driver's message (PostgreSQL's run over several lines)."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Deadlocks, serialization failures and SQLite's busy errors are worth another try."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "diag", None), "sqlstate", None)
+    if code in ("40001", "40P01"):  # PostgreSQL serialization failure, deadlock
+        return True
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in (1213, 1205):  # MySQL deadlock, lock wait timeout
+        return True
+    msg = str(orig).lower()
+    return "database is locked" in msg or "database table is locked" in msg
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError):
+        msg = str(exc.orig).lower()
+        needles = ("connection refused", "could not connect", "can't connect", "unable to open database",
+                   "server closed", "lost connection", "terminating connection", "connection timed out",
+                   "gone away", "no such host", "could not translate host", "connection is closed")
+        return any(n in msg for n in needles)
+    return False
+
+
+class Database:
+    """An engine plus the transaction helpers every service uses."""
+
+    def __init__(self, url_or_engine: str | Engine):
+        self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        self.dialect = self.engine.dialect.name  # 'sqlite', 'postgresql', 'mysql' (MariaDB too)
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction; committed when the block completes, rolled back on any error."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except DBAPIError as exc:
+            if is_connection_error(exc):
+                raise DatabaseUnavailable(f"database unreachable: {first_line(exc)}") from exc
+            raise
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction (no write lock on SQLite)."""
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(regdesk_readonly=True)
+                with conn.begin():
+                    yield conn
+        except DBAPIError as exc:
+            if is_connection_error(exc):
+                raise DatabaseUnavailable(f"database unreachable: {first_line(exc)}") from exc
+            raise
+
+    def run(self, fn: Callable[[Connection], T], retries: int = MAX_RETRIES) -> T:
+        """Run ``fn(conn)`` in a write transaction, retrying deadlocks a bounded number of times."""
+        for attempt in range(retries + 1):
+            try:
+                with self.write() as conn:
+                    return fn(conn)
+            except DBAPIError as exc:
+                if attempt >= retries or not is_retryable(exc):
+                    raise
+                delay = min(0.5, 0.01 * (2 ** attempt)) * (0.5 + random.random())
+                log.info("retrying after %s (attempt %d): %s", type(exc.orig).__name__, attempt + 1, exc.orig)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        self.engine.dispose()

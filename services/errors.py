@@ -1,0 +1,37 @@
+"""Exceptions the services raise; each carries a message fit to show a user."""
+
+
+class RegdeskError(Exception):
+    """Base class: the message is one clear line meant for a person (CLI stderr or a dialog)."""
+
+
+class ConfigError(RegdeskError):
+    """The configuration (database URL, folders, WeChat settings) is unusable."""
+
+
+class DatabaseUnavailable(RegdeskError):
+    """The database could not be reached."""
+
+
+class SchemaError(RegdeskError):
+    """The database schema is missing, outdated or newer than this program."""
+
+
+class ValidationError(RegdeskError):
+    """Input was rejected; nothing was changed."""
+
+
+class NotFound(RegdeskError):
+    """The thing asked for does not exist."""
+
+
+class Conflict(RegdeskError):
+    """Someone else changed the row first (e.g. a request was already decided)."""
+
+
+class PermissionDenied(RegdeskError):
+    """The staff member's role does not allow this action."""
+
+
+class AuthError(RegdeskError):
+    """Log-in failed (wrong password, unknown user, locked account)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations for the shared booking database (run through services.migrate)."""

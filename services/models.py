@@ -1,0 +1,256 @@
+"""The schema as SQLAlchemy 2 typed ORM classes.
+
+The contract tables (shared/CONTRACT.md) keep their names, columns and meaning;
+regdesk's own columns on them are all nullable or defaulted so the mini-program's
+plain INSERTs keep working. The migrations in services/migrations create all of
+this; the classes here are used as table metadata for Core statements.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer,
+    Numeric, String, Text, Time, UniqueConstraint, text, true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY
+BigIntPK = BigInteger().with_variant(Integer, "sqlite")
+
+PERIODS = ("am", "pm", "evening")
+SESSION_STATUSES = ("draft", "published", "stopped")
+BOOKING_STATUSES = ("pending", "confirmed", "rejected", "full", "cancelled", "stopped", "checked_in", "no_show")
+TAKEN_STATUSES = ("confirmed", "checked_in", "no_show")
+SOURCES = ("miniprogram", "desk")
+GENDERS = ("M", "F", "U")
+ROLES = ("clerk", "head", "admin")
+
+
+def _in(col: str, values: tuple[str, ...]) -> str:
+    return f"{col} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# ---------------------------------------------------------------- contract tables
+
+class Hospital(Base):
+    __tablename__ = "hospitals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("hospital_id", "code", name="uq_departments_hospital_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("hospitals.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+
+
+class Doctor(Base):
+    __tablename__ = "doctors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(50))
+    specialty: Mapped[str | None] = mapped_column(String(300))
+    fee: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+
+
+class ClinicSession(Base):
+    __tablename__ = "clinic_sessions"
+    __table_args__ = (
+        CheckConstraint(_in("period", PERIODS), name="ck_sessions_period"),
+        CheckConstraint(_in("status", SESSION_STATUSES), name="ck_sessions_status"),
+        CheckConstraint("ends_at > starts_at", name="ck_sessions_times"),
+        # publishing a template twice must not create a session twice
+        UniqueConstraint("rostered_doctor_id", "day", "period", name="uq_sessions_rostered"),
+        Index("ix_sessions_day_doctor", "day", "doctor_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(8))
+    starts_at: Mapped[dt.time] = mapped_column(Time)
+    ends_at: Mapped[dt.time] = mapped_column(Time)
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'draft'"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    # regdesk's own: the doctor the roster was published for (unchanged by a substitution)
+    rostered_doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Slot(Base):
+    __tablename__ = "slots"
+    __table_args__ = (
+        CheckConstraint("capacity > 0", name="ck_slots_capacity"),
+        CheckConstraint("ends_at > starts_at", name="ck_slots_times"),
+        UniqueConstraint("session_id", "starts_at", name="uq_slots_session_start"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("clinic_sessions.id"))
+    starts_at: Mapped[dt.time] = mapped_column(Time)
+    ends_at: Mapped[dt.time] = mapped_column(Time)
+    capacity: Mapped[int] = mapped_column(Integer)
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    __table_args__ = (
+        CheckConstraint(_in("gender", GENDERS), name="ck_patients_gender"),
+        Index("ix_patients_phone", "phone"),
+        Index("ix_patients_name", "name"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    gender: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(32))
+    id_card: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)  # database default: UTC now
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint(_in("status", BOOKING_STATUSES), name="ck_bookings_status"),
+        CheckConstraint(_in("source", SOURCES), name="ck_bookings_source"),
+        Index("ix_bookings_status_id", "status", "id"),
+        Index("ix_bookings_slot_status", "slot_id", "status"),
+        Index("ix_bookings_patient", "patient_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)  # database default: UTC now
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # regdesk's own
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))  # staff username or 'autoapprove'
+    checked_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# ---------------------------------------------------------------- regdesk's own tables
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="ck_staff_role"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    failed_logins: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class StaffDepartment(Base):
+    """The departments a head (or a clerk) is scoped to."""
+    __tablename__ = "staff_departments"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+
+
+class RosterTemplate(Base):
+    """A doctor's weekly pattern: on weekday W, period P, these hours, slots of N minutes with C places."""
+    __tablename__ = "roster_templates"
+    __table_args__ = (
+        CheckConstraint(_in("period", PERIODS), name="ck_templates_period"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="ck_templates_weekday"),
+        CheckConstraint("ends_at > starts_at", name="ck_templates_times"),
+        CheckConstraint("slot_minutes > 0", name="ck_templates_slot_minutes"),
+        CheckConstraint("capacity_per_slot > 0", name="ck_templates_capacity"),
+        UniqueConstraint("doctor_id", "weekday", "period", name="uq_templates_doctor_weekday_period"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id"))
+    weekday: Mapped[int] = mapped_column(Integer)  # Monday = 0
+    period: Mapped[str] = mapped_column(String(8))
+    starts_at: Mapped[dt.time] = mapped_column(Time)
+    ends_at: Mapped[dt.time] = mapped_column(Time)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    capacity_per_slot: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+
+
+class Rule(Base):
+    """The hospital's booking rules, shared by every console (key -> JSON value)."""
+    __tablename__ = "rules"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor_kind: Mapped[str] = mapped_column(String(16))  # staff, autoapprove, miniprogram, system
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(16))  # booking, session, slot, rule, staff, template, doctor, department
+    entity_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class ChangeLog(Base):
+    """The change feed: written by triggers (see the migrations), read with a cursor on ``id``."""
+    __tablename__ = "change_log"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(16))  # booking, session, slot, rule
+    entity_id: Mapped[str] = mapped_column(String(64))
+    op: Mapped[str] = mapped_column(String(8))  # insert, update, delete
+    status: Mapped[str | None] = mapped_column(String(16))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)  # database default: UTC now
+
+
+class Notification(Base):
+    """The outbox of WeChat subscribe messages, written in the same transaction as the change."""
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_due", "state", "next_attempt_at"),
+        Index("ix_notifications_booking", "booking_id"),
+    )
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # confirmed, rejected, full, stopped, cancelled, reminder
+    # waiting, sending, sent, failed, unsubscribed, skipped (no openid)
+    state: Mapped[str] = mapped_column(String(16), server_default=text("'waiting'"))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    payload: Mapped[str | None] = mapped_column(Text)  # JSON: the values at the time of the change
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AppSetting(Base):
+    """Shared settings kept in the database (e.g. the WeChat access token cache, WeChat settings)."""
+    __tablename__ = "app_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
