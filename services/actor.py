@@ -1,0 +1,78 @@
+"""Who does something (staff, autoapprove, the mini-program, the system) and what each role may do.
+
+Permissions are checked in the services; the console only hides what a role cannot do.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from services.errors import PermissionDenied
+
+# permission -> roles that hold it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "booking.decide": frozenset({"clerk", "head", "admin"}),
+    "booking.checkin": frozenset({"clerk", "head", "admin"}),
+    "booking.cancel": frozenset({"clerk", "head", "admin"}),
+    "booking.walkin": frozenset({"clerk", "head", "admin"}),
+    "patient.register": frozenset({"clerk", "head", "admin"}),
+    "export.daily": frozenset({"clerk", "head", "admin"}),
+    "export.unmasked": frozenset({"head", "admin"}),
+    "roster.edit": frozenset({"head", "admin"}),
+    "roster.publish": frozenset({"head", "admin"}),
+    "roster.import": frozenset({"head", "admin"}),
+    "export.roster": frozenset({"head", "admin"}),
+    "session.stop": frozenset({"head", "admin"}),
+    "session.substitute": frozenset({"head", "admin"}),
+    "masterdata.edit": frozenset({"admin"}),
+    "staff.manage": frozenset({"admin"}),
+    "rules.edit": frozenset({"admin"}),
+    "wechat.settings": frozenset({"admin"}),
+    "notify.manage": frozenset({"head", "admin"}),
+}
+
+PERMISSION_LABELS = {
+    "booking.decide": "审核预约",
+    "booking.checkin": "签到/爽约",
+    "booking.cancel": "代患者取消",
+    "booking.walkin": "现场挂号",
+    "roster.edit": "编辑排班",
+    "roster.publish": "发布排班",
+    "roster.import": "导入排班",
+    "session.stop": "停诊",
+    "session.substitute": "替诊",
+    "masterdata.edit": "维护科室医生",
+    "staff.manage": "管理账号",
+    "rules.edit": "修改预约规则",
+    "wechat.settings": "微信设置",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # 'staff', 'autoapprove', 'miniprogram', 'system'
+    name: str
+    staff_id: int | None = None
+    role: str | None = None  # 'clerk', 'head', 'admin' for staff
+    department_ids: frozenset[int] = field(default_factory=frozenset)  # a head's scope; empty = all
+    display_name: str = ""
+
+    def can(self, permission: str, department_id: int | None = None) -> bool:
+        if self.kind == "system":
+            return True
+        if self.kind == "autoapprove":
+            return permission == "booking.decide"
+        if self.kind != "staff" or self.role not in PERMISSIONS.get(permission, frozenset()):
+            return False
+        if self.role == "head" and department_id is not None and self.department_ids:
+            return department_id in self.department_ids
+        return True
+
+    def require(self, permission: str, department_id: int | None = None) -> None:
+        if not self.can(permission, department_id):
+            label = PERMISSION_LABELS.get(permission, permission)
+            scope = "（不在您负责的科室）" if department_id is not None and self.can(permission) is True else ""
+            raise PermissionDenied(f"{self.name} 无权执行：{label}{scope}")
+
+
+SYSTEM = Actor(kind="system", name="system")
+AUTOAPPROVE = Actor(kind="autoapprove", name="autoapprove")
