@@ -1,0 +1,322 @@
+"""The booking state machine: decisions, cancellations at the desk, check-in, no-shows and walk-ins.
+
+Legal transitions (shared/CONTRACT.md; ``stopped`` is set by services.rosters when a clinic stops):
+
+    pending   -> confirmed | full | rejected    approve / reject here, or services.rules.decide_pending
+    pending   -> cancelled                      the mini-program, or cancel() at the desk
+    confirmed -> cancelled | checked_in | no_show
+
+Every change is one conditional UPDATE (``WHERE id = :id AND status IN (...)``) whose row count is
+checked, in one transaction with its audit row and its outbox row: a refused or rolled-back change
+leaves neither. Capacity: whatever moves a booking *into* a taken status (confirmed, checked_in,
+no_show) holds the slot row's lock while it counts the slot's taken bookings, so two deciders
+never both see the last place. The mini-program only ever frees places (cancel), which is safe
+without the lock. Lock order, everywhere: patient row, clinic session (shared), slot row, bookings.
+On SQLite ``BEGIN IMMEDIATE`` already serializes writers, so the lock statements are skipped there.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Iterable
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from services import audit, outbox
+from services.actor import Actor
+from services.clock import local_now, utcnow
+from services.db import Database
+from services.errors import Conflict, NotFound, RegdeskError, ValidationError
+from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Patient, Slot
+
+log = logging.getLogger(__name__)
+
+STATUS_LABELS = {
+    "pending": "待审核", "confirmed": "预约成功", "rejected": "预约失败", "full": "预约已满",
+    "cancelled": "已取消", "stopped": "停诊", "checked_in": "已签到", "no_show": "爽约",
+}
+SOURCE_LABELS = {"miniprogram": "小程序", "desk": "窗口"}
+
+# new status -> the statuses it may be reached from (the contract's state machine)
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "confirmed": ("pending",), "full": ("pending",), "rejected": ("pending",),
+    "cancelled": ("pending", "confirmed"), "checked_in": ("confirmed",), "no_show": ("confirmed",),
+}
+DECISION_ACTION = "decide"  # the audit action of every pending -> confirmed/full/rejected
+FULL_REASON = "该时段号源已满"
+MAX_REASON = 200
+_JOB_BATCH = 500
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    id: int
+    status: str
+    reason: str | None
+    slot_id: int
+    patient_id: int
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """What may change under a decider's feet, read after the locks are held."""
+    capacity: int
+    taken: int
+    session_status: str
+    duplicates: int  # the patient's other confirmed/checked_in bookings, same department and day
+
+
+def label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def clean_reason(reason: str | None, what: str = "原因") -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError(f"请填写{what}")
+    if len(text) > MAX_REASON:
+        raise ValidationError(f"{what}不能超过{MAX_REASON}个字（现有{len(text)}个字）")
+    return text
+
+
+# ---------------------------------------------------------------- building blocks (one transaction)
+
+_CONTEXT = (select(Booking.id, Booking.status, Booking.slot_id, Booking.patient_id, Booking.reason,
+                   Slot.session_id, Slot.starts_at.label("slot_starts_at"), ClinicSession.day,
+                   ClinicSession.ends_at.label("session_ends_at"), ClinicSession.status.label("session_status"),
+                   Doctor.department_id)
+            .join(Slot, Slot.id == Booking.slot_id)
+            .join(ClinicSession, ClinicSession.id == Slot.session_id)
+            .join(Doctor, Doctor.id == ClinicSession.doctor_id))
+
+
+def load_context(conn: Connection, booking_id: int):
+    """The booking with its slot, session and department (a Row), or NotFound."""
+    row = conn.execute(_CONTEXT.where(Booking.id == booking_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"预约不存在（编号 {booking_id}）")
+    return row
+
+
+def lock_and_count(conn: Connection, *, slot_id: int, session_id: int, patient_id: int | None = None,
+                   booking_id: int | None = None, day: dt.date | None = None,
+                   department_id: int | None = None) -> Fresh:
+    """Take the locks a capacity decision needs, then read capacity, taken and duplicates afresh.
+
+    ``patient_id`` given: the patient row is locked first and the patient's other confirmed or
+    checked-in bookings in ``department_id`` on ``day`` are counted (the one-a-day rule), so two
+    deciders cannot both confirm the same patient twice. The session row is share-locked so a
+    concurrent stop (an UPDATE of the session) either waits for this decision or is seen by it.
+    The counting statement runs after the locks, so under READ COMMITTED it sees every decision
+    committed by the previous holder of the slot lock.
+    """
+    if conn.dialect.name != "sqlite":
+        if patient_id is not None:
+            conn.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update(key_share=True))
+        conn.execute(select(ClinicSession.id).where(ClinicSession.id == session_id).with_for_update(read=True))
+        conn.execute(select(Slot.id).where(Slot.id == slot_id).with_for_update(key_share=True))
+    taken = (select(func.count()).select_from(Booking)
+             .where(Booking.slot_id == slot_id, Booking.status.in_(TAKEN_STATUSES)).scalar_subquery())
+    cols = [Slot.capacity, ClinicSession.status, taken]
+    if patient_id is not None:
+        b2, s2, c2, d2 = Booking.__table__.alias("b2"), Slot.__table__.alias("s2"), \
+            ClinicSession.__table__.alias("c2"), Doctor.__table__.alias("d2")
+        dup = (select(func.count()).select_from(
+            b2.join(s2, s2.c.id == b2.c.slot_id).join(c2, c2.c.id == s2.c.session_id).join(d2, d2.c.id == c2.c.doctor_id))
+            .where(b2.c.patient_id == patient_id, b2.c.status.in_(("confirmed", "checked_in")),
+                   b2.c.id != (booking_id or 0), c2.c.day == day, d2.c.department_id == department_id)
+            .scalar_subquery())
+        cols.append(dup)
+    row = conn.execute(select(*cols).select_from(Slot).join(ClinicSession, ClinicSession.id == Slot.session_id)
+                       .where(Slot.id == slot_id)).one()
+    return Fresh(capacity=row[0], session_status=row[1], taken=row[2], duplicates=row[3] if len(row) > 3 else 0)
+
+
+def transition(conn: Connection, actor: Actor, booking_id: int, to: str, *, reason: str | None = None,
+               action: str, values: dict | None = None, keep_reason: bool = False) -> bool:
+    """The conditional UPDATE from any legal previous status to ``to``, with its audit and outbox rows.
+
+    Returns False (and writes nothing) when the booking is no longer in a status ``to`` may follow.
+    """
+    now = utcnow()
+    vals = {"status": to, "updated_at": now, **(values or {})}
+    if not keep_reason:
+        vals["reason"] = reason
+    sources = TRANSITIONS[to]
+    cond = Booking.status == sources[0] if len(sources) == 1 else Booking.status.in_(sources)
+    if to in ("confirmed", "full", "rejected"):
+        vals.update(decided_at=now, decided_by=actor.name)
+    n = conn.execute(update(Booking).where(Booking.id == booking_id, cond).values(**vals)).rowcount
+    if n != 1:
+        return False
+    audit.record(conn, actor, action, "booking", booking_id, {"to": to, "reason": reason})
+    kind = outbox.NOTIFY_KINDS.get(to)
+    if kind:
+        outbox.enqueue(conn, [booking_id], kind)
+    return True
+
+
+def _current_status(conn: Connection, booking_id: int) -> str | None:
+    return conn.execute(select(Booking.status).where(Booking.id == booking_id)).scalar()
+
+
+def _result(row, status: str, reason: str | None) -> BookingResult:
+    return BookingResult(id=row.id, status=status, reason=reason, slot_id=row.slot_id, patient_id=row.patient_id)
+
+
+def _unpublished_message(session_status: str, verb: str) -> str:
+    if session_status == "stopped":
+        return f"该门诊已停诊，不能{verb}"
+    return f"该门诊尚未发布，不能{verb}"
+
+
+# ---------------------------------------------------------------- decisions by a clerk
+
+def approve(db: Database, actor: Actor, booking_id: int) -> BookingResult:
+    """pending -> confirmed, or -> full when the slot has no place left."""
+    def work(conn: Connection) -> BookingResult:
+        row = load_context(conn, booking_id)
+        actor.require("booking.decide", row.department_id)
+        if row.status != "pending":
+            raise Conflict(f"该预约已被处理：{label(row.status)}")
+        fresh = lock_and_count(conn, slot_id=row.slot_id, session_id=row.session_id)
+        if fresh.session_status != "published":
+            raise ValidationError(_unpublished_message(fresh.session_status, "审核通过"))
+        to, reason = ("full", FULL_REASON) if fresh.taken >= fresh.capacity else ("confirmed", None)
+        if not transition(conn, actor, booking_id, to, reason=reason, action=DECISION_ACTION):
+            raise Conflict(f"该预约已被处理：{label(_current_status(conn, booking_id))}")
+        return _result(row, to, reason)
+    return db.run(work)
+
+
+def approve_many(db: Database, actor: Actor, ids: Iterable[int]) -> list[tuple[int, BookingResult | str]]:
+    """approve() each booking in its own transaction; a refusal is reported as its message."""
+    out: list[tuple[int, BookingResult | str]] = []
+    for booking_id in ids:
+        try:
+            out.append((booking_id, approve(db, actor, booking_id)))
+        except RegdeskError as exc:
+            out.append((booking_id, str(exc)))
+    return out
+
+
+def reject(db: Database, actor: Actor, booking_id: int, reason: str) -> BookingResult:
+    """pending -> rejected with a reason the patient will read."""
+    text = clean_reason(reason, "拒绝原因")
+
+    def work(conn: Connection) -> BookingResult:
+        row = load_context(conn, booking_id)
+        actor.require("booking.decide", row.department_id)
+        if not transition(conn, actor, booking_id, "rejected", reason=text, action=DECISION_ACTION):
+            raise Conflict(f"该预约已被处理：{label(_current_status(conn, booking_id))}")
+        return _result(row, "rejected", text)
+    return db.run(work)
+
+
+def _simple(db: Database, actor: Actor, booking_id: int, permission: str, to: str, action: str, verb: str,
+            *, reason: str | None = None, values: dict | None = None, keep_reason: bool = False,
+            check=None) -> BookingResult:
+    def work(conn: Connection) -> BookingResult:
+        row = load_context(conn, booking_id)
+        actor.require(permission, row.department_id)
+        if row.status not in TRANSITIONS[to]:
+            raise Conflict(f"该预约状态为“{label(row.status)}”，不能{verb}")
+        if check:
+            check(row)
+        if not transition(conn, actor, booking_id, to, reason=reason, action=action, values=values,
+                          keep_reason=keep_reason):
+            raise Conflict(f"该预约状态已变为“{label(_current_status(conn, booking_id))}”，不能{verb}")
+        return _result(row, to, reason if not keep_reason else row.reason)
+    return db.run(work)
+
+
+def cancel(db: Database, actor: Actor, booking_id: int, reason: str) -> BookingResult:
+    """Cancel for the patient at the desk: pending or confirmed -> cancelled, the reason kept."""
+    text = clean_reason(reason, "取消原因")
+    return _simple(db, actor, booking_id, "booking.cancel", "cancelled", "cancel", "取消", reason=text)
+
+
+def check_in(db: Database, actor: Actor, booking_id: int) -> BookingResult:
+    """confirmed -> checked_in: the patient arrived at the desk."""
+    return _simple(db, actor, booking_id, "booking.checkin", "checked_in", "check_in", "签到",
+                   values={"checked_in_at": utcnow()}, keep_reason=True)
+
+
+def mark_no_show(db: Database, actor: Actor, booking_id: int, *, now: dt.datetime | None = None) -> BookingResult:
+    """confirmed -> no_show; only once the slot's time has come."""
+    now = now or local_now()
+
+    def not_before_slot(row) -> None:
+        if dt.datetime.combine(row.day, row.slot_starts_at) > now:
+            raise ValidationError("就诊时间未到，不能标记爽约")
+    return _simple(db, actor, booking_id, "booking.checkin", "no_show", "no_show", "标记爽约",
+                   keep_reason=True, check=not_before_slot)
+
+
+def mark_past_no_shows(db: Database, actor: Actor, now: dt.datetime | None = None) -> int:
+    """The end-of-session job: confirmed bookings of sessions that are over -> no_show. Returns how many."""
+    actor.require("booking.checkin")
+    now = now or local_now()
+    over = or_(ClinicSession.day < now.date(), and_(ClinicSession.day == now.date(), ClinicSession.ends_at <= now.time()))
+    q = (select(Booking.id).join(Slot, Slot.id == Booking.slot_id)
+         .join(ClinicSession, ClinicSession.id == Slot.session_id).where(Booking.status == "confirmed", over))
+    if actor.kind == "staff" and actor.role == "head" and actor.department_ids:
+        q = q.join(Doctor, Doctor.id == ClinicSession.doctor_id).where(Doctor.department_id.in_(actor.department_ids))
+    q = q.order_by(Booking.id).limit(_JOB_BATCH)
+
+    def batch(conn: Connection) -> tuple[int, int]:
+        candidates = list(conn.execute(q).scalars())
+        if not candidates:
+            return 0, 0
+        # lock only the booking rows (a FOR UPDATE on the join would lock slots and sessions too);
+        # a concurrent cancel then either waits for us or has already won
+        ids = list(conn.execute(select(Booking.id).where(Booking.id.in_(candidates), Booking.status == "confirmed")
+                                .with_for_update()).scalars())
+        if ids:
+            conn.execute(update(Booking).where(Booking.id.in_(ids), Booking.status == "confirmed")
+                         .values(status="no_show", updated_at=utcnow()))
+            audit.record_many(conn, actor, "no_show", "booking", ids, {"to": "no_show", "job": True})
+        return len(candidates), len(ids)
+
+    total = 0
+    while True:
+        seen, changed = db.run(batch)
+        total += changed
+        if seen < _JOB_BATCH:
+            break
+    log.info("marked %d past bookings as no-show", total)
+    return total
+
+
+def walk_in(db: Database, actor: Actor, slot_id: int, patient_id: int, *,
+            now: dt.datetime | None = None) -> BookingResult:
+    """A desk booking, confirmed at once if the slot has a free place (published session not over)."""
+    now = now or local_now()
+
+    def work(conn: Connection) -> BookingResult:
+        slot = conn.execute(select(Slot.id, Slot.session_id, ClinicSession.day, ClinicSession.ends_at,
+                                   Doctor.department_id)
+                            .join(ClinicSession, ClinicSession.id == Slot.session_id)
+                            .join(Doctor, Doctor.id == ClinicSession.doctor_id).where(Slot.id == slot_id)).one_or_none()
+        if slot is None:
+            raise NotFound(f"号源不存在（编号 {slot_id}）")
+        actor.require("booking.walkin", slot.department_id)
+        if conn.execute(select(Patient.id).where(Patient.id == patient_id)).scalar() is None:
+            raise NotFound(f"患者不存在（编号 {patient_id}）")
+        if dt.datetime.combine(slot.day, slot.ends_at) <= now:
+            raise ValidationError("该门诊已结束，不能现场挂号")
+        fresh = lock_and_count(conn, slot_id=slot_id, session_id=slot.session_id)
+        if fresh.session_status != "published":
+            raise ValidationError(_unpublished_message(fresh.session_status, "现场挂号"))
+        if fresh.taken >= fresh.capacity:
+            raise ValidationError("该时段已满")
+        stamp = utcnow()
+        new_id = conn.execute(insert(Booking).values(
+            slot_id=slot_id, patient_id=patient_id, status="confirmed", source="desk", updated_at=stamp,
+            decided_at=stamp, decided_by=actor.name)).inserted_primary_key[0]
+        audit.record(conn, actor, "walk_in", "booking", new_id, {"to": "confirmed", "slot_id": slot_id})
+        outbox.enqueue(conn, [new_id], "confirmed")
+        return BookingResult(id=new_id, status="confirmed", reason=None, slot_id=slot_id, patient_id=patient_id)
+    return db.run(work)

@@ -1,0 +1,60 @@
+"""`regdesk autoapprove [--once]`: decide pending bookings by the hospital's rules (services.rules).
+
+Runs as the AUTOAPPROVE actor. With ``--once`` it decides what is pending now, prints one summary
+line and exits; without it, it keeps deciding (woken by the change feed when there is one) and
+prints a line for every round that decided something, until stopped (Ctrl+C or SIGTERM).
+When an admin has switched auto-approval off, it decides nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+
+from services import rules
+from services.actor import AUTOAPPROVE
+from services.cli import open_database, positive_int
+from services.config import Config
+
+log = logging.getLogger(__name__)
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("autoapprove", parents=[common],
+                       help="decide pending bookings by the hospital's rules (capacity, duplicates, no-shows)")
+    p.add_argument("--once", action="store_true", help="decide what is pending now, then exit")
+    p.add_argument("--limit", type=positive_int, default=None, metavar="N",
+                   help="with --once: decide at most N bookings")
+    p.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
+                   help="without --once: how often to look for new requests when no change feed wakes us")
+    p.set_defaults(func=cmd_autoapprove)
+
+
+def _print_round(summary: rules.DecideSummary) -> None:
+    if summary.decided or summary.skipped or summary.errors:
+        print(f"autoapprove: {summary.line()}", flush=True)
+
+
+def cmd_autoapprove(args: argparse.Namespace, cfg: Config) -> int:
+    db = open_database(cfg)
+    try:
+        if args.once:
+            if not rules.load(db).autoapprove_enabled:
+                print("autoapprove: auto-approval is switched off in the rules; nothing decided", flush=True)
+                return 0
+            summary = rules.decide_pending(db, AUTOAPPROVE, limit=args.limit)
+            print(f"autoapprove: {summary.line()}", flush=True)
+            return 1 if summary.errors else 0
+        stop = threading.Event()
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        print(f"autoapprove: running on {db.url} (Ctrl+C to stop)", flush=True)
+        try:
+            rules.run_forever(db, stop, interval=max(0.05, args.interval), on_round=_print_round)
+        except KeyboardInterrupt:
+            stop.set()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        return 0
+    finally:
+        db.dispose()

@@ -1,0 +1,309 @@
+"""The hospital's booking rules and the auto-approval that applies them (`regdesk autoapprove`).
+
+The rules live in the ``rules`` table (key -> JSON value) so every console and every autoapprove
+process sees the same ones; a missing key means its default.
+
+decide_pending() decides what is pending, oldest first. It loads the context of a batch in a
+few set-based queries (the bookings with their slots and sessions, the patients' recent
+no-shows), settles from that what cannot change under it (the clock, the booking window, the
+blacklist), then decides each booking in its own short transaction that re-checks, under the
+locks of services.bookings.lock_and_count, what other writers can change: the booking's status,
+the session's status, the slot's free places and the patient's other bookings that day.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import json
+import logging
+import threading
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Callable
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from services import audit, bookings
+from services.actor import AUTOAPPROVE, Actor
+from services.clock import local_now, utcnow
+from services.db import Database
+from services.errors import DatabaseUnavailable, RegdeskError, ValidationError
+from services.models import Booking, ClinicSession, Doctor, Rule, Slot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rules:
+    booking_window_days: int = 7  # a session may be booked at most N days ahead
+    cutoff_minutes: int = 0  # no online decisions for slots starting within N minutes (or past)
+    one_per_department_day: bool = True
+    noshow_limit: int = 3
+    noshow_lookback_days: int = 90
+    blacklist_days: int = 90
+    autoapprove_enabled: bool = True
+
+
+DEFAULTS = Rules()
+# key -> (label, help) for the admin page
+RULE_LABELS: dict[str, tuple[str, str]] = {
+    "booking_window_days": ("可预约天数", "患者最多可提前多少天预约（按就诊日期计算）"),
+    "cutoff_minutes": ("截止时间（分钟）", "就诊时段开始前多少分钟停止网上预约审核；0 表示时段开始即截止"),
+    "one_per_department_day": ("同科室每日限一个号", "同一患者同一天在同一科室只能有一个有效预约"),
+    "noshow_limit": ("爽约次数上限", "在回溯天数内爽约达到此次数，暂停网上预约"),
+    "noshow_lookback_days": ("爽约回溯天数", "统计爽约次数的时间范围（天）"),
+    "blacklist_days": ("暂停预约天数", "自最近一次爽约起暂停网上预约的天数"),
+    "autoapprove_enabled": ("自动审核", "开启后按以上规则自动审核小程序的预约申请"),
+}
+# key -> (min, max) for the whole-number rules
+RULE_LIMITS: dict[str, tuple[int, int]] = {
+    "booking_window_days": (1, 365), "cutoff_minutes": (0, 24 * 60), "noshow_limit": (1, 100),
+    "noshow_lookback_days": (1, 3650), "blacklist_days": (0, 3650),
+}
+_TYPES = {f.name: type(getattr(DEFAULTS, f.name)) for f in fields(Rules)}
+
+STOPPED_REASON = "该门诊已停诊"
+UNPUBLISHED_REASON = "该门诊未开放预约"
+OVER_REASON = "该门诊已结束，无法预约"
+DUPLICATE_REASON = "同一科室同一天只能预约一个号"
+BATCH = 500
+
+
+def _check(key: str, value) -> object:
+    if key not in _TYPES:
+        raise ValidationError(f"未知的规则：{key}")
+    name = RULE_LABELS[key][0]
+    if _TYPES[key] is bool:
+        if not isinstance(value, bool):
+            raise ValidationError(f"“{name}”只能是开或关")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"“{name}”必须是整数")
+    lo, hi = RULE_LIMITS[key]
+    if not lo <= value <= hi:
+        raise ValidationError(f"“{name}”必须在 {lo} 到 {hi} 之间")
+    return value
+
+
+def _read(conn: Connection) -> Rules:
+    values = {}
+    for key, raw in conn.execute(select(Rule.key, Rule.value)):
+        if key not in _TYPES:
+            continue
+        try:
+            values[key] = _check(key, json.loads(raw))
+        except (ValueError, ValidationError):
+            log.warning("ignoring bad stored rule %s=%r; using the default", key, raw)
+    return replace(DEFAULTS, **values)
+
+
+def load(db: Database) -> Rules:
+    with db.read() as conn:
+        return _read(conn)
+
+
+def save(db: Database, actor: Actor, **changes) -> Rules:
+    """Change some rules (admin only). All values are checked first; nothing changes if one is bad."""
+    actor.require("rules.edit")
+    checked = {key: _check(key, value) for key, value in changes.items()}
+
+    def work(conn: Connection) -> Rules:
+        old = _read(conn)
+        now = utcnow()
+        for key, value in checked.items():
+            before = getattr(old, key)
+            raw = json.dumps(value)
+            n = conn.execute(update(Rule).where(Rule.key == key)
+                             .values(value=raw, updated_at=now, updated_by=actor.name)).rowcount
+            if n == 0:
+                conn.execute(insert(Rule).values(key=key, value=raw, updated_at=now, updated_by=actor.name))
+            if before != value:
+                audit.record(conn, actor, "update", "rule", key, {"old": before, "new": value})
+        return replace(old, **checked)
+
+    try:
+        return db.run(work)
+    except IntegrityError:
+        # two admins inserted the same missing key at once: the second try finds it and updates
+        return db.run(work)
+
+
+# ---------------------------------------------------------------- auto-approval
+
+@dataclass(frozen=True)
+class DecideSummary:
+    confirmed: int = 0
+    full: int = 0
+    rejected: int = 0
+    skipped: int = 0  # no longer pending when its turn came (cancelled, decided elsewhere)
+    errors: int = 0
+
+    @property
+    def decided(self) -> int:
+        return self.confirmed + self.full + self.rejected
+
+    def __add__(self, other: "DecideSummary") -> "DecideSummary":
+        return DecideSummary(**{k: v + getattr(other, k) for k, v in asdict(self).items()})
+
+    def line(self) -> str:
+        return (f"{self.confirmed} confirmed, {self.full} full, {self.rejected} rejected, "
+                f"{self.skipped} skipped, {self.errors} errors")
+
+
+def blocked_until(days: list[dt.date], rules: Rules) -> tuple[dt.date, int] | None:
+    """The last day a patient with no-shows on ``days`` (sorted) is blocked, and the count behind it.
+
+    ``noshow_limit`` no-shows within ``noshow_lookback_days`` block online booking through the
+    ``blacklist_days``-th day after the latest of them. None when no such group exists.
+    """
+    best = None
+    for i, latest in enumerate(days):
+        # the lookback window is the N days ending on ``latest``: (latest - N, latest]
+        first = bisect.bisect_right(days, latest - dt.timedelta(days=rules.noshow_lookback_days))
+        count = i + 1 - first
+        if count >= rules.noshow_limit:
+            until = latest + dt.timedelta(days=rules.blacklist_days)
+            if best is None or until >= best[0]:
+                best = (until, count)
+    return best
+
+
+def _static_verdict(row, rules: Rules, now: dt.datetime, blocks: dict) -> str | None:
+    """A rejection reason decided by what no other writer changes (clock, window, blacklist), or None."""
+    if row.session_status == "stopped":
+        return STOPPED_REASON
+    if row.session_status != "published":
+        return UNPUBLISHED_REASON
+    if dt.datetime.combine(row.day, row.session_ends_at) <= now:
+        return OVER_REASON
+    if dt.datetime.combine(row.day, row.slot_starts_at) - dt.timedelta(minutes=rules.cutoff_minutes) <= now:
+        if rules.cutoff_minutes:
+            return f"已过网上预约截止时间（就诊前{rules.cutoff_minutes}分钟）"
+        return "该时段已开始，无法预约"
+    if (row.day - now.date()).days > rules.booking_window_days:
+        return f"只能预约{rules.booking_window_days}天内的号源"
+    block = blocks.get(row.patient_id)
+    if block and now.date() <= block[0]:
+        return (f"近{rules.noshow_lookback_days}天爽约{block[1]}次，"
+                f"暂停网上预约至{block[0].isoformat()}")
+    return None
+
+
+def _blocks(conn: Connection, patient_ids: set[int], rules: Rules, today: dt.date) -> dict[int, tuple[dt.date, int]]:
+    """patient -> (blocked through, no-show count) for the batch's patients, in one query."""
+    if not patient_ids:
+        return {}
+    since = today - dt.timedelta(days=rules.noshow_lookback_days + rules.blacklist_days)
+    days: dict[int, list[dt.date]] = {}
+    q = (select(Booking.patient_id, ClinicSession.day).join(Slot, Slot.id == Booking.slot_id)
+         .join(ClinicSession, ClinicSession.id == Slot.session_id)
+         .where(Booking.status == "no_show", Booking.patient_id.in_(sorted(patient_ids)),
+                ClinicSession.day >= since, ClinicSession.day <= today))
+    for pid, day in conn.execute(q):
+        days.setdefault(pid, []).append(day)
+    out = {}
+    for pid, ds in days.items():
+        found = blocked_until(sorted(ds), rules)
+        if found:
+            out[pid] = found
+    return out
+
+
+def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: Rules) -> str | None:
+    """One decision in its own transaction; returns the new status, or None if no longer pending."""
+    if reason is None:
+        dup = rules.one_per_department_day
+        fresh = bookings.lock_and_count(
+            conn, slot_id=row.slot_id, session_id=row.session_id, patient_id=row.patient_id if dup else None,
+            booking_id=row.id, day=row.day, department_id=row.department_id)
+        if fresh.session_status != "published":
+            to, reason = "rejected", STOPPED_REASON if fresh.session_status == "stopped" else UNPUBLISHED_REASON
+        elif dup and fresh.duplicates:
+            to, reason = "rejected", DUPLICATE_REASON
+        elif fresh.taken >= fresh.capacity:
+            to, reason = "full", bookings.FULL_REASON
+        else:
+            to = "confirmed"
+    else:
+        to = "rejected"  # a rejection takes no place: no lock needed, the conditional UPDATE suffices
+    if not bookings.transition(conn, actor, row.id, to, reason=reason, action=bookings.DECISION_ACTION):
+        return None
+    return to
+
+
+def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime | None = None,
+                   limit: int | None = None) -> DecideSummary:
+    """Decide the bookings pending now (oldest first; at most ``limit``) by the rules."""
+    actor.require("booking.decide")
+    now = now or local_now()
+    rules = load(db)
+    counts = dict(confirmed=0, full=0, rejected=0, skipped=0, errors=0)
+    with db.read() as conn:
+        ceiling = conn.execute(select(Booking.id).where(Booking.status == "pending")
+                               .order_by(Booking.id.desc()).limit(1)).scalar()
+    cursor, left = 0, limit
+    while ceiling is not None and (left is None or left > 0):
+        size = BATCH if left is None else min(BATCH, left)
+        q = (bookings._CONTEXT.where(Booking.status == "pending", Booking.id > cursor, Booking.id <= ceiling)
+             .order_by(Booking.id).limit(size))
+        if actor.kind == "staff" and actor.role == "head" and actor.department_ids:
+            q = q.where(Doctor.department_id.in_(actor.department_ids))
+        with db.read() as conn:
+            rows = conn.execute(q).all()
+            blocks = _blocks(conn, {r.patient_id for r in rows}, rules, now.date())
+        if not rows:
+            break
+        cursor = rows[-1].id
+        if left is not None:
+            left -= len(rows)
+        for row in rows:
+            reason = _static_verdict(row, rules, now, blocks)
+            try:
+                to = db.run(lambda conn, row=row, reason=reason: _decide_one(conn, actor, row, reason, rules))
+            except DatabaseUnavailable:
+                raise
+            except Exception:  # one bad booking must not stop the round; it stays pending for the next
+                log.exception("could not decide booking %s", row.id)
+                counts["errors"] += 1
+                continue
+            counts[to or "skipped"] += 1
+    summary = DecideSummary(**counts)
+    if summary.decided or summary.errors:
+        log.info("autoapprove: %s", summary.line())
+    return summary
+
+
+def _default_wait(db: Database, stop: threading.Event) -> Callable[[float], bool] | None:
+    """services.sync.ChangeFeed(db).wait when the sync module provides it, else None (poll)."""
+    try:
+        from services import sync  # written by another helper; optional here
+        feed = sync.ChangeFeed(db)
+        return feed.wait
+    except Exception as exc:  # ImportError, AttributeError, or a feed that cannot start
+        log.debug("no change feed to wait on (%s); polling", exc)
+        return None
+
+
+def run_forever(db: Database, stop: threading.Event, interval: float = 1.0,
+                wait: Callable[[float], bool] | None = None,
+                on_round: Callable[[DecideSummary], None] | None = None, actor: Actor = AUTOAPPROVE) -> None:
+    """Decide continually until ``stop`` is set. ``wait(timeout)`` blocks until something may have
+    changed (a change feed); without one we poll every ``interval`` seconds."""
+    if wait is None:
+        wait = _default_wait(db, stop)
+    while not stop.is_set():
+        summary = DecideSummary()
+        try:
+            if load(db).autoapprove_enabled:
+                summary = decide_pending(db, actor, limit=BATCH)
+                if on_round:
+                    on_round(summary)
+        except RegdeskError as exc:  # database away, schema trouble: say so and try again later
+            log.warning("autoapprove round failed: %s", exc)
+        if summary.decided or summary.skipped:
+            continue  # there may be more right away
+        if wait is not None:
+            wait(interval)
+        else:
+            stop.wait(interval)
