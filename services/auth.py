@@ -1,0 +1,390 @@
+"""Staff accounts and log-in: argon2id password hashes, roles, department scope and lock-out.
+
+Passwords are hashed with argon2-cffi's PasswordHasher (argon2id). Hashing is slow on
+purpose (~0.1 s), so it always happens outside the database transaction: a SQLite write
+lock is never held while a hash is computed.
+
+Lock-out: 5 consecutive wrong passwords lock the account for 15 minutes. Failures are
+counted by one conditional UPDATE in the database, never read-then-write in Python, so
+concurrent attempts from several consoles are all counted. Usernames are case-insensitive
+(stored lower-case), so that MariaDB's case-insensitive collation and PostgreSQL/SQLite
+agree on what "the same username" is.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from services import audit
+from services.actor import Actor
+from services.clock import utc_to_local, utcnow
+from services.db import Database
+from services.errors import AuthError, NotFound, PermissionDenied, ValidationError
+from services.models import ROLES, Department, Staff, StaffDepartment
+
+log = logging.getLogger(__name__)
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{2,32}")
+ROLE_LABELS = {"clerk": "挂号员", "head": "科室主任", "admin": "管理员"}
+
+BAD_CREDENTIALS = "用户名或密码错误"
+DISABLED = "账号已停用"
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+_dummy_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    department_ids: tuple[int, ...]
+    department_codes: tuple[str, ...]
+    locked_until: dt.datetime | None  # UTC
+    last_login_at: dt.datetime | None  # UTC
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    def locked(self, now: dt.datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or utcnow())
+
+
+# ---------------------------------------------------------------- hashing
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except VerifyMismatchError:
+        return False
+    except (VerificationError, InvalidHashError):
+        log.warning("unusable password hash in the staff table")
+        return False
+
+
+def _burn_time(password: str) -> None:
+    """Verify against a dummy hash so an unknown username takes as long as a wrong password."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("regdesk-dummy-password")
+    _verify(_dummy_hash, password)
+
+
+# ---------------------------------------------------------------- validation
+
+def _norm_username(username: str) -> str:
+    name = (username or "").strip()
+    if not USERNAME_RE.fullmatch(name):
+        raise ValidationError("用户名须为 2-32 位字母、数字、下划线、点或连字符")
+    return name.lower()
+
+
+def _check_password(password: str) -> None:
+    if password is None or len(password) < MIN_PASSWORD:
+        raise ValidationError(f"密码至少 {MIN_PASSWORD} 个字符")
+    if len(password) > MAX_PASSWORD:
+        raise ValidationError(f"密码最多 {MAX_PASSWORD} 个字符")
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValidationError(f"未知角色：{role}（可选 clerk、head、admin）")
+    return role
+
+
+def _department_ids(conn: Connection, codes: Iterable[str]) -> list[int]:
+    codes = [c.strip().upper() for c in codes if c and c.strip()]
+    if not codes:
+        return []
+    rows = conn.execute(select(Department.id, Department.code).where(func.upper(Department.code).in_(codes))).all()
+    found = {r.code.upper() for r in rows}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise ValidationError(f"未知科室代码：{'、'.join(missing)}")
+    return sorted({r.id for r in rows})
+
+
+def _set_departments(conn: Connection, staff_id: int, department_ids: list[int]) -> None:
+    conn.execute(delete(StaffDepartment).where(StaffDepartment.staff_id == staff_id))
+    if department_ids:
+        conn.execute(insert(StaffDepartment), [{"staff_id": staff_id, "department_id": d} for d in department_ids])
+
+
+def _info(conn: Connection, staff_ids: list[int] | None = None) -> list[StaffInfo]:
+    q = select(Staff).order_by(Staff.username)
+    if staff_ids is not None:
+        q = q.where(Staff.id.in_(staff_ids))
+    rows = conn.execute(q).all()
+    deps: dict[int, list[tuple[int, str]]] = {}
+    dq = (select(StaffDepartment.staff_id, Department.id, Department.code)
+          .join(Department, Department.id == StaffDepartment.department_id).order_by(Department.code))
+    if staff_ids is not None:
+        dq = dq.where(StaffDepartment.staff_id.in_(staff_ids))
+    for sid, did, code in conn.execute(dq):
+        deps.setdefault(sid, []).append((did, code))
+    return [StaffInfo(r.id, r.username, r.display_name, r.role, bool(r.active),
+                      tuple(d for d, _ in deps.get(r.id, [])), tuple(c for _, c in deps.get(r.id, [])),
+                      r.locked_until, r.last_login_at) for r in rows]
+
+
+def _one(conn: Connection, staff_id: int) -> StaffInfo:
+    found = _info(conn, [staff_id])
+    if not found:
+        raise NotFound(f"账号不存在：#{staff_id}")
+    return found[0]
+
+
+def _audit_actor(row) -> Actor:  # noqa: ANN001 - a staff Row
+    return Actor(kind="staff", name=row.username, staff_id=row.id, role=row.role)
+
+
+# ---------------------------------------------------------------- account management
+
+def create_staff(db: Database, actor: Actor, username: str, display_name: str, role: str, password: str,
+                 department_codes: Iterable[str] = ()) -> StaffInfo:
+    actor.require("staff.manage")
+    name = _norm_username(username)
+    display = (display_name or "").strip() or name
+    if len(display) > 100:
+        raise ValidationError("姓名最多 100 个字符")
+    _check_role(role)
+    _check_password(password)
+    codes = list(department_codes or ())
+    if role == "head" and not [c for c in codes if c and c.strip()]:
+        raise ValidationError("科室主任至少要负责一个科室（--department）")
+    pw_hash = hash_password(password)  # slow: outside the transaction
+
+    def tx(conn: Connection) -> StaffInfo:
+        if conn.execute(select(Staff.id).where(func.lower(Staff.username) == name)).first():
+            raise ValidationError("用户名已存在")
+        dep_ids = _department_ids(conn, codes)
+        sid = conn.execute(insert(Staff).values(
+            username=name, display_name=display, password_hash=pw_hash, role=role, active=True,
+            failed_logins=0, created_at=utcnow())).inserted_primary_key[0]
+        _set_departments(conn, sid, dep_ids)
+        audit.record(conn, actor, "create", "staff", sid, {"username": name, "role": role, "departments": codes})
+        return _one(conn, sid)
+
+    try:
+        info = db.run(tx)
+    except IntegrityError as exc:  # two admins creating the same name at once
+        raise ValidationError("用户名已存在") from exc
+    log.info("staff %s (%s) created by %s", info.username, info.role, actor.name)
+    return info
+
+
+def list_staff(db: Database) -> list[StaffInfo]:
+    with db.read() as conn:
+        return _info(conn)
+
+
+def get_staff(db: Database, staff_id: int) -> StaffInfo:
+    with db.read() as conn:
+        return _one(conn, staff_id)
+
+
+def _active_admins(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(Staff)
+                        .where(Staff.role == "admin", Staff.active == True)).scalar_one()  # noqa: E712
+
+
+def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str | None = None,
+                 role: str | None = None, department_codes: Iterable[str] | None = None,
+                 active: bool | None = None) -> StaffInfo:
+    actor.require("staff.manage")
+    if role is not None:
+        _check_role(role)
+    if display_name is not None and not display_name.strip():
+        raise ValidationError("姓名不能为空")
+    codes = None if department_codes is None else list(department_codes)
+
+    def tx(conn: Connection) -> StaffInfo:
+        # lock the admins' rows: two admins demoting each other at once must not leave none
+        conn.execute(select(Staff.id).where(Staff.role == "admin").with_for_update()).all()
+        row = conn.execute(select(Staff).where(Staff.id == staff_id).with_for_update()).first()
+        if row is None:
+            raise NotFound(f"账号不存在：#{staff_id}")
+        before = _one(conn, staff_id)
+        new_role = role or row.role
+        new_active = bool(row.active) if active is None else bool(active)
+        dep_ids = list(before.department_ids) if codes is None else _department_ids(conn, codes)
+        if new_role == "head" and not dep_ids:
+            raise ValidationError("科室主任至少要负责一个科室")
+        if row.role == "admin" and row.active and (new_role != "admin" or not new_active) \
+                and _active_admins(conn) <= 1:
+            raise ValidationError("不能停用或降级最后一个管理员账号")
+        values: dict = {"role": new_role, "active": new_active}
+        if display_name is not None:
+            values["display_name"] = display_name.strip()[:100]
+        conn.execute(update(Staff).where(Staff.id == staff_id).values(**values))
+        if codes is not None:
+            _set_departments(conn, staff_id, dep_ids)
+        after = _one(conn, staff_id)
+        changes = {k: [getattr(before, k), getattr(after, k)]
+                   for k in ("display_name", "role", "active", "department_codes")
+                   if getattr(before, k) != getattr(after, k)}
+        if changes:
+            audit.record(conn, actor, "update", "staff", staff_id, changes)
+        return after
+
+    return db.run(tx)
+
+
+def reset_password(db: Database, actor: Actor, staff_id: int, new_password: str) -> None:
+    """An admin sets a new password; this also lifts a lock-out."""
+    actor.require("staff.manage")
+    _check_password(new_password)
+    pw_hash = hash_password(new_password)
+
+    def tx(conn: Connection) -> None:
+        n = conn.execute(update(Staff).where(Staff.id == staff_id).values(
+            password_hash=pw_hash, failed_logins=0, locked_until=None)).rowcount
+        if n != 1:
+            raise NotFound(f"账号不存在：#{staff_id}")
+        audit.record(conn, actor, "reset_password", "staff", staff_id)
+
+    db.run(tx)
+
+
+def unlock(db: Database, actor: Actor, staff_id: int) -> None:
+    actor.require("staff.manage")
+
+    def tx(conn: Connection) -> None:
+        n = conn.execute(update(Staff).where(Staff.id == staff_id).values(failed_logins=0, locked_until=None)).rowcount
+        if n != 1:
+            raise NotFound(f"账号不存在：#{staff_id}")
+        audit.record(conn, actor, "unlock", "staff", staff_id)
+
+    db.run(tx)
+
+
+def change_own_password(db: Database, actor: Actor, old: str, new: str) -> None:
+    if actor.kind != "staff" or actor.staff_id is None:
+        raise PermissionDenied("只有员工账号可以修改自己的密码")
+    _check_password(new)
+    if old == new:
+        raise ValidationError("新密码不能与原密码相同")
+    with db.read() as conn:
+        row = conn.execute(select(Staff.password_hash).where(Staff.id == actor.staff_id)).first()
+    if row is None:
+        raise NotFound("账号不存在")
+    if not _verify(row.password_hash, old):
+        raise AuthError("原密码错误")
+    pw_hash = hash_password(new)
+
+    def tx(conn: Connection) -> None:
+        # only if nobody changed the password meanwhile (the old one was checked against this hash)
+        n = conn.execute(update(Staff).where(Staff.id == actor.staff_id,
+                                             Staff.password_hash == row.password_hash)
+                         .values(password_hash=pw_hash)).rowcount
+        if n != 1:
+            raise AuthError("密码已被修改，请重新登录")
+        audit.record(conn, actor, "change_password", "staff", actor.staff_id)
+
+    db.run(tx)
+
+
+# ---------------------------------------------------------------- log-in
+
+def _locked_message(locked_until: dt.datetime) -> str:
+    local = utc_to_local(locked_until)
+    return f"账号已锁定，请于 {local:%H:%M} 后重试（连续 {MAX_FAILURES} 次密码错误）"
+
+
+def _actor(conn: Connection, row) -> Actor:  # noqa: ANN001 - a staff Row
+    deps = conn.execute(select(StaffDepartment.department_id).where(StaffDepartment.staff_id == row.id)).scalars()
+    return Actor(kind="staff", name=row.username, staff_id=row.id, role=row.role,
+                 department_ids=frozenset(deps), display_name=row.display_name)
+
+
+def _record_failure(db: Database, row, now: dt.datetime) -> dt.datetime | None:  # noqa: ANN001
+    """Count one failure atomically; returns locked_until when the account is (now) locked."""
+    until = now + dt.timedelta(minutes=LOCK_MINUTES)
+    reaches = Staff.failed_logins + 1 >= MAX_FAILURES
+
+    def tx(conn: Connection) -> dt.datetime | None:
+        # locked_until is assigned first: MySQL evaluates SET left to right with the new values
+        n = conn.execute(
+            update(Staff)
+            .where(Staff.id == row.id, (Staff.locked_until.is_(None)) | (Staff.locked_until <= now))
+            .ordered_values((Staff.locked_until, case((reaches, until), else_=None)),
+                            (Staff.failed_logins, case((reaches, 0), else_=Staff.failed_logins + 1)))).rowcount
+        current = conn.execute(select(Staff.failed_logins, Staff.locked_until).where(Staff.id == row.id)).one()
+        if n == 1 and current.locked_until is not None:
+            audit.record(conn, _audit_actor(row), "locked", "staff", row.id,
+                         {"until": current.locked_until, "failures": MAX_FAILURES})
+            log.warning("staff account %s locked until %s UTC", row.username, current.locked_until)
+        elif n == 1:
+            audit.record(conn, _audit_actor(row), "login_failed", "staff", row.id,
+                         {"failures": current.failed_logins})
+        if current.locked_until is not None and current.locked_until > now:
+            return current.locked_until
+        return None
+
+    return db.run(tx)
+
+
+def login(db: Database, username: str, password: str, now: dt.datetime | None = None) -> Actor:
+    """Check a username and password. ``now`` is naive UTC (tests pass it to move the clock)."""
+    now = now or utcnow()
+    name = (username or "").strip().lower()
+    with db.read() as conn:
+        row = conn.execute(select(Staff).where(func.lower(Staff.username) == name)).first() if name else None
+    if row is None:
+        _burn_time(password or "")
+        log.info("log-in failed: unknown user %r", name)
+        raise AuthError(BAD_CREDENTIALS)
+    if row.locked_until is not None and row.locked_until > now:
+        raise AuthError(_locked_message(row.locked_until))
+    if not _verify(row.password_hash, password or ""):
+        locked_until = _record_failure(db, row, now)
+        if locked_until is not None:
+            raise AuthError(_locked_message(locked_until))
+        raise AuthError(BAD_CREDENTIALS)
+    if not row.active:
+        raise AuthError(DISABLED)
+    new_hash = hash_password(password) if _hasher.check_needs_rehash(row.password_hash) else None
+
+    def tx(conn: Connection) -> Actor:
+        values: dict = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+        if new_hash:
+            values["password_hash"] = new_hash
+        conn.execute(update(Staff).where(Staff.id == row.id).values(**values))
+        return _actor(conn, row)
+
+    actor = db.run(tx)
+    log.info("staff %s logged in%s", row.username, " (password rehashed)" if new_hash else "")
+    return actor
+
+
+def actor_for(db: Database, username: str) -> Actor:
+    """The Actor of an active account without a password (the --demo console's demo clerk)."""
+    name = (username or "").strip().lower()
+    with db.read() as conn:
+        row = conn.execute(select(Staff).where(func.lower(Staff.username) == name)).first()
+        if row is None:
+            raise NotFound(f"账号不存在：{username}")
+        if not row.active:
+            raise AuthError(DISABLED)
+        return _actor(conn, row)

@@ -1,0 +1,46 @@
+"""Password hashing and input checks of services.auth that need no database."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from services import auth
+from services.clock import utc_to_local
+from services.errors import ValidationError
+
+
+def test_hash_is_argon2id_salted_and_verifies():
+    a, b = auth.hash_password("clerk1234"), auth.hash_password("clerk1234")
+    assert a.startswith("$argon2id$") and b.startswith("$argon2id$")
+    assert a != b  # a fresh salt each time
+    assert auth._verify(a, "clerk1234")
+    assert not auth._verify(a, "clerk12345")
+    assert not auth._verify("not-a-hash", "clerk1234")
+
+
+@pytest.mark.parametrize("name, expected", [("Admin", "admin"), (" head_nk ", "head_nk"), ("a.b-c", "a.b-c")])
+def test_username_normalized(name, expected):
+    assert auth._norm_username(name) == expected
+
+
+@pytest.mark.parametrize("name", ["", "x", "张三", "a b", "a" * 33, "semi;colon"])
+def test_username_rejected(name):
+    with pytest.raises(ValidationError, match="用户名"):
+        auth._norm_username(name)
+
+
+def test_password_and_role_rules():
+    auth._check_password("12345678")
+    for bad in ("", "1234567", "x" * 129):
+        with pytest.raises(ValidationError):
+            auth._check_password(bad)
+    assert auth._check_role("head") == "head"
+    with pytest.raises(ValidationError, match="未知角色"):
+        auth._check_role("root")
+
+
+def test_locked_message_shows_local_time():
+    until = dt.datetime(2026, 11, 26, 6, 45)
+    msg = auth._locked_message(until)
+    assert msg == f"账号已锁定，请于 {utc_to_local(until):%H:%M} 后重试（连续 5 次密码错误）"
