@@ -43,3 +43,166 @@ def create_availability_view() -> None:
 
 def drop_availability_view() -> None:
     op.execute("DROP VIEW IF EXISTS slot_availability")
+
+
+# ---------------------------------------------------------------- change feed triggers (revision 0002)
+#
+# Every insert, status change and delete of a booking, and every change of a clinic session, a slot
+# or a rule writes one row into change_log, whoever makes it (a console, autoapprove, or the
+# mini-program's plain SQL that may not set updated_at). Readers keep a cursor on change_log.id
+# (services/sync.py). On PostgreSQL an AFTER INSERT trigger on change_log also sends
+# pg_notify('regdesk_changes', id) to wake the listeners.
+#
+# change_log.tx says which transaction (PostgreSQL: txid_current()) or connection (MySQL/MariaDB:
+# CONNECTION_ID()) wrote the row; SQLite leaves it NULL. An AFTER INSERT trigger on audit_log
+# copies the audit row's actor into the newest change_log row of the same entity written by that
+# same transaction/connection, so `regdesk watch` can say who made a change; no audit row (the
+# mini-program never writes one) leaves actor NULL.
+#
+# SQLite: Alembic batch migrations recreate a table and DROP ITS TRIGGERS with the old table. A later
+# revision that batch-alters bookings, clinic_sessions, slots, rules or audit_log must call
+# drop_change_triggers() before and create_change_triggers() after the batch block.
+
+FEED_CHANNEL = "regdesk_changes"
+_BOOKING_ENTITIES = "('booking', 'session', 'slot', 'rule')"
+
+# table -> (entity, entity_id expr, status expr, slot_id expr, session_id expr, patient_id expr), with R
+# standing for NEW or OLD
+_SOURCES = {
+    "bookings": ("booking", "R.id", "R.status", "R.slot_id",
+                 "(SELECT s.session_id FROM slots s WHERE s.id = R.slot_id)", "R.patient_id"),
+    "clinic_sessions": ("session", "R.id", "R.status", "NULL", "R.id", "NULL"),
+    "slots": ("slot", "R.id", "NULL", "R.id", "R.session_id", "NULL"),
+    "rules": ("rule", "R.key", "NULL", "NULL", "NULL", "NULL"),
+}
+_TABLE_SHORT = {"bookings": "bookings", "clinic_sessions": "sessions", "slots": "slots", "rules": "rules"}
+_OPS = (("INSERT", "insert", "NEW"), ("UPDATE", "update", "NEW"), ("DELETE", "delete", "OLD"))
+
+
+def _row_values(table: str, op_name: str, row: str, tx: str, cast_id) -> str:  # noqa: ANN001
+    entity, eid, status, slot, session, patient = _SOURCES[table]
+    parts = [f"'{entity}'", cast_id(eid.replace("R.", row + ".")), f"'{op_name}'"]
+    parts += [x.replace("R.", row + ".") for x in (status, slot, session, patient)]
+    parts.append(tx)
+    return ", ".join(parts)
+
+
+_INSERT_COLS = "INSERT INTO change_log (entity, entity_id, op, status, slot_id, session_id, patient_id, tx)"
+
+
+def _trigger_names() -> list[tuple[str, str]]:
+    """(trigger name, table) of every change feed trigger."""
+    names = [(f"trg_{_TABLE_SHORT[t]}_{o[1]}", t) for t in _SOURCES for o in _OPS]
+    return names + [("trg_audit_log_actor", "audit_log")]
+
+
+def _bookings_update_condition(old_new_differs) -> str:  # noqa: ANN001
+    # A booking's update is logged when its status or its slot changes: that is what the queues,
+    # lists and grids show. Touching updated_at or reason alone does not wake every console.
+    return f"{old_new_differs('status')} OR {old_new_differs('slot_id')}"
+
+
+def _sqlite_statements() -> list[str]:
+    out = []
+    for table in _SOURCES:
+        short = _TABLE_SHORT[table]
+        for sql_op, op_name, row in _OPS:
+            when = ""
+            if table == "bookings" and sql_op == "UPDATE":
+                when = " WHEN " + _bookings_update_condition(lambda c: f"OLD.{c} IS NOT NEW.{c}")
+            vals = _row_values(table, op_name, row, "NULL", lambda e: f"CAST({e} AS TEXT)")
+            out.append(f"CREATE TRIGGER trg_{short}_{op_name} AFTER {sql_op} ON {table} FOR EACH ROW{when}"
+                       f" BEGIN {_INSERT_COLS} VALUES ({vals}); END")
+    # SQLite has no transaction id: the audit row (written by services.audit with the client's UTC
+    # clock, the same PC as the database file) claims the newest unclaimed change of its entity
+    # made in the last 30 seconds.
+    out.append(
+        "CREATE TRIGGER trg_audit_log_actor AFTER INSERT ON audit_log FOR EACH ROW"
+        f" WHEN NEW.entity IN {_BOOKING_ENTITIES} BEGIN"
+        " UPDATE change_log SET actor = NEW.actor"
+        " WHERE id = (SELECT max(c.id) FROM change_log c WHERE c.entity = NEW.entity AND c.entity_id = NEW.entity_id)"
+        " AND actor IS NULL AND changed_at >= datetime(NEW.at, '-30 seconds'); END")
+    return out
+
+
+def _postgresql_statements() -> list[str]:
+    out = []
+    for table in _SOURCES:
+        short = _TABLE_SHORT[table]
+        branches = []
+        for sql_op, op_name, row in _OPS:
+            vals = _row_values(table, op_name, row, "txid_current()", lambda e: f"CAST({e} AS text)")
+            branches.append(f"IF TG_OP = '{sql_op}' THEN {_INSERT_COLS} VALUES ({vals}); RETURN {row}; END IF;")
+        out.append(f"CREATE OR REPLACE FUNCTION regdesk_log_{short}() RETURNS trigger LANGUAGE plpgsql AS $$"
+                   f" BEGIN {' '.join(branches)} RETURN NULL; END $$")
+        for sql_op, op_name, _row in _OPS:
+            when = ""
+            if table == "bookings" and sql_op == "UPDATE":
+                when = " WHEN (" + _bookings_update_condition(
+                    lambda c: f"OLD.{c} IS DISTINCT FROM NEW.{c}") + ")"
+            out.append(f"CREATE TRIGGER trg_{short}_{op_name} AFTER {sql_op} ON {table} FOR EACH ROW{when}"
+                       f" EXECUTE FUNCTION regdesk_log_{short}()")
+    # one NOTIFY per change row; delivered when (and only if) the transaction commits
+    out.append("CREATE OR REPLACE FUNCTION regdesk_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$"
+               f" BEGIN PERFORM pg_notify('{FEED_CHANNEL}', CAST(NEW.id AS text)); RETURN NULL; END $$")
+    out.append("CREATE TRIGGER trg_change_log_notify AFTER INSERT ON change_log FOR EACH ROW"
+               " EXECUTE FUNCTION regdesk_notify_change()")
+    out.append(
+        "CREATE OR REPLACE FUNCTION regdesk_audit_actor() RETURNS trigger LANGUAGE plpgsql AS $$"
+        f" BEGIN IF NEW.entity IN {_BOOKING_ENTITIES} THEN"
+        " UPDATE change_log SET actor = NEW.actor WHERE id = (SELECT max(c.id) FROM change_log c"
+        " WHERE c.entity = NEW.entity AND c.entity_id = NEW.entity_id AND c.tx = txid_current())"
+        " AND actor IS NULL; END IF; RETURN NULL; END $$")
+    out.append("CREATE TRIGGER trg_audit_log_actor AFTER INSERT ON audit_log FOR EACH ROW"
+               " EXECUTE FUNCTION regdesk_audit_actor()")
+    return out
+
+
+def _mysql_statements() -> list[str]:
+    # One CREATE TRIGGER per statement: no DELIMITER is needed through a driver.
+    out = []
+    for table in _SOURCES:
+        short = _TABLE_SHORT[table]
+        for sql_op, op_name, row in _OPS:
+            vals = _row_values(table, op_name, row, "CONNECTION_ID()", lambda e: f"CAST({e} AS CHAR)")
+            body = f"{_INSERT_COLS} VALUES ({vals})"
+            if table == "bookings" and sql_op == "UPDATE":
+                cond = _bookings_update_condition(lambda c: f"NOT (OLD.{c} <=> NEW.{c})")
+                body = f"BEGIN IF {cond} THEN {body}; END IF; END"
+            out.append(f"CREATE TRIGGER trg_{short}_{op_name} AFTER {sql_op} ON {table} FOR EACH ROW {body}")
+    out.append(
+        "CREATE TRIGGER trg_audit_log_actor AFTER INSERT ON audit_log FOR EACH ROW BEGIN"
+        " DECLARE newest BIGINT;"
+        f" IF NEW.entity IN {_BOOKING_ENTITIES} THEN"
+        " SELECT max(c.id) INTO newest FROM change_log c WHERE c.entity = NEW.entity AND c.entity_id = NEW.entity_id;"
+        " UPDATE change_log SET actor = NEW.actor WHERE id = newest AND tx = CONNECTION_ID() AND actor IS NULL;"
+        " END IF; END")
+    return out
+
+
+def change_trigger_statements(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return _postgresql_statements()
+    if dialect in ("mysql", "mariadb"):
+        return _mysql_statements()
+    return _sqlite_statements()
+
+
+def create_change_triggers() -> None:
+    """Create the change feed triggers (and PostgreSQL functions) for this dialect."""
+    for stmt in change_trigger_statements(op.get_context().dialect.name):
+        op.execute(stmt)
+
+
+def drop_change_triggers() -> None:
+    name = op.get_context().dialect.name
+    for trigger, table in _trigger_names():
+        if name == "postgresql":
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    if name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS trg_change_log_notify ON change_log")
+        for fn in [f"regdesk_log_{s}" for s in _TABLE_SHORT.values()] + ["regdesk_notify_change",
+                                                                           "regdesk_audit_actor"]:
+            op.execute(f"DROP FUNCTION IF EXISTS {fn}()")
