@@ -19,7 +19,7 @@ from services.errors import RegdeskError
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = ("cmd_db", "cmd_demo", "cmd_staff", "cmd_autoapprove", "cmd_watch", "cmd_notify", "cmd_excel")
+COMMAND_MODULES = ("cmd_db", "cmd_demo", "cmd_staff", "cmd_autoapprove", "cmd_watch", "cmd_notify", "cmd_excel", "cmd_roster")
 
 
 class UsageError(RegdeskError):
