@@ -83,3 +83,20 @@ def basic_clinic(db: Database, day: dt.date | None = None, capacity: int = 2, sl
     doc = doctor(db, dep)
     sid, slot_ids = session(db, doc, day, capacity=capacity, slots=slots)
     return {"department_id": dep, "doctor_id": doc, "session_id": sid, "slot_ids": slot_ids, "day": day}
+
+
+def template(db: Database, doctor_id: int, weekday: int = 0, period: str = "am",
+             starts: dt.time = dt.time(8, 0), ends: dt.time = dt.time(12, 0), slot_minutes: int = 30,
+             capacity: int = 2, active: bool = True) -> int:
+    """A roster template row (plain insert, no validation): doctor works on ``weekday`` (Monday = 0)."""
+    from services.models import RosterTemplate
+    with db.write() as c:
+        return c.execute(insert(RosterTemplate).values(
+            doctor_id=doctor_id, weekday=weekday, period=period, starts_at=starts, ends_at=ends,
+            slot_minutes=slot_minutes, capacity_per_slot=capacity, active=active)).inserted_primary_key[0]
+
+
+def set_status(db: Database, booking_id: int, status: str) -> None:
+    """Force a booking's status (test setup only: bypasses the state machine)."""
+    with db.write() as c:
+        c.execute(text("UPDATE bookings SET status = :s WHERE id = :b"), {"s": status, "b": booking_id})
