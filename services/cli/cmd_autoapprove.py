@@ -12,10 +12,11 @@ import logging
 import signal
 import threading
 
-from services import rules
+from services import migrate, rules
 from services.actor import AUTOAPPROVE
-from services.cli import open_database, positive_int
+from services.cli import positive_int
 from services.config import Config
+from services.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,10 @@ def _print_round(summary: rules.DecideSummary) -> None:
 
 
 def cmd_autoapprove(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
+    # like services.cli.open_database, but the engine is disposed even when the schema check fails
+    db = Database(cfg.database_url)
     try:
+        migrate.check(db)
         if args.once:
             if not rules.load(db).autoapprove_enabled:
                 print("autoapprove: auto-approval is switched off in the rules; nothing decided", flush=True)
