@@ -1,0 +1,396 @@
+"""Rosters (排班): weekly templates -> published clinic sessions -> bookable slots; the week grid.
+
+A template says "doctor D works on weekday W, period P, from A to B, in slots of N minutes
+with C places each". ``publish`` turns the active templates into ``published`` clinic
+sessions and their slots for a range of days; the mini-program shows those to patients.
+Changing a session once it is published (hours, places, stop clinic, substitute) lives in
+services.clinic_sessions and is re-exported here, so callers import everything from here.
+
+Rules chosen here (documented for the console and the Excel import):
+- a template's slot length must divide its hours exactly (no shortened last slot: every
+  slot of a session is the same length, which is what patients and the desk expect);
+- am sessions start before 12:00, pm sessions between 12:00 and 18:00, evening from 17:00;
+- a doctor's templates on one weekday never overlap, and at most one per period.
+
+Locking: whoever creates sessions or moves a doctor into one locks that doctor's row first
+(``lock_doctors``, in id order), so two heads publishing at once, or a publish racing a
+substitution, serialize on the doctor and then see each other's committed sessions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
+
+from services import audit
+from services.actor import Actor
+from services.clock import utcnow
+from services.db import Database
+from services.errors import NotFound, ValidationError
+from services.masterdata import DepartmentInfo, DoctorInfo, department_in, doctor_in, doctors_in
+from services.models import PERIODS, ClinicSession, Department, Doctor, RosterTemplate, Slot
+from services.roster_rules import (  # noqa: F401 - re-exported
+    PERIOD_LABELS, WEEKDAY_LABELS, check_hours, fmt_time, iso_week_monday, lock_doctors, minutes, overlaps,
+    parse_time, parse_weekday, slot_times,
+)
+from services.clinic_sessions import (  # noqa: F401 - re-exported
+    SessionInfo, SlotInfo, StopSummary, affected_count, get_session, list_slots, session_info, session_select,
+    sessions_for, set_slot_capacity, stop_session, substitute, update_session,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_PUBLISH_DAYS = 92
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    id: int
+    doctor_id: int
+    weekday: int  # Monday = 0
+    period: str  # 'am', 'pm', 'evening'
+    starts_at: dt.time
+    ends_at: dt.time
+    slot_minutes: int
+    capacity_per_slot: int
+    active: bool
+    doctor_name: str = ""
+    department_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """One session to create: what publish() derives from a template (or an import from a sheet)."""
+    doctor_id: int
+    day: dt.date
+    period: str
+    starts_at: dt.time
+    ends_at: dt.time
+    slot_minutes: int
+    capacity_per_slot: int
+
+
+@dataclass(frozen=True)
+class PublishSummary:
+    sessions_created: int
+    slots_created: int
+    sessions_existing: int  # already there (published or stopped): left as they are
+    drafts_published: int = 0  # draft sessions that became published
+    skipped: tuple[str, ...] = ()  # one line each: why a session was not created (overlap)
+
+
+# ---------------------------------------------------------------- templates
+
+def _template_query():
+    return (select(RosterTemplate, Doctor.name.label("doctor_name"), Doctor.department_id)
+            .join(Doctor, Doctor.id == RosterTemplate.doctor_id))
+
+
+def _tpl_info(r) -> TemplateInfo:
+    return TemplateInfo(r.id, r.doctor_id, r.weekday, r.period, r.starts_at, r.ends_at, r.slot_minutes,
+                        r.capacity_per_slot, bool(r.active), r.doctor_name, r.department_id)
+
+
+def list_templates(db: Database, department_id: int | None = None, doctor_id: int | None = None) -> list[TemplateInfo]:
+    q = _template_query().order_by(Doctor.name, RosterTemplate.doctor_id, RosterTemplate.weekday,
+                                   RosterTemplate.starts_at)
+    if department_id is not None:
+        q = q.where(Doctor.department_id == department_id)
+    if doctor_id is not None:
+        q = q.where(RosterTemplate.doctor_id == doctor_id)
+    with db.read() as conn:
+        return [_tpl_info(r) for r in conn.execute(q)]
+
+
+def _template_in(conn: Connection, template_id: int) -> TemplateInfo:
+    r = conn.execute(_template_query().where(RosterTemplate.id == template_id)).first()
+    if r is None:
+        raise NotFound(f"没有排班模板 ID {template_id}")
+    return _tpl_info(r)
+
+
+def _check_slots(starts_at: dt.time, ends_at: dt.time, slot_minutes, capacity) -> tuple[int, int]:
+    if isinstance(slot_minutes, bool) or not isinstance(slot_minutes, int) or slot_minutes <= 0:
+        raise ValidationError(f"每个时段的分钟数必须是正整数：{slot_minutes}")
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity <= 0:
+        raise ValidationError(f"每个时段的号源必须大于 0：{capacity}")
+    length = minutes(ends_at) - minutes(starts_at)
+    if length % slot_minutes:
+        raise ValidationError(f"出诊时长 {length} 分钟不能按每段 {slot_minutes} 分钟均分"
+                              f"（{fmt_time(starts_at)}-{fmt_time(ends_at)}）")
+    return slot_minutes, capacity
+
+
+def save_template(db: Database, actor: Actor, doctor_id: int, weekday: int, period: str,
+                  starts_at, ends_at, slot_minutes: int, capacity_per_slot: int,
+                  template_id: int | None = None, active: bool = True) -> TemplateInfo:
+    """Create (template_id None) or change a doctor's weekly template. Times: dt.time or 'HH:MM'."""
+    actor.require("roster.edit")
+    weekday = parse_weekday(weekday)
+    if period not in PERIODS:
+        raise ValidationError(f"时段 {period} 无效，应为 am（上午）、pm（下午）或 evening（晚上）")
+    starts_at, ends_at = parse_time(starts_at, "开始时间"), parse_time(ends_at, "结束时间")
+    check_hours(period, starts_at, ends_at)
+    slot_minutes, capacity_per_slot = _check_slots(starts_at, ends_at, slot_minutes, capacity_per_slot)
+
+    def tx(conn: Connection) -> TemplateInfo:
+        before = _template_in(conn, template_id) if template_id is not None else None
+        lock_doctors(conn, [doctor_id] + ([before.doctor_id] if before else []))
+        doc = doctor_in(conn, doctor_id)
+        actor.require("roster.edit", doc.department_id)
+        if before is not None and before.department_id != doc.department_id:
+            actor.require("roster.edit", before.department_id)
+        if not doc.active:
+            raise ValidationError(f"医生 {doc.name} 已停用，不能排班")
+        others = [_tpl_info(r) for r in conn.execute(
+            _template_query().where(RosterTemplate.doctor_id == doctor_id, RosterTemplate.weekday == weekday))]
+        others = [o for o in others if o.id != template_id]
+        for o in others:
+            if active and o.active and overlaps(starts_at, ends_at, o.starts_at, o.ends_at):
+                raise ValidationError(f"与 {WEEKDAY_LABELS[weekday]} {PERIOD_LABELS[o.period]} "
+                                      f"{fmt_time(o.starts_at)}-{fmt_time(o.ends_at)} 的排班重叠")
+        for o in others:
+            if o.period == period:
+                raise ValidationError(f"{doc.name} {WEEKDAY_LABELS[weekday]} {PERIOD_LABELS[period]} "
+                                      f"已有排班模板（ID {o.id}），请修改该模板")
+        values = {"doctor_id": doctor_id, "weekday": weekday, "period": period, "starts_at": starts_at,
+                  "ends_at": ends_at, "slot_minutes": slot_minutes, "capacity_per_slot": capacity_per_slot,
+                  "active": bool(active)}
+        if before is None:
+            tid = conn.execute(insert(RosterTemplate).values(**values)).inserted_primary_key[0]
+            audit.record(conn, actor, "create", "template", tid, values)
+        else:
+            tid = template_id
+            conn.execute(update(RosterTemplate).where(RosterTemplate.id == tid).values(**values))
+            audit.record(conn, actor, "update", "template", tid,
+                         {"before": {k: getattr(before, k) for k in values}, **values})
+        return _template_in(conn, tid)
+
+    return db.run(tx)
+
+
+def delete_template(db: Database, actor: Actor, template_id: int) -> None:
+    """Remove a template; sessions already published from it stay as they are."""
+    actor.require("roster.edit")
+
+    def tx(conn: Connection) -> None:
+        t = _template_in(conn, template_id)
+        actor.require("roster.edit", t.department_id)
+        conn.execute(delete(RosterTemplate).where(RosterTemplate.id == template_id))
+        audit.record(conn, actor, "delete", "template", template_id,
+                     {"doctor_id": t.doctor_id, "weekday": t.weekday, "period": t.period,
+                      "starts_at": t.starts_at, "ends_at": t.ends_at})
+
+    db.run(tx)
+
+
+# ---------------------------------------------------------------- publishing
+
+def _as_date(value, what: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"{what}不是有效日期（应为 YYYY-MM-DD）：{value}") from None
+
+
+def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department_id: int | None = None,
+            doctor_ids: Iterable[int] | None = None) -> PublishSummary:
+    """Create published sessions and slots from the active templates for every day in [start, end].
+
+    Idempotent: what exists already is counted, not created again; a draft becomes published.
+    A session that would overlap another session of the same doctor that day is skipped and reported.
+    """
+    actor.require("roster.publish", department_id)
+    start, end = _as_date(start, "开始日期"), _as_date(end, "结束日期")
+    if start > end:
+        raise ValidationError(f"开始日期 {start} 晚于结束日期 {end}")
+    n_days = (end - start).days + 1
+    if n_days > MAX_PUBLISH_DAYS:
+        raise ValidationError(f"一次最多发布 {MAX_PUBLISH_DAYS} 天（{start} 至 {end} 共 {n_days} 天）")
+    wanted = None if doctor_ids is None else sorted({int(i) for i in doctor_ids})
+
+    def tx(conn: Connection) -> PublishSummary:
+        if department_id is not None:
+            department_in(conn, department_id)
+        if wanted:
+            found = set(conn.execute(select(Doctor.id).where(Doctor.id.in_(wanted))).scalars())
+            missing = [i for i in wanted if i not in found]
+            if missing:
+                raise NotFound(f"没有医生 ID {missing[0]}")
+        q = (select(RosterTemplate, Doctor.department_id)
+             .join(Doctor, Doctor.id == RosterTemplate.doctor_id)
+             .join(Department, Department.id == Doctor.department_id)
+             .where(RosterTemplate.active.is_(True), Doctor.active.is_(True), Department.active.is_(True)))
+        if department_id is not None:
+            q = q.where(Doctor.department_id == department_id)
+        if wanted is not None:
+            q = q.where(RosterTemplate.doctor_id.in_(wanted or [-1]))
+        templates = conn.execute(q).all()
+        for dep in sorted({t.department_id for t in templates}):
+            actor.require("roster.publish", dep)
+        by_weekday: dict[int, list] = defaultdict(list)
+        for t in templates:
+            by_weekday[t.weekday].append(t)
+        specs = []
+        for i in range(n_days):
+            day = start + dt.timedelta(days=i)
+            specs += [SessionSpec(t.doctor_id, day, t.period, t.starts_at, t.ends_at, t.slot_minutes,
+                                  t.capacity_per_slot) for t in by_weekday[day.weekday()]]
+        summary = publish_sessions(conn, actor, specs)
+        audit.record(conn, actor, "publish", "roster", f"{start}~{end}",
+                     {"department_id": department_id, "doctor_ids": wanted, "created": summary.sessions_created,
+                      "slots": summary.slots_created, "existing": summary.sessions_existing,
+                      "drafts": summary.drafts_published, "skipped": list(summary.skipped)})
+        log.info("published %s..%s: %s", start, end, summary)
+        return summary
+
+    return db.run(tx)
+
+
+def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec],
+                     status: str = "published") -> PublishSummary:
+    """Create these sessions (and their slots) inside the caller's transaction.
+
+    The caller has checked permissions. Sessions are keyed by (rostered doctor, day, period):
+    an existing one is left alone (a draft is published), so this is safe to repeat. The doctors'
+    rows are locked first, so concurrent publishers serialize and never both insert a session.
+    """
+    if not specs:
+        return PublishSummary(0, 0, 0)
+    doctor_ids = sorted({s.doctor_id for s in specs})
+    names = lock_doctors(conn, doctor_ids)
+    day_min, day_max = min(s.day for s in specs), max(s.day for s in specs)
+    # read after the locks: under READ COMMITTED this sees whatever a publisher before us committed
+    rows = conn.execute(select(ClinicSession.id, ClinicSession.doctor_id, ClinicSession.rostered_doctor_id,
+                               ClinicSession.day, ClinicSession.period, ClinicSession.starts_at,
+                               ClinicSession.ends_at, ClinicSession.status)
+                        .where(ClinicSession.day.between(day_min, day_max),
+                               ClinicSession.doctor_id.in_(doctor_ids)
+                               | ClinicSession.rostered_doctor_id.in_(doctor_ids))).all()
+    by_key = {(r.rostered_doctor_id, r.day, r.period): r for r in rows}
+    busy: dict[tuple[int, dt.date], list[tuple[dt.time, dt.time]]] = defaultdict(list)
+    for r in rows:
+        if r.status != "stopped":  # a stopped session no longer takes the doctor's time
+            busy[(r.doctor_id, r.day)].append((r.starts_at, r.ends_at))
+    new_specs: dict[tuple, SessionSpec] = {}
+    drafts: list[tuple[int, SessionSpec]] = []
+    existing = 0
+    skipped: list[str] = []
+    for s in sorted(specs, key=lambda s: (s.day, s.doctor_id, s.starts_at)):
+        key = (s.doctor_id, s.day, s.period)
+        what = f"{s.day} {names.get(s.doctor_id, s.doctor_id)} {PERIOD_LABELS[s.period]} " \
+               f"{fmt_time(s.starts_at)}-{fmt_time(s.ends_at)}"
+        if key in by_key:
+            if by_key[key].status == "draft" and status == "published":
+                drafts.append((by_key[key].id, s))
+            else:
+                existing += 1
+            continue
+        if key in new_specs:
+            skipped.append(f"{what}：同一医生同一时段重复，未发布")
+            continue
+        clash = next(((a, b) for a, b in busy[(s.doctor_id, s.day)] if overlaps(s.starts_at, s.ends_at, a, b)), None)
+        if clash is not None:
+            skipped.append(f"{what}：与当天 {fmt_time(clash[0])}-{fmt_time(clash[1])} 的出诊重叠，未发布")
+            continue
+        new_specs[key] = s
+        busy[(s.doctor_id, s.day)].append((s.starts_at, s.ends_at))
+
+    now = utcnow()
+    if new_specs:
+        conn.execute(insert(ClinicSession), [
+            {"doctor_id": s.doctor_id, "rostered_doctor_id": s.doctor_id, "day": s.day, "period": s.period,
+             "starts_at": s.starts_at, "ends_at": s.ends_at, "status": status, "note": None, "updated_at": now}
+            for s in new_specs.values()])
+    ids = {}
+    if new_specs:
+        for r in conn.execute(select(ClinicSession.id, ClinicSession.rostered_doctor_id, ClinicSession.day,
+                                     ClinicSession.period)
+                              .where(ClinicSession.day.between(day_min, day_max),
+                                     ClinicSession.rostered_doctor_id.in_(doctor_ids))):
+            ids[(r.rostered_doctor_id, r.day, r.period)] = r.id
+    slot_rows = []
+    for key, s in new_specs.items():
+        slot_rows += _slot_rows(ids[key], s)
+    published_drafts = []
+    for sid, s in drafts:
+        if conn.execute(update(ClinicSession).where(ClinicSession.id == sid, ClinicSession.status == "draft")
+                        .values(status="published", updated_at=now)).rowcount == 1:
+            published_drafts.append(sid)
+            # a draft with no slots yet (e.g. kept from an unfinished import) gets the template's
+            if conn.execute(select(Slot.id).where(Slot.session_id == sid).limit(1)).first() is None:
+                slot_rows += _slot_rows(sid, s)
+    if slot_rows:
+        conn.execute(insert(Slot), slot_rows)
+    created_ids = [ids[k] for k in new_specs]
+    audit.record_many(conn, actor, "create" if status == "draft" else "publish", "session", created_ids)
+    audit.record_many(conn, actor, "publish", "session", published_drafts, {"from": "draft"})
+    return PublishSummary(len(created_ids), len(slot_rows), existing, len(published_drafts), tuple(skipped))
+
+
+def _slot_rows(session_id: int, s: SessionSpec) -> list[dict]:
+    return [{"session_id": session_id, "starts_at": a, "ends_at": b, "capacity": s.capacity_per_slot}
+            for a, b in slot_times(s.starts_at, s.ends_at, s.slot_minutes)]
+
+
+# ---------------------------------------------------------------- the week grid
+
+@dataclass(frozen=True)
+class GridCell:
+    session_id: int
+    starts_at: dt.time
+    ends_at: dt.time
+    status: str
+    taken: int
+    capacity: int
+    substitute_for: str | None  # the rostered doctor's name when this doctor stands in for them
+    pending: int = 0
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RosterGrid:
+    department: DepartmentInfo
+    days: list[dt.date]  # Monday..Sunday
+    doctors: list[DoctorInfo]  # the department's active doctors and anyone with a session that week
+    cells: dict[tuple[int, dt.date, str], GridCell]  # (doctor who works, day, period) -> cell
+
+
+def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
+    """A department's week: one row per doctor, a cell per (day, period) with a session (any status)."""
+    monday = _as_date(monday, "周一日期")
+    if monday.weekday() != 0:
+        raise ValidationError(f"{monday} 不是周一")
+    days = [monday + dt.timedelta(days=i) for i in range(7)]
+    with db.read() as conn:
+        dep = department_in(conn, department_id)
+        rows = conn.execute(session_select().where(Doctor.department_id == department_id,
+                                                   ClinicSession.day.between(days[0], days[-1]))
+                            .order_by(ClinicSession.day, ClinicSession.starts_at, ClinicSession.id)).all()
+        with_sessions = {r.doctor_id for r in rows}
+        doctors = [d for d in doctors_in(conn, department_id, include_inactive=True) if d.active or d.id in with_sessions]
+    cells: dict[tuple[int, dt.date, str], GridCell] = {}
+    for r in rows:
+        s = session_info(r)
+        key = (s.doctor_id, s.day, s.period)
+        cell = GridCell(s.id, s.starts_at, s.ends_at, s.status, s.taken, s.capacity,
+                        s.rostered_doctor_name if s.substituted else None, s.pending, s.note)
+        old = cells.get(key)
+        # two sessions in one cell happen only when a substitution fills a doctor's free part of a
+        # period: keep the live one, and the doctor's own over the one they stand in for
+        if old is None or (old.status == "stopped", old.substitute_for is not None) > \
+                (cell.status == "stopped", cell.substitute_for is not None):
+            if old is not None:
+                log.info("week grid: session %s hides session %s in one cell", cell.session_id, old.session_id)
+            cells[key] = cell
+    return RosterGrid(dep, days, doctors, cells)
+
