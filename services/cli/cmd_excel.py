@@ -1,0 +1,89 @@
+"""`regdesk export daily|roster`: the day's patient list and the week's roster as Excel files.
+
+    regdesk export daily --date YYYY-MM-DD [--department CODE] --out FILE.xlsx [--unmasked]
+    regdesk export roster --week YYYY-Www [--department CODE] --out FILE.xlsx
+
+(`regdesk roster import FILE.xlsx`, which reads the roster back, lives in cmd_roster.)
+Commands act as a system actor named after the operating-system user (``cli:<user>``), which
+may see full phone and ID numbers; they are still masked unless ``--unmasked`` is given.
+The services are imported only when a command runs, so that ``regdesk --help`` stays quick.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import logging
+
+from services.actor import Actor
+from services.cli import open_database
+from services.config import Config
+
+log = logging.getLogger(__name__)
+
+
+def _actor() -> Actor:
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no USER variable and no passwd entry (containers)
+        user = "unknown"
+    return Actor(kind="system", name="cli:" + user)
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"不是有效日期（应为 YYYY-MM-DD）：{value}") from None
+
+
+def _xlsx(value: str) -> str:
+    if not value.lower().endswith(".xlsx"):
+        raise argparse.ArgumentTypeError(f"输出文件应以 .xlsx 结尾：{value}")
+    return value
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("export", parents=[common], help="export the day's patient list or the week's roster to Excel")
+    esub = p.add_subparsers(dest="export_command", metavar="WHAT", required=True, parser_class=type(p))
+
+    daily = esub.add_parser("daily", parents=[common], help="the day's patients, by department and doctor")
+    daily.add_argument("--date", type=_date, required=True, metavar="YYYY-MM-DD")
+    daily.add_argument("--department", metavar="CODE", help="one department (default: all)")
+    daily.add_argument("--out", type=_xlsx, required=True, metavar="FILE.xlsx")
+    daily.add_argument("--unmasked", action="store_true",
+                       help="write full phone and ID card numbers (default: masked, 138****5678)")
+    daily.set_defaults(func=cmd_daily)
+
+    roster = esub.add_parser("roster", parents=[common],
+                             help="the week's roster, one sheet per department, editable and importable")
+    roster.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W48")
+    roster.add_argument("--department", metavar="CODE", help="one department (default: all)")
+    roster.add_argument("--out", type=_xlsx, required=True, metavar="FILE.xlsx")
+    roster.set_defaults(func=cmd_roster)
+
+
+def cmd_daily(args: argparse.Namespace, cfg: Config) -> int:
+    from services import exports
+    db = open_database(cfg)
+    try:
+        result = exports.export_daily(db, _actor(), args.date, args.out,
+                                      department_id=exports.department_id_by_code(db, args.department),
+                                      unmasked=args.unmasked)
+    finally:
+        db.dispose()
+    counts = "，".join(f"{exports.STATUS_LABELS.get(k, k)} {v}" for k, v in result.counts.items())
+    print(f"已导出 {args.date} 患者名单 {result.rows} 人" + (f"（{counts}）" if counts else "") + f"：{result.path}")
+    return 0
+
+
+def cmd_roster(args: argparse.Namespace, cfg: Config) -> int:
+    from services import exports
+    db = open_database(cfg)
+    try:
+        result = exports.export_roster(db, _actor(), args.week, args.out,
+                                       department_id=exports.department_id_by_code(db, args.department))
+    finally:
+        db.dispose()
+    print(f"已导出 {args.week} 排班表：{len(result.sheets)} 个科室、{result.rows} 位医生：{result.path}")
+    return 0
