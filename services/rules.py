@@ -274,14 +274,13 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
     return summary
 
 
-def _default_wait(db: Database, stop: threading.Event) -> Callable[[float], bool] | None:
-    """services.sync.ChangeFeed(db).wait when the sync module provides it, else None (poll)."""
+def _change_feed(db: Database):
+    """services.sync.ChangeFeed(db) when it can start, else None (we poll instead)."""
     try:
-        from services import sync  # written by another helper; optional here
-        feed = sync.ChangeFeed(db)
-        return feed.wait
-    except Exception as exc:  # ImportError, AttributeError, or a feed that cannot start
-        log.debug("no change feed to wait on (%s); polling", exc)
+        from services.sync import ChangeFeed
+        return ChangeFeed(db)
+    except Exception as exc:  # the database is away at start, or the feed cannot listen: poll
+        log.info("no change feed to wait on (%s); polling", exc)
         return None
 
 
@@ -289,21 +288,35 @@ def run_forever(db: Database, stop: threading.Event, interval: float = 1.0,
                 wait: Callable[[float], bool] | None = None,
                 on_round: Callable[[DecideSummary], None] | None = None, actor: Actor = AUTOAPPROVE) -> None:
     """Decide continually until ``stop`` is set. ``wait(timeout)`` blocks until something may have
-    changed (a change feed); without one we poll every ``interval`` seconds."""
-    if wait is None:
-        wait = _default_wait(db, stop)
-    while not stop.is_set():
-        summary = DecideSummary()
-        try:
-            if load(db).autoapprove_enabled:
-                summary = decide_pending(db, actor, limit=BATCH)
-                if on_round:
-                    on_round(summary)
-        except RegdeskError as exc:  # database away, schema trouble: say so and try again later
-            log.warning("autoapprove round failed: %s", exc)
-        if summary.decided or summary.skipped:
-            continue  # there may be more right away
-        if wait is not None:
-            wait(interval)
-        else:
-            stop.wait(interval)
+    changed; without one we wait on services.sync's change feed, or else poll every ``interval``."""
+    feed = _change_feed(db) if wait is None else None
+    if feed is not None:
+        def wait(timeout: float) -> bool:
+            if not feed.wait(timeout):
+                return False
+            try:
+                feed.poll()  # move the feed's cursor on, else it keeps reporting the same change
+            except DatabaseUnavailable:
+                pass
+            return True
+    try:
+        while not stop.is_set():
+            summary = DecideSummary()
+            try:
+                if load(db).autoapprove_enabled:
+                    summary = decide_pending(db, actor, limit=BATCH)
+                    if on_round:
+                        on_round(summary)
+            except RegdeskError as exc:  # database away, schema trouble: say so and try again later
+                log.warning("autoapprove round failed: %s", exc)
+            if stop.is_set():
+                break
+            if summary.decided or summary.skipped:
+                continue  # there may be more right away
+            if wait is not None:
+                wait(interval)
+            else:
+                stop.wait(interval)
+    finally:
+        if feed is not None:
+            feed.close()

@@ -246,3 +246,25 @@ def test_run_forever_respects_the_switch(db):
     rounds: list[rules.DecideSummary] = []
     rules.run_forever(db, stop, wait=lambda t: stop.set() or False, on_round=rounds.append)
     assert rounds == [] and reason_of(db, b) == ("pending", None)
+
+
+def test_run_forever_wakes_on_new_requests(db):
+    """Without a wait function it follows services.sync's change feed (or polls) and decides
+    requests written while it runs."""
+    c = f.basic_clinic(db, capacity=5, slots=1)
+    stop = threading.Event()
+    worker = threading.Thread(target=rules.run_forever, args=(db, stop), kwargs={"interval": 0.2}, daemon=True)
+    worker.start()
+    try:
+        ids = [f.request(db, c["slot_ids"][0], f.patient(db)) for _ in range(3)]
+        settled = threading.Event()
+        for _ in range(400):  # wait for the condition (at most ~20 s), no fixed sleep
+            if all(f.status_of(db, i) == "confirmed" for i in ids):
+                settled.set()
+                break
+            stop.wait(0.05)
+        assert settled.is_set(), [f.status_of(db, i) for i in ids]
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+    assert not worker.is_alive()
