@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QTabWidget, QVBoxLayout,
+    QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QTabWidget, QVBoxLayout,
     QWidget,
 )
 
@@ -36,10 +36,11 @@ class RulesTab(QWidget):
         self.ctx = ctx
         self.rules: Any = None
         self.fields: dict[str, QWidget] = {}
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        # a grid rather than a QFormLayout: label | field | help, the help never squeezed into a wrap
+        form = QGridLayout()
+        form.setHorizontalSpacing(14)
         form.setVerticalSpacing(10)
-        for f in dataclasses.fields(rules_service.Rules):
+        for row, f in enumerate(dataclasses.fields(rules_service.Rules)):
             label, help_text = rules_service.RULE_LABELS.get(f.name, (f.name, ""))
             default = getattr(rules_service.DEFAULTS, f.name)
             if isinstance(default, bool):
@@ -53,13 +54,12 @@ class RulesTab(QWidget):
             widget.setObjectName(f"rule_{f.name}")
             widget.setToolTip(help_text)
             hint = QLabel(help_text, self)
-            hint.setWordWrap(True)
             hint.setStyleSheet("color: #5f6368;")
-            row = QHBoxLayout()
-            row.addWidget(widget)
-            row.addWidget(hint, 1)
-            form.addRow(label, row)
+            form.addWidget(QLabel(label, self), row, 0)
+            form.addWidget(widget, row, 1, Qt.AlignmentFlag.AlignLeft)
+            form.addWidget(hint, row, 2)
             self.fields[f.name] = widget
+        form.setColumnStretch(2, 1)
         self.error = error_label(self)
         self.status = QLabel(self)
         self.status.setObjectName("rulesStatus")
@@ -76,6 +76,7 @@ class RulesTab(QWidget):
         inner = QWidget(self)
         box = QVBoxLayout(inner)
         box.addLayout(form)
+        box.addSpacing(8)
         box.addWidget(self.error)
         box.addLayout(buttons)
         box.addStretch(1)

@@ -9,7 +9,7 @@ import logging
 from decimal import Decimal
 from typing import Any, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QListWidget, QListWidgetItem, QWidget,
 )
@@ -104,9 +104,13 @@ class DoctorDialog(TaskDialog):
 
 
 def role_label(role: str) -> str:
-    from PySide6.QtCore import QCoreApplication
-    labels = {"clerk": "Clerk", "head": "Department head", "admin": "Administrator"}
-    return QCoreApplication.translate("StaffDialog", labels.get(role, role))
+    if role == "clerk":
+        return QCoreApplication.translate("StaffDialog", "Clerk")
+    if role == "head":
+        return QCoreApplication.translate("StaffDialog", "Department head")
+    if role == "admin":
+        return QCoreApplication.translate("StaffDialog", "Administrator")
+    return role
 
 
 class StaffDialog(TaskDialog):

@@ -28,16 +28,26 @@ COLORS = {
 }
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("RosterGridModel", text)
-
-
 def period_label(period: str) -> str:
-    return {"am": _t("Morning"), "pm": _t("Afternoon"), "evening": _t("Evening")}.get(period, period)
+    if period == "am":
+        return QCoreApplication.translate("RosterGridModel", "Morning")
+    if period == "pm":
+        return QCoreApplication.translate("RosterGridModel", "Afternoon")
+    if period == "evening":
+        return QCoreApplication.translate("RosterGridModel", "Evening")
+    return period
 
 
 def weekday_label(weekday: int) -> str:
-    names = (_t("Mon"), _t("Tue"), _t("Wed"), _t("Thu"), _t("Fri"), _t("Sat"), _t("Sun"))
+    names = (
+        QCoreApplication.translate("RosterGridModel", "Mon"),
+        QCoreApplication.translate("RosterGridModel", "Tue"),
+        QCoreApplication.translate("RosterGridModel", "Wed"),
+        QCoreApplication.translate("RosterGridModel", "Thu"),
+        QCoreApplication.translate("RosterGridModel", "Fri"),
+        QCoreApplication.translate("RosterGridModel", "Sat"),
+        QCoreApplication.translate("RosterGridModel", "Sun"),
+    )
     return names[weekday]
 
 
@@ -192,15 +202,22 @@ class RosterGridModel(QAbstractTableModel):
         return 0 if parent.isValid() else 1 + len(self._days) * len(self._periods)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        where = self.slot_of(section)
+        if role == Qt.ItemDataRole.FontRole and where is not None and where[0] == dt.date.today():
+            font = QFont()
+            font.setBold(True)  # today's columns stand out
+            return font
+        if role != Qt.ItemDataRole.DisplayRole:
             return None
         if section == 0:
-            return _t("Doctor")
-        where = self.slot_of(section)
+            return self.tr("Doctor")
         if where is None:
             return None
         day, period = where
-        return f"{weekday_label(day.weekday())} {day:%m-%d}\n{period_label(period)}"
+        # three short lines: 21 columns (with evening clinics) must fit a 1366-pixel screen
+        return f"{weekday_label(day.weekday())}\n{day:%m-%d}\n{period_label(period)}"
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
@@ -246,18 +263,18 @@ class RosterGridModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             count = f"{cell.taken}/{cell.capacity}"
             if kind == "stopped":
-                return _t("Stopped") + f"\n{count}"
+                return self.tr("Stopped") + f"\n{count}"
             if kind == "substituted":
-                return f"{count}\n" + _t("Sub for {name}").format(name=self.doctor_name(cell.substitute_for))
+                return f"{count}\n" + self.tr("Sub for {name}").format(name=self.doctor_name(cell.substitute_for))
             if kind == "draft":
-                return f"{count}\n" + _t("Draft")
+                return f"{count}\n" + self.tr("Draft")
             return count
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [f"{hm(cell.starts_at)}–{hm(cell.ends_at)}",
-                     _t("Places taken: {taken} of {capacity}").format(taken=cell.taken, capacity=cell.capacity),
-                     {"stopped": _t("Stopped (停诊)"), "draft": _t("Not published")}.get(kind, "")]
+                     self.tr("Places taken: {taken} of {capacity}").format(taken=cell.taken, capacity=cell.capacity),
+                     {"stopped": self.tr("Stopped (停诊)"), "draft": self.tr("Not published")}.get(kind, "")]
             if getattr(cell, "substitute_for", None):
-                lines.append(_t("Substituting for {name}").format(name=self.doctor_name(cell.substitute_for)))
+                lines.append(self.tr("Substituting for {name}").format(name=self.doctor_name(cell.substitute_for)))
             return "\n".join(x for x in lines if x)
         if role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(QColor(COLORS[kind][0]))

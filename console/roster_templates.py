@@ -63,8 +63,7 @@ class TemplatesDialog(QDialog):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
 
         self.weekday = QComboBox(self)
@@ -98,6 +97,7 @@ class TemplatesDialog(QDialog):
         hours.addWidget(self.ends)
         hours.addStretch(1)
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow(self.tr("Weekday"), self.weekday)
         form.addRow(self.tr("Period"), self.period)
         form.addRow(self.tr("Hours"), hours)

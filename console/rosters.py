@@ -67,7 +67,7 @@ class RosterPage(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(46)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(56)
+        header.setMinimumSectionSize(50)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
@@ -290,7 +290,7 @@ class RosterPage(QWidget):
         header = self.view.horizontalHeader()
         if self.model.columnCount() > 0:
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
-            header.resizeSection(0, 120)
+            header.resizeSection(0, 104)
 
     # ------------------------------------------------------------ selection and actions
     def current_cell(self) -> Any | None:
