@@ -123,7 +123,7 @@ def _daily_from(day: dt.date, department_ids: list[int], what):
 
 def daily_counts(conn: Connection, day: dt.date, department_ids: list[int]) -> dict[str, int]:
     q = _daily_from(day, department_ids, (Booking.status, func.count())).group_by(Booking.status)
-    got = dict(conn.execute(q).tuples().all())
+    got = {s: n for s, n in conn.execute(q)}
     return {s: int(got[s]) for s in DAILY_STATUSES if got.get(s)}
 
 
@@ -140,7 +140,7 @@ def iter_daily_rows(conn: Connection, day: dt.date, department_ids: list[int], *
     session_id, number = None, 0
     status_labels, source_labels, genders = STATUS_LABELS, SOURCE_LABELS, GENDER_LABELS
     for (dep, doc, title, sid, start, bid, status, source, checked, pname, gender, birth, phone,
-         card) in result.tuples():
+         card) in result:
         if sid != session_id:
             session_id, number = sid, 0
         number += 1

@@ -226,6 +226,7 @@ def import_roster(db: Database, actor: Actor, path: str | Path, *,
 
     def tx(conn: Connection) -> ImportSummary:
         found = list(problems)  # a retried transaction starts again from the file's problems
+        roster_apply.lock_departments(conn, {s.department.id for s in sheets})
         plans = [roster_apply.plan_sheet(conn, s, hospital.name, found) for s in sheets]
         roster_apply.check_overlaps(conn, plans, found)
         if found:

@@ -19,8 +19,9 @@ from sqlalchemy.engine import Connection
 from services import audit
 from services.actor import Actor
 from services.clock import local_now, utcnow
-from services.errors import Conflict
+from services.errors import Conflict, ValidationError
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, RosterTemplate, Slot
+from services.roster_rules import check_hours, lock_doctors, minutes, slot_times
 from services.roster_layout import (
     PERIOD_LABELS, PERIODS, WEEKDAYS, CellSpec, Problem, RosterWeek, SessionState, SlotState, load_week,
 )
@@ -76,18 +77,6 @@ class SheetPlan:
 
 # ---------------------------------------------------------------- slots and places
 
-def make_grid(start: dt.time, end: dt.time, minutes: int) -> list[tuple[dt.time, dt.time]]:
-    """Slots of ``minutes`` from start to end; the last one ends with the session."""
-    day = dt.date(2000, 1, 1)
-    t, e, step = dt.datetime.combine(day, start), dt.datetime.combine(day, end), dt.timedelta(minutes=minutes)
-    out = []
-    while t < e:
-        n = min(t + step, e)
-        out.append((t.time(), n.time()))
-        t = n
-    return out
-
-
 def distribute(total: int, floors: list[int]) -> list[int]:
     """Spread ``total`` places over slots as evenly as possible, no slot below its floor.
 
@@ -114,7 +103,16 @@ def distribute(total: int, floors: list[int]) -> list[int]:
 
 
 def _minutes(a: dt.time, b: dt.time) -> int:
-    return (b.hour * 60 + b.minute) - (a.hour * 60 + a.minute)
+    return minutes(b) - minutes(a)
+
+
+def _grid(spec: CellSpec, slot_minutes: int, refuse) -> list[tuple[dt.time, dt.time]] | None:
+    """The slots of new hours; like a template's, every slot the same length (services.rosters)."""
+    length = _minutes(spec.starts_at, spec.ends_at)
+    if length % slot_minutes:
+        refuse(f"出诊时长 {length} 分钟不是每个时段 {slot_minutes} 分钟的整数倍")
+        return None
+    return slot_times(spec.starts_at, spec.ends_at, slot_minutes)
 
 
 def _label(day: dt.date, period: str, a: dt.time, b: dt.time) -> str:
@@ -166,6 +164,13 @@ def _resolve_row(row: "RowIn", sheet: "SheetIn", docs, seen: dict[int, int], pro
         return None
     seen[doc.id] = row.row
     return doc
+
+
+def lock_departments(conn: Connection, department_ids) -> None:
+    """Lock the departments' doctors (id order), as every session-creating transaction does first
+    (services.roster_rules.lock_doctors): a publish or a substitution running now waits for us."""
+    ids = conn.execute(select(Doctor.id).where(Doctor.department_id.in_(list(department_ids)))).scalars().all()
+    lock_doctors(conn, ids)
 
 
 def plan_sheet(conn: Connection, sheet: "SheetIn", hospital: str, problems: list[Problem]) -> SheetPlan:
@@ -239,15 +244,23 @@ def _plan_cell(title: str, ref: str, doc, day: dt.date, period: str, spec: CellS
     if spec.places <= 0:
         refuse(f"号数必须大于 0：共{spec.places}号")
         return None
+    if existing is None or (spec.starts_at, spec.ends_at) != (existing.starts_at, existing.ends_at):
+        try:
+            check_hours(period, spec.starts_at, spec.ends_at)  # the start fits the period, as everywhere
+        except ValidationError as exc:
+            refuse(str(exc))
+            return None
 
     if existing is None:
         if not doc.active:
             refuse(f"医生“{doc.name}”已停用，不能新增出诊")
             return None
-        minutes = templates.get((doc.id, day.weekday(), period), DEFAULT_SLOT_MINUTES)
-        grid = make_grid(spec.starts_at, spec.ends_at, minutes)
+        step = templates.get((doc.id, day.weekday(), period), DEFAULT_SLOT_MINUTES)
+        grid = _grid(spec, step, refuse)
+        if grid is None:
+            return None
         if spec.places < len(grid):
-            refuse(f"共{spec.places}号少于时段数 {len(grid)}（每 {minutes} 分钟一个时段，每个时段至少 1 号）")
+            refuse(f"共{spec.places}号少于时段数 {len(grid)}（每 {step} 分钟一个时段，每个时段至少 1 号）")
             return None
         caps = distribute(spec.places, [1] * len(grid))
         return Action("create", doctor_id=doc.id, status=status,
@@ -265,13 +278,15 @@ def _plan_cell(title: str, ref: str, doc, day: dt.date, period: str, spec: CellS
         return Action(kind, doctor_id=existing.doctor_id, session=existing, status=status, **base)
     if same_hours and existing.slots:
         grid = [(s.starts_at, s.ends_at) for s in existing.slots]
-        minutes = _minutes(*grid[0])
+        step = _minutes(*grid[0])
     else:
         if existing.slots:
-            minutes = _minutes(existing.slots[0].starts_at, existing.slots[0].ends_at)
+            step = _minutes(existing.slots[0].starts_at, existing.slots[0].ends_at)
         else:
-            minutes = templates.get((doc.id, day.weekday(), period), DEFAULT_SLOT_MINUTES)
-        grid = make_grid(spec.starts_at, spec.ends_at, minutes)
+            step = templates.get((doc.id, day.weekday(), period), DEFAULT_SLOT_MINUTES)
+        grid = _grid(spec, step, refuse)
+        if grid is None:
+            return None
     by_start = {s.starts_at: s for s in existing.slots}
     starts = {a for a, _ in grid}
     remove = [s for s in existing.slots if s.starts_at not in starts]
@@ -283,7 +298,7 @@ def _plan_cell(title: str, ref: str, doc, day: dt.date, period: str, spec: CellS
     floors = [max(1, by_start[a].taken) if a in by_start else 1 for a, _ in grid]
     if spec.places < sum(floors):
         if spec.places < len(grid):
-            refuse(f"共{spec.places}号少于时段数 {len(grid)}（每 {minutes} 分钟一个时段，每个时段至少 1 号）")
+            refuse(f"共{spec.places}号少于时段数 {len(grid)}（每 {step} 分钟一个时段，每个时段至少 1 号）")
         else:
             refuse(f"共{spec.places}号不够：各时段已约的人数加上其余时段每段 1 号，至少要 {sum(floors)} 号")
         return None
