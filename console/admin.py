@@ -163,9 +163,15 @@ class AdminPage(QWidget):
         self.departments.loaded.connect(self._departments_changed)
         self._first = True
         feed = ctx.extras.get("live") if isinstance(getattr(ctx, "extras", None), dict) else None
-        if feed is not None and hasattr(feed, "changes"):
-            feed.changes.connect(self.apply_changes)
+        if feed is not None:
+            self.connect_live(feed)
         self.refresh()
+
+    def connect_live(self, feed) -> None:
+        """Follow a console.live.LiveFeed (done by the constructor when ctx.extras['live'] is set)."""
+        feed.changes.connect(self.apply_changes)
+        if hasattr(feed, "reloadNeeded"):
+            feed.reloadNeeded.connect(lambda: self.rules.changes() or self.rules.reload())
 
     def refresh(self) -> None:
         for tab in (self.departments, self.doctors, self.staff):

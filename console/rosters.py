@@ -88,8 +88,8 @@ class RosterPage(QWidget):
         layout.addWidget(self.status)
 
         feed = ctx.extras.get("live") if isinstance(getattr(ctx, "extras", None), dict) else None
-        if feed is not None and hasattr(feed, "changes"):
-            feed.changes.connect(self.apply_changes)
+        if feed is not None:
+            self.connect_live(feed)
         self.update_actions()
         self._show_week_label()
         self.load_departments()
@@ -267,6 +267,12 @@ class RosterPage(QWidget):
         if key == self._loading:
             self._loading = None
         self.status.setText(user_message(error))
+
+    def connect_live(self, feed) -> None:
+        """Follow a console.live.LiveFeed (done by the constructor when ctx.extras['live'] is set)."""
+        feed.changes.connect(self.apply_changes)
+        if hasattr(feed, "reloadNeeded"):  # the feed lost track: read the week again
+            feed.reloadNeeded.connect(self.refresh)
 
     def apply_changes(self, changes: list) -> None:
         """The live feed's changes: re-read the week when one may touch it (then update in place)."""

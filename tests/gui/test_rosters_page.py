@@ -253,3 +253,34 @@ def test_live_changes_update_cells_in_place(qtbot, clinic):
     # a change of a session in another week is ignored without reading the database
     page.apply_changes([Change(2, "booking", 999, "update", "confirmed", None, slot_id=1, session_id=10_000)])
     assert page.ctx.tasks.idle
+
+
+def test_real_live_feed_updates_the_grid_in_place(qtbot, clinic):
+    """The mini-program cancels a confirmed booking (plain SQL); the feed brings it; the cell follows."""
+    from sqlalchemy import text
+    from console.live import LiveFeed
+
+    db = clinic["db"]
+    live = LiveFeed(db)
+    ctx = make_ctx(db, ADMIN)
+    ctx.extras["live"] = live
+    page = RosterPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.set_week(NEXT_MONDAY)
+    with qtbot.waitSignal(live.stateChanged, timeout=15_000, check_params_cb=lambda s: s == "live"):
+        live.start()
+    try:
+        m = page.model
+        target = m.index_of(clinic["wang"], clinic["day"], "am")
+        resets = []
+        m.modelReset.connect(lambda: resets.append(1))
+        assert target.data() == "3/8"
+        with db.engine.begin() as c:
+            c.execute(text("UPDATE bookings SET status = 'cancelled' WHERE id = :i"
+                           " AND status IN ('pending', 'confirmed')"), {"i": clinic["booked"][0]})
+        qtbot.waitUntil(lambda: target.data() == "2/8", timeout=15_000)
+        assert not resets
+    finally:
+        live.stop()
