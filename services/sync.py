@@ -121,7 +121,7 @@ class ChangeFeed:
                  clock: Callable[[], float] = time.monotonic):
         self._db = db
         self._dialect = db.dialect
-        self._clock = clock
+        self._clock = clock  # ages of gaps only (tests advance it); waits use time.monotonic
         self._gap_timeout = gap_timeout if gap_timeout is not None else (
             PG_GAP_TIMEOUT if self._dialect == "postgresql" else GAP_TIMEOUT)
         self._gaps: dict[int, tuple[float, int | None]] = {}  # id -> (first missed at, PG snapshot xmax)
@@ -180,14 +180,14 @@ class ChangeFeed:
 
         Never raises for a lost connection: it reconnects with back-off, and returns True once it is
         back (with state 'catching_up'), since changes may have been made meanwhile."""
-        deadline = self._clock() + max(0.0, timeout)
+        deadline = time.monotonic() + max(0.0, timeout)
         if self._more:
             return True
         while True:
             if self._waiter is None or self._state == OFFLINE:
                 if self._reconnect(deadline):
                     return True
-                if self._clock() >= deadline:
+                if time.monotonic() >= deadline:
                     return False
                 continue
             try:
@@ -198,11 +198,17 @@ class ChangeFeed:
                 self._close_waiter()
                 self._set_state(OFFLINE)
                 continue
-            if self._clock() >= deadline:
+            if time.monotonic() >= deadline:
                 return False
 
     def close(self) -> None:
         self._close_waiter()
+
+    def __enter__(self) -> "ChangeFeed":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ reading
 
@@ -306,10 +312,10 @@ class ChangeFeed:
 
     def _reconnect(self, deadline: float) -> bool:
         """Try to (re)open the wait connection, respecting the back-off; True once it is back."""
-        now = self._clock()
+        now = time.monotonic()
         if now < self._retry_at:
             time.sleep(max(0.0, min(self._retry_at, deadline) - now))
-            if self._clock() < self._retry_at:
+            if time.monotonic() < self._retry_at:
                 return False
         try:
             self._close_waiter()
@@ -317,7 +323,7 @@ class ChangeFeed:
         except Exception as exc:
             delay = BACKOFF[min(self._backoff, len(BACKOFF) - 1)]
             self._backoff += 1
-            self._retry_at = self._clock() + delay
+            self._retry_at = time.monotonic() + delay
             log.info("change feed: database still unreachable (%s); next try in %.1f s", first_line(exc), delay)
             self._set_state(OFFLINE)
             return False
@@ -359,7 +365,7 @@ class ChangeFeed:
                 log.debug("closing the wait connection failed", exc_info=True)
 
     def _wait_once(self, deadline: float) -> bool:
-        remaining = max(0.0, deadline - self._clock())
+        remaining = max(0.0, deadline - time.monotonic())
         if self._dialect == "postgresql":
             got = False
             for _n in self._waiter.notifies(timeout=remaining, stop_after=1):

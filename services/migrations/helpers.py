@@ -114,14 +114,15 @@ def _sqlite_statements() -> list[str]:
             out.append(f"CREATE TRIGGER trg_{short}_{op_name} AFTER {sql_op} ON {table} FOR EACH ROW{when}"
                        f" BEGIN {_INSERT_COLS} VALUES ({vals}); END")
     # SQLite has no transaction id: the audit row (written by services.audit with the client's UTC
-    # clock, the same PC as the database file) claims the newest unclaimed change of its entity
-    # made in the last 30 seconds.
+    # clock, the same PC as the database file) claims the newest unclaimed change of its entity made
+    # in the last 5 seconds. An audit row with no change of its own (none exists today) could thus
+    # claim a mini-program change made just before it; PostgreSQL and MySQL match the transaction.
     out.append(
         "CREATE TRIGGER trg_audit_log_actor AFTER INSERT ON audit_log FOR EACH ROW"
         f" WHEN NEW.entity IN {_BOOKING_ENTITIES} BEGIN"
         " UPDATE change_log SET actor = NEW.actor"
         " WHERE id = (SELECT max(c.id) FROM change_log c WHERE c.entity = NEW.entity AND c.entity_id = NEW.entity_id)"
-        " AND actor IS NULL AND changed_at >= datetime(NEW.at, '-30 seconds'); END")
+        " AND actor IS NULL AND changed_at >= datetime(NEW.at, '-5 seconds'); END")
     return out
 
 
