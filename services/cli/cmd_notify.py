@@ -1,0 +1,71 @@
+"""`regdesk notify [--once]`: send the patients' WeChat notifications that are due, with retries."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import threading
+
+from services import notify
+from services.cli import open_database, positive_int
+from services.clock import local_now
+from services.config import Config
+from services.errors import ConfigError
+from services.wechat import WeChatClient
+
+log = logging.getLogger(__name__)
+
+
+def _seconds(value: str) -> float:
+    try:
+        n = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0 < n <= 3600:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 3600 seconds: {value}")
+    return n
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("notify", parents=[common], help="send the patients' WeChat notifications that are due")
+    p.add_argument("--once", action="store_true", help="send what is due now and exit (else keep running)")
+    p.add_argument("--interval", type=_seconds, default=5.0, metavar="SECONDS",
+                   help="pause between passes when running continuously (default 5)")
+    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                   help="give up on a WeChat request after this long (default 10)")
+    p.add_argument("--max-attempts", type=positive_int, default=notify.DeliveryPolicy.max_attempts,
+                   metavar="N", help="attempts before a message counts as failed (default %(default)s)")
+    p.add_argument("--reminders", action="store_true",
+                   help="also queue a reminder for every confirmed booking of tomorrow (once each)")
+    p.add_argument("--reminders-for", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="queue reminders for the bookings of this day (then send, with --once)")
+    p.set_defaults(func=cmd_notify)
+
+
+def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
+    db = open_database(cfg)
+    try:
+        settings = notify.load_wechat_settings(db, cfg)
+        if not settings.configured:
+            raise ConfigError("WeChat is not configured: set appid, secret and template_id "
+                              "(config file [wechat], REGDESK_WECHAT_* or the console's WeChat settings)")
+        policy = notify.DeliveryPolicy(max_attempts=args.max_attempts)
+        if args.reminders_for:
+            print(f"queued {notify.enqueue_reminders(db, args.reminders_for)} reminders for {args.reminders_for}")
+        if not args.once:
+            stop = threading.Event()
+            try:
+                notify.run_forever(db, cfg, stop, interval=args.interval, timeout=args.timeout, policy=policy,
+                                   reminders=args.reminders)
+            finally:
+                stop.set()
+            return 0
+        if args.reminders:
+            day = local_now().date() + dt.timedelta(days=1)
+            print(f"queued {notify.enqueue_reminders(db, day)} reminders for {day}")
+        with WeChatClient(db, settings, timeout=args.timeout) as client:
+            result = notify.deliver_due(db, client, policy=policy)
+        print(result)
+        return 0
+    finally:
+        db.dispose()
