@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton, QTableView,
+    QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QTableView,
     QVBoxLayout, QWidget,
 )
 

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from PySide6.QtCore import QTime, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
     QLabel, QMessageBox, QPushButton, QSpinBox, QTableView, QTimeEdit, QVBoxLayout, QWidget,

@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableView,
@@ -180,7 +180,7 @@ class RosterPage(QWidget):
         return self.department.currentData()
 
     def load_departments(self) -> None:
-        db, actor = self.ctx.db, self.ctx.actor
+        db = self.ctx.db
         call(self.ctx, self, lambda: masterdata.list_departments(db), self._departments_loaded)
 
     def _departments_loaded(self, deps: list[Any]) -> None:
