@@ -236,3 +236,46 @@ def test_substitute_ignores_stopped_sessions_of_the_substitute(db, clinic):
     other, _ = f.session(db, clinic["li"], DAY, "am", T(8), T(9), slots=2)
     rosters.stop_session(db, ADMIN, other, "休假取消")
     assert rosters.substitute(db, ADMIN, clinic["session"], clinic["li"]).doctor_id == clinic["li"]
+
+
+@pytest.mark.slow
+def test_stop_racing_approvals_leaves_no_confirmed_booking(db, clinic):
+    """Approvals running while the clinic stops: each one either lands before the stop (and is then
+    stopped with the rest) or is refused; no booking stays confirmed in a stopped session."""
+    import threading
+
+    from services import bookings
+    ids = [_booking(db, slot) for slot in clinic["slots"] for _ in range(2)]
+    barrier = threading.Barrier(2)
+    results, errors = {}, []
+
+    def approve_all():
+        try:
+            barrier.wait()
+            results["approved"] = bookings.approve_many(db, ADMIN, ids)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def stop():
+        try:
+            barrier.wait()
+            results["stop"] = rosters.stop_session(db, ADMIN, clinic["session"], "医生外出")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=approve_all), threading.Thread(target=stop)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert {f.status_of(db, b) for b in ids} == {"stopped"}
+    assert results["stop"].bookings_stopped == len(ids)
+    refused = [r for _, r in results["approved"] if isinstance(r, str)]
+    assert all("停诊" in r for r in refused)
+    with db.read() as c:
+        kinds = c.execute(select(Notification.kind, func.count()).group_by(Notification.kind)).all()
+    expected = {"stopped": len(ids)}
+    if len(refused) < len(ids):  # the approvals that landed before the stop told their patients first
+        expected["confirmed"] = len(ids) - len(refused)
+    assert dict(kinds) == expected
