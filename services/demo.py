@@ -24,7 +24,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from services import audit, auth, bookings, patients, rosters
-from services.actor import SYSTEM
+from services.actor import SYSTEM, Actor
 from services.clock import local_now
 from services.db import Database
 from services.errors import RegdeskError, ValidationError
@@ -410,3 +410,24 @@ def seed(db: Database, *, days: int = 14, seed: int = 20261126, today: dt.date |
                           first, last)
     log.info("demo seeded: %s", summary)
     return summary
+
+
+def prepare(url: str | None = None) -> tuple[Database, Actor]:
+    """The ``--demo`` console's database (default: demo.db in the data folder): created, migrated
+    and seeded on first use. Returns the database and the demo clerk's Actor (no password asked)."""
+    from pathlib import Path
+
+    from services import config, migrate
+    from sqlalchemy.engine import make_url
+    url = url or config.demo_database_url()
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    db = Database(url)
+    if migrate.current_revision(db) != migrate.head_revision():
+        migrate.upgrade(db)
+    with db.read() as conn:
+        empty = conn.execute(select(func.count()).select_from(Hospital)).scalar_one() == 0
+    if empty:
+        seed(db)
+    return db, auth.actor_for(db, DEMO_USER)

@@ -1,0 +1,81 @@
+"""`regdesk demo seed` (the demo hospital) and `regdesk simulate` (mini-program traffic)."""
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from services import demo, migrate, simulate
+from services.cli import non_negative_int, open_database, positive_int, ratio
+from services.config import Config
+from services.db import Database, normalize_url
+from services.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def require_existing(url: str) -> None:
+    """Commands that work on existing data must not leave an empty SQLite file behind a typo."""
+    u = make_url(normalize_url(url))
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:" \
+            and not u.database.startswith("file:") and not Path(u.database).expanduser().exists():
+        raise ConfigError(f"database file does not exist: {u.database} (create it with `regdesk db upgrade`)")
+
+
+def _days(value: str) -> int:
+    n = positive_int(value)
+    if n > 60:
+        raise argparse.ArgumentTypeError(f"at most 60 days: {value}")
+    return n
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("demo", parents=[common], help="demo data")
+    dsub = p.add_subparsers(dest="demo_command", metavar="ACTION", required=True, parser_class=type(p))
+    s = dsub.add_parser("seed", parents=[common],
+                        help="fill an empty database with a demo hospital (creates the schema if needed)")
+    s.add_argument("--days", type=_days, default=14, metavar="N", help="publish sessions for N days from today")
+    s.add_argument("--seed", type=non_negative_int, default=20261126, metavar="S",
+                   help="random seed (the same seed gives the same data)")
+    s.set_defaults(func=cmd_seed)
+
+    sim = sub.add_parser("simulate", parents=[common],
+                         help="act as the mini-program: write N booking requests with plain SQL")
+    sim.add_argument("--bookings", type=positive_int, required=True, metavar="N", help="how many requests")
+    sim.add_argument("--cancel-ratio", type=ratio, default=0.1, metavar="R",
+                     help="share of the requests the patients cancel again (0..1, default 0.1)")
+    sim.add_argument("--new-patient-ratio", type=ratio, default=0.2, metavar="R",
+                     help="share of the requests from patients registering first (0..1, default 0.2)")
+    sim.add_argument("--seed", type=non_negative_int, default=None, metavar="S", help="random seed")
+    sim.set_defaults(func=cmd_simulate)
+
+
+def cmd_seed(args: argparse.Namespace, cfg: Config) -> int:
+    db = Database(cfg.database_url)
+    try:
+        if migrate.current_revision(db) is None:
+            _, after = migrate.upgrade(db)  # a fresh file: `regdesk demo seed` is all it takes
+            print(f"schema created ({after})")
+        else:
+            migrate.check(db)
+        s = demo.seed(db, days=args.days, seed=args.seed)
+    finally:
+        db.dispose()
+    statuses = ", ".join(f"{k} {v}" for k, v in s.bookings.items())
+    print(f"{s.hospital}: {s.departments} departments, {s.doctors} doctors, {s.templates} weekly templates, "
+          f"{s.sessions} sessions ({s.first_day} .. {s.last_day}), {s.slots} slots, {s.patients} patients")
+    print(f"bookings: {statuses}")
+    print("accounts: " + ", ".join(f"{u}/{pw} ({role})" for u, _, role, pw, _ in demo.STAFF))
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace, cfg: Config) -> int:
+    require_existing(cfg.database_url)
+    db = open_database(cfg)  # refuses a missing or outdated schema before anything is written
+    db.dispose()
+    s = simulate.simulate(cfg.database_url, args.bookings, cancel_ratio=args.cancel_ratio, rng_seed=args.seed,
+                          new_patient_ratio=args.new_patient_ratio)
+    print(f"{s.requests} booking requests, {s.cancellations} cancelled, {s.patients_created} new patients")
+    return 0

@@ -1,0 +1,137 @@
+"""`regdesk staff add|list|unlock|password`: staff accounts from the command line.
+
+The first admin account of a new installation is made here (the console needs a log-in).
+Passwords are never taken as arguments (they would end up in the shell history and the
+process list): they are asked twice on a terminal, or read as one line with --password-stdin.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+
+from services import auth
+from services.actor import Actor
+from services.cli import UsageError, open_database as _open_database
+from services.cli.cmd_demo import require_existing
+from services.config import Config
+from services.errors import NotFound, ValidationError
+from services.models import ROLES
+
+log = logging.getLogger(__name__)
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("staff", parents=[common], help="staff accounts")
+    ssub = p.add_subparsers(dest="staff_command", metavar="ACTION", required=True, parser_class=type(p))
+    add = ssub.add_parser("add", parents=[common], help="create a staff account (asks for the password)")
+    add.add_argument("name", metavar="NAME", help="the log-in name (2-32 letters, digits, _ . -)")
+    add.add_argument("--role", required=True, choices=ROLES, help="clerk, head (of departments) or admin")
+    add.add_argument("--department", metavar="CODE", action="append", default=[],
+                     help="department code (repeat, or separate with commas); a head needs at least one")
+    add.add_argument("--display-name", metavar="TEXT", help="the name shown in the console (default: NAME)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password as one line from stdin")
+    add.set_defaults(func=cmd_add)
+    ls = ssub.add_parser("list", parents=[common], help="list staff accounts")
+    ls.set_defaults(func=cmd_list)
+    un = ssub.add_parser("unlock", parents=[common], help="lift a lock-out after too many wrong passwords")
+    un.add_argument("name", metavar="NAME")
+    un.set_defaults(func=cmd_unlock)
+    pw = ssub.add_parser("password", parents=[common], help="set a new password for an account")
+    pw.add_argument("name", metavar="NAME")
+    pw.add_argument("--password-stdin", action="store_true", help="read the password as one line from stdin")
+    pw.set_defaults(func=cmd_password)
+
+
+def cli_actor() -> Actor:
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in the environment (containers)
+        user = "unknown"
+    return Actor(kind="system", name=f"cli:{user}")
+
+
+def read_password(from_stdin: bool) -> str:
+    """One line from stdin, or asked twice on the terminal; never from an argument."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise UsageError("--password-stdin: nothing on standard input")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask for the password: pipe it in with --password-stdin")
+    first = getpass.getpass("密码 (password): ")
+    second = getpass.getpass("再输入一次 (again): ")
+    if first != second:
+        raise ValidationError("两次输入的密码不一致")
+    return first
+
+
+def open_database(cfg: Config):  # noqa: ANN201
+    require_existing(cfg.database_url)
+    return _open_database(cfg)
+
+
+def _codes(values: list[str]) -> list[str]:
+    return [c.strip() for v in values for c in v.split(",") if c.strip()]
+
+
+def _by_name(db, name: str) -> auth.StaffInfo:  # noqa: ANN001
+    wanted = name.strip().lower()
+    for s in auth.list_staff(db):
+        if s.username == wanted:
+            return s
+    raise NotFound(f"账号不存在：{name}")
+
+
+def cmd_add(args: argparse.Namespace, cfg: Config) -> int:
+    codes = _codes(args.department)
+    if args.role == "head" and not codes:
+        raise UsageError("a head needs at least one --department CODE")
+    db = open_database(cfg)
+    try:
+        password = read_password(args.password_stdin)
+        info = auth.create_staff(db, cli_actor(), args.name, args.display_name or args.name, args.role, password,
+                                 codes)
+    finally:
+        db.dispose()
+    deps = f", departments {','.join(info.department_codes)}" if info.department_codes else ""
+    print(f"created staff account {info.username} ({info.role}{deps})")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, cfg: Config) -> int:
+    db = open_database(cfg)
+    try:
+        staff = auth.list_staff(db)
+    finally:
+        db.dispose()
+    for s in staff:
+        state = "active" if s.active else "disabled"
+        if s.locked():
+            state += ", locked"
+        print(f"{s.username}\t{s.role}\t{','.join(s.department_codes) or '-'}\t{state}\t{s.display_name}")
+    return 0
+
+
+def cmd_unlock(args: argparse.Namespace, cfg: Config) -> int:
+    db = open_database(cfg)
+    try:
+        info = _by_name(db, args.name)
+        auth.unlock(db, cli_actor(), info.id)
+    finally:
+        db.dispose()
+    print(f"unlocked {info.username}")
+    return 0
+
+
+def cmd_password(args: argparse.Namespace, cfg: Config) -> int:
+    db = open_database(cfg)
+    try:
+        info = _by_name(db, args.name)
+        auth.reset_password(db, cli_actor(), info.id, read_password(args.password_stdin))
+    finally:
+        db.dispose()
+    print(f"password changed for {info.username}")
+    return 0
