@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import and_, case, func, insert, or_, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.engine import Connection
 
 from services import audit
