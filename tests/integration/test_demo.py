@@ -98,3 +98,19 @@ def test_seed_is_reproducible(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     assert snapshot("a") == snapshot("b")
+
+
+def test_prepare_creates_seeds_once_and_logs_in_as_demo(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new-folder' / 'demo.db'}"
+    db, actor = demo.prepare(url)
+    try:
+        assert (actor.kind, actor.name, actor.role) == ("staff", demo.DEMO_USER, "clerk")
+        before = _scalar(db, select(func.count()).select_from(Booking))
+        assert before > 0
+    finally:
+        db.dispose()
+    db, again = demo.prepare(url)  # the second start finds the demo hospital and keeps it
+    try:
+        assert again == actor and _scalar(db, select(func.count()).select_from(Booking)) == before
+    finally:
+        db.dispose()
