@@ -259,6 +259,32 @@ def run_forever(db: Database, cfg: Config, stop: threading.Event, *, interval: f
             client.close()
 
 
+class BackgroundSender:
+    """``run_forever`` in a daemon thread (the console's notification worker, when enabled)."""
+
+    def __init__(self, db: Database, cfg: Config, *, interval: float = 5.0, timeout: float = 10.0,
+                 reminders: bool = False):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=run_forever, args=(db, cfg, self._stop), name="regdesk-notify", daemon=True,
+            kwargs={"interval": interval, "timeout": timeout, "reminders": reminders})
+
+    def start(self) -> "BackgroundSender":
+        self._thread.start()
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, wait: float = 15.0) -> bool:
+        """Ask the loop to stop after the message in hand; True when it has stopped."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(wait)
+        return not self._thread.is_alive()
+
+
 # ---------------------------------------------------------------- reminders
 
 def enqueue_reminders(db: Database, day: dt.date) -> int:

@@ -53,22 +53,27 @@ LANGS = ("zh_CN", "en_US", "zh_HK", "zh_TW")
 SOURCE_LABELS = {"environment": "环境变量", "config file": "配置文件", "database": "控制台设置", "default": "默认值"}
 
 
-def _outside_sources(cfg: Config) -> dict[str, str]:
-    """Fields that the environment or the config file set (these the database cannot override)."""
-    env = {f for f, var in ENV_VARS.items() if os.environ.get(var)}
+def _outside_values(cfg: Config) -> dict[str, tuple[object, str]]:
+    """Fields that the environment or the config file set: field -> (value, source).
+    The database cannot override these."""
     try:
-        in_file = set(config_mod._read_file(config_mod.config_path()).get("wechat", {}))
+        in_file = dict(config_mod._read_file(config_mod.config_path()).get("wechat", {}))
     except Exception:  # noqa: BLE001 - a broken file was reported when cfg was loaded
-        in_file = set()
+        in_file = {}
     default = WeChatSettings()
-    sources = {}
+    out: dict[str, tuple[object, str]] = {}
     for f in FIELDS:
-        if f in env:
-            sources[f] = "environment"
-        elif f in in_file or getattr(cfg.wechat, f) != getattr(default, f):
-            # a Config built in code (tests, an embedding program) counts as a config file
-            sources[f] = "config file"
-    return sources
+        var = ENV_VARS.get(f)
+        if var and os.environ.get(var):
+            out[f] = (os.environ[var], "environment")
+        elif f in in_file:
+            value = in_file[f]
+            out[f] = ({str(k): str(v) for k, v in value.items()} if f == "field_map" and isinstance(value, dict)
+                      else str(value), "config file")
+        elif getattr(cfg.wechat, f) != getattr(default, f):
+            # a Config built in code (an embedding program, tests) counts as a config file
+            out[f] = (getattr(cfg.wechat, f), "config file")
+    return out
 
 
 def _db_values(db: Database) -> dict[str, str]:
@@ -98,13 +103,13 @@ class SettingsView:
 
 
 def describe_wechat_settings(db: Database, cfg: Config) -> SettingsView:
-    outside = _outside_sources(cfg)
+    outside = _outside_values(cfg)
     stored = _db_values(db)
     values: dict = {}
     sources: dict[str, str] = {}
     for f in FIELDS:
         if f in outside:
-            values[f], sources[f] = getattr(cfg.wechat, f), outside[f]
+            values[f], sources[f] = outside[f]
         elif f in stored:
             values[f] = _parse_field_map(stored[f]) if f == "field_map" else stored[f]
             sources[f] = "database"

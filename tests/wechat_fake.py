@@ -77,6 +77,7 @@ class FakeWeChat:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # notified on every recorded request
         self._queue: deque = deque()
         self._token_queue: deque = deque()
         self._tokens: list[_Token] = []
@@ -140,6 +141,12 @@ class FakeWeChat:
 
     def delivered(self) -> list[Recorded]:
         return [r for r in self.sends() if r.delivered]
+
+    def wait_delivered(self, n: int, timeout: float = 10.0) -> bool:
+        """Block until ``n`` messages were delivered (for tests of background senders)."""
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: sum(1 for r in self.requests if r.delivered) >= n, timeout)
 
     def token_requests(self) -> list[Recorded]:
         with self._lock:
@@ -212,6 +219,7 @@ class FakeWeChat:
 
     def _answer(self, rec: Recorded, code: int) -> tuple[int, dict]:
         rec.outcome = "ok" if code == 0 else f"errcode {code}"
+        self._changed.notify_all()  # called with the lock held
         return 200, {"errcode": code, "errmsg": "ok" if code == 0 else ERRMSG.get(code, "error")}
 
     def _check(self, body: dict) -> str | None:

@@ -15,8 +15,9 @@ from services.clock import utcnow
 from services.db import Database
 from services.errors import Conflict, ConfigError, NotFound, PermissionDenied, ValidationError
 from services.models import Booking, ClinicSession, Notification
-from services.notify import (DeliveryPolicy, PassResult, deliver_due, enqueue_reminders, list_failures, retry,
-                             send_test, states_for)
+from services.config import Config, WeChatSettings
+from services.notify import (BackgroundSender, DeliveryPolicy, PassResult, deliver_due, enqueue_reminders,
+                             list_failures, retry, send_test, states_for)
 from services.wechat import WeChatClient, WeChatError
 from services.wechat_settings import save_wechat_settings
 from tests import factories as f
@@ -302,6 +303,19 @@ def test_settings_from_the_console_drive_the_command_line(db, db_url, fake, caps
                          api_base=fake.url)
     assert cli_main(["notify", "--once", "--db", db_url]) == 0
     assert len(fake.delivered()) == 1
+
+
+def test_background_sender_delivers_with_the_settings_saved_in_the_console(db, db_url, fake):
+    ids = decide(db, n=2)
+    save_wechat_settings(db, ADMIN, appid=fake.appid, secret=fake.secret, template_id=fake.template_id,
+                         api_base=fake.url, page="pages/booking/detail?id={booking_id}")
+    sender = BackgroundSender(db, Config(db_url, WeChatSettings()), interval=0.2, timeout=2).start()
+    try:
+        assert fake.wait_delivered(2)
+    finally:
+        assert sender.stop()
+    assert sorted(booking_of(r) for r in fake.delivered()) == ids
+    assert set(states_for(db, ids).values()) == {"已发送"}
 
 
 # ---------------------------------------------------------------- reminders

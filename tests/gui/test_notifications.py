@@ -1,0 +1,180 @@
+"""The notification failures page and the WeChat settings page, on a real SQLite database and a fake WeChat."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select, update
+
+from console.notifications import NotificationFailuresPage, WeChatSettingsPage
+from services import outbox
+from services.models import Booking, Notification
+from services.notify import list_failures, states_for
+from services.wechat_settings import load_wechat_settings, save_wechat_settings
+from tests import factories as f
+from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, drain, head, make_ctx
+from tests.wechat_fake import FakeWeChat
+
+pytestmark = OFFSCREEN_NOISE
+
+
+@pytest.fixture
+def fake():
+    with FakeWeChat() as f_:
+        yield f_
+
+
+def failed_bookings(db, n: int = 2) -> list[int]:
+    clinic = f.basic_clinic(db, capacity=n, slots=1)
+    ids = [f.request(db, clinic["slot_ids"][0], f.patient(db, name=f"失败{i}")) for i in range(n)]
+    with db.write() as c:
+        c.execute(update(Booking).where(Booking.id.in_(ids)).values(status="confirmed"))
+        outbox.enqueue(c, ids, "confirmed")
+        c.execute(update(Notification).values(state="failed", attempts=1,
+                                              last_error="微信返回 40003：invalid openid"))
+    return ids
+
+
+def open_page(qtbot, cls, db, actor=ADMIN):
+    ctx = make_ctx(db, actor)
+    page = cls(ctx)
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    drain(qtbot, ctx)
+    return page
+
+
+def texts(model) -> list[str]:
+    return [" ".join(model.index(r, c).data() for c in range(model.columnCount())) for r in range(model.rowCount())]
+
+
+# ---------------------------------------------------------------- failures page
+
+def test_failures_are_listed_with_their_reason(qtbot, qtmodeltester, sqlite_db):
+    failed_bookings(sqlite_db)
+    page = open_page(qtbot, NotificationFailuresPage, sqlite_db)
+    assert page.model.rowCount() == 2
+    qtmodeltester.check(page.model)
+    qtmodeltester.check(page.proxy)
+    rows = texts(page.model)
+    assert all("40003" in t and "invalid openid" in t and "发送失败" in t and "内科" in t for t in rows)
+    assert any("失败0" in t for t in rows)
+    assert not page.retry_button.isEnabled()  # nothing selected
+
+
+def test_retry_puts_the_selected_message_back_in_the_queue(qtbot, sqlite_db):
+    ids = failed_bookings(sqlite_db)
+    page = open_page(qtbot, NotificationFailuresPage, sqlite_db, actor=head())
+    page.view.selectRow(0)
+    assert page.retry_button.isEnabled()
+    chosen = page.selected()[0]
+    with qtbot.waitSignal(page.retried) as blocker:
+        qtbot.mouseClick(page.retry_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [[chosen.id]]
+    drain(qtbot, page.ctx)
+    assert page.model.rowCount() == 1
+    assert states_for(sqlite_db, ids)[chosen.booking_id] == "待发送"
+    assert [r.id for r in list_failures(sqlite_db)] == [r.id for r in page.model.rows()]
+
+
+def test_a_clerk_cannot_retry(qtbot, sqlite_db):
+    failed_bookings(sqlite_db, n=1)
+    page = open_page(qtbot, NotificationFailuresPage, sqlite_db, actor=CLERK)
+    page.view.selectRow(0)
+    assert not page.retry_button.isEnabled()
+    page.retry_selected()  # even if asked to, the service refuses and the page says so
+    drain(qtbot, page.ctx)
+    assert page.error.isVisible() and "clerk" in page.error.text()
+    assert len(list_failures(sqlite_db)) == 1
+
+
+def test_a_message_retried_elsewhere_meanwhile_is_reported_not_fatal(qtbot, sqlite_db):
+    failed_bookings(sqlite_db)
+    page = open_page(qtbot, NotificationFailuresPage, sqlite_db)
+    page.view.selectAll()
+    first = page.selected()[0]
+    with sqlite_db.write() as c:  # another console retried one of them
+        c.execute(update(Notification).where(Notification.id == first.id).values(state="waiting"))
+    with qtbot.waitSignal(page.retried) as blocker:
+        page.retry_selected()
+    assert len(blocker.args[0]) == 1 and first.id not in blocker.args[0]
+    drain(qtbot, page.ctx)
+    assert page.error.isVisible() and "待发送" in page.error.text()
+    assert page.model.rowCount() == 0
+
+
+# ---------------------------------------------------------------- settings page
+
+def test_settings_are_saved_to_the_database(qtbot, sqlite_db):
+    page = open_page(qtbot, WeChatSettingsPage, sqlite_db)
+    assert page.isEnabled()
+    assert page.fields["field_map"].toPlainText().startswith("thing1 = patient_name")
+    page.fields["appid"].setText("wx-from-console")
+    page.fields["secret"].setText("console-secret")
+    page.fields["template_id"].setText("TPL-1")
+    page.fields["miniprogram_state"].setCurrentText("trial")
+    page.fields["field_map"].setPlainText("thing1 = patient_name\nphrase2 = result\n")
+    with qtbot.waitSignal(page.saved):
+        qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    drain(qtbot, page.ctx)
+    s = load_wechat_settings(sqlite_db, page.ctx.cfg)
+    assert (s.appid, s.secret, s.template_id, s.miniprogram_state) == ("wx-from-console", "console-secret",
+                                                                       "TPL-1", "trial")
+    assert s.field_map == {"thing1": "patient_name", "phrase2": "result"}
+    assert page.fields["secret"].text() == ""  # the secret is never shown again
+
+
+def test_bad_input_is_shown_and_nothing_is_stored(qtbot, sqlite_db):
+    page = open_page(qtbot, WeChatSettingsPage, sqlite_db)
+    page.fields["field_map"].setPlainText("thing1 patient_name")
+    page.save()
+    assert page.error.isVisible() and "thing1 patient_name" in page.error.text()
+    page.fields["field_map"].setPlainText("thing1 = shoe_size")
+    page.fields["appid"].setText("wx-new")
+    page.save()
+    drain(qtbot, page.ctx)
+    assert page.error.isVisible() and "shoe_size" in page.error.text()
+    assert load_wechat_settings(sqlite_db, page.ctx.cfg).appid == ""
+    assert page.fields["appid"].text() == "wx-new"  # kept for correcting
+
+
+def test_a_value_pinned_by_the_environment_is_read_only(qtbot, sqlite_db, monkeypatch):
+    monkeypatch.setenv("REGDESK_WECHAT_APPID", "wx-env")
+    page = open_page(qtbot, WeChatSettingsPage, sqlite_db)
+    assert page.fields["appid"].text() == "wx-env" and page.fields["appid"].isReadOnly()
+    assert "环境变量" in page.notes["appid"].text()
+    assert not page.fields["template_id"].isReadOnly()
+
+
+def test_a_clerk_sees_the_settings_but_cannot_change_them(qtbot, sqlite_db):
+    page = open_page(qtbot, WeChatSettingsPage, sqlite_db, actor=CLERK)
+    assert page.fields["appid"].isReadOnly() and not page.save_button.isEnabled()
+    assert not page.test_button.isEnabled()
+
+
+def test_send_a_test_message(qtbot, sqlite_db, fake):
+    save_wechat_settings(sqlite_db, ADMIN, appid=fake.appid, secret=fake.secret, template_id=fake.template_id,
+                         api_base=fake.url)
+    page = open_page(qtbot, WeChatSettingsPage, sqlite_db)
+    page.test_openid.setText("o-admin")
+    with qtbot.waitSignal(page.testDone, timeout=10_000) as blocker:
+        qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0] is True
+    assert [r.body["touser"] for r in fake.delivered()] == ["o-admin"]
+    fake.per_openid["o-wrong"] = ("errcode", 40003)
+    page.test_openid.setText("o-wrong")
+    with qtbot.waitSignal(page.testDone, timeout=10_000) as blocker:
+        qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0] is False and "40003" in page.test_result.text()
+    drain(qtbot, page.ctx)
+
+
+def test_test_message_without_settings_says_what_is_missing(qtbot, sqlite_db):
+    page = open_page(qtbot, WeChatSettingsPage, sqlite_db)
+    page.test_openid.setText("o-admin")
+    with qtbot.waitSignal(page.testDone) as blocker:
+        page.send_test()
+    assert blocker.args[0] is False and "AppID" in page.test_result.text()
+    drain(qtbot, page.ctx)
+    with sqlite_db.read() as c:
+        assert c.execute(select(Notification.id)).first() is None
