@@ -1,0 +1,186 @@
+"""Starting the console: the application, its language and style, the database, the log-in, the window.
+
+``run_console(cfg, demo, db_given)`` is called by services/cli/console_launch.py.
+
+The database is opened off the GUI thread behind a small "connecting" dialog:
+- the embedded default database (an SQLite file in the data folder, no --db given) is created or
+  upgraded on the spot: nobody else uses it;
+- any other database must already have this program's schema; an older or newer one gets a
+  clear dialog (upgrade with `regdesk db upgrade`, or install the newer regdesk);
+- an unreachable database gets a dialog with Retry.
+``--demo`` opens (and on first use creates and seeds) demo.db in the data folder, starts the
+simulated mini-program in the background and logs in as the demo clerk.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+import console.qtfix  # noqa: F401 - before the first signal is emitted
+from console import i18n
+from console import settings as S
+from console.context import ConsoleContext
+from console.icons import icon
+from console.login import LoginDialog
+from console.tasks import TaskRunner, is_unreachable, user_message
+from services import config as config_mod
+from services import migrate
+from services.config import Config
+from services.db import Database
+from services.errors import SchemaError
+
+log = logging.getLogger(__name__)
+
+STYLE = i18n.RESOURCES / "style.qss"
+FONT_FAMILIES = ["Microsoft YaHei UI", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC",
+                 "WenQuanYi Micro Hei", "Sans Serif"]
+
+
+def make_app(settings: S.Settings | None = None, argv: list[str] | None = None) -> QApplication:
+    """The QApplication with regdesk's name, language, font and style (reused when one exists)."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("regdesk")
+    app.setOrganizationName("regdesk")
+    app.setApplicationDisplayName("regdesk")
+    app.setWindowIcon(icon("app"))
+    lang = i18n.choose_language(settings[S.LANGUAGE] if settings is not None else "system")
+    i18n.install(app, lang)
+    font = QFont()
+    font.setFamilies(FONT_FAMILIES)
+    font.setPointSize(10)
+    app.setFont(font)
+    if STYLE.exists():
+        app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    return app
+
+
+def _embedded_default(cfg: Config, db_given: bool) -> bool:
+    return not db_given and cfg.database_url == config_mod.default_database_url()
+
+
+def open_database(url: str, *, create: bool) -> Database:
+    """Worker side: a Database whose schema fits this program (created/upgraded when ``create``)."""
+    if create and url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    db = Database(url)
+    try:
+        if create:
+            if migrate.current_revision(db) != migrate.head_revision():
+                migrate.upgrade(db)
+        else:
+            migrate.check(db)
+    except BaseException:
+        db.dispose()
+        raise
+    return db
+
+
+class StartupDialog(QDialog):
+    """'Connecting…' while ``work`` runs in the background; on failure the reason, Retry and Quit."""
+
+    def __init__(self, tasks: TaskRunner, work: Callable[[], Any], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("startupDialog")
+        self.setWindowTitle("regdesk")
+        self.setMinimumWidth(440)
+        self.tasks, self.work = tasks, work
+        self.result_value: Any = None
+        self.error: BaseException | None = None
+        lay = QVBoxLayout(self)
+        self.label = QLabel(self)
+        self.label.setObjectName("startupText")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.label)
+        self.buttons = QDialogButtonBox(self)
+        self.retry = self.buttons.addButton(self.tr("Retry"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.retry.setObjectName("startupRetry")
+        self.quit = self.buttons.addButton(self.tr("Quit"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.retry.clicked.connect(self.start)
+        self.quit.clicked.connect(self.reject)
+        lay.addWidget(self.buttons)
+        self.start()
+
+    def start(self) -> None:
+        self.label.setText(self.tr("Connecting to the database…"))
+        self.retry.setEnabled(False)
+        self.tasks.run_task(self.work, self._done)
+
+    def _done(self, result: Any, error: BaseException | None) -> None:
+        if error is None:
+            self.result_value = result
+            self.accept()
+            return
+        self.error = error
+        self.retry.setEnabled(True)
+        self.label.setText(self.explain(error))
+        self.show()
+
+    def explain(self, error: BaseException) -> str:
+        detail = user_message(error)
+        if isinstance(error, SchemaError):
+            if "newer" in str(error):
+                head = self.tr("This database was set up by a newer version of regdesk. "
+                               "Install the newer regdesk on this PC.")
+            else:
+                head = self.tr("This database needs an upgrade before regdesk can use it. "
+                               "Ask the administrator to run: regdesk db upgrade")
+            self.retry.setEnabled(True)
+            return f"{head}\n\n{detail}"
+        if is_unreachable(error):
+            return self.tr("The database cannot be reached. Check the network or the database server, "
+                           "then press Retry.") + f"\n\n{detail}"
+        return self.tr("The database cannot be opened.") + f"\n\n{detail}"
+
+
+def _start(dialog: StartupDialog) -> Any:
+    """The dialog's result once the background work succeeded; None when the clerk quit."""
+    if dialog.exec() == QDialog.DialogCode.Accepted:
+        return dialog.result_value
+    return None
+
+
+def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
+    settings = S.Settings()
+    app = make_app(settings)
+    tasks = TaskRunner()
+    extras: dict = {}
+    if demo:
+        from services import demo as demo_mod
+        url = cfg.database_url if db_given else config_mod.demo_database_url()
+        opened = _start(StartupDialog(tasks, lambda: demo_mod.prepare(url)))
+        if opened is None:
+            return 1
+        db, actor = opened
+        from services.simulate import Simulator
+        sim = Simulator(url)
+        sim.start()
+        extras["simulator"] = sim
+    else:
+        create = _embedded_default(cfg, db_given)
+        db = _start(StartupDialog(tasks, lambda: open_database(cfg.database_url, create=create)))
+        if db is None:
+            return 1
+        login = LoginDialog(db, tasks, settings, icon=icon("app"))
+        if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+            tasks.wait_for_done()
+            db.dispose()
+            return 0
+        actor = login.actor
+    from console.mainwindow import MainWindow
+    ctx = ConsoleContext(db=db, actor=actor, tasks=tasks, cfg=cfg, settings=settings, extras=extras)
+    window = MainWindow(ctx, demo=demo)
+    window.show()
+    try:
+        code = app.exec()
+    finally:
+        window.shutdown()  # idempotent: closeEvent did it already unless the loop ended otherwise
+        settings.sync()
+        db.dispose()
+    return int(code)

@@ -1,0 +1,105 @@
+"""How the console words and formats booking values (English sources, translated in context "Labels").
+
+Services hand back codes ('pending', 'M', 'am') and plain dates; these helpers turn them into
+what a clerk reads. They are called per visible cell, so they stay cheap.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+log = logging.getLogger(__name__)
+
+_STATUS = {
+    "pending": QT_TRANSLATE_NOOP("Labels", "Pending review"),
+    "confirmed": QT_TRANSLATE_NOOP("Labels", "Booked"),
+    "rejected": QT_TRANSLATE_NOOP("Labels", "Rejected"),
+    "full": QT_TRANSLATE_NOOP("Labels", "Slot full"),
+    "cancelled": QT_TRANSLATE_NOOP("Labels", "Cancelled"),
+    "stopped": QT_TRANSLATE_NOOP("Labels", "Clinic stopped"),
+    "checked_in": QT_TRANSLATE_NOOP("Labels", "Checked in"),
+    "no_show": QT_TRANSLATE_NOOP("Labels", "No-show"),
+}
+_SOURCE = {
+    "miniprogram": QT_TRANSLATE_NOOP("Labels", "Mini-program"),
+    "desk": QT_TRANSLATE_NOOP("Labels", "Desk"),
+}
+_GENDER = {
+    "M": QT_TRANSLATE_NOOP("Labels", "Male"),
+    "F": QT_TRANSLATE_NOOP("Labels", "Female"),
+    "U": QT_TRANSLATE_NOOP("Labels", "Unknown"),
+}
+_PERIOD = {
+    "am": QT_TRANSLATE_NOOP("Labels", "Morning"),
+    "pm": QT_TRANSLATE_NOOP("Labels", "Afternoon"),
+    "evening": QT_TRANSLATE_NOOP("Labels", "Evening"),
+}
+_WEEKDAYS = (
+    QT_TRANSLATE_NOOP("Labels", "Mon"), QT_TRANSLATE_NOOP("Labels", "Tue"), QT_TRANSLATE_NOOP("Labels", "Wed"),
+    QT_TRANSLATE_NOOP("Labels", "Thu"), QT_TRANSLATE_NOOP("Labels", "Fri"), QT_TRANSLATE_NOOP("Labels", "Sat"),
+    QT_TRANSLATE_NOOP("Labels", "Sun"),
+)
+_ROLE = {
+    "clerk": QT_TRANSLATE_NOOP("Labels", "Clerk"),
+    "head": QT_TRANSLATE_NOOP("Labels", "Department head"),
+    "admin": QT_TRANSLATE_NOOP("Labels", "Administrator"),
+}
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Labels", text)
+
+
+def status_label(status: str) -> str:
+    return tr(_STATUS[status]) if status in _STATUS else status
+
+
+def source_label(source: str) -> str:
+    return tr(_SOURCE[source]) if source in _SOURCE else source
+
+
+def gender_label(gender: str) -> str:
+    return tr(_GENDER[gender]) if gender in _GENDER else gender
+
+
+def period_label(period: str) -> str:
+    return tr(_PERIOD[period]) if period in _PERIOD else period
+
+
+def role_label(role: str | None) -> str:
+    return tr(_ROLE[role]) if role in _ROLE else (role or "")
+
+
+def weekday(day: dt.date) -> str:
+    return tr(_WEEKDAYS[day.weekday()])
+
+
+def fmt_time(t: dt.time | None) -> str:
+    return t.strftime("%H:%M") if t is not None else ""
+
+
+def fmt_span(a: dt.time, b: dt.time) -> str:
+    return f"{a:%H:%M}–{b:%H:%M}"
+
+
+def fmt_day(day: dt.date, today: dt.date | None = None) -> str:
+    """'11-28 Fri', or 'Today'/'Tomorrow' for the next days (what a clerk says on the phone)."""
+    today = today or dt.date.today()
+    if day == today:
+        return tr("Today")
+    if day == today + dt.timedelta(days=1):
+        return tr("Tomorrow")
+    return f"{day:%m-%d} {weekday(day)}"
+
+
+def fmt_age(age: int | None) -> str:
+    if age is None:
+        return ""
+    return tr("%n yr").replace("%n", str(age))
+
+
+def sex_age(gender: str, age: int | None) -> str:
+    a = fmt_age(age)
+    return f"{gender_label(gender)} {a}" if a else gender_label(gender)

@@ -1,0 +1,118 @@
+"""The log-in dialog: staff username and password, checked by services.auth.login off the GUI thread.
+
+A wrong password, an unknown user and a locked account all come back as AuthError with the
+service's own message (in Chinese; after five failures it says until when the account is
+locked). The dialog never says which of username or password was wrong.
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+)
+
+from console import settings as S
+from console.tasks import TaskRunner, is_unreachable, user_message
+from services import auth
+from services.actor import Actor
+from services.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class LoginDialog(QDialog):
+    loggedIn = Signal(object)  # Actor
+
+    def __init__(self, db: Database, tasks: TaskRunner, settings=None, parent: QWidget | None = None,
+                 icon: QIcon | None = None):
+        super().__init__(parent)
+        self.setObjectName("loginDialog")
+        self.db, self.tasks, self.settings = db, tasks, settings
+        self.actor: Actor | None = None
+        self.busy = False
+        self.setWindowTitle(self.tr("regdesk — log in"))
+        if icon is not None:
+            self.setWindowIcon(icon)
+        self.setMinimumWidth(380)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 20, 24, 16)
+        title = QLabel(self.tr("Registration desk"), self)
+        title.setObjectName("loginTitle")
+        lay.addWidget(title)
+        sub = QLabel(self.tr("Log in with your staff account."), self)
+        sub.setObjectName("loginSubtitle")
+        lay.addWidget(sub)
+        form = QFormLayout()
+        form.setContentsMargins(0, 12, 0, 4)
+        self.username = QLineEdit(self)
+        self.username.setObjectName("loginUsername")
+        self.username.setMaxLength(32)
+        self.password = QLineEdit(self)
+        self.password.setObjectName("loginPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setMaxLength(128)
+        form.addRow(self.tr("Username"), self.username)
+        form.addRow(self.tr("Password"), self.password)
+        lay.addLayout(form)
+        self.error = QLabel(self)
+        self.error.setObjectName("loginError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        lay.addWidget(self.error)
+        where = QLabel(self.tr("Database: %1").replace("%1", db.url), self)
+        where.setObjectName("loginDatabase")
+        where.setWordWrap(True)
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(where)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setObjectName("loginOk")
+        self.ok.setText(self.tr("Log in"))
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+        last = settings[S.LAST_USER] if settings is not None else ""
+        self.username.setText(last)
+        (self.password if last else self.username).setFocus()
+
+    def submit(self) -> None:
+        if self.busy:
+            return
+        username, password = self.username.text().strip(), self.password.text()
+        if not username or not password:
+            self._fail(self.tr("Enter your username and password."))
+            return
+        self.busy = True
+        self.ok.setEnabled(False)
+        self.ok.setText(self.tr("Checking…"))
+        self.error.hide()
+        db = self.db
+        self.tasks.run_task(lambda: auth.login(db, username, password), self._checked)
+
+    def _checked(self, actor, error) -> None:
+        self.busy = False
+        self.ok.setEnabled(True)
+        self.ok.setText(self.tr("Log in"))
+        if error is not None:
+            if is_unreachable(error):
+                self._fail(self.tr("The database cannot be reached. Check the network and try again.")
+                           + "\n" + user_message(error))
+            else:
+                self._fail(user_message(error))
+            self.password.clear()
+            self.password.setFocus()
+            return
+        self.actor = actor
+        if self.settings is not None:
+            self.settings[S.LAST_USER] = actor.name
+        log.info("logged in as %s (%s)", actor.name, actor.role)
+        self.loggedIn.emit(actor)
+        self.accept()
+
+    def _fail(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()

@@ -1,0 +1,435 @@
+"""预约审核: the queue of pending requests, oldest first, decided with the keyboard.
+
+Shortcuts (while the table has the focus, so typing in the search box is never taken):
+A or Ctrl+Enter approve the selected requests, R reject (with a reason), J/K or Down/Up next
+and previous, Space add/remove the current row to the selection, Ctrl+F or / search, F5 reload.
+
+A decision is shown as done only when the database said so: the row is greyed while the
+call is out, leaves the queue on success, and stays (with a message) when the call failed.
+When a colleague decided first, the service raises Conflict: the message bar says so and the
+row is refreshed from the database (it leaves the queue), no dialog, no traceback.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Callable
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from console import labels as L
+from console import settings as S
+from console.booktable import BookingTable
+from console.decisions import decide_each, split
+from console.qdetail import DetailPanel
+from console.reasons import REJECT_REASONS, ReasonDialog
+from console.tablemodel import CENTER, RIGHT, Column, RowTableModel
+from console.tasks import is_unreachable, user_message
+from console.widgets import MessageBar, SearchBox
+from services import bookings, queries
+from services.clock import utc_to_local
+
+log = logging.getLogger(__name__)
+
+T = QT_TRANSLATE_NOOP
+
+
+def _requested(r) -> str:
+    local = utc_to_local(r.created_at)
+    if local is None:
+        return ""
+    return f"{local:%H:%M}" if local.date() == dt.date.today() else f"{local:%m-%d %H:%M}"
+
+
+def _places(r) -> str:
+    return "" if r.remaining is None else f"{max(r.remaining, 0)}/{r.capacity}"
+
+
+def history_text(r) -> str:
+    parts = []
+    if r.no_shows:
+        parts.append(L.tr("No-shows: %n").replace("%n", str(r.no_shows)))
+    if r.others:
+        parts.append(L.tr("Same day: %n more").replace("%n", str(len(r.others))))
+    return " · ".join(parts)
+
+
+def _history_tip(r) -> str | None:
+    if not r.others and not r.no_shows:
+        return None
+    lines = [L.tr("No-shows in the last 90 days: %n").replace("%n", str(r.no_shows))]
+    for o in r.others:
+        lines.append(f"#{o.booking_id} {L.fmt_time(o.starts_at)} {o.department_name} {o.doctor_name}"
+                     f" · {L.status_label(o.status)}")
+    return "\n".join(lines)
+
+
+class QueueModel(RowTableModel):
+    """Pending requests (services.queries.BookingRow); a row that is no longer pending leaves."""
+
+    tr_context = "QueueModel"
+    presorted_column = 0  # pending_queue() orders by booking id
+    columns = (
+        Column("id", T("QueueModel", "No."), lambda r: str(r.booking_id), sort=lambda r: r.booking_id,
+               align=RIGHT, width=64),
+        Column("requested", T("QueueModel", "Requested"), _requested,
+               sort=lambda r: r.created_at or dt.datetime.min, width=90),
+        Column("patient", T("QueueModel", "Patient"), lambda r: r.patient_name, width=86),
+        Column("sexage", T("QueueModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
+               sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=76),
+        Column("phone", T("QueueModel", "Phone"), lambda r: r.phone, width=104),
+        Column("department", T("QueueModel", "Department"), lambda r: r.department_name, width=90),
+        Column("doctor", T("QueueModel", "Doctor"), lambda r: f"{r.doctor_name} · {r.doctor_title}",
+               sort=lambda r: r.doctor_name, width=138),
+        Column("day", T("QueueModel", "Day"), lambda r: L.fmt_day(r.day), sort=lambda r: (r.day, r.starts_at),
+               width=92),
+        Column("time", T("QueueModel", "Time"), lambda r: L.fmt_span(r.starts_at, r.ends_at),
+               sort=lambda r: (r.day, r.starts_at), width=100),
+        Column("places", T("QueueModel", "Places left"), _places,
+               sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER,
+               tooltip=lambda r: L.tr("%n waiting for this slot").replace("%n", str(r.pending_in_slot or 0)),
+               width=70),
+        Column("history", T("QueueModel", "History"), history_text, sort=lambda r: (r.no_shows, len(r.others)),
+               tooltip=_history_tip),
+    )
+
+    def accepts(self, row) -> bool:
+        return row.status == "pending"
+
+    @classmethod
+    def search_text(cls, r) -> str:
+        return f"{r.booking_id} {r.patient_name} {r.phone} {r.department_name} {r.doctor_name}".lower()
+
+    def decorate(self, row, column: Column, role: int):
+        if role != Qt.ItemDataRole.ForegroundRole:
+            return None
+        if column.key == "places" and row.remaining is not None and row.remaining <= 0:
+            return QColor("#b3261e")  # no place left: approving gives 'full'
+        if column.key == "history" and (row.no_shows or row.others):
+            return QColor("#a15c00")
+        return None
+
+
+class QueuePage(QWidget):
+    pendingCount = Signal(int)
+    newRequests = Signal(int)
+    statusMessage = Signal(str)
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("queuePage")
+        self.ctx = ctx
+        self.model = QueueModel(self)
+        self.loaded = False
+        self._loading = False
+        self._reload_again = False
+        self._refreshing: set[int] = set()
+        can_decide = ctx.can("booking.decide")
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 8)
+        bar = QHBoxLayout()
+        title = QLabel(self.tr("Requests to review"), self)
+        title.setObjectName("pageTitle")
+        bar.addWidget(title)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("countLabel")
+        bar.addWidget(self.count_label)
+        bar.addStretch(1)
+        self.search_box = SearchBox(self)
+        self.search_box.setPlaceholderText(self.tr("Search name, phone, doctor… (Ctrl+F)"))
+        self.search_box.setMinimumWidth(240)
+        bar.addWidget(self.search_box)
+        self.approve_button = QPushButton(self.tr("Approve (A)"), self)
+        self.approve_button.setObjectName("approveButton")
+        self.approve_button.setProperty("role", "primary")
+        self.approve_button.setToolTip(self.tr("Approve the selected requests (A or Ctrl+Enter)"))
+        self.reject_button = QPushButton(self.tr("Reject… (R)"), self)
+        self.reject_button.setObjectName("rejectButton")
+        self.reject_button.setProperty("role", "danger")
+        self.reject_button.setToolTip(self.tr("Reject the selected requests with a reason (R)"))
+        self.refresh_button = QPushButton(self.tr("Refresh"), self)
+        self.refresh_button.setToolTip(self.tr("Reload the queue from the database (F5)"))
+        for b in (self.approve_button, self.reject_button):
+            b.setVisible(can_decide)
+            bar.addWidget(b)
+        bar.addWidget(self.refresh_button)
+        outer.addLayout(bar)
+        self.messages = MessageBar(self)
+        outer.addWidget(self.messages)
+
+        self.table = BookingTable(self.model, self, sort_column=0)
+        self.detail = DetailPanel(ctx, self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setSizes([900, 280])
+        outer.addWidget(self.splitter, 1)
+        self.empty_label = QLabel(self.tr("No requests waiting. New ones appear here by themselves."), self)
+        self.empty_label.setObjectName("emptyLabel")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(self.empty_label)
+
+        self.approve_button.clicked.connect(self.approve_selected)
+        self.reject_button.clicked.connect(self.reject_selected)
+        self.refresh_button.clicked.connect(self.reload)
+        self.search_box.textChanged.connect(self.table.search)
+        self.search_box.leave.connect(self._leave_search)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._selection_changed)
+        for sig in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+            sig.connect(self._count_changed)
+        self.model.rowsArrived.connect(lambda ids: self.newRequests.emit(len(ids)) if self.loaded else None)
+        self._shortcuts(can_decide)
+        self._restore()
+        self._selection_changed()
+        self._count_changed()
+
+    # ---------------------------------------------------------------- set-up
+
+    def _shortcuts(self, can_decide: bool) -> None:
+        def on_table(keys: str, slot) -> None:
+            for k in keys.split("|"):
+                sc = QShortcut(QKeySequence(k), self.table)
+                sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+                sc.activated.connect(slot)
+
+        def on_page(keys: str, slot) -> None:
+            for k in keys.split("|"):
+                sc = QShortcut(QKeySequence(k), self)
+                sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                sc.activated.connect(slot)
+
+        if can_decide:
+            on_table("A", self.approve_selected)
+            on_table("R", self.reject_selected)
+            on_page("Ctrl+Return|Ctrl+Enter", self.approve_selected)
+        on_table("J", lambda: self.table.step(1))
+        on_table("K", lambda: self.table.step(-1))
+        on_table("Space", self.table.toggle_current)
+        on_table("/", self.focus_search)
+        on_page("Ctrl+F", self.focus_search)
+        on_page("F5", self.reload)
+
+    def _restore(self) -> None:
+        st = self.ctx.settings
+        if st is None:
+            return
+        self.table.restore_header(st[S.QUEUE_HEADER])
+        split = st[S.QUEUE_SPLITTER]
+        if not split.isEmpty():
+            self.splitter.restoreState(split)
+        text = st[S.QUEUE_SEARCH]
+        if text:
+            self.search_box.setText(text)
+            self.table.search(text, now=True)
+
+    def save_state(self) -> None:
+        st = self.ctx.settings
+        if st is None:
+            return
+        st[S.QUEUE_HEADER] = self.table.header_state()
+        st[S.QUEUE_SPLITTER] = self.splitter.saveState()
+        st[S.QUEUE_SEARCH] = self.search_box.text()
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def _leave_search(self) -> None:
+        self.table.search(self.search_box.text(), now=True)
+        self.table.setFocus()
+        self.table.ensure_current()
+
+    def _count_changed(self, *_args) -> None:
+        n = self.model.rowCount()
+        self.count_label.setText(self.tr("%n waiting", "", n) if n else "")
+        self.empty_label.setVisible(self.loaded and n == 0)
+        self.pendingCount.emit(n)
+
+    def _selection_changed(self, *_args) -> None:
+        ids = self.table.selected_ids()
+        busy = bool(ids) and all(i in self.model.busy for i in ids)
+        self.approve_button.setEnabled(bool(ids) and not busy)
+        self.reject_button.setEnabled(bool(ids) and not busy)
+        if len(ids) > 1:
+            self.approve_button.setText(self.tr("Approve %n (A)", "", len(ids)))
+        else:
+            self.approve_button.setText(self.tr("Approve (A)"))
+        self.detail.show_row(self.table.current_row())
+
+    # ---------------------------------------------------------------- loading and live changes
+
+    def _scope(self) -> list[int] | None:
+        a = self.ctx.actor
+        return sorted(a.department_ids) if a.role == "head" and a.department_ids else None
+
+    def reload(self) -> None:
+        """The whole queue again: a new query the first time, then applied in place (no reset)."""
+        if self._loading:
+            self._reload_again = True
+            return
+        self._loading = True
+        db, scope = self.ctx.db, self._scope()
+
+        def work():
+            rows = queries.pending_queue(db, department_ids=scope)
+            return rows, QueueModel.search_keys(rows)
+        self.ctx.tasks.run_task(work, self._loaded)
+
+    def _loaded(self, result, error) -> None:
+        self._loading = False
+        if error is not None:
+            if not is_unreachable(error):
+                self.messages.show_message(user_message(error), "error")
+        else:
+            rows, keys = result
+            if not self.loaded:
+                self.model.set_rows(rows, keys)
+                self.loaded = True
+                self._count_changed()
+                self.table.ensure_current()
+            else:
+                self.model.sync(rows)
+        if self._reload_again:
+            self._reload_again = False
+            self.reload()
+
+    def apply_changes(self, changes) -> None:
+        """services.sync.Change items from the live feed: refresh just the rows they touch."""
+        booking_ids, slots, sessions = set(), set(), set()
+        for c in changes:
+            if c.entity == "booking":
+                booking_ids.add(int(c.entity_id))
+                if c.slot_id is not None:
+                    slots.add(c.slot_id)
+            elif c.entity == "slot":
+                slots.add(int(c.entity_id))
+            elif c.entity == "session":
+                sessions.add(int(c.entity_id))
+        # neighbours: a decision in a slot changes the places left of the other requests for it
+        for r in self.model.rows:
+            if r.slot_id in slots or r.session_id in sessions:
+                booking_ids.add(r.booking_id)
+        self.refresh_ids(booking_ids)
+
+    def refresh_ids(self, ids) -> None:
+        ids = set(ids)
+        if not ids or not self.loaded:
+            return
+        db = self.ctx.db
+        self._refreshing |= ids
+        self.ctx.tasks.run_task(lambda: queries.queue_rows(db, ids), lambda res, err: self._refreshed(ids, res, err))
+
+    def _refreshed(self, ids: set[int], rows, error) -> None:
+        self._refreshing -= ids
+        if error is not None:
+            if not is_unreachable(error):
+                self.messages.show_message(user_message(error), "error")
+            return
+        scope = self._scope()
+        if scope:
+            rows = [r for r in rows if r.department_id in scope]
+        found = {r.booking_id for r in rows}
+        self.model.apply(rows, gone_ids=[i for i in ids if i not in found])
+        self.table.ensure_current()
+
+    # ---------------------------------------------------------------- decisions
+
+    def _targets(self) -> list[int]:
+        return [i for i in self.table.selected_ids() if i not in self.model.busy]
+
+    def confirm(self, text: str) -> bool:
+        """A yes/no question (tests patch QMessageBox.question)."""
+        answer = QMessageBox.question(self, self.tr("Please confirm"), text,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def approve_selected(self) -> None:
+        ids = self._targets()
+        if not ids or not self.ctx.can("booking.decide"):
+            return
+        if len(ids) > 1 and not self.confirm(self.tr("Approve %n requests? Each patient is notified.", "", len(ids))):
+            return
+        db, actor = self.ctx.db, self.ctx.actor
+        self._decide(ids, lambda i: bookings.approve(db, actor, i), "approve")
+
+    def reject_selected(self) -> None:
+        ids = self._targets()
+        if not ids or not self.ctx.can("booking.decide"):
+            return
+        dialog = ReasonDialog(self.tr("Reject requests"),
+                              self.tr("Reject %n request(s). Choose the reason the patient will read:", "", len(ids)),
+                              REJECT_REASONS, self.tr("Reject"), self)
+        db, actor = self.ctx.db, self.ctx.actor
+        dialog.reasonChosen.connect(
+            lambda reason: self._decide(ids, lambda i: bookings.reject(db, actor, i, reason), "reject"))
+        dialog.open()
+        self.reject_dialog = dialog  # tests reach it here
+
+    def _decide(self, ids: list[int], decide: Callable[[int], object], verb: str) -> None:
+        ids = [i for i in ids if i not in self.model.busy]
+        if not ids:
+            return
+        self.model.set_busy(ids, True)
+        self._selection_changed()
+        # the next row is selected now, so the clerk can go on while the database works
+        self._select_after(ids)
+        self.ctx.tasks.run_task(lambda: decide_each(ids, decide), lambda res, err: self._decided(ids, verb, res, err))
+
+    def _select_after(self, ids: list[int]) -> None:
+        rows = sorted(self.table.proxy.row_of_id(i) for i in ids)
+        rows = [r for r in rows if r >= 0]
+        if not rows:
+            return
+        after = rows[-1] + 1
+        while after < self.table.proxy.rowCount() and self.table.proxy.id_at(after) in self.model.busy:
+            after += 1
+        if after < self.table.proxy.rowCount():
+            self.table.select_id(self.table.proxy.id_at(after))
+
+    def _decided(self, ids: list[int], verb: str, results, error) -> None:
+        done: list[tuple[int, object]] = []
+        if error is not None:
+            done = list(getattr(error, "done", []))
+        else:
+            done = list(results)
+        self.model.set_busy(ids, False)
+        ok, refused = split(done)
+        full = [i for i, r in done if not isinstance(r, str) and getattr(r, "status", "") == "full"]
+        self.model.remove_ids(ok)  # the database said yes: they are no longer pending
+        notes = []
+        if ok:
+            if verb == "approve":
+                notes.append(self.tr("Approved %n request(s).", "", len(ok) - len(full)) if len(ok) > len(full) else "")
+                if full:
+                    notes.append(self.tr("%n had no place left and were marked full.", "", len(full)))
+            else:
+                notes.append(self.tr("Rejected %n request(s).", "", len(ok)))
+        for i, msg in refused:
+            notes.append(f"#{i}: {msg}")
+        kind = "warning" if refused or full else "info"
+        if error is not None:
+            left = len(ids) - len(done)
+            notes.append(self.tr("Not saved: %n request(s) — the database could not be reached. "
+                                 "They stay in the queue; try again when the connection is back.", "", left)
+                         if is_unreachable(error) else user_message(error))
+            kind = "error"
+        text = " ".join(n for n in notes if n)
+        if text:
+            self.messages.show_message(text, kind, seconds=0 if kind == "error" else 10)
+            self.statusMessage.emit(text)
+        # refused rows (decided by a colleague, a stopped clinic...) and the neighbours in the same
+        # slots come back fresh from the database
+        touched = set(ids)
+        slots = {r.slot_id for r in self.model.rows if r.booking_id in touched}
+        slots |= {getattr(r, "slot_id", None) for _i, r in done if not isinstance(r, str)}
+        neighbours = {r.booking_id for r in self.model.rows if r.slot_id in slots}
+        self.refresh_ids(({i for i, _ in refused} | neighbours) - set(ok))
+        self.table.ensure_current()
+        self._selection_changed()

@@ -1,0 +1,179 @@
+"""Parts of the main window: the connection banner, the status-bar connection state, the settings
+dialog and the keyboard help. Kept apart so console/mainwindow.py stays about the window itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from console import settings as S
+from console.i18n import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+
+class Banner(QWidget):
+    """'The database cannot be reached' across the top of the window, with a retry button."""
+
+    retry = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(16, 8, 12, 8)
+        self.label = QLabel(self)
+        self.label.setObjectName("bannerText")
+        self.label.setWordWrap(True)
+        lay.addWidget(self.label, 1)
+        self.button = QPushButton(self.tr("Retry now"), self)
+        self.button.setObjectName("bannerRetry")
+        self.button.clicked.connect(self.retry)
+        lay.addWidget(self.button)
+        self.detail = ""
+        self.hide()
+
+    def show_offline(self, detail: str = "") -> None:
+        self.detail = detail
+        self.label.setText(self.tr("The database cannot be reached. Nothing you do is lost: decisions that did "
+                                   "not reach the database stay in the lists. Retrying every few seconds…"))
+        self.label.setToolTip(detail)
+        self.button.setEnabled(True)
+        self.show()
+
+    def set_retrying(self) -> None:
+        if self.isVisible():
+            self.button.setEnabled(False)
+            self.button.setText(self.tr("Retrying…"))
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.button.setEnabled(True)
+        self.button.setText(self.tr("Retry now"))
+        super().hideEvent(event)
+
+    def offline_shown(self) -> bool:
+        return self.isVisible()
+
+
+class ConnectionStatus(QWidget):
+    """The status bar's right end: live / catching up / offline, and when the last change was seen."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 8, 0)
+        self.state_label = QLabel(self)
+        self.state_label.setObjectName("connectionState")
+        self.last_label = QLabel(self)
+        self.last_label.setObjectName("lastChange")
+        lay.addWidget(self.last_label)
+        lay.addWidget(self.state_label)
+        self.state = ""
+        self.set_state("connecting")
+        self.last_label.setText(self.tr("No changes seen yet"))
+
+    def set_state(self, state: str) -> None:
+        self.state = state
+        text = {"live": self.tr("● Connected"), "catching_up": self.tr("● Catching up…"),
+                "offline": self.tr("● Offline"), "connecting": self.tr("● Connecting…")}.get(state, state)
+        self.state_label.setText(text)
+        self.state_label.setProperty("state", state)
+        self.state_label.style().unpolish(self.state_label)
+        self.state_label.style().polish(self.state_label)
+
+    def set_last_change(self, at: dt.datetime | None) -> None:
+        if at is None:
+            return
+        self.last_label.setText(self.tr("Last change %1").replace("%1", f"{at:%H:%M:%S}"))
+
+
+class SettingsDialog(QDialog):
+    """Language (English/中文, used from the next start) and tray notifications."""
+
+    def __init__(self, settings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle(self.tr("Settings"))
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.settings = settings
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.language = QComboBox(self)
+        self.language.setObjectName("languageCombo")
+        self.language.addItem(self.tr("Automatic (Chinese unless set to English)"), "system")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.tray = QCheckBox(self.tr("Tell me about new requests when the window is in the background"), self)
+        form.addRow(self.tr("Language"), self.language)
+        form.addRow("", self.tray)
+        lay.addLayout(form)
+        self.note = QLabel(self.tr("A new language is used the next time regdesk starts."), self)
+        self.note.setObjectName("settingsNote")
+        lay.addWidget(self.note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        if settings is not None:
+            i = self.language.findData(settings[S.LANGUAGE])
+            self.language.setCurrentIndex(max(0, i))
+            self.tray.setChecked(settings[S.TRAY_NOTIFY])
+
+    def _save(self) -> None:
+        if self.settings is not None:
+            self.settings[S.LANGUAGE] = self.language.currentData()
+            self.settings[S.TRAY_NOTIFY] = self.tray.isChecked()
+            self.settings.sync()
+        self.accept()
+
+
+class HelpDialog(QDialog):
+    """Every shortcut of the queue and the day list, in one table."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("helpDialog")
+        self.setWindowTitle(self.tr("Keyboard shortcuts"))
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.resize(560, 520)
+        rows = [
+            (self.tr("Requests"), "A  /  Ctrl+Enter", self.tr("Approve the selected requests")),
+            (self.tr("Requests"), "R", self.tr("Reject with a reason (1–9 pick a common reason)")),
+            (self.tr("Requests"), "J / K,  ↓ / ↑", self.tr("Next / previous request")),
+            (self.tr("Requests"), "Space", self.tr("Add the current row to the selection (approve several)")),
+            (self.tr("Day list"), "C  /  Ctrl+Enter", self.tr("Check in")),
+            (self.tr("Day list"), "N", self.tr("Mark as no-show")),
+            (self.tr("Day list"), "Ctrl+Delete", self.tr("Cancel for the patient (with a reason)")),
+            (self.tr("Day list"), "Ctrl+N", self.tr("Walk-in booking")),
+            (self.tr("Day list"), "Alt+← / Alt+→", self.tr("Previous / next day")),
+            (self.tr("Everywhere"), "Ctrl+F  /  /", self.tr("Search (Esc clears, Enter goes back to the list)")),
+            (self.tr("Everywhere"), "F5", self.tr("Reload from the database")),
+            (self.tr("Everywhere"), "Alt+1 … Alt+6", self.tr("Switch page")),
+            (self.tr("Everywhere"), "F1", self.tr("This help")),
+        ]
+        table = QTableWidget(len(rows), 3, self)
+        table.setObjectName("shortcutTable")
+        table.setHorizontalHeaderLabels([self.tr("Where"), self.tr("Keys"), self.tr("What")])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for r, values in enumerate(rows):
+            for c, v in enumerate(values):
+                table.setItem(r, c, QTableWidgetItem(v))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        lay = QVBoxLayout(self)
+        lay.addWidget(table)
+        note = QLabel(self.tr("Letter keys work while the list has the focus, so typing in the search box "
+                              "is never taken for a command."), self)
+        note.setWordWrap(True)
+        lay.addWidget(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
