@@ -1,0 +1,482 @@
+"""今日就诊: the bookings of one clinic day, by department and doctor; check-in, no-show, cancel, walk-in.
+
+A day, department or doctor chosen is a new query (the model resets once); everything after
+that - the live feed, a walk-in, a colleague's check-in - is applied row by row in place.
+Shortcuts while the list has the focus: C or Ctrl+Enter check in, N no-show, Ctrl+Delete
+cancel for the patient, Ctrl+N walk-in, Alt+Left/Right previous/next day, Ctrl+F or / search,
+F5 reload.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget,
+)
+
+from console import labels as L
+from console import settings as S
+from console.booktable import BookingTable
+from console.decisions import decide_each, split
+from console.reasons import CANCEL_REASONS, ReasonDialog
+from console.tablemodel import CENTER, RIGHT, Column, RowTableModel
+from console.tasks import is_unreachable, user_message
+from console.widgets import MessageBar, SearchBox
+from services import bookings, masterdata, queries
+
+log = logging.getLogger(__name__)
+
+T = QT_TRANSLATE_NOOP
+CLOSED = ("cancelled", "rejected", "full", "stopped")
+STATUS_FILTERS = {
+    "all": (T("DayListPage", "All bookings"), None),
+    "active": (T("DayListPage", "Expected and seen"), ("pending", "confirmed", "checked_in", "no_show")),
+    "expected": (T("DayListPage", "Not yet checked in"), ("confirmed",)),
+    "checked_in": (T("DayListPage", "Checked in"), ("checked_in",)),
+    "no_show": (T("DayListPage", "No-shows"), ("no_show",)),
+    "pending": (T("DayListPage", "Pending review"), ("pending",)),
+    "closed": (T("DayListPage", "Cancelled and refused"), CLOSED),
+}
+_STATUS_COLOURS = {"checked_in": "#1f6f43", "no_show": "#b3261e", "pending": "#8a5a00", "confirmed": "#1d4ed8"}
+
+
+class DayListModel(RowTableModel):
+    """The bookings of ``day`` (optionally one department/doctor), any status."""
+
+    tr_context = "DayListModel"
+    presorted_column = 0  # day_list() orders by slot time, doctor, booking id
+    columns = (
+        Column("time", T("DayListModel", "Time"), lambda r: L.fmt_span(r.starts_at, r.ends_at),
+               sort=lambda r: (r.starts_at, r.doctor_id, r.booking_id), width=100),
+        Column("id", T("DayListModel", "No."), lambda r: str(r.booking_id), sort=lambda r: r.booking_id,
+               align=RIGHT, width=64),
+        Column("patient", T("DayListModel", "Patient"), lambda r: r.patient_name, width=86),
+        Column("sexage", T("DayListModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
+               sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=76),
+        Column("phone", T("DayListModel", "Phone"), lambda r: r.phone, width=104),
+        Column("department", T("DayListModel", "Department"), lambda r: r.department_name, width=90),
+        Column("doctor", T("DayListModel", "Doctor"), lambda r: f"{r.doctor_name} · {r.doctor_title}",
+               sort=lambda r: r.doctor_name, width=132),
+        Column("status", T("DayListModel", "Status"), lambda r: L.status_label(r.status),
+               sort=lambda r: r.status, width=84),
+        Column("source", T("DayListModel", "Source"), lambda r: L.source_label(r.source), sort=lambda r: r.source,
+               width=72),
+        Column("places", T("DayListModel", "Places left"),
+               lambda r: "" if r.remaining is None else f"{max(r.remaining, 0)}/{r.capacity}",
+               sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER, width=70),
+        Column("note", T("DayListModel", "Note"), lambda r: r.reason or "", tooltip=lambda r: r.reason),
+    )
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.query: tuple[dt.date, int | None, int | None] | None = None
+
+    def accepts(self, row) -> bool:
+        q = self.query
+        if q is None:
+            return False
+        day, dep, doc = q
+        return row.day == day and (dep is None or row.department_id == dep) and (doc is None or row.doctor_id == doc)
+
+    @classmethod
+    def search_text(cls, r) -> str:
+        return f"{r.booking_id} {r.patient_name} {r.phone} {r.department_name} {r.doctor_name}".lower()
+
+    def decorate(self, row, column: Column, role: int):
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if row.status in CLOSED:
+                return QColor("#8a8f98")
+            if column.key == "status" and row.status in _STATUS_COLOURS:
+                return QColor(_STATUS_COLOURS[row.status])
+        return None
+
+
+class DayListPage(QWidget):
+    statusMessage = Signal(str)
+    loadedRows = Signal(int)
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("dayListPage")
+        self.ctx = ctx
+        self.model = DayListModel(self)
+        self._loading: tuple | None = None
+        self._want: tuple | None = None
+        self._departments: list = []
+        self._doctors: list = []
+        st = ctx.settings
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 8)
+        top = QHBoxLayout()
+        title = QLabel(self.tr("Day list"), self)
+        title.setObjectName("pageTitle")
+        top.addWidget(title)
+        self.prev_day = QToolButton(self)
+        self.prev_day.setText("‹")
+        self.prev_day.setToolTip(self.tr("Previous day (Alt+Left)"))
+        self.date = QDateEdit(QDate.currentDate(), self)
+        self.date.setObjectName("dayDate")
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd ddd")
+        self.next_day = QToolButton(self)
+        self.next_day.setText("›")
+        self.next_day.setToolTip(self.tr("Next day (Alt+Right)"))
+        self.today_button = QPushButton(self.tr("Today"), self)
+        for w in (self.prev_day, self.date, self.next_day, self.today_button):
+            top.addWidget(w)
+        self.department = QComboBox(self)
+        self.department.setObjectName("dayDepartment")
+        self.department.setMinimumWidth(110)
+        self.doctor = QComboBox(self)
+        self.doctor.setObjectName("dayDoctor")
+        self.doctor.setMinimumWidth(110)
+        self.status_filter = QComboBox(self)
+        self.status_filter.setObjectName("dayStatus")
+        for key, (label, _statuses) in STATUS_FILTERS.items():
+            self.status_filter.addItem(self.tr(label), key)
+        for w in (self.department, self.doctor, self.status_filter):
+            top.addWidget(w)
+        top.addStretch(1)
+        self.search_box = SearchBox(self)
+        self.search_box.setPlaceholderText(self.tr("Search name, phone, No.… (Ctrl+F)"))
+        self.search_box.setMinimumWidth(200)
+        top.addWidget(self.search_box)
+        outer.addLayout(top)
+
+        actions = QHBoxLayout()
+        self.checkin_button = QPushButton(self.tr("Check in (C)"), self)
+        self.checkin_button.setObjectName("checkinButton")
+        self.checkin_button.setProperty("role", "primary")
+        self.noshow_button = QPushButton(self.tr("No-show (N)"), self)
+        self.noshow_button.setObjectName("noshowButton")
+        self.cancel_button = QPushButton(self.tr("Cancel booking…"), self)
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setProperty("role", "danger")
+        self.cancel_button.setToolTip(self.tr("Cancel for the patient, with a reason (Ctrl+Delete)"))
+        self.walkin_button = QPushButton(self.tr("Walk-in… (Ctrl+N)"), self)
+        self.walkin_button.setObjectName("walkinButton")
+        self.refresh_button = QPushButton(self.tr("Refresh"), self)
+        self.refresh_button.setToolTip(self.tr("Reload from the database (F5)"))
+        can = ctx.can
+        self.checkin_button.setVisible(can("booking.checkin"))
+        self.noshow_button.setVisible(can("booking.checkin"))
+        self.cancel_button.setVisible(can("booking.cancel"))
+        self.walkin_button.setVisible(can("booking.walkin"))
+        for b in (self.checkin_button, self.noshow_button, self.cancel_button, self.walkin_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("daySummary")
+        actions.addWidget(self.summary)
+        actions.addWidget(self.refresh_button)
+        outer.addLayout(actions)
+        self.messages = MessageBar(self)
+        outer.addWidget(self.messages)
+        self.table = BookingTable(self.model, self, sort_column=0)
+        outer.addWidget(self.table, 1)
+
+        self._summary_timer = QTimer(self)
+        self._summary_timer.setSingleShot(True)
+        self._summary_timer.setInterval(150)  # many row changes at once: count once
+        self._summary_timer.timeout.connect(self._update_summary)
+        for sig in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset, self.model.dataChanged):
+            sig.connect(lambda *_: self._summary_timer.start())
+
+        if st is not None:
+            self.table.restore_header(st[S.DAY_HEADER])
+            i = self.status_filter.findData(st[S.DAY_STATUS])
+            self.status_filter.setCurrentIndex(max(0, i))
+            self._wanted_department, self._wanted_doctor = st[S.DAY_DEPARTMENT] or None, st[S.DAY_DOCTOR] or None
+        else:
+            self.status_filter.setCurrentIndex(1)
+            self._wanted_department = self._wanted_doctor = None
+        self._apply_status_filter()
+        self.department.addItem(self.tr("All departments"), 0)
+        self.doctor.addItem(self.tr("All doctors"), 0)
+
+        self.prev_day.clicked.connect(lambda: self.shift_day(-1))
+        self.next_day.clicked.connect(lambda: self.shift_day(1))
+        self.today_button.clicked.connect(lambda: self.date.setDate(QDate.currentDate()))
+        self.date.dateChanged.connect(lambda _d: self.reload(new_query=True))
+        self.department.activated.connect(self._department_chosen)
+        self.doctor.activated.connect(lambda _i: self.reload(new_query=True))
+        self.status_filter.currentIndexChanged.connect(lambda _i: self._apply_status_filter())
+        self.search_box.textChanged.connect(self.table.search)
+        self.search_box.leave.connect(self._leave_search)
+        self.checkin_button.clicked.connect(self.check_in_selected)
+        self.noshow_button.clicked.connect(self.no_show_selected)
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.walkin_button.clicked.connect(self.open_walkin)
+        self.refresh_button.clicked.connect(self.reload)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self._shortcuts()
+        self._selection_changed()
+        self._load_departments()
+
+    # ---------------------------------------------------------------- set-up
+
+    def _shortcuts(self) -> None:
+        def add(keys: str, slot, widget, context) -> None:
+            for k in keys.split("|"):
+                sc = QShortcut(QKeySequence(k), widget)
+                sc.setContext(context)
+                sc.activated.connect(slot)
+        table, page = Qt.ShortcutContext.WidgetShortcut, Qt.ShortcutContext.WidgetWithChildrenShortcut
+        if self.ctx.can("booking.checkin"):
+            add("C", self.check_in_selected, self.table, table)
+            add("N", self.no_show_selected, self.table, table)
+            add("Ctrl+Return|Ctrl+Enter", self.check_in_selected, self, page)
+        if self.ctx.can("booking.cancel"):
+            add("Ctrl+Delete", self.cancel_selected, self, page)
+        if self.ctx.can("booking.walkin"):
+            add("Ctrl+N", self.open_walkin, self, page)
+        add("J", lambda: self.table.step(1), self.table, table)
+        add("K", lambda: self.table.step(-1), self.table, table)
+        add("Space", self.table.toggle_current, self.table, table)
+        add("/", self.focus_search, self.table, table)
+        add("Ctrl+F", self.focus_search, self, page)
+        add("F5", self.reload, self, page)
+        add("Alt+Left", lambda: self.shift_day(-1), self, page)
+        add("Alt+Right", lambda: self.shift_day(1), self, page)
+
+    def save_state(self) -> None:
+        st = self.ctx.settings
+        if st is None:
+            return
+        st[S.DAY_HEADER] = self.table.header_state()
+        st[S.DAY_DEPARTMENT] = self.department.currentData() or 0
+        st[S.DAY_DOCTOR] = self.doctor.currentData() or 0
+        st[S.DAY_STATUS] = self.status_filter.currentData()
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def _leave_search(self) -> None:
+        self.table.search(self.search_box.text(), now=True)
+        self.table.setFocus()
+        self.table.ensure_current()
+
+    def shift_day(self, days: int) -> None:
+        self.date.setDate(self.date.date().addDays(days))
+
+    def day(self) -> dt.date:
+        return self.date.date().toPython()
+
+    def set_day(self, day: dt.date) -> None:
+        self.date.setDate(QDate(day.year, day.month, day.day))
+
+    def query(self) -> tuple[dt.date, int | None, int | None]:
+        return self.day(), self.department.currentData() or None, self.doctor.currentData() or None
+
+    def _apply_status_filter(self) -> None:
+        statuses = STATUS_FILTERS.get(self.status_filter.currentData(), ("", None))[1]
+        self.table.proxy.set_predicate(None if statuses is None else (lambda r, s=frozenset(statuses): r.status in s))
+
+    # ---------------------------------------------------------------- departments and doctors
+
+    def _load_departments(self) -> None:
+        db = self.ctx.db
+
+        def work():
+            return masterdata.list_departments(db), masterdata.list_doctors(db)
+        self.ctx.tasks.run_task(work, self._departments_loaded)
+
+    def _departments_loaded(self, result, error) -> None:
+        if error is not None:
+            if not is_unreachable(error):
+                self.messages.show_message(user_message(error), "error")
+            QTimer.singleShot(5000, self._load_departments)
+            return
+        self._departments, self._doctors = result
+        self.department.blockSignals(True)
+        self.department.clear()
+        self.department.addItem(self.tr("All departments"), 0)
+        for d in self._departments:
+            self.department.addItem(d.name, d.id)
+        self.department.setCurrentIndex(max(0, self.department.findData(self._wanted_department or 0)))
+        self.department.blockSignals(False)
+        self._fill_doctors(self._wanted_doctor)
+        self._wanted_department = self._wanted_doctor = None
+        self.reload(new_query=True)
+
+    def _fill_doctors(self, wanted: int | None = None) -> None:
+        dep = self.department.currentData() or None
+        self.doctor.blockSignals(True)
+        self.doctor.clear()
+        self.doctor.addItem(self.tr("All doctors"), 0)
+        for d in self._doctors:
+            if dep is None or d.department_id == dep:
+                self.doctor.addItem(d.name, d.id)
+        self.doctor.setCurrentIndex(max(0, self.doctor.findData(wanted or 0)))
+        self.doctor.blockSignals(False)
+
+    def _department_chosen(self, _index: int) -> None:
+        self._fill_doctors()
+        self.reload(new_query=True)
+
+    # ---------------------------------------------------------------- loading
+
+    def reload(self, new_query: bool = False) -> None:
+        """Load the chosen day. The same query again is applied in place (no reset)."""
+        q = self.query()
+        if self._loading is not None:
+            self._want = q  # one load at a time; the newest wish wins
+            return
+        self._loading = q
+        day, dep, doc = q
+        db = self.ctx.db
+        fresh = new_query or q != self.model.query
+
+        def work():
+            rows = queries.day_list(db, day, department_id=dep, doctor_id=doc)
+            return rows, DayListModel.search_keys(rows) if fresh else None
+        self.ctx.tasks.run_task(work, lambda res, err: self._loaded(q, fresh, res, err))
+
+    def _loaded(self, q, fresh: bool, result, error) -> None:
+        self._loading = None
+        want, self._want = self._want, None
+        if error is not None:
+            if not is_unreachable(error):
+                self.messages.show_message(user_message(error), "error")
+        elif q == self.query():
+            rows, keys = result
+            if fresh or q != self.model.query:
+                self.model.query = q
+                self.model.set_rows(rows, keys)
+                self.table.ensure_current()
+            else:
+                self.model.sync(rows)
+            self.loadedRows.emit(self.model.rowCount())
+        if want is not None or q != self.query():
+            self.reload()
+
+    def apply_changes(self, changes) -> None:
+        """Live changes: every changed booking is looked up (it may be new on this day); neighbours in the
+        same slots and sessions too, for their places left and doctors."""
+        ids, slots, sessions = set(), set(), set()
+        for c in changes:
+            if c.entity == "booking":
+                ids.add(int(c.entity_id))
+                if c.slot_id is not None:
+                    slots.add(c.slot_id)
+            elif c.entity == "slot":
+                slots.add(int(c.entity_id))
+            elif c.entity == "session":
+                sessions.add(int(c.entity_id))
+        if slots or sessions:
+            ids |= {r.booking_id for r in self.model.rows if r.slot_id in slots or r.session_id in sessions}
+        self.refresh_ids(ids)
+
+    def refresh_ids(self, ids, then=None) -> None:
+        ids = set(ids)
+        if not ids or self.model.query is None:
+            return
+        db = self.ctx.db
+
+        def done(rows, error):
+            if error is not None:
+                if not is_unreachable(error):
+                    self.messages.show_message(user_message(error), "error")
+                return
+            found = {r.booking_id for r in rows}
+            self.model.apply(rows, gone_ids=[i for i in ids if i not in found])
+            if then is not None:
+                then()
+        self.ctx.tasks.run_task(lambda: queries.booking_rows(db, ids), done)
+
+    def _update_summary(self) -> None:
+        counts: dict[str, int] = {}
+        for r in self.model.rows:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        active = sum(counts.get(s, 0) for s in ("confirmed", "checked_in", "no_show"))
+        self.summary.setText(self.tr("%1 booked · %2 checked in · %3 to come · %4 no-show · %5 pending")
+                             .replace("%1", str(active)).replace("%2", str(counts.get("checked_in", 0)))
+                             .replace("%3", str(counts.get("confirmed", 0))).replace("%4", str(counts.get("no_show", 0)))
+                             .replace("%5", str(counts.get("pending", 0))))
+
+    # ---------------------------------------------------------------- actions
+
+    def _selection_changed(self, *_args) -> None:
+        rows = [self.model.row_at(self.model.index_of(i)) for i in self.table.selected_ids()]
+        free = [r for r in rows if r.booking_id not in self.model.busy]
+        self.checkin_button.setEnabled(any(r.status == "confirmed" for r in free))
+        self.noshow_button.setEnabled(any(r.status == "confirmed" for r in free))
+        self.cancel_button.setEnabled(any(r.status in ("pending", "confirmed") for r in free))
+
+    def _targets(self, statuses: tuple[str, ...]) -> list[int]:
+        out = []
+        for i in self.table.selected_ids():
+            r = self.model.row_at(self.model.index_of(i))
+            if r.status in statuses and i not in self.model.busy:
+                out.append(i)
+        return out
+
+    def check_in_selected(self) -> None:
+        db, actor = self.ctx.db, self.ctx.actor
+        self._run(self._targets(("confirmed",)), lambda i: bookings.check_in(db, actor, i),
+                  self.tr("Checked in %n patient(s)."))
+
+    def no_show_selected(self) -> None:
+        db, actor = self.ctx.db, self.ctx.actor
+        self._run(self._targets(("confirmed",)), lambda i: bookings.mark_no_show(db, actor, i),
+                  self.tr("Marked %n booking(s) as no-show."))
+
+    def cancel_selected(self) -> None:
+        ids = self._targets(("pending", "confirmed"))
+        if not ids:
+            return
+        dialog = ReasonDialog(self.tr("Cancel bookings"),
+                              self.tr("Cancel %n booking(s) for the patient. The patient is told the reason:", "",
+                                      len(ids)),
+                              CANCEL_REASONS, self.tr("Cancel booking"), self)
+        db, actor = self.ctx.db, self.ctx.actor
+        dialog.reasonChosen.connect(lambda reason: self._run(
+            ids, lambda i: bookings.cancel(db, actor, i, reason), self.tr("Cancelled %n booking(s).")))
+        dialog.open()
+        self.cancel_dialog = dialog  # tests reach it here
+
+    def _run(self, ids: list[int], action, done_text: str) -> None:
+        if not ids:
+            return
+        self.model.set_busy(ids, True)
+        self._selection_changed()
+        self.ctx.tasks.run_task(lambda: decide_each(ids, action),
+                                lambda res, err: self._ran(ids, done_text, res, err))
+
+    def _ran(self, ids: list[int], done_text: str, results, error) -> None:
+        done = list(getattr(error, "done", [])) if error is not None else list(results)
+        self.model.set_busy(ids, False)
+        ok, refused = split(done)
+        notes = [done_text.replace("%n", str(len(ok)))] if ok else []
+        notes += [f"#{i}: {msg}" for i, msg in refused]
+        kind = "warning" if refused else "info"
+        if error is not None:
+            notes.append(self.tr("Not saved: %n booking(s) — the database could not be reached.", "",
+                                 len(ids) - len(done)) if is_unreachable(error) else user_message(error))
+            kind = "error"
+        if notes:
+            text = " ".join(notes)
+            self.messages.show_message(text, kind, seconds=0 if kind == "error" else 8)
+            self.statusMessage.emit(text)
+        # the rows (and their neighbours' places left) as the database has them now
+        slots = {r.slot_id for r in self.model.rows if r.booking_id in set(ids)}
+        self.refresh_ids(set(ids) | {r.booking_id for r in self.model.rows if r.slot_id in slots},
+                         then=self._selection_changed)
+
+    def open_walkin(self) -> None:
+        if not self.ctx.can("booking.walkin"):
+            return
+        from console.walkin import WalkInDialog
+        dialog = WalkInDialog(self.ctx, self.day(), self.department.currentData() or None, self)
+        dialog.booked.connect(self._walked_in)
+        dialog.open()
+        self.walkin_dialog = dialog  # tests reach it here
+
+    def _walked_in(self, result) -> None:
+        self.messages.show_message(self.tr("Walk-in booked: No. %1.").replace("%1", str(result.id)), "info")
+        self.refresh_ids({result.id}, then=lambda: self.table.select_id(result.id))

@@ -1,0 +1,365 @@
+"""现场挂号: a walk-in booking at the desk - department -> doctor -> session -> slot, then the patient.
+
+Left: where (department, doctor, the day's published sessions, their slots with places left;
+full slots cannot be picked). Right: who - find a patient by name, phone (or its last four
+digits) or ID card, or register a new one. "Book" registers the new patient if needed and
+books in the background; the dialog closes only when the database has the booking. A new
+patient registered before a failed booking stays selected, so a retry does not register twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+    QLineEdit, QListWidget, QListWidgetItem, QPushButton, QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from console import labels as L
+from console import settings as S
+from console.tasks import user_message
+from services import bookings, clinic_sessions, masterdata, patients
+
+log = logging.getLogger(__name__)
+
+ID = Qt.ItemDataRole.UserRole
+
+
+class WalkInDialog(QDialog):
+    booked = Signal(object)  # services.bookings.BookingResult
+
+    def __init__(self, ctx, day: dt.date, department_id: int | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("walkInDialog")
+        self.setWindowTitle(self.tr("Walk-in booking"))
+        self.setModal(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.resize(860, 540)
+        self.ctx = ctx
+        self.busy = False
+        self._doctors: list = []
+        self._patient = None  # services.patients.PatientInfo chosen or registered
+        st = ctx.settings
+        self._wanted_department = department_id or (st[S.WALKIN_DEPARTMENT] if st is not None else 0) or None
+
+        where = QGroupBox(self.tr("1. Where"), self)
+        wl = QFormLayout(where)
+        self.date = QDateEdit(QDate(day.year, day.month, day.day), where)
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd ddd")
+        self.department = QComboBox(where)
+        self.department.setObjectName("walkinDepartment")
+        self.doctor = QComboBox(where)
+        self.doctor.setObjectName("walkinDoctor")
+        self.sessions = QListWidget(where)
+        self.sessions.setObjectName("walkinSessions")
+        self.sessions.setMaximumHeight(96)
+        self.slots = QListWidget(where)
+        self.slots.setObjectName("walkinSlots")
+        wl.addRow(self.tr("Day"), self.date)
+        wl.addRow(self.tr("Department"), self.department)
+        wl.addRow(self.tr("Doctor"), self.doctor)
+        wl.addRow(self.tr("Session"), self.sessions)
+        wl.addRow(self.tr("Time"), self.slots)
+
+        who = QGroupBox(self.tr("2. Patient"), self)
+        pl = QVBoxLayout(who)
+        self.pages = QStackedWidget(who)
+        find = QWidget(self.pages)
+        fl = QVBoxLayout(find)
+        fl.setContentsMargins(0, 0, 0, 0)
+        self.search = QLineEdit(find)
+        self.search.setObjectName("walkinSearch")
+        self.search.setPlaceholderText(self.tr("Name, phone (or its last 4 digits) or ID card"))
+        self.results = QListWidget(find)
+        self.results.setObjectName("walkinResults")
+        self.new_button = QPushButton(self.tr("New patient…"), find)
+        self.new_button.setObjectName("walkinNewPatient")
+        fl.addWidget(self.search)
+        fl.addWidget(self.results, 1)
+        fl.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignLeft)
+        form = QWidget(self.pages)
+        gl = QGridLayout(form)
+        gl.setContentsMargins(0, 0, 0, 0)
+        self.new_name = QLineEdit(form)
+        self.new_name.setObjectName("newName")
+        self.new_name.setMaxLength(50)
+        self.new_gender = QComboBox(form)
+        self.new_gender.setObjectName("newGender")
+        for code in ("F", "M", "U"):
+            self.new_gender.addItem(L.gender_label(code), code)
+        self.new_phone = QLineEdit(form)
+        self.new_phone.setObjectName("newPhone")
+        self.new_birth = QLineEdit(form)
+        self.new_birth.setObjectName("newBirth")
+        self.new_birth.setPlaceholderText(self.tr("YYYY-MM-DD (optional)"))
+        self.new_card = QLineEdit(form)
+        self.new_card.setObjectName("newIdCard")
+        self.new_card.setMaxLength(18)
+        self.new_card.setPlaceholderText(self.tr("optional; fills in the birth date"))
+        back = QPushButton(self.tr("‹ Find a patient instead"), form)
+        for r, (label, widget) in enumerate(((self.tr("Name"), self.new_name), (self.tr("Sex"), self.new_gender),
+                                             (self.tr("Phone"), self.new_phone), (self.tr("Birth date"), self.new_birth),
+                                             (self.tr("ID card"), self.new_card))):
+            gl.addWidget(QLabel(label, form), r, 0)
+            gl.addWidget(widget, r, 1)
+        gl.addWidget(back, 5, 1, Qt.AlignmentFlag.AlignLeft)
+        gl.setRowStretch(6, 1)
+        self.pages.addWidget(find)
+        self.pages.addWidget(form)
+        pl.addWidget(self.pages)
+        self.chosen = QLabel(who)
+        self.chosen.setObjectName("walkinChosen")
+        self.chosen.setWordWrap(True)
+        pl.addWidget(self.chosen)
+
+        body = QHBoxLayout()
+        body.addWidget(where, 1)
+        body.addWidget(who, 1)
+        outer = QVBoxLayout(self)
+        outer.addLayout(body, 1)
+        self.error = QLabel(self)
+        self.error.setObjectName("dialogError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        outer.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setObjectName("walkinBook")
+        self.ok.setText(self.tr("Book"))
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        outer.addWidget(self.buttons)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(250)
+        self._search_timer.timeout.connect(self._find)
+        self.date.dateChanged.connect(lambda _d: self._load_sessions())
+        self.department.currentIndexChanged.connect(lambda _i: self._department_changed())
+        self.doctor.currentIndexChanged.connect(lambda _i: self._load_sessions())
+        self.sessions.currentRowChanged.connect(lambda _r: self._load_slots())
+        self.slots.currentRowChanged.connect(lambda _r: self._update())
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.results.currentRowChanged.connect(self._result_chosen)
+        self.new_button.clicked.connect(lambda: self._show_form(True))
+        back.clicked.connect(lambda: self._show_form(False))
+        for w in (self.new_name, self.new_phone):
+            w.textChanged.connect(lambda _t: self._update())
+        self._update()
+        self._call(lambda db: (masterdata.list_departments(db), masterdata.list_doctors(db)), self._departments_loaded)
+
+    # ---------------------------------------------------------------- background calls
+
+    def _call(self, work, on_ok) -> None:
+        db = self.ctx.db
+
+        def done(result, error):
+            if error is not None:
+                self._fail(user_message(error))
+                return
+            on_ok(result)
+        self.ctx.tasks.run_task(lambda: work(db), done)
+
+    def _fail(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+
+    def day(self) -> dt.date:
+        return self.date.date().toPython()
+
+    # ---------------------------------------------------------------- where
+
+    def _departments_loaded(self, result) -> None:
+        departments, self._doctors = result
+        self.department.blockSignals(True)
+        for d in departments:
+            if self.ctx.can("booking.walkin", d.id):
+                self.department.addItem(d.name, d.id)
+        self.department.setCurrentIndex(max(0, self.department.findData(self._wanted_department or 0)))
+        self.department.blockSignals(False)
+        self._department_changed()
+
+    def _department_changed(self) -> None:
+        dep = self.department.currentData()
+        self.doctor.blockSignals(True)
+        self.doctor.clear()
+        self.doctor.addItem(self.tr("Any doctor"), 0)
+        for d in self._doctors:
+            if d.department_id == dep:
+                self.doctor.addItem(f"{d.name} · {d.title}", d.id)
+        self.doctor.blockSignals(False)
+        if self.ctx.settings is not None and dep:
+            self.ctx.settings[S.WALKIN_DEPARTMENT] = dep
+        self._load_sessions()
+
+    def _load_sessions(self) -> None:
+        dep, doc, day = self.department.currentData(), self.doctor.currentData() or None, self.day()
+        self.sessions.clear()
+        self.slots.clear()
+        self._update()
+        if not dep:
+            return
+        self._call(lambda db: clinic_sessions.sessions_for(db, day, department_id=dep, doctor_id=doc,
+                                                           published_only=True),
+                   lambda rows, key=(dep, doc, day): self._sessions_loaded(key, rows))
+
+    def _sessions_loaded(self, key, rows) -> None:
+        if key != (self.department.currentData(), self.doctor.currentData() or None, self.day()):
+            return  # the clerk chose something else meanwhile
+        self.sessions.clear()
+        for s in rows:
+            left = max(s.capacity - s.taken, 0)
+            item = QListWidgetItem(f"{L.period_label(s.period)} {L.fmt_span(s.starts_at, s.ends_at)}  {s.doctor_name}"
+                                   f"  · {self.tr('%1 left').replace('%1', str(left))}")
+            item.setData(ID, s.id)
+            self.sessions.addItem(item)
+        if not rows:
+            self.sessions.addItem(QListWidgetItem(self.tr("No published sessions on this day.")))
+            self.sessions.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
+        elif len(rows) == 1:
+            self.sessions.setCurrentRow(0)
+
+    def _load_slots(self) -> None:
+        item = self.sessions.currentItem()
+        self.slots.clear()
+        self._update()
+        sid = item.data(ID) if item is not None else None
+        if sid is None:
+            return
+        self._call(lambda db: clinic_sessions.list_slots(db, sid), lambda rows: self._slots_loaded(sid, rows))
+
+    def _slots_loaded(self, session_id: int, rows) -> None:
+        item = self.sessions.currentItem()
+        if item is None or item.data(ID) != session_id:
+            return
+        self.slots.clear()
+        now = dt.datetime.now()
+        first_free = -1
+        for s in rows:
+            over = dt.datetime.combine(self.day(), s.ends_at) <= now
+            text = f"{L.fmt_span(s.starts_at, s.ends_at)}   " + (
+                self.tr("over") if over else self.tr("%1 of %2 left").replace("%1", str(max(s.remaining, 0)))
+                .replace("%2", str(s.capacity)))
+            row = QListWidgetItem(text)
+            row.setData(ID, s.id)
+            if s.remaining <= 0 or over:
+                row.setFlags(Qt.ItemFlag.NoItemFlags)  # full or past: cannot be picked
+            elif first_free < 0:
+                first_free = self.slots.count()
+            self.slots.addItem(row)
+        if first_free >= 0:
+            self.slots.setCurrentRow(first_free)
+        self._update()
+
+    def slot_id(self) -> int | None:
+        item = self.slots.currentItem()
+        if item is None or not (item.flags() & Qt.ItemFlag.ItemIsEnabled):
+            return None
+        return item.data(ID)
+
+    # ---------------------------------------------------------------- who
+
+    def _find(self) -> None:
+        text = self.search.text().strip()
+        if len(text) < 1:
+            self.results.clear()
+            return
+        self._call(lambda db: patients.find(db, text), lambda rows: self._found(text, rows))
+
+    def _found(self, text: str, rows) -> None:
+        if text != self.search.text().strip():
+            return
+        self.results.clear()
+        for p in rows:
+            item = QListWidgetItem(f"{p.name}  {L.sex_age(p.gender, p.age)}  {patients.mask_phone(p.phone)}"
+                                   f"  #{p.id}")
+            item.setData(ID, p)
+            self.results.addItem(item)
+        if not rows:
+            empty = QListWidgetItem(self.tr("Nobody found. Register a new patient?"))
+            empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.results.addItem(empty)
+
+    def _result_chosen(self, row: int) -> None:
+        item = self.results.item(row) if row >= 0 else None
+        self._patient = item.data(ID) if item is not None else None
+        self._update()
+
+    def _show_form(self, on: bool) -> None:
+        self.pages.setCurrentIndex(1 if on else 0)
+        if on:
+            self._patient = None
+            self.new_name.setText(self.search.text().strip() if not self.search.text().strip().isdigit() else "")
+            if self.search.text().strip().isdigit() and len(self.search.text().strip()) == 11:
+                self.new_phone.setText(self.search.text().strip())
+            self.new_name.setFocus()
+        else:
+            self._result_chosen(self.results.currentRow())
+        self._update()
+
+    def registering(self) -> bool:
+        return self.pages.currentIndex() == 1 and self._patient is None
+
+    def _update(self) -> None:
+        if self._patient is not None:
+            p = self._patient
+            self.chosen.setText(self.tr("Patient: %1").replace("%1", f"{p.name} {L.sex_age(p.gender, p.age)} #{p.id}"))
+        elif self.registering():
+            self.chosen.setText(self.tr("A new patient will be registered."))
+        else:
+            self.chosen.setText(self.tr("No patient chosen yet."))
+        who_ok = self._patient is not None or (self.registering() and self.new_name.text().strip()
+                                               and self.new_phone.text().strip())
+        self.ok.setEnabled(bool(self.slot_id()) and bool(who_ok) and not self.busy)
+
+    # ---------------------------------------------------------------- booking
+
+    def submit(self) -> None:
+        slot = self.slot_id()
+        if self.busy or slot is None:
+            return
+        actor = self.ctx.actor
+        patient = self._patient
+        form = None
+        if patient is None:
+            if not self.registering():
+                return
+            birth = self.new_birth.text().strip()
+            try:
+                birth_date = dt.date.fromisoformat(birth) if birth else None
+            except ValueError:
+                self._fail(self.tr("Birth date: use the form 1980-05-17."))
+                return
+            form = (self.new_name.text(), self.new_gender.currentData(), self.new_phone.text(), birth_date,
+                    self.new_card.text() or None)
+        self.busy = True
+        self.error.hide()
+        self._update()
+        db = self.ctx.db
+
+        def work():
+            p = patient if patient is not None else patients.register(db, actor, *form)
+            try:
+                return p, bookings.walk_in(db, actor, slot, p.id), None
+            except Exception as exc:  # noqa: BLE001 - keep the registered patient, report the booking error
+                if patient is None:
+                    return p, None, exc
+                raise
+        self.ctx.tasks.run_task(work, self._submitted)
+
+    def _submitted(self, result, error) -> None:
+        self.busy = False
+        if error is None and result[2] is not None:
+            self._patient, error = result[0], result[2]  # registered, but not booked: keep the patient
+            self.pages.setCurrentIndex(0)
+        if error is not None:
+            self._fail(user_message(error))
+            self._update()
+            self._load_slots()  # places may have gone meanwhile
+            return
+        self.booked.emit(result[1])
+        self.accept()
