@@ -42,7 +42,7 @@ from typing import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from services.clock import as_datetime, utcnow
 from services.db import Database, first_line
@@ -108,10 +108,13 @@ def _change(row) -> Change:  # noqa: ANN001
 
 
 def _offline_error(exc: BaseException) -> bool:
-    """A lost or refused connection (SQLAlchemy's or the LISTEN connection's own psycopg one)."""
-    if isinstance(exc, (DatabaseUnavailable, OperationalError, sqlite3.OperationalError)):
+    """A lost or refused connection (SQLAlchemy's, sqlite3's, or the LISTEN connection's psycopg one)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return type(exc).__module__.startswith("psycopg") and type(exc).__name__ == "OperationalError"
+    if isinstance(exc, (DatabaseUnavailable, OperationalError, InterfaceError, sqlite3.OperationalError)):
+        return True
+    kind = type(exc)
+    return kind.__module__.startswith("psycopg") and kind.__name__ in ("OperationalError", "InterfaceError")
 
 
 class ChangeFeed:
@@ -193,7 +196,10 @@ class ChangeFeed:
             try:
                 if self._wait_once(deadline):
                     return True
-            except Exception as exc:  # the connection dropped or the server restarted
+            except Exception as exc:
+                if not _offline_error(exc):
+                    raise
+                # the connection dropped or the server restarted
                 log.warning("change feed: lost the database (%s); reconnecting", first_line(exc))
                 self._close_waiter()
                 self._set_state(OFFLINE)
