@@ -30,6 +30,8 @@ def register(sub, common) -> None:
                        help="first replay the whole change log (what pruning has kept)")
     start.add_argument("--after", type=non_negative_int, metavar="CHANGE_ID",
                        help="start after this change_id (resume a previous watch)")
+    p.add_argument("--bookings-only", action="store_true",
+                   help="leave out the changes of sessions, slots and rules")
     p.set_defaults(func=cmd_watch)
 
 
@@ -61,6 +63,8 @@ def cmd_watch(args: argparse.Namespace, cfg: Config) -> int:
 
         def on_changes(changes) -> None:  # noqa: ANN001
             for ch in changes:  # flushed line by line: a reader of the pipe sees each change at once
+                if args.bookings_only and ch.entity != "booking":
+                    continue
                 sys.stdout.write(json.dumps(ch.to_json(), ensure_ascii=False) + "\n")
                 sys.stdout.flush()
 

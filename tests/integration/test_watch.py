@@ -170,6 +170,12 @@ def test_watch_from_start_replays_the_log(db, db_url):
         rest = w.stop()
     assert [o["entity"] for o in seen] == ["session"] + ["slot"] * len(clinic["slot_ids"]) + ["booking"]
     assert seen[-1]["booking_id"] == b and rest == []
+    w = Watch(db_url, "--from-start", "--bookings-only")
+    try:
+        only = w.next()
+    finally:
+        rest = w.stop()
+    assert (only["booking_id"], only["status"]) == (b, "pending") and rest == []
 
 
 def test_bad_database_is_one_line_and_non_zero(tmp_path):
