@@ -5,6 +5,7 @@ import datetime as dt
 import threading
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from services import audit, auth
@@ -15,6 +16,17 @@ from services.models import Staff
 from tests import factories as f
 
 T0 = dt.datetime(2026, 11, 26, 2, 0, 0)  # UTC
+# these use the production argon2 parameters: the concurrency test needs slow hashes to overlap
+REAL_HASHES = {"test_concurrent_failures_are_all_counted", "test_outdated_hash_is_rehashed_on_login"}
+
+
+@pytest.fixture(autouse=True)
+def _quick_hashes(request, monkeypatch):
+    """Still argon2id, with small parameters: the tests below hash dozens of times and a
+    production hash costs 0.1-0.5 s on a busy machine. Verifying reads the parameters from
+    the hash, so nothing else changes."""
+    if request.function.__name__ not in REAL_HASHES:
+        monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def _hash_of(db, username):
@@ -238,7 +250,6 @@ def test_change_own_password(db):
 
 
 def test_outdated_hash_is_rehashed_on_login(db):
-    from argon2 import PasswordHasher
     info = auth.create_staff(db, SYSTEM, "clerk", "王小明", "clerk", "clerk1234")
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash("clerk1234")
     with db.write() as c:

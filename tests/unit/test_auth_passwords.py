@@ -44,3 +44,9 @@ def test_locked_message_shows_local_time():
     until = dt.datetime(2026, 11, 26, 6, 45)
     msg = auth._locked_message(until)
     assert msg == f"账号已锁定，请于 {utc_to_local(until):%H:%M} 后重试（连续 5 次密码错误）"
+
+
+def test_production_parameters():
+    from argon2 import extract_parameters
+    p = extract_parameters(auth.hash_password("clerk1234"))
+    assert p.type.name == "ID" and p.memory_cost >= 65536 and p.time_cost >= 2  # OWASP's argon2id floor
