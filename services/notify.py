@@ -165,10 +165,13 @@ def _finish(db: Database, job: _Job, worker: str, **values) -> bool:
 
 
 def deliver_due(db: Database, client: WeChatClient, *, worker: str | None = None,
-                policy: DeliveryPolicy = DeliveryPolicy(), now: dt.datetime | None = None) -> PassResult:
+                policy: DeliveryPolicy = DeliveryPolicy(), now: dt.datetime | None = None,
+                stop: threading.Event | None = None) -> PassResult:
     """Send every notification due now, once each; returns what happened.
 
     ``now`` (naive UTC) fixes the pass's clock (tests use it to step past a back-off).
+    ``stop`` ends the pass early, but only between messages: a message WeChat accepted is
+    always recorded as sent, else it would be sent again once its claim expired.
     Raises WeChatError (category 'config') when the token endpoint refuses our app
     credentials: the row in hand goes back to waiting uncharged and the pass stops.
     """
@@ -184,6 +187,8 @@ def deliver_due(db: Database, client: WeChatClient, *, worker: str | None = None
         if not ids:
             break
         for nid in ids:
+            if stop is not None and stop.is_set():
+                return PassResult(**counts)
             cursor = nid
             t = clock()
             job = _claim(db, nid, worker, t, policy)
@@ -244,7 +249,7 @@ def run_forever(db: Database, cfg: Config, stop: threading.Event, *, interval: f
                     if reminders and last_reminders != local_now().date():
                         enqueue_reminders(db, local_now().date() + dt.timedelta(days=1))
                         last_reminders = local_now().date()
-                    result = deliver_due(db, client, policy=policy)
+                    result = deliver_due(db, client, policy=policy, stop=stop)
                     if result != PassResult():
                         log.info("notify pass: %s", result)
             except WeChatError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import signal
 import threading
 
 from services import notify
@@ -42,8 +43,22 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_notify)
 
 
+def _stop_on_signals(stop: threading.Event) -> dict:
+    """Ctrl-C / SIGTERM end the run after the message in hand, never between WeChat's ok and
+    the database's record of it (an interrupted send would be sent again later)."""
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, lambda _s, _f: stop.set())
+        except ValueError:  # not the main thread (called from a test): no handlers
+            break
+    return previous
+
+
 def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
+    stop = threading.Event()
+    previous = _stop_on_signals(stop)
     try:
         settings = notify.load_wechat_settings(db, cfg)
         if not settings.configured:
@@ -53,19 +68,17 @@ def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
         if args.reminders_for:
             print(f"queued {notify.enqueue_reminders(db, args.reminders_for)} reminders for {args.reminders_for}")
         if not args.once:
-            stop = threading.Event()
-            try:
-                notify.run_forever(db, cfg, stop, interval=args.interval, timeout=args.timeout, policy=policy,
-                                   reminders=args.reminders)
-            finally:
-                stop.set()
+            notify.run_forever(db, cfg, stop, interval=args.interval, timeout=args.timeout, policy=policy,
+                               reminders=args.reminders)
             return 0
         if args.reminders:
             day = local_now().date() + dt.timedelta(days=1)
             print(f"queued {notify.enqueue_reminders(db, day)} reminders for {day}")
         with WeChatClient(db, settings, timeout=args.timeout) as client:
-            result = notify.deliver_due(db, client, policy=policy)
+            result = notify.deliver_due(db, client, policy=policy, stop=stop)
         print(result)
         return 0
     finally:
         db.dispose()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -243,6 +243,14 @@ def test_a_stale_claim_is_taken_over_and_a_live_one_is_not(db, client, fake):
     assert by_booking[b].state == "sending" and by_booking[b].claimed_by == "busy-worker"
 
 
+def test_a_stopped_pass_claims_nothing_more(db, client, fake):
+    decide(db, n=2)
+    stop = threading.Event()
+    stop.set()
+    assert deliver_due(db, client, policy=POLICY, stop=stop) == PassResult()
+    assert fake.requests == [] and {r.state for r in rows(db)} == {"waiting"}
+
+
 def test_two_workers_at_once_send_every_message_exactly_once(db, db_url, fake):
     ids = decide(db, n=30)
     barrier = threading.Barrier(2)
