@@ -81,7 +81,6 @@ def department_id_by_code(db: Database, code: str | None) -> int | None:
 class DailyRow(NamedTuple):
     """One booking of the day list, in the sheet's column order (then the ids)."""
     number: int
-    day: dt.date
     time: dt.time
     department: str
     doctor: str
@@ -99,7 +98,7 @@ class DailyRow(NamedTuple):
 
 
 DAILY_COLUMNS = (
-    Column("序号", "int", 6), Column("就诊日期", "date", 12), Column("时间", "time", 7),
+    Column("序号", "int", 6), Column("时间", "time", 7),
     Column("科室", "text", 10), Column("医生", "text", 10), Column("职称", "text", 11),
     Column("患者", "text", 12), Column("性别", "text", 6), Column("年龄", "int", 6),
     Column("手机号", "text", 14), Column("身份证号", "text", 21), Column("来源", "text", 8),
@@ -146,7 +145,7 @@ def iter_daily_rows(conn: Connection, day: dt.date, department_ids: list[int], *
         number += 1
         if not unmasked:
             phone, card = mask_phone(phone), (mask_id_card(card) if card else None)
-        yield DailyRow(number, day, start, dep, doc, title, pname, genders.get(gender, gender),
+        yield DailyRow(number, start, dep, doc, title, pname, genders.get(gender, gender),
                        age_on(birth, day) if birth else None, phone, card,
                        source_labels.get(source, source), status_labels.get(status, status),
                        utc_to_local(checked) if checked else None, bid, status)
@@ -214,9 +213,9 @@ def export_daily(db: Database, actor: Actor, day: dt.date, out: str | Path, *,
                             .where(Department.id.in_(ids))).all()
     total = sum(counts.values())
     columns = list(DAILY_COLUMNS)
-    columns[3] = Column("科室", "text", xlsx.fit_width(names + ["科室"], 8, 24))
-    columns[4] = Column("医生", "text", xlsx.fit_width([d[0] for d in docs] + ["医生"], 8, 20))
-    columns[5] = Column("职称", "text", xlsx.fit_width([d[1] for d in docs] + ["职称"], 8, 20))
+    columns[2] = Column("科室", "text", xlsx.fit_width(names + ["科室"], 8, 24))
+    columns[3] = Column("医生", "text", xlsx.fit_width([d[0] for d in docs] + ["医生"], 8, 20))
+    columns[4] = Column("职称", "text", xlsx.fit_width([d[1] for d in docs] + ["职称"], 8, 20))
     title = daily_title(hospital, day, [d.name for d in deps], counts)
 
     with xlsx.atomic_output(out) as tmp:
@@ -225,12 +224,17 @@ def export_daily(db: Database, actor: Actor, day: dt.date, out: str | Path, *,
         writer = RowWriter(ws, columns)
         ws.freeze_panes = "A3"
         xlsx.setup_print(ws, title_rows="1:2")
-        ws.merged_cells.add(f"A1:{_col(N_DAILY)}1")
+        ws.merged_cells.add(f"A1:{_col(N_DAILY - 2)}1")
         ws.row_dimensions[1].height = 24
         tcell = WriteOnlyCell(ws)
         xlsx.set_text(tcell, title)
         tcell.font, tcell.alignment = xlsx.TITLE_FONT, xlsx.TITLE_ALIGN
-        ws.append([tcell])
+        # the day once more as a real date, for whoever sorts or merges several lists
+        label = WriteOnlyCell(ws, value="就诊日期")
+        label.font, label.alignment = xlsx.HEADER_FONT, xlsx.CENTER
+        dcell = WriteOnlyCell(ws, value=day)
+        dcell.number_format, dcell.font, dcell.alignment = xlsx.DATE_FORMAT, xlsx.HEADER_FONT, xlsx.CENTER
+        ws.append([tcell] + [None] * (N_DAILY - 3) + [label, dcell])
         writer.header()
         done, row_idx, dep_now = 0, 2, None
         if progress:

@@ -16,8 +16,10 @@ the cell can be reused), which keeps the per-cell cost close to a bare ``ws.appe
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
+import re
 import tempfile
 import unicodedata
 from contextlib import contextmanager
@@ -27,6 +29,7 @@ from typing import Iterable, Iterator, Sequence
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.datetime import to_excel
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -103,7 +106,14 @@ _FORMATS = {"date": DATE_FORMAT, "time": TIME_FORMAT, "datetime": DATETIME_FORMA
 
 
 class RowWriter:
-    """Appends rows of plain values to a write-only worksheet with typed, safe cells."""
+    """Appends rows of plain values to a write-only worksheet with typed, safe cells.
+
+    Dates and times are handed to openpyxl as the serial numbers it would compute itself
+    (with the column's date/time format), from a small cache: a day list has few distinct
+    times and this is the hot loop of a 30,000-row export.
+    """
+
+    _CACHE_LIMIT = 4096
 
     def __init__(self, ws, columns: Sequence[Column]):
         self.ws = ws
@@ -115,6 +125,8 @@ class RowWriter:
                 cell = WriteOnlyCell(ws)
                 cell.number_format = _FORMATS[col.kind]
             self._cells.append(cell)
+        self._typed = [i for i, col in enumerate(self.columns) if col.kind in _FORMATS]
+        self._serials: dict = {}
         self.rows_written = 0
         # write-only sheets take column settings only before the first row
         for i, col in enumerate(self.columns, 1):
@@ -128,34 +140,48 @@ class RowWriter:
             cells.append(c)
         self.ws.append(cells)
 
+    def _serial(self, value) -> float:
+        if isinstance(value, dt.datetime):  # seldom repeated: not cached
+            return to_excel(value)
+        got = self._serials.get(value)
+        if got is None:
+            if len(self._serials) >= self._CACHE_LIMIT:
+                self._serials.clear()
+            got = self._serials[value] = to_excel(value)
+        return got
+
     def append(self, values: Sequence) -> None:
-        out = []
-        kinds = self.columns
-        for i, value in enumerate(values):
-            if value is None:
-                out.append(None)
-                continue
-            if isinstance(value, str):
-                if ILLEGAL_CHARACTERS_RE.search(value) or len(value) > MAX_CELL_CHARS:
-                    value = clean_text(value)
-                if value[:1] in FORMULA_TRIGGERS:
-                    # rare: a fresh cell each time (two in a row must not share one)
-                    cell = WriteOnlyCell(self.ws, value=value)
-                    cell.quotePrefix = True
-                    cell.data_type = "s"
-                    out.append(cell)
-                    continue
-                out.append(value)  # a plain str is the cheapest path through openpyxl
-                continue
-            if kinds[i].kind in _FORMATS:
+        texts = [v for v in values if v.__class__ is str]
+        joined = "\x00".join(texts)
+        # one search per row finds both a control character and a text that starts like a formula
+        # (NUL is the separator here, so an embedded NUL shows up in the count instead)
+        if (_SUSPECT.search(joined) or joined.count("\x00") != max(0, len(texts) - 1)
+                or len(joined) > MAX_CELL_CHARS):
+            out = [self._safe(v) if v.__class__ is str else v for v in values]
+        else:
+            out = list(values)
+        for i in self._typed:
+            v = out[i]
+            if v is not None and not isinstance(v, str):
                 # a styled cell: openpyxl starts a fresh internal cell after it, never reuses ours
                 cell = self._cells[i]
-                cell.value = value
-                out.append(cell)
-            else:
-                out.append(value)
+                cell.value = self._serial(v) if isinstance(v, (dt.date, dt.time)) else v
+                out[i] = cell
         self.ws.append(out)
         self.rows_written += 1
+
+    def _safe(self, value: str):
+        value = clean_text(value)
+        if value[:1] in FORMULA_TRIGGERS:
+            # rare: a fresh cell each time (two in a row must not share one)
+            cell = WriteOnlyCell(self.ws, value=value)
+            cell.quotePrefix = True
+            cell.data_type = "s"
+            return cell
+        return value
+
+
+_SUSPECT = re.compile(r"[\001-\010\013\014\016-\037]|(?:^|\x00)[=+\-@]")
 
 
 def setup_print(ws, *, title_rows: str, landscape: bool = True, footer: bool = True) -> None:

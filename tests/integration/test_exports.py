@@ -88,7 +88,7 @@ def test_daily_list_matches_the_database(db, tmp_path):
     rows = data_rows(ws)
     want = expected_rows(db)
     assert result.rows == len(rows) == len(want) == 7
-    got = [(r[3], r[4], r[6], r[2], r[12]) for r in rows]
+    got = [(r[2], r[3], r[5], r[1], r[11]) for r in rows]
     assert Counter(got) == Counter(want)
     # title: hospital, day and the counts by status
     title = ws["A1"].value
@@ -97,19 +97,19 @@ def test_daily_list_matches_the_database(db, tmp_path):
     for status, n in result.counts.items():
         assert f"{exports.STATUS_LABELS[status]} {n}" in title
     assert [c.value for c in ws[2]] == [c.header for c in exports.DAILY_COLUMNS]
+    assert (ws["L1"].value, ws["M1"].value, ws["M1"].number_format) == ("就诊日期", dt.datetime(2026, 12, 1), "yyyy-mm-dd")
     # by department, then doctor, then time; numbers restart for every session
-    deps = [r[3] for r in rows]
+    deps = [r[2] for r in rows]
     assert deps == sorted(deps, key=lambda d: {"内科": 0, "外科": 1}[d])
-    zhang = [r for r in rows if r[4] == "张医生"]
+    zhang = [r for r in rows if r[3] == "张医生"]
     assert [r[0] for r in zhang] == list(range(1, len(zhang) + 1))
-    assert [r[2] for r in zhang] == sorted(r[2] for r in zhang)
+    assert [r[1] for r in zhang] == sorted(r[1] for r in zhang)
     # typed cells
-    assert all(r[1] == dt.datetime(2026, 12, 1) for r in rows)
-    assert all(isinstance(r[2], dt.time) for r in rows)
-    checked = [r for r in rows if r[12] == "已签到"]
-    assert checked and all(isinstance(r[13], dt.datetime) for r in checked)
-    assert all(r[13] is None for r in rows if r[12] != "已签到")
-    assert {r[7] for r in rows} == {"女"} and all(isinstance(r[8], int) for r in rows)
+    assert all(isinstance(r[1], dt.time) for r in rows)
+    checked = [r for r in rows if r[11] == "已签到"]
+    assert checked and all(isinstance(r[12], dt.datetime) for r in checked)
+    assert all(r[12] is None for r in rows if r[11] != "已签到")
+    assert {r[6] for r in rows} == {"女"} and all(isinstance(r[7], int) for r in rows)
     assert progress[0] == (0, 7) and progress[-1] == (7, 7)
 
 
@@ -123,12 +123,12 @@ def test_daily_list_print_setup_and_layout(db, tmp_path):
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert "A1:N1" in {str(r) for r in ws.merged_cells.ranges}
-    assert ws.auto_filter.ref.startswith("A2:N")
+    assert "A1:K1" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws.auto_filter.ref.startswith("A2:M")
     assert [b.id for b in ws.row_breaks.brk]  # a page per department
     # wide enough for Chinese: the ID card and the doctor's title fit
-    assert ws.column_dimensions["K"].width >= 20
-    assert ws.column_dimensions["F"].width >= 2 * len("副主任医师")
+    assert ws.column_dimensions["J"].width >= 20
+    assert ws.column_dimensions["E"].width >= 2 * len("副主任医师")
 
 
 def test_phone_and_id_numbers_are_masked_by_default(db, tmp_path):
@@ -136,9 +136,9 @@ def test_phone_and_id_numbers_are_masked_by_default(db, tmp_path):
     out = tmp_path / "day.xlsx"
     exports.export_daily(db, clerk(), DAY, out)
     rows = data_rows(openpyxl.load_workbook(out).active)
-    mine = [r for r in rows if r[6] == HOSTILE[0]]
-    assert mine[0][9] == "138****5678" and mine[0][10] == "110101********1234"
-    phones = [r[9] for r in rows]
+    mine = [r for r in rows if r[5] == HOSTILE[0]]
+    assert mine[0][8] == "138****5678" and mine[0][9] == "110101********1234"
+    phones = [r[8] for r in rows]
     assert all("****" in p and len(p) == 11 for p in phones)
     text = out.read_bytes()
     assert PHONE.encode() not in text and CARD.encode() not in text
@@ -154,9 +154,9 @@ def test_unmasked_only_for_roles_allowed_and_only_when_asked(db, tmp_path):
     assert not out.exists()
     exports.export_daily(db, head({sc["nk"]}), DAY, out, department_id=sc["nk"], unmasked=True)
     rows = data_rows(openpyxl.load_workbook(out).active)
-    mine = [r for r in rows if r[6] == HOSTILE[0]]
-    assert (mine[0][9], mine[0][10]) == (PHONE, CARD)
-    assert {r[3] for r in rows} == {"内科"}
+    mine = [r for r in rows if r[5] == HOSTILE[0]]
+    assert (mine[0][8], mine[0][9]) == (PHONE, CARD)
+    assert {r[2] for r in rows} == {"内科"}
     with db.read() as c:
         audits = c.execute(select(AuditLog.actor, AuditLog.action, AuditLog.detail)).all()
     assert ("head1", "export_unmasked") in {(a, b) for a, b, _ in audits}
@@ -168,7 +168,7 @@ def test_hostile_cells_are_text_and_control_characters_removed(db, tmp_path):
     out = tmp_path / "day.xlsx"
     exports.export_daily(db, SYSTEM, DAY, out)
     ws = openpyxl.load_workbook(out).active
-    cells = {row[6].value: row[6] for row in ws.iter_rows(min_row=3)}
+    cells = {row[5].value: row[5] for row in ws.iter_rows(min_row=3)}
     for name in HOSTILE:
         assert cells[name].data_type == "s", name
         assert cells[name].quotePrefix is True
@@ -181,10 +181,10 @@ def test_department_filter_and_scope(db, tmp_path):
     out = tmp_path / "nk.xlsx"
     r = exports.export_daily(db, SYSTEM, DAY, out, department_id=sc["nk"])
     rows = data_rows(openpyxl.load_workbook(out).active)
-    assert {row[3] for row in rows} == {"内科"} and r.rows == len(expected_rows(db, [sc["nk"]]))
+    assert {row[2] for row in rows} == {"内科"} and r.rows == len(expected_rows(db, [sc["nk"]]))
     # a head without --department gets their own departments only
     exports.export_daily(db, head({sc["wk"]}), DAY, out)
-    assert {row[3] for row in data_rows(openpyxl.load_workbook(out).active)} == {"外科"}
+    assert {row[2] for row in data_rows(openpyxl.load_workbook(out).active)} == {"外科"}
     with pytest.raises(PermissionDenied):
         exports.export_daily(db, head({sc["wk"]}), DAY, out, department_id=sc["nk"])
 
@@ -205,10 +205,10 @@ def test_cli_export_daily(db, db_url, tmp_path, capsys):
     assert rc == 0, capsys.readouterr().err
     assert "患者名单" in capsys.readouterr().out
     rows = data_rows(openpyxl.load_workbook(out).active)
-    assert rows and all("****" in r[9] for r in rows)
+    assert rows and all("****" in r[8] for r in rows)
     rc = cli_main(["export", "daily", "--db", db_url, "--date", "2026-12-01", "--unmasked", "--out", str(out)])
     assert rc == 0
-    assert PHONE in {r[9] for r in data_rows(openpyxl.load_workbook(out).active)}
+    assert PHONE in {r[8] for r in data_rows(openpyxl.load_workbook(out).active)}
     bad = tmp_path / "bad.xlsx"
     rc = cli_main(["export", "daily", "--db", db_url, "--date", "2026-12-01", "--department", "XX",
                    "--out", str(bad)])

@@ -54,6 +54,7 @@ def test_row_writer_types_cells_and_defuses_hostile_text(tmp_path):
     w.append(["=1+1", dt.date(2026, 1, 2), dt.time(8, 30), 3, dt.datetime(2026, 1, 2, 9, 5), "@x"])
     w.append(["bad\x01name", dt.date(2026, 1, 3), dt.time(9, 0), None, None, "-1"])
     w.append(["王小明", dt.date(2026, 1, 4), dt.time(10, 0), 0, None, "ok"])
+    w.append(["nul\x00inside", None, None, None, None, "+x"])
     wb.save(tmp_path / "w.xlsx")
     back = openpyxl.load_workbook(tmp_path / "w.xlsx").active
     assert [c.value for c in back[1]] == ["名", "日", "时", "数", "签", "注"]
@@ -71,6 +72,7 @@ def test_row_writer_types_cells_and_defuses_hostile_text(tmp_path):
     # the styled cells are reused row after row: every row keeps its own values
     assert back[4][1].value == dt.datetime(2026, 1, 4) and back[4][2].value == dt.time(10, 0)
     assert back[4][0].quotePrefix is False
+    assert (back[5][0].value, back[5][5].value, back[5][5].quotePrefix) == ("nulinside", "+x", True)
     assert back.column_dimensions["A"].width == 10
 
 
