@@ -216,12 +216,19 @@ class AuditLog(Base):
 class ChangeLog(Base):
     """The change feed: written by triggers (see the migrations), read with a cursor on ``id``."""
     __tablename__ = "change_log"
+    __table_args__ = (Index("ix_change_log_entity", "entity", "entity_id", "id"),)
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     entity: Mapped[str] = mapped_column(String(16))  # booking, session, slot, rule
     entity_id: Mapped[str] = mapped_column(String(64))
     op: Mapped[str] = mapped_column(String(8))  # insert, update, delete
     status: Mapped[str | None] = mapped_column(String(16))
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime)  # database default: UTC now
+    # added by revision 0002 (the triggers fill them)
+    slot_id: Mapped[int | None] = mapped_column(Integer)
+    session_id: Mapped[int | None] = mapped_column(Integer)
+    patient_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str | None] = mapped_column(String(100))  # set from the audit row of the same transaction
+    tx: Mapped[int | None] = mapped_column(BigInteger)  # PostgreSQL txid / MySQL connection id
 
 
 class Notification(Base):

@@ -104,3 +104,15 @@ def test_empty_database_is_reported(db_url):
             migrate.check(database)
     finally:
         database.dispose()
+
+
+def test_models_match_migrations(db):
+    """The ORM classes the services use describe exactly what the migrations create."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from services.models import Base
+    with db.engine.connect() as c:
+        ctx = MigrationContext.configure(c, opts={"compare_type": False})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == []
