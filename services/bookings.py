@@ -9,9 +9,10 @@ Legal transitions (shared/CONTRACT.md; ``stopped`` is set by services.rosters wh
 Every change is one conditional UPDATE (``WHERE id = :id AND status IN (...)``) whose row count is
 checked, in one transaction with its audit row and its outbox row: a refused or rolled-back change
 leaves neither. Capacity: whatever moves a booking *into* a taken status (confirmed, checked_in,
-no_show) holds the slot row's lock while it counts the slot's taken bookings, so two deciders
-never both see the last place. The mini-program only ever frees places (cancel), which is safe
-without the lock. Lock order, everywhere: patient row, clinic session (shared), slot row, bookings.
+no_show) holds the slot's lock (on MySQL/MariaDB its session's) while it counts the slot's taken
+bookings, so two deciders never both see the last place. The mini-program only ever frees places (cancel), which is safe
+without the lock. Lock order, everywhere: patient row, clinic session, slot row, bookings (see
+lock_and_count for how PostgreSQL and MySQL/MariaDB lock them).
 On SQLite ``BEGIN IMMEDIATE`` already serializes writers, so the lock statements are skipped there.
 """
 from __future__ import annotations
@@ -105,18 +106,38 @@ def lock_and_count(conn: Connection, *, slot_id: int, session_id: int, patient_i
                    department_id: int | None = None) -> Fresh:
     """Take the locks a capacity decision needs, then read capacity, taken and duplicates afresh.
 
-    ``patient_id`` given: the patient row is locked first and the patient's other confirmed or
-    checked-in bookings in ``department_id`` on ``day`` are counted (the one-a-day rule), so two
-    deciders cannot both confirm the same patient twice. The session row is share-locked so a
-    concurrent stop (an UPDATE of the session) either waits for this decision or is seen by it.
-    The counting statement runs after the locks, so under READ COMMITTED it sees every decision
-    committed by the previous holder of the slot lock.
+    ``patient_id`` given: the patient's other confirmed or checked-in bookings in ``department_id``
+    on ``day`` are counted too (the one-a-day rule), under a lock that keeps two deciders from both
+    confirming the same patient twice. The counting statement runs after the locks, so under READ
+    COMMITTED it sees every decision committed by the previous holder of the lock.
+
+    PostgreSQL: patient FOR NO KEY UPDATE (one-a-day rule only), session FOR SHARE (a stop, which
+    updates the session, waits for this decision or is seen by it), slot FOR NO KEY UPDATE: deciders
+    of one slot take turns, and nothing the mini-program does (its foreign keys take FOR KEY SHARE)
+    is held up.
+    MySQL/MariaDB: InnoDB share-locks a booking's patient and slot rows whenever the booking's status
+    changes (the foreign keys' indexes hold the status) or a booking is inserted. An exclusive lock
+    on either row would make the mini-program's plain cancel UPDATE (booking row first, then those
+    share locks) deadlock with a decider of that booking (patient/slot first, then the booking row).
+    So deciders take turns on rows the mini-program never touches: the session row (FOR UPDATE), or
+    for the one-a-day rule every session of that department that day (in id order), and only
+    share-lock the slot, which still keeps a capacity change (slot FOR UPDATE) out.
     """
-    if conn.dialect.name != "sqlite":
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
         if patient_id is not None:
             conn.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update(key_share=True))
         conn.execute(select(ClinicSession.id).where(ClinicSession.id == session_id).with_for_update(read=True))
         conn.execute(select(Slot.id).where(Slot.id == slot_id).with_for_update(key_share=True))
+    elif dialect != "sqlite":
+        sessions = {session_id}
+        if patient_id is not None:
+            sessions.update(conn.execute(select(ClinicSession.id).join(Doctor, Doctor.id == ClinicSession.doctor_id)
+                                         .where(ClinicSession.day == day, Doctor.department_id == department_id)
+                                         ).scalars())
+        conn.execute(select(ClinicSession.id).where(ClinicSession.id.in_(sorted(sessions)))
+                     .order_by(ClinicSession.id).with_for_update())
+        conn.execute(select(Slot.id).where(Slot.id == slot_id).with_for_update(read=True))
     taken = (select(func.count()).select_from(Booking)
              .where(Booking.slot_id == slot_id, Booking.status.in_(TAKEN_STATUSES)).scalar_subquery())
     cols = [Slot.capacity, ClinicSession.status, taken]

@@ -1,0 +1,223 @@
+"""THE RACE: mini-program processes write and cancel requests while autoapprove processes and a
+clerk process decide them, on a few small slots, on every database.
+
+Processes (spawn context, each with its own connections):
+- MINIPROGRAMS processes act as the mini-program's backend with exactly the contract's plain SQL,
+  each statement its own transaction: INSERT pending requests, and the contract's cancel UPDATE
+  (which cancels a pending *or confirmed* booking, freeing a place without any lock).
+- DECIDERS processes loop rules.decide_pending(); CLERKS processes approve random pending
+  bookings with bookings.approve_many() (no duplicate rule for a clerk).
+- Afterwards `regdesk autoapprove --once` decides what is left.
+
+Why the "no `full` while a place was free" check is sound. Every decision that can confirm or
+declare full holds the slot's lock (on MySQL/MariaDB its session's, see bookings.lock_and_count)
+while it counts and while it writes its audit row, so the decisions on one slot are serialized, and their audit rows get ids in that same order (a sequence
+or auto-increment value is taken at insert time, inside the lock; SQLite has one writer). Places
+are taken only by confirmations (no walk-ins, check-ins or no-shows here) and freed only by
+cancellation. So on the EXACT slots, where the mini-program never cancels, the number of places
+taken when a decision was made is exactly the number of confirmations before it in audit order:
+each `full` must come after exactly `capacity` confirmations, each confirmation after fewer.
+On the CHURN slots cancellations free places at moments we cannot order against the decisions,
+so there we check the necessary condition only (at least `capacity` confirmations before a full),
+plus the capacity itself through the slot_availability view, as everywhere.
+
+Other invariants: every request written is in the table (none lost) and none is pending at the
+end; each booking left `pending` at most once: exactly one 'decide' audit row (and one outbox row
+of that kind) per decided booking, none for one cancelled while pending; a booking the
+mini-program cancelled stays cancelled; and no patient holds two places that day both confirmed by
+autoapprove (it checks duplicates under the patient's lock; a clerk may knowingly allow one).
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import queue
+import random
+import traceback
+from collections import Counter, defaultdict
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from services import bookings, rules
+from services.actor import Actor
+from services.cli import main
+from services.db import Database
+from services.models import AuditLog, Booking, Notification
+from tests import factories as f
+
+SPAWN = multiprocessing.get_context("spawn")
+MINIPROGRAMS, REQUESTS_EACH, CANCEL_RATIO = 2, 60, 0.4
+DECIDERS, CLERKS = 2, 1
+EXACT_SLOTS, CHURN_SLOTS, CAPACITY, PATIENTS = 3, 2, 3, 30
+TIMEOUT = 120
+
+pytestmark = pytest.mark.slow
+
+
+# ---------------------------------------------------------------- the processes (module level: spawn imports them)
+
+def _miniprogram(url: str, exact: list[int], churn: list[int], patients: list[int], seed: int, out) -> None:
+    try:
+        rng = random.Random(seed)
+        args = {"timeout": 30} if url.startswith("sqlite") else {"connect_timeout": 10}
+        engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args=args)
+        pg = engine.dialect.name == "postgresql"
+        written, on_churn, cancelled = [], [], []
+        insert = ("INSERT INTO bookings (slot_id, patient_id, status, source)"
+                  " VALUES (:s, :p, 'pending', 'miniprogram')")
+        with engine.connect() as c:
+            for _ in range(REQUESTS_EACH):
+                slot = rng.choice(exact + churn)
+                params = {"s": slot, "p": rng.choice(patients)}
+                if pg:
+                    new_id = c.execute(text(insert + " RETURNING id"), params).scalar_one()
+                else:
+                    new_id = c.execute(text(insert), params).lastrowid
+                written.append(new_id)
+                if slot in churn:
+                    on_churn.append(new_id)
+                if on_churn and rng.random() < CANCEL_RATIO:
+                    target = rng.choice(on_churn)
+                    n = c.execute(text("UPDATE bookings SET status = 'cancelled'"
+                                       " WHERE id = :id AND status IN ('pending', 'confirmed')"), {"id": target}).rowcount
+                    if n == 1:
+                        cancelled.append(target)
+        engine.dispose()
+        out.put(("miniprogram", {"written": written, "cancelled": cancelled}))
+    except BaseException:
+        out.put(("miniprogram", traceback.format_exc()))
+
+
+def _decider(url: str, done, out) -> None:
+    try:
+        db = Database(url)
+        total = rules.DecideSummary()
+        while True:
+            finishing = done.is_set()
+            summary = rules.decide_pending(db, limit=8)
+            total = total + summary
+            if finishing:
+                break
+            if not summary.decided:
+                done.wait(0.01)  # back off a little while nothing is pending
+        db.dispose()
+        out.put(("decider", total))
+    except BaseException:
+        out.put(("decider", traceback.format_exc()))
+
+
+def _clerk(url: str, done, seed: int, out) -> None:
+    try:
+        rng = random.Random(seed)
+        db = Database(url)
+        clerk = Actor(kind="staff", name="clerk-race", role="clerk")
+        outcomes = Counter()
+        while True:
+            finishing = done.is_set()
+            with db.read() as c:
+                ids = list(c.execute(select(Booking.id).where(Booking.status == "pending").limit(40)).scalars())
+            rng.shuffle(ids)
+            for _, res in bookings.approve_many(db, clerk, ids[:4]):
+                outcomes[res.status if isinstance(res, bookings.BookingResult) else "refused"] += 1
+            if finishing:
+                break
+            if not ids:
+                done.wait(0.01)
+        db.dispose()
+        out.put(("clerk", dict(outcomes)))
+    except BaseException:
+        out.put(("clerk", traceback.format_exc()))
+
+
+# ---------------------------------------------------------------- the test
+
+def test_race(db, db_url, capsys):
+    c = f.basic_clinic(db, capacity=CAPACITY, slots=EXACT_SLOTS + CHURN_SLOTS)
+    exact, churn = c["slot_ids"][:EXACT_SLOTS], c["slot_ids"][EXACT_SLOTS:]
+    patients = [f.patient(db) for _ in range(PATIENTS)]
+
+    out, done = SPAWN.Queue(), SPAWN.Event()
+    workers = [SPAWN.Process(target=_decider, args=(db_url, done, out)) for _ in range(DECIDERS)]
+    workers += [SPAWN.Process(target=_clerk, args=(db_url, done, 100 + i, out)) for i in range(CLERKS)]
+    programs = [SPAWN.Process(target=_miniprogram, args=(db_url, exact, churn, patients, i, out))
+                for i in range(MINIPROGRAMS)]
+    for p in workers + programs:
+        p.start()
+    results = defaultdict(list)
+    try:
+        for _ in range(len(workers) + len(programs)):
+            kind, value = out.get(timeout=TIMEOUT)
+            assert not isinstance(value, str), f"{kind} process failed:\n{value}"
+            results[kind].append(value)
+            if len(results["miniprogram"]) == MINIPROGRAMS:
+                done.set()  # the mini-programs are through: deciders make one last round and stop
+    except queue.Empty:
+        pytest.fail(f"a process did not report within {TIMEOUT} s: {dict(results)}")
+    finally:
+        done.set()
+        for p in workers + programs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.kill()
+    assert [p.exitcode for p in workers + programs] == [0] * (len(workers) + len(programs))
+    assert all(s.errors == 0 for s in results["decider"])
+
+    assert main(["autoapprove", "--once", "--db", db_url]) == 0
+    assert capsys.readouterr().out.startswith("autoapprove: ")
+
+    written = [i for r in results["miniprogram"] for i in r["written"]]
+    cancelled = {i for r in results["miniprogram"] for i in r["cancelled"]}
+    with db.read() as conn:
+        rows = {r.id: r for r in conn.execute(select(Booking.id, Booking.slot_id, Booking.patient_id, Booking.status,
+                                                      Booking.decided_at, Booking.decided_by))}
+        audits = conn.execute(select(AuditLog.id, AuditLog.entity_id, AuditLog.detail, AuditLog.actor)
+                              .where(AuditLog.entity == "booking", AuditLog.action == bookings.DECISION_ACTION)
+                              .order_by(AuditLog.id)).all()
+        notes = Counter((n.booking_id, n.kind) for n in conn.execute(select(Notification.booking_id, Notification.kind)))
+        availability = conn.execute(text("SELECT slot_id, capacity, taken, pending FROM slot_availability")).all()
+
+    # none lost, none invented, nothing left pending, capacity never exceeded
+    assert len(written) == MINIPROGRAMS * REQUESTS_EACH
+    assert sorted(rows) == sorted(written)
+    assert not [i for i, r in rows.items() if r.status == "pending"]
+    assert all(a.taken <= a.capacity and a.pending == 0 for a in availability), availability
+    assert all(rows[i].status == "cancelled" for i in cancelled)
+
+    # each booking decided exactly once, with its outbox row; none for a request cancelled while pending
+    decided = defaultdict(list)
+    for a in audits:
+        decided[int(a.entity_id)].append(json.loads(a.detail)["to"])
+    for i, r in rows.items():
+        got = decided.get(i, [])
+        if r.status in ("confirmed", "full", "rejected"):
+            assert got == [r.status], (i, r.status, got)
+            assert notes[(i, r.status)] == 1 and r.decided_at is not None
+        else:
+            assert r.status == "cancelled" and got in ([], ["confirmed"]), (i, r.status, got)
+            assert (r.decided_at is not None) == bool(got)
+    assert sum(len(v) for v in decided.values()) == len(decided)
+
+    # no full while a place was free: replay each slot's decisions in audit (= lock) order
+    confirms: Counter = Counter()
+    for a in audits:
+        b = rows[int(a.entity_id)]
+        to = json.loads(a.detail)["to"]
+        if to == "confirmed":
+            if b.slot_id in exact:
+                assert confirms[b.slot_id] < CAPACITY, f"booking {b.id} confirmed into a full slot"
+            confirms[b.slot_id] += 1
+        elif to == "full":
+            if b.slot_id in exact:
+                assert confirms[b.slot_id] == CAPACITY, f"booking {b.id} declared full with a free place"
+            else:
+                assert confirms[b.slot_id] >= CAPACITY, f"booking {b.id} declared full with a free place"
+
+    # autoapprove never confirms the same patient twice that day (all slots: one session, one department)
+    auto_taken = Counter(r.patient_id for r in rows.values()
+                         if r.status == "confirmed" and r.decided_by == "autoapprove")
+    assert not [p for p, n in auto_taken.items() if n > 1]
+
+    # the race did race: decisions by several processes, with full slots and cancellations
+    statuses = Counter(r.status for r in rows.values())
+    assert statuses["full"] and statuses["confirmed"] and statuses["cancelled"], statuses
