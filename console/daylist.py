@@ -331,13 +331,14 @@ class DayListPage(QWidget):
         day, dep, doc = q
         db = self.ctx.db
         fresh = new_query or q != self.model.query
+        ticket = self.model.ticket()
 
         def work():
             rows = queries.day_list(db, day, department_id=dep, doctor_id=doc)
             return rows, DayListModel.search_keys(rows) if fresh else None
-        self.ctx.tasks.run_task(work, lambda res, err: self._loaded(q, fresh, res, err))
+        self.ctx.tasks.run_task(work, lambda res, err: self._loaded(q, fresh, ticket, res, err), owner=self)
 
-    def _loaded(self, q, fresh: bool, result, error) -> None:
+    def _loaded(self, q, fresh: bool, ticket: int, result, error) -> None:
         self._loading = None
         want, self._want = self._want, None
         if error is not None:
@@ -350,7 +351,7 @@ class DayListPage(QWidget):
                 self.model.set_rows(rows, keys)
                 self.table.ensure_current()
             else:
-                self.model.sync(rows)
+                self.model.sync(rows, since=ticket)
             self.loadedRows.emit(self.model.rowCount())
         if want is not None or q != self.query():
             self.reload()
@@ -377,6 +378,7 @@ class DayListPage(QWidget):
         if not ids or self.model.query is None:
             return
         db = self.ctx.db
+        ticket = self.model.ticket()
 
         def done(rows, error):
             if error is not None:
@@ -384,10 +386,10 @@ class DayListPage(QWidget):
                     self.messages.show_message(user_message(error), "error")
                 return
             found = {r.booking_id for r in rows}
-            self.model.apply(rows, gone_ids=[i for i in ids if i not in found])
+            self.model.apply(rows, gone_ids=[i for i in ids if i not in found], since=ticket)
             if then is not None:
                 then()
-        self.ctx.tasks.run_task(lambda: queries.booking_rows(db, ids), done)
+        self.ctx.tasks.run_task(lambda: queries.booking_rows(db, ids), done, owner=self)
 
     def _update_summary(self) -> None:
         counts: dict[str, int] = {}
@@ -446,12 +448,19 @@ class DayListPage(QWidget):
         self.model.set_busy(ids, True)
         self._selection_changed()
         self.ctx.tasks.run_task(lambda: decide_each(ids, action),
-                                lambda res, err: self._ran(ids, done_text, res, err))
+                                lambda res, err: self._ran(ids, done_text, res, err), owner=self)
 
     def _ran(self, ids: list[int], done_text: str, results, error) -> None:
         done = list(getattr(error, "done", [])) if error is not None else list(results)
         self.model.set_busy(ids, False)
         ok, refused = split(done)
+        # what the database said, shown at once; places left follow with the refresh below
+        settled = []
+        for i, result in done:
+            at = self.model.index_of(i)
+            if not isinstance(result, str) and at >= 0:
+                settled.append(self.model.row_at(at)._replace(status=result.status, reason=result.reason))
+        self.model.settle(settled)
         notes = [done_text.replace("%n", str(len(ok)))] if ok else []
         notes += [f"#{i}: {msg}" for i, msg in refused]
         kind = "warning" if refused else "info"

@@ -288,7 +288,7 @@ class MainWindow(QMainWindow):
         def done(_result, error):
             if error is not None and not is_unreachable(error):
                 log.warning("connection check failed: %s", error)
-        self.ctx.tasks.run_task(lambda: queries.latest_booking_id(db), done)
+        self.ctx.tasks.run_task(lambda: queries.latest_booking_id(db), done, owner=self)
 
     # ---------------------------------------------------------------- queue count, tray, demo
 

@@ -96,7 +96,7 @@ class DetailPanel(QScrollArea):
             return
         db = self.ctx.db
         self.ctx.tasks.run_task(lambda: patients.history(db, row.patient_id, day=row.day),
-                                lambda res, err: self._fetched(row, res, err))
+                                lambda res, err: self._fetched(row, res, err), owner=self)
 
     def _fetched(self, row, result, error) -> None:
         if row is not self._row:

@@ -125,7 +125,6 @@ class QueuePage(QWidget):
         self.loaded = False
         self._loading = False
         self._reload_again = False
-        self._refreshing: set[int] = set()
         can_decide = ctx.can("booking.decide")
 
         outer = QVBoxLayout(self)
@@ -275,13 +274,14 @@ class QueuePage(QWidget):
             return
         self._loading = True
         db, scope = self.ctx.db, self._scope()
+        ticket = self.model.ticket()
 
         def work():
             rows = queries.pending_queue(db, department_ids=scope)
             return rows, QueueModel.search_keys(rows)
-        self.ctx.tasks.run_task(work, self._loaded)
+        self.ctx.tasks.run_task(work, lambda res, err: self._loaded(ticket, res, err), owner=self)
 
-    def _loaded(self, result, error) -> None:
+    def _loaded(self, ticket: int, result, error) -> None:
         self._loading = False
         if error is not None:
             if not is_unreachable(error):
@@ -294,7 +294,7 @@ class QueuePage(QWidget):
                 self._count_changed()
                 self.table.ensure_current()
             else:
-                self.model.sync(rows)
+                self.model.sync(rows, since=ticket)
         if self._reload_again:
             self._reload_again = False
             self.reload()
@@ -322,11 +322,11 @@ class QueuePage(QWidget):
         if not ids or not self.loaded:
             return
         db = self.ctx.db
-        self._refreshing |= ids
-        self.ctx.tasks.run_task(lambda: queries.queue_rows(db, ids), lambda res, err: self._refreshed(ids, res, err))
+        ticket = self.model.ticket()
+        self.ctx.tasks.run_task(lambda: queries.queue_rows(db, ids),
+                                lambda res, err: self._refreshed(ticket, ids, res, err), owner=self)
 
-    def _refreshed(self, ids: set[int], rows, error) -> None:
-        self._refreshing -= ids
+    def _refreshed(self, ticket: int, ids: set[int], rows, error) -> None:
         if error is not None:
             if not is_unreachable(error):
                 self.messages.show_message(user_message(error), "error")
@@ -335,7 +335,7 @@ class QueuePage(QWidget):
         if scope:
             rows = [r for r in rows if r.department_id in scope]
         found = {r.booking_id for r in rows}
-        self.model.apply(rows, gone_ids=[i for i in ids if i not in found])
+        self.model.apply(rows, gone_ids=[i for i in ids if i not in found], since=ticket)
         self.table.ensure_current()
 
     # ---------------------------------------------------------------- decisions
@@ -380,7 +380,8 @@ class QueuePage(QWidget):
         self._selection_changed()
         # the next row is selected now, so the clerk can go on while the database works
         self._select_after(ids)
-        self.ctx.tasks.run_task(lambda: decide_each(ids, decide), lambda res, err: self._decided(ids, verb, res, err))
+        self.ctx.tasks.run_task(lambda: decide_each(ids, decide), lambda res, err: self._decided(ids, verb, res, err),
+                                owner=self)
 
     def _select_after(self, ids: list[int]) -> None:
         rows = sorted(self.table.proxy.row_of_id(i) for i in ids)

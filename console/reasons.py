@@ -74,7 +74,7 @@ class ReasonDialog(QDialog):
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
-        self.list.currentRowChanged.connect(self._update)
+        self.list.itemSelectionChanged.connect(self._update)
         self.list.itemDoubleClicked.connect(lambda _item: self._submit())
         self.text.textChanged.connect(self._update)
         for n in range(1, min(len(reasons), 9) + 1):
@@ -85,8 +85,10 @@ class ReasonDialog(QDialog):
         self._update()
 
     def reason(self) -> str:
-        item = self.list.currentItem()
-        picked = item.data(Qt.ItemDataRole.UserRole) if item is not None else ""
+        # the selection, not the current item: focusing the list makes its first row current, and
+        # R then Enter must not reject with a reason nobody chose
+        items = self.list.selectedItems()
+        picked = items[0].data(Qt.ItemDataRole.UserRole) if items else ""
         extra = self.text.text().strip()
         if picked and extra:
             return f"{picked}（{extra}）"[:MAX_REASON]

@@ -73,6 +73,10 @@ class RowTableModel(QAbstractTableModel):
         self._keys: list[str] | None = []
         self._pos: dict[int, int] | None = {}
         self.busy: set[int] = set()  # ids with a decision on its way to the database
+        # what we know about a row is only as new as the query that told us: a refresh started
+        # before a decision must not bring the decided row back when it arrives after it
+        self._clock = 0
+        self._fresh: dict[int, int] = {}
 
     # ---------------------------------------------------------------- hooks
 
@@ -213,9 +217,15 @@ class RowTableModel(QAbstractTableModel):
 
     # ---------------------------------------------------------------- updates
 
+    def ticket(self) -> int:
+        """Take one before starting a query whose rows will be applied with ``since=``."""
+        self._clock += 1
+        return self._clock
+
     def set_rows(self, rows: Sequence, keys: list[str] | None = None) -> None:
         """A new query: the only place the model resets."""
         self.beginResetModel()
+        self._fresh.clear()
         self._rows = [r for r in rows if self.accepts(r)] if type(self).accepts is not RowTableModel.accepts \
             else list(rows)
         if keys is not None and len(keys) != len(self._rows):
@@ -224,13 +234,20 @@ class RowTableModel(QAbstractTableModel):
         self._pos = None
         self.endResetModel()
 
-    def apply(self, rows: Iterable, gone_ids: Iterable[int] = ()) -> tuple[int, int, int]:
+    def apply(self, rows: Iterable, gone_ids: Iterable[int] = (), since: int | None = None) -> tuple[int, int, int]:
         """Fresh versions of some rows: replace in place, append new ones, drop those that left.
 
-        Returns (inserted, changed, removed).
+        ``since``: the ticket taken when the query started; rows that something newer already
+        settled (a decision, a later query) are left alone. Returns (inserted, changed, removed).
         """
         pos = self.positions()
         rid = self.row_id
+        if since is not None:
+            fresh = self._fresh
+            rows = [r for r in rows if fresh.get(rid(r), 0) <= since]
+            gone_ids = [i for i in gone_ids if fresh.get(i, 0) <= since]
+            fresh.update((rid(r), since) for r in rows)
+            fresh.update((i, since) for i in gone_ids)
         text = self.search_text
         changed: list[tuple[int, Any]] = []
         new: dict[int, Any] = {}
@@ -275,10 +292,15 @@ class RowTableModel(QAbstractTableModel):
             self.rowsArrived.emit(list(new))
         return len(new), len(changed), len(drop)
 
-    def sync(self, rows: Sequence) -> tuple[int, int, int]:
+    def sync(self, rows: Sequence, since: int | None = None) -> tuple[int, int, int]:
         """The full current set (a poll or a reload after a gap in the feed), applied without a reset."""
         fresh = {self.row_id(r) for r in rows}
-        return self.apply(rows, gone_ids=[k for k in self.positions() if k not in fresh])
+        return self.apply(rows, gone_ids=[k for k in self.positions() if k not in fresh], since=since)
 
     def remove_ids(self, ids: Iterable[int]) -> int:
-        return self.apply((), gone_ids=ids)[2]
+        """Rows the database just said are gone (a decision): newer than any query still under way."""
+        return self.apply((), gone_ids=ids, since=self.ticket())
+
+    def settle(self, rows: Iterable) -> None:
+        """Rows as a decision left them (e.g. the new status): newer than any query still under way."""
+        self.apply(rows, since=self.ticket())

@@ -87,10 +87,19 @@ class TaskRunner(QObject):
     def idle(self) -> bool:
         return self._pending == 0
 
-    def run_task(self, func: Callable[[], Any], next_func: NextFunc | None = None) -> None:
+    def run_task(self, func: Callable[[], Any], next_func: NextFunc | None = None,
+                 owner: QObject | None = None) -> None:
+        """``owner``: when ``next_func`` is a lambda or a partial, the widget it belongs to; the result
+        is dropped if that widget was deleted meanwhile (a bound method's object is checked anyway)."""
         self._pending += 1
         if self._pending == 1:
             self.busyChanged.emit(True)
+        if owner is not None and next_func is not None:
+            inner = next_func
+
+            def next_func(result: Any, error: BaseException | None) -> None:
+                if shiboken6.isValid(owner):
+                    inner(result, error)
         self._pool.start(_Job(func, next_func, self._relay))
 
     @Slot(object, object, object)

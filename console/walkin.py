@@ -162,7 +162,7 @@ class WalkInDialog(QDialog):
                 self._fail(user_message(error))
                 return
             on_ok(result)
-        self.ctx.tasks.run_task(lambda: work(db), done)
+        self.ctx.tasks.run_task(lambda: work(db), done, owner=self)
 
     def _fail(self, text: str) -> None:
         self.error.setText(text)

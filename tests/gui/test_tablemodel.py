@@ -147,3 +147,16 @@ def test_selection_survives_search_and_changes(qtbot):
     assert [i.data(ID_ROLE) for i in sel.selectedRows()] == [9]
     proxy.set_filter_text("no such patient")
     assert not sel.currentIndex().isValid() or sel.currentIndex() == QModelIndex()
+
+
+def test_a_late_answer_to_an_older_query_does_not_undo_a_decision():
+    model = M()
+    model.set_rows([R(1, "a", 1), R(2, "b", 2)])
+    old = model.ticket()  # a refresh starts...
+    model.remove_ids([1])  # ...the database confirms a decision on row 1...
+    newer = model.ticket()
+    model.apply([R(2, "b2", 2)], since=newer)  # ...a later refresh lands first...
+    model.apply([R(1, "a", 1), R(2, "b", 2)], since=old)  # ...then the old one, with stale rows
+    assert [(r.id, r.name) for r in model.rows] == [(2, "b2")]
+    model.apply([R(1, "a", 1)], since=model.ticket())  # anything newer still counts
+    assert [r.id for r in model.rows] == [2, 1]

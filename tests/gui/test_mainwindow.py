@@ -1,0 +1,152 @@
+"""The main window: live requests from a foreign writer, the connection banner, pages by role, closing
+cleanly, and `regdesk --demo` end to end."""
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from console import settings as S
+from console.app import run_console
+from console.mainwindow import MainWindow
+from console.shell import HelpDialog
+from console.tablemodel import ID_ROLE
+from services import config as config_mod
+from services.db import Database
+from services.simulate import Simulator
+from tests import factories as f
+from tests.gui.console_helpers import clinic_with_requests, console_context, staff
+
+UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/regdesk"
+
+
+def open_window(qtbot, ctx, **kw) -> MainWindow:
+    w = MainWindow(ctx, **kw)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.queue.loaded, timeout=15_000)
+    w.queue.table.setFocus()
+    return w
+
+
+def queue_ids(w: MainWindow) -> list[int]:
+    p = w.queue.table.proxy
+    return [p.index(r, 0).data(ID_ROLE) for r in range(p.rowCount())]
+
+
+def test_a_foreign_request_appears_by_itself_and_the_selection_stays(qtbot, db, tmp_path):
+    c = clinic_with_requests(db, 3)
+    with console_context(db, staff(db), tmp_path) as ctx:
+        w = open_window(qtbot, ctx)
+        qtbot.waitUntil(lambda: w.status.state == "live", timeout=15_000)
+        w.queue.table.select_id(c["requests"][1])
+        w.queue.table.verticalScrollBar().setValue(0)
+        resets = []
+        w.queue.model.modelReset.connect(lambda: resets.append(1))
+        w.queue.table.proxy.modelReset.connect(lambda: resets.append(2))
+        new_id = f.request(db, c["slot_ids"][2], f.patient(db, name="小程序来的"))  # the mini-program's SQL
+        qtbot.waitUntil(lambda: new_id in queue_ids(w), timeout=15_000)
+        assert queue_ids(w) == c["requests"] + [new_id]  # oldest first, the new one last
+        assert not resets
+        assert w.queue.table.selected_ids() == [c["requests"][1]] and w.queue.table.current_id() == c["requests"][1]
+        assert w._items["queue"].text().endswith("4")
+        assert "Last change" in w.status.last_label.text() or "最近变更" in w.status.last_label.text()
+        w.close()
+
+
+def test_the_database_going_away_shows_the_banner_and_loses_nothing(qtbot, sqlite_db, tmp_path):
+    c = clinic_with_requests(sqlite_db, 2)
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        w = open_window(qtbot, ctx, live=False)
+        assert not w.banner.isVisible()
+        ctx.db = Database(UNREACHABLE)
+        qtbot.keyClick(w.queue.table, Qt.Key.Key_A)
+        assert w.queue.model.busy  # greyed while the call is out, not removed
+        qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=15_000)
+        qtbot.waitUntil(lambda: not w.queue.model.busy, timeout=15_000)
+        # not shown as done, not done, and still there to be decided
+        assert queue_ids(w) == c["requests"]
+        assert f.status_of(sqlite_db, c["requests"][0]) == "pending"
+        assert "Not saved" in w.queue.messages.text() or "未保存" in w.queue.messages.text()
+        assert w.status.state == "offline"
+        ctx.db.dispose()
+        ctx.db = sqlite_db  # the database is back
+        qtbot.mouseClick(w.banner.button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not w.banner.isVisible(), timeout=15_000)
+        w.queue.table.select_id(c["requests"][0])
+        w.queue.table.setFocus()
+        qtbot.keyClick(w.queue.table, Qt.Key.Key_A)
+        qtbot.waitUntil(lambda: f.status_of(sqlite_db, c["requests"][0]) == "confirmed", timeout=15_000)
+        w.close()
+
+
+def test_each_role_sees_only_what_it_may_do(qtbot, sqlite_db, tmp_path):
+    f.department(sqlite_db, code="NK")
+    roles = {"clerk": staff(sqlite_db, "c1", "clerk"), "head": staff(sqlite_db, "h1", "head", ("NK",)),
+             "admin": staff(sqlite_db, "a1", "admin")}
+    seen = {}
+    for role, actor in roles.items():
+        with console_context(sqlite_db, actor, tmp_path / role) as ctx:
+            w = open_window(qtbot, ctx, live=False)
+            seen[role] = set(w.pages)
+            if role == "clerk":
+                roster = w.pages.get("roster")
+                for name in ("publish_action", "stop_action", "substitute_action", "templates_action"):
+                    action = getattr(roster, name, None)
+                    assert action is None or not action.isVisible(), name
+                assert not w.queue.approve_button.isHidden() and not w.daylist.walkin_button.isHidden()
+            w.close()
+    assert "admin" not in seen["clerk"] and "notify" not in seen["clerk"]
+    assert {"queue", "daylist"} <= seen["clerk"]
+    assert "admin" not in seen["head"]
+    assert "admin" in seen["admin"]
+
+
+def test_closing_saves_the_window_and_stops_the_feed_and_simulator(qtbot, sqlite_db, tmp_path):
+    clinic_with_requests(sqlite_db, 1, day=dt.date.today() + dt.timedelta(days=1))
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        sim = Simulator(sqlite_db.engine.url.render_as_string(hide_password=False), min_interval=0.05,
+                        max_interval=0.1)
+        ctx.extras["simulator"] = sim
+        sim.start()
+        w = open_window(qtbot, ctx)
+        qtbot.waitUntil(lambda: w.status.state == "live", timeout=15_000)
+        w.show_page("daylist")
+        w.resize(1300, 700)
+        w.show_help()
+        help_dialog = w.findChild(HelpDialog)
+        assert help_dialog is not None and help_dialog.isVisible()
+        help_dialog.close()
+        w.close()
+        assert not sim.is_alive() and not w.feed.running
+        assert ctx.settings[S.LAST_PAGE] == "daylist" and not ctx.settings[S.GEOMETRY].isEmpty()
+
+
+def test_demo_console_end_to_end(qtbot):
+    """`regdesk --demo`: the demo database is created and seeded, requests arrive by themselves."""
+    cfg = config_mod.load()
+    seen = {}
+
+    def watch():
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if not windows:
+            return
+        w = windows[0]
+        sim = w.ctx.extras["simulator"]
+        seen.setdefault("first", w.queue.model.rowCount() if w.queue.loaded else None)
+        if w.queue.loaded and sim.requests >= 1 and w.queue.model.rowCount() > (seen["first"] or 0):
+            seen["grew"] = True
+            w.close()
+        elif len(seen.setdefault("ticks", [])) > 300:
+            w.close()
+        seen["ticks"].append(1)
+
+    timer = QTimer()
+    timer.timeout.connect(watch)
+    timer.start(100)
+    code = run_console(cfg, demo=True, db_given=False)
+    timer.stop()
+    assert code == 0
+    assert seen.get("grew"), seen.get("first")
+    assert (config_mod.data_dir() / "demo.db").exists()

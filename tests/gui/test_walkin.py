@@ -1,0 +1,90 @@
+"""现场挂号: department -> doctor -> session -> slot with places left, an existing or a new patient."""
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from console.walkin import WalkInDialog
+from services import bookings
+from services.models import Booking, Patient
+from tests import factories as f
+from tests.gui.console_helpers import console_context, staff
+from tests.gui.test_daylist import open_page, shown
+
+TOMORROW = dt.date.today() + dt.timedelta(days=1)
+
+
+def ready(qtbot, dialog: WalkInDialog) -> None:
+    qtbot.waitUntil(lambda: dialog.slot_id() is not None, timeout=10_000)
+
+
+def test_walk_in_for_a_patient_found_by_name(qtbot, db, tmp_path):
+    c = f.basic_clinic(db, day=TOMORROW, capacity=1)
+    known = f.patient(db, name="老病人", phone="13912345678")
+    clerk = staff(db)
+    bookings.walk_in(db, clerk, c["slot_ids"][0], f.patient(db))  # the first slot is full now
+    with console_context(db, clerk, tmp_path) as ctx:
+        page = open_page(qtbot, ctx, TOMORROW)
+        qtbot.keyClick(page.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        dialog = page.walkin_dialog
+        ready(qtbot, dialog)
+        assert dialog.slot_id() == c["slot_ids"][1]  # the full slot cannot be picked
+        full = dialog.slots.item(0)
+        assert not (full.flags() & Qt.ItemFlag.ItemIsEnabled) and "0" in full.text()
+        assert not dialog.ok.isEnabled()  # nobody chosen yet
+        dialog.search.setText("5678")  # the last four digits of the phone
+        qtbot.waitUntil(lambda: dialog.results.count() == 1 and dialog.results.item(0).data(Qt.ItemDataRole.UserRole)
+                        is not None, timeout=10_000)
+        dialog.results.setCurrentRow(0)
+        assert dialog.ok.isEnabled()
+        with qtbot.waitSignal(dialog.booked, timeout=10_000) as booked:
+            qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+        result = booked.args[0]
+        assert result.status == "confirmed" and result.patient_id == known
+        with db.read() as conn:
+            row = conn.execute(select(Booking.slot_id, Booking.source).where(Booking.id == result.id)).one()
+        assert tuple(row) == (c["slot_ids"][1], "desk")
+        qtbot.waitUntil(lambda: result.id in shown(page) and page.table.current_id() == result.id, timeout=10_000)
+
+
+def test_walk_in_registers_a_new_patient(qtbot, sqlite_db, tmp_path):
+    c = f.basic_clinic(sqlite_db, day=TOMORROW)
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        dialog = WalkInDialog(ctx, TOMORROW, c["department_id"])
+        qtbot.addWidget(dialog)
+        dialog.open()
+        ready(qtbot, dialog)
+        qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
+        dialog.new_name.setText("新患者")
+        dialog.new_gender.setCurrentIndex(dialog.new_gender.findData("M"))
+        dialog.new_phone.setText("13700001111")
+        dialog.new_birth.setText("1990-02-03")
+        assert dialog.ok.isEnabled()
+        with qtbot.waitSignal(dialog.booked, timeout=10_000) as booked:
+            qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+        with sqlite_db.read() as conn:
+            p = conn.execute(select(Patient.name, Patient.gender, Patient.phone, Patient.birth_date)
+                             .where(Patient.id == booked.args[0].patient_id)).one()
+        assert tuple(p) == ("新患者", "M", "13700001111", dt.date(1990, 2, 3))
+
+
+def test_a_refused_booking_keeps_the_dialog_open_with_the_reason(qtbot, sqlite_db, tmp_path):
+    c = f.basic_clinic(sqlite_db, day=TOMORROW, capacity=1, slots=1)
+    clerk = staff(sqlite_db)
+    with console_context(sqlite_db, clerk, tmp_path) as ctx:
+        dialog = WalkInDialog(ctx, TOMORROW, c["department_id"])
+        qtbot.addWidget(dialog)
+        dialog.open()
+        ready(qtbot, dialog)
+        bookings.walk_in(sqlite_db, clerk, c["slot_ids"][0], f.patient(sqlite_db))  # a colleague took the place
+        qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
+        dialog.new_name.setText("晚来的")
+        dialog.new_phone.setText("13700002222")
+        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
+        assert "已满" in dialog.error.text() and dialog.isVisible()
+        # the patient was registered once and stays chosen: a second try does not register again
+        assert dialog._patient is not None and dialog._patient.name == "晚来的"
+        qtbot.waitUntil(lambda: dialog.slots.count() == 1 and dialog.slot_id() is None, timeout=10_000)
