@@ -44,6 +44,11 @@ PERMISSION_LABELS = {
     "staff.manage": "管理账号",
     "rules.edit": "修改预约规则",
     "wechat.settings": "微信设置",
+    "notify.manage": "重发微信通知",
+    "export.daily": "导出日清单",
+    "export.unmasked": "导出完整号码",
+    "export.roster": "导出排班",
+    "patient.register": "登记患者",
 }
 
 
