@@ -47,6 +47,7 @@ from services import roster_apply
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+MAX_DOCTOR_ROWS = 2000  # rows read per sheet; no department has that many doctors
 
 
 class RosterImportError(ValidationError):
@@ -134,8 +135,10 @@ def _read_sheet(ws, deps_by_code: dict[str, masterdata.DepartmentInfo],
         return None  # without its department, week and columns the sheet's cells mean nothing
     sheet = SheetIn(title, dep, monday)
     last_col = roster_column(6, 2)
-    for r, values in enumerate(ws.iter_rows(min_row=ROSTER_FIRST_ROW, max_col=last_col, values_only=False),
-                               ROSTER_FIRST_ROW):
+    # a sheet formatted down to row 1,048,576 must not make us walk a million empty rows
+    last_row = min(ws.max_row, ROSTER_FIRST_ROW + MAX_DOCTOR_ROWS - 1)
+    for r, values in enumerate(ws.iter_rows(min_row=ROSTER_FIRST_ROW, max_row=last_row, max_col=last_col,
+                                            values_only=False), ROSTER_FIRST_ROW):
         id_cell, name_cell = values[0], values[1]
         row = RowIn(r, None, _text(name_cell.value), {})
         raw_id = id_cell.value
