@@ -15,8 +15,9 @@
 
   the hours; the places of the whole session (all its slots together) and those taken;
   a third line only when there is something to say: ``停诊`` (stopped), ``未发布`` (a draft),
-  ``替诊:NAME`` (another doctor sees the patients). Only the hours, ``共N号`` and the
-  ``未发布`` mark are read back; ``已约`` and ``替诊`` are information for the reader.
+  ``替诊:NAME`` (another doctor sees the patients). The hours, ``共N号`` and the ``未发布``
+  mark are read back; ``停诊`` is only compared (adding or removing it is refused: stopping a
+  clinic notifies patients and is done in the console); ``已约`` and ``替诊`` are information.
 
 Sessions are keyed by (rostered doctor, day, period), the key the schema keeps unique.
 """
@@ -188,8 +189,8 @@ ROSTER_META = {"code_label": "A2", "code": "B2", "week_label": "C2", "week": "D2
 CODE_LABEL, WEEK_LABEL = "科室代码", "周次"
 HELP_SHEET = "填写说明"
 STOPPED_MARK, DRAFT_MARK, SUBSTITUTE_MARK = "停诊", "未发布", "替诊"
-HINT = ("格式：08:00-12:00 共20号（共N号=该时段全部号源）；空白单元格=新增出诊；"
-        "清空单元格=删除出诊（仅限无预约）；改完后用“导入排班”载入")
+HINT = ("格式：08:00-12:00 共20号（共N号=该出诊全部号源）；在空白单元格填写即新增出诊；"
+        "清空单元格即删除出诊（仅限无预约）；改完后用“导入排班”载入")
 
 
 def roster_column(day_index: int, period_index: int) -> int:
