@@ -33,6 +33,15 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+def one_line(message: str) -> str:
+    """A failure is one line on stderr: a message listing several problems (e.g. every bad cell of
+    an imported roster) keeps them all, separated by semicolons."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else message
+    return lines[0] + " " + "; ".join(lines[1:])
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
@@ -108,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return launch_console(args, cfg)
         return int(args.func(args, cfg) or 0)
     except RegdeskError as exc:
-        print(f"regdesk: {exc}", file=sys.stderr)
+        print(f"regdesk: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except DBAPIError as exc:
         first = first_line(exc)

@@ -288,6 +288,7 @@ def test_cli_roster_import(db, db_url, tmp_path, capsys):
     assert cli_main(["roster", "import", "--db", db_url, bad]) == 2
     err = capsys.readouterr().err
     assert f"{ref(bad, sc['li'], 6, 1)}: 结束时间早于开始时间" in err
+    assert err.count("\n") == 1  # the contract: one line on stderr, every problem on it
     assert dump(db) == before
     with db.read() as c:
         assert c.execute(select(func.count()).select_from(Booking)).scalar_one() == 6
