@@ -29,16 +29,15 @@ from services import bookings, masterdata, queries
 
 log = logging.getLogger(__name__)
 
-T = QT_TRANSLATE_NOOP
 CLOSED = ("cancelled", "rejected", "full", "stopped")
 STATUS_FILTERS = {
-    "all": (T("DayListPage", "All bookings"), None),
-    "active": (T("DayListPage", "Expected and seen"), ("pending", "confirmed", "checked_in", "no_show")),
-    "expected": (T("DayListPage", "Not yet checked in"), ("confirmed",)),
-    "checked_in": (T("DayListPage", "Checked in"), ("checked_in",)),
-    "no_show": (T("DayListPage", "No-shows"), ("no_show",)),
-    "pending": (T("DayListPage", "Pending review"), ("pending",)),
-    "closed": (T("DayListPage", "Cancelled and refused"), CLOSED),
+    "all": (QT_TRANSLATE_NOOP("DayListPage", "All bookings"), None),
+    "active": (QT_TRANSLATE_NOOP("DayListPage", "Expected and seen"), ("pending", "confirmed", "checked_in", "no_show")),
+    "expected": (QT_TRANSLATE_NOOP("DayListPage", "Not yet checked in"), ("confirmed",)),
+    "checked_in": (QT_TRANSLATE_NOOP("DayListPage", "Checked in"), ("checked_in",)),
+    "no_show": (QT_TRANSLATE_NOOP("DayListPage", "No-shows"), ("no_show",)),
+    "pending": (QT_TRANSLATE_NOOP("DayListPage", "Pending review"), ("pending",)),
+    "closed": (QT_TRANSLATE_NOOP("DayListPage", "Cancelled and refused"), CLOSED),
 }
 _STATUS_COLOURS = {"checked_in": "#1f6f43", "no_show": "#b3261e", "pending": "#8a5a00", "confirmed": "#1d4ed8"}
 
@@ -49,25 +48,25 @@ class DayListModel(RowTableModel):
     tr_context = "DayListModel"
     presorted_column = 0  # day_list() orders by slot time, doctor, booking id
     columns = (
-        Column("time", T("DayListModel", "Time"), lambda r: L.fmt_span(r.starts_at, r.ends_at),
+        Column("time", QT_TRANSLATE_NOOP("DayListModel", "Time"), lambda r: L.fmt_span(r.starts_at, r.ends_at),
                sort=lambda r: (r.starts_at, r.doctor_id, r.booking_id), width=100),
-        Column("id", T("DayListModel", "No."), lambda r: str(r.booking_id), sort=lambda r: r.booking_id,
-               align=RIGHT, width=64),
-        Column("patient", T("DayListModel", "Patient"), lambda r: r.patient_name, width=86),
-        Column("sexage", T("DayListModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
-               sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=76),
-        Column("phone", T("DayListModel", "Phone"), lambda r: r.phone, width=104),
-        Column("department", T("DayListModel", "Department"), lambda r: r.department_name, width=90),
-        Column("doctor", T("DayListModel", "Doctor"), lambda r: f"{r.doctor_name} · {r.doctor_title}",
-               sort=lambda r: r.doctor_name, width=132),
-        Column("status", T("DayListModel", "Status"), lambda r: L.status_label(r.status),
-               sort=lambda r: r.status, width=84),
-        Column("source", T("DayListModel", "Source"), lambda r: L.source_label(r.source), sort=lambda r: r.source,
-               width=72),
-        Column("places", T("DayListModel", "Places left"),
+        Column("id", QT_TRANSLATE_NOOP("DayListModel", "No."), lambda r: str(r.booking_id), sort=lambda r: r.booking_id,
+               align=RIGHT, width=60),
+        Column("patient", QT_TRANSLATE_NOOP("DayListModel", "Patient"), lambda r: r.patient_name, width=76),
+        Column("sexage", QT_TRANSLATE_NOOP("DayListModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
+               sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=74),
+        Column("phone", QT_TRANSLATE_NOOP("DayListModel", "Phone"), lambda r: r.phone, width=112),
+        Column("department", QT_TRANSLATE_NOOP("DayListModel", "Department"), lambda r: r.department_name, width=88),
+        Column("doctor", QT_TRANSLATE_NOOP("DayListModel", "Doctor"), lambda r: r.doctor_name, sort=lambda r: r.doctor_name,
+               tooltip=lambda r: f"{r.doctor_name} · {r.doctor_title}", width=80),
+        Column("status", QT_TRANSLATE_NOOP("DayListModel", "Status"), lambda r: L.status_label(r.status),
+               sort=lambda r: r.status, width=100),
+        Column("source", QT_TRANSLATE_NOOP("DayListModel", "Source"), lambda r: L.source_label(r.source), sort=lambda r: r.source,
+               width=96),
+        Column("places", QT_TRANSLATE_NOOP("DayListModel", "Left"),
                lambda r: "" if r.remaining is None else f"{max(r.remaining, 0)}/{r.capacity}",
-               sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER, width=70),
-        Column("note", T("DayListModel", "Note"), lambda r: r.reason or "", tooltip=lambda r: r.reason),
+               sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER, width=56),
+        Column("note", QT_TRANSLATE_NOOP("DayListModel", "Note"), lambda r: r.reason or "", tooltip=lambda r: r.reason),
     )
 
     def __init__(self, parent=None):
@@ -143,7 +142,7 @@ class DayListPage(QWidget):
         top.addStretch(1)
         self.search_box = SearchBox(self)
         self.search_box.setPlaceholderText(self.tr("Search name, phone, No.… (Ctrl+F)"))
-        self.search_box.setMinimumWidth(200)
+        self.search_box.setMinimumWidth(230)
         top.addWidget(self.search_box)
         outer.addLayout(top)
 

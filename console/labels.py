@@ -31,6 +31,11 @@ _GENDER = {
     "F": QT_TRANSLATE_NOOP("Labels", "Female"),
     "U": QT_TRANSLATE_NOOP("Labels", "Unknown"),
 }
+_GENDER_SHORT = {
+    "M": QT_TRANSLATE_NOOP("Labels", "M"),
+    "F": QT_TRANSLATE_NOOP("Labels", "F"),
+    "U": QT_TRANSLATE_NOOP("Labels", "?"),
+}
 _PERIOD = {
     "am": QT_TRANSLATE_NOOP("Labels", "Morning"),
     "pm": QT_TRANSLATE_NOOP("Labels", "Afternoon"),
@@ -48,32 +53,33 @@ _ROLE = {
 }
 
 
-def tr(text: str) -> str:
+def translated(text: str) -> str:
+    """``text`` (an English source marked with QT_TRANSLATE_NOOP("Labels", ...)) in the console's language."""
     return QCoreApplication.translate("Labels", text)
 
 
 def status_label(status: str) -> str:
-    return tr(_STATUS[status]) if status in _STATUS else status
+    return translated(_STATUS[status]) if status in _STATUS else status
 
 
 def source_label(source: str) -> str:
-    return tr(_SOURCE[source]) if source in _SOURCE else source
+    return translated(_SOURCE[source]) if source in _SOURCE else source
 
 
 def gender_label(gender: str) -> str:
-    return tr(_GENDER[gender]) if gender in _GENDER else gender
+    return translated(_GENDER[gender]) if gender in _GENDER else gender
 
 
 def period_label(period: str) -> str:
-    return tr(_PERIOD[period]) if period in _PERIOD else period
+    return translated(_PERIOD[period]) if period in _PERIOD else period
 
 
 def role_label(role: str | None) -> str:
-    return tr(_ROLE[role]) if role in _ROLE else (role or "")
+    return translated(_ROLE[role]) if role in _ROLE else (role or "")
 
 
 def weekday(day: dt.date) -> str:
-    return tr(_WEEKDAYS[day.weekday()])
+    return translated(_WEEKDAYS[day.weekday()])
 
 
 def fmt_time(t: dt.time | None) -> str:
@@ -88,18 +94,23 @@ def fmt_day(day: dt.date, today: dt.date | None = None) -> str:
     """'11-28 Fri', or 'Today'/'Tomorrow' for the next days (what a clerk says on the phone)."""
     today = today or dt.date.today()
     if day == today:
-        return tr("Today")
+        return translated(QT_TRANSLATE_NOOP("Labels", "Today"))
     if day == today + dt.timedelta(days=1):
-        return tr("Tomorrow")
+        return translated(QT_TRANSLATE_NOOP("Labels", "Tomorrow"))
     return f"{day:%m-%d} {weekday(day)}"
 
 
 def fmt_age(age: int | None) -> str:
     if age is None:
         return ""
-    return tr("%n yr").replace("%n", str(age))
+    return translated(QT_TRANSLATE_NOOP("Labels", "%1 y")).replace("%1", str(age))
 
 
 def sex_age(gender: str, age: int | None) -> str:
+    """'F 73' / '女 73岁': short enough for a narrow column."""
     a = fmt_age(age)
-    return f"{gender_label(gender)} {a}" if a else gender_label(gender)
+    return f"{gender_short(gender)} {a}" if a else gender_label(gender)
+
+
+def gender_short(gender: str) -> str:
+    return translated(_GENDER_SHORT[gender]) if gender in _GENDER_SHORT else gender

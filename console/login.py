@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from console import settings as S
 from console.tasks import TaskRunner, is_unreachable, user_message
+from console.widgets import set_role
 from services import auth
 from services.actor import Actor
 from services.db import Database
@@ -72,6 +73,7 @@ class LoginDialog(QDialog):
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setObjectName("loginOk")
         self.ok.setText(self.tr("Log in"))
+        set_role(self.ok, "primary")
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)

@@ -10,7 +10,6 @@ here. Without a feed the window polls every two seconds (same update path, no mo
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
@@ -28,6 +27,7 @@ from console.icons import icon
 from console.queue import QueuePage
 from console.shell import Banner, ConnectionStatus, HelpDialog, SettingsDialog
 from console.tasks import is_unreachable
+from console.widgets import optional
 from services import queries, rules
 from services.actor import AUTOAPPROVE
 
@@ -36,17 +36,6 @@ log = logging.getLogger(__name__)
 POLL_MS = 2000  # without a live feed
 RETRY_MS = 5000  # while the database is out of reach
 AUTOAPPROVE_MS = 3000  # the demo's autoapprove toggle
-
-
-def _optional(module: str, name: str):
-    """A page class from another engineer's module, or None while it does not exist (or fails to import)."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except ImportError as exc:
-        log.info("%s.%s not available: %s", module, name, exc)
-    except Exception:  # noqa: BLE001 - a broken page must not keep the desk from working
-        log.exception("could not import %s.%s", module, name)
-    return None
 
 
 class MainWindow(QMainWindow):
@@ -79,7 +68,7 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget(central)
         self.nav.setObjectName("nav")
         self.nav.setIconSize(QSize(22, 22))
-        self.nav.setFixedWidth(150)
+        self.nav.setFixedWidth(166)
         self.stack = QStackedWidget(central)
         self.stack.setObjectName("pages")
         body.addWidget(self.nav)
@@ -133,7 +122,7 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- building
 
     def _start_feed(self):
-        LiveFeed = _optional("console.live", "LiveFeed")
+        LiveFeed = optional("console.live", "LiveFeed")
         if LiveFeed is None:
             return None
         try:
@@ -152,7 +141,7 @@ class MainWindow(QMainWindow):
     def _add(self, key: str, title: str, icon_name: str, page: QWidget) -> None:
         item = QListWidgetItem(icon(icon_name), title)
         item.setData(Qt.ItemDataRole.UserRole, key)
-        item.setSizeHint(QSize(140, 44))
+        item.setSizeHint(QSize(150, 44))
         self.nav.addItem(item)
         self.stack.addWidget(page)
         self.pages[key] = page
@@ -161,7 +150,7 @@ class MainWindow(QMainWindow):
     def _add_optional(self, key: str, title: str, icon_name: str, module: str, name: str, allowed: bool) -> None:
         if not allowed:
             return
-        cls = _optional(module, name)
+        cls = optional(module, name)
         if cls is None:
             return
         try:
@@ -174,12 +163,7 @@ class MainWindow(QMainWindow):
     def _menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
-        excel = _optional("console.excel", "add_actions")
-        if excel is not None:
-            try:
-                excel(self, file_menu, self.ctx)
-            except Exception:  # noqa: BLE001
-                log.exception("Excel actions could not be added")
+        self._file_actions(file_menu)
         settings = QAction(self.tr("&Settings…"), self)
         settings.triggered.connect(self.open_settings)
         file_menu.addAction(settings)
@@ -208,6 +192,37 @@ class MainWindow(QMainWindow):
         keys.triggered.connect(self.show_help)
         help_menu.addAction(keys)
         self.addAction(keys)
+
+    def _file_actions(self, menu) -> None:
+        """Excel and printing (console.excel, console.printing), when present and allowed."""
+        can = self.ctx.can
+        entries = [
+            ("console.excel", "ExportDailyDialog", self.tr("Export the day list to Excel…"), "export.daily",
+             lambda cls: cls(self.ctx, day=self.daylist.day(), department_id=self.daylist.query()[1], parent=self)),
+            ("console.excel", "ExportRosterDialog", self.tr("Export the week's roster to Excel…"), "export.roster",
+             lambda cls: cls(self.ctx, parent=self)),
+            ("console.excel", "ImportRosterDialog", self.tr("Import a roster from Excel…"), "roster.import",
+             lambda cls: cls(self.ctx, parent=self)),
+        ]
+        for module, name, text, permission, build in entries:
+            cls = optional(module, name)
+            if cls is None or not can(permission):
+                continue
+            act = QAction(text, self)
+            act.triggered.connect(lambda _=False, c=cls, b=build: b(c).open())
+            menu.addAction(act)
+        printer_cls = optional("console.printing", "DayListPrinter")
+        if printer_cls is not None and can("export.daily"):
+            self.printer = printer_cls(self.ctx, self)
+            act = QAction(self.tr("&Print the day list…"), self)
+            act.setShortcut(QKeySequence("Ctrl+P"))
+            act.triggered.connect(lambda: self.printer.preview(self.daylist.day(), self.daylist.query()[1]))
+            menu.addAction(act)
+            pdf = QAction(self.tr("Save the day list as PDF…"), self)
+            pdf.triggered.connect(lambda: self.printer.ask_and_save_pdf(self.daylist.day(), self.daylist.query()[1]))
+            menu.addAction(pdf)
+        if menu.actions():
+            menu.addSeparator()
 
     def _tray(self) -> QSystemTrayIcon | None:
         if not QSystemTrayIcon.isSystemTrayAvailable():

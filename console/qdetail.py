@@ -30,7 +30,7 @@ class DetailPanel(QScrollArea):
         self.ctx = ctx
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(220)
         inner = QWidget(self)
         inner.setObjectName("detailInner")
         lay = QVBoxLayout(inner)
@@ -68,6 +68,8 @@ class DetailPanel(QScrollArea):
             return
         places = "" if row.remaining is None else self.tr("%1 of %2 places left, %3 waiting").replace(
             "%1", str(max(row.remaining, 0))).replace("%2", str(row.capacity)).replace("%3", str(row.pending_in_slot or 0))
+        request, no_shows = self.tr("Request"), self.tr("No-shows in the last 90 days")
+        others_title = self.tr("Other bookings that day")
         lines = [
             f"<h3 style='margin:0'>{_e(row.patient_name)} <span style='font-weight:normal;color:#4b5563'>"
             f"{_e(L.sex_age(row.gender, row.age))}</span></h3>",
@@ -76,17 +78,15 @@ class DetailPanel(QScrollArea):
             f"<p style='margin:0'>{_e(L.fmt_day(row.day))} {_e(L.period_label(row.period))} "
             f"{_e(L.fmt_span(row.starts_at, row.ends_at))}</p>",
             f"<p style='margin:0 0 8px 0;color:{'#b3261e' if (row.remaining or 0) <= 0 else '#1f6f43'}'>{_e(places)}</p>",
-            f"<p style='margin:0'>{_e(self.tr('Request'))} #{row.booking_id} · {_e(L.source_label(row.source))}</p>",
+            f"<p style='margin:0'>{_e(request)} #{row.booking_id} · {_e(L.source_label(row.source))}</p>",
         ]
         if row.no_shows:
-            lines.append(f"<p style='color:#a15c00;margin:6px 0 0 0'><b>{_e(self.tr('No-shows in the last 90 days'))}:"
-                         f" {row.no_shows}</b></p>")
+            lines.append(f"<p style='color:#a15c00;margin:6px 0 0 0'><b>{_e(no_shows)}: {row.no_shows}</b></p>")
         if row.others:
-            lines.append(f"<p style='margin:6px 0 0 0'><b>{_e(self.tr('Other bookings that day'))}</b></p><ul style='margin:0'>")
-            for o in row.others:
-                lines.append(f"<li>{_e(L.fmt_time(o.starts_at))} {_e(o.department_name)} {_e(o.doctor_name)}"
-                             f" · {_e(L.status_label(o.status))}</li>")
-            lines.append("</ul>")
+            lines.append(f"<p style='margin:6px 0 0 0'><b>{_e(others_title)}</b><br>")
+            lines.append("<br>".join(f"{_e(L.fmt_time(o.starts_at))} {_e(o.department_name)} {_e(o.doctor_name)}"
+                                     f" · {_e(L.status_label(o.status))}" for o in row.others))
+            lines.append("</p>")
         self.summary.setText("".join(lines))
         self._timer.start()
 
@@ -107,10 +107,12 @@ class DetailPanel(QScrollArea):
             return
         recent = [h for h in result.recent if h.booking_id != row.booking_id]
         if not recent:
-            self.history.setText(f"<p style='color:#6b7280;margin-top:10px'>{_e(self.tr('No earlier bookings.'))}</p>")
+            none = self.tr("No earlier bookings.")
+            self.history.setText(f"<p style='color:#6b7280;margin-top:10px'>{_e(none)}</p>")
             return
-        items = "".join(
-            f"<li>{h.day:%Y-%m-%d} {_e(L.fmt_time(h.starts_at))} {_e(h.department)} {_e(h.doctor)}"
-            f" · {_e(L.status_label(h.status))}</li>" for h in recent)
-        self.history.setText(f"<p style='margin:10px 0 0 0'><b>{_e(self.tr('Recent bookings'))}</b></p>"
-                             f"<ul style='margin:0'>{items}</ul>")
+        title = self.tr("Recent bookings")
+        items = "<br>".join(
+            f"{h.day:%m-%d} {_e(L.fmt_time(h.starts_at))} {_e(h.department)} {_e(h.doctor)}"
+            f" · <span style='color:{'#b3261e' if h.status == 'no_show' else '#4b5563'}'>{_e(L.status_label(h.status))}</span>"
+            for h in recent)
+        self.history.setText(f"<p style='margin:10px 0 0 0'><b>{_e(title)}</b><br>{items}</p>")

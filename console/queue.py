@@ -33,7 +33,6 @@ from services.clock import utc_to_local
 
 log = logging.getLogger(__name__)
 
-T = QT_TRANSLATE_NOOP
 
 
 def _requested(r) -> str:
@@ -50,16 +49,16 @@ def _places(r) -> str:
 def history_text(r) -> str:
     parts = []
     if r.no_shows:
-        parts.append(L.tr("No-shows: %n").replace("%n", str(r.no_shows)))
+        parts.append(L.translated(QT_TRANSLATE_NOOP("Labels", "No-shows: %n")).replace("%n", str(r.no_shows)))
     if r.others:
-        parts.append(L.tr("Same day: %n more").replace("%n", str(len(r.others))))
+        parts.append(L.translated(QT_TRANSLATE_NOOP("Labels", "Same day: %n more")).replace("%n", str(len(r.others))))
     return " · ".join(parts)
 
 
 def _history_tip(r) -> str | None:
     if not r.others and not r.no_shows:
         return None
-    lines = [L.tr("No-shows in the last 90 days: %n").replace("%n", str(r.no_shows))]
+    lines = [L.translated(QT_TRANSLATE_NOOP("Labels", "No-shows in the last 90 days: %n")).replace("%n", str(r.no_shows))]
     for o in r.others:
         lines.append(f"#{o.booking_id} {L.fmt_time(o.starts_at)} {o.department_name} {o.doctor_name}"
                      f" · {L.status_label(o.status)}")
@@ -72,26 +71,26 @@ class QueueModel(RowTableModel):
     tr_context = "QueueModel"
     presorted_column = 0  # pending_queue() orders by booking id
     columns = (
-        Column("id", T("QueueModel", "No."), lambda r: str(r.booking_id), sort=lambda r: r.booking_id,
-               align=RIGHT, width=64),
-        Column("requested", T("QueueModel", "Requested"), _requested,
-               sort=lambda r: r.created_at or dt.datetime.min, width=90),
-        Column("patient", T("QueueModel", "Patient"), lambda r: r.patient_name, width=86),
-        Column("sexage", T("QueueModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
-               sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=76),
-        Column("phone", T("QueueModel", "Phone"), lambda r: r.phone, width=104),
-        Column("department", T("QueueModel", "Department"), lambda r: r.department_name, width=90),
-        Column("doctor", T("QueueModel", "Doctor"), lambda r: f"{r.doctor_name} · {r.doctor_title}",
-               sort=lambda r: r.doctor_name, width=138),
-        Column("day", T("QueueModel", "Day"), lambda r: L.fmt_day(r.day), sort=lambda r: (r.day, r.starts_at),
-               width=92),
-        Column("time", T("QueueModel", "Time"), lambda r: L.fmt_span(r.starts_at, r.ends_at),
+        Column("id", QT_TRANSLATE_NOOP("QueueModel", "No."), lambda r: str(r.booking_id), sort=lambda r: r.booking_id,
+               align=RIGHT, width=54),
+        Column("requested", QT_TRANSLATE_NOOP("QueueModel", "Sent"), _requested,
+               sort=lambda r: r.created_at or dt.datetime.min, width=60),
+        Column("patient", QT_TRANSLATE_NOOP("QueueModel", "Patient"), lambda r: r.patient_name, width=70),
+        Column("sexage", QT_TRANSLATE_NOOP("QueueModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
+               sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=72),
+        Column("phone", QT_TRANSLATE_NOOP("QueueModel", "Phone"), lambda r: r.phone, width=108),
+        Column("department", QT_TRANSLATE_NOOP("QueueModel", "Department"), lambda r: r.department_name, width=80),
+        Column("doctor", QT_TRANSLATE_NOOP("QueueModel", "Doctor"), lambda r: r.doctor_name, sort=lambda r: r.doctor_name,
+               tooltip=lambda r: f"{r.doctor_name} · {r.doctor_title}", width=72),
+        Column("day", QT_TRANSLATE_NOOP("QueueModel", "Day"), lambda r: L.fmt_day(r.day), sort=lambda r: (r.day, r.starts_at),
+               width=76),
+        Column("time", QT_TRANSLATE_NOOP("QueueModel", "Time"), lambda r: L.fmt_span(r.starts_at, r.ends_at),
                sort=lambda r: (r.day, r.starts_at), width=100),
-        Column("places", T("QueueModel", "Places left"), _places,
+        Column("places", QT_TRANSLATE_NOOP("QueueModel", "Left"), _places,
                sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER,
-               tooltip=lambda r: L.tr("%n waiting for this slot").replace("%n", str(r.pending_in_slot or 0)),
-               width=70),
-        Column("history", T("QueueModel", "History"), history_text, sort=lambda r: (r.no_shows, len(r.others)),
+               tooltip=lambda r: L.translated(QT_TRANSLATE_NOOP("Labels", "%n waiting for this slot")).replace("%n", str(r.pending_in_slot or 0)),
+               width=52),
+        Column("history", QT_TRANSLATE_NOOP("QueueModel", "History"), history_text, sort=lambda r: (r.no_shows, len(r.others)),
                tooltip=_history_tip),
     )
 
@@ -166,7 +165,7 @@ class QueuePage(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setCollapsible(0, False)
-        self.splitter.setSizes([900, 280])
+        self.splitter.setSizes([950, 240])
         outer.addWidget(self.splitter, 1)
         self.empty_label = QLabel(self.tr("No requests waiting. New ones appear here by themselves."), self)
         self.empty_label.setObjectName("emptyLabel")

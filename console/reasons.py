@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget,
 )
 
+from console.widgets import set_role
+
 log = logging.getLogger(__name__)
 
 MAX_REASON = 200  # services.bookings.MAX_REASON
@@ -71,6 +73,7 @@ class ReasonDialog(QDialog):
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText(ok_text)
         self.ok.setObjectName("reasonOk")
+        set_role(self.ok, "danger")
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from console import labels as L
 from console import settings as S
 from console.tasks import user_message
+from console.widgets import set_role
 from services import bookings, clinic_sessions, masterdata, patients
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ class WalkInDialog(QDialog):
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setObjectName("walkinBook")
         self.ok.setText(self.tr("Book"))
+        set_role(self.ok, "primary")
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         outer.addWidget(self.buttons)
@@ -212,9 +214,9 @@ class WalkInDialog(QDialog):
             return  # the clerk chose something else meanwhile
         self.sessions.clear()
         for s in rows:
-            left = max(s.capacity - s.taken, 0)
+            left = self.tr("%1 left").replace("%1", str(max(s.capacity - s.taken, 0)))
             item = QListWidgetItem(f"{L.period_label(s.period)} {L.fmt_span(s.starts_at, s.ends_at)}  {s.doctor_name}"
-                                   f"  · {self.tr('%1 left').replace('%1', str(left))}")
+                                   f"  · {left}")
             item.setData(ID, s.id)
             self.sessions.addItem(item)
         if not rows:

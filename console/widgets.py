@@ -5,6 +5,7 @@ first: such news goes into the page's message bar, which fades after a while.
 """
 from __future__ import annotations
 
+import importlib
 import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -12,6 +13,26 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 log = logging.getLogger(__name__)
+
+
+def optional(module: str, name: str):
+    """A class or function from another engineer's module, or None while it does not exist (or fails
+    to import): the desk keeps working without that page or dialog."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError as exc:
+        log.info("%s.%s not available: %s", module, name, exc)
+    except Exception:  # noqa: BLE001 - a broken page must not keep the desk from working
+        log.exception("could not import %s.%s", module, name)
+    return None
+
+
+def set_role(widget: QWidget, role: str) -> None:
+    """The style sheet's button roles (primary, danger); re-polished, since a dialog button box
+    polishes its buttons when it creates them."""
+    widget.setProperty("role", role)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
 
 
 class MessageBar(QWidget):
