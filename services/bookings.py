@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 
 from services import audit, outbox
@@ -101,9 +101,44 @@ def load_context(conn: Connection, booking_id: int):
     return row
 
 
+# The hot path's statements, built once: constructing a Core statement costs more Python time
+# than SQLite takes to run it, and autoapprove runs these once per decision.
+_b2, _s2, _c2, _d2 = (Booking.__table__.alias("b2"), Slot.__table__.alias("s2"),
+                      ClinicSession.__table__.alias("c2"), Doctor.__table__.alias("d2"))
+_TAKEN = (select(func.count()).select_from(Booking)
+          .where(Booking.slot_id == bindparam("slot"), Booking.status.in_(TAKEN_STATUSES)).scalar_subquery())
+_DUPLICATES = (select(func.count())
+               .select_from(_b2.join(_s2, _s2.c.id == _b2.c.slot_id).join(_c2, _c2.c.id == _s2.c.session_id)
+                            .join(_d2, _d2.c.id == _c2.c.doctor_id))
+               .where(_b2.c.patient_id == bindparam("patient"), _b2.c.status.in_(("confirmed", "checked_in")),
+                      _b2.c.id != bindparam("booking"), _c2.c.day == bindparam("day"),
+                      _d2.c.department_id == bindparam("department"))
+               .scalar_subquery())
+_FRESH = (select(Slot.capacity, ClinicSession.status, _TAKEN).select_from(Slot)
+          .join(ClinicSession, ClinicSession.id == Slot.session_id).where(Slot.id == bindparam("slot")))
+_FRESH_DUP = (select(Slot.capacity, ClinicSession.status, _TAKEN, _DUPLICATES).select_from(Slot)
+              .join(ClinicSession, ClinicSession.id == Slot.session_id).where(Slot.id == bindparam("slot")))
+# PostgreSQL takes the rows' locks in the order of the locking clauses: patient, session, slot
+_PG_LOCK = text("SELECT 1 FROM clinic_sessions cs JOIN slots s ON s.session_id = cs.id"
+                " WHERE cs.id = :session AND s.id = :slot FOR SHARE OF cs FOR NO KEY UPDATE OF s")
+_PG_LOCK_WITH_PATIENT = text(
+    "SELECT 1 FROM patients p, clinic_sessions cs JOIN slots s ON s.session_id = cs.id"
+    " WHERE p.id = :patient AND cs.id = :session AND s.id = :slot"
+    " FOR NO KEY UPDATE OF p FOR SHARE OF cs FOR NO KEY UPDATE OF s")
+_MY_DAY_SESSIONS = (select(ClinicSession.id).join(Doctor, Doctor.id == ClinicSession.doctor_id)
+                    .where(ClinicSession.day == bindparam("day"), Doctor.department_id == bindparam("department")))
+_MY_LOCK_SESSIONS = (select(ClinicSession.id).where(ClinicSession.id.in_(bindparam("sessions", expanding=True)))
+                     .order_by(ClinicSession.id).with_for_update())
+_MY_SHARE_SLOT = select(Slot.id).where(Slot.id == bindparam("slot")).with_for_update(read=True)
+# target status -> UPDATE ... WHERE id = :b_id AND status IN (its legal sources); SET given at execution
+_UPDATES = {to: update(Booking).where(Booking.id == bindparam("b_id"),
+                                      Booking.status == sources[0] if len(sources) == 1 else Booking.status.in_(sources))
+            for to, sources in TRANSITIONS.items()}
+
+
 def lock_and_count(conn: Connection, *, slot_id: int, session_id: int, patient_id: int | None = None,
                    booking_id: int | None = None, day: dt.date | None = None,
-                   department_id: int | None = None) -> Fresh:
+                   department_id: int | None = None, day_sessions: Iterable[int] | None = None) -> Fresh:
     """Take the locks a capacity decision needs, then read capacity, taken and duplicates afresh.
 
     ``patient_id`` given: the patient's other confirmed or checked-in bookings in ``department_id``
@@ -121,38 +156,32 @@ def lock_and_count(conn: Connection, *, slot_id: int, session_id: int, patient_i
     share locks) deadlock with a decider of that booking (patient/slot first, then the booking row).
     So deciders take turns on rows the mini-program never touches: the session row (FOR UPDATE), or
     for the one-a-day rule every session of that department that day (in id order), and only
-    share-lock the slot, which still keeps a capacity change (slot FOR UPDATE) out.
+    share-lock the slot, which still keeps a capacity change (slot FOR UPDATE) out. ``day_sessions``
+    may give those sessions as read earlier (a batch's context): two deciders of one patient still
+    share a lock, since each set holds its decider's own session, and the set read later also holds
+    the other's (which existed before the other's booking, hence before either set was read).
+    On SQLite ``BEGIN IMMEDIATE`` has already made this the only writer: no lock statements.
     """
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        if patient_id is not None:
-            conn.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update(key_share=True))
-        conn.execute(select(ClinicSession.id).where(ClinicSession.id == session_id).with_for_update(read=True))
-        conn.execute(select(Slot.id).where(Slot.id == slot_id).with_for_update(key_share=True))
+        if patient_id is None:
+            conn.execute(_PG_LOCK, {"session": session_id, "slot": slot_id})
+        else:
+            conn.execute(_PG_LOCK_WITH_PATIENT, {"patient": patient_id, "session": session_id, "slot": slot_id})
     elif dialect != "sqlite":
         sessions = {session_id}
         if patient_id is not None:
-            sessions.update(conn.execute(select(ClinicSession.id).join(Doctor, Doctor.id == ClinicSession.doctor_id)
-                                         .where(ClinicSession.day == day, Doctor.department_id == department_id)
-                                         ).scalars())
-        conn.execute(select(ClinicSession.id).where(ClinicSession.id.in_(sorted(sessions)))
-                     .order_by(ClinicSession.id).with_for_update())
-        conn.execute(select(Slot.id).where(Slot.id == slot_id).with_for_update(read=True))
-    taken = (select(func.count()).select_from(Booking)
-             .where(Booking.slot_id == slot_id, Booking.status.in_(TAKEN_STATUSES)).scalar_subquery())
-    cols = [Slot.capacity, ClinicSession.status, taken]
-    if patient_id is not None:
-        b2, s2, c2, d2 = Booking.__table__.alias("b2"), Slot.__table__.alias("s2"), \
-            ClinicSession.__table__.alias("c2"), Doctor.__table__.alias("d2")
-        dup = (select(func.count()).select_from(
-            b2.join(s2, s2.c.id == b2.c.slot_id).join(c2, c2.c.id == s2.c.session_id).join(d2, d2.c.id == c2.c.doctor_id))
-            .where(b2.c.patient_id == patient_id, b2.c.status.in_(("confirmed", "checked_in")),
-                   b2.c.id != (booking_id or 0), c2.c.day == day, d2.c.department_id == department_id)
-            .scalar_subquery())
-        cols.append(dup)
-    row = conn.execute(select(*cols).select_from(Slot).join(ClinicSession, ClinicSession.id == Slot.session_id)
-                       .where(Slot.id == slot_id)).one()
-    return Fresh(capacity=row[0], session_status=row[1], taken=row[2], duplicates=row[3] if len(row) > 3 else 0)
+            if day_sessions is None:
+                day_sessions = conn.execute(_MY_DAY_SESSIONS, {"day": day, "department": department_id}).scalars()
+            sessions.update(day_sessions)
+        conn.execute(_MY_LOCK_SESSIONS, {"sessions": sorted(sessions)})
+        conn.execute(_MY_SHARE_SLOT, {"slot": slot_id})
+    if patient_id is None:
+        row = conn.execute(_FRESH, {"slot": slot_id}).one()
+        return Fresh(capacity=row[0], session_status=row[1], taken=row[2], duplicates=0)
+    row = conn.execute(_FRESH_DUP, {"slot": slot_id, "patient": patient_id, "booking": booking_id or 0,
+                                    "day": day, "department": department_id}).one()
+    return Fresh(capacity=row[0], session_status=row[1], taken=row[2], duplicates=row[3])
 
 
 def transition(conn: Connection, actor: Actor, booking_id: int, to: str, *, reason: str | None = None,
@@ -162,15 +191,12 @@ def transition(conn: Connection, actor: Actor, booking_id: int, to: str, *, reas
     Returns False (and writes nothing) when the booking is no longer in a status ``to`` may follow.
     """
     now = utcnow()
-    vals = {"status": to, "updated_at": now, **(values or {})}
+    vals = {"b_id": booking_id, "status": to, "updated_at": now, **(values or {})}
     if not keep_reason:
         vals["reason"] = reason
-    sources = TRANSITIONS[to]
-    cond = Booking.status == sources[0] if len(sources) == 1 else Booking.status.in_(sources)
     if to in ("confirmed", "full", "rejected"):
         vals.update(decided_at=now, decided_by=actor.name)
-    n = conn.execute(update(Booking).where(Booking.id == booking_id, cond).values(**vals)).rowcount
-    if n != 1:
+    if conn.execute(_UPDATES[to], vals).rowcount != 1:
         return False
     audit.record(conn, actor, action, "booking", booking_id, {"to": to, "reason": reason})
     kind = outbox.NOTIFY_KINDS.get(to)

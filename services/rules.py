@@ -210,13 +210,27 @@ def _blocks(conn: Connection, patient_ids: set[int], rules: Rules, today: dt.dat
     return out
 
 
-def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: Rules) -> str | None:
+def _day_sessions(conn: Connection, rows) -> dict[tuple[dt.date, int], list[int]]:
+    """(day, department) -> its sessions, for the batch's bookings (MySQL/MariaDB's one-a-day lock)."""
+    days, deps = {r.day for r in rows}, {r.department_id for r in rows}
+    out: dict[tuple[dt.date, int], list[int]] = {}
+    if rows:
+        q = (select(ClinicSession.id, ClinicSession.day, Doctor.department_id)
+             .join(Doctor, Doctor.id == ClinicSession.doctor_id)
+             .where(ClinicSession.day.in_(sorted(days)), Doctor.department_id.in_(sorted(deps))))
+        for sid, day, dep in conn.execute(q):
+            out.setdefault((day, dep), []).append(sid)
+    return out
+
+
+def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: Rules,
+                day_sessions: list[int] | None = None) -> str | None:
     """One decision in its own transaction; returns the new status, or None if no longer pending."""
     if reason is None:
         dup = rules.one_per_department_day
         fresh = bookings.lock_and_count(
             conn, slot_id=row.slot_id, session_id=row.session_id, patient_id=row.patient_id if dup else None,
-            booking_id=row.id, day=row.day, department_id=row.department_id)
+            booking_id=row.id, day=row.day, department_id=row.department_id, day_sessions=day_sessions)
         if fresh.session_status != "published":
             to, reason = "rejected", STOPPED_REASON if fresh.session_status == "stopped" else UNPUBLISHED_REASON
         elif dup and fresh.duplicates:
@@ -252,6 +266,7 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
         with db.read() as conn:
             rows = conn.execute(q).all()
             blocks = _blocks(conn, {r.patient_id for r in rows}, rules, now.date())
+            day_sessions = _day_sessions(conn, rows) if db.dialect == "mysql" else {}
         if not rows:
             break
         cursor = rows[-1].id
@@ -260,7 +275,8 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
         for row in rows:
             reason = _static_verdict(row, rules, now, blocks)
             try:
-                to = db.run(lambda conn, row=row, reason=reason: _decide_one(conn, actor, row, reason, rules))
+                to = db.run(lambda conn, row=row, reason=reason: _decide_one(
+                    conn, actor, row, reason, rules, day_sessions.get((row.day, row.department_id))))
             except DatabaseUnavailable:
                 raise
             except Exception:  # one bad booking must not stop the round; it stays pending for the next

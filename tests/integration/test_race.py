@@ -47,7 +47,7 @@ from services.models import AuditLog, Booking, Notification
 from tests import factories as f
 
 SPAWN = multiprocessing.get_context("spawn")
-MINIPROGRAMS, REQUESTS_EACH, CANCEL_RATIO = 2, 60, 0.4
+MINIPROGRAMS, REQUESTS_EACH, CANCEL_RATIO = 2, 100, 0.4
 DECIDERS, CLERKS = 2, 1
 EXACT_SLOTS, CHURN_SLOTS, CAPACITY, PATIENTS = 3, 2, 3, 30
 TIMEOUT = 120
@@ -57,7 +57,7 @@ pytestmark = pytest.mark.slow
 
 # ---------------------------------------------------------------- the processes (module level: spawn imports them)
 
-def _miniprogram(url: str, exact: list[int], churn: list[int], patients: list[int], seed: int, out) -> None:
+def _miniprogram(url: str, exact: list[int], churn: list[int], patients: list[int], seed: int, go, out) -> None:
     try:
         rng = random.Random(seed)
         args = {"timeout": 30} if url.startswith("sqlite") else {"connect_timeout": 10}
@@ -67,6 +67,7 @@ def _miniprogram(url: str, exact: list[int], churn: list[int], patients: list[in
         insert = ("INSERT INTO bookings (slot_id, patient_id, status, source)"
                   " VALUES (:s, :p, 'pending', 'miniprogram')")
         with engine.connect() as c:
+            go.wait(TIMEOUT)  # start together with the deciders, not before they are up
             for _ in range(REQUESTS_EACH):
                 slot = rng.choice(exact + churn)
                 params = {"s": slot, "p": rng.choice(patients)}
@@ -93,6 +94,8 @@ def _decider(url: str, done, out) -> None:
     try:
         db = Database(url)
         total = rules.DecideSummary()
+        rules.load(db)  # connected and warm
+        out.put(("ready", None))
         while True:
             finishing = done.is_set()
             summary = rules.decide_pending(db, limit=8)
@@ -113,6 +116,8 @@ def _clerk(url: str, done, seed: int, out) -> None:
         db = Database(url)
         clerk = Actor(kind="staff", name="clerk-race", role="clerk")
         outcomes = Counter()
+        rules.load(db)
+        out.put(("ready", None))
         while True:
             finishing = done.is_set()
             with db.read() as c:
@@ -137,24 +142,27 @@ def test_race(db, db_url, capsys):
     exact, churn = c["slot_ids"][:EXACT_SLOTS], c["slot_ids"][EXACT_SLOTS:]
     patients = [f.patient(db) for _ in range(PATIENTS)]
 
-    out, done = SPAWN.Queue(), SPAWN.Event()
+    out, go, done = SPAWN.Queue(), SPAWN.Event(), SPAWN.Event()
     workers = [SPAWN.Process(target=_decider, args=(db_url, done, out)) for _ in range(DECIDERS)]
     workers += [SPAWN.Process(target=_clerk, args=(db_url, done, 100 + i, out)) for i in range(CLERKS)]
-    programs = [SPAWN.Process(target=_miniprogram, args=(db_url, exact, churn, patients, i, out))
+    programs = [SPAWN.Process(target=_miniprogram, args=(db_url, exact, churn, patients, i, go, out))
                 for i in range(MINIPROGRAMS)]
     for p in workers + programs:
         p.start()
     results = defaultdict(list)
     try:
-        for _ in range(len(workers) + len(programs)):
+        for _ in range(2 * len(workers) + len(programs)):
             kind, value = out.get(timeout=TIMEOUT)
             assert not isinstance(value, str), f"{kind} process failed:\n{value}"
             results[kind].append(value)
+            if len(results["ready"]) == len(workers):
+                go.set()  # every decider is connected: let the mini-programs loose
             if len(results["miniprogram"]) == MINIPROGRAMS:
                 done.set()  # the mini-programs are through: deciders make one last round and stop
     except queue.Empty:
         pytest.fail(f"a process did not report within {TIMEOUT} s: {dict(results)}")
     finally:
+        go.set()
         done.set()
         for p in workers + programs:
             p.join(timeout=30)
