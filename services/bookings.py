@@ -131,8 +131,7 @@ _MY_LOCK_SESSIONS = (select(ClinicSession.id).where(ClinicSession.id.in_(bindpar
                      .order_by(ClinicSession.id).with_for_update())
 _MY_SHARE_SLOT = select(Slot.id).where(Slot.id == bindparam("slot")).with_for_update(read=True)
 # target status -> UPDATE ... WHERE id = :b_id AND status IN (its legal sources); SET given at execution
-_UPDATES = {to: update(Booking).where(Booking.id == bindparam("b_id"),
-                                      Booking.status == sources[0] if len(sources) == 1 else Booking.status.in_(sources))
+_UPDATES = {to: update(Booking).where(Booking.id == bindparam("b_id"), Booking.status.in_(sources))
             for to, sources in TRANSITIONS.items()}
 
 
@@ -306,7 +305,8 @@ def mark_past_no_shows(db: Database, actor: Actor, now: dt.datetime | None = Non
     """The end-of-session job: confirmed bookings of sessions that are over -> no_show. Returns how many."""
     actor.require("booking.checkin")
     now = now or local_now()
-    over = or_(ClinicSession.day < now.date(), and_(ClinicSession.day == now.date(), ClinicSession.ends_at <= now.time()))
+    today = now.date()
+    over = or_(ClinicSession.day < today, and_(ClinicSession.day == today, ClinicSession.ends_at <= now.time()))
     q = (select(Booking.id).join(Slot, Slot.id == Booking.slot_id)
          .join(ClinicSession, ClinicSession.id == Slot.session_id).where(Booking.status == "confirmed", over))
     if actor.kind == "staff" and actor.role == "head" and actor.department_ids:
@@ -317,10 +317,11 @@ def mark_past_no_shows(db: Database, actor: Actor, now: dt.datetime | None = Non
         candidates = list(conn.execute(q).scalars())
         if not candidates:
             return 0, 0
-        # lock only the booking rows (a FOR UPDATE on the join would lock slots and sessions too);
+        # lock only the booking rows (a FOR UPDATE on the join would lock slots and sessions too;
+        # NO KEY UPDATE on PostgreSQL leaves outbox inserts, which reference the row, free);
         # a concurrent cancel then either waits for us or has already won
         ids = list(conn.execute(select(Booking.id).where(Booking.id.in_(candidates), Booking.status == "confirmed")
-                                .with_for_update()).scalars())
+                                .with_for_update(key_share=True)).scalars())
         if ids:
             conn.execute(update(Booking).where(Booking.id.in_(ids), Booking.status == "confirmed")
                          .values(status="no_show", updated_at=utcnow()))

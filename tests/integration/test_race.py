@@ -11,12 +11,13 @@ Processes (spawn context, each with its own connections):
 
 Why the "no `full` while a place was free" check is sound. Every decision that can confirm or
 declare full holds the slot's lock (on MySQL/MariaDB its session's, see bookings.lock_and_count)
-while it counts and while it writes its audit row, so the decisions on one slot are serialized, and their audit rows get ids in that same order (a sequence
-or auto-increment value is taken at insert time, inside the lock; SQLite has one writer). Places
-are taken only by confirmations (no walk-ins, check-ins or no-shows here) and freed only by
-cancellation. So on the EXACT slots, where the mini-program never cancels, the number of places
-taken when a decision was made is exactly the number of confirmations before it in audit order:
-each `full` must come after exactly `capacity` confirmations, each confirmation after fewer.
+while it counts and while it writes its audit row, so the decisions on one slot are serialized,
+and their audit rows get ids in that same order (a sequence or auto-increment value is taken at
+insert time, inside the lock; SQLite has one writer). Places are taken only by confirmations
+(no walk-ins, check-ins or no-shows here) and freed only by cancellation. So on the EXACT slots,
+where the mini-program never cancels, the number of places taken when a decision was made is
+exactly the number of confirmations before it in audit order: each `full` must come after exactly
+`capacity` confirmations, each confirmation after fewer.
 On the CHURN slots cancellations free places at moments we cannot order against the decisions,
 so there we check the necessary condition only (at least `capacity` confirmations before a full),
 plus the capacity itself through the slot_availability view, as everywhere.
@@ -25,7 +26,8 @@ Other invariants: every request written is in the table (none lost) and none is 
 end; each booking left `pending` at most once: exactly one 'decide' audit row (and one outbox row
 of that kind) per decided booking, none for one cancelled while pending; a booking the
 mini-program cancelled stays cancelled; and no patient holds two places that day both confirmed by
-autoapprove (it checks duplicates under the patient's lock; a clerk may knowingly allow one).
+autoapprove (it checks duplicates under a lock per patient, or per department and day on
+MySQL/MariaDB; a clerk may knowingly allow a second one).
 """
 from __future__ import annotations
 
