@@ -1,8 +1,10 @@
 """`regdesk autoapprove`: the command line on every database, and its one-line failures."""
 from __future__ import annotations
 
+import queue
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from services import rules
@@ -55,3 +57,30 @@ def test_unreachable_database_is_one_line_on_stderr():
 def test_help_lists_the_options():
     proc = _run("autoapprove", "--help")
     assert proc.returncode == 0 and "--once" in proc.stdout
+
+
+def test_keeps_running_until_sigterm(db, db_url):
+    c = f.basic_clinic(db, capacity=1, slots=1)
+    proc = subprocess.Popen([sys.executable, "main.py", "autoapprove", "--db", db_url, "--interval", "0.2"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True)
+    reader.start()
+    try:
+        assert lines.get(timeout=30).startswith("autoapprove: running on ")
+        ids = [f.request(db, c["slot_ids"][0], f.patient(db)) for _ in range(2)]
+        decided = set()
+        while len(decided) < 2:  # one summary line per round that decided something
+            line = lines.get(timeout=30)
+            assert line.startswith("autoapprove: ") and "errors" in line, line
+            decided = {i for i in ids if f.status_of(db, i) != "pending"}
+        assert sorted(f.status_of(db, i) for i in ids) == ["confirmed", "full"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        err = proc.stderr.read()
+        proc.stderr.close()
+        reader.join(timeout=10)
+        proc.stdout.close()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
