@@ -6,16 +6,19 @@ Why not QSortFilterProxyModel: it asks a Python ``filterAcceptsRow`` (or a Pytho
 precomputed search strings (``needle in key``), narrowing the previous result while the
 clerk keeps typing, and a sort is one ``list.sort`` over the column's sort values.
 
-The proxy keeps ``_map``: the visible source rows in ascending order (by the sort column,
-ties by source row; by source row when unsorted). A descending sort shows the same list
-backwards. ``_map is None`` means "every source row, in source order" (no copy needed).
-Source inserts, removals and changes become the matching proxy signals, and a new search
-or sort is a ``layoutChanged`` with the persistent indexes moved, so the selection stays.
+The proxy keeps two lists of source rows in ascending order (by the sort column, ties by
+source row): ``_all``, every row (None when unsorted: source order), and ``_map``, the rows
+shown (``None``: every row in source order; the very same list as ``_all`` when nothing is
+filtered out). A descending sort shows the same lists backwards. Filtering walks ``_all``, so
+it never sorts; clearing the search is ``_map = _all``. Source inserts, removals and changes
+become the matching proxy signals, and a new search or sort is a ``layoutChanged`` with the
+persistent indexes moved, so the selection stays.
 """
 from __future__ import annotations
 
 import logging
 from bisect import bisect_left, bisect_right
+from itertools import compress
 from typing import Any, Callable
 
 from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -32,7 +35,9 @@ class RowFilterProxy(QAbstractProxyModel):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._src: RowTableModel | None = None
+        self._all: list[int] | None = None
         self._map: list[int] | None = None
+        self._keys_in_order: list[str] | None = None  # the search strings in ``_all``'s order
         self._text = ""
         self._terms: tuple[str, ...] = ()
         self._predicate: Callable[[Any], bool] | None = None
@@ -50,7 +55,8 @@ class RowFilterProxy(QAbstractProxyModel):
         self._src = model
         for sig, slot in self._connections():
             sig.connect(slot)
-        self._compute(presorted=True)
+        self._sort_all(presorted=True)
+        self._filter()
         self.endResetModel()
 
     def _connections(self):
@@ -79,18 +85,24 @@ class RowFilterProxy(QAbstractProxyModel):
     def _skey(self, s: int):
         return (self._src.sort_value(s, self._sort_col), s)
 
-    def _internal_index(self, s: int) -> int:
-        m = self._map
+    def _index_in(self, lst: list[int], s: int) -> int:
+        """Where source row ``s`` is in an ordered list (-1: not there)."""
         if self._sort_col < 0:
-            i = bisect_left(m, s)
+            i = bisect_left(lst, s)
         else:
-            i = bisect_left(m, self._skey(s), key=self._skey)
-        if i < len(m) and m[i] == s:
+            i = bisect_left(lst, self._skey(s), key=self._skey)
+        if i < len(lst) and lst[i] == s:
             return i
         try:
-            return m.index(s)  # the row's sort value changed since it was placed
+            return lst.index(s)  # the row's sort value changed since it was placed
         except ValueError:
             return -1
+
+    def _place(self, lst: list[int], s: int) -> int:
+        return bisect_left(lst, s) if self._sort_col < 0 else bisect_right(lst, self._skey(s), key=self._skey)
+
+    def _internal_index(self, s: int) -> int:
+        return self._index_in(self._map, s)
 
     def proxy_row(self, s: int) -> int:
         """The proxy row showing source row ``s`` (-1: filtered out)."""
@@ -174,13 +186,13 @@ class RowFilterProxy(QAbstractProxyModel):
         old, self._text = self._text, text
         self._terms = tuple(text.split())
         # typing on: the new terms can only match rows the old ones matched
-        narrow = bool(old) and self._map is not None and text.startswith(old)
-        self._relayout(lambda: self._compute(narrow=narrow))
+        narrow = bool(old) and text.startswith(old) and self._map is not None and self._map is not self._all
+        self._relayout(lambda: self._filter(narrow=narrow))
 
     def set_predicate(self, predicate: Callable[[Any], bool] | None) -> None:
         """A row filter besides the search (e.g. the day list's status choice)."""
         self._predicate = predicate
-        self._relayout(self._compute)
+        self._relayout(self._filter)
 
     def sort(self, column: int, order: Qt.SortOrder = ASC) -> None:
         column = column if self._src is not None and 0 <= column < self._src.columnCount() else -1
@@ -188,13 +200,14 @@ class RowFilterProxy(QAbstractProxyModel):
             order = ASC  # unsorted: the source's own order
         if column == self._sort_col and order == self._order:
             return
-        if column == self._sort_col:  # only the direction: the same list read backwards
+        if column == self._sort_col:  # only the direction: the same lists read backwards
             self._relayout(lambda: setattr(self, "_order", order))
             return
 
         def resort() -> None:
             self._sort_col, self._order = column, order
-            self._compute()
+            self._sort_all()
+            self._filter()
         self._relayout(resort)
 
     def sort_column(self) -> int:  # noqa: D102 - Qt's name
@@ -211,29 +224,44 @@ class RowFilterProxy(QAbstractProxyModel):
             return all(t in key for t in self._terms)
         return True
 
-    def _compute(self, narrow: bool = False, presorted: bool = False) -> None:
+    def _sort_all(self, presorted: bool = False) -> None:
+        """``_all``: every source row in sort order (the only place that sorts)."""
+        self._keys_in_order = None
         src = self._src
-        n = src.rowCount() if src is not None else 0
-        if not self._terms and self._predicate is None and self._sort_col < 0:
-            self._map = None
+        if self._sort_col < 0 or src is None:
+            self._all = None
             return
+        n = src.rowCount()
+        if presorted and src.presorted_column == self._sort_col:
+            self._all = list(range(n))  # the query's ORDER BY did it
+            return
+        value, col = src.sort_value, self._sort_col
+        self._all = sorted(range(n), key=lambda s: value(s, col))  # stable: ties stay in source order
+
+    def _filter(self, narrow: bool = False) -> None:
+        """``_map`` from ``_all`` (or, while typing on, from the rows shown): filtering keeps the order."""
+        if not self._terms and self._predicate is None:
+            self._map = self._all
+            return
+        src = self._src
+        keys = src.keys()
         if narrow:
-            cand: list[int] | range = self._map  # already in order; filtering keeps the order
+            cand: list[int] | range = self._map
         else:
-            cand = range(n)
+            cand = self._all if self._all is not None else range(src.rowCount())
             if self._predicate is not None:
                 rows, pred = src.rows, self._predicate
                 cand = [s for s in cand if pred(rows[s])]
-        if self._terms:
-            keys = src.keys()
-            for t in self._terms:
-                cand = [s for s in cand if t in keys[s]]
-        cand = list(cand)
-        if self._sort_col >= 0 and not narrow and not (presorted and src.presorted_column == self._sort_col):
-            value = src.sort_value
-            col = self._sort_col
-            cand.sort(key=lambda s: value(s, col))  # stable: ties stay in source order
-        self._map = cand
+            elif len(self._terms) == 1:
+                # one scan of the strings in display order, as plain as a substring search gets
+                if self._keys_in_order is None:
+                    self._keys_in_order = keys if self._all is None else [keys[s] for s in self._all]
+                t = self._terms[0]
+                self._map = list(compress(cand, [t in k for k in self._keys_in_order]))
+                return
+        for t in self._terms:
+            cand = [s for s in cand if t in keys[s]]
+        self._map = list(cand)
 
     def _relayout(self, change: Callable[[], None]) -> None:
         """Apply a new search/sort as a layout change: persistent indexes (the selection) follow their rows."""
@@ -250,22 +278,33 @@ class RowFilterProxy(QAbstractProxyModel):
 
     # ---------------------------------------------------------------- source signals
 
+    def _separate_all(self) -> bool:
+        """Whether ``_all`` needs keeping up to date apart from ``_map``."""
+        return self._all is not None and self._all is not self._map
+
     def _reset_begin(self) -> None:
         self.beginResetModel()
 
     def _reset_end(self) -> None:
-        self._compute(presorted=True)
+        self._sort_all(presorted=True)
+        self._filter()
         self.endResetModel()
 
     def _source_layout(self, *args) -> None:
-        self._relayout(self._compute)
+        def again() -> None:
+            self._sort_all()
+            self._filter()
+        self._relayout(again)
 
     def _data_changed(self, tl: QModelIndex, br: QModelIndex, roles=()) -> None:
+        self._keys_in_order = None
         if self._map is None:
             self.dataChanged.emit(self.index(tl.row(), tl.column()), self.index(br.row(), br.column()))
             return
         last = self.columnCount() - 1
         for s in range(tl.row(), br.row() + 1):
+            if self._separate_all():
+                self._reposition(self._all, s)
             i = self._internal_index(s)
             ok = self._accepts(s)
             if i < 0:
@@ -280,25 +319,42 @@ class RowFilterProxy(QAbstractProxyModel):
                 p = self._proxy_of_internal(i)
                 self.dataChanged.emit(self.index(p, 0), self.index(p, last))
 
+    def _out_of_place(self, lst: list[int], i: int, s: int) -> int:
+        """-1 if ``lst[i] == s`` is in order; else where it belongs once taken out."""
+        if self._sort_col < 0:
+            return -1
+        k = self._skey(s)
+        if i > 0 and not self._skey(lst[i - 1]) < k:
+            return bisect_left(lst, k, 0, i, key=self._skey)
+        if i < len(lst) - 1 and not k < self._skey(lst[i + 1]):
+            return bisect_left(lst, k, i + 1, len(lst), key=self._skey) - 1
+        return -1
+
+    def _reposition(self, lst: list[int], s: int) -> None:
+        """``_all`` after a change of row ``s``'s sort value (no signals: it is not shown as such)."""
+        i = self._index_in(lst, s)
+        if i < 0:
+            return
+        j = self._out_of_place(lst, i, s)
+        if j >= 0:
+            lst.pop(i)
+            lst.insert(j, s)
+
     def _move_if_needed(self, i: int, s: int) -> bool:
         """A changed row whose sort value moved it: move it (the selection goes with it)."""
         m = self._map
-        if self._sort_col < 0:
-            return False
-        k = self._skey(s)
-        if (i == 0 or self._skey(m[i - 1]) < k) and (i == len(m) - 1 or k < self._skey(m[i + 1])):
+        j = self._out_of_place(m, i, s)
+        if j < 0:
             return False
         n = len(m)
-        rest = m[:i] + m[i + 1:]
-        j = bisect_left(rest, k, key=self._skey)
         p_old, p_new = self._proxy_of_internal(i, n), self._proxy_of_internal(j, n)
         if p_new == p_old:
             return False
         dest = p_new + 1 if p_new > p_old else p_new
         if not self.beginMoveRows(QModelIndex(), p_old, p_old, QModelIndex(), dest):
             return False
-        rest.insert(j, s)
-        self._map = rest
+        m.pop(i)
+        m.insert(j, s)  # in place: when nothing is filtered, _map is _all
         self.endMoveRows()
         return True
 
@@ -307,13 +363,23 @@ class RowFilterProxy(QAbstractProxyModel):
             self.beginInsertRows(QModelIndex(), first, last)
 
     def _inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        self._keys_in_order = None
         if self._map is None:
             self.endInsertRows()
             return
         count = last - first + 1
         if first < self._src.rowCount() - count:  # inserted in the middle: later rows moved down
-            self._map = [s + count if s >= first else s for s in self._map]
-        self._insert_sources([s for s in range(first, last + 1) if self._accepts(s)])
+            for lst in self._lists():
+                lst[:] = [s + count if s >= first else s for s in lst]
+        new = list(range(first, last + 1))
+        if self._separate_all():
+            for s in new:
+                self._all.insert(self._place(self._all, s), s)
+        self._insert_sources([s for s in new if self._accepts(s)])
+
+    def _lists(self) -> list[list[int]]:
+        """The lists to renumber: ``_map`` and, if it is another list, ``_all``."""
+        return [self._map, self._all] if self._separate_all() else [self._map]
 
     def _insert_sources(self, sources: list[int]) -> None:
         m = self._map
@@ -327,16 +393,19 @@ class RowFilterProxy(QAbstractProxyModel):
             self.endInsertRows()
             return
         for s in sources:
-            j = bisect_left(m, s) if self._sort_col < 0 else bisect_right(m, self._skey(s), key=self._skey)
+            j = self._place(m, s)
             p = j if self._order == ASC else len(m) - j
             self.beginInsertRows(QModelIndex(), p, p)
             m.insert(j, s)
             self.endInsertRows()
 
     def _removing(self, parent: QModelIndex, first: int, last: int) -> None:
+        self._keys_in_order = None
         if self._map is None:
             self.beginRemoveRows(QModelIndex(), first, last)
             return
+        if self._separate_all():
+            self._all[:] = [s for s in self._all if not first <= s <= last]
         m = self._map
         if self._sort_col < 0:
             internal = list(range(bisect_left(m, first), bisect_right(m, last)))
@@ -360,7 +429,8 @@ class RowFilterProxy(QAbstractProxyModel):
             self.endRemoveRows()
             return
         count = last - first + 1
-        self._map = [s - count if s > last else s for s in self._map]
+        for lst in self._lists():
+            lst[:] = [s - count if s > last else s for s in lst]
 
 
 __all__ = ["RowFilterProxy", "QPersistentModelIndex"]
