@@ -11,86 +11,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget,
 )
 
-from console import labels as L
 from console import settings as S
 from console.booktable import BookingTable
 from console.decisions import decide_each, split
 from console.reasons import CANCEL_REASONS, ReasonDialog
-from console.tablemodel import CENTER, RIGHT, Column, RowTableModel
+from console.daymodel import STATUS_FILTERS, DayListModel
 from console.tasks import is_unreachable, user_message
 from console.widgets import MessageBar, SearchBox
 from services import bookings, masterdata, queries
 
 log = logging.getLogger(__name__)
 
-CLOSED = ("cancelled", "rejected", "full", "stopped")
-STATUS_FILTERS = {
-    "all": (QT_TRANSLATE_NOOP("DayListPage", "All bookings"), None),
-    "active": (QT_TRANSLATE_NOOP("DayListPage", "Expected and seen"), ("pending", "confirmed", "checked_in", "no_show")),
-    "expected": (QT_TRANSLATE_NOOP("DayListPage", "Not yet checked in"), ("confirmed",)),
-    "checked_in": (QT_TRANSLATE_NOOP("DayListPage", "Checked in"), ("checked_in",)),
-    "no_show": (QT_TRANSLATE_NOOP("DayListPage", "No-shows"), ("no_show",)),
-    "pending": (QT_TRANSLATE_NOOP("DayListPage", "Pending review"), ("pending",)),
-    "closed": (QT_TRANSLATE_NOOP("DayListPage", "Cancelled and refused"), CLOSED),
-}
-_STATUS_COLOURS = {"checked_in": "#1f6f43", "no_show": "#b3261e", "pending": "#8a5a00", "confirmed": "#1d4ed8"}
-
-
-class DayListModel(RowTableModel):
-    """The bookings of ``day`` (optionally one department/doctor), any status."""
-
-    tr_context = "DayListModel"
-    presorted_column = 0  # day_list() orders by slot time, doctor, booking id
-    columns = (
-        Column("time", QT_TRANSLATE_NOOP("DayListModel", "Time"), lambda r: L.fmt_span(r.starts_at, r.ends_at),
-               sort=lambda r: (r.starts_at, r.doctor_id, r.booking_id), width=100),
-        Column("id", QT_TRANSLATE_NOOP("DayListModel", "No."), lambda r: str(r.booking_id), sort=lambda r: r.booking_id,
-               align=RIGHT, width=60),
-        Column("patient", QT_TRANSLATE_NOOP("DayListModel", "Patient"), lambda r: r.patient_name, width=76),
-        Column("sexage", QT_TRANSLATE_NOOP("DayListModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
-               sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=74),
-        Column("phone", QT_TRANSLATE_NOOP("DayListModel", "Phone"), lambda r: r.phone, width=112),
-        Column("department", QT_TRANSLATE_NOOP("DayListModel", "Department"), lambda r: r.department_name, width=88),
-        Column("doctor", QT_TRANSLATE_NOOP("DayListModel", "Doctor"), lambda r: r.doctor_name, sort=lambda r: r.doctor_name,
-               tooltip=lambda r: f"{r.doctor_name} · {r.doctor_title}", width=80),
-        Column("status", QT_TRANSLATE_NOOP("DayListModel", "Status"), lambda r: L.status_label(r.status),
-               sort=lambda r: r.status, width=100),
-        Column("source", QT_TRANSLATE_NOOP("DayListModel", "Source"), lambda r: L.source_label(r.source), sort=lambda r: r.source,
-               width=96),
-        Column("places", QT_TRANSLATE_NOOP("DayListModel", "Left"),
-               lambda r: "" if r.remaining is None else f"{max(r.remaining, 0)}/{r.capacity}",
-               sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER, width=56),
-        Column("note", QT_TRANSLATE_NOOP("DayListModel", "Note"), lambda r: r.reason or "", tooltip=lambda r: r.reason),
-    )
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.query: tuple[dt.date, int | None, int | None] | None = None
-
-    def accepts(self, row) -> bool:
-        q = self.query
-        if q is None:
-            return False
-        day, dep, doc = q
-        return row.day == day and (dep is None or row.department_id == dep) and (doc is None or row.doctor_id == doc)
-
-    @classmethod
-    def search_text(cls, r) -> str:
-        return f"{r.booking_id} {r.patient_name} {r.phone} {r.department_name} {r.doctor_name}".lower()
-
-    def decorate(self, row, column: Column, role: int):
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if row.status in CLOSED:
-                return QColor("#8a8f98")
-            if column.key == "status" and row.status in _STATUS_COLOURS:
-                return QColor(_STATUS_COLOURS[row.status])
-        return None
+__all__ = ["DayListModel", "DayListPage"]
 
 
 class DayListPage(QWidget):
@@ -347,7 +285,7 @@ class DayListPage(QWidget):
             rows, keys = result
             if fresh or q != self.model.query:
                 self.model.query = q
-                self.model.set_rows(rows, keys)
+                self.model.set_rows(rows, keys, checked=True)
                 self.table.ensure_current()
             else:
                 self.model.sync(rows, since=ticket)
@@ -355,7 +293,7 @@ class DayListPage(QWidget):
         if want is not None or q != self.query():
             self.reload()
 
-    def apply_changes(self, changes) -> None:
+    def apply_changes(self, changes, then=None) -> None:
         """Live changes: every changed booking is looked up (it may be new on this day); neighbours in the
         same slots and sessions too, for their places left and doctors."""
         ids, slots, sessions = set(), set(), set()
@@ -370,11 +308,14 @@ class DayListPage(QWidget):
                 sessions.add(int(c.entity_id))
         if slots or sessions:
             ids |= {r.booking_id for r in self.model.rows if r.slot_id in slots or r.session_id in sessions}
-        self.refresh_ids(ids)
+        self.refresh_ids(ids, then=then)
 
     def refresh_ids(self, ids, then=None) -> None:
+        """Look these bookings up again and apply them in place; ``then()`` afterwards (also on failure)."""
         ids = set(ids)
         if not ids or self.model.query is None:
+            if then is not None:
+                then()
             return
         db = self.ctx.db
         ticket = self.model.ticket()
@@ -383,6 +324,8 @@ class DayListPage(QWidget):
             if error is not None:
                 if not is_unreachable(error):
                     self.messages.show_message(user_message(error), "error")
+                if then is not None:
+                    then()
                 return
             found = {r.booking_id for r in rows}
             self.model.apply(rows, gone_ids=[i for i in ids if i not in found], since=ticket)
@@ -395,10 +338,11 @@ class DayListPage(QWidget):
         for r in self.model.rows:
             counts[r.status] = counts.get(r.status, 0) + 1
         active = sum(counts.get(s, 0) for s in ("confirmed", "checked_in", "no_show"))
-        self.summary.setText(self.tr("%1 booked · %2 checked in · %3 to come · %4 no-show · %5 pending")
-                             .replace("%1", str(active)).replace("%2", str(counts.get("checked_in", 0)))
-                             .replace("%3", str(counts.get("confirmed", 0))).replace("%4", str(counts.get("no_show", 0)))
-                             .replace("%5", str(counts.get("pending", 0))))
+        text = self.tr("%1 booked · %2 checked in · %3 to come · %4 no-show · %5 pending")
+        for n, value in enumerate((active, counts.get("checked_in", 0), counts.get("confirmed", 0),
+                                   counts.get("no_show", 0), counts.get("pending", 0)), 1):
+            text = text.replace(f"%{n}", str(value))
+        self.summary.setText(text)
 
     # ---------------------------------------------------------------- actions
 

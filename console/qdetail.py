@@ -66,8 +66,10 @@ class DetailPanel(QScrollArea):
                 "Select a request to see the patient and their history.")))
             self._timer.stop()
             return
-        places = "" if row.remaining is None else self.tr("%1 of %2 places left, %3 waiting").replace(
-            "%1", str(max(row.remaining, 0))).replace("%2", str(row.capacity)).replace("%3", str(row.pending_in_slot or 0))
+        places = "" if row.remaining is None else (
+            self.tr("%1 of %2 places left, %3 waiting").replace("%1", str(max(row.remaining, 0)))
+            .replace("%2", str(row.capacity)).replace("%3", str(row.pending_in_slot or 0)))
+        place_colour = "#b3261e" if (row.remaining or 0) <= 0 else "#1f6f43"
         request, no_shows = self.tr("Request"), self.tr("No-shows in the last 90 days")
         others_title = self.tr("Other bookings that day")
         lines = [
@@ -77,7 +79,7 @@ class DetailPanel(QScrollArea):
             f"<p style='margin:0'><b>{_e(row.department_name)}</b> · {_e(row.doctor_name)} {_e(row.doctor_title)}</p>",
             f"<p style='margin:0'>{_e(L.fmt_day(row.day))} {_e(L.period_label(row.period))} "
             f"{_e(L.fmt_span(row.starts_at, row.ends_at))}</p>",
-            f"<p style='margin:0 0 8px 0;color:{'#b3261e' if (row.remaining or 0) <= 0 else '#1f6f43'}'>{_e(places)}</p>",
+            f"<p style='margin:0 0 8px 0;color:{place_colour}'>{_e(places)}</p>",
             f"<p style='margin:0'>{_e(request)} #{row.booking_id} · {_e(L.source_label(row.source))}</p>",
         ]
         if row.no_shows:
@@ -111,8 +113,9 @@ class DetailPanel(QScrollArea):
             self.history.setText(f"<p style='color:#6b7280;margin-top:10px'>{_e(none)}</p>")
             return
         title = self.tr("Recent bookings")
-        items = "<br>".join(
-            f"{h.day:%m-%d} {_e(L.fmt_time(h.starts_at))} {_e(h.department)} {_e(h.doctor)}"
-            f" · <span style='color:{'#b3261e' if h.status == 'no_show' else '#4b5563'}'>{_e(L.status_label(h.status))}</span>"
-            for h in recent)
+        def line(h) -> str:
+            colour = "#b3261e" if h.status == "no_show" else "#4b5563"
+            return (f"{h.day:%m-%d} {_e(L.fmt_time(h.starts_at))} {_e(h.department)} {_e(h.doctor)}"
+                    f" · <span style='color:{colour}'>{_e(L.status_label(h.status))}</span>")
+        items = "<br>".join(line(h) for h in recent)
         self.history.setText(f"<p style='margin:10px 0 0 0'><b>{_e(title)}</b><br>{items}</p>")

@@ -101,9 +101,10 @@ class WalkInDialog(QDialog):
         self.new_card.setMaxLength(18)
         self.new_card.setPlaceholderText(self.tr("optional; fills in the birth date"))
         back = QPushButton(self.tr("‹ Find a patient instead"), form)
-        for r, (label, widget) in enumerate(((self.tr("Name"), self.new_name), (self.tr("Sex"), self.new_gender),
-                                             (self.tr("Phone"), self.new_phone), (self.tr("Birth date"), self.new_birth),
-                                             (self.tr("ID card"), self.new_card))):
+        fields = ((self.tr("Name"), self.new_name), (self.tr("Sex"), self.new_gender),
+                  (self.tr("Phone"), self.new_phone), (self.tr("Birth date"), self.new_birth),
+                  (self.tr("ID card"), self.new_card))
+        for r, (label, widget) in enumerate(fields):
             gl.addWidget(QLabel(label, form), r, 0)
             gl.addWidget(widget, r, 1)
         gl.addWidget(back, 5, 1, Qt.AlignmentFlag.AlignLeft)
