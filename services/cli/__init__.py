@@ -100,7 +100,11 @@ def open_database(cfg: config_mod.Config, *, check_schema: bool = True):
     from services.db import Database
     db = Database(cfg.database_url)
     if check_schema:
-        migrate.check(db)
+        try:
+            migrate.check(db)
+        except BaseException:
+            db.dispose()
+            raise
     return db
 
 
