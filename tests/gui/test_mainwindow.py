@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -19,6 +20,20 @@ from tests import factories as f
 from tests.gui.console_helpers import clinic_with_requests, console_context, staff
 
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/regdesk"
+
+
+@pytest.fixture
+def app_restored(qapp):
+    """run_console() sets the language, font and style of the whole application: put them back for
+    the tests that follow (they may read English strings)."""
+    from PySide6.QtCore import QLocale
+    from console import i18n
+    locale, font, sheet = QLocale(), qapp.font(), qapp.styleSheet()
+    yield qapp
+    i18n.install(qapp, "en")
+    QLocale.setDefault(locale)
+    qapp.setFont(font)
+    qapp.setStyleSheet(sheet)
 
 
 def open_window(qtbot, ctx, **kw) -> MainWindow:
@@ -123,7 +138,7 @@ def test_closing_saves_the_window_and_stops_the_feed_and_simulator(qtbot, sqlite
         assert ctx.settings[S.LAST_PAGE] == "daylist" and not ctx.settings[S.GEOMETRY].isEmpty()
 
 
-def test_demo_console_end_to_end(qtbot):
+def test_demo_console_end_to_end(qtbot, app_restored):
     """`regdesk --demo`: the demo database is created and seeded, requests arrive by themselves."""
     cfg = config_mod.load()
     seen = {}
@@ -150,3 +165,38 @@ def test_demo_console_end_to_end(qtbot):
     assert code == 0
     assert seen.get("grew"), seen.get("first")
     assert (config_mod.data_dir() / "demo.db").exists()
+
+
+def test_console_opens_after_log_in_on_a_new_embedded_database(qtbot, monkeypatch, app_restored):
+    """`regdesk` without --db: the embedded database is created, the clerk logs in, the window opens."""
+    from console.app import open_database
+    from console.login import LoginDialog
+    from services import auth
+    from services.actor import SYSTEM
+    cfg = config_mod.load()
+    db = open_database(cfg.database_url, create=True)  # as a first start would; then an account
+    auth.create_staff(db, SYSTEM, "clerk9", "窗口九", "clerk", "secret-pass-9")
+    db.dispose()
+    opened = {}
+
+    def log_in(dialog: LoginDialog) -> None:
+        dialog.username.setText("clerk9")
+        dialog.password.setText("secret-pass-9")
+        dialog.submit()
+
+    real_exec = LoginDialog.exec
+    monkeypatch.setattr(LoginDialog, "exec", lambda self: (QTimer.singleShot(0, lambda: log_in(self)),
+                                                           real_exec(self))[1])
+
+    def watch():
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, MainWindow) and w.isVisible() and w.queue.loaded:
+                opened["who"] = w.ctx.actor.name
+                w.close()
+
+    timer = QTimer()
+    timer.timeout.connect(watch)
+    timer.start(50)
+    assert run_console(cfg, demo=False, db_given=False) == 0
+    timer.stop()
+    assert opened == {"who": "clerk9"}
