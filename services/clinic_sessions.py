@@ -266,25 +266,37 @@ def stop_session(db: Database, actor: Actor, session_id: int, reason: str) -> St
     def tx(conn: Connection) -> StopSummary:
         s = session_in(conn, session_id)
         actor.require("session.stop", s.department_id)
-        # session, then slots (the decisions' order): a decision in progress finishes first, or sees 'stopped'
+        # session, then slots (the decisions' order): a decision in progress finishes first, or sees 'stopped'.
+        # On MySQL/MariaDB the slots are only share-locked, since the mini-program's cancel share-locks
+        # the slot row (InnoDB's foreign-key check) while holding its booking; the deciders there take
+        # turns on the session row, which the exclusive session lock below already covers.
         conn.execute(select(ClinicSession.id).where(ClinicSession.id == session_id).with_for_update())
-        slot_ids = list(conn.execute(select(Slot.id).where(Slot.session_id == session_id)
-                                     .order_by(Slot.id).with_for_update()).scalars())
+        slot_ids = list(conn.execute(select(Slot.id).where(Slot.session_id == session_id).order_by(Slot.id)
+                                     .with_for_update(read=conn.dialect.name == "mysql")).scalars())
         now = utcnow()
         rc = conn.execute(update(ClinicSession)
                           .where(ClinicSession.id == session_id, ClinicSession.status.in_(("draft", "published")))
                           .values(status="stopped", updated_at=now)).rowcount
         if rc != 1:
             raise Conflict(f"出诊 {session_id} 已经停诊")
-        in_session = select(Slot.id).where(Slot.session_id == session_id)
-        n = conn.execute(update(Booking).where(Booking.slot_id.in_(in_session), Booking.status.in_(STOPPABLE))
+        # Read the ids first, then update by primary key. An UPDATE that finds its rows through the
+        # (slot_id, status) index locks that index's records before the rows, while the mini-program's
+        # cancel holds its row and then rewrites the same index record: InnoDB deadlocks the two and
+        # may pick the mini-program, which does not retry. A request that arrives after this read is
+        # decided by the rules and refused for the stopped session like any later one.
+        candidates = list(conn.execute(select(Booking.id).where(Booking.slot_id.in_(slot_ids),
+                                                                Booking.status.in_(STOPPABLE))
+                                       .order_by(Booking.id)).scalars()) if slot_ids else []
+        ids: list[int] = []
+        for start in range(0, len(candidates), 500):
+            chunk = candidates[start:start + 500]
+            conn.execute(update(Booking).where(Booking.id.in_(chunk), Booking.status.in_(STOPPABLE))
                          .values(status="stopped", reason=reason, updated_at=now, decided_at=now,
-                                 decided_by=actor.name)).rowcount
-        # only this stop ever sets 'stopped' on this session's bookings (the session can be stopped once)
-        ids = list(conn.execute(select(Booking.id).where(Booking.slot_id.in_(in_session),
-                                                         Booking.status == "stopped").order_by(Booking.id)).scalars())
-        if n != len(ids):
-            log.warning("stop of session %s: updated %d bookings, found %d stopped", session_id, n, len(ids))
+                                 decided_by=actor.name))
+            # a patient may have cancelled meanwhile: only the rows this stop changed are told (only
+            # this stop ever sets 'stopped' on this session's bookings: a session is stopped once)
+            ids += conn.execute(select(Booking.id).where(Booking.id.in_(chunk), Booking.status == "stopped")
+                                .order_by(Booking.id)).scalars()
         notified = outbox.enqueue(conn, ids, "stopped", {"session_id": session_id})
         audit.record(conn, actor, "stop", "session", session_id,
                      {"reason": reason, "bookings": len(ids), "slots": len(slot_ids)})
