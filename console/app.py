@@ -14,11 +14,13 @@ simulated mini-program in the background and logs in as the demo clerk.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
@@ -177,10 +179,29 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
     ctx = ConsoleContext(db=db, actor=actor, tasks=tasks, cfg=cfg, settings=settings, extras=extras)
     window = MainWindow(ctx, demo=demo)
     window.show()
+    restore = _close_on_ctrl_c(window)
     try:
         code = app.exec()
     finally:
+        restore()
         window.shutdown()  # idempotent: closeEvent did it already unless the loop ended otherwise
         settings.sync()
         db.dispose()
     return int(code)
+
+
+def _close_on_ctrl_c(window) -> Callable[[], None]:
+    """Ctrl+C in the terminal (`make run`) closes the window cleanly instead of raising
+    KeyboardInterrupt inside whatever slot runs next. Qt's loop does not run Python code on its
+    own, so a timer wakes the interpreter now and then to notice the signal."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGINT, lambda *_args: window.close())
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(300)
+
+    def restore() -> None:
+        wake.stop()
+        signal.signal(signal.SIGINT, previous)
+    return restore
