@@ -22,6 +22,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -206,6 +207,7 @@ def bench(kind: str, url: str, n: int, repeat: int) -> dict:
     tasks.wait_for_done()
     app.processEvents()
     db.dispose()
+    shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 

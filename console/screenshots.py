@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -148,7 +149,9 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
             save(admin.grab(), key)
     admin.close()
     _settle(app)
+    tasks.wait_for_done()
     db.dispose()
+    shutil.rmtree(tmp, ignore_errors=True)
     return written
 
 
