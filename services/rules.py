@@ -17,12 +17,13 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Callable
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from services import audit, bookings
 from services.actor import AUTOAPPROVE, Actor
@@ -300,11 +301,23 @@ def _change_feed(db: Database):
         return None
 
 
+def _prune_quietly(db: Database) -> None:
+    from services import sync
+    try:
+        sync.prune(db)
+    except (RegdeskError, DBAPIError) as exc:  # a missed prune is harmless: try again next time
+        log.warning("pruning the change log failed: %s", exc)
+
+
 def run_forever(db: Database, stop: threading.Event, interval: float = 1.0,
                 wait: Callable[[float], bool] | None = None,
-                on_round: Callable[[DecideSummary], None] | None = None, actor: Actor = AUTOAPPROVE) -> None:
+                on_round: Callable[[DecideSummary], None] | None = None, actor: Actor = AUTOAPPROVE,
+                prune_every: float | None = 3600.0) -> None:
     """Decide continually until ``stop`` is set. ``wait(timeout)`` blocks until something may have
-    changed; without one we wait on services.sync's change feed, or else poll every ``interval``."""
+    changed; without one we wait on services.sync's change feed, or else poll every ``interval``.
+    Every ``prune_every`` seconds the change log is pruned (the long-running deciders are the
+    hospital's always-on processes, so the log stays small without a cron job)."""
+    next_prune = time.monotonic() if prune_every is not None else None
     feed = _change_feed(db) if wait is None else None
     if feed is not None:
         def wait(timeout: float) -> bool:
@@ -317,6 +330,9 @@ def run_forever(db: Database, stop: threading.Event, interval: float = 1.0,
             return True
     try:
         while not stop.is_set():
+            if next_prune is not None and time.monotonic() >= next_prune:
+                next_prune = time.monotonic() + prune_every
+                _prune_quietly(db)
             summary = DecideSummary()
             try:
                 if load(db).autoapprove_enabled:

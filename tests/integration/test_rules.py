@@ -268,3 +268,22 @@ def test_run_forever_wakes_on_new_requests(db):
         stop.set()
         worker.join(timeout=10)
     assert not worker.is_alive()
+
+
+def test_run_forever_prunes_the_change_log(db):
+    """The always-on decider keeps the change log small: rows older than two days go, the newest stays."""
+    from services.models import ChangeLog
+    c = f.basic_clinic(db, capacity=3, slots=1)
+    for _ in range(3):
+        f.request(db, c["slot_ids"][0], f.patient(db))
+    with db.write() as conn:
+        conn.execute(update(ChangeLog).values(changed_at=dt.datetime(2000, 1, 1)))
+        before = conn.execute(select(func.count()).select_from(ChangeLog)).scalar_one()
+    stop = threading.Event()
+    rules.run_forever(db, stop, wait=lambda t: stop.set() or False, prune_every=0.0)
+    with db.read() as conn:
+        left = conn.execute(select(ChangeLog.entity, ChangeLog.changed_at)).all()
+    assert before > 3
+    # everything old is gone; what is left is the prune marker and the decisions just made
+    assert all(at > dt.datetime(2000, 1, 2) for _, at in left)
+    assert "feed" in {e for e, _ in left}
