@@ -334,7 +334,13 @@ class MainWindow(QMainWindow):
 
     def _autoapprove_round(self) -> None:
         db = self.ctx.db
-        self.ctx.tasks.run_task(lambda: rules.decide_pending(db, AUTOAPPROVE, limit=50), None)
+
+        def decide():
+            # the hospital's switch (an admin's rule) wins over the demo's menu toggle
+            if rules.load(db).autoapprove_enabled:
+                return rules.decide_pending(db, AUTOAPPROVE, limit=50)
+            return None
+        self.ctx.tasks.run_task(decide, None)
 
     # ---------------------------------------------------------------- closing
 
