@@ -64,6 +64,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cli_actor():
+    """Who a command run from a shell acts as: the system, named after the operating-system user
+    (the audit log shows e.g. ``cli:wang``). Whoever can run commands against the database already
+    holds its credentials, so the services let this actor do anything."""
+    import getpass
+
+    from services.actor import Actor
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in the environment (containers)
+        user = "unknown"
+    return Actor(kind="system", name=f"cli:{user}")
+
+
+def iso_date(value: str):
+    """An argparse type for YYYY-MM-DD."""
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"不是有效日期（应为 YYYY-MM-DD）：{value}") from None
+
+
 def positive_int(value: str) -> int:
     try:
         n = int(value)

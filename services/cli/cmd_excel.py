@@ -11,30 +11,12 @@ The services are imported only when a command runs, so that ``regdesk --help`` s
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import getpass
 import logging
 
-from services.actor import Actor
-from services.cli import open_database
+from services.cli import cli_actor, iso_date, open_database
 from services.config import Config
 
 log = logging.getLogger(__name__)
-
-
-def _actor() -> Actor:
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no USER variable and no passwd entry (containers)
-        user = "unknown"
-    return Actor(kind="system", name="cli:" + user)
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"不是有效日期（应为 YYYY-MM-DD）：{value}") from None
 
 
 def _xlsx(value: str) -> str:
@@ -48,7 +30,7 @@ def register(sub, common) -> None:
     esub = p.add_subparsers(dest="export_command", metavar="WHAT", required=True, parser_class=type(p))
 
     daily = esub.add_parser("daily", parents=[common], help="the day's patients, by department and doctor")
-    daily.add_argument("--date", type=_date, required=True, metavar="YYYY-MM-DD")
+    daily.add_argument("--date", type=iso_date, required=True, metavar="YYYY-MM-DD")
     daily.add_argument("--department", metavar="CODE", help="one department (default: all)")
     daily.add_argument("--out", type=_xlsx, required=True, metavar="FILE.xlsx")
     daily.add_argument("--unmasked", action="store_true",
@@ -67,7 +49,7 @@ def cmd_daily(args: argparse.Namespace, cfg: Config) -> int:
     from services import exports
     db = open_database(cfg)
     try:
-        result = exports.export_daily(db, _actor(), args.date, args.out,
+        result = exports.export_daily(db, cli_actor(), args.date, args.out,
                                       department_id=exports.department_id_by_code(db, args.department),
                                       unmasked=args.unmasked)
     finally:
@@ -81,7 +63,7 @@ def cmd_roster(args: argparse.Namespace, cfg: Config) -> int:
     from services import exports
     db = open_database(cfg)
     try:
-        result = exports.export_roster(db, _actor(), args.week, args.out,
+        result = exports.export_roster(db, cli_actor(), args.week, args.out,
                                        department_id=exports.department_id_by_code(db, args.department))
     finally:
         db.dispose()

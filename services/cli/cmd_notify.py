@@ -8,7 +8,7 @@ import signal
 import threading
 
 from services import notify
-from services.cli import open_database, positive_int
+from services.cli import iso_date, open_database, positive_int
 from services.clock import local_now
 from services.config import Config
 from services.errors import ConfigError
@@ -38,7 +38,7 @@ def register(sub, common) -> None:
                    metavar="N", help="attempts before a message counts as failed (default %(default)s)")
     p.add_argument("--reminders", action="store_true",
                    help="also queue a reminder for every confirmed booking of tomorrow (once each)")
-    p.add_argument("--reminders-for", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+    p.add_argument("--reminders-for", type=iso_date, metavar="YYYY-MM-DD",
                    help="queue reminders for the bookings of this day (then send, with --once)")
     p.set_defaults(func=cmd_notify)
 

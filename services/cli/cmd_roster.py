@@ -15,33 +15,14 @@ can run them can reach the database anyway; the audit log still says who it was.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import getpass
 import logging
 
 from services import masterdata, rosters
-from services.actor import Actor
-from services.cli import open_database
+from services.cli import cli_actor, iso_date, open_database
 from services.config import Config
 from services.roster_rules import PERIOD_LABELS, WEEKDAY_LABELS, fmt_time
 
 log = logging.getLogger(__name__)
-
-
-def cli_actor() -> Actor:
-    """The actor for commands run from a shell."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no USER variable and no passwd entry (containers)
-        user = "unknown"
-    return Actor(kind="system", name="cli:" + user)
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"不是有效日期（应为 YYYY-MM-DD）：{value}") from None
 
 
 def _int(value: str) -> int:
@@ -72,13 +53,13 @@ def register(sub, common) -> None:
     ls.set_defaults(func=cmd_template_list)
 
     pub = rsub.add_parser("publish", parents=[common], help="publish sessions from the templates")
-    pub.add_argument("--from", dest="start", type=_date, required=True, metavar="YYYY-MM-DD")
-    pub.add_argument("--to", dest="end", type=_date, required=True, metavar="YYYY-MM-DD")
+    pub.add_argument("--from", dest="start", type=iso_date, required=True, metavar="YYYY-MM-DD")
+    pub.add_argument("--to", dest="end", type=iso_date, required=True, metavar="YYYY-MM-DD")
     pub.add_argument("--department", metavar="CODE")
     pub.set_defaults(func=cmd_publish)
 
     ses = rsub.add_parser("sessions", parents=[common], help="list a day's clinic sessions")
-    ses.add_argument("--date", type=_date, required=True, metavar="YYYY-MM-DD")
+    ses.add_argument("--date", type=iso_date, required=True, metavar="YYYY-MM-DD")
     ses.add_argument("--department", metavar="CODE")
     ses.set_defaults(func=cmd_sessions)
 

@@ -12,8 +12,7 @@ import logging
 import sys
 
 from services import auth
-from services.actor import Actor
-from services.cli import UsageError, open_database as _open_database
+from services.cli import UsageError, cli_actor, open_database as _open_database
 from services.cli.cmd_demo import require_existing
 from services.config import Config
 from services.errors import NotFound, ValidationError
@@ -42,14 +41,6 @@ def register(sub, common) -> None:
     pw.add_argument("name", metavar="NAME")
     pw.add_argument("--password-stdin", action="store_true", help="read the password as one line from stdin")
     pw.set_defaults(func=cmd_password)
-
-
-def cli_actor() -> Actor:
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in the environment (containers)
-        user = "unknown"
-    return Actor(kind="system", name=f"cli:{user}")
 
 
 def read_password(from_stdin: bool) -> str:

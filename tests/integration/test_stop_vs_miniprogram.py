@@ -7,7 +7,6 @@ holds its booking row, the stop is made to wait for that row, and then the mini-
 """
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 
