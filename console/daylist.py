@@ -5,6 +5,11 @@ that - the live feed, a walk-in, a colleague's check-in - is applied row by row 
 Shortcuts while the list has the focus: C or Ctrl+Enter check in, N no-show, Ctrl+Delete
 cancel for the patient, Ctrl+N walk-in, Alt+Left/Right previous/next day, Ctrl+F or / search,
 F5 reload.
+
+The 通知 column (the newest WeChat notification of each booking) comes with the rows. The live
+feed reports booking changes only, and a sender marking a message sent changes no booking, so
+while the page is shown it reads the day's notification states again every NOTIFY_POLL_MS (one
+grouped query in the task runner) and signals just the cells that changed.
 """
 from __future__ import annotations
 
@@ -28,12 +33,15 @@ from services import bookings, masterdata, queries
 
 log = logging.getLogger(__name__)
 
+NOTIFY_POLL_MS = 12_000  # how stale a 通知 cell may get; the query is one grouped SELECT for the day
+
 __all__ = ["DayListModel", "DayListPage"]
 
 
 class DayListPage(QWidget):
     statusMessage = Signal(str)
     loadedRows = Signal(int)
+    notifyStatesRead = Signal(int)  # a poll of the notification states was applied: how many rows changed
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
@@ -122,9 +130,15 @@ class DayListPage(QWidget):
         self._summary_timer.timeout.connect(self._update_summary)
         for sig in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset, self.model.dataChanged):
             sig.connect(lambda *_: self._summary_timer.start())
+        # runs while the page is shown (showEvent/hideEvent), so a hidden page or a closed window asks nothing
+        self._notify_timer = QTimer(self)
+        self._notify_timer.setInterval(NOTIFY_POLL_MS)
+        self._notify_timer.timeout.connect(self.refresh_notify_states)
+        self._notify_polling = False
 
         if st is not None:
-            self.table.restore_header(st[S.DAY_HEADER])
+            if st[S.DAY_HEADER_COLUMNS] == self._column_keys():
+                self.table.restore_header(st[S.DAY_HEADER])
             i = self.status_filter.findData(st[S.DAY_STATUS])
             self.status_filter.setCurrentIndex(max(0, i))
             self._wanted_department, self._wanted_doctor = st[S.DAY_DEPARTMENT] or None, st[S.DAY_DOCTOR] or None
@@ -185,9 +199,13 @@ class DayListPage(QWidget):
         if st is None:
             return
         st[S.DAY_HEADER] = self.table.header_state()
+        st[S.DAY_HEADER_COLUMNS] = self._column_keys()
         st[S.DAY_DEPARTMENT] = self.department.currentData() or 0
         st[S.DAY_DOCTOR] = self.doctor.currentData() or 0
         st[S.DAY_STATUS] = self.status_filter.currentData()
+
+    def _column_keys(self) -> str:
+        return ",".join(c.key for c in self.model.columns)
 
     def focus_search(self) -> None:
         self.search_box.setFocus()
@@ -285,6 +303,7 @@ class DayListPage(QWidget):
             rows, keys = result
             if fresh or q != self.model.query:
                 self.model.query = q
+                self.model.loaded_at = ticket
                 self.model.set_rows(rows, keys, checked=True)
                 self.table.ensure_current()
             else:
@@ -332,6 +351,39 @@ class DayListPage(QWidget):
             if then is not None:
                 then()
         self.ctx.tasks.run_task(lambda: queries.booking_rows(db, ids), done, owner=self)
+
+    # ---------------------------------------------------------------- notification states
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if not self._notify_timer.isActive():
+            self._notify_timer.start()
+            self.refresh_notify_states()  # they may have moved on while another page was shown
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._notify_timer.stop()
+        super().hideEvent(event)
+
+    def refresh_notify_states(self) -> None:
+        """Read the notification states of the day shown and update the cells that changed."""
+        q = self.model.query
+        if q is None or self._loading is not None or self._notify_polling:
+            return  # a load brings the states with it; one poll at a time
+        self._notify_polling = True
+        day, dep, doc = q
+        db = self.ctx.db
+        ticket = self.model.ticket()
+
+        def done(states, error) -> None:
+            self._notify_polling = False
+            if error is not None:
+                if not is_unreachable(error):  # the banner tells about the connection; this is a side show
+                    log.warning("notification states not read: %s", error)
+                return
+            if q == self.model.query:
+                self.notifyStatesRead.emit(self.model.set_notify_states(states, ticket))
+        self.ctx.tasks.run_task(lambda: queries.notification_states(db, day, department_id=dep, doctor_id=doc),
+                                done, owner=self)
 
     def _update_summary(self) -> None:
         counts: dict[str, int] = {}

@@ -2,17 +2,22 @@
 
 ``query`` is (day, department id or None, doctor id or None); a row of another day, department
 or doctor is not accepted, so a live change that does not belong here never shows up.
+
+The 通知 column shows the state of the booking's newest WeChat notification in the words of
+services.notify.STATE_LABELS (the failures page uses the same words); the page refreshes it with
+``set_notify_states``, since the sender changes a notification without changing its booking.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QColor
 
 from console import labels as L
 from console.tablemodel import CENTER, RIGHT, Column, RowTableModel
+from services.notify import STATE_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +34,20 @@ STATUS_FILTERS = {
     "closed": (QT_TRANSLATE_NOOP("DayListPage", "Cancelled and refused"), CLOSED),
 }
 _STATUS_COLOURS = {"checked_in": "#1f6f43", "no_show": "#b3261e", "pending": "#8a5a00", "confirmed": "#1d4ed8"}
+# a message that did not reach the patient stands out, also on a cancelled booking (its notice is the point)
+_NOTIFY_COLOURS = {"failed": "#b3261e", "unsubscribed": "#8a5a00", "sent": "#1f6f43"}
+_NOTIFY_ORDER = {s: n for n, s in enumerate(("failed", "unsubscribed", "waiting", "sending", "sent", "skipped"))}
+
+
+def _notify(r) -> str:
+    s = r.notify_state
+    return STATE_LABELS.get(s, s) if s else ""
+
+
+def _notify_tip(r) -> str | None:
+    if r.notify_state in ("failed", "unsubscribed"):
+        return QCoreApplication.translate("DayListModel", "Not delivered: see the Notifications page to send it again")
+    return None
 
 
 def _places(r) -> str:
@@ -55,6 +74,8 @@ class DayListModel(RowTableModel):
                sort=lambda r: r.doctor_name, tooltip=lambda r: f"{r.doctor_name} · {r.doctor_title}", width=80),
         Column("status", QT_TRANSLATE_NOOP("DayListModel", "Status"), lambda r: L.status_label(r.status),
                sort=lambda r: r.status, width=100),
+        Column("notify", QT_TRANSLATE_NOOP("DayListModel", "Notice"), _notify,
+               sort=lambda r: _NOTIFY_ORDER.get(r.notify_state, 99), tooltip=_notify_tip, width=84),
         Column("source", QT_TRANSLATE_NOOP("DayListModel", "Source"), lambda r: L.source_label(r.source),
                sort=lambda r: r.source, width=96),
         Column("places", QT_TRANSLATE_NOOP("DayListModel", "Left"), _places,
@@ -66,6 +87,8 @@ class DayListModel(RowTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.query: tuple[dt.date, int | None, int | None] | None = None
+        # the ticket taken when the query behind the rows now shown started (see set_notify_states)
+        self.loaded_at = 0
 
     def accepts(self, row) -> bool:
         q = self.query
@@ -80,8 +103,33 @@ class DayListModel(RowTableModel):
 
     def decorate(self, row, column: Column, role: int):
         if role == Qt.ItemDataRole.ForegroundRole:
+            if column.key == "notify" and row.notify_state in _NOTIFY_COLOURS:
+                return QColor(_NOTIFY_COLOURS[row.notify_state])
             if row.status in CLOSED:
                 return QColor("#8a8f98")
             if column.key == "status" and row.status in _STATUS_COLOURS:
                 return QColor(_STATUS_COLOURS[row.status])
         return None
+
+    def set_notify_states(self, states: dict[int, str], since: int) -> int:
+        """The day's notification states as read at ticket ``since`` (booking id -> state; a booking not
+        in ``states`` has none): only the 通知 cells that changed are signalled, never a reset.
+
+        A row that something newer than ``since`` told us about (a live change, a reload) already
+        carries a newer state and is left alone. Rows are not marked fresh here: a booking refresh that
+        started earlier must still bring its booking change (with, at worst, an older notification
+        state, which the next poll corrects). Returns how many rows changed."""
+        if since < self.loaded_at:
+            return 0  # read before the rows now shown were loaded
+        fresh = self._fresh
+        col = self.column_index("notify")
+        rows = self._rows
+        changed = 0
+        for i, row in enumerate(rows):
+            state = states.get(row.booking_id)
+            if state != row.notify_state and fresh.get(row.booking_id, 0) <= since:
+                rows[i] = row._replace(notify_state=state)
+                at = self.index(i, col)
+                self.dataChanged.emit(at, at)
+                changed += 1
+        return changed

@@ -77,6 +77,9 @@ GEOMETRY = option("window/geometry", QByteArray, QByteArray())
 WINDOW_STATE = option("window/state", QByteArray, QByteArray())
 LAST_PAGE = option("window/page", str, "queue")
 TRAY_NOTIFY = option("notify/tray", bool, True, doc="a tray message when new requests arrive")
+NOTIFY_SEND = option("notify/send_from_this_console", bool, False,
+                     doc="send the WeChat outbox from this console (heads and admins); off: a service or "
+                         "another console sends it (`regdesk notify`)")
 LAST_USER = option("login/username", str, "")
 
 QUEUE_HEADER = option("queue/header", QByteArray, QByteArray())
@@ -84,6 +87,9 @@ QUEUE_SPLITTER = option("queue/splitter", QByteArray, QByteArray())
 QUEUE_SEARCH = option("queue/search", str, "")
 
 DAY_HEADER = option("daylist/header", QByteArray, QByteArray())
+DAY_HEADER_COLUMNS = option("daylist/header_columns", str, "",
+                            doc="the column keys DAY_HEADER was saved with: widths are restored only onto the same "
+                                "columns (a new column would otherwise take a neighbour's width)")
 DAY_DEPARTMENT = option("daylist/department_id", int, 0, doc="0: all departments")
 DAY_DOCTOR = option("daylist/doctor_id", int, 0, doc="0: all doctors")
 DAY_STATUS = option("daylist/status", str, "active",
