@@ -7,6 +7,10 @@ are imported when present, so the window still opens while one of them is being 
 live feed (console.live.LiveFeed) is started before the pages are built and put in
 ``ctx.extras['live']``, where the pages find it; the queue and the day list get its changes from
 here. Without a feed the window polls every two seconds (same update path, no model reset).
+
+Heads and admins may let this console send the WeChat outbox (File menu, a checkable action
+remembered in the settings): a services.notify.BackgroundSender thread, stopped when the window
+closes. It can be switched on only when WeChat is configured; the status bar says whether it runs.
 """
 from __future__ import annotations
 
@@ -28,8 +32,9 @@ from console.queue import QueuePage
 from console.shell import Banner, ConnectionStatus, HelpDialog, SettingsDialog
 from console.tasks import is_unreachable
 from console.widgets import optional
-from services import queries, rules
+from services import notify, queries, rules
 from services.actor import AUTOAPPROVE
+from services.wechat_settings import load_wechat_settings
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +58,13 @@ class MainWindow(QMainWindow):
         self.feed = self._start_feed() if live else None
         self.pages: dict[str, QWidget] = {}
         self._items: dict[str, QListWidgetItem] = {}
+        # the WeChat sender of this console (heads and admins; see _sender_action)
+        self.send_action: QAction | None = None
+        self.send_status: QLabel | None = None
+        self.wechat_sender: notify.BackgroundSender | None = None
+        self._stopping: list[notify.BackgroundSender] = []  # switched off, maybe finishing a message
+        self._checking_wechat = False
+        self._closing = False  # no sender starts once shutdown() began
 
         central = QWidget(self)
         central.setObjectName("central")
@@ -118,6 +130,10 @@ class MainWindow(QMainWindow):
         self._restore()
         self.queue.reload()
         self.daylist.reload()
+        wechat_page = self.pages.get("wechat")
+        if self.send_action is not None and hasattr(wechat_page, "saved"):
+            wechat_page.saved.connect(self.check_wechat)
+        self.check_wechat()
 
     # ---------------------------------------------------------------- building
 
@@ -163,7 +179,9 @@ class MainWindow(QMainWindow):
     def _menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.setToolTipsVisible(True)  # a disabled action says why
         self._file_actions(file_menu)
+        self._sender_action(file_menu)
         settings = QAction(self.tr("&Settings…"), self)
         settings.triggered.connect(self.open_settings)
         file_menu.addAction(settings)
@@ -223,6 +241,27 @@ class MainWindow(QMainWindow):
             menu.addAction(pdf)
         if menu.actions():
             menu.addSeparator()
+
+    def _sender_action(self, menu) -> None:
+        """The checkable 'send from this console' action and its status-bar label (heads and admins)."""
+        if not (self.ctx.can("notify.manage") or self.ctx.can("wechat.settings")):
+            return
+        act = QAction(self.tr("Send WeChat notifications from this console"), self)
+        act.setObjectName("sendWeChatAction")
+        act.setCheckable(True)
+        act.setEnabled(False)  # until check_wechat() knows WeChat is configured
+        act.setToolTip(self.tr("Reading the WeChat settings…"))
+        act.toggled.connect(self.set_sending)
+        # triggered: the user's choice only (a programmatic setChecked does not change the preference)
+        act.triggered.connect(self._sending_chosen)
+        menu.addAction(act)
+        menu.addSeparator()
+        menu.aboutToShow.connect(self.check_wechat)  # settings edited elsewhere: current when looked at
+        self.send_action = act
+        self.send_status = QLabel(self)
+        self.send_status.setObjectName("sendStatus")
+        self.statusBar().addPermanentWidget(self.send_status)
+        self._show_sending()
 
     def _tray(self) -> QSystemTrayIcon | None:
         if not QSystemTrayIcon.isSystemTrayAvailable():
@@ -305,6 +344,72 @@ class MainWindow(QMainWindow):
                 log.warning("connection check failed: %s", error)
         self.ctx.tasks.run_task(lambda: queries.latest_booking_id(db), done, owner=self)
 
+    # ---------------------------------------------------------------- the WeChat sender
+
+    def check_wechat(self) -> None:
+        """Whether WeChat is configured (a database read, off the GUI thread): enables the sender action."""
+        if self.send_action is None or self._checking_wechat:
+            return
+        self._checking_wechat = True
+        db, cfg = self.ctx.db, self.ctx.cfg
+        self.ctx.tasks.run_task(lambda: load_wechat_settings(db, cfg).configured, self._wechat_checked)
+
+    def _wechat_checked(self, configured, error) -> None:
+        self._checking_wechat = False
+        act = self.send_action
+        if error is not None:
+            if not is_unreachable(error):
+                log.warning("WeChat settings not read: %s", error)
+            if not act.isChecked():
+                act.setToolTip(self.tr("The WeChat settings could not be read"))
+            return  # a sender already running keeps running: it rereads the settings itself
+        if not configured:
+            act.setChecked(False)  # stops a sender whose settings were removed; the preference stays
+            act.setEnabled(False)
+            act.setToolTip(self.tr("WeChat is not configured (AppID, AppSecret, template ID): "
+                                   "fill them in on the WeChat page"))
+            return
+        act.setEnabled(True)
+        act.setToolTip(self.tr("While this console is open, send the waiting WeChat messages every few seconds"))
+        st = self.ctx.settings
+        if st is not None and st[S.NOTIFY_SEND] and not act.isChecked():
+            act.setChecked(True)
+
+    def _sending_chosen(self, on: bool) -> None:
+        if self.ctx.settings is not None:
+            self.ctx.settings[S.NOTIFY_SEND] = on
+
+    def set_sending(self, on: bool) -> None:
+        """Start or stop this console's sender (the action's toggled signal)."""
+        if on and not self._closing:
+            if self.wechat_sender is None:
+                self.wechat_sender = notify.BackgroundSender(self.ctx.db, self.ctx.cfg).start()
+                log.info("sending WeChat notifications from this console")
+        elif not on and self.wechat_sender is not None:
+            # never wait in the GUI thread: the loop ends after the message in hand; closing waits for it
+            self.wechat_sender.stop(wait=0)
+            self._stopping.append(self.wechat_sender)
+            self.wechat_sender = None
+            log.info("stopped sending WeChat notifications from this console")
+        self._stopping = [s for s in self._stopping if s.running]
+        self._show_sending()
+
+    def _show_sending(self) -> None:
+        if self.send_status is not None:
+            self.send_status.setText(self.tr("WeChat notices: sending") if self.wechat_sender is not None
+                                     else self.tr("WeChat notices: off"))
+
+    def _stop_senders(self) -> None:
+        self._closing = True
+        senders = self._stopping + ([self.wechat_sender] if self.wechat_sender is not None else [])
+        self.wechat_sender, self._stopping = None, []
+        for s in senders:
+            s.stop(wait=0)  # all asked at once, then waited for
+        for s in senders:
+            if not s.stop(wait=15.0):
+                log.warning("the WeChat sender did not stop within 15 s")
+        self._show_sending()
+
     # ---------------------------------------------------------------- queue count, tray, demo
 
     def _pending_count(self, n: int) -> None:
@@ -361,6 +466,7 @@ class MainWindow(QMainWindow):
             t.stop()
         if self.feed is not None:
             self.feed.stop()
+        self._stop_senders()
         sim: Any = self.ctx.extras.get("simulator")
         if sim is not None:
             sim.stop()
