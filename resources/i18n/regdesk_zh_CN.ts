@@ -65,6 +65,10 @@
     <context>
         <name>DayListModel</name>
         <message>
+            <source>Not delivered: see the Notifications page to send it again</source>
+            <translation>未送达：可在「通知」页重发</translation>
+        </message>
+        <message>
             <source>Time</source>
             <translation>时段</translation>
         </message>
@@ -95,6 +99,10 @@
         <message>
             <source>Status</source>
             <translation>状态</translation>
+        </message>
+        <message>
+            <source>Notice</source>
+            <translation>通知</translation>
         </message>
         <message>
             <source>Source</source>
@@ -983,8 +991,36 @@
             <translation>将当日名单保存为 PDF……</translation>
         </message>
         <message>
+            <source>Send WeChat notifications from this console</source>
+            <translation>由本机发送微信通知</translation>
+        </message>
+        <message>
+            <source>Reading the WeChat settings…</source>
+            <translation>正在读取微信设置…</translation>
+        </message>
+        <message>
             <source>The live feed lost the database.</source>
             <translation>实时更新与数据库的连接中断。</translation>
+        </message>
+        <message>
+            <source>The WeChat settings could not be read</source>
+            <translation>无法读取微信设置</translation>
+        </message>
+        <message>
+            <source>WeChat is not configured (AppID, AppSecret, template ID): fill them in on the WeChat page</source>
+            <translation>未配置微信参数（AppID、AppSecret、模板 ID），请先在「微信设置」页填写</translation>
+        </message>
+        <message>
+            <source>While this console is open, send the waiting WeChat messages every few seconds</source>
+            <translation>本机开着时，每隔几秒发送待发送的微信通知</translation>
+        </message>
+        <message>
+            <source>WeChat notices: sending</source>
+            <translation>微信通知：发送中</translation>
+        </message>
+        <message>
+            <source>WeChat notices: off</source>
+            <translation>微信通知：已停用</translation>
         </message>
         <message numerus="yes">
             <source>regdesk: %n request(s) waiting</source>
