@@ -1,0 +1,242 @@
+"""The console side of WeChat notifications: the day list's 通知 column (with the rows, then kept
+current in place), and the main window's own sender (who may switch it on, when, and that closing
+the window stops it), against a local fake of the WeChat API."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select, update
+
+from console import daylist as daylist_mod
+from console import settings as S
+from console.daylist import DayListPage
+from console.mainwindow import MainWindow
+from services import outbox, queries
+from services.models import Booking, Notification, Patient
+from tests import factories as f
+from tests.gui.console_helpers import console_context, staff
+from tests.gui.page_support import OFFSCREEN_NOISE
+from tests.wechat_fake import FakeWeChat
+
+pytestmark = OFFSCREEN_NOISE
+
+TODAY = dt.date.today()
+SENDER_THREAD = "regdesk-notify"  # services.notify.BackgroundSender's thread name
+
+
+def notified_day(db, day: dt.date = TODAY, n: int = 3) -> tuple[dict, list[int]]:
+    """``n`` confirmed bookings on ``day``, each with a 'confirmed' notification waiting to be sent."""
+    clinic = f.basic_clinic(db, day=day, capacity=n, slots=1)
+    ids = [f.request(db, clinic["slot_ids"][0], f.patient(db, name=f"通知{i}")) for i in range(n)]
+    with db.write() as c:
+        c.execute(update(Booking).where(Booking.id.in_(ids)).values(status="confirmed"))
+        outbox.enqueue(c, ids, "confirmed")
+    return clinic, ids
+
+
+def set_state(db, booking_id: int, state: str) -> None:
+    with db.write() as c:
+        c.execute(update(Notification).where(Notification.booking_id == booking_id).values(state=state))
+
+
+def state_in_db(db, booking_id: int) -> str | None:
+    with db.read() as c:
+        return c.execute(select(Notification.state).where(Notification.booking_id == booking_id)
+                         .order_by(Notification.id.desc()).limit(1)).scalar()
+
+
+def notice_cell(page: DayListPage, booking_id: int) -> str:
+    model = page.model
+    return model.index(model.index_of(booking_id), model.column_index("notify")).data()
+
+
+def sender_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == SENDER_THREAD and t.is_alive()]
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """A fake WeChat that the settings point at through the environment, as a deployment would."""
+    with FakeWeChat() as fw:
+        monkeypatch.setenv("REGDESK_WECHAT_APPID", fw.appid)
+        monkeypatch.setenv("REGDESK_WECHAT_SECRET", fw.secret)
+        monkeypatch.setenv("REGDESK_WECHAT_TEMPLATE_ID", fw.template_id)
+        monkeypatch.setenv("REGDESK_WECHAT_API_BASE", fw.url)
+        monkeypatch.setenv("REGDESK_WECHAT_PAGE", "pages/booking/detail?id={booking_id}")
+        yield fw
+
+
+# ---------------------------------------------------------------- the rows (every database)
+
+def test_rows_carry_the_newest_notification_state(db):
+    clinic, (sent, failed, waiting) = notified_day(db)
+    set_state(db, sent, "sent")
+    set_state(db, failed, "failed")
+    quiet = f.request(db, clinic["slot_ids"][0], f.patient(db))  # pending: never notified
+    with db.write() as c:  # a newer notification of the sent booking decides what it shows
+        c.execute(update(Booking).where(Booking.id == sent).values(status="cancelled"))
+        outbox.enqueue(c, [sent], "cancelled")
+    expected = {sent: "waiting", failed: "failed", waiting: "waiting", quiet: None}
+    rows = queries.day_list(db, TODAY)
+    assert {r.booking_id: r.notify_state for r in rows} == expected
+    assert {r.booking_id: r.notify_state for r in queries.booking_rows(db, expected)} == expected
+    got = queries.notification_states(db, TODAY)
+    assert got == {k: v for k, v in expected.items() if v is not None}
+    assert queries.notification_states(db, TODAY, department_id=clinic["department_id"],
+                                       doctor_id=clinic["doctor_id"]) == got
+    assert queries.notification_states(db, TODAY, doctor_id=clinic["doctor_id"] + 1000) == {}
+    assert queries.notification_states(db, TODAY + dt.timedelta(days=1)) == {}
+    assert all(r.notify_state is None for r in queries.pending_queue(db))
+
+
+# ---------------------------------------------------------------- the day list
+
+def open_daylist(qtbot, ctx, day: dt.date = TODAY) -> DayListPage:
+    page = DayListPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1300, 600)
+    page.show()
+    qtbot.waitUntil(lambda: page.department.count() > 1, timeout=10_000)
+    page.set_day(day)
+    qtbot.waitUntil(lambda: page.model.query is not None and page.model.query[0] == day
+                    and page._loading is None, timeout=10_000)
+    return page
+
+
+def test_the_day_list_shows_each_state_and_keeps_it_current_in_place(qtbot, qtmodeltester, sqlite_db, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setattr(daylist_mod, "NOTIFY_POLL_MS", 50)
+    _clinic, (sent, failed, waiting) = notified_day(sqlite_db)
+    set_state(sqlite_db, sent, "sent")
+    set_state(sqlite_db, failed, "failed")
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        page = open_daylist(qtbot, ctx)
+        assert (notice_cell(page, sent), notice_cell(page, failed), notice_cell(page, waiting)) == (
+            "已发送", "发送失败", "待发送")
+        assert page.model.headerData(page.model.column_index("notify"), Qt.Orientation.Horizontal) in ("Notice", "通知")
+        qtmodeltester.check(page.model)
+        qtmodeltester.check(page.table.proxy)
+
+        resets, changed = [], []
+        page.model.modelAboutToBeReset.connect(lambda: resets.append("model"))
+        page.table.proxy.modelAboutToBeReset.connect(lambda: resets.append("proxy"))
+        page.model.dataChanged.connect(lambda tl, br, *_: changed.append((tl.row(), tl.column(), br.column())))
+        page.table.select_id(waiting)
+        # the sender delivers one, a head sends the failed one again: no booking changes
+        set_state(sqlite_db, waiting, "sent")
+        set_state(sqlite_db, failed, "waiting")
+        qtbot.waitUntil(lambda: notice_cell(page, waiting) == "已发送" and notice_cell(page, failed) == "待发送",
+                        timeout=10_000)
+        assert notice_cell(page, sent) == "已发送"
+        assert not resets
+        column = page.model.column_index("notify")
+        assert sorted(changed) == sorted({(page.model.index_of(b), column, column) for b in (waiting, failed)})
+        assert page.table.selected_ids() == [waiting]  # the selection survived
+        qtmodeltester.check(page.model)
+        qtmodeltester.check(page.table.proxy)
+
+        # a state read before a newer look at the row never overwrites it
+        page._notify_timer.stop()
+        qtbot.waitUntil(lambda: ctx.tasks.idle, timeout=10_000)
+        stale = page.model.ticket()
+        page.model.settle([page.model.row_at(page.model.index_of(sent))._replace(notify_state="failed")])
+        assert page.model.set_notify_states({sent: "sent", failed: "waiting", waiting: "sent"}, since=stale) == 0
+        assert notice_cell(page, sent) == "发送失败"
+
+
+def test_the_states_are_not_polled_while_the_page_is_hidden(qtbot, sqlite_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(daylist_mod, "NOTIFY_POLL_MS", 50)
+    _clinic, (booking, *_rest) = notified_day(sqlite_db, n=1)
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        page = open_daylist(qtbot, ctx)
+        page.hide()
+        assert not page._notify_timer.isActive()
+        qtbot.waitUntil(lambda: ctx.tasks.idle, timeout=10_000)  # a poll that started before is over
+        set_state(sqlite_db, booking, "sent")
+        with qtbot.waitSignal(page.notifyStatesRead, timeout=10_000) as blocker:
+            page.show()  # looks again at once when shown
+        assert blocker.args == [1] and notice_cell(page, booking) == "已发送"
+        assert page._notify_timer.isActive()
+
+
+# ---------------------------------------------------------------- the main window's sender
+
+def open_window(qtbot, ctx) -> MainWindow:
+    w = MainWindow(ctx, live=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.queue.loaded and ctx.tasks.idle, timeout=15_000)
+    return w
+
+
+def menu_texts(w: MainWindow) -> list[str]:
+    return [a.text() for menu in w.menuBar().actions() if menu.menu() is not None for a in menu.menu().actions()]
+
+
+def test_a_clerk_has_no_sender_action(qtbot, sqlite_db, tmp_path):
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        w = open_window(qtbot, ctx)
+        assert w.send_action is None and w.send_status is None
+        assert not any("WeChat" in t or "微信" in t for t in menu_texts(w))
+        w.close()
+
+
+@pytest.mark.parametrize("role", ["head", "admin"])
+def test_without_wechat_settings_the_sender_cannot_be_switched_on(qtbot, sqlite_db, tmp_path, role):
+    f.department(sqlite_db, code="NK")
+    actor = staff(sqlite_db, "boss", role, ("NK",) if role == "head" else ())
+    with console_context(sqlite_db, actor, tmp_path) as ctx:
+        ctx.settings[S.NOTIFY_SEND] = True  # wanted, but nothing to send with
+        w = open_window(qtbot, ctx)
+        assert w.send_action.text() in menu_texts(w)
+        assert not w.send_action.isEnabled() and not w.send_action.isChecked()
+        assert "not configured" in w.send_action.toolTip() or "未配置微信参数" in w.send_action.toolTip()
+        assert w.send_status.text() in ("WeChat notices: off", "微信通知：已停用")
+        assert w.wechat_sender is None and not sender_threads()
+        w.close()
+
+
+def test_switching_the_sender_on_delivers_and_closing_stops_it(qtbot, sqlite_db, tmp_path, fake, monkeypatch):
+    monkeypatch.setattr(daylist_mod, "NOTIFY_POLL_MS", 50)
+    _clinic, (booking,) = notified_day(sqlite_db, n=1)
+    with console_context(sqlite_db, staff(sqlite_db, "a1", "admin"), tmp_path) as ctx:
+        w = open_window(qtbot, ctx)
+        qtbot.waitUntil(lambda: w.send_action.isEnabled(), timeout=10_000)
+        assert not w.send_action.isChecked() and w.wechat_sender is None  # off unless chosen
+        w.show_page("daylist")
+        qtbot.waitUntil(lambda: w.daylist.model.index_of(booking) >= 0, timeout=10_000)
+        assert notice_cell(w.daylist, booking) == "待发送"
+
+        w.send_action.trigger()  # as a click in the menu does
+        assert w.send_action.isChecked() and ctx.settings[S.NOTIFY_SEND] is True
+        assert w.send_status.text() in ("WeChat notices: sending", "微信通知：发送中")
+        qtbot.waitUntil(lambda: state_in_db(sqlite_db, booking) == "sent", timeout=15_000)
+        [delivered] = fake.delivered()
+        assert delivered.body["touser"] == openid_of(sqlite_db, booking)
+        assert delivered.body["page"] == f"pages/booking/detail?id={booking}"
+        qtbot.waitUntil(lambda: notice_cell(w.daylist, booking) == "已发送", timeout=10_000)
+        assert len(sender_threads()) == 1
+
+        w.close()
+        assert not sender_threads() and w.wechat_sender is None
+        assert w.send_status.text() in ("WeChat notices: off", "微信通知：已停用")
+
+    # the choice is remembered: the next window sends by itself
+    with console_context(sqlite_db, staff(sqlite_db, "a2", "admin"), tmp_path) as ctx:
+        w = open_window(qtbot, ctx)
+        qtbot.waitUntil(lambda: w.send_action.isChecked(), timeout=10_000)
+        assert len(sender_threads()) == 1
+        w.send_action.trigger()  # switched off again
+        assert w.wechat_sender is None and ctx.settings[S.NOTIFY_SEND] is False
+        assert w.send_status.text() in ("WeChat notices: off", "微信通知：已停用")
+        w.close()
+        assert not sender_threads()
+
+
+def openid_of(db, booking_id: int) -> str:
+    with db.read() as c:
+        return c.execute(select(Patient.openid).join(Booking, Booking.patient_id == Patient.id)
+                         .where(Booking.id == booking_id)).scalar_one()
