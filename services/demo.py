@@ -23,12 +23,12 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from services import audit, auth, bookings, patients, rosters
+from services import audit, auth, bookings, outbox, patients, rosters
 from services.actor import SYSTEM, Actor
-from services.clock import local_now
+from services.clock import local_now, utcnow
 from services.db import Database
 from services.errors import RegdeskError, ValidationError
-from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot
+from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Notification, Patient, Slot
 from services.simulate import MiniProgram, random_name, random_patient
 
 log = logging.getLogger(__name__)
@@ -367,6 +367,50 @@ def _stop_one(db: Database, rng: random.Random, plan: _Bookings, slots: list[_Sl
 
 # ---------------------------------------------------------------- seed
 
+# booking status -> the message its patient was sent when the hospital decided it
+_TOLD = {"confirmed": "confirmed", "checked_in": "confirmed", "no_show": "confirmed",
+         "rejected": "rejected", "full": "full", "stopped": "stopped"}
+_WECHAT_REFUSALS = [("unsubscribed", "微信返回 43101：用户拒绝接受消息（订阅次数已用完）"),
+                    ("failed", "微信返回 40003：不合法的 openid"),
+                    ("failed", "已重试 6 次：微信返回 -1：系统繁忙")]
+
+
+def _notification_history(db: Database, rng: random.Random) -> None:
+    """The outbox as a working hospital would have it: the directly inserted history gets the
+    messages its decisions sent (mostly 已发送, a few refusals and failures), so the day list's
+    通知 column and the failures page have something to show. Rows the services queued while
+    seeding stay 待发送 until someone runs `regdesk notify`."""
+    with db.read() as conn:
+        told = select(Notification.booking_id)
+        rows = conn.execute(select(Booking.id, Booking.status).where(Booking.status.in_(tuple(_TOLD)),
+                                                                     Booking.id.not_in(told))
+                            .order_by(Booking.id)).all()
+    if not rows:
+        return
+    by_kind: dict[str, list[int]] = {}
+    for booking_id, status in rows:
+        by_kind.setdefault(_TOLD[status], []).append(booking_id)
+    with db.write() as conn:
+        for kind, ids in by_kind.items():
+            outbox.enqueue(conn, ids, kind)
+        waiting = [nid for start in range(0, len(rows), 500) for nid in conn.execute(
+            select(Notification.id).where(Notification.booking_id.in_([r[0] for r in rows[start:start + 500]]),
+                                          Notification.state == "waiting").order_by(Notification.id)).scalars()]
+        sent_at = utcnow()
+        refused: dict[tuple[str, str], list[int]] = {}
+        for nid in waiting:
+            roll = rng.random()
+            if roll < 0.06:
+                refused.setdefault(rng.choice(_WECHAT_REFUSALS), []).append(nid)
+        plain = sorted(set(waiting) - {n for ids in refused.values() for n in ids})
+        for start in range(0, len(plain), 500):
+            conn.execute(Notification.__table__.update().where(Notification.id.in_(plain[start:start + 500]))
+                         .values(state="sent", attempts=1, sent_at=sent_at))
+        for (state, message), ids in refused.items():
+            conn.execute(Notification.__table__.update().where(Notification.id.in_(ids))
+                         .values(state=state, attempts=1, last_error=message))
+
+
 def seed(db: Database, *, days: int = 14, seed: int = 20261126, today: dt.date | None = None,
          now: dt.datetime | None = None, patients_count: int = 500) -> SeedSummary:
     """Fill an empty database with the demo hospital. Refuses when a hospital exists already.
@@ -400,6 +444,7 @@ def seed(db: Database, *, days: int = 14, seed: int = 20261126, today: dt.date |
     plan.plan(slots, today)
     plan.write(db)
     _desk_work(db, rng, plan, slots, today, now, actors)
+    _notification_history(db, rng)
     with db.read() as conn:
         counts = dict(conn.execute(select(Booking.status, func.count()).group_by(Booking.status)).all())
         n_sessions = conn.execute(select(func.count()).select_from(ClinicSession)).scalar_one()

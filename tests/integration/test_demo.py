@@ -52,11 +52,23 @@ def test_seed(db):
         walk_ins = c.execute(select(func.count()).select_from(Patient).where(Patient.openid.is_(None))).scalar_one()
         desk = c.execute(select(func.count()).select_from(Booking).where(Booking.source == "desk")).scalar_one()
         waiting = c.execute(select(func.count()).select_from(Notification)).scalar_one()
+        states = dict(c.execute(select(Notification.state, func.count()).group_by(Notification.state)).all())
+        # every decided booking of a patient with WeChat was told; pending and self-cancelled ones not
+        untold = c.execute(text(
+            "SELECT count(*) FROM bookings b JOIN patients p ON p.id = b.patient_id"
+            " WHERE b.status IN ('confirmed', 'checked_in', 'no_show', 'rejected', 'full', 'stopped')"
+            " AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id)")).scalar_one()
+        told_pending = c.execute(text(
+            "SELECT count(*) FROM notifications n JOIN bookings b ON b.id = n.booking_id"
+            " WHERE b.status = 'pending'")).scalar_one()
     day_of = [(st, d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))) for st, d in rows]
     assert {st for st, d in day_of if d < TODAY} >= {"checked_in", "no_show"}
     assert all(d >= TODAY for st, d in day_of if st == "pending")
     assert all(d <= TODAY for st, d in day_of if st in ("checked_in", "no_show"))
     assert walk_ins > 0 and desk > 0 and waiting > 0
+    assert untold == 0 and told_pending == 0
+    assert {"sent", "waiting", "failed", "unsubscribed", "skipped"} <= set(states)
+    assert states["sent"] > 10 * (states["failed"] + states["unsubscribed"])
     # the accounts the README lists
     for user, pw, role in (("admin", "admin1234", "admin"), ("head_nk", "head1234", "head"),
                            ("clerk", "clerk1234", "clerk"), ("demo", "demo1234", "clerk")):
