@@ -210,12 +210,20 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ValidationError(f"文件夹不存在：{folder}")
-    fd, tmp = tempfile.mkstemp(prefix=".regdesk-", suffix=".xlsx.part", dir=folder)
+    if target.is_dir():
+        raise ValidationError(f"输出路径是一个文件夹，请给出文件名：{target}")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".regdesk-", suffix=".xlsx.part", dir=folder)
+    except OSError as exc:  # a read-only or forbidden folder: one clear message, not a traceback
+        raise ValidationError(f"无法在文件夹中写入文件：{folder}（{exc.strerror or exc}）") from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
         os.replace(tmp_path, target)
+    except OSError as exc:  # disk full, the target locked by Excel, turned into a folder meanwhile...
+        tmp_path.unlink(missing_ok=True)
+        raise ValidationError(f"无法写入文件：{target}（{exc.strerror or exc}）") from exc
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise

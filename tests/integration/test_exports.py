@@ -264,3 +264,23 @@ def test_roster_export_permissions_and_cli(db, db_url, tmp_path, capsys):
     assert openpyxl.load_workbook(out).sheetnames == ["内科", "填写说明"]
     assert cli_main(["export", "roster", "--db", db_url, "--week", "2026-49", "--out", str(out)]) == 2
     assert "2026-W48" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("what", ["daily", "roster"])
+def test_cli_export_to_a_folder_or_an_unwritable_place_is_one_line(db, db_url, tmp_path, capsys, what):
+    """--out naming a folder, or a folder nobody can create files in, is one stderr line, exit 2."""
+    import os
+    scene(db)
+    when = ["--date", "2026-12-01"] if what == "daily" else ["--week", "2026-W49"]
+    folder = tmp_path / "already-a-folder.xlsx"
+    folder.mkdir()
+    outs = [folder]
+    if os.path.isdir("/proc"):  # creating files there fails even for root
+        outs.append("/proc/regdesk-export.xlsx")
+    for out in outs:
+        rc = cli_main(["export", what, "--db", db_url, *when, "--out", str(out)])
+        err = capsys.readouterr().err
+        assert rc == 2, err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert folder.is_dir() and list(folder.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
