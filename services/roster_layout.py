@@ -55,9 +55,12 @@ def parse_week(text) -> dt.date:
     if not m:
         raise ValidationError(f"周次格式应为 2026-W48：{text}")
     try:
-        return dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+        monday = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
         raise ValidationError(f"没有这一周：{text}") from None
+    if monday > dt.date.max - dt.timedelta(days=6):  # 9999-W52: its Sunday is past the last date Python knows
+        raise ValidationError(f"没有这一周：{text}")
+    return monday
 
 
 def week_label(monday: dt.date) -> str:

@@ -284,3 +284,13 @@ def test_cli_export_to_a_folder_or_an_unwritable_place_is_one_line(db, db_url, t
         assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert folder.is_dir() and list(folder.iterdir()) == []
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_cli_export_roster_of_the_last_representable_week_is_one_line(db, db_url, tmp_path, capsys):
+    """9999-W52 ends after 9999-12-31 (the last day Python knows): refused in one line, no traceback."""
+    scene(db)
+    out = tmp_path / "w.xlsx"
+    rc = cli_main(["export", "roster", "--db", db_url, "--week", "9999-W52", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert len(err.strip().splitlines()) == 1 and "9999-W52" in err and not out.exists()
