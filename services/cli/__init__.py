@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from services import config as config_mod
 from services.db import first_line, is_connection_error
-from services.errors import RegdeskError
+from services.errors import ConfigError, RegdeskError
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +117,25 @@ def ratio(value: str) -> float:
     return r
 
 
+def require_existing(url: str) -> None:
+    """Commands that work on existing data must not leave an empty SQLite file behind a typo."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from services.db import normalize_url
+    u = make_url(normalize_url(url))
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:" \
+            and not u.database.startswith("file:") and not Path(u.database).expanduser().exists():
+        raise ConfigError(f"database file does not exist: {u.database} (create it with `regdesk db upgrade`)")
+
+
 def open_database(cfg: config_mod.Config, *, check_schema: bool = True):
     """The Database for a command; refuses a schema that does not fit this program."""
     from services import migrate
     from services.db import Database
+    if check_schema:
+        require_existing(cfg.database_url)
     db = Database(cfg.database_url)
     if check_schema:
         try:

@@ -12,11 +12,10 @@ import logging
 import signal
 import threading
 
-from services import migrate, rules
+from services import rules
 from services.actor import AUTOAPPROVE
-from services.cli import positive_int
+from services.cli import open_database, positive_int
 from services.config import Config
-from services.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +37,8 @@ def _print_round(summary: rules.DecideSummary) -> None:
 
 
 def cmd_autoapprove(args: argparse.Namespace, cfg: Config) -> int:
-    # like services.cli.open_database, but the engine is disposed even when the schema check fails
-    db = Database(cfg.database_url)
+    db = open_database(cfg)
     try:
-        migrate.check(db)
         if args.once:
             if not rules.load(db).autoapprove_enabled:
                 print("autoapprove: auto-approval is switched off in the rules; nothing decided", flush=True)

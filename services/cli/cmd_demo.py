@@ -3,25 +3,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
-from sqlalchemy.engine import make_url
 
 from services import demo, migrate, simulate
-from services.cli import non_negative_int, open_database, positive_int, ratio
+from services.cli import non_negative_int, open_database, positive_int, ratio, require_existing
 from services.config import Config
-from services.db import Database, normalize_url
-from services.errors import ConfigError
+from services.db import Database
 
 log = logging.getLogger(__name__)
-
-
-def require_existing(url: str) -> None:
-    """Commands that work on existing data must not leave an empty SQLite file behind a typo."""
-    u = make_url(normalize_url(url))
-    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:" \
-            and not u.database.startswith("file:") and not Path(u.database).expanduser().exists():
-        raise ConfigError(f"database file does not exist: {u.database} (create it with `regdesk db upgrade`)")
 
 
 def _days(value: str) -> int:

@@ -12,8 +12,7 @@ import logging
 import sys
 
 from services import auth
-from services.cli import UsageError, cli_actor, open_database as _open_database
-from services.cli.cmd_demo import require_existing
+from services.cli import UsageError, cli_actor, open_database
 from services.config import Config
 from services.errors import NotFound, ValidationError
 from services.models import ROLES
@@ -58,10 +57,6 @@ def read_password(from_stdin: bool) -> str:
         raise ValidationError("两次输入的密码不一致")
     return first
 
-
-def open_database(cfg: Config):  # noqa: ANN201
-    require_existing(cfg.database_url)
-    return _open_database(cfg)
 
 
 def _codes(values: list[str]) -> list[str]:

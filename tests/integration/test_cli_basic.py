@@ -186,3 +186,16 @@ def test_entry_point_prints_one_line(tmp_path):
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.strip() == "regdesk: regdesk simulate: argument --bookings: must be greater than 0: -1"
+
+
+def test_a_mistyped_sqlite_path_leaves_no_file_behind(tmp_path, capsys):
+    """Commands that read existing data refuse a database file that is not there, and do not create one."""
+    from services.cli import main as cli_main
+    missing = tmp_path / "typo.db"
+    for argv in (["watch"], ["autoapprove", "--once"], ["notify", "--once"],
+                 ["export", "daily", "--date", "2026-11-26", "--out", str(tmp_path / "x.xlsx")],
+                 ["roster", "sessions", "--date", "2026-11-26"], ["staff", "list"]):
+        assert cli_main([*argv, "--db", f"sqlite:///{missing}"]) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "does not exist" in err, (argv, err)
+        assert not missing.exists(), argv
