@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QSystemTrayIcon, QVBoxLayout,
+    QApplication, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QSystemTrayIcon, QVBoxLayout,
     QWidget,
 )
 
@@ -427,6 +427,8 @@ class MainWindow(QMainWindow):
         if self.tray is not None and (st is None or st[S.TRAY_NOTIFY]) and not self.isActiveWindow():
             self.tray.showMessage(self.tr("New booking requests"), self.tr("%n new request(s) to review", "", n),
                                   icon("app"), 5000)
+        if st is not None and st[S.SOUND_NOTIFY]:
+            QApplication.beep()  # the system bell: QtMultimedia is not part of PySide6-Essentials
 
     def set_autoapprove(self, on: bool) -> None:
         if self.ctx.settings is not None:

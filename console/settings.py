@@ -77,6 +77,7 @@ GEOMETRY = option("window/geometry", QByteArray, QByteArray())
 WINDOW_STATE = option("window/state", QByteArray, QByteArray())
 LAST_PAGE = option("window/page", str, "queue")
 TRAY_NOTIFY = option("notify/tray", bool, True, doc="a tray message when new requests arrive")
+SOUND_NOTIFY = option("notify/sound", bool, False, doc="the system bell when new requests arrive")
 NOTIFY_SEND = option("notify/send_from_this_console", bool, False,
                      doc="send the WeChat outbox from this console (heads and admins); off: a service or "
                          "another console sends it (`regdesk notify`)")

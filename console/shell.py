@@ -95,7 +95,7 @@ class ConnectionStatus(QWidget):
 
 
 class SettingsDialog(QDialog):
-    """Language (English/中文, used from the next start) and tray notifications."""
+    """Language (English/中文, used from the next start), tray notifications and the sound for new requests."""
 
     def __init__(self, settings, parent: QWidget | None = None):
         super().__init__(parent)
@@ -113,6 +113,9 @@ class SettingsDialog(QDialog):
         self.tray = QCheckBox(self.tr("Tell me about new requests when the window is in the background"), self)
         form.addRow(self.tr("Language"), self.language)
         form.addRow("", self.tray)
+        self.sound = QCheckBox(self.tr("Play a sound when new requests arrive"), self)
+        self.sound.setObjectName("soundCheck")
+        form.addRow("", self.sound)
         lay.addLayout(form)
         self.note = QLabel(self.tr("A new language is used the next time regdesk starts."), self)
         self.note.setObjectName("settingsNote")
@@ -125,11 +128,13 @@ class SettingsDialog(QDialog):
             i = self.language.findData(settings[S.LANGUAGE])
             self.language.setCurrentIndex(max(0, i))
             self.tray.setChecked(settings[S.TRAY_NOTIFY])
+            self.sound.setChecked(settings[S.SOUND_NOTIFY])
 
     def _save(self) -> None:
         if self.settings is not None:
             self.settings[S.LANGUAGE] = self.language.currentData()
             self.settings[S.TRAY_NOTIFY] = self.tray.isChecked()
+            self.settings[S.SOUND_NOTIFY] = self.sound.isChecked()
             self.settings.sync()
         self.accept()
 

@@ -1569,6 +1569,10 @@
             <translation>语言</translation>
         </message>
         <message>
+            <source>Play a sound when new requests arrive</source>
+            <translation>有新申请时发出提示音</translation>
+        </message>
+        <message>
             <source>A new language is used the next time regdesk starts.</source>
             <translation>语言设置在下次启动 regdesk 时生效。</translation>
         </message>

@@ -200,3 +200,20 @@ def test_console_opens_after_log_in_on_a_new_embedded_database(qtbot, monkeypatc
     assert run_console(cfg, demo=False, db_given=False) == 0
     timer.stop()
     assert opened == {"who": "clerk9"}
+
+
+@pytest.mark.parametrize("sound", [False, True])
+def test_new_requests_ring_the_bell_only_when_asked(qtbot, sqlite_db, tmp_path, monkeypatch, sound):
+    """The optional sound (文件 → 设置): the system bell when a new request arrives, never otherwise."""
+    bells = []
+    monkeypatch.setattr(QApplication, "beep", staticmethod(lambda: bells.append(1)))
+    c = clinic_with_requests(sqlite_db, 1)
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        ctx.settings[S.SOUND_NOTIFY] = sound
+        w = open_window(qtbot, ctx, live=False)
+        assert bells == []  # what was already waiting at start-up is not news
+        new_id = f.request(db=sqlite_db, slot_id=c["slot_ids"][1], patient_id=f.patient(sqlite_db))
+        w.queue.reload()
+        qtbot.waitUntil(lambda: new_id in queue_ids(w), timeout=15_000)
+        assert bells == ([1] if sound else [])
+        w.close()
