@@ -29,25 +29,22 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks._dbs import available_kinds, bench_database  # noqa: E402
 from services import migrate  # noqa: E402
 from services.db import Database  # noqa: E402
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-PG_ADMIN = os.environ.get("REGDESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-MY_ADMIN = os.environ.get("REGDESK_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/")
 DAY = dt.date(2026, 12, 1)
 SMALL_DAY = DAY + dt.timedelta(days=1)
 DEPARTMENTS = ("内科", "外科", "儿科", "妇产科", "眼科", "耳鼻喉科", "皮肤科", "口腔科", "中医科", "骨科")
@@ -57,32 +54,6 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华慧"
 STATUSES = ["confirmed"] * 12 + ["checked_in"] * 3 + ["pending"] * 2 + ["cancelled", "no_show", "stopped"]
 
 # --------------------------------------------------------------------- databases
-
-
-@contextmanager
-def fresh_database(kind: str, folder: Path):
-    name = "regdesk_b_" + uuid.uuid4().hex[:10]
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / (name + '.db')}"
-        return
-    admin_url = PG_ADMIN if kind == "postgresql" else MY_ADMIN
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as c:
-            if kind == "postgresql":
-                c.execute(text(f'CREATE DATABASE "{name}"'))
-            else:
-                c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-        url = (PG_ADMIN.rsplit("/", 1)[0] + f"/{name}" if kind == "postgresql"
-               else MY_ADMIN.rstrip("/") + f"/{name}?charset=utf8mb4")
-        yield url
-    finally:
-        with admin.connect() as c:
-            if kind == "postgresql":
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            else:
-                c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
 
 
 def seed(db: Database, day: dt.date, bookings: int, rng: random.Random, first_patient: int) -> int:
@@ -194,7 +165,7 @@ def run(cmd: list[str]) -> tuple[float, float, int]:
 
 
 def bench(kind: str, n: int, runs: int, folder: Path) -> dict:
-    with fresh_database(kind, folder) as url:
+    with bench_database(kind, folder) as url:
         db = Database(url)
         migrate.upgrade(db)
         rng = random.Random(7)
@@ -243,7 +214,7 @@ def main() -> int:
     print(f"regdesk export daily: {args.bookings} bookings, best/median of {args.runs} runs, whole processes")
     ok = True
     with tempfile.TemporaryDirectory(prefix="regdesk-bench-") as tmp:
-        for kind in args.only.split(","):
+        for kind in available_kinds(args.only):
             try:
                 r = bench(kind, args.bookings, args.runs, Path(tmp))
             except Exception as exc:  # noqa: BLE001 - an absent server skips its database only

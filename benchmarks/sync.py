@@ -22,7 +22,6 @@ import argparse
 import datetime as dt
 import json
 import logging
-import os
 import queue
 import random
 import statistics
@@ -31,16 +30,14 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
 
+from benchmarks._dbs import available_kinds, bench_database  # noqa: E402
 from services import migrate  # noqa: E402
 from services.db import Database  # noqa: E402
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot  # noqa: E402
@@ -48,51 +45,9 @@ from services.sync import ChangeFeed  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-PG_ADMIN = os.environ.get("REGDESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-MY_ADMIN = os.environ.get("REGDESK_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/")
 AIM_P95 = {"sqlite": 1.0, "postgresql": 0.25, "mariadb": 1.0}
 PATIENTS = 2000
 SLOTS = 40
-
-
-@contextmanager
-def fresh_database(kind: str, folder: Path):
-    """A new empty database of this kind, dropped afterwards."""
-    name = "regdesk_bs_" + uuid.uuid4().hex[:10]
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / (name + '.db')}"
-        return
-    admin = create_engine(PG_ADMIN if kind == "postgresql" else MY_ADMIN, isolation_level="AUTOCOMMIT",
-                          connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as c:
-            if kind == "postgresql":
-                c.execute(text(f'CREATE DATABASE "{name}"'))
-            else:
-                c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-        yield (PG_ADMIN.rsplit("/", 1)[0] + f"/{name}" if kind == "postgresql"
-               else MY_ADMIN.rstrip("/") + f"/{name}?charset=utf8mb4")
-    finally:
-        with admin.connect() as c:
-            if kind == "postgresql":
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            else:
-                c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
-
-
-def available(kind: str) -> bool:
-    if kind == "sqlite":
-        return True
-    try:
-        eng = create_engine(PG_ADMIN if kind == "postgresql" else MY_ADMIN, connect_args={"connect_timeout": 3})
-        with eng.connect():
-            pass
-        eng.dispose()
-        return True
-    except OperationalError as exc:
-        print(f"{kind}: skipped, server not reachable ({str(exc.orig).splitlines()[0]})")
-        return False
 
 
 def setup(url: str, bookings: int) -> tuple[Database, list[int], list[int]]:
@@ -138,7 +93,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 def latency(kind: str, folder: Path, commits: int) -> tuple[float, float]:
-    with fresh_database(kind, folder) as url:
+    with bench_database(kind, folder) as url:
         db, slots, patients = setup(url, 0)
         with db.read() as c:
             end = c.execute(text("SELECT coalesce(max(id), 0) FROM change_log")).scalar()
@@ -177,7 +132,7 @@ def latency(kind: str, folder: Path, commits: int) -> tuple[float, float]:
 
 def poll_cost(kind: str, folder: Path, small: int, large: int, polls: int) -> tuple[float, float, float]:
     """Median poll time on the small and the large database, and the median of the paired ratios."""
-    with fresh_database(kind, folder) as url_s, fresh_database(kind, folder) as url_l:
+    with bench_database(kind, folder) as url_s, bench_database(kind, folder) as url_l:
         t0 = time.perf_counter()
         dbs = [setup(url_s, small), setup(url_l, large)]
         print(f"  {kind}: filled {small:,} and {large:,} bookings in {time.perf_counter() - t0:.1f} s")
@@ -218,7 +173,7 @@ def main() -> int:
     ap.add_argument("--only", default="sqlite,postgresql,mariadb")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    kinds = [k for k in args.only.split(",") if available(k)]
+    kinds = available_kinds(args.only)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
