@@ -19,6 +19,25 @@ log = logging.getLogger(__name__)
 ROW_HEIGHT = 30
 
 
+def touched_booking_ids(changes, rows) -> set[int]:
+    """The bookings a batch of live changes (services.sync.Change) may have altered: the changed
+    bookings themselves, and every shown row in a changed slot or session, whose places left (or
+    doctor, after a substitution) may have moved with them."""
+    ids, slots, sessions = set(), set(), set()
+    for c in changes:
+        if c.entity == "booking":
+            ids.add(int(c.entity_id))
+            if c.slot_id is not None:
+                slots.add(c.slot_id)
+        elif c.entity == "slot":
+            slots.add(int(c.entity_id))
+        elif c.entity == "session":
+            sessions.add(int(c.entity_id))
+    if slots or sessions:
+        ids |= {r.booking_id for r in rows if r.slot_id in slots or r.session_id in sessions}
+    return ids
+
+
 class BookingTable(QTableView):
     def __init__(self, model: RowTableModel, parent: QWidget | None = None, *, sort_column: int = -1):
         super().__init__(parent)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from console import settings as S
-from console.booktable import BookingTable
+from console.booktable import BookingTable, touched_booking_ids
 from console.decisions import decide_each, split
 from console.reasons import CANCEL_REASONS, ReasonDialog
 from console.daymodel import STATUS_FILTERS, DayListModel
@@ -315,19 +315,7 @@ class DayListPage(QWidget):
     def apply_changes(self, changes, then=None) -> None:
         """Live changes: every changed booking is looked up (it may be new on this day); neighbours in the
         same slots and sessions too, for their places left and doctors."""
-        ids, slots, sessions = set(), set(), set()
-        for c in changes:
-            if c.entity == "booking":
-                ids.add(int(c.entity_id))
-                if c.slot_id is not None:
-                    slots.add(c.slot_id)
-            elif c.entity == "slot":
-                slots.add(int(c.entity_id))
-            elif c.entity == "session":
-                sessions.add(int(c.entity_id))
-        if slots or sessions:
-            ids |= {r.booking_id for r in self.model.rows if r.slot_id in slots or r.session_id in sessions}
-        self.refresh_ids(ids, then=then)
+        self.refresh_ids(touched_booking_ids(changes, self.model.rows), then=then)
 
     def refresh_ids(self, ids, then=None) -> None:
         """Look these bookings up again and apply them in place; ``then()`` afterwards (also on failure)."""

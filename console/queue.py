@@ -19,7 +19,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from console import settings as S
-from console.booktable import BookingTable
+from console.booktable import BookingTable, touched_booking_ids
 from console.decisions import decide_each, split
 from console.qdetail import DetailPanel
 from console.reasons import REJECT_REASONS, ReasonDialog
@@ -222,21 +222,7 @@ class QueuePage(QWidget):
 
     def apply_changes(self, changes) -> None:
         """services.sync.Change items from the live feed: refresh just the rows they touch."""
-        booking_ids, slots, sessions = set(), set(), set()
-        for c in changes:
-            if c.entity == "booking":
-                booking_ids.add(int(c.entity_id))
-                if c.slot_id is not None:
-                    slots.add(c.slot_id)
-            elif c.entity == "slot":
-                slots.add(int(c.entity_id))
-            elif c.entity == "session":
-                sessions.add(int(c.entity_id))
-        # neighbours: a decision in a slot changes the places left of the other requests for it
-        for r in self.model.rows:
-            if r.slot_id in slots or r.session_id in sessions:
-                booking_ids.add(r.booking_id)
-        self.refresh_ids(booking_ids)
+        self.refresh_ids(touched_booking_ids(changes, self.model.rows))
 
     def refresh_ids(self, ids) -> None:
         ids = set(ids)
