@@ -372,7 +372,7 @@ _TOLD = {"confirmed": "confirmed", "checked_in": "confirmed", "no_show": "confir
          "rejected": "rejected", "full": "full", "stopped": "stopped"}
 _WECHAT_REFUSALS = [("unsubscribed", "微信返回 43101：用户拒绝接受消息（订阅次数已用完）"),
                     ("failed", "微信返回 40003：不合法的 openid"),
-                    ("failed", "已重试 6 次：微信返回 -1：系统繁忙")]
+                    ("failed", "共尝试 6 次：微信返回 -1：系统繁忙")]
 
 
 def _notification_history(db: Database, rng: random.Random) -> None:

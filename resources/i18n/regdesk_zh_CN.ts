@@ -2089,6 +2089,34 @@
             <translation>发送测试消息</translation>
         </message>
         <message>
+            <source>Released version (formal)</source>
+            <translation>正式版（formal）</translation>
+        </message>
+        <message>
+            <source>Trial version (trial)</source>
+            <translation>体验版（trial）</translation>
+        </message>
+        <message>
+            <source>Developer version (developer)</source>
+            <translation>开发版（developer）</translation>
+        </message>
+        <message>
+            <source>Simplified Chinese</source>
+            <translation>简体中文</translation>
+        </message>
+        <message>
+            <source>English</source>
+            <translation>英文</translation>
+        </message>
+        <message>
+            <source>Traditional Chinese (Hong Kong)</source>
+            <translation>繁体中文（香港）</translation>
+        </message>
+        <message>
+            <source>Traditional Chinese (Taiwan)</source>
+            <translation>繁体中文（台湾）</translation>
+        </message>
+        <message>
             <source>set (leave blank to keep)</source>
             <translation>已设置（留空则不修改）</translation>
         </message>
