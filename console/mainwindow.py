@@ -56,6 +56,8 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(QSize(1024, 640))
         self.resize(1366, 768)
         self.feed = self._start_feed() if live else None
+        # the confirmations say whether this console sends the messages they queue (console.delivery)
+        ctx.extras["wechat_sending"] = lambda: self.wechat_sender is not None
         self.pages: dict[str, QWidget] = {}
         self._items: dict[str, QListWidgetItem] = {}
         # the WeChat sender of this console (heads and admins; see _sender_action)

@@ -155,6 +155,15 @@ def affected_count(db: Database, session_id: int) -> int:
                             .where(Slot.session_id == session_id, Booking.status.in_(STOPPABLE))).scalar_one()
 
 
+def notice_count(db: Database, session_id: int) -> int:
+    """How many patients a substitution or new hours would tell now (services.outbox.enqueue_for_session)."""
+    with db.read() as conn:
+        session_in(conn, session_id)
+        return conn.execute(select(func.count(func.distinct(Booking.patient_id)))
+                            .join(Slot, Slot.id == Booking.slot_id)
+                            .where(Slot.session_id == session_id, Booking.status == "confirmed")).scalar_one()
+
+
 def _doctor_clash(conn: Connection, doctor_id: int, day: dt.date, starts_at: dt.time, ends_at: dt.time,
                   exclude_session: int) -> SessionInfo | None:
     """Another live session of this doctor that day overlapping these hours, if any."""

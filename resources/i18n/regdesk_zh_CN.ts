@@ -1319,6 +1319,17 @@
         </message>
     </context>
     <context>
+        <name>RosterDialogs</name>
+        <message>
+            <source>No patient holds a booking for this session; nobody needs to be told.</source>
+            <translation>该出诊没有已预约的患者，无需通知任何人。</translation>
+        </message>
+        <message>
+            <source>{n} patient(s) holding a booking will be told by a WeChat message, queued when you confirm.</source>
+            <translation>{n} 位已预约患者将收到微信通知，确认后加入发送队列。</translation>
+        </message>
+    </context>
+    <context>
         <name>RosterGridModel</name>
         <message>
             <source>Morning</source>
@@ -1472,16 +1483,20 @@
             <translation>该科室本周没有医生出诊。</translation>
         </message>
         <message>
+            <source>Session changed; {n} WeChat message(s) queued.</source>
+            <translation>出诊已修改；{n} 条微信通知已加入发送队列。</translation>
+        </message>
+        <message>
             <source>Session changed.</source>
             <translation>出诊已修改。</translation>
         </message>
         <message>
-            <source>Session stopped: {bookings} bookings stopped, {notified} patients will be notified.</source>
-            <translation>已停诊：{bookings} 个预约已停诊，将通知 {notified} 位患者。</translation>
+            <source>Session stopped: {bookings} bookings stopped, {notified} WeChat messages queued.</source>
+            <translation>已停诊：{bookings} 个预约已停止，{notified} 条微信通知已加入发送队列。</translation>
         </message>
         <message>
-            <source>{doctor} now takes the session.</source>
-            <translation>已改由 {doctor} 出诊。</translation>
+            <source>{doctor} now takes the session; {n} WeChat message(s) queued.</source>
+            <translation>现由 {doctor} 出诊；{n} 条微信通知已加入发送队列。</translation>
         </message>
     </context>
     <context>
@@ -1544,6 +1559,10 @@
         <message>
             <source>Places per slot</source>
             <translation>每时段号源</translation>
+        </message>
+        <message>
+            <source>If the hours change: </source>
+            <translation>如修改出诊时间：</translation>
         </message>
         <message>
             <source>This session is stopped and cannot be changed.</source>
@@ -1745,8 +1764,8 @@
             <translation>停诊</translation>
         </message>
         <message>
-            <source>{n} patients hold a booking or a request for this session. They will all be told by WeChat that it is stopped, with the reason below.</source>
-            <translation>本次出诊有 {n} 位患者已预约或正在申请，停诊后将通过微信通知他们，并告知以下原因。</translation>
+            <source>{n} patients hold a booking or a request for this session. A WeChat message saying it is stopped, with the reason below, is queued for each of them.</source>
+            <translation>该出诊有 {n} 位患者已预约或正在申请。确认后将为每位患者加入一条停诊微信通知（附下面的原因）。</translation>
         </message>
         <message>
             <source>No patient holds a booking for this session; nobody needs to be told.</source>
