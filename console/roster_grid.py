@@ -12,7 +12,8 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,31 @@ def cell_kind(cell: Any) -> str:
     if cell.capacity and cell.taken >= cell.capacity:
         return "full"
     return "published"
+
+
+class CellDelegate(QStyledItemDelegate):
+    """Paints each cell in its legend colour (BackgroundRole), also while selected (a frame then).
+
+    The application's style sheet styles ``QTableView::item``; Qt's style-sheet style then ignores
+    a model's BackgroundRole, so the colours the legend promises must be painted here."""
+
+    SELECTED = QColor("#1f6f8b")
+
+    def paint(self, painter, option, index) -> None:
+        brush = index.data(Qt.ItemDataRole.BackgroundRole)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if brush is None:
+            super().paint(painter, option, index)
+            return
+        painter.fillRect(option.rect, brush)
+        if selected:  # keep the colour: a frame marks the selection (and the focus)
+            option.state &= ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus)
+        super().paint(painter, option, index)
+        if selected:
+            painter.save()
+            painter.setPen(QPen(self.SELECTED, 2))
+            painter.drawRect(option.rect.adjusted(1, 1, -1, -1))
+            painter.restore()
 
 
 class RosterGridModel(QAbstractTableModel):

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from console.delivery import delivery_text, sending_here
 from console.pagekit import call
 from console.roster_dialogs import PublishDialog, SessionDialog, StopDialog, SubstituteDialog, pydate, qdate
-from console.roster_grid import COLORS, RosterGridModel
+from console.roster_grid import COLORS, CellDelegate, RosterGridModel
 from console.roster_templates import TemplatesDialog
 from services import masterdata, outbox, rosters
 
@@ -60,6 +60,7 @@ class RosterPage(QWidget):
         self.view = QTableView(self)
         self.view.setObjectName("rosterGrid")
         self.view.setModel(self.model)
+        self.view.setItemDelegate(CellDelegate(self.view))
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -318,11 +319,21 @@ class RosterPage(QWidget):
         dep, cell, doctor = self.department_id(), self.current_cell(), self.current_doctor()
         can = self.ctx.can
         live = cell is not None and cell.status != "stopped"
-        self.templates_action.setEnabled(doctor is not None and can("roster.edit", dep))
-        self.publish_action.setEnabled(dep is not None and can("roster.publish", dep))
-        self.change_action.setEnabled(live and can("roster.edit", dep))
-        self.stop_action.setEnabled(live and can("session.stop", dep))
-        self.substitute_action.setEnabled(live and can("session.substitute", dep))
+        # what is not possible now is disabled (and looks it), with the reason as its tooltip
+        if cell is None:
+            why_not = self.tr("Select a session in the grid first")
+        else:
+            why_not = self.tr("This session is stopped (停诊): it cannot be changed")
+        for action, permission, possible, reason in (
+                (self.templates_action, "roster.edit", doctor is not None, self.tr("Select a doctor's row first")),
+                (self.publish_action, "roster.publish", dep is not None, self.tr("Choose a department first")),
+                (self.change_action, "roster.edit", live, why_not),
+                (self.stop_action, "session.stop", live, why_not),
+                (self.substitute_action, "session.substitute", live, why_not)):
+            allowed = can(permission, dep)
+            action.setEnabled(possible and allowed)
+            action.setToolTip(action.text() if possible and allowed else
+                              reason if allowed else self.tr("Not in the departments you are responsible for"))
 
     def _context_menu(self, pos) -> None:
         menu = QMenu(self)

@@ -1483,6 +1483,26 @@
             <translation>该科室本周没有医生出诊。</translation>
         </message>
         <message>
+            <source>Select a session in the grid first</source>
+            <translation>请先在表格中选中一个出诊</translation>
+        </message>
+        <message>
+            <source>This session is stopped (停诊): it cannot be changed</source>
+            <translation>该出诊已停诊，不能再修改</translation>
+        </message>
+        <message>
+            <source>Select a doctor's row first</source>
+            <translation>请先选中一位医生所在的行</translation>
+        </message>
+        <message>
+            <source>Choose a department first</source>
+            <translation>请先选择科室</translation>
+        </message>
+        <message>
+            <source>Not in the departments you are responsible for</source>
+            <translation>不在您负责的科室</translation>
+        </message>
+        <message>
             <source>Session changed; {n} WeChat message(s) queued.</source>
             <translation>出诊已修改；{n} 条微信通知已加入发送队列。</translation>
         </message>
