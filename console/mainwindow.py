@@ -53,7 +53,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.ctx = ctx
         self.demo = demo
-        self.setWindowTitle(self.tr("regdesk — registration desk") + (self.tr(" (demo)") if demo else ""))
+        # Qt adds " — regdesk" (the application display name) to every window title itself
+        self.setWindowTitle(self.tr("Registration desk") + (self.tr(" (demo)") if demo else ""))
         self.setWindowIcon(icon("app"))
         screenfit.place(self, WANTED, MINIMUM)  # _restore() may take a saved geometry that fits instead
         screenfit.KeepOnScreen(self)

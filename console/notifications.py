@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
     QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 
-from console.pagekit import SORT_ROLE, Column, RecordModel, call, error_label
+from console.collation import CollatingProxy
+from console.pagekit import SORT_ROLE, Column, RecordModel, call, error_label, fit_columns
 from console.tasks import user_message
 from services import notify
 from services.wechat_settings import LANGS, SOURCE_LABELS, STATES, VALUE_KEYS, describe_wechat_settings
@@ -38,7 +39,7 @@ class NotificationFailuresPage(QWidget):
         self.setObjectName("notificationFailuresPage")
         self.ctx = ctx
         self.model = RecordModel(self.columns(), self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = CollatingProxy(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.view = QTableView(self)
@@ -51,7 +52,7 @@ class NotificationFailuresPage(QWidget):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setWordWrap(False)
         self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setStretchLastSection(True)
+        fit_columns(self.view)  # dates and times whole; the reason takes the rest
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
         self.retry_button = QPushButton(self.tr("Send again"), self)
         self.retry_button.setObjectName("retryNotifications")

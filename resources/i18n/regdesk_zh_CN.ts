@@ -864,10 +864,6 @@
     <context>
         <name>LoginDialog</name>
         <message>
-            <source>regdesk — log in</source>
-            <translation>regdesk — 登录</translation>
-        </message>
-        <message>
             <source>Registration desk</source>
             <translation>挂号窗口</translation>
         </message>
@@ -907,12 +903,12 @@
     <context>
         <name>MainWindow</name>
         <message>
-            <source>regdesk — registration desk</source>
-            <translation>regdesk — 挂号窗口</translation>
-        </message>
-        <message>
             <source> (demo)</source>
             <translation>（演示）</translation>
+        </message>
+        <message>
+            <source>Registration desk</source>
+            <translation>挂号窗口</translation>
         </message>
         <message>
             <source>Requests</source>

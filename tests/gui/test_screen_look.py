@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QColor, QFontMetricsF
 from PySide6.QtWidgets import QToolButton
 
 from console.app import STYLE
@@ -96,3 +97,30 @@ def test_the_roster_toolbar_says_why_an_action_is_not_possible(qtbot, sqlite_db)
     assert not stop.isEnabled() and "Select a session" in stop.toolTip()
     assert page.select_session(sid)
     assert not stop.isEnabled() and "stopped" in stop.toolTip()
+
+
+def test_a_week_with_evening_clinics_shows_whole_counts_at_1366(qtbot, styled, sqlite_db):
+    """21 columns on a 1366-pixel screen: "22/42" is drawn whole, not "22…"."""
+    db = sqlite_db
+    dep = factories.department(db, "NK", "内科")
+    doc = factories.doctor(db, dep, "王明")
+    for i in range(7):
+        day = NEXT_MONDAY + dt.timedelta(days=i)
+        factories.session(db, doc, day, "am", slots=8, capacity=6)  # 48 places
+        factories.session(db, doc, day, "evening", dt.time(18), dt.time(21), slots=6, capacity=7)
+    ctx = make_ctx(db, ADMIN)
+    page = RosterPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366 - 166, 640)  # the main window's page area beside the navigation
+    page.show()
+    drain(qtbot, ctx)
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.set_week(NEXT_MONDAY)
+    assert page.model.columnCount() == 1 + 7 * 3
+    index = page.model.index_of(doc, NEXT_MONDAY, "am")
+    rect = page.view.visualRect(index)
+    text = "22/48"  # as many characters as a busy session shows
+    font = CellDelegate.fitted_font(page.view.font(), [text], rect.width() - 4, rect.height() - 2)
+    assert QFontMetricsF(font).horizontalAdvance(text) <= rect.width() - 4
+    assert font.pointSizeF() >= CellDelegate.MIN_POINT_SIZE
+    assert "48" in index.data(Qt.ItemDataRole.ToolTipRole)  # the whole story in the tooltip

@@ -69,3 +69,17 @@ def test_a_saved_geometry_that_fits_is_restored(qtbot, sqlite_db, tmp_path):
         qtbot.addWidget(w)
         assert w.geometry() == QRect(4, 40, 792, 700) and not w.isMaximized()
         w.close()
+
+
+def test_window_titles_name_regdesk_once(qtbot, sqlite_db, tmp_path):
+    """Qt appends the application's display name (" — regdesk") to every title itself."""
+    from console.login import LoginDialog
+    from PySide6.QtWidgets import QApplication
+    QApplication.instance().setApplicationDisplayName("regdesk")
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        w = MainWindow(ctx, live=False, demo=True)
+        qtbot.addWidget(w)
+        login = LoginDialog(sqlite_db, ctx.tasks, None)
+        qtbot.addWidget(login)
+        assert "regdesk" not in w.windowTitle() and "regdesk" not in login.windowTitle()
+        w.close()
