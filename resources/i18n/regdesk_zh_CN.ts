@@ -517,6 +517,10 @@
             <translation>另存为</translation>
         </message>
         <message>
+            <source>The folder could not be opened (no file manager on this computer). The file is at: {path}</source>
+            <translation>无法打开文件夹（本机没有文件管理器）。文件保存在：{path}</translation>
+        </message>
+        <message>
             <source>The folder does not exist: {folder}</source>
             <translation>文件夹不存在：{folder}</translation>
         </message>
@@ -578,6 +582,10 @@
         <message>
             <source>Save as</source>
             <translation>另存为</translation>
+        </message>
+        <message>
+            <source>The folder could not be opened (no file manager on this computer). The file is at: {path}</source>
+            <translation>无法打开文件夹（本机没有文件管理器）。文件保存在：{path}</translation>
         </message>
         <message>
             <source>The folder does not exist: {folder}</source>
@@ -1592,24 +1600,24 @@
             <translation>设置</translation>
         </message>
         <message>
-            <source>Automatic (Chinese unless set to English)</source>
-            <translation>自动（除非选择英文，否则为中文）</translation>
+            <source>Interface language</source>
+            <translation>界面语言</translation>
+        </message>
+        <message>
+            <source>A change of language takes effect when regdesk is next started.</source>
+            <translation>更改界面语言后，下次启动 regdesk 时生效。</translation>
         </message>
         <message>
             <source>Tell me about new requests when the window is in the background</source>
             <translation>窗口在后台时提醒新的预约申请</translation>
         </message>
         <message>
-            <source>Language</source>
-            <translation>语言</translation>
-        </message>
-        <message>
             <source>Play a sound when new requests arrive</source>
             <translation>有新申请时发出提示音</translation>
         </message>
         <message>
-            <source>A new language is used the next time regdesk starts.</source>
-            <translation>语言设置在下次启动 regdesk 时生效。</translation>
+            <source>Language</source>
+            <translation>语言</translation>
         </message>
     </context>
     <context>
@@ -2213,6 +2221,10 @@
         <message>
             <source>Excel workbook (*.xlsx)</source>
             <translation>Excel 工作簿 (*.xlsx)</translation>
+        </message>
+        <message>
+            <source>The folder could not be opened (no file manager on this computer). The file is at: {path}</source>
+            <translation>无法打开文件夹（本机没有文件管理器）。文件保存在：{path}</translation>
         </message>
     </context>
     <context>

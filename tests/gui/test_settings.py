@@ -53,3 +53,13 @@ def test_the_shipped_translation_loads(qapp):
     finally:
         i18n.install(app, "en")
     assert QCoreApplication.translate("MainWindow", "Requests") == "Requests"
+
+
+def test_the_language_choice_is_plain(qtbot, tmp_path):
+    """中文 or English, nothing "automatic" that means Chinese anyway; a stored 'system' shows as 中文."""
+    from console.shell import SettingsDialog
+    st = S.Settings(tmp_path / "c.ini")
+    dialog = SettingsDialog(st)
+    qtbot.addWidget(dialog)
+    items = [dialog.language.itemData(i) for i in range(dialog.language.count())]
+    assert items == ["zh_CN", "en"] and dialog.language.currentData() == "zh_CN"
