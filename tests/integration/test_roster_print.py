@@ -32,3 +32,16 @@ def test_roster_print_setup(sqlite_db, tmp_path):
     assert evening.page_setup.fitToWidth == 2 and day_only.page_setup.fitToWidth == 1
     col = openpyxl.utils.get_column_letter(ROSTER_FIRST_COL + PERIODS.index("evening"))
     assert day_only.column_dimensions[col].hidden and not evening.column_dimensions[col].hidden
+
+
+def test_daily_list_age_does_not_run_into_the_phone_number(sqlite_db, tmp_path):
+    db = sqlite_db
+    clinic = f.basic_clinic(db, day=MONDAY)
+    f.set_status(db, f.request(db, clinic["slot_ids"][0], f.patient(db, birth_date=dt.date(2020, 1, 1))), "confirmed")
+    out = tmp_path / "day.xlsx"
+    exports.export_daily(db, SYSTEM, MONDAY, out)
+    ws = openpyxl.load_workbook(out).active
+    header = next(r for r in range(1, 6) if ws.cell(r, 1).value == "序号")
+    age_col = next(c for c in range(1, ws.max_column + 1) if ws.cell(header, c).value == "年龄")
+    cell = ws.cell(header + 1, age_col)
+    assert isinstance(cell.value, int) and cell.alignment.horizontal == "center"
