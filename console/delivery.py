@@ -12,7 +12,6 @@ import logging
 from PySide6.QtCore import QCoreApplication
 
 log = logging.getLogger(__name__)
-CONTEXT = "Delivery"
 
 
 def sending_here(ctx) -> bool:
@@ -22,22 +21,28 @@ def sending_here(ctx) -> bool:
 
 
 def delivery_text(state, here: bool) -> str:
-    """Where the queued messages wait, who sends them, and whether anyone does now."""
-    tr = QCoreApplication.translate
+    """Where the queued messages wait, who sends them, and whether anyone does now.
+    (QCoreApplication.translate written out in full each time: lupdate finds only that form.)"""
     if state is None:
-        return tr(CONTEXT, "The messages wait in the outbox; whether anything sends them now could not be read.")
+        return QCoreApplication.translate(
+            "Delivery", "The messages wait in the outbox; whether anything sends them now could not be read.")
     if not state.configured:
-        return tr(CONTEXT, "WeChat is not configured, so nothing sends these messages now: they wait in the "
-                           "outbox until an administrator fills in the WeChat page and `regdesk notify` or a "
-                           "console with sending switched on runs.")
+        return QCoreApplication.translate(
+            "Delivery", "WeChat is not configured, so nothing sends these messages now: they wait in the "
+                        "outbox until an administrator fills in the WeChat page and `regdesk notify` or a "
+                        "console with sending switched on runs.")
     if here:
-        return tr(CONTEXT, "This console sends WeChat messages: they go out within a few seconds.")
-    how = tr(CONTEXT, "They wait in the outbox and are sent by `regdesk notify` or by a console with "
-                      "\u201cSend WeChat notifications from this console\u201d switched on (File menu); "
-                      "this console is not sending.")
+        return QCoreApplication.translate(
+            "Delivery", "This console sends WeChat messages: they go out within a few seconds.")
+    how = QCoreApplication.translate(
+        "Delivery", "They wait in the outbox and are sent by `regdesk notify` or by a console with "
+                    "\u201cSend WeChat notifications from this console\u201d switched on (File menu); "
+                    "this console is not sending.")
     if state.stale_since is not None:
-        return how + " " + tr(CONTEXT, "Nothing is sending right now: {n} message(s) have waited since {time}."
-                              ).format(n=state.waiting, time=f"{state.stale_since:%m-%d %H:%M}")
+        return how + " " + QCoreApplication.translate(
+            "Delivery", "Nothing is sending right now: {n} message(s) have waited since {time}.").format(
+            n=state.waiting, time=f"{state.stale_since:%m-%d %H:%M}")
     if state.last_sent_at is not None:
-        return how + " " + tr(CONTEXT, "Last message sent: {time}.").format(time=f"{state.last_sent_at:%m-%d %H:%M}")
-    return how + " " + tr(CONTEXT, "No message has been sent yet.")
+        return how + " " + QCoreApplication.translate("Delivery", "Last message sent: {time}.").format(
+            time=f"{state.last_sent_at:%m-%d %H:%M}")
+    return how + " " + QCoreApplication.translate("Delivery", "No message has been sent yet.")

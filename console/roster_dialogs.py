@@ -46,6 +46,12 @@ def session_title(s: Any) -> str:
             f"{s.doctor_name} {hm(s.starts_at)}–{hm(s.ends_at)}")
 
 
+def fit_height(dialog: QWidget, width: int) -> None:
+    """``width`` wide and tall enough for its wrapped texts (sizeHint alone cuts them off)."""
+    height = dialog.heightForWidth(width) if dialog.hasHeightForWidth() else -1
+    dialog.resize(width, max(height, dialog.sizeHint().height()))
+
+
 def notice_text(told: int, delivery: str) -> str:
     """What a substitution or new hours tell the patients holding a booking (one message each)."""
     if not told:
@@ -267,7 +273,7 @@ class StopDialog(TaskDialog):
         self.form_area.addWidget(self.message)
         self.form_area.addLayout(form)
         self.ok_button.setStyleSheet("color: #b3261e;")
-        self.resize(460, self.sizeHint().height())
+        fit_height(self, 500)
 
     def reason_text(self) -> str:
         picked, details = self.reason.currentText(), self.details.toPlainText().strip()
@@ -318,7 +324,7 @@ class SubstituteDialog(TaskDialog):
         if self.doctor.count() == 0:
             self.fail(self.tr("No other active doctor in this department."))
             self.ok_button.setEnabled(False)
-        self.resize(420, self.sizeHint().height())
+        fit_height(self, 500)
 
     def prepare(self):
         doctor_id = self.doctor.currentData()

@@ -264,6 +264,37 @@
         </message>
     </context>
     <context>
+        <name>Delivery</name>
+        <message>
+            <source>The messages wait in the outbox; whether anything sends them now could not be read.</source>
+            <translation>这些消息在发送队列中等待；目前无法读取是否有程序在发送。</translation>
+        </message>
+        <message>
+            <source>WeChat is not configured, so nothing sends these messages now: they wait in the outbox until an administrator fills in the WeChat page and `regdesk notify` or a console with sending switched on runs.</source>
+            <translation>微信尚未配置，目前没有任何程序会发送这些消息：它们在发送队列中等待，直到管理员在「微信设置」页填好设置，并运行 `regdesk notify` 或打开了发送功能的控制台。</translation>
+        </message>
+        <message>
+            <source>This console sends WeChat messages: they go out within a few seconds.</source>
+            <translation>本机正在发送微信通知：消息会在几秒内发出。</translation>
+        </message>
+        <message>
+            <source>They wait in the outbox and are sent by `regdesk notify` or by a console with “Send WeChat notifications from this console” switched on (File menu); this console is not sending.</source>
+            <translation>消息在发送队列中等待，由 `regdesk notify` 或勾选了「由本机发送微信通知」（文件菜单）的控制台发送；本机未在发送。</translation>
+        </message>
+        <message>
+            <source>Nothing is sending right now: {n} message(s) have waited since {time}.</source>
+            <translation>目前没有程序在发送：已有 {n} 条消息自 {time} 起等待。</translation>
+        </message>
+        <message>
+            <source>Last message sent: {time}.</source>
+            <translation>最近一次发送：{time}。</translation>
+        </message>
+        <message>
+            <source>No message has been sent yet.</source>
+            <translation>尚未发送过任何消息。</translation>
+        </message>
+    </context>
+    <context>
         <name>DepartmentDialog</name>
         <message>
             <source>Edit department</source>
