@@ -9,10 +9,11 @@ SYSSTAMP := $(VENV)/.sysdeps-stamp
 TS     := $(wildcard resources/i18n/*.ts)
 QM     := $(TS:.ts=.qm)
 
-# Debian packages Qt needs to run (offscreen or on a screen), a CJK font, and Xvfb for screenshots
+# Debian packages Qt needs to run (offscreen or on a screen), a CJK font, and for screenshots as a
+# user sees them a real X server, a window manager and ImageMagick (console/screenshots.py)
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
-	libxcb-render-util0 libxcb-image0 fonts-wqy-microhei xvfb xauth
+	libxcb-render-util0 libxcb-image0 fonts-wqy-microhei xvfb xauth openbox x11-utils xdotool imagemagick
 
 .PHONY: run test setup sysdeps translations screenshots bench clean
 
@@ -47,8 +48,9 @@ run: setup
 test: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
+# real framed windows: starts its own Xvfb (1366x768) and openbox, stops them when done
 screenshots: setup
-	QT_QPA_PLATFORM=offscreen $(PY) -m console.screenshots docs/screenshots
+	$(PY) -m console.screenshots docs/screenshots
 
 bench: setup
 	$(PY) benchmarks/autoapprove.py

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QTableView,
     QVBoxLayout, QWidget,
 )
 
 from console.admin_dialogs import DepartmentDialog, DoctorDialog, PasswordDialog, StaffDialog, role_label
+from console.collation import CollatingProxy
 from console.pagekit import SORT_ROLE, Column, RecordModel, call, show_message
 from services import auth, masterdata
 from services.clock import utc_to_local
@@ -33,7 +34,7 @@ class _ListTab(QWidget):
         self.ctx = ctx
         self.dialog: Any = None  # the dialog open now (tests drive it)
         self.model = RecordModel(self.columns(), self, inactive=lambda r: not r.active)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = CollatingProxy(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.view = QTableView(self)
@@ -226,6 +227,7 @@ class StaffTab(_ListTab):
         super().__init__(ctx, parent)
         self.setObjectName("staffTab")
         self.departments: list[Any] = []
+        self.names: dict[str, str] = {}
         self.add_button("addStaff", self.tr("Add…"), self.add, needs_row=False)
         self.add_button("editStaff", self.tr("Role and departments…"), self.edit)
         self.add_button("resetPassword", self.tr("Reset password…"), self.reset_password)
@@ -238,7 +240,7 @@ class StaffTab(_ListTab):
         return [Column(self.tr("User name"), lambda s: s.username),
                 Column(self.tr("Full name"), lambda s: s.display_name),
                 Column(self.tr("Role"), lambda s: role_label(s.role)),
-                Column(self.tr("Departments"), lambda s: "、".join(s.department_codes)),
+                Column(self.tr("Departments"), lambda s: "、".join(self.names.get(c, c) for c in s.department_codes)),
                 Column(self.tr("Status"), self.state_text),
                 Column(self.tr("Last log-in"), lambda s: self.when(s.last_login_at),
                        sort=lambda s: str(s.last_login_at or ""))]
@@ -257,10 +259,12 @@ class StaffTab(_ListTab):
 
     def loader(self):
         db = self.ctx.db
-        return lambda: (masterdata.list_departments(db, include_inactive=False), auth.list_staff(db))
+        return lambda: (masterdata.list_departments(db, include_inactive=True), auth.list_staff(db))
 
     def _loaded(self, rows: Any, select_id: Any) -> None:
-        self.departments, staff = rows
+        deps, staff = rows
+        self.names = {d.code: d.name for d in deps}  # a head's departments by name, not by code
+        self.departments = [d for d in deps if d.active]  # what the dialogs offer
         super()._loaded(staff, select_id)
 
     def add(self) -> None:

@@ -185,8 +185,10 @@ class _ExportDialog(_FileDialogBase):
     def exported(self, result: Any, text: str) -> bool:
         self.result = result
         self.done_view(text)
-        if self.open_after.isChecked():
-            open_folder(result.path)
+        if self.open_after.isChecked() and not open_folder(result.path):
+            # no file manager here (a bare desk PC, a terminal server): say so, with the path to find it
+            self.summary.setText(text + "\n" + self.tr("The folder could not be opened (no file manager on this "
+                                                      "computer). The file is at: {path}").format(path=result.path))
         return True
 
 

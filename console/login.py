@@ -34,7 +34,7 @@ class LoginDialog(QDialog):
         self.db, self.tasks, self.settings = db, tasks, settings
         self.actor: Actor | None = None
         self.busy = False
-        self.setWindowTitle(self.tr("regdesk — log in"))
+        self.setWindowTitle(self.tr("Log in"))  # shown as "登录 — regdesk"
         if icon is not None:
             self.setWindowIcon(icon)
         self.setMinimumWidth(380)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from console import labels as L
+from console import screenfit
 from console import settings as S
 from console.daylist import DayListPage
 from console.icons import icon
@@ -38,6 +39,7 @@ from services.wechat_settings import load_wechat_settings
 
 log = logging.getLogger(__name__)
 
+WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: see console.screenfit
 POLL_MS = 2000  # without a live feed
 RETRY_MS = 5000  # while the database is out of reach
 AUTOAPPROVE_MS = 3000  # the demo's autoapprove toggle
@@ -51,11 +53,14 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.ctx = ctx
         self.demo = demo
-        self.setWindowTitle(self.tr("regdesk — registration desk") + (self.tr(" (demo)") if demo else ""))
+        # Qt adds " — regdesk" (the application display name) to every window title itself
+        self.setWindowTitle(self.tr("Registration desk") + (self.tr(" (demo)") if demo else ""))
         self.setWindowIcon(icon("app"))
-        self.setMinimumSize(QSize(1024, 640))
-        self.resize(1366, 768)
+        screenfit.place(self, WANTED, MINIMUM)  # _restore() may take a saved geometry that fits instead
+        screenfit.KeepOnScreen(self)
         self.feed = self._start_feed() if live else None
+        # the confirmations say whether this console sends the messages they queue (console.delivery)
+        ctx.extras["wechat_sending"] = lambda: self.wechat_sender is not None
         self.pages: dict[str, QWidget] = {}
         self._items: dict[str, QListWidgetItem] = {}
         # the WeChat sender of this console (heads and admins; see _sender_action)
@@ -278,9 +283,7 @@ class MainWindow(QMainWindow):
         self.show_page(page if page in self.pages else "queue")
         if st is None:
             return
-        geometry = st[S.GEOMETRY]
-        if not geometry.isEmpty():
-            self.restoreGeometry(geometry)
+        screenfit.restore(self, st[S.GEOMETRY], WANTED, MINIMUM)
         state = st[S.WINDOW_STATE]
         if not state.isEmpty():
             self.restoreState(state)

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
     QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 
-from console.pagekit import SORT_ROLE, Column, RecordModel, call, error_label
+from console.collation import CollatingProxy
+from console.pagekit import SORT_ROLE, Column, RecordModel, call, error_label, fit_columns
 from console.tasks import user_message
 from services import notify
 from services.wechat_settings import LANGS, SOURCE_LABELS, STATES, VALUE_KEYS, describe_wechat_settings
@@ -38,7 +39,7 @@ class NotificationFailuresPage(QWidget):
         self.setObjectName("notificationFailuresPage")
         self.ctx = ctx
         self.model = RecordModel(self.columns(), self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = CollatingProxy(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.view = QTableView(self)
@@ -51,7 +52,7 @@ class NotificationFailuresPage(QWidget):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setWordWrap(False)
         self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setStretchLastSection(True)
+        fit_columns(self.view)  # dates and times whole; the reason takes the rest
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
         self.retry_button = QPushButton(self.tr("Send again"), self)
         self.retry_button.setObjectName("retryNotifications")
@@ -98,9 +99,9 @@ class NotificationFailuresPage(QWidget):
             self.reload()
 
     def reload(self) -> None:
-        db = self.ctx.db
+        db, actor = self.ctx.db, self.ctx.actor
         keep = [r.id for r in self.selected()]
-        call(self.ctx, self, lambda: notify.list_failures(db), lambda rows: self._loaded(rows, keep))
+        call(self.ctx, self, lambda: notify.list_failures(db, actor), lambda rows: self._loaded(rows, keep))
 
     def _loaded(self, rows: Any, keep: list[int]) -> None:
         self.model.set_rows(rows)
@@ -203,7 +204,8 @@ class WeChatSettingsPage(QWidget):
                 widget.setFixedHeight(120)
             else:
                 widget = QComboBox(self)
-                widget.addItems(STATES if name == "miniprogram_state" else LANGS)
+                for value, label in (self.state_labels() if name == "miniprogram_state" else self.lang_labels()):
+                    widget.addItem(label, value)
             widget.setObjectName(f"wechat_{name}")
             note = QLabel(self)
             note.setStyleSheet("color: #5f6368;")
@@ -255,6 +257,18 @@ class WeChatSettingsPage(QWidget):
         self.setEnabled(False)  # until the settings are loaded
         self.reload()
 
+    def state_labels(self) -> list[tuple[str, str]]:
+        """The mini-program versions WeChat knows (``miniprogram_state``), in words."""
+        words = {"formal": self.tr("Released version (formal)"), "trial": self.tr("Trial version (trial)"),
+                 "developer": self.tr("Developer version (developer)")}
+        return [(v, words[v]) for v in ("formal", "trial", "developer") if v in STATES]
+
+    def lang_labels(self) -> list[tuple[str, str]]:
+        """The languages of the mini-program page the message opens (``lang``), in words."""
+        words = {"zh_CN": self.tr("Simplified Chinese"), "en_US": self.tr("English"),
+                 "zh_HK": self.tr("Traditional Chinese (Hong Kong)"), "zh_TW": self.tr("Traditional Chinese (Taiwan)")}
+        return [(v, words[v]) for v in LANGS]
+
     # ------------------------------------------------------------ load / show
 
     def reload(self) -> None:
@@ -278,7 +292,7 @@ class WeChatSettingsPage(QWidget):
             elif isinstance(widget, QPlainTextEdit):
                 widget.setPlainText(_map_text(value))
             else:
-                widget.setCurrentText(value)
+                widget.setCurrentIndex(max(0, widget.findData(value)))
             editable = may_edit and view.editable(name)
             if isinstance(widget, (QLineEdit, QPlainTextEdit)):
                 widget.setReadOnly(not editable)
@@ -323,8 +337,8 @@ class WeChatSettingsPage(QWidget):
                     parsed[field.strip()] = key.strip()
                 if parsed != s.field_map:
                     out[name] = parsed
-            elif widget.currentText() != getattr(s, name):
-                out[name] = widget.currentText()
+            elif widget.currentData() != getattr(s, name):
+                out[name] = widget.currentData()
         return out
 
     def save(self) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 
 import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from console.tasks import user_message
 
@@ -142,6 +142,13 @@ class Column:
     align: Qt.AlignmentFlag | None = None
 
 
+def fit_columns(view) -> None:
+    """Columns as wide as their contents, the last one taking the rest (small tables: a few hundred rows)."""
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+
+
 class RecordModel(QAbstractTableModel):
     """Rows are frozen dataclasses with an ``id``; one column per ``Column``.
 
@@ -174,8 +181,8 @@ class RecordModel(QAbstractTableModel):
         if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(self._columns):
             return None
         row, col = self._rows[index.row()], self._columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = col.display(row)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            value = col.display(row)  # the tooltip: the whole text of a cell too narrow for it
             return "" if value is None else str(value)
         if role == ID_ROLE:
             return self._key(row)

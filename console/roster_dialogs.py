@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 from typing import Any, Sequence
 
-from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtCore import QCoreApplication, QDate, Qt, QTime
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDateEdit, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
     QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTimeEdit, QWidget,
 )
 
+from console.delivery import delivery_text, sending_here
 from console.pagekit import TaskDialog, call
 from console.roster_grid import hm, period_label, weekday_label
-from services import rosters
+from services import outbox, rosters
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,22 @@ def session_title(s: Any) -> str:
     """'03-04 周一 上午 王明 08:00–12:00' for a SessionInfo."""
     return (f"{s.day:%m-%d} {weekday_label(s.day.weekday())} {period_label(s.period)} "
             f"{s.doctor_name} {hm(s.starts_at)}–{hm(s.ends_at)}")
+
+
+def fit_height(dialog: QWidget, width: int) -> None:
+    """``width`` wide and tall enough for its wrapped texts (sizeHint alone cuts them off)."""
+    height = dialog.heightForWidth(width) if dialog.hasHeightForWidth() else -1
+    dialog.resize(width, max(height, dialog.sizeHint().height()))
+
+
+def notice_text(told: int, delivery: str) -> str:
+    """What a substitution or new hours tell the patients holding a booking (one message each)."""
+    if not told:
+        return QCoreApplication.translate("RosterDialogs", "No patient holds a booking for this session; "
+                                                           "nobody needs to be told.")
+    return QCoreApplication.translate(
+        "RosterDialogs", "{n} patient(s) holding a booking will be told by a WeChat message, queued when you "
+                         "confirm.").format(n=told) + (f"\n{delivery}" if delivery else "")
 
 
 class PublishDialog(TaskDialog):
@@ -145,18 +163,26 @@ class SessionDialog(TaskDialog):
         all_row.addWidget(self.all_places)
         all_row.addWidget(set_all)
         all_row.addStretch(1)
+        self.message = QLabel(self)
+        self.message.setObjectName("sessionMessage")
+        self.message.setWordWrap(True)
         self.form_area.addWidget(self.heading)
         self.form_area.addLayout(form)
+        self.form_area.addWidget(self.message)
         self.form_area.addLayout(all_row)
         self.form_area.addWidget(self.table)
         self.ok_button.setEnabled(False)
-        self.resize(480, 520)
-        db = ctx.db
-        call(ctx, self, lambda: (rosters.get_session(db, session_id), rosters.list_slots(db, session_id)),
+        self.resize(500, 560)
+        db, cfg = ctx.db, ctx.cfg
+        call(ctx, self, lambda: (rosters.get_session(db, session_id), rosters.list_slots(db, session_id),
+                                 rosters.notice_count(db, session_id), outbox.outbox_state(db, cfg)),
              self._loaded, lambda e: self._failed(e))
 
-    def _loaded(self, loaded: tuple[Any, Sequence[Any]]) -> None:
+    def _loaded(self, loaded: tuple[Any, Sequence[Any], int, Any]) -> None:
         self.session, self.slots = loaded[0], list(loaded[1])
+        told, state = loaded[2], loaded[3]
+        self.message.setText(self.tr("If the hours change: ") + notice_text(told, delivery_text(
+            state, sending_here(self.ctx)) if told else ""))
         s = self.session
         self.heading.setText(session_title(s))
         self.starts.setTime(qtime(s.starts_at))
@@ -197,20 +223,21 @@ class SessionDialog(TaskDialog):
         capacities = [(slot.id, n) for slot, n in zip(self.slots, self.places()) if n != slot.capacity]
 
         def work():
+            told = 0
             if hours_changed or note_changed:
-                rosters.update_session(db, actor, sid, starts_at=starts if hours_changed else None,
-                                       ends_at=ends if hours_changed else None,
-                                       note=note if note_changed else None)
+                told = rosters.update_session(db, actor, sid, starts_at=starts if hours_changed else None,
+                                              ends_at=ends if hours_changed else None,
+                                              note=note if note_changed else None).notified
             for slot_id, n in capacities:
                 rosters.set_slot_capacity(db, actor, slot_id, n)
-            return rosters.get_session(db, sid)
+            return replace(rosters.get_session(db, sid), notified=told)
         return work
 
 
 class StopDialog(TaskDialog):
     """停诊: says how many patients will be told and asks for the reason."""
 
-    def __init__(self, ctx, session: Any, affected: int, parent: QWidget | None = None):
+    def __init__(self, ctx, session: Any, affected: int, parent: QWidget | None = None, delivery: str = ""):
         super().__init__(ctx, parent)
         self.ok_button.setText(self.tr("Stop session"))
         self.setObjectName("stopDialog")
@@ -220,8 +247,10 @@ class StopDialog(TaskDialog):
         title = QLabel(session_title(session), self)
         title.setStyleSheet("font-weight: bold;")
         if affected:
-            text = self.tr("{n} patients hold a booking or a request for this session. They will all be "
-                           "told by WeChat that it is stopped, with the reason below.").format(n=affected)
+            # what really happens: a message per patient queued now, sent when a sender runs (delivery)
+            text = self.tr("{n} patients hold a booking or a request for this session. A WeChat message "
+                           "saying it is stopped, with the reason below, is queued for each of them.").format(
+                n=affected) + (f"\n{delivery}" if delivery else "")
         else:
             text = self.tr("No patient holds a booking for this session; nobody needs to be told.")
         self.message = QLabel(text, self)
@@ -244,7 +273,7 @@ class StopDialog(TaskDialog):
         self.form_area.addWidget(self.message)
         self.form_area.addLayout(form)
         self.ok_button.setStyleSheet("color: #b3261e;")
-        self.resize(460, self.sizeHint().height())
+        fit_height(self, 500)
 
     def reason_text(self) -> str:
         picked, details = self.reason.currentText(), self.details.toPlainText().strip()
@@ -264,7 +293,8 @@ class StopDialog(TaskDialog):
 class SubstituteDialog(TaskDialog):
     """替诊: another doctor of the same department takes the session."""
 
-    def __init__(self, ctx, session: Any, doctors: Sequence[Any], parent: QWidget | None = None):
+    def __init__(self, ctx, session: Any, doctors: Sequence[Any], parent: QWidget | None = None,
+                 told: int = 0, delivery: str = ""):
         super().__init__(ctx, parent)
         self.ok_button.setText(self.tr("Substitute"))
         self.setObjectName("substituteDialog")
@@ -285,12 +315,16 @@ class SubstituteDialog(TaskDialog):
             form.addRow(self.tr("Rostered doctor"), QLabel(session.rostered_doctor_name, self))
         form.addRow(self.tr("New doctor"), self.doctor)
         form.addRow(self.tr("Note"), self.note)
+        self.message = QLabel(notice_text(told, delivery), self)
+        self.message.setObjectName("substituteMessage")
+        self.message.setWordWrap(True)
         self.form_area.addWidget(title)
         self.form_area.addLayout(form)
+        self.form_area.addWidget(self.message)
         if self.doctor.count() == 0:
             self.fail(self.tr("No other active doctor in this department."))
             self.ok_button.setEnabled(False)
-        self.resize(420, self.sizeHint().height())
+        fit_height(self, 500)
 
     def prepare(self):
         doctor_id = self.doctor.currentData()

@@ -12,7 +12,8 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,54 @@ def cell_kind(cell: Any) -> str:
     if cell.capacity and cell.taken >= cell.capacity:
         return "full"
     return "published"
+
+
+class CellDelegate(QStyledItemDelegate):
+    """Paints each session cell in its legend colour, its text fitted to the cell.
+
+    The application's style sheet styles ``QTableView::item``; Qt's style-sheet style then ignores
+    a model's BackgroundRole, so the colours the legend promises are painted here. With evening
+    clinics a week has 21 columns of about 50 pixels on a 1366-pixel screen: the text is drawn
+    with a small margin and a smaller font when needed ("22/42" never becomes "22…"); what still
+    does not fit is elided, the whole text being in the tooltip. A selected cell keeps its colour
+    and gets a frame."""
+
+    SELECTED = QColor("#1f6f8b")
+    MIN_POINT_SIZE = 7.5
+
+    def paint(self, painter, option, index) -> None:
+        brush = index.data(Qt.ItemDataRole.BackgroundRole)
+        if brush is None or index.column() == 0:
+            super().paint(painter, option, index)
+            return
+        painter.save()
+        painter.fillRect(option.rect, brush)
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        fg = index.data(Qt.ItemDataRole.ForegroundRole)
+        painter.setPen(fg.color() if fg is not None else option.palette.text().color())
+        area = option.rect.adjusted(2, 1, -2, -1)
+        font = self.fitted_font(option.font, text.split("\n"), area.width(), area.height())
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        lines = [metrics.elidedText(line, Qt.TextElideMode.ElideRight, area.width()) for line in text.split("\n")]
+        painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter), "\n".join(lines))
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.setPen(QPen(self.SELECTED, 2))
+            painter.drawRect(option.rect.adjusted(1, 1, -1, -1))
+        painter.restore()
+
+    @classmethod
+    def fitted_font(cls, base: QFont, lines: list[str], width: float, height: float) -> QFont:
+        """The largest font from ``base`` down to MIN_POINT_SIZE in which every line fits."""
+        font = QFont(base)
+        size = base.pointSizeF() if base.pointSizeF() > 0 else 10.0
+        while True:
+            font.setPointSizeF(size)
+            metrics = QFontMetricsF(font)
+            if (max((metrics.horizontalAdvance(line) for line in lines), default=0) <= width
+                    and metrics.lineSpacing() * len(lines) <= height) or size <= cls.MIN_POINT_SIZE:
+                return font
+            size = max(cls.MIN_POINT_SIZE, size - 0.5)
 
 
 class RosterGridModel(QAbstractTableModel):

@@ -11,11 +11,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
+    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
     QLabel, QMessageBox, QPushButton, QSpinBox, QTableView, QTimeEdit, QVBoxLayout, QWidget,
 )
 
-from console.pagekit import Column, RecordModel, call, error_label
+from console.pagekit import Column, RecordModel, call, error_label, fit_columns
 from console.roster_dialogs import pytime, qtime
 from console.roster_grid import PERIODS, hm, period_label, weekday_label
 from console.tasks import user_message
@@ -63,7 +63,7 @@ class TemplatesDialog(QDialog):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        fit_columns(self.view)  # the hours whole (08:00–12:00), not 08:00–1…
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
 
         self.weekday = QComboBox(self)

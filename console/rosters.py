@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
     QToolBar, QVBoxLayout, QWidget,
 )
 
+from console.delivery import delivery_text, sending_here
 from console.pagekit import call
 from console.roster_dialogs import PublishDialog, SessionDialog, StopDialog, SubstituteDialog, pydate, qdate
-from console.roster_grid import COLORS, RosterGridModel
+from console.roster_grid import COLORS, CellDelegate, RosterGridModel
 from console.roster_templates import TemplatesDialog
-from services import masterdata, rosters
+from services import masterdata, outbox, rosters
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class RosterPage(QWidget):
         self.view = QTableView(self)
         self.view.setObjectName("rosterGrid")
         self.view.setModel(self.model)
+        self.view.setItemDelegate(CellDelegate(self.view))
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -317,11 +319,21 @@ class RosterPage(QWidget):
         dep, cell, doctor = self.department_id(), self.current_cell(), self.current_doctor()
         can = self.ctx.can
         live = cell is not None and cell.status != "stopped"
-        self.templates_action.setEnabled(doctor is not None and can("roster.edit", dep))
-        self.publish_action.setEnabled(dep is not None and can("roster.publish", dep))
-        self.change_action.setEnabled(live and can("roster.edit", dep))
-        self.stop_action.setEnabled(live and can("session.stop", dep))
-        self.substitute_action.setEnabled(live and can("session.substitute", dep))
+        # what is not possible now is disabled (and looks it), with the reason as its tooltip
+        if cell is None:
+            why_not = self.tr("Select a session in the grid first")
+        else:
+            why_not = self.tr("This session is stopped (停诊): it cannot be changed")
+        for action, permission, possible, reason in (
+                (self.templates_action, "roster.edit", doctor is not None, self.tr("Select a doctor's row first")),
+                (self.publish_action, "roster.publish", dep is not None, self.tr("Choose a department first")),
+                (self.change_action, "roster.edit", live, why_not),
+                (self.stop_action, "session.stop", live, why_not),
+                (self.substitute_action, "session.substitute", live, why_not)):
+            allowed = can(permission, dep)
+            action.setEnabled(possible and allowed)
+            action.setToolTip(action.text() if possible and allowed else
+                              reason if allowed else self.tr("Not in the departments you are responsible for"))
 
     def _context_menu(self, pos) -> None:
         menu = QMenu(self)
@@ -362,7 +374,9 @@ class RosterPage(QWidget):
         if cell is None or not self.change_action.isEnabled():
             return
         dialog = SessionDialog(self.ctx, cell.session_id, self)
-        dialog.done_ok.connect(lambda _s: self._done(self.tr("Session changed.")))
+        dialog.done_ok.connect(lambda s: self._done(
+            self.tr("Session changed; {n} WeChat message(s) queued.").format(n=s.notified) if s.notified
+            else self.tr("Session changed.")))
         self._open(dialog)
 
     def stop_session(self) -> None:
@@ -370,15 +384,15 @@ class RosterPage(QWidget):
         cell = self.current_cell()
         if cell is None or not self.stop_action.isEnabled():
             return
-        db, sid = self.ctx.db, cell.session_id
-        call(self.ctx, self, lambda: (rosters.get_session(db, sid), rosters.affected_count(db, sid)),
-             self._confirm_stop)
+        db, sid, cfg = self.ctx.db, cell.session_id, self.ctx.cfg
+        call(self.ctx, self, lambda: (rosters.get_session(db, sid), rosters.affected_count(db, sid),
+                                      outbox.outbox_state(db, cfg)), self._confirm_stop)
 
-    def _confirm_stop(self, found: tuple[Any, int]) -> None:
-        session, affected = found
-        dialog = StopDialog(self.ctx, session, affected, self)
+    def _confirm_stop(self, found: tuple[Any, int, Any]) -> None:
+        session, affected, state = found
+        dialog = StopDialog(self.ctx, session, affected, self, delivery_text(state, sending_here(self.ctx)))
         dialog.done_ok.connect(lambda s: self._done(
-            self.tr("Session stopped: {bookings} bookings stopped, {notified} patients will be notified.")
+            self.tr("Session stopped: {bookings} bookings stopped, {notified} WeChat messages queued.")
             .format(bookings=s.bookings_stopped, notified=s.notified)))
         self._open(dialog)
 
@@ -386,15 +400,18 @@ class RosterPage(QWidget):
         cell = self.current_cell()
         if cell is None or not self.substitute_action.isEnabled():
             return
-        db, sid, dep = self.ctx.db, cell.session_id, self.department_id()
-        call(self.ctx, self, lambda: (rosters.get_session(db, sid), masterdata.list_doctors(db, department_id=dep)),
+        db, sid, dep, cfg = self.ctx.db, cell.session_id, self.department_id(), self.ctx.cfg
+        call(self.ctx, self, lambda: (rosters.get_session(db, sid), masterdata.list_doctors(db, department_id=dep),
+                                      rosters.notice_count(db, sid), outbox.outbox_state(db, cfg)),
              self._choose_substitute)
 
-    def _choose_substitute(self, found: tuple[Any, list[Any]]) -> None:
-        session, doctors = found
-        dialog = SubstituteDialog(self.ctx, session, doctors, self)
+    def _choose_substitute(self, found: tuple[Any, list[Any], int, Any]) -> None:
+        session, doctors, told, state = found
+        dialog = SubstituteDialog(self.ctx, session, doctors, self, told=told,
+                                  delivery=delivery_text(state, sending_here(self.ctx)) if told else "")
         dialog.done_ok.connect(lambda s: self._done(
-            self.tr("{doctor} now takes the session.").format(doctor=s.doctor_name)))
+            self.tr("{doctor} now takes the session; {n} WeChat message(s) queued.").format(
+                doctor=s.doctor_name, n=s.notified)))
         self._open(dialog)
 
     def _done(self, text: str) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from console import i18n
 from console import settings as S
 from console.i18n import LANGUAGES
 
@@ -107,17 +108,17 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         self.language = QComboBox(self)
         self.language.setObjectName("languageCombo")
-        self.language.addItem(self.tr("Automatic (Chinese unless set to English)"), "system")
+        # two plain choices: the old "automatic" meant Chinese anyway, and said it confusingly
         for code, name in LANGUAGES.items():
             self.language.addItem(name, code)
         self.tray = QCheckBox(self.tr("Tell me about new requests when the window is in the background"), self)
-        form.addRow(self.tr("Language"), self.language)
+        form.addRow(self.tr("Interface language"), self.language)
         form.addRow("", self.tray)
         self.sound = QCheckBox(self.tr("Play a sound when new requests arrive"), self)
         self.sound.setObjectName("soundCheck")
         form.addRow("", self.sound)
         lay.addLayout(form)
-        self.note = QLabel(self.tr("A new language is used the next time regdesk starts."), self)
+        self.note = QLabel(self.tr("A change of language takes effect when regdesk is next started."), self)
         self.note.setObjectName("settingsNote")
         lay.addWidget(self.note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -125,7 +126,7 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
         if settings is not None:
-            i = self.language.findData(settings[S.LANGUAGE])
+            i = self.language.findData(i18n.choose_language(settings[S.LANGUAGE]))  # 'system' shows as 中文
             self.language.setCurrentIndex(max(0, i))
             self.tray.setChecked(settings[S.TRAY_NOTIFY])
             self.sound.setChecked(settings[S.SOUND_NOTIFY])

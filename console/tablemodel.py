@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Sequence
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 import console.qtfix  # noqa: F401 - PySide6 6.12 emit() refcount guard, before any emit
+from console.collation import sort_key
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class RowTableModel(QAbstractTableModel):
     def sort_value(self, i: int, column: int) -> Any:
         col = self.columns[column]
         row = self._rows[i]
-        return col.sort(row) if col.sort is not None else col.display(row)
+        return sort_key(col.sort(row) if col.sort is not None else col.display(row))  # pinyin for Chinese
 
     def column_index(self, key: str) -> int:
         for i, c in enumerate(self.columns):

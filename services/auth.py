@@ -172,7 +172,7 @@ def create_staff(db: Database, actor: Actor, username: str, display_name: str, r
     _check_password(password)
     codes = list(department_codes or ())
     if role == "head" and not [c for c in codes if c and c.strip()]:
-        raise ValidationError("科室主任至少要负责一个科室（--department）")
+        raise ValidationError("科室主任至少要负责一个科室", field="department_codes")  # the CLI names its flag itself
     pw_hash = hash_password(password)  # slow: outside the transaction
 
     def tx(conn: Connection) -> StaffInfo:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
@@ -49,6 +49,7 @@ class SessionInfo:
     taken: int  # confirmed + checked_in + no_show
     pending: int
     rostered_doctor_name: str = ""
+    notified: int = 0  # set by a change that told the booked patients (hours, substitution): how many
 
     @property
     def substituted(self) -> bool:
@@ -154,6 +155,15 @@ def affected_count(db: Database, session_id: int) -> int:
                             .where(Slot.session_id == session_id, Booking.status.in_(STOPPABLE))).scalar_one()
 
 
+def notice_count(db: Database, session_id: int) -> int:
+    """How many patients a substitution or new hours would tell now (services.outbox.enqueue_for_session)."""
+    with db.read() as conn:
+        session_in(conn, session_id)
+        return conn.execute(select(func.count(func.distinct(Booking.patient_id)))
+                            .join(Slot, Slot.id == Booking.slot_id)
+                            .where(Slot.session_id == session_id, Booking.status == "confirmed")).scalar_one()
+
+
 def _doctor_clash(conn: Connection, doctor_id: int, day: dt.date, starts_at: dt.time, ends_at: dt.time,
                   exclude_session: int) -> SessionInfo | None:
     """Another live session of this doctor that day overlapping these hours, if any."""
@@ -181,7 +191,8 @@ def update_session(db: Database, actor: Actor, session_id: int, *, starts_at=Non
                    note: str | None = None) -> SessionInfo:
     """Change a session's hours (they must still hold all its slots) and/or its note.
 
-    None leaves a field as it is; note='' clears the note."""
+    None leaves a field as it is; note='' clears the note. When the hours change, each patient
+    holding a booking is told (a 'rescheduled' notification, same transaction)."""
     actor.require("roster.edit")
     new_start = parse_time(starts_at, "开始时间") if starts_at is not None else None
     new_end = parse_time(ends_at, "结束时间") if ends_at is not None else None
@@ -214,10 +225,14 @@ def update_session(db: Database, actor: Actor, session_id: int, *, starts_at=Non
                                                       ClinicSession.status != "stopped").values(**values)).rowcount
         if rc != 1:
             raise Conflict(f"出诊 {session_id} 刚被他人停诊")
+        notified = 0
+        if (a, b) != (s.starts_at, s.ends_at):
+            notified = outbox.enqueue_for_session(conn, session_id, "rescheduled",
+                                                  {"reason": f"出诊时间改为{fmt_time(a)}-{fmt_time(b)}"})
         audit.record(conn, actor, "update", "session", session_id,
                      {"before": {"starts_at": s.starts_at, "ends_at": s.ends_at, "note": s.note},
-                      **{k: v for k, v in values.items() if k != "updated_at"}})
-        return session_in(conn, session_id)
+                      **{k: v for k, v in values.items() if k != "updated_at"}, "notified": notified})
+        return replace(session_in(conn, session_id), notified=notified)
 
     return db.run(tx)
 
@@ -309,7 +324,8 @@ def stop_session(db: Database, actor: Actor, session_id: int, reason: str) -> St
 
 def substitute(db: Database, actor: Actor, session_id: int, new_doctor_id: int,
                note: str | None = None) -> SessionInfo:
-    """Another doctor of the same department takes this session (替诊); the roster's doctor is kept."""
+    """Another doctor of the same department takes this session (替诊); the roster's doctor is kept.
+    Each patient holding a booking in it is told (a 'substituted' notification, same transaction)."""
     actor.require("session.substitute")
     note = (note or "").strip() or None
     if note and len(note) > 500:
@@ -341,8 +357,9 @@ def substitute(db: Database, actor: Actor, session_id: int, new_doctor_id: int,
                           .values(doctor_id=new.id, note=text, updated_at=utcnow())).rowcount
         if rc != 1:
             raise Conflict(f"出诊 {session_id} 刚被他人修改，请刷新后重试")
+        notified = outbox.enqueue_for_session(conn, session_id, "substituted", {"reason": f"改由{new.name}医生出诊"})
         audit.record(conn, actor, "substitute", "session", session_id,
-                     {"from_doctor_id": s.doctor_id, "to_doctor_id": new.id, "note": text})
-        return session_in(conn, session_id)
+                     {"from_doctor_id": s.doctor_id, "to_doctor_id": new.id, "note": text, "notified": notified})
+        return replace(session_in(conn, session_id), notified=notified)
 
     return db.run(tx)

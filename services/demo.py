@@ -370,9 +370,10 @@ def _stop_one(db: Database, rng: random.Random, plan: _Bookings, slots: list[_Sl
 # booking status -> the message its patient was sent when the hospital decided it
 _TOLD = {"confirmed": "confirmed", "checked_in": "confirmed", "no_show": "confirmed",
          "rejected": "rejected", "full": "full", "stopped": "stopped"}
-_WECHAT_REFUSALS = [("unsubscribed", "微信返回 43101：用户拒绝接受消息（订阅次数已用完）"),
-                    ("failed", "微信返回 40003：不合法的 openid"),
-                    ("failed", "已重试 6 次：微信返回 -1：系统繁忙")]
+# (state, WeChat's answer, attempts): the attempts column and the reason's count agree
+_WECHAT_REFUSALS = [("unsubscribed", "微信返回 43101：用户拒绝接受消息（订阅次数已用完）", 1),
+                    ("failed", "微信返回 40003：不合法的 openid", 1),
+                    ("failed", "共尝试 6 次：微信返回 -1：系统繁忙", 6)]
 
 
 def _notification_history(db: Database, rng: random.Random) -> None:
@@ -397,7 +398,7 @@ def _notification_history(db: Database, rng: random.Random) -> None:
             select(Notification.id).where(Notification.booking_id.in_([r[0] for r in rows[start:start + 500]]),
                                           Notification.state == "waiting").order_by(Notification.id)).scalars()]
         sent_at = utcnow()
-        refused: dict[tuple[str, str], list[int]] = {}
+        refused: dict[tuple[str, str, int], list[int]] = {}
         for nid in waiting:
             roll = rng.random()
             if roll < 0.06:
@@ -406,9 +407,9 @@ def _notification_history(db: Database, rng: random.Random) -> None:
         for start in range(0, len(plain), 500):
             conn.execute(Notification.__table__.update().where(Notification.id.in_(plain[start:start + 500]))
                          .values(state="sent", attempts=1, sent_at=sent_at))
-        for (state, message), ids in refused.items():
+        for (state, message, attempts), ids in refused.items():
             conn.execute(Notification.__table__.update().where(Notification.id.in_(ids))
-                         .values(state=state, attempts=1, last_error=message))
+                         .values(state=state, attempts=attempts, last_error=message))
 
 
 def seed(db: Database, *, days: int = 14, seed: int = 20261126, today: dt.date | None = None,

@@ -18,7 +18,12 @@ class SchemaError(RegdeskError):
 
 
 class ValidationError(RegdeskError):
-    """Input was rejected; nothing was changed."""
+    """Input was rejected; nothing was changed. ``field`` names the input at fault, when there is one
+    (e.g. 'id_card'), so a form can show the message by that field."""
+
+    def __init__(self, message: str = "", field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class NotFound(RegdeskError):

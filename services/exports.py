@@ -98,9 +98,9 @@ class DailyRow(NamedTuple):
 
 
 DAILY_COLUMNS = (
-    Column("序号", "int", 6), Column("时间", "time", 7),
+    Column("序号", "int", 6), Column("时间", "time", 7, centered=True),
     Column("科室", "text", 10), Column("医生", "text", 10), Column("职称", "text", 11),
-    Column("患者", "text", 12), Column("性别", "text", 6), Column("年龄", "int", 6),
+    Column("患者", "text", 12), Column("性别", "text", 6), Column("年龄", "int", 6, centered=True),
     Column("手机号", "text", 14), Column("身份证号", "text", 21), Column("来源", "text", 8),
     Column("状态", "text", 10), Column("签到时间", "datetime", 17),
 )

@@ -69,6 +69,7 @@ class ImportSummary:
     unpublished: int = 0  # turned into drafts
     published: int = 0  # drafts published
     unchanged: int = 0
+    notified: int = 0  # patients told that their session's hours changed
 
     @property
     def changed(self) -> int:
@@ -76,7 +77,8 @@ class ImportSummary:
 
     def __str__(self) -> str:
         return (f"已导入 {len(self.sheets)} 个科室：新增 {self.created}，修改 {self.updated}，删除 {self.deleted}，"
-                f"发布 {self.published}，改为未发布 {self.unpublished}，未变 {self.unchanged}")
+                f"发布 {self.published}，改为未发布 {self.unpublished}，未变 {self.unchanged}"
+                + (f"；{self.notified} 位已预约患者将收到时间变更通知" if self.notified else ""))
 
 
 # ---------------------------------------------------------------- reading the file

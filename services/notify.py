@@ -43,11 +43,14 @@ STATE_LABELS = {"waiting": "待发送", "sending": "发送中", "sent": "已发�
                 "unsubscribed": "未订阅", "skipped": "无需发送"}
 # what the patient reads in the template's result field (phrase: 5 Chinese characters at most)
 KIND_LABELS = {"confirmed": "预约成功", "rejected": "预约失败", "full": "预约已满", "stopped": "停诊",
-               "cancelled": "已取消", "reminder": "就诊提醒"}
+               "cancelled": "已取消", "reminder": "就诊提醒", "substituted": "更换医生", "rescheduled": "时间变更"}
 # said in the reason field when the change carries no reason of its own
 DEFAULT_REASONS = {"confirmed": "请按预约时间到院就诊", "rejected": "医院未通过您的预约申请",
                    "full": "该时段号已约满，请改约其他时段", "stopped": "医生停诊，请改约其他时间",
-                   "cancelled": "医院已为您取消本次预约", "reminder": "明天请按预约时间到院就诊"}
+                   "cancelled": "医院已为您取消本次预约", "reminder": "明天请按预约时间到院就诊",
+                   "substituted": "出诊医生有变更，预约仍有效", "rescheduled": "出诊时间有调整，预约仍有效"}
+# kinds about a visit that still stands: not sent once the booking or the session changed again
+STANDING_KINDS = ("reminder",) + outbox.SESSION_KINDS
 REMINDER_LOCK_KEY = "notify_reminder_lock"
 
 
@@ -143,8 +146,8 @@ def _claim(db: Database, nid: int, worker: str, now: dt.datetime, policy: Delive
         why = None
         if not row.openid:
             why = "无微信 openid"
-        elif row.kind == "reminder" and (row.status != "confirmed" or row.session_status != "published"):
-            why = "预约已变更，不再提醒"  # a reminder is about the visit as it stands when sent
+        elif row.kind in STANDING_KINDS and (row.status != "confirmed" or row.session_status != "published"):
+            why = "预约已变更，不再发送"  # about the visit as it stands when sent
         payload = json.loads(row.payload) if row.payload else {}
         values = None if why else booking_values(conn, row.booking_id, row.kind, payload)
         if why or values is None:
@@ -221,7 +224,7 @@ def _failure(exc: WeChatError, job: _Job, now: dt.datetime, policy: DeliveryPoli
         return "retrying", {"state": "waiting", "last_error": msg,
                             "next_attempt_at": now + policy.backoff(job.attempts)}
     if exc.category == TRANSIENT:
-        msg = f"已重试 {job.attempts} 次：{msg}"[:500]
+        msg = f"共尝试 {job.attempts} 次：{msg}"[:500]  # the same count as the attempts column
     return "failed", {"state": "failed", "last_error": msg}
 
 
@@ -347,10 +350,18 @@ class Failure:
     created_at: dt.datetime  # local wall-clock time
 
 
-def list_failures(db: Database, limit: int = 500) -> list[Failure]:
-    """Notifications that will not be sent unless someone retries them, newest first."""
+def _scope(q, actor: Actor | None):
+    """A head sees the notifications of their own departments only; an admin sees all."""
+    if actor is not None and actor.role == "head" and actor.department_ids:
+        q = q.where(Department.id.in_(sorted(actor.department_ids)))
+    return q
+
+
+def list_failures(db: Database, actor: Actor | None = None, limit: int = 500) -> list[Failure]:
+    """Notifications that will not be sent unless someone retries them, newest first (for ``actor``:
+    a head's departments only)."""
     with db.read() as conn:
-        rows = conn.execute(
+        rows = conn.execute(_scope(
             select(Notification.id, Notification.booking_id, Notification.kind, Notification.state,
                    Notification.attempts, Notification.last_error, Notification.created_at,
                    Patient.name.label("patient"), Department.name.label("department"), ClinicSession.day,
@@ -358,7 +369,7 @@ def list_failures(db: Database, limit: int = 500) -> list[Failure]:
             .join(Patient, Patient.id == Notification.patient_id).join(Booking, Booking.id == Notification.booking_id)
             .join(Slot, Slot.id == Booking.slot_id).join(ClinicSession, ClinicSession.id == Slot.session_id)
             .join(Doctor, Doctor.id == ClinicSession.doctor_id).join(Department, Department.id == Doctor.department_id)
-            .where(Notification.state.in_(("failed", "unsubscribed")))
+            .where(Notification.state.in_(("failed", "unsubscribed"))), actor)
             .order_by(Notification.id.desc()).limit(limit)).all()
     return [Failure(r.id, r.booking_id, r.patient, r.department, f"{r.day:%Y-%m-%d} {r.starts_at:%H:%M}",
                     r.kind, KIND_LABELS.get(r.kind, r.kind), r.state, STATE_LABELS.get(r.state, r.state),
@@ -370,14 +381,20 @@ def retry(db: Database, actor: Actor, notification_id: int) -> None:
     actor.require("notify.manage")
 
     def fn(conn: Connection) -> None:
+        department_id = conn.execute(
+            select(Doctor.department_id).select_from(Notification)
+            .join(Booking, Booking.id == Notification.booking_id).join(Slot, Slot.id == Booking.slot_id)
+            .join(ClinicSession, ClinicSession.id == Slot.session_id)
+            .join(Doctor, Doctor.id == ClinicSession.doctor_id).where(Notification.id == notification_id)).scalar()
+        if department_id is None:
+            raise NotFound(f"通知 {notification_id} 不存在")
+        actor.require("notify.manage", department_id)
         n = conn.execute(update(Notification).where(
             Notification.id == notification_id, Notification.state.in_(("failed", "unsubscribed"))).values(
             state="waiting", attempts=0, next_attempt_at=utcnow(), claimed_by=None, claimed_until=None,
             last_error=None)).rowcount
         if n != 1:
             state = conn.execute(select(Notification.state).where(Notification.id == notification_id)).scalar()
-            if state is None:
-                raise NotFound(f"通知 {notification_id} 不存在")
             raise Conflict(f"通知 {notification_id} 当前状态为「{STATE_LABELS.get(state, state)}」，无需重发")
         audit.record(conn, actor, "notify.retry", "notification", notification_id)
     db.run(fn)

@@ -5,21 +5,27 @@ so that a committed decision always has its message and a rolled-back one never 
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from services.clock import utcnow
-from services.models import Booking, Notification, Patient
+from services.clock import utc_to_local, utcnow
+from services.config import Config
+from services.db import Database
+from services.models import Booking, Notification, Patient, Slot
 
 log = logging.getLogger(__name__)
 
 # booking status -> notification kind; only these changes are told to the patient
 NOTIFY_KINDS = {"confirmed": "confirmed", "rejected": "rejected", "full": "full",
                 "stopped": "stopped", "cancelled": "cancelled"}
+# changes of a session that its booked patients must hear about (the booking's status stays 'confirmed')
+SESSION_KINDS = ("substituted", "rescheduled")
 
 
 def enqueue(conn: Connection, booking_ids: Iterable[int], kind: str, extra: dict | None = None) -> int:
@@ -46,3 +52,46 @@ def enqueue(conn: Connection, booking_ids: Iterable[int], kind: str, extra: dict
     if rows:
         conn.execute(insert(Notification), rows)
     return len(rows)
+
+
+def enqueue_for_session(conn: Connection, session_id: int, kind: str, extra: dict | None = None) -> int:
+    """Queue ``kind`` (a SESSION_KINDS change) once for each patient who holds a confirmed booking
+    in the session, in the caller's transaction; returns how many rows were written.
+
+    Pending requests are not told: a patient's subscribe consent allows one message, which the
+    decision needs (it will show the session as it then is). A patient with two bookings in the
+    session gets one message, about the first."""
+    if kind not in SESSION_KINDS:
+        raise ValueError(f"not a session notification kind: {kind}")
+    ids = list(conn.execute(
+        select(func.min(Booking.id)).join(Slot, Slot.id == Booking.slot_id)
+        .where(Slot.session_id == session_id, Booking.status == "confirmed")
+        .group_by(Booking.patient_id).order_by(func.min(Booking.id))).scalars())
+    return enqueue(conn, ids, kind, {"session_id": session_id, **(extra or {})})
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    """What happens to a message queued now: is WeChat set up, is anything sending (for the console's
+    confirmations: nothing on the screen may promise a message that nobody sends)."""
+    configured: bool
+    waiting: int  # messages due and not yet sent
+    stale_since: dt.datetime | None  # local time of the oldest message due for STALE or longer: nobody sends
+    last_sent_at: dt.datetime | None  # local time
+
+
+STALE = dt.timedelta(minutes=3)  # a sender passes every few seconds: older due messages mean none runs
+
+
+def outbox_state(db: Database, cfg: Config) -> OutboxState:
+    # imported here: the decisions that queue messages need not load the WeChat client (requests)
+    from services.wechat_settings import load_wechat_settings
+    configured = load_wechat_settings(db, cfg).configured
+    now = utcnow()
+    with db.read() as conn:
+        waiting, oldest = conn.execute(
+            select(func.count(Notification.id), func.min(Notification.next_attempt_at))
+            .where(Notification.state == "waiting", Notification.next_attempt_at <= now)).one()
+        last = conn.execute(select(func.max(Notification.sent_at))).scalar()
+    stale = utc_to_local(oldest) if oldest is not None and oldest <= now - STALE else None
+    return OutboxState(configured, int(waiting or 0), stale, utc_to_local(last) if last is not None else None)

@@ -128,36 +128,43 @@ def normalize_phone(phone: str) -> str:
         s = s[3:]
     if MOBILE_RE.fullmatch(s) or LANDLINE_RE.fullmatch(s):
         return s
-    raise ValidationError("电话号码无效：请填写 11 位手机号或固定电话（如 010-12345678）")
+    raise ValidationError("电话号码无效：请填写 11 位手机号或固定电话（如 010-12345678）", field="phone")
 
 
 def _validate(name: str, gender: str, phone: str, birth_date: dt.date | None,
               id_card: str | None, today: dt.date) -> tuple[str, str, str, dt.date | None, str | None]:
     name = (name or "").strip()
     if not 1 <= len(name) <= 50:
-        raise ValidationError("姓名须为 1-50 个字符")
+        raise ValidationError("姓名须为 1-50 个字符", field="name")
     gender = _GENDER_ALIASES.get((gender or "").strip(), (gender or "").strip())
     if gender not in GENDER_LABELS:
-        raise ValidationError("性别须为 男(M)、女(F) 或 未知(U)")
+        raise ValidationError("性别须为 男(M)、女(F) 或 未知(U)", field="gender")
     phone = normalize_phone(phone)
     if birth_date is not None:
         if not isinstance(birth_date, dt.date) or isinstance(birth_date, dt.datetime):
-            raise ValidationError("出生日期格式无效")
+            raise ValidationError("出生日期格式无效", field="birth_date")
         if birth_date > today:
-            raise ValidationError("出生日期不能晚于今天")
+            raise ValidationError("出生日期不能晚于今天", field="birth_date")
         if birth_date.year < 1900:
-            raise ValidationError("出生日期无效")
+            raise ValidationError("出生日期无效", field="birth_date")
     card = (id_card or "").strip().upper() or None
     if card is not None:
         if len(card) != 18 or not id_card_checksum_ok(card):
-            raise ValidationError("身份证号无效：须为 18 位且校验位正确")
+            raise ValidationError("身份证号无效：须为 18 位且校验位正确", field="id_card")
         card_birth = birth_date_of_id_card(card)
         if card_birth is None or card_birth > today:
-            raise ValidationError("身份证号中的出生日期无效")
+            raise ValidationError("身份证号中的出生日期无效", field="id_card")
         if birth_date is None:
             birth_date = card_birth
         elif birth_date != card_birth:
-            raise ValidationError("出生日期与身份证号不一致")
+            raise ValidationError("出生日期与身份证号不一致", field="birth_date")
+        # GB 11643: the 17th digit is odd for a man, even for a woman
+        card_gender = "M" if int(card[16]) % 2 else "F"
+        if gender == "U":
+            gender = card_gender
+        elif gender != card_gender:
+            raise ValidationError(f"性别与身份证号不一致：身份证号第 17 位表示{GENDER_LABELS[card_gender]}性",
+                                  field="gender")
     return name, gender, phone, birth_date, card
 
 

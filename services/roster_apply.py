@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from services import audit
+from services import audit, outbox
 from services.actor import Actor
 from services.clock import local_now, utcnow
 from services.errors import Conflict, ValidationError
@@ -354,7 +354,7 @@ def check_overlaps(conn: Connection, plans: list[SheetPlan], problems: list[Prob
 
 def apply(conn: Connection, actor: Actor, plans: list[SheetPlan], source: str) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "deleted": 0, "unpublished": 0, "published": 0,
-              "unchanged": sum(p.unchanged for p in plans)}
+              "unchanged": sum(p.unchanged for p in plans), "notified": 0}
     now = utcnow()
     for plan in plans:
         for a in plan.actions:
@@ -372,6 +372,13 @@ def apply(conn: Connection, actor: Actor, plans: list[SheetPlan], source: str) -
             else:
                 sid = a.session.id
                 _update(conn, a, now)
+                if a.spec is not None and (a.spec.starts_at, a.spec.ends_at) != (a.session.starts_at,
+                                                                                    a.session.ends_at):
+                    # the booked patients hear of new hours as from the console (same transaction)
+                    told = outbox.enqueue_for_session(
+                        conn, sid, "rescheduled", {"reason": f"出诊时间改为{a.spec.starts_at:%H:%M}-{a.spec.ends_at:%H:%M}"})
+                    detail["notified"] = told
+                    counts["notified"] += told
                 counts[{"update": "updated", "publish": "published", "unpublish": "unpublished"}[a.kind]] += 1
             audit.record(conn, actor, f"import_{a.kind}", "session", sid, detail)
     return counts

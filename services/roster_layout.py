@@ -292,11 +292,20 @@ def write_roster_sheet(ws, week: RosterWeek) -> None:
     ws.column_dimensions["A"].width = 7
     ws.column_dimensions["B"].width = xlsx.fit_width([d.name for d in week.doctors] + ["医生"], 8, 20)
     ws.column_dimensions["C"].width = xlsx.fit_width([d.title for d in week.doctors] + ["职称"], 8, 14)
+    # "08:00-12:00" is 11 characters: 21 such columns must still print readably on A4 landscape
+    evening = any(key[2] == "evening" for key in week.sessions)
     for col in range(ROSTER_FIRST_COL, last + 1):
-        ws.column_dimensions[get_column_letter(col)].width = 13
+        dim = ws.column_dimensions[get_column_letter(col)]
+        dim.width = 11.5
+        # a week without evening clinics hides (not removes: the layout stays importable) their columns
+        dim.hidden = not evening and (col - ROSTER_FIRST_COL) % len(PERIODS) == PERIODS.index("evening")
     ws.freeze_panes = f"{get_column_letter(ROSTER_FIRST_COL)}{ROSTER_FIRST_ROW}"
     xlsx.setup_print(ws, title_rows="3:4")
-    ws.print_title_cols = "A:C"
+    ws.print_title_cols = "A:C"  # the doctors again on every page
+    if evening:
+        ws.page_setup.fitToWidth = 2  # 21 day columns on one A4 page would print at a third of their size
+    # only the grid: the long note of row 2 must not widen the page (it wraps within the grid's width)
+    ws.print_area = f"A1:{get_column_letter(last)}{max(r - 1, ROSTER_FIRST_ROW)}"
 
 
 def write_help(wb) -> None:

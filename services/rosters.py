@@ -39,8 +39,8 @@ from services.roster_rules import (  # noqa: F401 - re-exported
     parse_time, parse_weekday, slot_times,
 )
 from services.clinic_sessions import (  # noqa: F401 - re-exported
-    SessionInfo, SlotInfo, StopSummary, affected_count, get_session, list_slots, session_info, session_select,
-    sessions_for, set_slot_capacity, stop_session, substitute, update_session,
+    SessionInfo, SlotInfo, StopSummary, affected_count, get_session, list_slots, notice_count, session_info,
+    session_select, sessions_for, set_slot_capacity, stop_session, substitute, update_session,
 )
 
 log = logging.getLogger(__name__)

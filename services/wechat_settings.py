@@ -43,7 +43,8 @@ ENV_VARS = {"appid": "REGDESK_WECHAT_APPID", "secret": "REGDESK_WECHAT_SECRET",
 VALUE_KEYS = {
     "patient_name": "患者姓名", "hospital": "医院", "department": "科室", "doctor": "医生（含职称）",
     "doctor_name": "医生姓名", "visit_time": "就诊时间（日期+开始时间）", "visit_date": "就诊日期",
-    "visit_period": "就诊时段（08:00~08:30）", "result": "预约结果（预约成功/预约失败/预约已满/停诊…）",
+    "visit_period": "就诊时段（08:00~08:30）",
+    "result": "通知类别（预约成功/预约失败/预约已满/停诊/已取消/就诊提醒/更换医生/时间变更）",
     "reason": "原因或提示", "remark": "温馨提示", "booking_no": "预约号",
 }
 DEFAULT_FIELD_MAP = {"thing1": "patient_name", "thing2": "department", "time3": "visit_time",

@@ -100,6 +100,7 @@ class Column:
     header: str
     kind: str = "text"
     width: float = 10
+    centered: bool = False  # short numbers (an age) must not run into the next column's text
 
 
 _FORMATS = {"date": DATE_FORMAT, "time": TIME_FORMAT, "datetime": DATETIME_FORMAT}
@@ -121,11 +122,14 @@ class RowWriter:
         self._cells = []
         for col in self.columns:
             cell = None
-            if col.kind in _FORMATS:
+            if col.kind in _FORMATS or col.centered:
                 cell = WriteOnlyCell(ws)
-                cell.number_format = _FORMATS[col.kind]
+                if col.kind in _FORMATS:
+                    cell.number_format = _FORMATS[col.kind]
+                if col.centered:
+                    cell.alignment = CENTER
             self._cells.append(cell)
-        self._typed = [i for i, col in enumerate(self.columns) if col.kind in _FORMATS]
+        self._typed = [i for i, col in enumerate(self.columns) if col.kind in _FORMATS or col.centered]
         self._serials: dict = {}
         self.rows_written = 0
         # write-only sheets take column settings only before the first row

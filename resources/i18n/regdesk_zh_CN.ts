@@ -264,6 +264,37 @@
         </message>
     </context>
     <context>
+        <name>Delivery</name>
+        <message>
+            <source>The messages wait in the outbox; whether anything sends them now could not be read.</source>
+            <translation>这些消息在发送队列中等待；目前无法读取是否有程序在发送。</translation>
+        </message>
+        <message>
+            <source>WeChat is not configured, so nothing sends these messages now: they wait in the outbox until an administrator fills in the WeChat page and `regdesk notify` or a console with sending switched on runs.</source>
+            <translation>微信尚未配置，目前没有任何程序会发送这些消息：它们在发送队列中等待，直到管理员在「微信设置」页填好设置，并运行 `regdesk notify` 或打开了发送功能的控制台。</translation>
+        </message>
+        <message>
+            <source>This console sends WeChat messages: they go out within a few seconds.</source>
+            <translation>本机正在发送微信通知：消息会在几秒内发出。</translation>
+        </message>
+        <message>
+            <source>They wait in the outbox and are sent by `regdesk notify` or by a console with “Send WeChat notifications from this console” switched on (File menu); this console is not sending.</source>
+            <translation>消息在发送队列中等待，由 `regdesk notify` 或勾选了「由本机发送微信通知」（文件菜单）的控制台发送；本机未在发送。</translation>
+        </message>
+        <message>
+            <source>Nothing is sending right now: {n} message(s) have waited since {time}.</source>
+            <translation>目前没有程序在发送：已有 {n} 条消息自 {time} 起等待。</translation>
+        </message>
+        <message>
+            <source>Last message sent: {time}.</source>
+            <translation>最近一次发送：{time}。</translation>
+        </message>
+        <message>
+            <source>No message has been sent yet.</source>
+            <translation>尚未发送过任何消息。</translation>
+        </message>
+    </context>
+    <context>
         <name>DepartmentDialog</name>
         <message>
             <source>Edit department</source>
@@ -517,6 +548,10 @@
             <translation>另存为</translation>
         </message>
         <message>
+            <source>The folder could not be opened (no file manager on this computer). The file is at: {path}</source>
+            <translation>无法打开文件夹（本机没有文件管理器）。文件保存在：{path}</translation>
+        </message>
+        <message>
             <source>The folder does not exist: {folder}</source>
             <translation>文件夹不存在：{folder}</translation>
         </message>
@@ -578,6 +613,10 @@
         <message>
             <source>Save as</source>
             <translation>另存为</translation>
+        </message>
+        <message>
+            <source>The folder could not be opened (no file manager on this computer). The file is at: {path}</source>
+            <translation>无法打开文件夹（本机没有文件管理器）。文件保存在：{path}</translation>
         </message>
         <message>
             <source>The folder does not exist: {folder}</source>
@@ -864,10 +903,6 @@
     <context>
         <name>LoginDialog</name>
         <message>
-            <source>regdesk — log in</source>
-            <translation>regdesk — 登录</translation>
-        </message>
-        <message>
             <source>Registration desk</source>
             <translation>挂号窗口</translation>
         </message>
@@ -907,12 +942,12 @@
     <context>
         <name>MainWindow</name>
         <message>
-            <source>regdesk — registration desk</source>
-            <translation>regdesk — 挂号窗口</translation>
-        </message>
-        <message>
             <source> (demo)</source>
             <translation>（演示）</translation>
+        </message>
+        <message>
+            <source>Registration desk</source>
+            <translation>挂号窗口</translation>
         </message>
         <message>
             <source>Requests</source>
@@ -1319,6 +1354,17 @@
         </message>
     </context>
     <context>
+        <name>RosterDialogs</name>
+        <message>
+            <source>No patient holds a booking for this session; nobody needs to be told.</source>
+            <translation>该出诊没有已预约的患者，无需通知任何人。</translation>
+        </message>
+        <message>
+            <source>{n} patient(s) holding a booking will be told by a WeChat message, queued when you confirm.</source>
+            <translation>{n} 位已预约患者将收到微信通知，确认后加入发送队列。</translation>
+        </message>
+    </context>
+    <context>
         <name>RosterGridModel</name>
         <message>
             <source>Morning</source>
@@ -1472,16 +1518,40 @@
             <translation>该科室本周没有医生出诊。</translation>
         </message>
         <message>
+            <source>Select a session in the grid first</source>
+            <translation>请先在表格中选中一个出诊</translation>
+        </message>
+        <message>
+            <source>This session is stopped (停诊): it cannot be changed</source>
+            <translation>该出诊已停诊，不能再修改</translation>
+        </message>
+        <message>
+            <source>Select a doctor's row first</source>
+            <translation>请先选中一位医生所在的行</translation>
+        </message>
+        <message>
+            <source>Choose a department first</source>
+            <translation>请先选择科室</translation>
+        </message>
+        <message>
+            <source>Not in the departments you are responsible for</source>
+            <translation>不在您负责的科室</translation>
+        </message>
+        <message>
+            <source>Session changed; {n} WeChat message(s) queued.</source>
+            <translation>出诊已修改；{n} 条微信通知已加入发送队列。</translation>
+        </message>
+        <message>
             <source>Session changed.</source>
             <translation>出诊已修改。</translation>
         </message>
         <message>
-            <source>Session stopped: {bookings} bookings stopped, {notified} patients will be notified.</source>
-            <translation>已停诊：{bookings} 个预约已停诊，将通知 {notified} 位患者。</translation>
+            <source>Session stopped: {bookings} bookings stopped, {notified} WeChat messages queued.</source>
+            <translation>已停诊：{bookings} 个预约已停止，{notified} 条微信通知已加入发送队列。</translation>
         </message>
         <message>
-            <source>{doctor} now takes the session.</source>
-            <translation>已改由 {doctor} 出诊。</translation>
+            <source>{doctor} now takes the session; {n} WeChat message(s) queued.</source>
+            <translation>现由 {doctor} 出诊；{n} 条微信通知已加入发送队列。</translation>
         </message>
     </context>
     <context>
@@ -1546,6 +1616,10 @@
             <translation>每时段号源</translation>
         </message>
         <message>
+            <source>If the hours change: </source>
+            <translation>如修改出诊时间：</translation>
+        </message>
+        <message>
             <source>This session is stopped and cannot be changed.</source>
             <translation>该出诊已停诊，不能修改。</translation>
         </message>
@@ -1557,24 +1631,24 @@
             <translation>设置</translation>
         </message>
         <message>
-            <source>Automatic (Chinese unless set to English)</source>
-            <translation>自动（除非选择英文，否则为中文）</translation>
+            <source>Interface language</source>
+            <translation>界面语言</translation>
+        </message>
+        <message>
+            <source>A change of language takes effect when regdesk is next started.</source>
+            <translation>更改界面语言后，下次启动 regdesk 时生效。</translation>
         </message>
         <message>
             <source>Tell me about new requests when the window is in the background</source>
             <translation>窗口在后台时提醒新的预约申请</translation>
         </message>
         <message>
-            <source>Language</source>
-            <translation>语言</translation>
-        </message>
-        <message>
             <source>Play a sound when new requests arrive</source>
             <translation>有新申请时发出提示音</translation>
         </message>
         <message>
-            <source>A new language is used the next time regdesk starts.</source>
-            <translation>语言设置在下次启动 regdesk 时生效。</translation>
+            <source>Language</source>
+            <translation>语言</translation>
         </message>
     </context>
     <context>
@@ -1745,8 +1819,8 @@
             <translation>停诊</translation>
         </message>
         <message>
-            <source>{n} patients hold a booking or a request for this session. They will all be told by WeChat that it is stopped, with the reason below.</source>
-            <translation>本次出诊有 {n} 位患者已预约或正在申请，停诊后将通过微信通知他们，并告知以下原因。</translation>
+            <source>{n} patients hold a booking or a request for this session. A WeChat message saying it is stopped, with the reason below, is queued for each of them.</source>
+            <translation>该出诊有 {n} 位患者已预约或正在申请。确认后将为每位患者加入一条停诊微信通知（附下面的原因）。</translation>
         </message>
         <message>
             <source>No patient holds a booking for this session; nobody needs to be told.</source>
@@ -2089,6 +2163,34 @@
             <translation>发送测试消息</translation>
         </message>
         <message>
+            <source>Released version (formal)</source>
+            <translation>正式版（formal）</translation>
+        </message>
+        <message>
+            <source>Trial version (trial)</source>
+            <translation>体验版（trial）</translation>
+        </message>
+        <message>
+            <source>Developer version (developer)</source>
+            <translation>开发版（developer）</translation>
+        </message>
+        <message>
+            <source>Simplified Chinese</source>
+            <translation>简体中文</translation>
+        </message>
+        <message>
+            <source>English</source>
+            <translation>英文</translation>
+        </message>
+        <message>
+            <source>Traditional Chinese (Hong Kong)</source>
+            <translation>繁体中文（香港）</translation>
+        </message>
+        <message>
+            <source>Traditional Chinese (Taiwan)</source>
+            <translation>繁体中文（台湾）</translation>
+        </message>
+        <message>
             <source>set (leave blank to keep)</source>
             <translation>已设置（留空则不修改）</translation>
         </message>
@@ -2150,6 +2252,10 @@
         <message>
             <source>Excel workbook (*.xlsx)</source>
             <translation>Excel 工作簿 (*.xlsx)</translation>
+        </message>
+        <message>
+            <source>The folder could not be opened (no file manager on this computer). The file is at: {path}</source>
+            <translation>无法打开文件夹（本机没有文件管理器）。文件保存在：{path}</translation>
         </message>
     </context>
     <context>

@@ -151,7 +151,8 @@ def cmd_substitute(args: argparse.Namespace, cfg: Config) -> int:
         s = rosters.substitute(db, cli_actor(), args.session_id, args.doctor, note=args.note)
     finally:
         db.dispose()
-    print(f"出诊 {s.id}（{s.day} {PERIOD_LABELS[s.period]}）改由 {s.doctor_name} 出诊：{s.note}")
+    print(f"出诊 {s.id}（{s.day} {PERIOD_LABELS[s.period]}）改由 {s.doctor_name} 出诊：{s.note}；"
+          f"{s.notified} 条通知待发送")
     return 0
 
 

@@ -172,3 +172,17 @@ def test_print_preview_opens_without_exec(qtbot, clinic):
     assert "患者名单" in dialog.windowTitle()
     dialog.close()
     qtbot.waitUntil(lambda: not printer._printers)
+
+
+def test_a_folder_that_cannot_be_opened_is_said_with_the_path(qtbot, clinic, tmp_path, monkeypatch):
+    """No file manager (QDesktopServices says no): the dialog says so and shows where the file is."""
+    monkeypatch.setattr(excel, "open_folder", lambda path: False)
+    ctx = make_ctx(clinic["db"], CLERK)
+    dialog = show(qtbot, excel.ExportDailyDialog(ctx, DAY, department_id=clinic["dep"]))
+    drain(qtbot, ctx)
+    out = tmp_path / "day.xlsx"
+    dialog.path_edit.setText(str(out))
+    dialog.open_after.setChecked(True)
+    with qtbot.waitSignal(dialog.done_ok, timeout=10_000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "could not be opened" in dialog.summary.text() and str(out) in dialog.summary.text()

@@ -1,6 +1,8 @@
 """The notification failures page and the WeChat settings page, on a real SQLite database and a fake WeChat."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select, update
@@ -77,6 +79,19 @@ def test_retry_puts_the_selected_message_back_in_the_queue(qtbot, sqlite_db):
     assert [r.id for r in list_failures(sqlite_db)] == [r.id for r in page.model.rows()]
 
 
+def test_a_head_sees_the_failures_of_their_own_departments_only(qtbot, sqlite_db):
+    failed_bookings(sqlite_db, n=1)  # 内科
+    wk = f.department(sqlite_db, "WK", "外科")
+    _sid, slots = f.session(sqlite_db, f.doctor(sqlite_db, wk, "王医生"), dt.date.today() + dt.timedelta(days=2))
+    theirs = f.request(sqlite_db, slots[0], f.patient(sqlite_db, name="外科患者"))
+    with sqlite_db.write() as c:
+        outbox.enqueue(c, [theirs], "confirmed")
+        c.execute(update(Notification).values(state="failed", attempts=1, last_error="微信返回 40003"))
+    assert len(list_failures(sqlite_db)) == 2
+    page = open_page(qtbot, NotificationFailuresPage, sqlite_db, actor=head(wk))
+    assert page.model.rowCount() == 1 and "外科患者" in texts(page.model)[0]
+
+
 def test_a_clerk_cannot_retry(qtbot, sqlite_db):
     failed_bookings(sqlite_db, n=1)
     page = open_page(qtbot, NotificationFailuresPage, sqlite_db, actor=CLERK)
@@ -112,7 +127,12 @@ def test_settings_are_saved_to_the_database(qtbot, sqlite_db):
     page.fields["appid"].setText("wx-from-console")
     page.fields["secret"].setText("console-secret")
     page.fields["template_id"].setText("TPL-1")
-    page.fields["miniprogram_state"].setCurrentText("trial")
+    state = page.fields["miniprogram_state"]
+    # words for the admin, WeChat's value stored
+    assert [state.itemText(i) for i in range(state.count())] == [
+        "Released version (formal)", "Trial version (trial)", "Developer version (developer)"]
+    assert page.fields["lang"].currentText() == "Simplified Chinese"
+    state.setCurrentIndex(state.findData("trial"))
     page.fields["field_map"].setPlainText("thing1 = patient_name\nphrase2 = result\n")
     with qtbot.waitSignal(page.saved):
         qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)

@@ -50,6 +50,23 @@ def test_the_shipped_translation_loads(qapp):
         assert i18n.install(app, "zh_CN") == "zh_CN"
         assert QCoreApplication.translate("MainWindow", "Requests") == "预约审核"
         assert QCoreApplication.translate("Labels", "No-show") == "爽约"
+        # Qt's own dialogs (file chooser, print dialog) speak Chinese too
+        assert QCoreApplication.translate("QFileDialog", "Look in:") == "查找范围："
+        assert QCoreApplication.translate("QPrintDialog", "Print") == "打印"
+        # texts built outside a widget's tr() are found by lupdate and translated as well
+        from console.delivery import delivery_text
+        from services.outbox import OutboxState
+        assert delivery_text(OutboxState(False, 0, None, None), False).startswith("微信尚未配置")
     finally:
         i18n.install(app, "en")
     assert QCoreApplication.translate("MainWindow", "Requests") == "Requests"
+
+
+def test_the_language_choice_is_plain(qtbot, tmp_path):
+    """中文 or English, nothing "automatic" that means Chinese anyway; a stored 'system' shows as 中文."""
+    from console.shell import SettingsDialog
+    st = S.Settings(tmp_path / "c.ini")
+    dialog = SettingsDialog(st)
+    qtbot.addWidget(dialog)
+    items = [dialog.language.itemData(i) for i in range(dialog.language.count())]
+    assert items == ["zh_CN", "en"] and dialog.language.currentData() == "zh_CN"

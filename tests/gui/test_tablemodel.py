@@ -8,6 +8,7 @@ from typing import NamedTuple
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 
+from console.collation import sort_key
 from console.rowproxy import RowFilterProxy
 from console.tablemodel import ID_ROLE, Column, RowTableModel, runs
 
@@ -41,7 +42,7 @@ NAMES = ["张三", "李四", "王五", "赵六", "Chen", "Liu", "张伟", "李�
 def expected(model: M, proxy: RowFilterProxy, terms: list[str], col: int, order, skip: int | None = None) -> list[int]:
     rows = [r for r in model.rows if all(t in M.search_text(r) for t in terms) and r.value != skip]
     if col >= 0:
-        key = [lambda r: r.id, lambda r: r.name, lambda r: r.value][col]
+        key = [lambda r: r.id, lambda r: sort_key(r.name), lambda r: r.value][col]  # names by pinyin
         index = {r.id: i for i, r in enumerate(model.rows)}
         rows.sort(key=lambda r: (key(r), index[r.id]))
         if order == Qt.SortOrder.DescendingOrder:
@@ -164,3 +165,24 @@ def test_a_late_answer_to_an_older_query_does_not_undo_a_decision():
     assert [(r.id, r.name) for r in model.rows] == [(2, "b2")]
     model.apply([R(1, "a", 1)], since=model.ticket())  # anything newer still counts
     assert [r.id for r in model.rows] == [2, 1]
+
+
+def test_chinese_names_sort_by_pinyin_in_every_table(qtbot):
+    """One collation everywhere: the Python-sorted tables and the Qt-sorted pages agree (pinyin)."""
+    from console.collation import CollatingProxy
+    from console.pagekit import SORT_ROLE, Column, RecordModel
+    names = ["于雅艳", "万梦梦", "严妍慧", "陈", "张伟", "崔思敏", "李颖"]
+    pinyin = ["陈", "崔思敏", "李颖", "万梦梦", "严妍慧", "于雅艳", "张伟"]
+    model = M()
+    model.set_rows([R(i, n, 0) for i, n in enumerate(names, 1)])
+    proxy = RowFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(1, Qt.SortOrder.AscendingOrder)
+    assert [proxy.index(p, 1).data() for p in range(proxy.rowCount())] == pinyin
+    records = RecordModel([Column("name", lambda r: r.name)])
+    records.set_rows([R(i, n, 0) for i, n in enumerate(names, 1)])
+    qt_proxy = CollatingProxy()
+    qt_proxy.setSourceModel(records)
+    qt_proxy.setSortRole(SORT_ROLE)
+    qt_proxy.sort(0, Qt.SortOrder.AscendingOrder)
+    assert [qt_proxy.index(p, 0).data() for p in range(qt_proxy.rowCount())] == pinyin

@@ -14,7 +14,7 @@ from services.cli import main as cli_main
 from services.clock import utcnow
 from services.db import Database
 from services.errors import Conflict, ConfigError, NotFound, PermissionDenied, ValidationError
-from services.models import Booking, ClinicSession, Notification
+from services.models import Booking, ClinicSession, Department, Notification
 from services.config import Config, WeChatSettings
 from services.notify import (BackgroundSender, DeliveryPolicy, PassResult, deliver_due, enqueue_reminders,
                              list_failures, retry, send_test, states_for)
@@ -196,7 +196,7 @@ def test_gives_up_after_max_attempts(db, client, fake):
         outcomes.append(deliver_due(db, client, policy=POLICY, now=t + LATER * i))
     assert outcomes == [PassResult(retrying=1), PassResult(retrying=1), PassResult(failed=1), PassResult()]
     [failure] = list_failures(db)
-    assert failure.attempts == 3 and "已重试 3 次" in failure.reason and "500" in failure.reason
+    assert failure.attempts == 3 and "共尝试 3 次" in failure.reason and "500" in failure.reason
 
 
 def test_retry_from_the_failures_page_sends_again(db, client, fake):
@@ -214,6 +214,25 @@ def test_retry_from_the_failures_page_sends_again(db, client, fake):
         retry(db, HEAD, failure.id + 1000)
     assert deliver_due(db, client, policy=POLICY) == PassResult(sent=1)
     assert states_for(db, [bid]) == {bid: "已发送"}
+
+
+def test_a_head_sees_and_retries_the_failures_of_their_own_departments_only(db, client, fake):
+    wk = f.department(db, "WK", "外科")
+    other = {"slot_ids": [f.session(db, f.doctor(db, wk, "王医生"), dt.date.today() + dt.timedelta(days=2))[1][0]]}
+    [ours] = decide(db)
+    [theirs] = decide(db, clinic=other)
+    fake.queue(("errcode", 40003), ("errcode", 40003))
+    deliver_due(db, client, policy=POLICY)
+    with db.read() as c:
+        nk = c.execute(select(Department.id).where(Department.code == "NK")).scalar_one()
+    head_nk = Actor(kind="staff", name="head_nk", role="head", department_ids=frozenset({nk}))
+    assert {r.booking_id for r in list_failures(db, ADMIN)} == {ours, theirs}
+    [mine] = list_failures(db, head_nk)
+    assert mine.booking_id == ours
+    foreign = next(r.id for r in list_failures(db, ADMIN) if r.booking_id == theirs)
+    with pytest.raises(PermissionDenied):
+        retry(db, head_nk, foreign)
+    retry(db, head_nk, mine.id)
 
 
 def test_refused_credentials_stop_the_pass_without_charging_the_message(db, fake):

@@ -38,8 +38,8 @@ def test_id_card_checksum():
 
 
 def test_register_and_get(db):
-    p = patients.register(db, CLERK, " 张三 ", "M", "138 1234 5678", id_card=VALID_CARD.lower())
-    assert (p.name, p.gender, p.phone, p.id_card, p.openid) == ("张三", "M", "13812345678", VALID_CARD, None)
+    p = patients.register(db, CLERK, " 张三 ", "F", "138 1234 5678", id_card=VALID_CARD.lower())
+    assert (p.name, p.gender, p.phone, p.id_card, p.openid) == ("张三", "F", "13812345678", VALID_CARD, None)
     assert p.birth_date == dt.date(1949, 12, 31)  # taken from the ID card
     assert p.age >= 76 and p.walk_in and p.created_at is not None
     assert patients.get(db, p.id) == p
@@ -71,12 +71,28 @@ def test_register_validation(db, kwargs, message):
     assert _count(db) == 0
 
 
+MALE_CARD = "11010519491231001" + patients.id_card_check_char("11010519491231001")  # 17th digit odd: a man
+
+
+def test_gender_must_agree_with_the_id_card(db):
+    """A man's card saved as 女 (or a woman's as 男) is refused by the gender field, and nothing is saved."""
+    for gender, card, said in (("F", MALE_CARD, "男性"), ("M", VALID_CARD, "女性")):
+        with pytest.raises(ValidationError, match=f"性别与身份证号不一致：身份证号第 17 位表示{said}") as err:
+            patients.register(db, CLERK, "王五", gender, "13912345678", id_card=card)
+        assert err.value.field == "gender"
+    assert _count(db) == 0
+    with pytest.raises(ValidationError) as err:
+        patients.register(db, CLERK, "王五", "M", "13912345678", id_card=MALE_CARD[:-1] + "0")  # checksum
+    assert err.value.field == "id_card" and _count(db) == 0
+    assert patients.register(db, CLERK, "王五", "U", "13912345678", id_card=MALE_CARD).gender == "M"
+
+
 def test_register_permission_and_duplicate_card(db):
     with pytest.raises(PermissionDenied):
         patients.register(db, Actor(kind="miniprogram", name="mp"), "王五", "M", "13912345678")
-    patients.register(db, SYSTEM, "王五", "M", "13912345678", id_card=VALID_CARD)
+    patients.register(db, SYSTEM, "王五", "F", "13912345678", id_card=VALID_CARD)
     with pytest.raises(ValidationError, match="已登记"):
-        patients.register(db, CLERK, "王五", "M", "13912345678", id_card=VALID_CARD)
+        patients.register(db, CLERK, "王五", "F", "13912345678", id_card=VALID_CARD)
     assert _count(db) == 1
 
 
