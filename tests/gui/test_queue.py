@@ -36,7 +36,7 @@ def test_queue_rows_and_models_pass_the_tester(qtmodeltester, sqlite_db):
     other = f.patient(sqlite_db, name="爽约者")
     f.set_status(sqlite_db, f.request(sqlite_db, c["slot_ids"][1], other), "no_show")
     f.set_status(sqlite_db, f.request(sqlite_db, c["slot_ids"][2], c["patients"][0]), "confirmed")
-    rows = queries.pending_queue(sqlite_db, today=c["day"])
+    rows = queries.pending_queue(sqlite_db, now=dt.datetime.combine(c["day"], dt.time(7)))
     assert [r.booking_id for r in rows] == c["requests"]
     first = rows[0]
     assert first.remaining == 2 and first.pending_in_slot == 3 and first.phone.count("*") == 4
