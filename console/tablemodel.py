@@ -9,6 +9,10 @@ selection or the scroll position.
 
 Searching is done by console.rowproxy.RowFilterProxy over one lower-case search string
 per row, computed once (``search_text``; in the worker thread when a query loads).
+
+Marks (Space in the lists) are ids kept here, apart from Qt's selection, so moving with J/K or
+the arrows never clears them; a marked row shows a check mark in its first column and a tinted
+background, and leaves the marks when it leaves the model.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, QPointF, Qt, Signal
 
 import console.qtfix  # noqa: F401 - PySide6 6.12 emit() refcount guard, before any emit
 
@@ -25,6 +29,7 @@ log = logging.getLogger(__name__)
 ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's id (booking id)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a comparable sort key for the cell's column
 ROW_ROLE = Qt.ItemDataRole.UserRole + 3  # the whole row record
+MARK_COLOUR = "#fff4c2"  # the background of a marked row (the selection's own colour wins while selected)
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 4  # the row's search string
 
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -44,6 +49,28 @@ class Column:
     align: Qt.AlignmentFlag = LEFT
     tooltip: Callable[[Any], str | None] | None = None
     width: int = 0  # a starting width in pixels (0: fit the title)
+
+
+_MARK_ICON = None
+
+
+def mark_icon():
+    """The check mark of a marked row (drawn once, after the application exists)."""
+    global _MARK_ICON
+    if _MARK_ICON is None:
+        from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+        pix = QPixmap(14, 14)
+        pix.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pix)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setBrush(QColor("#1d4ed8"))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawRoundedRect(0, 0, 14, 14, 3, 3)
+        p.setPen(QPen(QColor("white"), 2))
+        p.drawPolyline([QPointF(3, 7), QPointF(6, 10), QPointF(11, 4)])
+        p.end()
+        _MARK_ICON = QIcon(pix)
+    return _MARK_ICON
 
 
 def runs(indices: Iterable[int]) -> list[tuple[int, int]]:
@@ -66,6 +93,7 @@ class RowTableModel(QAbstractTableModel):
     presorted_column = -1
 
     rowsArrived = Signal(list)  # ids of rows that appeared through apply() (not through a new query)
+    marksChanged = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -73,6 +101,7 @@ class RowTableModel(QAbstractTableModel):
         self._keys: list[str] | None = []
         self._pos: dict[int, int] | None = {}
         self.busy: set[int] = set()  # ids with a decision on its way to the database
+        self.marked: set[int] = set()  # ids marked with Space (several at once)
         # what we know about a row is only as new as the query that told us: a refresh started
         # before a decision must not bring the decided row back when it arrives after it
         self._clock = 0
@@ -173,6 +202,12 @@ class RowTableModel(QAbstractTableModel):
             return self.keys()[i]
         if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
                     Qt.ItemDataRole.FontRole, Qt.ItemDataRole.DecorationRole):
+            if self.marked and self.row_id(row) in self.marked:
+                if role == Qt.ItemDataRole.DecorationRole and column == 0:
+                    return mark_icon()
+                if role == Qt.ItemDataRole.BackgroundRole:
+                    from PySide6.QtGui import QColor
+                    return QColor(MARK_COLOUR)
             if self.busy and self.row_id(row) in self.busy and role != Qt.ItemDataRole.DecorationRole:
                 return self.busy_look(role)
             return self.decorate(row, col, role)
@@ -199,6 +234,33 @@ class RowTableModel(QAbstractTableModel):
         for i in sorted(self.index_of(k) for k in ids):
             if i >= 0:
                 self.dataChanged.emit(self.index(i, 0), self.index(i, last))
+
+    # ---------------------------------------------------------------- marks
+
+    def set_marked(self, ids: Iterable[int], marked: bool) -> None:
+        """Mark (or unmark) rows shown here; ids not in the model are ignored."""
+        pos = self.positions()
+        ids = {i for i in ids if i in pos}
+        before = set(self.marked)
+        if marked:
+            self.marked |= ids
+        else:
+            self.marked -= ids
+        self._marks_moved(before)
+
+    def clear_marks(self) -> None:
+        before, self.marked = self.marked, set()
+        self._marks_moved(before)
+
+    def _marks_moved(self, before: set[int]) -> None:
+        changed = before ^ self.marked
+        if not changed:
+            return
+        last = len(self.columns) - 1
+        for i in sorted(self.index_of(k) for k in changed):
+            if i >= 0:
+                self.dataChanged.emit(self.index(i, 0), self.index(i, last))
+        self.marksChanged.emit()
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
@@ -227,6 +289,7 @@ class RowTableModel(QAbstractTableModel):
         all acceptable (saves a Python call per row on a big day)."""
         self.beginResetModel()
         self._fresh.clear()
+        had_marks, self.marked = bool(self.marked), set()
         if checked or type(self).accepts is RowTableModel.accepts:
             self._rows = list(rows)
         else:
@@ -236,6 +299,8 @@ class RowTableModel(QAbstractTableModel):
         self._keys = keys
         self._pos = None
         self.endResetModel()
+        if had_marks:
+            self.marksChanged.emit()
 
     def apply(self, rows: Iterable, gone_ids: Iterable[int] = (), since: int | None = None) -> tuple[int, int, int]:
         """Fresh versions of some rows: replace in place, append new ones, drop those that left.
@@ -280,9 +345,12 @@ class RowTableModel(QAbstractTableModel):
             del self._rows[a:b + 1]
             if self._keys is not None:
                 del self._keys[a:b + 1]
+            self._pos = None  # before the signal: its receivers look rows up by id
             self.endRemoveRows()
         if drop:
-            self._pos = None
+            if self.marked & drop:
+                self.marked -= drop
+                self.marksChanged.emit()
         if new:
             n = len(self._rows)
             self.beginInsertRows(QModelIndex(), n, n + len(new) - 1)
