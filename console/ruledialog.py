@@ -5,7 +5,8 @@ approving: it names the patient and quotes the rule's own words (services.rules.
 of ``booking.override`` (heads, admins) may approve it anyway with a reason, which is audited with
 the rule; anyone may reject it with the rule's words as the reason the patient reads. A stopped,
 unpublished or finished session is a fact, not a rule: nobody overrides it. Esc or 返回 changes
-nothing, and Enter never approves past a rule (the override button is never the default).
+nothing. No button is the default: Enter neither approves past a rule nor throws a typed reason
+away; the override is pressed on purpose (a click, or Tab then Space).
 """
 from __future__ import annotations
 
@@ -67,11 +68,11 @@ class RuleDialog(QDialog):
         self.override_button.setObjectName("ruleOverride")
         self.back = QPushButton(self.tr("Back"), self)
         self.back.setObjectName("ruleBack")
-        for b in (self.reject_button, self.override_button):
-            b.setAutoDefault(False)  # Enter never approves past a rule nor rejects: a button is pressed on purpose
-        self.back.setDefault(True)
+        for b in (self.reject_button, self.override_button, self.back):
+            b.setAutoDefault(False)  # Enter presses nothing here: see the module docstring
         self.buttons.addButton(self.reject_button, QDialogButtonBox.ButtonRole.ActionRole)
-        self.buttons.addButton(self.override_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        # ActionRole, not AcceptRole: a button box makes its first accept button the default when shown
+        self.buttons.addButton(self.override_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.back, QDialogButtonBox.ButtonRole.RejectRole)
         self.override_button.setVisible(overridable and can_override)
         lay.addWidget(self.buttons)

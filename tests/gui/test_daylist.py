@@ -30,9 +30,9 @@ def confirmed_clinic(db, n: int = 3, day: dt.date = YESTERDAY, capacity: int = 4
     return c
 
 
-def today_clinic(db, n: int = 3, capacity: int = 4) -> dict:
+def today_clinic(db, n: int = 3, capacity: int = 4, department_id: int | None = None) -> dict:
     """Confirmed bookings of a session running all day today (check-in and no-show are both open)."""
-    dep = f.department(db)
+    dep = department_id or f.department(db)
     doc = f.doctor(db, dep)
     _sid, slots = f.session(db, doc, hospital_today(), starts=dt.time(0, 0), ends=dt.time(23, 59), slots=2,
                             capacity=capacity)
