@@ -17,10 +17,11 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QTableView, QWidget
 
 from console.rowproxy import RowFilterProxy
-from console.tablemodel import RowTableModel
+from console.tablemodel import MARKED_ROLE, RowTableModel
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,22 @@ def touched_booking_ids(changes, rows) -> set[int]:
     return ids
 
 
+MARK_TINT = QColor("#fff1b8")  # a marked row's background (the selection's colour wins while selected)
+MARK_BAR = QColor("#1d4ed8")  # and a bar at its left edge, seen even on a selected row
+
+
+class MarkDelegate(QStyledItemDelegate):
+    """Paints marked rows. The style sheet's ``QTableView::item`` rule makes Qt ignore a model's
+    BackgroundRole, so the tint is painted here, under the item (the selection still draws over it)."""
+
+    def paint(self, painter, option, index) -> None:  # noqa: D401 - Qt API
+        if index.data(MARKED_ROLE):
+            painter.fillRect(option.rect, MARK_TINT)
+            if index.column() == 0:
+                painter.fillRect(option.rect.adjusted(0, 0, 4 - option.rect.width(), 0), MARK_BAR)
+        super().paint(painter, option, index)
+
+
 class BookingTable(QTableView):
     # the selection, the current row, the marks or the rows shown changed: the page re-reads
     # target_ids()/current_row() for its buttons and detail pane
@@ -58,6 +75,7 @@ class BookingTable(QTableView):
         self.proxy.setSourceModel(model)
         self.setModel(self.proxy)
         self.setObjectName("bookingTable")
+        self.setItemDelegate(MarkDelegate(self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

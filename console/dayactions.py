@@ -98,13 +98,17 @@ class DayActions:
         if not ids:
             self.messages.show_message(self.tr("Nothing is selected: choose a patient first (J/K or the arrows)."),
                                        "warning", seconds=6)
-        return [r.booking_id for r in self._rows_of(ids) if r.status in statuses and r.booking_id not in self.model.busy]
+        out = [r.booking_id for r in self._rows_of(ids) if r.status in statuses and r.booking_id not in self.model.busy]
+        if ids and not out:
+            self.messages.show_message(self.tr("The chosen booking(s) cannot take this action: see their status."),
+                                       "warning", seconds=6)
+        return out
 
     # ---------------------------------------------------------------- check in, no-show
 
     def check_in_selected(self) -> None:
         if not self.is_today():
-            self.messages.show_message(self.day_note.text(), "warning", seconds=8)
+            self.messages.show_message(self.day_note_text(), "warning", seconds=8)
             return
         ids = self._targets(("confirmed",))
         db, actor = self.ctx.db, self.ctx.actor

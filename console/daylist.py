@@ -249,12 +249,16 @@ class DayListPage(DayActions, QWidget):
             self.title.setText(self.tr("Today's patients"))
         else:
             self.title.setText(self.tr("Patients of %1").replace("%1", f"{day:%m-%d} {L.weekday(day)}"))
-        self.day_note.setText(self.tr("Check-in only on the clinic's own day: this is the list of %1.")
-                              .replace("%1", f"{day:%Y-%m-%d}"))
+        self.day_note.setText(self.tr("Check-in: on the clinic's day only"))
+        self.day_note.setToolTip(self.day_note_text())
         self.checkin_button.setToolTip(self.tr("Check in the chosen patients (C or Ctrl+Enter); "
                                                "only on the clinic's own day"))
         self.undo_bar.hide()
         self._selection_changed()
+
+    def day_note_text(self) -> str:
+        return self.tr("Check-in only on the clinic's own day: this is the list of %1.").replace(
+            "%1", f"{self.day():%Y-%m-%d}")
 
     def shift_day(self, days: int) -> None:
         self.date.setDate(self.date.date().addDays(days))

@@ -94,7 +94,8 @@ class DetailPanel(QScrollArea):
             verdict = self.tr("The rules refuse it: %1").replace("%1", row.rule_reason or "")
             lines.append(f"<p style='margin:6px 0 0 0;color:#b3261e'><b>{_e(verdict)}</b></p>")
         else:
-            lines.append(f"<p style='margin:6px 0 0 0;color:#1f6f43'>{_e(self.tr('The rules allow it.'))}</p>")
+            allowed = self.tr("The rules allow it.")
+            lines.append(f"<p style='margin:6px 0 0 0;color:#1f6f43'>{_e(allowed)}</p>")
         if row.no_shows:
             lines.append(f"<p style='color:#a15c00;margin:6px 0 0 0'><b>{_e(no_shows)}: {row.no_shows}</b></p>")
         if row.others:

@@ -106,7 +106,7 @@ class QueueModel(RowTableModel):
         Column("id", QT_TRANSLATE_NOOP("QueueModel", "No."), lambda r: str(r.booking_id),
                sort=lambda r: r.booking_id, align=RIGHT, width=54),
         Column("requested", QT_TRANSLATE_NOOP("QueueModel", "Sent"), _requested,
-               sort=lambda r: r.created_at or dt.datetime.min, tooltip=_requested_tip, width=118),
+               sort=lambda r: r.created_at or dt.datetime.min, tooltip=_requested_tip, width=146),
         Column("patient", QT_TRANSLATE_NOOP("QueueModel", "Patient"), lambda r: r.patient_name, width=66),
         Column("sexage", QT_TRANSLATE_NOOP("QueueModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
                sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=72),

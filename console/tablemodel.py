@@ -11,8 +11,8 @@ Searching is done by console.rowproxy.RowFilterProxy over one lower-case search 
 per row, computed once (``search_text``; in the worker thread when a query loads).
 
 Marks (Space in the lists) are ids kept here, apart from Qt's selection, so moving with J/K or
-the arrows never clears them; a marked row shows a check mark in its first column and a tinted
-background, and leaves the marks when it leaves the model.
+the arrows never clears them; a marked row answers MARKED_ROLE (the table paints it tinted, with a
+bar at its left edge) and leaves the marks when it leaves the model.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, QPointF, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 import console.qtfix  # noqa: F401 - PySide6 6.12 emit() refcount guard, before any emit
 
@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's id (booking id)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a comparable sort key for the cell's column
 ROW_ROLE = Qt.ItemDataRole.UserRole + 3  # the whole row record
-MARK_COLOUR = "#fff4c2"  # the background of a marked row (the selection's own colour wins while selected)
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 4  # the row's search string
+MARKED_ROLE = Qt.ItemDataRole.UserRole + 5  # True for a row marked with Space (console.booktable paints it)
 
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -49,28 +49,6 @@ class Column:
     align: Qt.AlignmentFlag = LEFT
     tooltip: Callable[[Any], str | None] | None = None
     width: int = 0  # a starting width in pixels (0: fit the title)
-
-
-_MARK_ICON = None
-
-
-def mark_icon():
-    """The check mark of a marked row (drawn once, after the application exists)."""
-    global _MARK_ICON
-    if _MARK_ICON is None:
-        from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
-        pix = QPixmap(14, 14)
-        pix.fill(Qt.GlobalColor.transparent)
-        p = QPainter(pix)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setBrush(QColor("#1d4ed8"))
-        p.setPen(Qt.PenStyle.NoPen)
-        p.drawRoundedRect(0, 0, 14, 14, 3, 3)
-        p.setPen(QPen(QColor("white"), 2))
-        p.drawPolyline([QPointF(3, 7), QPointF(6, 10), QPointF(11, 4)])
-        p.end()
-        _MARK_ICON = QIcon(pix)
-    return _MARK_ICON
 
 
 def runs(indices: Iterable[int]) -> list[tuple[int, int]]:
@@ -200,14 +178,10 @@ class RowTableModel(QAbstractTableModel):
             return row
         if role == SEARCH_ROLE:
             return self.keys()[i]
+        if role == MARKED_ROLE:
+            return bool(self.marked) and self.row_id(row) in self.marked
         if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
                     Qt.ItemDataRole.FontRole, Qt.ItemDataRole.DecorationRole):
-            if self.marked and self.row_id(row) in self.marked:
-                if role == Qt.ItemDataRole.DecorationRole and column == 0:
-                    return mark_icon()
-                if role == Qt.ItemDataRole.BackgroundRole:
-                    from PySide6.QtGui import QColor
-                    return QColor(MARK_COLOUR)
             if self.busy and self.row_id(row) in self.busy and role != Qt.ItemDataRole.DecorationRole:
                 return self.busy_look(role)
             return self.decorate(row, col, role)

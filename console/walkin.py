@@ -146,8 +146,8 @@ class WalkInDialog(QDialog):
         # after a lost race: take the next free time (shown only then)
         self.next_free = QPushButton(self)
         self.next_free.setObjectName("walkinNextFree")
-        self.next_free.hide()
         self.buttons.addButton(self.next_free, QDialogButtonBox.ButtonRole.ActionRole)
+        self.next_free.hide()  # after addButton, which shows it
         self.next_free.clicked.connect(self._take_next_free)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)

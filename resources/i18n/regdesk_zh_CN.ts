@@ -69,6 +69,10 @@
             <translation>未选中任何患者：请先用 J/K 或方向键选中一行。</translation>
         </message>
         <message>
+            <source>The chosen booking(s) cannot take this action: see their status.</source>
+            <translation>所选预约的状态不允许此操作，请查看“状态”列。</translation>
+        </message>
+        <message>
             <source>Checked in %n patient(s).</source>
             <translation>已为 %n 位患者签到。</translation>
         </message>
@@ -323,6 +327,10 @@
             <translation>%1 就诊名单</translation>
         </message>
         <message>
+            <source>Check-in: on the clinic's day only</source>
+            <translation>签到仅限就诊当天</translation>
+        </message>
+        <message>
             <source>Check-in only on the clinic's own day: this is the list of %1.</source>
             <translation>只能在就诊当天签到：这是 %1 的名单。</translation>
         </message>
@@ -413,6 +421,10 @@
         <message>
             <source>Nothing is selected: choose a patient first (J/K or the arrows).</source>
             <translation>未选中任何患者：请先用 J/K 或方向键选中一行。</translation>
+        </message>
+        <message>
+            <source>The chosen booking(s) cannot take this action: see their status.</source>
+            <translation>所选预约的状态不允许此操作，请查看“状态”列。</translation>
         </message>
         <message>
             <source>The patient is told the reason:</source>
@@ -545,6 +557,10 @@
         <message>
             <source>The rules refuse it: %1</source>
             <translation>不符合预约规则：%1</translation>
+        </message>
+        <message>
+            <source>The rules allow it.</source>
+            <translation>符合预约规则。</translation>
         </message>
         <message>
             <source>No earlier bookings.</source>
@@ -1085,7 +1101,7 @@
         </message>
         <message>
             <source>%n min</source>
-            <translation>%n分钟</translation>
+            <translation>%n分</translation>
         </message>
         <message>
             <source>%n h</source>

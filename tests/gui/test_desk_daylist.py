@@ -34,7 +34,7 @@ def test_check_in_is_off_on_another_day_and_says_why(qtbot, sqlite_db, tmp_path)
         assert TOMORROW.strftime("%m-%d") in page.title.text() and "今日" not in page.title.text()
         page.table.select_id(c["requests"][0])
         assert not page.checkin_button.isEnabled()
-        assert page.day_note.isVisible() and TOMORROW.isoformat() in page.day_note.text()
+        assert page.day_note.isVisible() and TOMORROW.isoformat() in page.day_note.toolTip()
         qtbot.keyClick(page.table, Qt.Key.Key_C)
         ctx.tasks.wait_for_done()
         assert f.status_of(sqlite_db, c["requests"][0]) == "confirmed"
@@ -115,3 +115,20 @@ def test_the_cancel_dialog_names_the_patient_and_its_buttons_are_plain(qtbot, sq
         assert not dialog.back.autoDefault()
         qtbot.mouseClick(dialog.back, Qt.MouseButton.LeftButton)
         assert f.status_of(sqlite_db, c["requests"][1]) == "confirmed"
+
+
+def test_a_patient_hidden_by_the_search_is_not_checked_in_nor_cancelled(qtbot, sqlite_db, tmp_path):
+    """Item 1 in the day list: the chosen row is filtered out, C, N and Ctrl+Delete act on nobody."""
+    t = today_clinic(sqlite_db, 3)
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        page = open_page(qtbot, ctx, t["day"])
+        page.table.select_id(t["requests"][0])
+        page.table.search("今天2", now=True)
+        assert page.table.selected_ids() == [] and not page.checkin_button.isEnabled()
+        page.table.setFocus()
+        for key, mod in ((Qt.Key.Key_C, Qt.KeyboardModifier.NoModifier), (Qt.Key.Key_N, Qt.KeyboardModifier.NoModifier),
+                         (Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)):
+            qtbot.keyClick(page.table, key, mod)
+        ctx.tasks.wait_for_done()
+        assert getattr(page, "noshow_box", None) is None and getattr(page, "cancel_dialog", None) is None
+        assert [f.status_of(sqlite_db, i) for i in t["requests"]] == ["confirmed"] * 3

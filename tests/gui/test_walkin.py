@@ -103,6 +103,7 @@ def test_after_a_lost_race_the_dialog_stays_on_the_time_and_enter_never_discards
         dialog = WalkInDialog(ctx, TOMORROW, c["department_id"], host)
         dialog.open()
         ready(qtbot, dialog)
+        assert not dialog.next_free.isVisible()  # offered only after a lost race
         dialog.slots.setCurrentRow(1)  # the clerk chooses the second time
         chosen = c["slot_ids"][1]
         assert dialog.slot_id() == chosen
