@@ -41,16 +41,21 @@ def no_shows(db, patient: int, day: dt.date, n: int, slot: int) -> None:
         f.set_status(db, f.request(db, slot, patient), "no_show")
 
 
+def sessions(db, **days: int) -> dict[str, list[int]]:
+    """Published sessions of one doctor, ``name=days from today``, each with two slots: name -> slot ids."""
+    doc = f.doctor(db, f.department(db))
+    return {name: f.session(db, doc, hospital_today() + dt.timedelta(days=n), slots=2, capacity=9)[1]
+            for name, n in days.items()}
+
+
 # ---------------------------------------------------------------- item 4: approve obeys the rules
 
 def test_plain_approve_refuses_what_the_rules_refuse_and_changes_nothing(db):
-    dep = f.department(db)
-    doc = f.doctor(db, dep)
     today = hospital_today()
-    _, far = f.session(db, doc, today + dt.timedelta(days=13), slots=1, capacity=5)
-    _, near = f.session(db, doc, today + dt.timedelta(days=2), slots=2, capacity=5)
-    _, past = f.session(db, doc, today - dt.timedelta(days=20), slots=1, capacity=9)
-    _, draft = f.session(db, doc, today + dt.timedelta(days=3), status="draft", slots=1, capacity=5)
+    s = sessions(db, far=13, near=2, past=-20)
+    far, near, past = s["far"], s["near"], s["past"]
+    _, draft = f.session(db, f.doctor(db, f.department(db, code="WK", name="外科")), today + dt.timedelta(days=3),
+                         status="draft", slots=1, capacity=5)
     blacklisted = f.patient(db, name="常爽约")
     no_shows(db, blacklisted, today - dt.timedelta(days=20), 3, past[0])
     twice = f.patient(db, name="重复挂")
@@ -132,12 +137,9 @@ def test_a_session_fact_is_not_overridable(db):
 
 
 def test_the_queue_shows_each_requests_verdict(db):
-    dep = f.department(db)
-    doc = f.doctor(db, dep)
     today = hospital_today()
-    _, far = f.session(db, doc, today + dt.timedelta(days=13), slots=1, capacity=5)
-    _, near = f.session(db, doc, today + dt.timedelta(days=2), slots=2, capacity=5)
-    _, past = f.session(db, doc, today - dt.timedelta(days=10), slots=1, capacity=9)
+    s = sessions(db, far=13, near=2, past=-10)
+    far, near, past = s["far"], s["near"], s["past"]
     blacklisted = f.patient(db)
     no_shows(db, blacklisted, today, 3, past[0])
     twice = f.patient(db)
