@@ -116,11 +116,12 @@ class QueuePage(QWidget):
         for sig in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset, self.model.marksChanged):
             sig.connect(self._count_changed)
         self.model.rowsArrived.connect(self._arrived)
-        # the 申请时间 cells say how long each request has waited: repaint them as the minutes pass
-        self._waited_timer = QTimer(self)
-        self._waited_timer.setInterval(60_000)
-        self._waited_timer.timeout.connect(self.table.viewport().update)
-        self._waited_timer.start()
+        # the clock moves the rules' verdicts (a slot's cut-off passes) and the 申请时间 waits: read the
+        # queue again every minute (applied in place, the selection kept) and repaint
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(60_000)
+        self._clock_timer.timeout.connect(self._minute_passed)
+        self._clock_timer.start()
         self._shortcuts(can_decide)
         self._restore()
         self._selection_changed()
@@ -216,6 +217,11 @@ class QueuePage(QWidget):
             self.reject_button.setText(self.tr("Reject… (R)"))
         self.detail.show_row(self.table.current_row())
         self._count_changed()
+
+    def _minute_passed(self) -> None:
+        if self.loaded and self.isVisible():
+            self.reload()
+        self.table.viewport().update()
 
     def _arrived(self, ids: list[int]) -> None:
         if self.loaded:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
@@ -147,7 +147,7 @@ class HelpDialog(QDialog):
         self.setObjectName("helpDialog")
         self.setWindowTitle(self.tr("Keyboard shortcuts"))
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.resize(560, 520)
+        self.resize(760, 600)
         rows = [
             (self.tr("Requests"), "A  /  Ctrl+Enter",
              self.tr("Approve the chosen requests (the marked ones if any are marked; nothing if none is chosen)")),
@@ -180,8 +180,12 @@ class HelpDialog(QDialog):
         for r, values in enumerate(rows):
             for c, v in enumerate(values):
                 table.setItem(r, c, QTableWidgetItem(v))
-        table.resizeColumnsToContents()
+        table.resizeColumnToContents(0)
+        table.resizeColumnToContents(1)
         table.horizontalHeader().setStretchLastSection(True)
+        table.setWordWrap(True)  # the longer explanations wrap in the last column instead of running off
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table = table
         lay = QVBoxLayout(self)
         lay.addWidget(table)
         note = QLabel(self.tr("Letter keys work while the list has the focus, so typing in the search box "
@@ -191,3 +195,8 @@ class HelpDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        # row heights for the wrapped explanations, once the last column has its final width
+        QTimer.singleShot(0, self.table.resizeRowsToContents)
