@@ -161,7 +161,8 @@ class HelpDialog(QDialog):
             (self.tr("Day list"), "C  /  Ctrl+Enter", self.tr("Check in (on the clinic's own day only)")),
             (self.tr("Day list"), "N", self.tr("Mark as no-show (asks first; Enter marks, Esc goes back)")),
             (self.tr("Day list"), "Ctrl+Z",
-             self.tr("Undo the check-in or no-show just done (or of the chosen rows; later days: a head, with a reason)")),
+             self.tr("Undo the check-in or no-show just done (or of the chosen rows; "
+                     "later days: a head, with a reason)")),
             (self.tr("Day list"), "Space", self.tr("Mark or unmark the current row (check in several)")),
             (self.tr("Day list"), "Ctrl+Delete", self.tr("Cancel for the patient (with a reason)")),
             (self.tr("Day list"), "Ctrl+N", self.tr("Walk-in booking")),

@@ -58,8 +58,9 @@ class BookingRow(NamedTuple):
     ``remaining``/``pending_in_slot`` are the slot's places left and waiting requests;
     ``no_shows`` (last 90 days), ``others`` (same patient, same day) and the rules' verdict
     (``rule``: services.rules.Refusal's rule, None when the rules allow it; ``rule_reason``: its
-    words) are filled for the queue only (day-list rows leave them at 0, () and None). ``notify_state`` is the state of the
-    booking's newest WeChat notification (services.notify.STATE_LABELS keys), None if it has none.
+    words) are filled for the queue only (day-list rows leave them at 0, () and None).
+    ``notify_state`` is the state of the booking's newest WeChat notification
+    (services.notify.STATE_LABELS keys), None if it has none.
     """
     booking_id: int
     status: str

@@ -223,7 +223,8 @@ def verdict(row, rules: Rules, now: dt.datetime, blocks: dict, *, session_status
     return None
 
 
-def patient_blocks(conn: Connection, patient_ids: set[int], rules: Rules, today: dt.date) -> dict[int, tuple[dt.date, int]]:
+def patient_blocks(conn: Connection, patient_ids: set[int], rules: Rules,
+                   today: dt.date) -> dict[int, tuple[dt.date, int]]:
     """patient -> (blocked through, no-show count) for these patients, in one query (for :func:`verdict`)."""
     if not patient_ids:
         return {}
