@@ -3,16 +3,25 @@
 The view sits on a RowFilterProxy over the page's RowTableModel. Everything the pages do
 with rows goes through booking ids (``selected_ids``, ``select_id``), never through row
 numbers, because rows move while a clerk works: new requests arrive, others leave.
+
+What an action takes (``target_ids``) is what the clerk sees chosen: the marked rows (Space)
+that are shown, when there are marks, else the selected rows that are shown. The current row
+(``current_id``, the detail pane's) is the current index only while it is selected. Nothing here
+selects a row on its own: a filter that hides the selected row, a sort, rows arriving or leaving
+leave the selection to the clerk (Qt keeps it on rows still shown, and drops it from rows gone).
+``targetsChanged`` tells the page every time any of this may have changed, including the layout
+changes after which QItemSelectionModel says nothing.
 """
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, Qt, QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QTableView, QWidget
 
 from console.rowproxy import RowFilterProxy
-from console.tablemodel import RowTableModel
+from console.tablemodel import MARKED_ROLE, RowTableModel
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +47,27 @@ def touched_booking_ids(changes, rows) -> set[int]:
     return ids
 
 
+MARK_TINT = QColor("#fff1b8")  # a marked row's background (the selection's colour wins while selected)
+MARK_BAR = QColor("#1d4ed8")  # and a bar at its left edge, seen even on a selected row
+
+
+class MarkDelegate(QStyledItemDelegate):
+    """Paints marked rows. The style sheet's ``QTableView::item`` rule makes Qt ignore a model's
+    BackgroundRole, so the tint is painted here, under the item (the selection still draws over it)."""
+
+    def paint(self, painter, option, index) -> None:  # noqa: D401 - Qt API
+        if index.data(MARKED_ROLE):
+            painter.fillRect(option.rect, MARK_TINT)
+            if index.column() == 0:
+                painter.fillRect(option.rect.adjusted(0, 0, 4 - option.rect.width(), 0), MARK_BAR)
+        super().paint(painter, option, index)
+
+
 class BookingTable(QTableView):
+    # the selection, the current row, the marks or the rows shown changed: the page re-reads
+    # target_ids()/current_row() for its buttons and detail pane
+    targetsChanged = Signal()
+
     def __init__(self, model: RowTableModel, parent: QWidget | None = None, *, sort_column: int = -1):
         super().__init__(parent)
         self.source = model
@@ -46,6 +75,7 @@ class BookingTable(QTableView):
         self.proxy.setSourceModel(model)
         self.setModel(self.proxy)
         self.setObjectName("bookingTable")
+        self.setItemDelegate(MarkDelegate(self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -76,16 +106,21 @@ class BookingTable(QTableView):
         self._search_timer.setInterval(120)  # type on; search when the clerk pauses
         self._search_text = ""
         self._search_timer.timeout.connect(lambda: self.proxy.set_filter_text(self._search_text))
+        sm = self.selectionModel()
+        for sig in (sm.selectionChanged, sm.currentChanged, self.proxy.layoutChanged, self.proxy.rowsRemoved,
+                    self.proxy.rowsInserted, self.proxy.modelReset, self.proxy.dataChanged, model.marksChanged):
+            sig.connect(self._targets_may_have_changed)
+
+    def _targets_may_have_changed(self, *_args) -> None:
+        self.targetsChanged.emit()
 
     # ---------------------------------------------------------------- rows by id
 
     def current_id(self) -> int | None:
+        """The current row's id while that row is selected (what the detail pane shows), else None."""
         idx = self.currentIndex()
-        if not idx.isValid() or not self.selectionModel().isRowSelected(idx.row()):
-            rows = self.selectionModel().selectedRows()
-            if not rows:
-                return None
-            idx = rows[0]
+        if not idx.isValid() or not self.selectionModel().isRowSelected(idx.row(), QModelIndex()):
+            return None
         return self.proxy.id_at(idx.row())
 
     def current_row(self):
@@ -99,6 +134,19 @@ class BookingTable(QTableView):
         """The selected bookings in the order shown."""
         rows = sorted(i.row() for i in self.selectionModel().selectedRows())
         return [self.proxy.id_at(r) for r in rows]
+
+    def marked_ids(self) -> list[int]:
+        """The marked bookings that are shown, in the order shown."""
+        shown = [(p, i) for i in self.source.marked if (p := self.proxy.row_of_id(i)) >= 0]
+        return [i for _p, i in sorted(shown)]
+
+    def hidden_marks(self) -> int:
+        """Marked bookings the search or a filter hides (never acted on)."""
+        return len(self.source.marked) - len(self.marked_ids())
+
+    def target_ids(self) -> list[int]:
+        """What an action acts on: the marked rows shown, when anything is marked; else the selected rows."""
+        return self.marked_ids() if self.source.marked else self.selected_ids()
 
     def select_id(self, row_id: int, *, add: bool = False) -> bool:
         p = self.proxy.row_of_id(row_id)
@@ -119,24 +167,32 @@ class BookingTable(QTableView):
             self.scrollTo(self.proxy.index(p, 0))
 
     def step(self, delta: int) -> None:
-        """Next/previous row (J/K), the selection following."""
-        cur = self.currentIndex()
-        self.select_row((cur.row() + delta) if cur.isValid() else 0)
-
-    def toggle_current(self) -> None:
-        """Space: add the current row to the selection or take it out (several at once)."""
+        """Next/previous row (J/K), the selection following. From a current row that is not selected
+        (Qt moves the current index off a row that left) the first step selects that row itself."""
         cur = self.currentIndex()
         if not cur.isValid():
-            return
-        self.selectionModel().select(cur, QItemSelectionModel.SelectionFlag.Toggle
-                                     | QItemSelectionModel.SelectionFlag.Rows)
+            self.select_row(0 if delta > 0 else self.proxy.rowCount() - 1)
+        elif not self.selectionModel().isRowSelected(cur.row(), QModelIndex()):
+            self.select_row(cur.row())
+        else:
+            self.select_row(cur.row() + delta)
 
-    def ensure_current(self) -> None:
-        """After rows left (decided), keep a row selected so the clerk can go on with the keyboard."""
-        if self.selectionModel().selectedRows() or not self.proxy.rowCount():
+    def toggle_mark(self) -> None:
+        """Space: mark the current row, or take its mark off (approve or check in several at once)."""
+        rid = self.current_id()
+        if rid is not None:
+            self.source.set_marked([rid], rid not in self.source.marked)
+
+    def select_first_if_none(self) -> None:
+        """Enter from the search box: go to the results, the first one chosen if none is (the clerk's act)."""
+        if not self.selectionModel().selectedRows() and self.proxy.rowCount():
+            self.select_row(0)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.key() == Qt.Key.Key_Escape and self.source.marked and not event.modifiers():
+            self.source.clear_marks()
             return
-        cur = self.currentIndex()
-        self.select_row(cur.row() if cur.isValid() else 0)
+        super().keyPressEvent(event)
 
     # ---------------------------------------------------------------- search and state
 

@@ -2,9 +2,10 @@
 
 A day, department or doctor chosen is a new query (the model resets once); everything after
 that - the live feed, a walk-in, a colleague's check-in - is applied row by row in place.
-Shortcuts while the list has the focus: C or Ctrl+Enter check in, N no-show, Ctrl+Delete
-cancel for the patient, Ctrl+N walk-in, Alt+Left/Right previous/next day, Ctrl+F or / search,
-F5 reload.
+Shortcuts while the list has the focus: C or Ctrl+Enter check in (on the clinic's own day only),
+N no-show (asks first), Ctrl+Z undo the check-in or no-show just done (or of the chosen rows),
+Ctrl+Delete cancel for the patient, Ctrl+N walk-in, Space mark several, Alt+Left/Right
+previous/next day, Ctrl+F or / search, F5 reload. The actions live in console.dayactions.
 
 The 通知 column (the newest WeChat notification of each booking) comes with the rows. The live
 feed reports booking changes only, and a sender marking a message sent changes no booking, so
@@ -22,14 +23,15 @@ from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget,
 )
 
+from console import labels as L
 from console import settings as S
 from console.booktable import BookingTable, touched_booking_ids
-from console.decisions import decide_each, split
-from console.reasons import CANCEL_REASONS, ReasonDialog
+from console.dayactions import DayActions, UndoBar
 from console.daymodel import STATUS_FILTERS, DayListModel
 from console.tasks import is_unreachable, user_message
 from console.widgets import MessageBar, SearchBox
-from services import bookings, masterdata, queries
+from services import masterdata, queries
+from services.clock import hospital_today
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ NOTIFY_POLL_MS = 12_000  # how stale a 通知 cell may get; the query is one gro
 __all__ = ["DayListModel", "DayListPage"]
 
 
-class DayListPage(QWidget):
+class DayListPage(DayActions, QWidget):
     statusMessage = Signal(str)
     loadedRows = Signal(int)
     notifyStatesRead = Signal(int)  # a poll of the notification states was applied: how many rows changed
@@ -57,9 +59,9 @@ class DayListPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 8)
         top = QHBoxLayout()
-        title = QLabel(self.tr("Day list"), self)
-        title.setObjectName("pageTitle")
-        top.addWidget(title)
+        self.title = QLabel(self)
+        self.title.setObjectName("pageTitle")
+        top.addWidget(self.title)
         self.prev_day = QToolButton(self)
         self.prev_day.setText("‹")
         self.prev_day.setToolTip(self.tr("Previous day (Alt+Left)"))
@@ -102,6 +104,10 @@ class DayListPage(QWidget):
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.setProperty("role", "danger")
         self.cancel_button.setToolTip(self.tr("Cancel for the patient, with a reason (Ctrl+Delete)"))
+        self.undo_button = QPushButton(self.tr("Undo check-in/no-show…"), self)
+        self.undo_button.setObjectName("undoAttendanceButton")
+        self.undo_button.setToolTip(self.tr("Undo the check-in or no-show of the chosen rows (Ctrl+Z); "
+                                            "after the clinic day a department head or an admin, with a reason"))
         self.walkin_button = QPushButton(self.tr("Walk-in… (Ctrl+N)"), self)
         self.walkin_button.setObjectName("walkinButton")
         self.refresh_button = QPushButton(self.tr("Refresh"), self)
@@ -109,10 +115,17 @@ class DayListPage(QWidget):
         can = ctx.can
         self.checkin_button.setVisible(can("booking.checkin"))
         self.noshow_button.setVisible(can("booking.checkin"))
+        self.undo_button.setVisible(can("booking.checkin"))
         self.cancel_button.setVisible(can("booking.cancel"))
         self.walkin_button.setVisible(can("booking.walkin"))
-        for b in (self.checkin_button, self.noshow_button, self.cancel_button, self.walkin_button):
+        for b in (self.checkin_button, self.noshow_button, self.undo_button, self.cancel_button, self.walkin_button):
             actions.addWidget(b)
+        # why check-in is off: shown, not hidden in a tooltip
+        self.day_note = QLabel(self)
+        self.day_note.setObjectName("dayNote")
+        self.day_note.setStyleSheet("color: #8a5a00;")
+        self.day_note.hide()
+        actions.addWidget(self.day_note)
         actions.addStretch(1)
         self.summary = QLabel(self)
         self.summary.setObjectName("daySummary")
@@ -121,6 +134,8 @@ class DayListPage(QWidget):
         outer.addLayout(actions)
         self.messages = MessageBar(self)
         outer.addWidget(self.messages)
+        self.undo_bar = UndoBar(self)
+        outer.addWidget(self.undo_bar)
         self.table = BookingTable(self.model, self, sort_column=0)
         outer.addWidget(self.table, 1)
 
@@ -153,6 +168,7 @@ class DayListPage(QWidget):
         self.next_day.clicked.connect(lambda: self.shift_day(1))
         self.today_button.clicked.connect(lambda: self.date.setDate(QDate.currentDate()))
         self.date.dateChanged.connect(lambda _d: self.reload(new_query=True))
+        self.date.dateChanged.connect(lambda _d: self._day_shown())
         self.department.activated.connect(self._department_chosen)
         self.doctor.activated.connect(lambda _i: self.reload(new_query=True))
         self.status_filter.currentIndexChanged.connect(lambda _i: self._apply_status_filter())
@@ -161,11 +177,13 @@ class DayListPage(QWidget):
         self.checkin_button.clicked.connect(self.check_in_selected)
         self.noshow_button.clicked.connect(self.no_show_selected)
         self.cancel_button.clicked.connect(self.cancel_selected)
+        self.undo_button.clicked.connect(self.undo_selected)
+        self.undo_bar.button.clicked.connect(self.undo_last)
         self.walkin_button.clicked.connect(self.open_walkin)
         self.refresh_button.clicked.connect(self.reload)
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.targetsChanged.connect(self._selection_changed)
         self._shortcuts()
-        self._selection_changed()
+        self._day_shown()
         self._load_departments()
 
     # ---------------------------------------------------------------- set-up
@@ -181,13 +199,14 @@ class DayListPage(QWidget):
             add("C", self.check_in_selected, self.table, table)
             add("N", self.no_show_selected, self.table, table)
             add("Ctrl+Return|Ctrl+Enter", self.check_in_selected, self, page)
+            add("Ctrl+Z", self._undo_key, self, page)
         if self.ctx.can("booking.cancel"):
             add("Ctrl+Delete", self.cancel_selected, self, page)
         if self.ctx.can("booking.walkin"):
             add("Ctrl+N", self.open_walkin, self, page)
         add("J", lambda: self.table.step(1), self.table, table)
         add("K", lambda: self.table.step(-1), self.table, table)
-        add("Space", self.table.toggle_current, self.table, table)
+        add("Space", self.table.toggle_mark, self.table, table)
         add("/", self.focus_search, self.table, table)
         add("Ctrl+F", self.focus_search, self, page)
         add("F5", self.reload, self, page)
@@ -214,7 +233,32 @@ class DayListPage(QWidget):
     def _leave_search(self) -> None:
         self.table.search(self.search_box.text(), now=True)
         self.table.setFocus()
-        self.table.ensure_current()
+        self.table.select_first_if_none()
+
+    def _undo_key(self) -> None:
+        """Ctrl+Z: the check-ins or no-shows the undo bar names, else those of the chosen rows."""
+        if self.undo_bar.isVisible():
+            self.undo_last()
+        else:
+            self.undo_selected()
+
+    def _day_shown(self) -> None:
+        """The heading says the day shown (今日就诊 only for today); off today, why check-in is off."""
+        day = self.day()
+        if day == hospital_today():
+            self.title.setText(self.tr("Today's patients"))
+        else:
+            self.title.setText(self.tr("Patients of %1").replace("%1", f"{day:%m-%d} {L.weekday(day)}"))
+        self.day_note.setText(self.tr("Check-in: on the clinic's day only"))
+        self.day_note.setToolTip(self.day_note_text())
+        self.checkin_button.setToolTip(self.tr("Check in the chosen patients (C or Ctrl+Enter); "
+                                               "only on the clinic's own day"))
+        self.undo_bar.hide()
+        self._selection_changed()
+
+    def day_note_text(self) -> str:
+        return self.tr("Check-in only on the clinic's own day: this is the list of %1.").replace(
+            "%1", f"{self.day():%Y-%m-%d}")
 
     def shift_day(self, days: int) -> None:
         self.date.setDate(self.date.date().addDays(days))
@@ -305,7 +349,6 @@ class DayListPage(QWidget):
                 self.model.query = q
                 self.model.loaded_at = ticket
                 self.model.set_rows(rows, keys, checked=True)
-                self.table.ensure_current()
             else:
                 self.model.sync(rows, since=ticket)
             self.loadedRows.emit(self.model.rowCount())
@@ -384,81 +427,7 @@ class DayListPage(QWidget):
             text = text.replace(f"%{n}", str(value))
         self.summary.setText(text)
 
-    # ---------------------------------------------------------------- actions
-
-    def _selection_changed(self, *_args) -> None:
-        rows = [self.model.row_at(self.model.index_of(i)) for i in self.table.selected_ids()]
-        free = [r for r in rows if r.booking_id not in self.model.busy]
-        self.checkin_button.setEnabled(any(r.status == "confirmed" for r in free))
-        self.noshow_button.setEnabled(any(r.status == "confirmed" for r in free))
-        self.cancel_button.setEnabled(any(r.status in ("pending", "confirmed") for r in free))
-
-    def _targets(self, statuses: tuple[str, ...]) -> list[int]:
-        out = []
-        for i in self.table.selected_ids():
-            r = self.model.row_at(self.model.index_of(i))
-            if r.status in statuses and i not in self.model.busy:
-                out.append(i)
-        return out
-
-    def check_in_selected(self) -> None:
-        db, actor = self.ctx.db, self.ctx.actor
-        self._run(self._targets(("confirmed",)), lambda i: bookings.check_in(db, actor, i),
-                  self.tr("Checked in %n patient(s)."))
-
-    def no_show_selected(self) -> None:
-        db, actor = self.ctx.db, self.ctx.actor
-        self._run(self._targets(("confirmed",)), lambda i: bookings.mark_no_show(db, actor, i),
-                  self.tr("Marked %n booking(s) as no-show."))
-
-    def cancel_selected(self) -> None:
-        ids = self._targets(("pending", "confirmed"))
-        if not ids:
-            return
-        dialog = ReasonDialog(self.tr("Cancel bookings"),
-                              self.tr("Cancel %n booking(s) for the patient. The patient is told the reason:", "",
-                                      len(ids)),
-                              CANCEL_REASONS, self.tr("Cancel booking"), self)
-        db, actor = self.ctx.db, self.ctx.actor
-        dialog.reasonChosen.connect(lambda reason: self._run(
-            ids, lambda i: bookings.cancel(db, actor, i, reason), self.tr("Cancelled %n booking(s).")))
-        dialog.open()
-        self.cancel_dialog = dialog  # tests reach it here
-
-    def _run(self, ids: list[int], action, done_text: str) -> None:
-        if not ids:
-            return
-        self.model.set_busy(ids, True)
-        self._selection_changed()
-        self.ctx.tasks.run_task(lambda: decide_each(ids, action),
-                                lambda res, err: self._ran(ids, done_text, res, err), owner=self)
-
-    def _ran(self, ids: list[int], done_text: str, results, error) -> None:
-        done = list(getattr(error, "done", [])) if error is not None else list(results)
-        self.model.set_busy(ids, False)
-        ok, refused = split(done)
-        # what the database said, shown at once; places left follow with the refresh below
-        settled = []
-        for i, result in done:
-            at = self.model.index_of(i)
-            if not isinstance(result, str) and at >= 0:
-                settled.append(self.model.row_at(at)._replace(status=result.status, reason=result.reason))
-        self.model.settle(settled)
-        notes = [done_text.replace("%n", str(len(ok)))] if ok else []
-        notes += [f"#{i}: {msg}" for i, msg in refused]
-        kind = "warning" if refused else "info"
-        if error is not None:
-            notes.append(self.tr("Not saved: %n booking(s) — the database could not be reached.", "",
-                                 len(ids) - len(done)) if is_unreachable(error) else user_message(error))
-            kind = "error"
-        if notes:
-            text = " ".join(notes)
-            self.messages.show_message(text, kind, seconds=0 if kind == "error" else 8)
-            self.statusMessage.emit(text)
-        # the rows (and their neighbours' places left) as the database has them now
-        slots = {r.slot_id for r in self.model.rows if r.booking_id in set(ids)}
-        self.refresh_ids(set(ids) | {r.booking_id for r in self.model.rows if r.slot_id in slots},
-                         then=self._selection_changed)
+    # ---------------------------------------------------------------- walk-in (the other actions: console.dayactions)
 
     def open_walkin(self) -> None:
         if not self.ctx.can("booking.walkin"):

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from console import labels as L
+from console import queuemodel
 from console.tasks import is_unreachable, user_message
 from services import patients
 
@@ -56,6 +57,10 @@ class DetailPanel(QScrollArea):
         self._timer.timeout.connect(self._fetch)
         self.show_row(None)
 
+    def shown_id(self) -> int | None:
+        """The booking the panel shows (None: nobody), always the table's current row."""
+        return self._row.booking_id if self._row is not None else None
+
     def show_row(self, row) -> None:
         if row is not None and self._row is not None and row == self._row:
             return
@@ -82,6 +87,15 @@ class DetailPanel(QScrollArea):
             f"<p style='margin:0 0 8px 0;color:{place_colour}'>{_e(places)}</p>",
             f"<p style='margin:0'>{_e(request)} #{row.booking_id} · {_e(L.source_label(row.source))}</p>",
         ]
+        sent = queuemodel._requested_tip(row)
+        if sent:
+            lines.append(f"<p style='margin:0;color:#4b5563'>{_e(sent)}</p>")
+        if row.rule:
+            verdict = self.tr("The rules refuse it: %1").replace("%1", row.rule_reason or "")
+            lines.append(f"<p style='margin:6px 0 0 0;color:#b3261e'><b>{_e(verdict)}</b></p>")
+        else:
+            allowed = self.tr("The rules allow it.")
+            lines.append(f"<p style='margin:6px 0 0 0;color:#1f6f43'>{_e(allowed)}</p>")
         if row.no_shows:
             lines.append(f"<p style='color:#a15c00;margin:6px 0 0 0'><b>{_e(no_shows)}: {row.no_shows}</b></p>")
         if row.others:

@@ -2,7 +2,14 @@
 
 Shortcuts (while the table has the focus, so typing in the search box is never taken):
 A or Ctrl+Enter approve the selected requests, R reject (with a reason), J/K or Down/Up next
-and previous, Space add/remove the current row to the selection, Ctrl+F or / search, F5 reload.
+and previous, Space mark/unmark the current row (then A or R act on the marked rows, and only on
+them), Esc clear the marks, Ctrl+F or / search, F5 reload. Nothing is chosen for the clerk: an
+action with no row selected does nothing but say so.
+
+Each request shows its verdict under the hospital's rules (services.rules.verdict, column 规则)
+before the clerk decides. Approving a request the rules refuse explains why and offers the
+override (a reason, audited) only to who holds ``booking.override``; a clerk may reject it with
+the rule's own words instead.
 
 A decision is shown as done only when the database said so: the row is greyed while the
 call is out, leaves the queue on success, and stays (with a message) when the call failed.
@@ -14,13 +21,16 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget,
+)
 
 from console import settings as S
 from console.booktable import BookingTable, touched_booking_ids
 from console.decisions import decide_each, split
+from console.newbelow import NewBelowButton
 from console.qdetail import DetailPanel
 from console.reasons import REJECT_REASONS, ReasonDialog
 from console.queuemodel import QueueModel
@@ -81,6 +91,8 @@ class QueuePage(QWidget):
         outer.addWidget(self.messages)
 
         self.table = BookingTable(self.model, self, sort_column=0)
+        # new requests arrive at the bottom: when they are out of sight, this says so (and takes the clerk there)
+        self.new_below = NewBelowButton(self.table, self)
         self.detail = DetailPanel(ctx, self)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.table)
@@ -89,6 +101,7 @@ class QueuePage(QWidget):
         self.splitter.setCollapsible(0, False)
         self.splitter.setSizes([950, 240])
         outer.addWidget(self.splitter, 1)
+        outer.addWidget(self.new_below, 0, Qt.AlignmentFlag.AlignLeft)
         self.empty_label = QLabel(self.tr("No requests waiting. New ones appear here by themselves."), self)
         self.empty_label.setObjectName("emptyLabel")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -99,11 +112,16 @@ class QueuePage(QWidget):
         self.refresh_button.clicked.connect(self.reload)
         self.search_box.textChanged.connect(self.table.search)
         self.search_box.leave.connect(self._leave_search)
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.table.selectionModel().currentRowChanged.connect(self._selection_changed)
-        for sig in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+        self.table.targetsChanged.connect(self._selection_changed)
+        for sig in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset, self.model.marksChanged):
             sig.connect(self._count_changed)
-        self.model.rowsArrived.connect(lambda ids: self.newRequests.emit(len(ids)) if self.loaded else None)
+        self.model.rowsArrived.connect(self._arrived)
+        # the clock moves the rules' verdicts (a slot's cut-off passes) and the 申请时间 waits: read the
+        # queue again every minute (applied in place, the selection kept) and repaint
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(60_000)
+        self._clock_timer.timeout.connect(self._minute_passed)
+        self._clock_timer.start()
         self._shortcuts(can_decide)
         self._restore()
         self._selection_changed()
@@ -130,7 +148,7 @@ class QueuePage(QWidget):
             on_page("Ctrl+Return|Ctrl+Enter", self.approve_selected)
         on_table("J", lambda: self.table.step(1))
         on_table("K", lambda: self.table.step(-1))
-        on_table("Space", self.table.toggle_current)
+        on_table("Space", self.table.toggle_mark)
         on_table("/", self.focus_search)
         on_page("Ctrl+F", self.focus_search)
         on_page("F5", self.reload)
@@ -139,7 +157,8 @@ class QueuePage(QWidget):
         st = self.ctx.settings
         if st is None:
             return
-        self.table.restore_header(st[S.QUEUE_HEADER])
+        if st[S.QUEUE_HEADER_COLUMNS] == self._column_keys():
+            self.table.restore_header(st[S.QUEUE_HEADER])
         split = st[S.QUEUE_SPLITTER]
         if not split.isEmpty():
             self.splitter.restoreState(split)
@@ -153,8 +172,12 @@ class QueuePage(QWidget):
         if st is None:
             return
         st[S.QUEUE_HEADER] = self.table.header_state()
+        st[S.QUEUE_HEADER_COLUMNS] = self._column_keys()
         st[S.QUEUE_SPLITTER] = self.splitter.saveState()
         st[S.QUEUE_SEARCH] = self.search_box.text()
+
+    def _column_keys(self) -> str:
+        return ",".join(c.key for c in self.model.columns)
 
     def focus_search(self) -> None:
         self.search_box.setFocus()
@@ -163,24 +186,47 @@ class QueuePage(QWidget):
     def _leave_search(self) -> None:
         self.table.search(self.search_box.text(), now=True)
         self.table.setFocus()
-        self.table.ensure_current()
+        self.table.select_first_if_none()
 
     def _count_changed(self, *_args) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(self.tr("%n waiting", "", n) if n else "")
+        text = self.tr("%n waiting", "", n) if n else ""
+        marked = len(self.model.marked)
+        if marked:
+            text += " · " + self.tr("%n marked", "", marked)
+            hidden = self.table.hidden_marks()
+            if hidden:
+                text += " " + self.tr("(%n hidden by the search)", "", hidden)
+        self.count_label.setText(text)
         self.empty_label.setVisible(self.loaded and n == 0)
         self.pendingCount.emit(n)
 
     def _selection_changed(self, *_args) -> None:
-        ids = self.table.selected_ids()
+        ids = self.table.target_ids()
         busy = bool(ids) and all(i in self.model.busy for i in ids)
         self.approve_button.setEnabled(bool(ids) and not busy)
         self.reject_button.setEnabled(bool(ids) and not busy)
-        if len(ids) > 1:
+        if self.model.marked:
+            self.approve_button.setText(self.tr("Approve %n marked (A)", "", len(ids)))
+            self.reject_button.setText(self.tr("Reject %n marked… (R)", "", len(ids)))
+        elif len(ids) > 1:
             self.approve_button.setText(self.tr("Approve %n (A)", "", len(ids)))
+            self.reject_button.setText(self.tr("Reject… (R)"))
         else:
             self.approve_button.setText(self.tr("Approve (A)"))
+            self.reject_button.setText(self.tr("Reject… (R)"))
         self.detail.show_row(self.table.current_row())
+        self._count_changed()
+
+    def _minute_passed(self) -> None:
+        if self.loaded and self.isVisible():
+            self.reload()
+        self.table.viewport().update()
+
+    def _arrived(self, ids: list[int]) -> None:
+        if self.loaded:
+            self.newRequests.emit(len(ids))
+            self.new_below.arrived(ids)
 
     # ---------------------------------------------------------------- loading and live changes
 
@@ -213,7 +259,6 @@ class QueuePage(QWidget):
                 self.model.set_rows(rows, keys, checked=True)
                 self.loaded = True
                 self._count_changed()
-                self.table.ensure_current()
             else:
                 self.model.sync(rows, since=ticket)
         if self._reload_again:
@@ -243,12 +288,18 @@ class QueuePage(QWidget):
             rows = [r for r in rows if r.department_id in scope]
         found = {r.booking_id for r in rows}
         self.model.apply(rows, gone_ids=[i for i in ids if i not in found], since=ticket)
-        self.table.ensure_current()
 
     # ---------------------------------------------------------------- decisions
 
     def _targets(self) -> list[int]:
-        return [i for i in self.table.selected_ids() if i not in self.model.busy]
+        ids = [i for i in self.table.target_ids() if i not in self.model.busy]
+        if not ids:
+            self.messages.show_message(self.tr("Nothing is selected: choose a request first (J/K or the arrows; "
+                                               "Space marks several)."), "warning", seconds=6)
+        return ids
+
+    def _rows(self, ids: list[int]) -> list:
+        return [self.model.row_at(self.model.index_of(i)) for i in ids]
 
     def confirm(self, text: str) -> bool:
         """A yes/no question (tests patch QMessageBox.question)."""
@@ -258,24 +309,68 @@ class QueuePage(QWidget):
         return answer == QMessageBox.StandardButton.Yes
 
     def approve_selected(self) -> None:
+        if not self.ctx.can("booking.decide"):
+            return
         ids = self._targets()
-        if not ids or not self.ctx.can("booking.decide"):
+        if not ids:
             return
-        if len(ids) > 1 and not self.confirm(self.tr("Approve %n requests? Each patient is notified.", "", len(ids))):
-            return
+        rows = self._rows(ids)
+        blocked = [r for r in rows if r.rule]
+        allowed = [r.booking_id for r in rows if not r.rule]
         db, actor = self.ctx.db, self.ctx.actor
-        self._decide(ids, lambda i: bookings.approve(db, actor, i), "approve")
+        if len(rows) == 1 and blocked:
+            self._offer_override(blocked[0])
+            return
+        if len(ids) > 1:
+            text = self.tr("Approve %n request(s)? Each patient is notified.", "", len(allowed)) + "\n" + \
+                "\n".join(f"#{r.booking_id} {r.patient_name} · {r.department_name} {r.doctor_name}"
+                          for r in rows if not r.rule)
+            if blocked:
+                text += "\n\n" + self.tr("Not approved, the rules refuse them:") + "\n" + "\n".join(
+                    f"#{r.booking_id} {r.patient_name}: {r.rule_reason}" for r in blocked)
+            if not allowed or not self.confirm(text):
+                if not allowed:
+                    self.messages.show_message(" ".join(f"#{r.booking_id} {r.patient_name}: {r.rule_reason}"
+                                                        for r in blocked), "warning", seconds=0)
+                return
+        self.model.set_marked(ids, False)
+        self._decide(allowed, lambda i: bookings.approve(db, actor, i), "approve")
+        if blocked:
+            self.messages.show_message(self.tr("Not approved, the rules refuse them:") + " " + " ".join(
+                f"#{r.booking_id} {r.patient_name}: {r.rule_reason}" for r in blocked), "warning", seconds=0)
+
+    def _offer_override(self, row) -> None:
+        """A request the rules refuse: say why; a head or admin may approve it anyway, with a reason."""
+        from console.ruledialog import RuleDialog
+        can = self.ctx.can("booking.override", row.department_id)
+        dialog = RuleDialog(row, can, self)
+        db, actor = self.ctx.db, self.ctx.actor
+        dialog.overrideChosen.connect(lambda reason: self._decide(
+            [row.booking_id], lambda i: bookings.approve(db, actor, i, override=reason), "approve"))
+        dialog.rejectChosen.connect(lambda: self._decide(
+            [row.booking_id], lambda i: bookings.reject(db, actor, i, row.rule_reason), "reject"))
+        dialog.open()
+        self.rule_dialog = dialog  # tests reach it here
 
     def reject_selected(self) -> None:
-        ids = self._targets()
-        if not ids or not self.ctx.can("booking.decide"):
+        if not self.ctx.can("booking.decide"):
             return
+        ids = self._targets()
+        if not ids:
+            return
+        rows = self._rows(ids)
+        who = "\n".join(f"#{r.booking_id} {r.patient_name} · {r.department_name} {r.doctor_name} "
+                        f"{r.day:%m-%d} {r.starts_at:%H:%M}" for r in rows[:8])
+        if len(rows) > 8:
+            who += "\n" + self.tr("… and %n more", "", len(rows) - 8)
         dialog = ReasonDialog(self.tr("Reject requests"),
-                              self.tr("Reject %n request(s). Choose the reason the patient will read:", "", len(ids)),
-                              REJECT_REASONS, self.tr("Reject"), self)
+                              self.tr("Reject %n request(s):", "", len(ids)) + "\n" + who + "\n\n"
+                              + self.tr("Choose the reason the patient will read:"),
+                              REJECT_REASONS, self.tr("Reject %n request(s)", "", len(ids)), self,
+                              back_text=self.tr("Back"))
         db, actor = self.ctx.db, self.ctx.actor
-        dialog.reasonChosen.connect(
-            lambda reason: self._decide(ids, lambda i: bookings.reject(db, actor, i, reason), "reject"))
+        dialog.reasonChosen.connect(lambda reason: (self.model.set_marked(ids, False), self._decide(
+            ids, lambda i: bookings.reject(db, actor, i, reason), "reject")))
         dialog.open()
         self.reject_dialog = dialog  # tests reach it here
 
@@ -339,5 +434,4 @@ class QueuePage(QWidget):
         slots |= {getattr(r, "slot_id", None) for _i, r in done if not isinstance(r, str)}
         neighbours = {r.booking_id for r in self.model.rows if r.slot_id in slots}
         self.refresh_ids(({i for i, _ in refused} | neighbours) - set(ok))
-        self.table.ensure_current()
         self._selection_changed()

@@ -21,13 +21,53 @@ NO_SHOWS = QT_TRANSLATE_NOOP("Labels", "No-shows: %n")
 SAME_DAY = QT_TRANSLATE_NOOP("Labels", "Same day: %n more")
 NO_SHOWS_90 = QT_TRANSLATE_NOOP("Labels", "No-shows in the last 90 days: %n")
 WAITING = QT_TRANSLATE_NOOP("Labels", "%n waiting for this slot")
+WAITED_MIN = QT_TRANSLATE_NOOP("Labels", "%n min")
+WAITED_H = QT_TRANSLATE_NOOP("Labels", "%n h")
+WAITED_D = QT_TRANSLATE_NOOP("Labels", "%n d")
+WAITED_TIP = QT_TRANSLATE_NOOP("Labels", "Sent %1, waiting for %2")
+# the rules' verdict (services.rules.Refusal.rule) in a word or two; its full words are the tooltip
+RULE_OK = QT_TRANSLATE_NOOP("Labels", "OK")
+RULE_WORDS = {
+    "window": QT_TRANSLATE_NOOP("Labels", "Too far ahead"),
+    "blacklist": QT_TRANSLATE_NOOP("Labels", "No-show limit"),
+    "duplicate": QT_TRANSLATE_NOOP("Labels", "Same dept. that day"),
+    "cutoff": QT_TRANSLATE_NOOP("Labels", "Past cut-off"),
+    "unpublished": QT_TRANSLATE_NOOP("Labels", "Not published"),
+    "stopped": QT_TRANSLATE_NOOP("Labels", "Clinic stopped"),
+    "over": QT_TRANSLATE_NOOP("Labels", "Clinic over"),
+}
 
 
-def _requested(r) -> str:
+def waited(r, now: dt.datetime | None = None) -> str:
+    """How long the request has waited, in its largest unit (35 min, 2 h, 3 d)."""
     local = utc_to_local(r.created_at)
     if local is None:
         return ""
-    return f"{local:%H:%M}" if local.date() == dt.date.today() else f"{local:%m-%d %H:%M}"
+    minutes = max(0, int(((now or dt.datetime.now()) - local).total_seconds() // 60))
+    if minutes < 60:
+        return L.translated(WAITED_MIN).replace("%n", str(minutes))
+    if minutes < 24 * 60:
+        return L.translated(WAITED_H).replace("%n", str(minutes // 60))
+    return L.translated(WAITED_D).replace("%n", str(minutes // (24 * 60)))
+
+
+def _requested(r) -> str:
+    """The date and time sent, and how long ago: a clerk sees at once which requests have waited longest."""
+    local = utc_to_local(r.created_at)
+    if local is None:
+        return ""
+    return f"{local:%m-%d %H:%M} · {waited(r)}"
+
+
+def _requested_tip(r) -> str | None:
+    local = utc_to_local(r.created_at)
+    if local is None:
+        return None
+    return L.translated(WAITED_TIP).replace("%1", f"{local:%Y-%m-%d %H:%M}").replace("%2", waited(r))
+
+
+def rule_word(r) -> str:
+    return L.translated(RULE_WORDS.get(r.rule, RULE_OK)) if r.rule else L.translated(RULE_OK)
 
 
 def _places(r) -> str:
@@ -66,7 +106,7 @@ class QueueModel(RowTableModel):
         Column("id", QT_TRANSLATE_NOOP("QueueModel", "No."), lambda r: str(r.booking_id),
                sort=lambda r: r.booking_id, align=RIGHT, width=54),
         Column("requested", QT_TRANSLATE_NOOP("QueueModel", "Sent"), _requested,
-               sort=lambda r: r.created_at or dt.datetime.min, width=68),
+               sort=lambda r: r.created_at or dt.datetime.min, tooltip=_requested_tip, width=146),
         Column("patient", QT_TRANSLATE_NOOP("QueueModel", "Patient"), lambda r: r.patient_name, width=66),
         Column("sexage", QT_TRANSLATE_NOOP("QueueModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
                sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=72),
@@ -82,6 +122,8 @@ class QueueModel(RowTableModel):
         Column("places", QT_TRANSLATE_NOOP("QueueModel", "Left"), _places,
                sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER, tooltip=_waiting,
                width=52),
+        Column("rule", QT_TRANSLATE_NOOP("QueueModel", "Rules"), rule_word,
+               sort=lambda r: (r.rule is not None, r.rule or ""), tooltip=lambda r: r.rule_reason, width=96),
         Column("history", QT_TRANSLATE_NOOP("QueueModel", "History"), history_text,
                sort=lambda r: (r.no_shows, len(r.others)), tooltip=_history_tip),
     )
@@ -100,4 +142,6 @@ class QueueModel(RowTableModel):
             return QColor("#b3261e")  # no place left: approving gives 'full'
         if column.key == "history" and (row.no_shows or row.others):
             return QColor("#a15c00")
+        if column.key == "rule":
+            return QColor("#b3261e") if row.rule else QColor("#1f6f43")
         return None

@@ -43,7 +43,7 @@ class ReasonDialog(QDialog):
     reasonChosen = Signal(str)
 
     def __init__(self, title: str, prompt: str, reasons: tuple[str, ...], ok_text: str,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, back_text: str | None = None):
         super().__init__(parent)
         self.setObjectName("reasonDialog")
         self.setWindowTitle(title)
@@ -74,6 +74,12 @@ class ReasonDialog(QDialog):
         self.ok.setText(ok_text)
         self.ok.setObjectName("reasonOk")
         set_role(self.ok, "danger")
+        # the way out says so ("返回"), never a bare "取消" beside "取消预约"
+        self.back = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.back.setObjectName("reasonBack")
+        if back_text:
+            self.back.setText(back_text)
+        self.back.setAutoDefault(False)
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)

@@ -84,6 +84,8 @@ NOTIFY_SEND = option("notify/send_from_this_console", bool, False,
 LAST_USER = option("login/username", str, "")
 
 QUEUE_HEADER = option("queue/header", QByteArray, QByteArray())
+QUEUE_HEADER_COLUMNS = option("queue/header_columns", str, "",
+                              doc="the column keys QUEUE_HEADER was saved with (as DAY_HEADER_COLUMNS)")
 QUEUE_SPLITTER = option("queue/splitter", QByteArray, QByteArray())
 QUEUE_SEARCH = option("queue/search", str, "")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
@@ -148,18 +148,28 @@ class HelpDialog(QDialog):
         self.setObjectName("helpDialog")
         self.setWindowTitle(self.tr("Keyboard shortcuts"))
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.resize(560, 520)
+        self.resize(760, 600)
         rows = [
-            (self.tr("Requests"), "A  /  Ctrl+Enter", self.tr("Approve the selected requests")),
+            (self.tr("Requests"), "A  /  Ctrl+Enter",
+             self.tr("Approve the chosen requests (the marked ones if any are marked; nothing if none is chosen)")),
             (self.tr("Requests"), "R", self.tr("Reject with a reason (1–9 pick a common reason)")),
             (self.tr("Requests"), "J / K,  ↓ / ↑", self.tr("Next / previous request")),
-            (self.tr("Requests"), "Space", self.tr("Add the current row to the selection (approve several)")),
-            (self.tr("Day list"), "C  /  Ctrl+Enter", self.tr("Check in")),
-            (self.tr("Day list"), "N", self.tr("Mark as no-show")),
+            (self.tr("Requests"), "Space", self.tr("Mark or unmark the current request; moving keeps the marks")),
+            (self.tr("Requests"), "Esc", self.tr("Clear the marks")),
+            (self.tr("Requests"), self.tr("Rules column"),
+             self.tr("What the booking rules say; approving a refused request explains why (heads and admins "
+                     "may approve it anyway, with a reason)")),
+            (self.tr("Day list"), "C  /  Ctrl+Enter", self.tr("Check in (on the clinic's own day only)")),
+            (self.tr("Day list"), "N", self.tr("Mark as no-show (asks first; Enter marks, Esc goes back)")),
+            (self.tr("Day list"), "Ctrl+Z",
+             self.tr("Undo the check-in or no-show just done (or of the chosen rows; "
+                     "later days: a head, with a reason)")),
+            (self.tr("Day list"), "Space", self.tr("Mark or unmark the current row (check in several)")),
             (self.tr("Day list"), "Ctrl+Delete", self.tr("Cancel for the patient (with a reason)")),
             (self.tr("Day list"), "Ctrl+N", self.tr("Walk-in booking")),
             (self.tr("Day list"), "Alt+← / Alt+→", self.tr("Previous / next day")),
-            (self.tr("Everywhere"), "Ctrl+F  /  /", self.tr("Search (Esc clears, Enter goes back to the list)")),
+            (self.tr("Everywhere"), "Ctrl+F  /  /",
+             self.tr("Search (Esc clears; Enter goes to the list and chooses the first result if none is chosen)")),
             (self.tr("Everywhere"), "F5", self.tr("Reload from the database")),
             (self.tr("Everywhere"), "Alt+1 … Alt+6", self.tr("Switch page")),
             (self.tr("Everywhere"), "F1", self.tr("This help")),
@@ -172,8 +182,12 @@ class HelpDialog(QDialog):
         for r, values in enumerate(rows):
             for c, v in enumerate(values):
                 table.setItem(r, c, QTableWidgetItem(v))
-        table.resizeColumnsToContents()
+        table.resizeColumnToContents(0)
+        table.resizeColumnToContents(1)
         table.horizontalHeader().setStretchLastSection(True)
+        table.setWordWrap(True)  # the longer explanations wrap in the last column instead of running off
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table = table
         lay = QVBoxLayout(self)
         lay.addWidget(table)
         note = QLabel(self.tr("Letter keys work while the list has the focus, so typing in the search box "
@@ -183,3 +197,8 @@ class HelpDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        # row heights for the wrapped explanations, once the last column has its final width
+        QTimer.singleShot(0, self.table.resizeRowsToContents)

@@ -9,6 +9,10 @@ selection or the scroll position.
 
 Searching is done by console.rowproxy.RowFilterProxy over one lower-case search string
 per row, computed once (``search_text``; in the worker thread when a query loads).
+
+Marks (Space in the lists) are ids kept here, apart from Qt's selection, so moving with J/K or
+the arrows never clears them; a marked row answers MARKED_ROLE (the table paints it tinted, with a
+bar at its left edge) and leaves the marks when it leaves the model.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's id (booking id)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a comparable sort key for the cell's column
 ROW_ROLE = Qt.ItemDataRole.UserRole + 3  # the whole row record
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 4  # the row's search string
+MARKED_ROLE = Qt.ItemDataRole.UserRole + 5  # True for a row marked with Space (console.booktable paints it)
 
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -67,6 +72,7 @@ class RowTableModel(QAbstractTableModel):
     presorted_column = -1
 
     rowsArrived = Signal(list)  # ids of rows that appeared through apply() (not through a new query)
+    marksChanged = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -74,6 +80,7 @@ class RowTableModel(QAbstractTableModel):
         self._keys: list[str] | None = []
         self._pos: dict[int, int] | None = {}
         self.busy: set[int] = set()  # ids with a decision on its way to the database
+        self.marked: set[int] = set()  # ids marked with Space (several at once)
         # what we know about a row is only as new as the query that told us: a refresh started
         # before a decision must not bring the decided row back when it arrives after it
         self._clock = 0
@@ -172,6 +179,8 @@ class RowTableModel(QAbstractTableModel):
             return row
         if role == SEARCH_ROLE:
             return self.keys()[i]
+        if role == MARKED_ROLE:
+            return bool(self.marked) and self.row_id(row) in self.marked
         if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
                     Qt.ItemDataRole.FontRole, Qt.ItemDataRole.DecorationRole):
             if self.busy and self.row_id(row) in self.busy and role != Qt.ItemDataRole.DecorationRole:
@@ -201,6 +210,33 @@ class RowTableModel(QAbstractTableModel):
             if i >= 0:
                 self.dataChanged.emit(self.index(i, 0), self.index(i, last))
 
+    # ---------------------------------------------------------------- marks
+
+    def set_marked(self, ids: Iterable[int], marked: bool) -> None:
+        """Mark (or unmark) rows shown here; ids not in the model are ignored."""
+        pos = self.positions()
+        ids = {i for i in ids if i in pos}
+        before = set(self.marked)
+        if marked:
+            self.marked |= ids
+        else:
+            self.marked -= ids
+        self._marks_moved(before)
+
+    def clear_marks(self) -> None:
+        before, self.marked = self.marked, set()
+        self._marks_moved(before)
+
+    def _marks_moved(self, before: set[int]) -> None:
+        changed = before ^ self.marked
+        if not changed:
+            return
+        last = len(self.columns) - 1
+        for i in sorted(self.index_of(k) for k in changed):
+            if i >= 0:
+                self.dataChanged.emit(self.index(i, 0), self.index(i, last))
+        self.marksChanged.emit()
+
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
             if role == Qt.ItemDataRole.DisplayRole:
@@ -228,6 +264,7 @@ class RowTableModel(QAbstractTableModel):
         all acceptable (saves a Python call per row on a big day)."""
         self.beginResetModel()
         self._fresh.clear()
+        had_marks, self.marked = bool(self.marked), set()
         if checked or type(self).accepts is RowTableModel.accepts:
             self._rows = list(rows)
         else:
@@ -237,6 +274,8 @@ class RowTableModel(QAbstractTableModel):
         self._keys = keys
         self._pos = None
         self.endResetModel()
+        if had_marks:
+            self.marksChanged.emit()
 
     def apply(self, rows: Iterable, gone_ids: Iterable[int] = (), since: int | None = None) -> tuple[int, int, int]:
         """Fresh versions of some rows: replace in place, append new ones, drop those that left.
@@ -281,9 +320,12 @@ class RowTableModel(QAbstractTableModel):
             del self._rows[a:b + 1]
             if self._keys is not None:
                 del self._keys[a:b + 1]
+            self._pos = None  # before the signal: its receivers look rows up by id
             self.endRemoveRows()
         if drop:
-            self._pos = None
+            if self.marked & drop:
+                self.marked -= drop
+                self.marksChanged.emit()
         if new:
             n = len(self._rows)
             self.beginInsertRows(QModelIndex(), n, n + len(new) - 1)

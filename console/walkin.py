@@ -5,6 +5,11 @@ full slots cannot be picked). Right: who - find a patient by name, phone (or its
 digits) or ID card, or register a new one. "Book" registers the new patient if needed and
 books in the background; the dialog closes only when the database has the booking. A new
 patient registered before a failed booking stays selected, so a retry does not register twice.
+
+After a lost race (该时段已满: another desk or the mini-program took the last place meanwhile) the
+dialog stays on the chosen time, says it is full and offers the next free one (a button, the
+default, so Enter takes it); it never moves the booking to another time by itself. Enter never
+discards work: 取消 is never a default button, and the focus never lands on it.
 """
 from __future__ import annotations
 
@@ -133,9 +138,21 @@ class WalkInDialog(QDialog):
         self.ok.setObjectName("walkinBook")
         self.ok.setText(self.tr("Book"))
         set_role(self.ok, "primary")
+        self.cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel.setObjectName("walkinCancel")
+        self.cancel.setAutoDefault(False)  # Enter on it does nothing; Esc or a click cancels
+        self.cancel.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.ok.setDefault(True)
+        # after a lost race: take the next free time (shown only then)
+        self.next_free = QPushButton(self)
+        self.next_free.setObjectName("walkinNextFree")
+        self.buttons.addButton(self.next_free, QDialogButtonBox.ButtonRole.ActionRole)
+        self.next_free.hide()  # after addButton, which shows it
+        self.next_free.clicked.connect(self._take_next_free)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         outer.addWidget(self.buttons)
+        self._keep_slot: int | None = None  # the time the clerk chose, kept through a reload
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -226,8 +243,10 @@ class WalkInDialog(QDialog):
         elif len(rows) == 1:
             self.sessions.setCurrentRow(0)
 
-    def _load_slots(self) -> None:
+    def _load_slots(self, keep: int | None = None) -> None:
         item = self.sessions.currentItem()
+        self._keep_slot = keep
+        self.next_free.hide()
         self.slots.clear()
         self._update()
         sid = item.data(ID) if item is not None else None
@@ -254,9 +273,47 @@ class WalkInDialog(QDialog):
             elif first_free < 0:
                 first_free = self.slots.count()
             self.slots.addItem(row)
-        if first_free >= 0:
+        keep = self._keep_slot
+        kept = next((n for n in range(self.slots.count()) if self.slots.item(n).data(ID) == keep), -1)
+        if keep is not None and kept >= 0:
+            self._stay_on(kept)
+        elif first_free >= 0:
             self.slots.setCurrentRow(first_free)
         self._update()
+
+    def _stay_on(self, row: int) -> None:
+        """The time chosen before a failed booking stays chosen; if it has no place now, say so and offer
+        the next free time after it (or the first free one) without taking it."""
+        self.slots.setCurrentRow(row)
+        item = self.slots.item(row)
+        if item.flags() & Qt.ItemFlag.ItemIsEnabled:
+            return
+        free = [n for n in range(self.slots.count()) if self.slots.item(n).flags() & Qt.ItemFlag.ItemIsEnabled]
+        after = [n for n in free if n > row] or free
+        when = item.text().split()[0]
+        if after:
+            nxt = self.slots.item(after[0])
+            self._fail(self.tr("%1 is full now (someone else took the last place). Nothing was booked.")
+                       .replace("%1", when))
+            self.next_free.setText(self.tr("Take %1 instead").replace("%1", nxt.text()))
+            self.next_free.setProperty("row", after[0])
+            self.next_free.show()
+            self.next_free.setDefault(True)
+            self.next_free.setFocus()
+        else:
+            self._fail(self.tr("%1 is full now and this session has no free time left. Nothing was booked.")
+                       .replace("%1", when))
+            self.slots.setFocus()
+
+    def _take_next_free(self) -> None:
+        row = self.next_free.property("row")
+        self.next_free.hide()
+        self.error.hide()
+        if row is not None:
+            self.slots.setCurrentRow(int(row))
+        self.ok.setDefault(True)
+        self._update()
+        (self.ok if self.ok.isEnabled() else self.slots).setFocus()
 
     def slot_id(self) -> int | None:
         item = self.slots.currentItem()
@@ -340,6 +397,7 @@ class WalkInDialog(QDialog):
             form = (self.new_name.text(), self.new_gender.currentData(), self.new_phone.text(), birth_date,
                     self.new_card.text() or None)
         self.busy = True
+        self._submitted_slot = slot
         self.error.hide()
         self._update()
         db = self.ctx.db
@@ -362,7 +420,8 @@ class WalkInDialog(QDialog):
         if error is not None:
             self._fail(user_message(error))
             self._update()
-            self._load_slots()  # places may have gone meanwhile
+            self._load_slots(keep=self._submitted_slot)  # places may have gone: stay on the chosen time
+            (self.ok if self.ok.isEnabled() else self.slots).setFocus()
             return
         self.booked.emit(result[1])
         self.accept()

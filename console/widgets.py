@@ -91,7 +91,8 @@ class SearchBox(QLineEdit):
             self.clear()
             self.leave.emit()
             return
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Down):
-            self.leave.emit()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Down) and not (
+                event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            self.leave.emit()  # Ctrl+Enter is the page's approve/check-in, never "go to the results"
             return
         super().keyPressEvent(event)

@@ -14,6 +14,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "booking.checkin": frozenset({"clerk", "head", "admin"}),
     "booking.cancel": frozenset({"clerk", "head", "admin"}),
     "booking.walkin": frozenset({"clerk", "head", "admin"}),
+    # approve a request past a booking rule (window, blacklist, one a day, cut-off), with a reason
+    "booking.override": frozenset({"head", "admin"}),
+    # undo a check-in or a no-show after the clinic day (on the day itself booking.checkin suffices)
+    "booking.correct": frozenset({"head", "admin"}),
     "patient.register": frozenset({"clerk", "head", "admin"}),
     "export.daily": frozenset({"clerk", "head", "admin"}),
     "export.unmasked": frozenset({"head", "admin"}),
@@ -35,6 +39,8 @@ PERMISSION_LABELS = {
     "booking.checkin": "签到/爽约",
     "booking.cancel": "代患者取消",
     "booking.walkin": "现场挂号",
+    "booking.override": "越过预约规则审核通过",
+    "booking.correct": "更正往日的签到/爽约",
     "roster.edit": "编辑排班",
     "roster.publish": "发布排班",
     "roster.import": "导入排班",

@@ -5,6 +5,7 @@ Legal transitions (shared/CONTRACT.md; ``stopped`` is set by services.rosters wh
     pending   -> confirmed | full | rejected    approve / reject here, or services.rules.decide_pending
     pending   -> cancelled                      the mini-program, or cancel() at the desk
     confirmed -> cancelled | checked_in | no_show
+    checked_in | no_show -> confirmed           a check-in or no-show undone (services.attendance)
 
 Every change is one conditional UPDATE (``WHERE id = :id AND status IN (...)``) whose row count is
 checked, in one transaction with its audit row and its outbox row: a refused or rolled-back change
@@ -27,9 +28,9 @@ from sqlalchemy.engine import Connection
 
 from services import audit, outbox
 from services.actor import Actor
-from services.clock import local_now, utcnow
+from services.clock import hospital_today, local_now, utcnow
 from services.db import Database
-from services.errors import Conflict, NotFound, RegdeskError, ValidationError
+from services.errors import Conflict, NotFound, RegdeskError, RuleRefused, ValidationError
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Patient, Slot
 
 log = logging.getLogger(__name__)
@@ -220,19 +221,37 @@ def _unpublished_message(session_status: str, verb: str) -> str:
 
 # ---------------------------------------------------------------- decisions by a clerk
 
-def approve(db: Database, actor: Actor, booking_id: int) -> BookingResult:
-    """pending -> confirmed, or -> full when the slot has no place left."""
+def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None = None,
+            now: dt.datetime | None = None) -> BookingResult:
+    """pending -> confirmed, or -> full when the slot has no place left, if the hospital's rules allow it.
+
+    What the rules refuse (services.rules.verdict: booking window, blacklist, one a day per
+    department, cut-off, a session not published or over) raises RuleRefused with the rule's own
+    words and changes nothing. ``override`` (a reason) lets a holder of ``booking.override`` approve
+    past a policy rule (window, blacklist, one a day, cut-off); the audit row names the rule and the
+    reason. Nobody overrides a stopped, unpublished or finished session, nor the slot's capacity.
+    """
+    from services import rules  # services.rules builds on this module; imported here to avoid a cycle
+    now = now or local_now()
+    why = clean_reason(override, "越过规则的理由") if override is not None else None
+
     def work(conn: Connection) -> BookingResult:
         row = load_context(conn, booking_id)
         actor.require("booking.decide", row.department_id)
         if row.status != "pending":
             raise Conflict(f"该预约已被处理：{label(row.status)}")
-        fresh = lock_and_count(conn, slot_id=row.slot_id, session_id=row.session_id)
-        if fresh.session_status != "published":
-            raise ValidationError(_unpublished_message(fresh.session_status, "审核通过"))
+        fresh, refusal = rules.judge(conn, row, now)
+        detail = None
+        if refusal is not None:
+            if why is None or not refusal.overridable:
+                raise RuleRefused(refusal.reason, refusal.rule, refusal.overridable and why is None)
+            actor.require("booking.override", row.department_id)
+            detail = {"rule": refusal.rule, "rule_text": refusal.reason, "reason": why}
         to, reason = ("full", FULL_REASON) if fresh.taken >= fresh.capacity else ("confirmed", None)
         if not transition(conn, actor, booking_id, to, reason=reason, action=DECISION_ACTION):
             raise Conflict(f"该预约已被处理：{label(_current_status(conn, booking_id))}")
+        if detail is not None and to == "confirmed":
+            audit.record(conn, actor, "override", "booking", booking_id, detail)
         return _result(row, to, reason)
     return db.run(work)
 
@@ -284,10 +303,16 @@ def cancel(db: Database, actor: Actor, booking_id: int, reason: str) -> BookingR
     return _simple(db, actor, booking_id, "booking.cancel", "cancelled", "cancel", "取消", reason=text)
 
 
-def check_in(db: Database, actor: Actor, booking_id: int) -> BookingResult:
-    """confirmed -> checked_in: the patient arrived at the desk."""
+def check_in(db: Database, actor: Actor, booking_id: int, *, now: dt.datetime | None = None) -> BookingResult:
+    """confirmed -> checked_in: the patient arrived at the desk, on the day of the clinic (the hospital's
+    local date, services.clock.hospital_today), never on another day."""
+    today = hospital_today(now)
+
+    def on_its_day(row) -> None:
+        if row.day != today:
+            raise ValidationError(f"只能在就诊当天签到（该预约的就诊日是 {row.day.isoformat()}）")
     return _simple(db, actor, booking_id, "booking.checkin", "checked_in", "check_in", "签到",
-                   values={"checked_in_at": utcnow()}, keep_reason=True)
+                   values={"checked_in_at": utcnow()}, keep_reason=True, check=on_its_day)
 
 
 def mark_no_show(db: Database, actor: Actor, booking_id: int, *, now: dt.datetime | None = None) -> BookingResult:
@@ -308,7 +333,9 @@ def mark_past_no_shows(db: Database, actor: Actor, now: dt.datetime | None = Non
     today = now.date()
     over = or_(ClinicSession.day < today, and_(ClinicSession.day == today, ClinicSession.ends_at <= now.time()))
     q = (select(Booking.id).join(Slot, Slot.id == Booking.slot_id)
-         .join(ClinicSession, ClinicSession.id == Slot.session_id).where(Booking.status == "confirmed", over))
+         .join(ClinicSession, ClinicSession.id == Slot.session_id)
+         # a no-show undone at the desk (services.attendance) is never marked again by this job
+         .where(Booking.status == "confirmed", Booking.no_show_undone_at.is_(None), over))
     if actor.kind == "staff" and actor.role == "head" and actor.department_ids:
         q = q.join(Doctor, Doctor.id == ClinicSession.doctor_id).where(Doctor.department_id.in_(actor.department_ids))
     q = q.order_by(Booking.id).limit(_JOB_BATCH)

@@ -14,6 +14,15 @@ def local_now() -> dt.datetime:
     return dt.datetime.now()
 
 
+def hospital_today(now: dt.datetime | None = None) -> dt.date:
+    """The hospital's local date: what "today" means for check-in, undo and the day list.
+
+    The one place that says it, so that making it time-zone aware (a hospital whose PCs run in
+    another zone) changes this function only. ``now``: a local wall-clock time to take the date of.
+    """
+    return (now or local_now()).date()
+
+
 def utc_to_local(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None

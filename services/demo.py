@@ -27,7 +27,7 @@ from services import audit, auth, bookings, outbox, patients, rosters
 from services.actor import SYSTEM, Actor
 from services.clock import local_now, utcnow
 from services.db import Database
-from services.errors import RegdeskError, ValidationError
+from services.errors import RegdeskError, RuleRefused, ValidationError
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Notification, Patient, Slot
 from services.simulate import MiniProgram, random_name, random_patient
 
@@ -278,6 +278,15 @@ def _ids(db: Database, where, limit: int | None = None) -> list[int]:  # noqa: A
         return list(conn.execute(q.limit(limit) if limit else q).scalars())
 
 
+def _approve(db: Database, clerk, booking_id: int, now: dt.datetime) -> bool:
+    """A clerk's approval as at the desk: what the rules refuse is rejected with the rule's words."""
+    try:
+        return bookings.approve(db, clerk, booking_id, now=now).status == "confirmed"
+    except RuleRefused as exc:
+        bookings.reject(db, clerk, booking_id, str(exc))
+        return False
+
+
 def _desk_work(db: Database, rng: random.Random, plan: _Bookings, slots: list[_Slot], today: dt.date,
                now: dt.datetime, actors: dict) -> None:
     clerk, head, admin = actors["clerk"], actors["head_nk"], actors["admin"]
@@ -296,7 +305,7 @@ def _desk_work(db: Database, rng: random.Random, plan: _Bookings, slots: list[_S
         if i >= 80:  # enough for the audit trail; the rest stay confirmed (late arrivals)
             break
         if r < 0.8:
-            bookings.check_in(db, clerk, bid)
+            bookings.check_in(db, clerk, bid, now=now)
         elif r < 0.9:
             bookings.mark_no_show(db, clerk, bid, now=now)
     # walk-ins at the window for today's clinics that are still running
@@ -314,7 +323,7 @@ def _desk_work(db: Database, rng: random.Random, plan: _Bookings, slots: list[_S
     for s in rng.sample(soon, min(20, len(soon))):
         bid = request(s)
         if bid is not None:
-            bookings.approve(db, clerk, bid)
+            _approve(db, clerk, bid, now)
     for s in rng.sample(soon, min(15, len(soon))):
         bid = request(s)
         if bid is not None:
@@ -327,15 +336,14 @@ def _desk_work(db: Database, rng: random.Random, plan: _Bookings, slots: list[_S
         if s not in full_slots and s.taken == 0 and s.capacity <= 3:
             for _ in range(s.capacity):
                 bid = request(s)
-                if bid is not None:
-                    bookings.approve(db, clerk, bid)
+                if bid is not None and _approve(db, clerk, bid, now):
                     s.taken += 1
             if s.taken >= s.capacity:
                 full_slots.append(s)
     for i, s in enumerate(full_slots):
         bid = request(s)
         if bid is not None and i < 4:
-            bookings.approve(db, clerk, bid)  # -> full
+            _approve(db, clerk, bid, now)  # -> full
     # cancellations: some at the desk (with a reason), some by patients in the mini-program
     confirmed = _ids(db, (ClinicSession.day > today, Booking.status == "confirmed"))
     for bid in rng.sample(confirmed, min(10, len(confirmed))):

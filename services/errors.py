@@ -26,6 +26,16 @@ class ValidationError(RegdeskError):
         self.field = field
 
 
+class RuleRefused(ValidationError):
+    """The hospital's booking rules refuse this (services.rules.Refusal); ``overridable``: a head or an
+    admin may approve it anyway with a reason (services.bookings.approve's ``override``)."""
+
+    def __init__(self, message: str, rule: str, overridable: bool):
+        super().__init__(message)
+        self.rule = rule
+        self.overridable = overridable
+
+
 class NotFound(RegdeskError):
     """The thing asked for does not exist."""
 

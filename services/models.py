@@ -143,6 +143,9 @@ class Booking(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     decided_by: Mapped[str | None] = mapped_column(String(100))  # staff username or 'autoapprove'
     checked_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # added by revision 0003_desk: when a no-show was undone at the desk (UTC); the end-of-session
+    # job leaves such a booking alone, so the undo holds
+    no_show_undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 # ---------------------------------------------------------------- regdesk's own tables

@@ -18,7 +18,7 @@ from typing import Iterable, NamedTuple, Sequence
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 
-from services.clock import local_now
+from services.clock import hospital_today, local_now
 from services.db import Database
 from services.models import (
     TAKEN_STATUSES, Booking, ClinicSession, Department, Doctor, Notification, Patient, Slot,
@@ -40,15 +40,27 @@ class OtherBooking(NamedTuple):
     department_name: str
     doctor_name: str
     starts_at: dt.time
+    department_id: int = 0
+
+
+class _Asked(NamedTuple):
+    """What services.rules.verdict reads of a request."""
+    day: dt.date
+    slot_starts_at: dt.time
+    session_ends_at: dt.time
+    patient_id: int
+    session_status: str
 
 
 class BookingRow(NamedTuple):
     """One booking as the console shows it (queue and day list).
 
     ``remaining``/``pending_in_slot`` are the slot's places left and waiting requests;
-    ``no_shows`` (last 90 days) and ``others`` (same patient, same day) are filled for
-    the queue only (day-list rows leave them at 0 and ()). ``notify_state`` is the state of the
-    booking's newest WeChat notification (services.notify.STATE_LABELS keys), None if it has none.
+    ``no_shows`` (last 90 days), ``others`` (same patient, same day) and the rules' verdict
+    (``rule``: services.rules.Refusal's rule, None when the rules allow it; ``rule_reason``: its
+    words) are filled for the queue only (day-list rows leave them at 0, () and None).
+    ``notify_state`` is the state of the booking's newest WeChat notification
+    (services.notify.STATE_LABELS keys), None if it has none.
     """
     booking_id: int
     status: str
@@ -79,6 +91,8 @@ class BookingRow(NamedTuple):
     no_shows: int = 0
     others: tuple[OtherBooking, ...] = ()
     notify_state: str | None = None
+    rule: str | None = None
+    rule_reason: str | None = None
 
 
 # The newest notification's state per booking (the highest id: ids ascend with time), as one more
@@ -143,7 +157,7 @@ def _rows(raw: Iterable[Sequence], today: dt.date,
         masked = phone[:3] + "****" + phone[7:] if len(phone) == 11 and phone.isdigit() else mask_phone(phone)
         append(new(make, (bid, status, source, reason, created, checked, pid, pname, gender, age, masked,
                           dep_id, dep_name, doc_id, doc_name, title, sid, sstatus, day, period,
-                          slot_id, starts, ends, capacity, remaining, pending, 0, (), notify_state)))
+                          slot_id, starts, ends, capacity, remaining, pending, 0, (), notify_state, None, None)))
     return out
 
 
@@ -191,7 +205,7 @@ def _with_history(conn: Connection, rows: list[BookingRow], today: dt.date) -> l
              .group_by(Booking.patient_id))
         no_shows.update({pid: int(n) for pid, n in conn.execute(q)})
         q = (select(Booking.id, Booking.patient_id, ClinicSession.day, Booking.status,
-                    Department.name, Doctor.name, Slot.starts_at)
+                    Department.name, Doctor.name, Slot.starts_at, Department.id)
              .select_from(Booking).join(Slot, Slot.id == Booking.slot_id)
              .join(ClinicSession, ClinicSession.id == Slot.session_id)
              .join(Doctor, Doctor.id == ClinicSession.doctor_id)
@@ -199,8 +213,8 @@ def _with_history(conn: Connection, rows: list[BookingRow], today: dt.date) -> l
              .where(Booking.patient_id.in_(part), ClinicSession.day.in_(days),
                     Booking.status.in_(ACTIVE_STATUSES))
              .order_by(Slot.starts_at, Booking.id))
-        for bid, pid, day, status, dep, doc, starts in conn.execute(q):
-            same_day[(pid, day)].append(OtherBooking(bid, status, dep, doc, starts))
+        for bid, pid, day, status, dep, doc, starts, dep_id in conn.execute(q):
+            same_day[(pid, day)].append(OtherBooking(bid, status, dep, doc, starts, dep_id))
     return [r._replace(no_shows=no_shows.get(r.patient_id, 0),
                        others=tuple(o for o in same_day.get((r.patient_id, r.day), ()) if o.booking_id != r.booking_id))
             for r in rows]
@@ -211,25 +225,48 @@ def _scope(q, department_ids: Iterable[int] | None):
     return q.where(Department.id.in_(deps)) if deps else q
 
 
+def _with_verdicts(conn: Connection, rows: list[BookingRow], now: dt.datetime) -> list[BookingRow]:
+    """Each request's verdict under the hospital's rules (services.rules.verdict, the very function
+    that decides), so the clerk sees what the rules say before deciding: three queries in all."""
+    if not rows:
+        return rows
+    from services import rules  # services.rules imports services.bookings; keep this module's imports light
+    book = rules.read(conn)
+    ends: dict[int, dt.time] = {}
+    for part in _chunks(sorted({r.session_id for r in rows})):
+        ends.update(conn.execute(select(ClinicSession.id, ClinicSession.ends_at)
+                                 .where(ClinicSession.id.in_(part))).all())
+    blocks = rules.patient_blocks(conn, {r.patient_id for r in rows}, book, now.date())
+    out = []
+    for r in rows:
+        dup = sum(1 for o in r.others if o.department_id == r.department_id and o.status in ("confirmed", "checked_in"))
+        refusal = rules.verdict(_Asked(r.day, r.starts_at, ends.get(r.session_id, r.ends_at), r.patient_id,
+                                       r.session_status), book, now, blocks, duplicates=dup)
+        out.append(r if refusal is None else r._replace(rule=refusal.rule, rule_reason=refusal.reason))
+    return out
+
+
 def pending_queue(db: Database, limit: int = 1000, department_ids: Iterable[int] | None = None,
-                  today: dt.date | None = None) -> list[BookingRow]:
-    """Pending requests, oldest first, with places left and the patient's recent history.
+                  now: dt.datetime | None = None) -> list[BookingRow]:
+    """Pending requests, oldest first, with places left, the patient's recent history and the rules' verdict.
 
     ``department_ids`` narrows the queue to a head's departments (empty/None: all).
     """
-    today = today or local_now().date()
+    now = now or local_now()
+    today = hospital_today(now)
     q = _scope(booking_select().where(Booking.status == "pending"), department_ids).order_by(Booking.id).limit(limit)
     with db.read() as conn:
         raw = conn.execute(q).all()
         rows = _rows(raw, today, _slot_counts(conn, (r[20] for r in raw)))  # r[20]: Slot.id in _COLUMNS
-        return _with_history(conn, rows, today)
+        return _with_verdicts(conn, _with_history(conn, rows, today), now)
 
 
-def queue_rows(db: Database, ids: Iterable[int], today: dt.date | None = None) -> list[BookingRow]:
+def queue_rows(db: Database, ids: Iterable[int], now: dt.datetime | None = None) -> list[BookingRow]:
     """The queue rows for these bookings, whatever their status now (the caller drops non-pending ones)."""
-    today = today or local_now().date()
+    now = now or local_now()
+    today = hospital_today(now)
     with db.read() as conn:
-        return _with_history(conn, _rows_for_ids(conn, ids, today), today)
+        return _with_verdicts(conn, _with_history(conn, _rows_for_ids(conn, ids, today), today), now)
 
 
 def pending_ids_in_slots(db: Database, slot_ids: Iterable[int]) -> list[int]:

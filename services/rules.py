@@ -87,7 +87,8 @@ def _check(key: str, value) -> object:
     return value
 
 
-def _read(conn: Connection) -> Rules:
+def read(conn: Connection) -> Rules:
+    """The rules as stored, inside the caller's transaction (a missing or bad key: its default)."""
     values = {}
     for key, raw in conn.execute(select(Rule.key, Rule.value)):
         if key not in _TYPES:
@@ -101,7 +102,7 @@ def _read(conn: Connection) -> Rules:
 
 def load(db: Database) -> Rules:
     with db.read() as conn:
-        return _read(conn)
+        return read(conn)
 
 
 def save(db: Database, actor: Actor, **changes) -> Rules:
@@ -110,7 +111,7 @@ def save(db: Database, actor: Actor, **changes) -> Rules:
     checked = {key: _check(key, value) for key, value in changes.items()}
 
     def work(conn: Connection) -> Rules:
-        old = _read(conn)
+        old = read(conn)
         now = utcnow()
         for key, value in checked.items():
             before = getattr(old, key)
@@ -170,29 +171,61 @@ def blocked_until(days: list[dt.date], rules: Rules) -> tuple[dt.date, int] | No
     return best
 
 
-def _static_verdict(row, rules: Rules, now: dt.datetime, blocks: dict) -> str | None:
-    """A rejection reason decided by what no other writer changes (clock, window, blacklist), or None."""
-    if row.session_status == "stopped":
-        return STOPPED_REASON
-    if row.session_status != "published":
-        return UNPUBLISHED_REASON
+@dataclass(frozen=True)
+class Refusal:
+    """What the rules refuse, in the rule's own words (``reason`` is what the patient reads).
+
+    ``rule`` names the rule: stopped, unpublished, over (facts about the session, which nobody can
+    override), cutoff, window, blacklist, duplicate (the hospital's policy, which a head or an admin
+    may override for one request with a reason; see services.bookings.approve). Capacity is not a
+    rule here: a request with no place left is decided ``full``, never overridden.
+    """
+    rule: str
+    reason: str
+
+    @property
+    def overridable(self) -> bool:
+        return self.rule in OVERRIDABLE
+
+
+OVERRIDABLE = frozenset({"cutoff", "window", "blacklist", "duplicate"})
+
+
+def verdict(row, rules: Rules, now: dt.datetime, blocks: dict, *, session_status: str | None = None,
+            duplicates: int = 0) -> Refusal | None:
+    """The one place that says what the rules refuse: None when they allow ``row``.
+
+    ``row`` carries ``day``, ``session_ends_at``, ``slot_starts_at``, ``patient_id`` and
+    ``session_status`` (``session_status=`` overrides it with one read under the decision's locks);
+    ``blocks`` is what :func:`patient_blocks` answers; ``duplicates`` the patient's other confirmed or
+    checked-in bookings in the department that day. Autoapprove, a clerk's approval and the queue's
+    verdict column all ask this function.
+    """
+    status = row.session_status if session_status is None else session_status
+    if status == "stopped":
+        return Refusal("stopped", STOPPED_REASON)
+    if status != "published":
+        return Refusal("unpublished", UNPUBLISHED_REASON)
     if dt.datetime.combine(row.day, row.session_ends_at) <= now:
-        return OVER_REASON
+        return Refusal("over", OVER_REASON)
     if dt.datetime.combine(row.day, row.slot_starts_at) - dt.timedelta(minutes=rules.cutoff_minutes) <= now:
         if rules.cutoff_minutes:
-            return f"已过网上预约截止时间（就诊前{rules.cutoff_minutes}分钟）"
-        return "该时段已开始，无法预约"
+            return Refusal("cutoff", f"已过网上预约截止时间（就诊前{rules.cutoff_minutes}分钟）")
+        return Refusal("cutoff", "该时段已开始，无法预约")
     if (row.day - now.date()).days > rules.booking_window_days:
-        return f"只能预约{rules.booking_window_days}天内的号源"
+        return Refusal("window", f"只能预约{rules.booking_window_days}天内的号源")
     block = blocks.get(row.patient_id)
     if block and now.date() <= block[0]:
-        return (f"近{rules.noshow_lookback_days}天爽约{block[1]}次，"
-                f"暂停网上预约至{block[0].isoformat()}")
+        return Refusal("blacklist", f"近{rules.noshow_lookback_days}天爽约{block[1]}次，"
+                                    f"暂停网上预约至{block[0].isoformat()}")
+    if rules.one_per_department_day and duplicates:
+        return Refusal("duplicate", DUPLICATE_REASON)
     return None
 
 
-def _blocks(conn: Connection, patient_ids: set[int], rules: Rules, today: dt.date) -> dict[int, tuple[dt.date, int]]:
-    """patient -> (blocked through, no-show count) for the batch's patients, in one query."""
+def patient_blocks(conn: Connection, patient_ids: set[int], rules: Rules,
+                   today: dt.date) -> dict[int, tuple[dt.date, int]]:
+    """patient -> (blocked through, no-show count) for these patients, in one query (for :func:`verdict`)."""
     if not patient_ids:
         return {}
     since = today - dt.timedelta(days=rules.noshow_lookback_days + rules.blacklist_days)
@@ -224,7 +257,7 @@ def _day_sessions(conn: Connection, rows) -> dict[tuple[dt.date, int], list[int]
     return out
 
 
-def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: Rules,
+def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: Rules, now: dt.datetime,
                 day_sessions: list[int] | None = None) -> str | None:
     """One decision in its own transaction; returns the new status, or None if no longer pending."""
     if reason is None:
@@ -232,10 +265,9 @@ def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: 
         fresh = bookings.lock_and_count(
             conn, slot_id=row.slot_id, session_id=row.session_id, patient_id=row.patient_id if dup else None,
             booking_id=row.id, day=row.day, department_id=row.department_id, day_sessions=day_sessions)
-        if fresh.session_status != "published":
-            to, reason = "rejected", STOPPED_REASON if fresh.session_status == "stopped" else UNPUBLISHED_REASON
-        elif dup and fresh.duplicates:
-            to, reason = "rejected", DUPLICATE_REASON
+        refusal = verdict(row, rules, now, {}, session_status=fresh.session_status, duplicates=fresh.duplicates)
+        if refusal is not None:
+            to, reason = "rejected", refusal.reason
         elif fresh.taken >= fresh.capacity:
             to, reason = "full", bookings.FULL_REASON
         else:
@@ -245,6 +277,18 @@ def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: 
     if not bookings.transition(conn, actor, row.id, to, reason=reason, action=bookings.DECISION_ACTION):
         return None
     return to
+
+
+def judge(conn: Connection, row, now: dt.datetime) -> tuple[bookings.Fresh, Refusal | None]:
+    """Inside a decision's transaction: take its locks (the patient's too under the one-a-day rule),
+    then the rules' verdict on ``row`` (a services.bookings.load_context row) with what they read."""
+    rules = read(conn)
+    blocks = patient_blocks(conn, {row.patient_id}, rules, now.date())
+    dup = rules.one_per_department_day
+    fresh = bookings.lock_and_count(
+        conn, slot_id=row.slot_id, session_id=row.session_id, patient_id=row.patient_id if dup else None,
+        booking_id=row.id, day=row.day, department_id=row.department_id)
+    return fresh, verdict(row, rules, now, blocks, session_status=fresh.session_status, duplicates=fresh.duplicates)
 
 
 def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime | None = None,
@@ -266,7 +310,7 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
             q = q.where(Doctor.department_id.in_(actor.department_ids))
         with db.read() as conn:
             rows = conn.execute(q).all()
-            blocks = _blocks(conn, {r.patient_id for r in rows}, rules, now.date())
+            blocks = patient_blocks(conn, {r.patient_id for r in rows}, rules, now.date())
             day_sessions = _day_sessions(conn, rows) if db.dialect == "mysql" else {}
         if not rows:
             break
@@ -274,10 +318,11 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
         if left is not None:
             left -= len(rows)
         for row in rows:
-            reason = _static_verdict(row, rules, now, blocks)
+            refusal = verdict(row, rules, now, blocks)
+            reason = refusal.reason if refusal is not None else None
             try:
                 to = db.run(lambda conn, row=row, reason=reason: _decide_one(
-                    conn, actor, row, reason, rules, day_sessions.get((row.day, row.department_id))))
+                    conn, actor, row, reason, rules, now, day_sessions.get((row.day, row.department_id))))
             except DatabaseUnavailable:
                 raise
             except Exception:  # one bad booking must not stop the round; it stays pending for the next

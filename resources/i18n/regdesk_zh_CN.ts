@@ -63,6 +63,117 @@
         </message>
     </context>
     <context>
+        <name>DayActions</name>
+        <message>
+            <source>Nothing is selected: choose a patient first (J/K or the arrows).</source>
+            <translation>未选中任何患者：请先用 J/K 或方向键选中一行。</translation>
+        </message>
+        <message>
+            <source>The chosen booking(s) cannot take this action: see their status.</source>
+            <translation>所选预约的状态不允许此操作，请查看“状态”列。</translation>
+        </message>
+        <message>
+            <source>Checked in %n patient(s).</source>
+            <translation>已为 %n 位患者签到。</translation>
+        </message>
+        <message>
+            <source>Checked in: %1</source>
+            <translation>已签到：%1</translation>
+        </message>
+        <message>
+            <source>Undo check-in (Ctrl+Z)</source>
+            <translation>撤销签到 (Ctrl+Z)</translation>
+        </message>
+        <message>
+            <source>Mark as no-show</source>
+            <translation>标记爽约</translation>
+        </message>
+        <message numerus="yes">
+            <source>Mark %n patient(s) as not come?</source>
+            <translation>
+                <numerusform>将以下 %n 位患者标记为爽约（未到诊）？</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>A no-show counts toward the patient's no-show limit (online booking is suspended when it is reached). It can be undone today.</source>
+            <translation>爽约会计入患者的爽约次数（达到上限将暂停网上预约）。今天之内可以撤销。</translation>
+        </message>
+        <message>
+            <source>Mark no-show</source>
+            <translation>标记爽约</translation>
+        </message>
+        <message>
+            <source>Back</source>
+            <translation>返回</translation>
+        </message>
+        <message>
+            <source>Marked %n booking(s) as no-show.</source>
+            <translation>已将 %n 个预约标记为爽约。</translation>
+        </message>
+        <message>
+            <source>No-show: %1</source>
+            <translation>已标记爽约：%1</translation>
+        </message>
+        <message>
+            <source>Undo no-show (Ctrl+Z)</source>
+            <translation>撤销爽约 (Ctrl+Z)</translation>
+        </message>
+        <message>
+            <source>Undo check-in or no-show</source>
+            <translation>撤销签到/爽约</translation>
+        </message>
+        <message numerus="yes">
+            <source>Correct %n booking(s) of a past day:</source>
+            <translation>
+                <numerusform>更正往日的 %n 个预约：</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>The reason is recorded:</source>
+            <translation>理由将记入操作记录：</translation>
+        </message>
+        <message>
+            <source>Undo</source>
+            <translation>撤销</translation>
+        </message>
+        <message>
+            <source>Check-in undone for %n patient(s).</source>
+            <translation>已撤销 %n 位患者的签到。</translation>
+        </message>
+        <message>
+            <source>No-show undone for %n patient(s).</source>
+            <translation>已撤销 %n 位患者的爽约。</translation>
+        </message>
+        <message>
+            <source>Cancel bookings</source>
+            <translation>取消预约</translation>
+        </message>
+        <message numerus="yes">
+            <source>Cancel %n booking(s) for the patient:</source>
+            <translation>
+                <numerusform>代患者取消以下 %n 个预约：</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>The patient is told the reason:</source>
+            <translation>患者会收到以下原因：</translation>
+        </message>
+        <message>
+            <source>Cancel the booking(s)</source>
+            <translation>取消预约</translation>
+        </message>
+        <message>
+            <source>Cancelled %n booking(s).</source>
+            <translation>已取消 %n 个预约。</translation>
+        </message>
+        <message numerus="yes">
+            <source>Not saved: %n booking(s) — the database could not be reached.</source>
+            <translation>
+                <numerusform>未保存：%n 个预约——无法连接数据库。</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
         <name>DayListModel</name>
         <message>
             <source>Not delivered: see the Notifications page to send it again</source>
@@ -148,10 +259,6 @@
             <translation>已取消/未通过</translation>
         </message>
         <message>
-            <source>Day list</source>
-            <translation>今日就诊</translation>
-        </message>
-        <message>
             <source>Previous day (Alt+Left)</source>
             <translation>前一天（Alt+←）</translation>
         </message>
@@ -184,6 +291,14 @@
             <translation>代患者取消预约，需填写原因（Ctrl+Delete）</translation>
         </message>
         <message>
+            <source>Undo check-in/no-show…</source>
+            <translation>撤销签到/爽约…</translation>
+        </message>
+        <message>
+            <source>Undo the check-in or no-show of the chosen rows (Ctrl+Z); after the clinic day a department head or an admin, with a reason</source>
+            <translation>撤销所选行的签到或爽约 (Ctrl+Z)；就诊日之后需科主任或管理员并填写理由</translation>
+        </message>
+        <message>
             <source>Walk-in… (Ctrl+N)</source>
             <translation>现场挂号… (Ctrl+N)</translation>
         </message>
@@ -204,44 +319,136 @@
             <translation>全部医生</translation>
         </message>
         <message>
+            <source>Today's patients</source>
+            <translation>今日就诊</translation>
+        </message>
+        <message>
+            <source>Patients of %1</source>
+            <translation>%1 就诊名单</translation>
+        </message>
+        <message>
+            <source>Check-in: on the clinic's day only</source>
+            <translation>签到仅限就诊当天</translation>
+        </message>
+        <message>
+            <source>Check-in only on the clinic's own day: this is the list of %1.</source>
+            <translation>只能在就诊当天签到：这是 %1 的名单。</translation>
+        </message>
+        <message>
+            <source>Check in the chosen patients (C or Ctrl+Enter); only on the clinic's own day</source>
+            <translation>为所选患者签到（C 或 Ctrl+Enter）；仅限就诊当天</translation>
+        </message>
+        <message>
             <source>%1 booked · %2 checked in · %3 to come · %4 no-show · %5 pending</source>
             <translation>已约 %1 · 已签到 %2 · 未到 %3 · 爽约 %4 · 待审核 %5</translation>
+        </message>
+        <message>
+            <source>Walk-in booked: No. %1.</source>
+            <translation>现场挂号成功：编号 %1。</translation>
+        </message>
+        <message>
+            <source>A no-show counts toward the patient's no-show limit (online booking is suspended when it is reached). It can be undone today.</source>
+            <translation>爽约会计入患者的爽约次数（达到上限将暂停网上预约）。今天之内可以撤销。</translation>
+        </message>
+        <message>
+            <source>Back</source>
+            <translation>返回</translation>
+        </message>
+        <message>
+            <source>Cancel %n booking(s) for the patient:</source>
+            <translation>代患者取消以下 %n 个预约：</translation>
+        </message>
+        <message>
+            <source>Cancel bookings</source>
+            <translation>取消预约</translation>
+        </message>
+        <message>
+            <source>Cancel the booking(s)</source>
+            <translation>取消预约</translation>
+        </message>
+        <message>
+            <source>Cancelled %n booking(s).</source>
+            <translation>已取消 %n 个预约。</translation>
+        </message>
+        <message>
+            <source>Check-in undone for %n patient(s).</source>
+            <translation>已撤销 %n 位患者的签到。</translation>
         </message>
         <message>
             <source>Checked in %n patient(s).</source>
             <translation>已为 %n 位患者签到。</translation>
         </message>
         <message>
+            <source>Checked in: %1</source>
+            <translation>已签到：%1</translation>
+        </message>
+        <message>
+            <source>Correct %n booking(s) of a past day:</source>
+            <translation>更正往日的 %n 个预约：</translation>
+        </message>
+        <message>
+            <source>Day list</source>
+            <translation>今日就诊</translation>
+        </message>
+        <message>
+            <source>Mark %n patient(s) as not come?</source>
+            <translation>将以下 %n 位患者标记为爽约（未到诊）？</translation>
+        </message>
+        <message>
+            <source>Mark as no-show</source>
+            <translation>标记爽约</translation>
+        </message>
+        <message>
+            <source>Mark no-show</source>
+            <translation>标记爽约</translation>
+        </message>
+        <message>
             <source>Marked %n booking(s) as no-show.</source>
             <translation>已将 %n 个预约标记为爽约。</translation>
         </message>
         <message>
-            <source>Cancel bookings</source>
-            <translation>取消预约</translation>
-        </message>
-        <message numerus="yes">
-            <source>Cancel %n booking(s) for the patient. The patient is told the reason:</source>
-            <translation>
-                <numerusform>代患者取消 %n 个预约。患者会收到以下原因：</numerusform>
-            </translation>
+            <source>No-show undone for %n patient(s).</source>
+            <translation>已撤销 %n 位患者的爽约。</translation>
         </message>
         <message>
-            <source>Cancel booking</source>
-            <translation>确认取消</translation>
+            <source>No-show: %1</source>
+            <translation>已标记爽约：%1</translation>
         </message>
         <message>
-            <source>Cancelled %n booking(s).</source>
-            <translation>已取消 %n 个预约。</translation>
-        </message>
-        <message numerus="yes">
             <source>Not saved: %n booking(s) — the database could not be reached.</source>
-            <translation>
-                <numerusform>未保存：%n 个预约——无法连接数据库。</numerusform>
-            </translation>
+            <translation>未保存：%n 个预约——无法连接数据库。</translation>
         </message>
         <message>
-            <source>Walk-in booked: No. %1.</source>
-            <translation>现场挂号成功：编号 %1。</translation>
+            <source>Nothing is selected: choose a patient first (J/K or the arrows).</source>
+            <translation>未选中任何患者：请先用 J/K 或方向键选中一行。</translation>
+        </message>
+        <message>
+            <source>The chosen booking(s) cannot take this action: see their status.</source>
+            <translation>所选预约的状态不允许此操作，请查看“状态”列。</translation>
+        </message>
+        <message>
+            <source>The patient is told the reason:</source>
+            <translation>患者会收到以下原因：</translation>
+        </message>
+        <message>
+            <source>The reason is recorded:</source>
+            <translation>理由将记入操作记录：</translation>
+        </message>
+        <message>
+            <source>Undo</source>
+            <translation>撤销</translation>
+        </message>
+        <message>
+            <source>Undo check-in (Ctrl+Z)</source>
+            <translation>撤销签到 (Ctrl+Z)</translation>
+        </message>
+        <message>
+            <source>Undo check-in or no-show</source>
+            <translation>撤销签到/爽约</translation>
+        </message>
+        <message>
+            <source>Undo no-show (Ctrl+Z)</source>
+            <translation>撤销爽约 (Ctrl+Z)</translation>
         </message>
     </context>
     <context>
@@ -377,6 +584,14 @@
         <message>
             <source>Other bookings that day</source>
             <translation>当天其他预约</translation>
+        </message>
+        <message>
+            <source>The rules refuse it: %1</source>
+            <translation>不符合预约规则：%1</translation>
+        </message>
+        <message>
+            <source>The rules allow it.</source>
+            <translation>符合预约规则。</translation>
         </message>
         <message>
             <source>No earlier bookings.</source>
@@ -634,10 +849,6 @@
             <translation>预约审核</translation>
         </message>
         <message>
-            <source>Approve the selected requests</source>
-            <translation>通过选中的申请</translation>
-        </message>
-        <message>
             <source>Reject with a reason (1–9 pick a common reason)</source>
             <translation>拒绝并填写原因（1–9 选择常用原因）</translation>
         </message>
@@ -646,20 +857,8 @@
             <translation>下一条 / 上一条</translation>
         </message>
         <message>
-            <source>Add the current row to the selection (approve several)</source>
-            <translation>将当前行加入/移出选择（批量通过）</translation>
-        </message>
-        <message>
             <source>Day list</source>
             <translation>今日就诊</translation>
-        </message>
-        <message>
-            <source>Check in</source>
-            <translation>签到</translation>
-        </message>
-        <message>
-            <source>Mark as no-show</source>
-            <translation>标记爽约</translation>
         </message>
         <message>
             <source>Cancel for the patient (with a reason)</source>
@@ -678,8 +877,44 @@
             <translation>所有页面</translation>
         </message>
         <message>
-            <source>Search (Esc clears, Enter goes back to the list)</source>
-            <translation>搜索（Esc 清除，回车返回列表）</translation>
+            <source>Approve the chosen requests (the marked ones if any are marked; nothing if none is chosen)</source>
+            <translation>通过所选申请（有标记时只处理已标记的；未选中时不处理任何申请）</translation>
+        </message>
+        <message>
+            <source>Mark or unmark the current request; moving keeps the marks</source>
+            <translation>标记或取消标记当前申请；移动不会清除标记</translation>
+        </message>
+        <message>
+            <source>Clear the marks</source>
+            <translation>清除全部标记</translation>
+        </message>
+        <message>
+            <source>Rules column</source>
+            <translation>“规则”列</translation>
+        </message>
+        <message>
+            <source>What the booking rules say; approving a refused request explains why (heads and admins may approve it anyway, with a reason)</source>
+            <translation>预约规则的判定；通过不符合规则的申请时会说明原因（科主任和管理员可填写理由后越过规则通过）</translation>
+        </message>
+        <message>
+            <source>Check in (on the clinic's own day only)</source>
+            <translation>签到（仅限就诊当天）</translation>
+        </message>
+        <message>
+            <source>Mark as no-show (asks first; Enter marks, Esc goes back)</source>
+            <translation>标记爽约（先确认：回车标记，Esc 返回）</translation>
+        </message>
+        <message>
+            <source>Undo the check-in or no-show just done (or of the chosen rows; later days: a head, with a reason)</source>
+            <translation>撤销刚才的签到或爽约（或所选行的；往日的需科主任并填写理由）</translation>
+        </message>
+        <message>
+            <source>Mark or unmark the current row (check in several)</source>
+            <translation>标记或取消标记当前行（批量签到）</translation>
+        </message>
+        <message>
+            <source>Search (Esc clears; Enter goes to the list and chooses the first result if none is chosen)</source>
+            <translation>搜索（Esc 清空；回车回到列表，未选中时选中第一条结果）</translation>
         </message>
         <message>
             <source>Reload from the database</source>
@@ -708,6 +943,10 @@
         <message>
             <source>Letter keys work while the list has the focus, so typing in the search box is never taken for a command.</source>
             <translation>字母快捷键只在列表获得焦点时有效，在搜索框中输入文字不会误触发操作。</translation>
+        </message>
+        <message>
+            <source>Mark as no-show</source>
+            <translation>标记爽约</translation>
         </message>
     </context>
     <context>
@@ -777,7 +1016,7 @@
         </message>
         <message>
             <source>Clinic stopped</source>
-            <translation>停诊</translation>
+            <translation>已停诊</translation>
         </message>
         <message>
             <source>Checked in</source>
@@ -898,6 +1137,50 @@
         <message>
             <source>%n waiting for this slot</source>
             <translation>该时段有 %n 个待审核</translation>
+        </message>
+        <message>
+            <source>%n min</source>
+            <translation>%n分</translation>
+        </message>
+        <message>
+            <source>%n h</source>
+            <translation>%n小时</translation>
+        </message>
+        <message>
+            <source>%n d</source>
+            <translation>%n天</translation>
+        </message>
+        <message>
+            <source>Sent %1, waiting for %2</source>
+            <translation>申请于 %1，已等待 %2</translation>
+        </message>
+        <message>
+            <source>OK</source>
+            <translation>可通过</translation>
+        </message>
+        <message>
+            <source>Too far ahead</source>
+            <translation>超出预约期</translation>
+        </message>
+        <message>
+            <source>No-show limit</source>
+            <translation>爽约限制</translation>
+        </message>
+        <message>
+            <source>Same dept. that day</source>
+            <translation>当天同科室重复</translation>
+        </message>
+        <message>
+            <source>Past cut-off</source>
+            <translation>已过截止时间</translation>
+        </message>
+        <message>
+            <source>Not published</source>
+            <translation>未发布</translation>
+        </message>
+        <message>
+            <source>Clinic over</source>
+            <translation>门诊已结束</translation>
         </message>
     </context>
     <context>
@@ -1088,6 +1371,15 @@
         </message>
     </context>
     <context>
+        <name>NewBelowButton</name>
+        <message numerus="yes">
+            <source>↓ %n new request(s) below</source>
+            <translation>
+                <numerusform>↓ 下方有 %n 条新申请</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
         <name>NotificationFailuresPage</name>
         <message>
             <source>Send again</source>
@@ -1239,6 +1531,10 @@
             <translation>余号</translation>
         </message>
         <message>
+            <source>Rules</source>
+            <translation>规则</translation>
+        </message>
+        <message>
             <source>History</source>
             <translation>就诊记录</translation>
         </message>
@@ -1288,34 +1584,82 @@
             </translation>
         </message>
         <message numerus="yes">
+            <source>%n marked</source>
+            <translation>
+                <numerusform>已标记 %n 条</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>(%n hidden by the search)</source>
+            <translation>
+                <numerusform>（其中 %n 条被搜索隐藏，不会处理）</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Approve %n marked (A)</source>
+            <translation>
+                <numerusform>通过已标记的 %n 条 (A)</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Reject %n marked… (R)</source>
+            <translation>
+                <numerusform>拒绝已标记的 %n 条… (R)</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
             <source>Approve %n (A)</source>
             <translation>
                 <numerusform>通过 %n 条 (A)</numerusform>
             </translation>
         </message>
         <message>
+            <source>Nothing is selected: choose a request first (J/K or the arrows; Space marks several).</source>
+            <translation>未选中任何申请：请先用 J/K 或方向键选中一条（空格可标记多条）。</translation>
+        </message>
+        <message>
             <source>Please confirm</source>
             <translation>请确认</translation>
         </message>
         <message numerus="yes">
-            <source>Approve %n requests? Each patient is notified.</source>
+            <source>Approve %n request(s)? Each patient is notified.</source>
             <translation>
-                <numerusform>确定通过 %n 条申请吗？每位患者都会收到通知。</numerusform>
+                <numerusform>通过以下 %n 条申请？每位患者都会收到通知。</numerusform>
             </translation>
+        </message>
+        <message>
+            <source>Not approved, the rules refuse them:</source>
+            <translation>以下申请不符合预约规则，未通过：</translation>
+        </message>
+        <message numerus="yes">
+            <source>… and %n more</source>
+            <translation>
+                <numerusform>……另有 %n 条</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Reject %n request(s):</source>
+            <translation>
+                <numerusform>拒绝以下 %n 条申请：</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Choose the reason the patient will read:</source>
+            <translation>请选择患者将看到的拒绝原因：</translation>
+        </message>
+        <message numerus="yes">
+            <source>Reject %n request(s)</source>
+            <translation>
+                <numerusform>拒绝 %n 条申请</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Back</source>
+            <translation>返回</translation>
         </message>
         <message>
             <source>Reject requests</source>
             <translation>拒绝申请</translation>
-        </message>
-        <message numerus="yes">
-            <source>Reject %n request(s). Choose the reason the patient will read:</source>
-            <translation>
-                <numerusform>拒绝 %n 条申请。请选择患者将看到的原因：</numerusform>
-            </translation>
-        </message>
-        <message>
-            <source>Reject</source>
-            <translation>拒绝</translation>
         </message>
         <message numerus="yes">
             <source>Approved %n request(s).</source>
@@ -1552,6 +1896,49 @@
         <message>
             <source>{doctor} now takes the session; {n} WeChat message(s) queued.</source>
             <translation>现由 {doctor} 出诊；{n} 条微信通知已加入发送队列。</translation>
+        </message>
+    </context>
+    <context>
+        <name>RuleDialog</name>
+        <message>
+            <source>The booking rules refuse this request</source>
+            <translation>该申请不符合预约规则</translation>
+        </message>
+        <message>
+            <source>Not approved: %1</source>
+            <translation>未通过：%1</translation>
+        </message>
+        <message>
+            <source>Why this request is approved anyway (recorded)</source>
+            <translation>越过规则通过的理由（将记入操作记录）</translation>
+        </message>
+        <message>
+            <source>You may approve it anyway. The reason is recorded with the rule:</source>
+            <translation>您可以越过该规则通过，理由将与规则一并记录：</translation>
+        </message>
+        <message>
+            <source>Only a department head or an administrator may approve it past this rule.</source>
+            <translation>只有科主任或管理员可以越过该规则通过。</translation>
+        </message>
+        <message>
+            <source>Nobody can approve a request for this session.</source>
+            <translation>该门诊的申请任何人都不能通过。</translation>
+        </message>
+        <message>
+            <source>You may reject it; the patient then reads the rule's words.</source>
+            <translation>您可以拒绝，患者将看到上述规则原因。</translation>
+        </message>
+        <message>
+            <source>Reject with this reason</source>
+            <translation>以此原因拒绝</translation>
+        </message>
+        <message>
+            <source>Approve anyway</source>
+            <translation>越过规则通过</translation>
+        </message>
+        <message>
+            <source>Back</source>
+            <translation>返回</translation>
         </message>
     </context>
     <context>
@@ -2086,6 +2473,18 @@
         <message>
             <source>%1 of %2 left</source>
             <translation>余 %1/%2</translation>
+        </message>
+        <message>
+            <source>%1 is full now (someone else took the last place). Nothing was booked.</source>
+            <translation>%1 已满（最后一个号刚被他人约走），未挂号。</translation>
+        </message>
+        <message>
+            <source>Take %1 instead</source>
+            <translation>改选 %1</translation>
+        </message>
+        <message>
+            <source>%1 is full now and this session has no free time left. Nothing was booked.</source>
+            <translation>%1 已满，本场门诊已无空号，未挂号。</translation>
         </message>
         <message>
             <source>Nobody found. Register a new patient?</source>

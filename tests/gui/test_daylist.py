@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
 
 from console.daylist import DayListModel, DayListPage
@@ -13,6 +14,7 @@ from console.rowproxy import RowFilterProxy
 from console.tablemodel import ID_ROLE
 from services import bookings, queries
 from services.db import Database
+from services.clock import hospital_today
 from services.models import Booking
 from tests import factories as f
 from tests.gui.console_helpers import clinic_with_requests, console_context, staff
@@ -26,6 +28,27 @@ def confirmed_clinic(db, n: int = 3, day: dt.date = YESTERDAY, capacity: int = 4
     for b in c["requests"]:
         bookings.approve(db, clerk, b) if day >= dt.date.today() else f.set_status(db, b, "confirmed")
     return c
+
+
+def today_clinic(db, n: int = 3, capacity: int = 4, department_id: int | None = None) -> dict:
+    """Confirmed bookings of a session running all day today (check-in and no-show are both open)."""
+    dep = department_id or f.department(db)
+    doc = f.doctor(db, dep)
+    _sid, slots = f.session(db, doc, hospital_today(), starts=dt.time(0, 0), ends=dt.time(23, 59), slots=2,
+                            capacity=capacity)
+    ids = [f.request(db, slots[0], f.patient(db, name=f"今天{i}")) for i in range(n)]
+    for b in ids:
+        f.set_status(db, b, "confirmed")
+    return {"department_id": dep, "doctor_id": doc, "slot_ids": slots, "requests": ids, "day": hospital_today()}
+
+
+def answer_no_show(qtbot, page, yes: bool = True) -> None:
+    """N asks first (a box opened with open()): press its 标记爽约 or 返回."""
+    qtbot.waitUntil(lambda: getattr(page, "noshow_box", None) is not None and page.noshow_box.isVisible(),
+                    timeout=5000)
+    box = page.noshow_box
+    button = box.findChild(QPushButton, "noShowYes") if yes else box.escapeButton()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def open_page(qtbot, ctx, day: dt.date) -> DayListPage:
@@ -70,9 +93,9 @@ def test_day_rows_and_models_pass_the_tester(qtmodeltester, sqlite_db):
 
 
 def test_check_in_and_no_show_from_the_keyboard(qtbot, db, tmp_path):
-    c = confirmed_clinic(db, 3)
+    c = today_clinic(db, 3)
     with console_context(db, staff(db), tmp_path) as ctx:
-        page = open_page(qtbot, ctx, YESTERDAY)
+        page = open_page(qtbot, ctx, c["day"])
         assert shown(page) == c["requests"]
         page.table.select_id(c["requests"][0])
         qtbot.keyClick(page.table, Qt.Key.Key_C)
@@ -81,6 +104,7 @@ def test_check_in_and_no_show_from_the_keyboard(qtbot, db, tmp_path):
                         timeout=10_000)
         page.table.select_id(c["requests"][1])
         qtbot.keyClick(page.table, Qt.Key.Key_N)
+        answer_no_show(qtbot, page)
         qtbot.waitUntil(lambda: page.model.row_at(page.model.index_of(c["requests"][1])).status == "no_show",
                         timeout=10_000)
         assert f.status_of(db, c["requests"][1]) == "no_show"
@@ -97,6 +121,7 @@ def test_no_show_before_the_slot_is_refused_with_a_message(qtbot, sqlite_db, tmp
         page = open_page(qtbot, ctx, tomorrow)
         page.table.select_id(c["requests"][0])
         qtbot.keyClick(page.table, Qt.Key.Key_N)
+        answer_no_show(qtbot, page)
         qtbot.waitUntil(lambda: "就诊时间未到" in page.messages.text(), timeout=10_000)
         assert f.status_of(sqlite_db, c["requests"][0]) == "confirmed"
         assert page.model.row_at(page.model.index_of(c["requests"][0])).status == "confirmed"
@@ -170,9 +195,9 @@ def test_changes_made_elsewhere_arrive_in_place(qtbot, db, tmp_path):
 
 
 def test_an_action_that_did_not_reach_the_database_is_not_shown_as_done(qtbot, sqlite_db, tmp_path):
-    c = confirmed_clinic(sqlite_db, 1)
+    c = today_clinic(sqlite_db, 1)
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
-        page = open_page(qtbot, ctx, YESTERDAY)
+        page = open_page(qtbot, ctx, c["day"])
         page.table.select_id(c["requests"][0])
         ctx.db = Database("postgresql+psycopg://nobody@127.0.0.1:1/regdesk")  # the server went away
         with qtbot.waitSignal(ctx.tasks.connectionLost, timeout=15_000):

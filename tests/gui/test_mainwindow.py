@@ -76,6 +76,7 @@ def test_the_database_going_away_shows_the_banner_and_loses_nothing(qtbot, sqlit
         w = open_window(qtbot, ctx, live=False)
         assert not w.banner.isVisible()
         ctx.db = Database(UNREACHABLE)
+        qtbot.keyClick(w.queue.table, Qt.Key.Key_J)  # the oldest, chosen by the clerk
         qtbot.keyClick(w.queue.table, Qt.Key.Key_A)
         assert w.queue.model.busy  # greyed while the call is out, not removed
         qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=15_000)

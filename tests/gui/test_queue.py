@@ -36,7 +36,7 @@ def test_queue_rows_and_models_pass_the_tester(qtmodeltester, sqlite_db):
     other = f.patient(sqlite_db, name="爽约者")
     f.set_status(sqlite_db, f.request(sqlite_db, c["slot_ids"][1], other), "no_show")
     f.set_status(sqlite_db, f.request(sqlite_db, c["slot_ids"][2], c["patients"][0]), "confirmed")
-    rows = queries.pending_queue(sqlite_db, today=c["day"])
+    rows = queries.pending_queue(sqlite_db, now=dt.datetime.combine(c["day"], dt.time(7)))
     assert [r.booking_id for r in rows] == c["requests"]
     first = rows[0]
     assert first.remaining == 2 and first.pending_in_slot == 3 and first.phone.count("*") == 4
@@ -57,7 +57,9 @@ def test_approve_with_the_keyboard_changes_the_database(qtbot, db, tmp_path):
     with console_context(db, staff(db), tmp_path) as ctx:
         page = open_page(qtbot, ctx)
         assert shown_ids(page) == c["requests"]
-        assert page.table.current_id() == c["requests"][0]  # the oldest is selected, ready for A
+        assert page.table.current_id() is None  # nothing is chosen for the clerk
+        qtbot.keyClick(page.table, Qt.Key.Key_J)  # the oldest
+        assert page.table.current_id() == c["requests"][0]
         qtbot.keyClick(page.table, Qt.Key.Key_A)
         qtbot.waitUntil(lambda: shown_ids(page) == [c["requests"][1]], timeout=10_000)
         assert f.status_of(db, c["requests"][0]) == "confirmed"
@@ -72,6 +74,8 @@ def test_j_and_k_move_and_letters_in_the_search_box_are_text(qtbot, sqlite_db, t
     c = clinic_with_requests(sqlite_db, 3)
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
         page = open_page(qtbot, ctx)
+        qtbot.keyClick(page.table, Qt.Key.Key_J)
+        assert page.table.current_id() == c["requests"][0]
         qtbot.keyClick(page.table, Qt.Key.Key_J)
         assert page.table.current_id() == c["requests"][1]
         qtbot.keyClick(page.table, Qt.Key.Key_K)
@@ -115,10 +119,10 @@ def test_approve_several_at_once_marks_the_overflow_full(qtbot, sqlite_db, tmp_p
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Yes)
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
         page = open_page(qtbot, ctx)
-        qtbot.keyClick(page.table, Qt.Key.Key_Space)  # the first is current: take it out, put it back
-        qtbot.keyClick(page.table, Qt.Key.Key_Space)
-        page.table.selectAll()
-        assert page.table.selected_ids() == c["requests"]
+        for _ in c["requests"]:  # J to each, Space to mark it
+            qtbot.keyClick(page.table, Qt.Key.Key_J)
+            qtbot.keyClick(page.table, Qt.Key.Key_Space)
+        assert page.table.target_ids() == c["requests"]
         qtbot.keyClick(page.table, Qt.Key.Key_A)
         qtbot.waitUntil(lambda: not shown_ids(page), timeout=10_000)
         assert len(asked) == 1
@@ -132,6 +136,7 @@ def test_a_colleague_deciding_first_gives_a_message_and_a_fresh_row(qtbot, db, t
     with console_context(db, staff(db), tmp_path) as ctx:
         page = open_page(qtbot, ctx)  # no live feed here: the row is stale on purpose
         bookings.reject(db, colleague, c["requests"][0], "重复预约")
+        qtbot.keyClick(page.table, Qt.Key.Key_J)
         qtbot.keyClick(page.table, Qt.Key.Key_A)
         qtbot.waitUntil(lambda: c["requests"][0] not in shown_ids(page), timeout=10_000)
         assert f.status_of(db, c["requests"][0]) == "rejected"  # not overwritten

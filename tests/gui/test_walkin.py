@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
 from console.walkin import WalkInDialog
@@ -84,7 +85,52 @@ def test_a_refused_booking_keeps_the_dialog_open_with_the_reason(qtbot, sqlite_d
         dialog.new_phone.setText("13700002222")
         qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
-        assert "已满" in dialog.error.text() and dialog.isVisible()
+        # the service's words first (该时段已满), then the dialog's own once the times are read again
+        qtbot.waitUntil(lambda: dialog.slots.count() == 1, timeout=10_000)
+        assert ("已满" in dialog.error.text() or "full" in dialog.error.text()) and dialog.isVisible()
         # the patient was registered once and stays chosen: a second try does not register again
         assert dialog._patient is not None and dialog._patient.name == "晚来的"
         qtbot.waitUntil(lambda: dialog.slots.count() == 1 and dialog.slot_id() is None, timeout=10_000)
+
+
+def test_after_a_lost_race_the_dialog_stays_on_the_time_and_enter_never_discards(qtbot, db, tmp_path):
+    """Issue 9, item 8: the chosen time filled up meanwhile. The dialog stays on that time, says it
+    is full, offers the next free one; Enter takes the offer, then books; nothing is ever thrown away."""
+    c = f.basic_clinic(db, day=TOMORROW, capacity=1, slots=4)
+    clerk = staff(db)
+    known = f.patient(db, name="排队的", phone="13911112222")
+    with console_context(db, clerk, tmp_path) as ctx:
+        host = QWidget()  # the dialog deletes itself once booked: qtbot closes its host instead
+        qtbot.addWidget(host)
+        dialog = WalkInDialog(ctx, TOMORROW, c["department_id"], host)
+        dialog.open()
+        ready(qtbot, dialog)
+        assert not dialog.next_free.isVisible()  # offered only after a lost race
+        dialog.slots.setCurrentRow(1)  # the clerk chooses the second time
+        chosen = c["slot_ids"][1]
+        assert dialog.slot_id() == chosen
+        dialog.search.setText("2222")
+        qtbot.waitUntil(lambda: dialog.results.count() == 1 and dialog.results.item(0).data(Qt.ItemDataRole.UserRole)
+                        is not None, timeout=10_000)
+        dialog.results.setCurrentRow(0)
+        bookings.walk_in(db, clerk, chosen, f.patient(db))  # another desk takes its only place
+        dialog.ok.setFocus()
+        qtbot.keyClick(dialog.ok, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: dialog.next_free.isVisible(), timeout=10_000)
+        assert dialog.isVisible()
+        assert dialog.slots.currentItem().data(Qt.ItemDataRole.UserRole) == chosen  # it did not jump
+        assert dialog.slot_id() is None and not dialog.ok.isEnabled()
+        assert "08:30" in dialog.error.text() and ("已满" in dialog.error.text() or "full" in dialog.error.text())
+        assert "09:00" in dialog.next_free.text()  # the next free time after the chosen one
+        assert not dialog.cancel.hasFocus() and not dialog.cancel.isDefault() and not dialog.cancel.autoDefault()
+        assert dialog.next_free.hasFocus() and dialog.next_free.isDefault()
+        qtbot.keyClick(dialog.next_free, Qt.Key.Key_Return)  # Enter: take the offer, nothing booked yet
+        assert dialog.isVisible() and dialog.slot_id() == c["slot_ids"][2]
+        assert dialog._patient is not None and dialog._patient.id == known  # the patient is still chosen
+        assert dialog.ok.hasFocus() and dialog.ok.isDefault()
+        with qtbot.waitSignal(dialog.booked, timeout=10_000) as booked:
+            qtbot.keyClick(dialog.ok, Qt.Key.Key_Return)
+        assert booked.args[0].slot_id == c["slot_ids"][2] and booked.args[0].patient_id == known
+        with db.read() as conn:
+            assert conn.execute(select(Booking.status).where(Booking.slot_id == chosen,
+                                                             Booking.patient_id == known)).first() is None

@@ -48,10 +48,11 @@ def totals(db) -> tuple[int, int]:
 
 def do(db, op: str, booking_id: int, actor: Actor = CLERK):
     past = dt.datetime.combine(dt.date.today() + dt.timedelta(days=30), dt.time(23, 0))
+    on_the_day = dt.datetime.combine(dt.date.today() + dt.timedelta(days=2), dt.time(8, 10))  # basic_clinic's day
     return {"approve": lambda: bookings.approve(db, actor, booking_id),
             "reject": lambda: bookings.reject(db, actor, booking_id, "医生临时有手术"),
             "cancel": lambda: bookings.cancel(db, actor, booking_id, "患者电话要求取消"),
-            "check_in": lambda: bookings.check_in(db, actor, booking_id),
+            "check_in": lambda: bookings.check_in(db, actor, booking_id, now=on_the_day),
             "no_show": lambda: bookings.mark_no_show(db, actor, booking_id, now=past)}[op]()
 
 
@@ -120,7 +121,7 @@ def test_cancel_frees_the_place(db, clinic):
 def test_approve_missing_and_unpublished(db, clinic):
     with pytest.raises(NotFound):
         bookings.approve(db, CLERK, 987654)
-    for status, word in (("stopped", "停诊"), ("draft", "未发布")):
+    for status, word in (("stopped", "停诊"), ("draft", "未开放预约")):  # the rules' own words
         b = f.request(db, clinic["slot_ids"][0], f.patient(db))
         with db.write() as c:
             c.execute(update(ClinicSession).where(ClinicSession.id == clinic["session_id"]).values(status=status))
@@ -154,7 +155,8 @@ def test_check_in_sets_time_and_no_show_waits_for_the_slot(db, clinic):
     ids = [f.request(db, clinic["slot_ids"][0], f.patient(db)) for _ in range(2)]
     for i in ids:
         bookings.approve(db, CLERK, i)
-    assert bookings.check_in(db, CLERK, ids[0]).status == "checked_in"
+    on_the_day = dt.datetime.combine(clinic["day"], dt.time(8, 5))
+    assert bookings.check_in(db, CLERK, ids[0], now=on_the_day).status == "checked_in"
     with db.read() as c:
         at = c.execute(select(Booking.checked_in_at).where(Booking.id == ids[0])).scalar_one()
     assert at is not None and abs((dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - at).total_seconds()) < 300
@@ -253,9 +255,8 @@ def test_mark_past_no_shows(db):
     made = {}
     for name, slot in (("past", past[0]), ("am", now_am[0]), ("pm", later[0])):
         ids = [f.request(db, slot, f.patient(db)) for _ in range(3)]
-        bookings.approve(db, SYSTEM, ids[0])
-        bookings.approve(db, SYSTEM, ids[1])
-        bookings.check_in(db, SYSTEM, ids[1])
+        set_status(db, ids[0], "confirmed")  # set up directly: the rules refuse approving a past session
+        set_status(db, ids[1], "checked_in")
         made[name] = ids  # confirmed, checked_in, pending
     n = bookings.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(today, dt.time(12, 30)))
     assert n == 2

@@ -1,0 +1,83 @@
+"""Undoing a check-in or a no-show (撤销签到 / 撤销爽约): a mis-keyed C or N is not for ever.
+
+    checked_in -> confirmed   undo_check_in: the check-in time is cleared
+    no_show    -> confirmed   undo_no_show: ``no_show_undone_at`` is set, so the end-of-session job
+                              (services.bookings.mark_past_no_shows) never marks it again, and the
+                              no-show no longer counts toward the blacklist (which counts no_show rows)
+
+On the clinic's own day (the hospital's date, services.clock.hospital_today) whoever may check in
+may undo; on a later day only a holder of ``booking.correct`` (heads of the department, admins), and
+with a reason. Each undo is one conditional UPDATE whose row count is checked, with its audit row, in
+one transaction. The patient is not notified: the booking is back where it was before the desk
+touched it, and nothing the patient was told (the confirmation) stops being true.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from services import audit
+from services.actor import Actor
+from services.bookings import BookingResult, clean_reason, label, load_context
+from services.clock import hospital_today, utcnow
+from services.db import Database
+from services.errors import Conflict, PermissionDenied
+from services.models import Booking
+
+log = logging.getLogger(__name__)
+
+_VERBS = {"checked_in": "撤销签到", "no_show": "撤销爽约"}
+_ACTIONS = {"checked_in": "undo_check_in", "no_show": "undo_no_show"}  # audit actions
+
+
+def needs_reason(day: dt.date, now: dt.datetime | None = None) -> bool:
+    """Whether undoing on a booking of clinic day ``day`` is a later correction (a head's, with a reason)."""
+    return day != hospital_today(now)
+
+
+def undo_check_in(db: Database, actor: Actor, booking_id: int, reason: str | None = None, *,
+                  now: dt.datetime | None = None) -> BookingResult:
+    """checked_in -> confirmed (a check-in keyed by mistake)."""
+    return _undo(db, actor, booking_id, "checked_in", {"checked_in_at": None}, reason, now)
+
+
+def undo_no_show(db: Database, actor: Actor, booking_id: int, reason: str | None = None, *,
+                 now: dt.datetime | None = None) -> BookingResult:
+    """no_show -> confirmed (the patient came after all, or the no-show was keyed by mistake)."""
+    return _undo(db, actor, booking_id, "no_show", {"no_show_undone_at": utcnow()}, reason, now)
+
+
+def _undo(db: Database, actor: Actor, booking_id: int, source: str, values: dict, reason: str | None,
+          now: dt.datetime | None) -> BookingResult:
+    verb = _VERBS[source]
+    today = hospital_today(now)
+
+    def work(conn: Connection) -> BookingResult:
+        row = load_context(conn, booking_id)
+        actor.require("booking.checkin", row.department_id)
+        late = row.day != today
+        why = None
+        if late:
+            if actor.can("booking.checkin", row.department_id) and not actor.can("booking.correct", row.department_id):
+                raise PermissionDenied(f"就诊日（{row.day.isoformat()}）已过：{verb}需由科主任或管理员办理")
+            actor.require("booking.correct", row.department_id)
+            why = clean_reason(reason, f"{verb}的理由")
+        elif reason and reason.strip():
+            why = clean_reason(reason, f"{verb}的理由")
+        if row.status != source:
+            raise Conflict(f"该预约状态为“{label(row.status)}”，不能{verb}")
+        n = conn.execute(update(Booking).where(Booking.id == booking_id, Booking.status == source)
+                         .values(status="confirmed", updated_at=utcnow(), **values)).rowcount
+        if n != 1:
+            now_status = conn.execute(select(Booking.status).where(Booking.id == booking_id)).scalar()
+            raise Conflict(f"该预约状态已变为“{label(now_status)}”，不能{verb}")
+        audit.record(conn, actor, _ACTIONS[source], "booking", booking_id,
+                     {"from": source, "to": "confirmed", "reason": why, "late": late})
+        return BookingResult(id=row.id, status="confirmed", reason=row.reason, slot_id=row.slot_id,
+                             patient_id=row.patient_id)
+    result = db.run(work)
+    log.info("%s undid %s of booking %s", actor.name, source, booking_id)
+    return result
