@@ -105,6 +105,8 @@ def _check_password(password: str) -> None:
         raise ValidationError(f"密码至少 {MIN_PASSWORD} 个字符")
     if len(password) > MAX_PASSWORD:
         raise ValidationError(f"密码最多 {MAX_PASSWORD} 个字符")
+    if limits.control_char(password):  # could not be typed at the log-in; bytes that were not UTF-8 too
+        raise ValidationError("密码不能包含控制字符或无效的字符")
 
 
 def _check_role(role: str) -> str:

@@ -126,4 +126,4 @@ def _make_data_dir() -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"cannot create the data folder {folder}: {exc.strerror}") from None
+        raise ConfigError(f"cannot create the data folder {str(folder)[:200]}: {exc.strerror}") from None

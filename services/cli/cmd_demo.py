@@ -18,7 +18,8 @@ def register(sub, common) -> None:
     dsub = p.add_subparsers(dest="demo_command", metavar="ACTION", required=True, parser_class=type(p))
     s = dsub.add_parser("seed", parents=[common],
                         help="fill an empty database with a demo hospital (creates the schema if needed)")
-    s.add_argument("--days", type=int_arg(limits.DEMO_DAYS), default=14, metavar="N", help="publish sessions for N days from today")
+    s.add_argument("--days", type=int_arg(limits.DEMO_DAYS), default=14, metavar="N",
+                   help="publish sessions for N days from today")
     s.add_argument("--seed", type=int_arg(limits.SEED), default=20261126, metavar="S",
                    help="random seed (the same seed gives the same data)")
     s.set_defaults(func=cmd_seed)

@@ -208,3 +208,11 @@ def test_as_real_processes(sqlite_hosp, tmp_path, argv, env, expect):
     assert proc.returncode != 0 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and expect in proc.stderr and "Traceback" not in proc.stderr
     assert snapshot(sqlite_hosp.url) == before
+
+
+@pytest.mark.parametrize("password", ["\udcff\udcfepassword1", "pass\x00word1", "p" * 1_000_000])
+def test_passwords_on_standard_input(sqlite_hosp, capsys, monkeypatch, password):
+    import io
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))  # \udcff: bytes that were not UTF-8
+    refused(capsys, ["staff", "add", "li1", "--role", "clerk", "--password-stdin", "--db", sqlite_hosp.url],
+            sqlite_hosp.url)
