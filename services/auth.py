@@ -24,7 +24,7 @@ from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from services import audit
+from services import audit, limits
 from services.actor import Actor
 from services.clock import utc_to_local, utcnow
 from services.db import Database
@@ -105,11 +105,13 @@ def _check_password(password: str) -> None:
         raise ValidationError(f"密码至少 {MIN_PASSWORD} 个字符")
     if len(password) > MAX_PASSWORD:
         raise ValidationError(f"密码最多 {MAX_PASSWORD} 个字符")
+    if limits.control_char(password):  # could not be typed at the log-in; bytes that were not UTF-8 too
+        raise ValidationError("密码不能包含控制字符或无效的字符")
 
 
 def _check_role(role: str) -> str:
     if role not in ROLES:
-        raise ValidationError(f"未知角色：{role}（可选 clerk、head、admin）")
+        raise ValidationError(f"未知角色：{limits.shown(role)}（可选 clerk、head、admin）")
     return role
 
 
@@ -121,7 +123,7 @@ def _department_ids(conn: Connection, codes: Iterable[str]) -> list[int]:
     found = {r.code.upper() for r in rows}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise ValidationError(f"未知科室代码：{'、'.join(missing)}")
+        raise ValidationError(f"未知科室代码：{limits.shown('、'.join(missing))}")
     return sorted({r.id for r in rows})
 
 
@@ -168,6 +170,7 @@ def create_staff(db: Database, actor: Actor, username: str, display_name: str, r
     display = (display_name or "").strip() or name
     if len(display) > 100:
         raise ValidationError("姓名最多 100 个字符")
+    limits.text(display, "姓名", 100)
     _check_role(role)
     _check_password(password)
     codes = list(department_codes or ())
@@ -217,6 +220,8 @@ def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str
         _check_role(role)
     if display_name is not None and not display_name.strip():
         raise ValidationError("姓名不能为空")
+    if display_name is not None:
+        limits.text(display_name, "姓名", 100)
     codes = None if department_codes is None else list(department_codes)
 
     def tx(conn: Connection) -> StaffInfo:
@@ -349,6 +354,8 @@ def login(db: Database, username: str, password: str, now: dt.datetime | None = 
     """Check a username and password. ``now`` is naive UTC (tests pass it to move the clock)."""
     now = now or utcnow()
     name = (username or "").strip().lower()
+    if not USERNAME_RE.fullmatch(name):
+        name = ""  # no account has such a name; a NUL would be an error on PostgreSQL, not a wrong log-in
     with db.read() as conn:
         row = conn.execute(select(Staff).where(func.lower(Staff.username) == name)).first() if name else None
     if row is None:

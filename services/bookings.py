@@ -26,7 +26,7 @@ from typing import Iterable
 from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 
-from services import audit, outbox
+from services import audit, limits, outbox
 from services.actor import Actor
 from services.clock import hospital_today, local_now, utcnow
 from services.db import Database
@@ -78,6 +78,7 @@ def clean_reason(reason: str | None, what: str = "原因") -> str:
     text = (reason or "").strip()
     if not text:
         raise ValidationError(f"请填写{what}")
+    limits.text(text, what, len(text))  # a reason reaches the patient: no control characters
     if len(text) > MAX_REASON:
         raise ValidationError(f"{what}不能超过{MAX_REASON}个字（现有{len(text)}个字）")
     return text

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from services import audit, outbox
+from services import audit, limits, outbox
 from services.actor import Actor
 from services.clock import utcnow
 from services.db import Database
@@ -102,9 +102,10 @@ def session_info(r) -> SessionInfo:
 
 
 def session_in(conn: Connection, session_id: int) -> SessionInfo:
-    r = conn.execute(session_select().where(ClinicSession.id == session_id)).first()
+    r = conn.execute(session_select().where(ClinicSession.id == session_id)).first() \
+        if limits.is_row_id(session_id) else None
     if r is None:
-        raise NotFound(f"没有出诊 ID {session_id}")
+        raise NotFound(f"没有出诊 ID {limits.shown(session_id)}")
     return session_info(r)
 
 
@@ -197,9 +198,7 @@ def update_session(db: Database, actor: Actor, session_id: int, *, starts_at=Non
     new_start = parse_time(starts_at, "开始时间") if starts_at is not None else None
     new_end = parse_time(ends_at, "结束时间") if ends_at is not None else None
     if note is not None:
-        note = note.strip()
-        if len(note) > 500:
-            raise ValidationError(f"备注过长（{len(note)} 个字符，最多 500 个）")
+        note = limits.text(note, "备注", 500, required=False) or ""
 
     def tx(conn: Connection) -> SessionInfo:
         first = session_in(conn, session_id)
@@ -242,11 +241,13 @@ def set_slot_capacity(db: Database, actor: Actor, slot_id: int, capacity: int) -
     actor.require("roster.edit")
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity <= 0:
         raise ValidationError(f"号源必须是大于 0 的整数：{capacity}")
+    capacity = limits.PLACES.check(capacity)
 
     def tx(conn: Connection) -> SlotInfo:
-        row = conn.execute(select(Slot.session_id).where(Slot.id == slot_id).with_for_update()).first()
+        row = conn.execute(select(Slot.session_id).where(Slot.id == slot_id).with_for_update()).first() \
+            if limits.is_row_id(slot_id) else None
         if row is None:
-            raise NotFound(f"没有时段 ID {slot_id}")
+            raise NotFound(f"没有时段 ID {limits.shown(slot_id)}")
         s = session_in(conn, row.session_id)
         actor.require("roster.edit", s.department_id)
         if s.status == "stopped":
@@ -272,11 +273,9 @@ def stop_session(db: Database, actor: Actor, session_id: int, reason: str) -> St
     """Stop clinic (停诊): the session and all its pending/confirmed bookings become 'stopped'
     with the reason, and each of those patients gets a notification, in one transaction."""
     actor.require("session.stop")
-    reason = (reason or "").strip()
-    if not reason:
+    if not (reason or "").strip():
         raise ValidationError("请填写停诊原因")
-    if len(reason) > 500:
-        raise ValidationError(f"停诊原因过长（{len(reason)} 个字符，最多 500 个）")
+    reason = limits.text(reason, "停诊原因", 500)  # told to every patient of the session: no control characters
 
     def tx(conn: Connection) -> StopSummary:
         s = session_in(conn, session_id)
@@ -327,9 +326,7 @@ def substitute(db: Database, actor: Actor, session_id: int, new_doctor_id: int,
     """Another doctor of the same department takes this session (替诊); the roster's doctor is kept.
     Each patient holding a booking in it is told (a 'substituted' notification, same transaction)."""
     actor.require("session.substitute")
-    note = (note or "").strip() or None
-    if note and len(note) > 500:
-        raise ValidationError(f"备注过长（{len(note)} 个字符，最多 500 个）")
+    note = limits.text(note, "备注", 500, required=False)
 
     def tx(conn: Connection) -> SessionInfo:
         first = session_in(conn, session_id)

@@ -67,13 +67,15 @@ class Config:
 
 
 def _read_file(path: Path) -> dict:
-    if not path.exists():
-        return {}
     try:
+        if not path.exists():
+            return {}
         with path.open("rb") as fh:
             return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {str(path)[:200]}: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # the latter: a file that is not UTF-8
+        raise ConfigError(f"cannot read config file {str(path)[:200]}: {str(exc)[:200]}") from exc
 
 
 def load(db_url: str | None = None) -> Config:
@@ -81,12 +83,19 @@ def load(db_url: str | None = None) -> Config:
     data = _read_file(config_path())
     source = "default"
     url = default_database_url()
+    for table in ("database", "wechat"):
+        if not isinstance(data.get(table, {}), dict):
+            raise ConfigError(f"[{table}] in {config_path()} must be a table")
     if data.get("database", {}).get("url"):
-        url, source = str(data["database"]["url"]), "config file"
+        url, source = data["database"]["url"], "config file"
+        if not isinstance(url, str):
+            raise ConfigError(f"[database] url in {config_path()} must be text")
     if os.environ.get("REGDESK_DATABASE_URL"):
         url, source = os.environ["REGDESK_DATABASE_URL"], "REGDESK_DATABASE_URL"
-    if db_url:
+    if db_url is not None:  # an explicit empty --db is refused by services.db, not replaced
         url, source = db_url, "--db"
+    if source == "default":
+        _make_data_dir()
 
     wc = dict(data.get("wechat", {}))
     env_map = {
@@ -104,5 +113,17 @@ def load(db_url: str | None = None) -> Config:
     unknown = set(wc) - known
     if unknown:
         raise ConfigError(f"unknown [wechat] settings in {config_path()}: {', '.join(sorted(unknown))}")
+    if "field_map" in wc and not isinstance(wc["field_map"], dict):
+        raise ConfigError(f"[wechat] field_map in {config_path()} must be a table (thing1 = \"patient_name\" ...)")
     wechat = WeChatSettings(**{k: (dict(v) if k == "field_map" else str(v)) for k, v in wc.items()})
     return Config(database_url=url, wechat=wechat, source=source)
+
+
+def _make_data_dir() -> None:
+    """The embedded default lives in the user's data folder, which a fresh machine does not have
+    yet: create it (only for the default: a folder named in --db must exist already)."""
+    folder = data_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the data folder {str(folder)[:200]}: {exc.strerror}") from None

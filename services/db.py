@@ -25,7 +25,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
-from services.errors import ConfigError, DatabaseUnavailable
+from services import limits
+from services.errors import ConfigError, DatabaseUnavailable, ValidationError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,11 +36,23 @@ SQLITE_BUSY_MS = 10_000
 
 
 def normalize_url(url: str) -> str:
-    """Pick the drivers regdesk ships with when the URL names none; check folders exist."""
+    """Pick the drivers regdesk ships with when the URL names none; check folders exist.
+
+    Every way a URL can be wrong is one ConfigError: not a URL at all, a broken host
+    (``[::1``) or port (``:abc``, ``:99999``), a control character, a file path the file
+    system cannot hold."""
+    if not (url or "").strip():
+        raise ConfigError("no database URL given (empty --db or REGDESK_DATABASE_URL)")
+    if limits.control_char(url):
+        raise ConfigError(f"not a database URL (control character {limits.control_char(url)}): "
+                          f"{limits.shown(url)!r}")
     try:
         u = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigError(f"not a database URL: {url!r}") from exc
+        port = u.port  # make_url takes ':99999' and ':-1' as they are
+    except (ArgumentError, ValueError) as exc:  # '[::1/x' and ':abc' raise ValueError from int()
+        raise ConfigError(f"not a database URL: {limits.shown(url, 80)!r}") from exc
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigError(f"not a database URL (port {port} is not 1-65535): {limits.shown(url, 80)!r}")
     backend = u.get_backend_name()
     driver = u.get_driver_name() if "+" in u.drivername else None
     if backend == "postgresql" and driver is None:
@@ -49,9 +62,14 @@ def normalize_url(url: str) -> str:
     elif backend == "sqlite":
         db = u.database or ""
         if db and db != ":memory:" and not db.startswith("file:"):
-            folder = Path(db).expanduser().resolve().parent
-            if not folder.is_dir():
-                raise ConfigError(f"database folder does not exist: {folder}")
+            try:
+                folder = limits.file_path(db, "数据库文件名").resolve().parent
+                exists = folder.is_dir()
+            except (ValidationError, OSError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) else str(exc)
+                raise ConfigError(f"not a usable database file: {limits.shown(db, 80)} ({why})") from exc
+            if not exists:
+                raise ConfigError(f"database folder does not exist: {limits.shown(str(folder), 200)}")
     elif backend not in ("postgresql", "mysql", "mariadb", "sqlite"):
         raise ConfigError(f"unsupported database {backend!r}: use sqlite, postgresql, mysql or mariadb")
     if u.get_backend_name() in ("mysql", "mariadb") and "charset" not in u.query:

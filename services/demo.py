@@ -445,7 +445,7 @@ def seed(db: Database, *, days: int = 14, seed: int = 20261126, today: dt.date |
     for doc, weekday, period, minutes_, capacity in plan_rows:
         rosters.save_template(db, actors["admin"], doc["id"], weekday, period, *HOURS[period], minutes_, capacity)
     first, last = today - dt.timedelta(days=PAST_DAYS), today + dt.timedelta(days=days - 1)
-    rosters.publish(db, actors["admin"], first, last)
+    rosters.publish(db, actors["admin"], first, last, today=first)  # the history, as if published a week ago
     patient_ids = _patients(db, rng, today, patients_count)
     walk_in_ids = _walk_ins(db, rng, today, max(5, patients_count // 9), actors["clerk"])
     slots = _load_slots(db)

@@ -34,28 +34,35 @@ from typing import Callable
 
 from sqlalchemy.engine import Connection
 
-from services import masterdata
+from services import limits, masterdata
 from services.actor import Actor
+from services.clock import local_now
 from services.db import Database
 from services.errors import ValidationError
 from services.roster_layout import (
     CODE_LABEL, HELP_SHEET, PERIOD_LABELS, PERIODS, ROSTER_FIRST_ROW, WEEKDAYS, CellError, CellSpec, Problem,
-    parse_cell, parse_week, roster_column,
+    parse_cell, parse_week, roster_column, week_label,
 )
 from services import roster_apply
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-MAX_DOCTOR_ROWS = 2000  # rows read per sheet; no department has that many doctors
+MAX_DOCTOR_ROWS = 2000  # doctor rows per sheet; a sheet with more is refused, never cut short
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a workbook unpacking to more is not a roster (or a zip bomb)
+SHOWN_PROBLEMS = 10  # the message lists the first problems and counts the rest
 
 
 class RosterImportError(ValidationError):
-    """The file was refused; ``problems`` lists each one with its sheet and cell."""
+    """The file was refused; ``problems`` lists each one with its sheet and cell. The message
+    shows the first SHOWN_PROBLEMS of them (each cut to a readable length) and counts the rest."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = tuple(problems)
-        shown = "\n".join(str(p) for p in self.problems)
+        lines = [str(p) for p in self.problems[:SHOWN_PROBLEMS]]
+        if len(self.problems) > SHOWN_PROBLEMS:
+            lines.append(f"…及其他 {len(self.problems) - SHOWN_PROBLEMS} 处问题")
+        shown = "\n".join(lines)
         super().__init__(f"排班表有 {len(self.problems)} 处问题，数据库未做任何修改：\n{shown}")
 
 
@@ -119,12 +126,17 @@ def _read_sheet(ws, deps_by_code: dict[str, masterdata.DepartmentInfo],
     else:
         dep = deps_by_code.get(code) or deps_by_code.get(code.lower())
         if dep is None:
-            problems.append(Problem(title, "B2", f"没有科室代码 {code}"))
+            problems.append(Problem(title, "B2", f"没有科室代码 {limits.shown(code)}"))
     monday = None
     try:
         monday = parse_week(ws["D2"].value)
     except ValidationError as exc:
         problems.append(Problem(title, "D2", str(exc)))
+    else:
+        horizon = limits.roster_horizon(local_now().date())
+        if monday > horizon:  # the same reach as `roster publish` (services/limits.py)
+            problems.append(Problem(title, "D2", f"{week_label(monday)} 太远：排班最远到 {horizon}"
+                                                 f"（{limits.ROSTER_DAYS_AHEAD} 天内）"))
     for d in range(7):
         ref = f"{get_column_letter(roster_column(d, 0))}3"
         if not (_text(ws[ref].value) or "").startswith(WEEKDAYS[d]):
@@ -137,19 +149,20 @@ def _read_sheet(ws, deps_by_code: dict[str, masterdata.DepartmentInfo],
         return None  # without its department, week and columns the sheet's cells mean nothing
     sheet = SheetIn(title, dep, monday)
     last_col = roster_column(6, 2)
-    # a sheet formatted down to row 1,048,576 must not make us walk a million empty rows
-    last_row = min(ws.max_row, ROSTER_FIRST_ROW + MAX_DOCTOR_ROWS - 1)
+    last_row = _last_row_with_content(ws, last_col)
+    if last_row - ROSTER_FIRST_ROW + 1 > MAX_DOCTOR_ROWS:  # refused whole: no row is ever left unread
+        problems.append(Problem(title, f"A{last_row}",
+                                f"一张排班表最多 {MAX_DOCTOR_ROWS} 位医生（第 {ROSTER_FIRST_ROW} 至 "
+                                f"{ROSTER_FIRST_ROW + MAX_DOCTOR_ROWS - 1} 行），本表写到了第 {last_row} 行；"
+                                "请删去多余的行或分成几个文件"))
+        return None
     for r, values in enumerate(ws.iter_rows(min_row=ROSTER_FIRST_ROW, max_row=last_row, max_col=last_col,
                                             values_only=False), ROSTER_FIRST_ROW):
         id_cell, name_cell = values[0], values[1]
         row = RowIn(r, None, _text(name_cell.value), {})
         raw_id = id_cell.value
         if raw_id is not None and _text(raw_id) is not None:
-            if isinstance(raw_id, bool) or not (isinstance(raw_id, int) or str(raw_id).strip().isdigit()
-                                                or (isinstance(raw_id, float) and raw_id.is_integer())):
-                problems.append(Problem(title, id_cell.coordinate, f"医生编号应为数字：{raw_id}"))
-            else:
-                row.doctor_id = int(float(str(raw_id).strip()))
+            row.doctor_id = _doctor_id(raw_id, title, id_cell.coordinate, problems)
         for d in range(7):
             for p in range(3):
                 cell = values[roster_column(d, p) - 1]
@@ -173,18 +186,62 @@ def _read_sheet(ws, deps_by_code: dict[str, masterdata.DepartmentInfo],
     return sheet
 
 
+def _doctor_id(raw, title: str, ref: str, problems: list[Problem]) -> int | None:
+    """Column A: a doctor's id as Excel keeps it (a number, or text of digits), inside the range
+    of ids (services/limits.py); else a problem at the cell."""
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 2**63:
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or limits.ROW_ID.problem(raw):
+        problems.append(Problem(title, ref, f"医生编号应为 1 至 {limits.ROW_ID.hi} 的整数：{limits.shown(raw)}"))
+        return None
+    return limits.ROW_ID.check(raw)
+
+
+def _last_row_with_content(ws, max_col: int) -> int:
+    """The last row with a value in the roster's columns. Looks only at the cells the file holds
+    (openpyxl's cell map): a sheet formatted down to row 1,048,576 is not a million empty rows
+    to walk, and a value far below the last doctor is still found."""
+    last = ROSTER_FIRST_ROW - 1
+    for (r, c), cell in ws._cells.items():  # noqa: SLF001 - the only way to skip cells that are not there
+        if r > last and c <= max_col and cell.value is not None and str(cell.value).strip():
+            last = r
+    return last
+
+
+def _open_workbook(p: Path):
+    """The workbook, or one clear line for a file that is none: not there, a name the file system
+    refuses, not a zip (a text file renamed .xlsx), a zip that is no workbook, one that unpacks
+    to more than MAX_UNPACKED_BYTES."""
+    import zipfile
+
+    from openpyxl import load_workbook
+    try:
+        if not p.is_file():
+            raise ValidationError(f"文件不存在：{limits.shown(str(p), 200)}")
+        with zipfile.ZipFile(p) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except OSError as exc:
+        raise limits.path_error(exc, p) from None
+    except (zipfile.BadZipFile, ValueError):
+        unpacked = None
+    if unpacked is not None and unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(f"“{limits.shown(p.name)}”太大（解压后 {unpacked // 2**20} MB），不像是排班表")
+    try:
+        if unpacked is None:
+            raise ValueError("not a zip file")
+        with p.open("rb") as fh:  # closed by us: openpyxl leaves the file open when it fails halfway
+            return load_workbook(fh, read_only=False, data_only=False)
+    except Exception as exc:  # noqa: BLE001 - openpyxl fails on a damaged file in many ways
+        log.info("cannot open %s as a workbook: %r", p, exc)
+        raise ValidationError(f"无法读取“{limits.shown(p.name)}”：不是有效的 Excel 工作簿（.xlsx），"
+                              "或文件已损坏") from None
+
+
 def read_workbook(path: str | Path, deps_by_code: dict[str, masterdata.DepartmentInfo],
                   problems: list[Problem]) -> list[SheetIn]:
     """The roster sheets of the file; what cannot be read goes to ``problems``."""
-    from openpyxl import load_workbook
-    p = Path(path)
-    if not p.is_file():
-        raise ValidationError(f"文件不存在：{p}")
-    try:
-        wb = load_workbook(p, read_only=False, data_only=False)
-    except Exception as exc:  # noqa: BLE001 - openpyxl fails on a damaged file in many ways
-        log.info("cannot open %s as a workbook: %r", p, exc)
-        raise ValidationError(f"无法读取“{p.name}”：不是有效的 Excel 工作簿（.xlsx），或文件已损坏") from None
+    p = limits.file_path(path)
+    wb = _open_workbook(p)
     sheets = []
     try:
         for ws in wb.worksheets:
@@ -199,7 +256,7 @@ def read_workbook(path: str | Path, deps_by_code: dict[str, masterdata.Departmen
     finally:
         wb.close()
     if not sheets and not problems:
-        raise ValidationError(f"“{p.name}”中没有排班表（应由“导出排班”生成：A2 为“{CODE_LABEL}”）")
+        raise ValidationError(f"“{limits.shown(p.name)}”中没有排班表（应由“导出排班”生成：A2 为“{CODE_LABEL}”）")
     seen: dict[int, str] = {}
     for s in sheets:
         if s.department.id in seen:

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from services import audit
+from services import audit, limits
 from services.actor import Actor
 from services.db import Database
 from services.errors import NotFound, ValidationError
@@ -95,9 +95,10 @@ def get_department(db: Database, department_id: int) -> DepartmentInfo:
 
 def department_in(conn: Connection, department_id: int) -> DepartmentInfo:
     """The department inside a caller's transaction (NotFound if there is none)."""
-    r = conn.execute(select(Department).where(Department.id == department_id)).first()
+    r = conn.execute(select(Department).where(Department.id == department_id)).first() \
+        if limits.is_row_id(department_id) else None
     if r is None:
-        raise NotFound(f"没有科室 ID {department_id}")
+        raise NotFound(f"没有科室 ID {limits.shown(department_id)}")
     return _dep_info(r)
 
 
@@ -113,7 +114,7 @@ def department_by_code(db: Database, code: str) -> DepartmentInfo:
     for r in rows:
         if r.code.lower() == wanted.lower():
             return _dep_info(r)
-    raise NotFound(f"没有科室代码 {wanted}")
+    raise NotFound(f"没有科室代码 {limits.shown(wanted)}")
 
 
 def _doctor_query():
@@ -143,9 +144,10 @@ def doctors_in(conn: Connection, department_id: int | None = None, include_inact
 
 def doctor_in(conn: Connection, doctor_id: int) -> DoctorInfo:
     """The doctor inside a caller's transaction (NotFound if there is none)."""
-    r = conn.execute(_doctor_query().where(Doctor.id == doctor_id)).first()
+    r = conn.execute(_doctor_query().where(Doctor.id == doctor_id)).first() \
+        if limits.is_row_id(doctor_id) else None
     if r is None:
-        raise NotFound(f"没有医生 ID {doctor_id}")
+        raise NotFound(f"没有医生 ID {limits.shown(doctor_id)}")
     return _doc_info(r)
 
 
@@ -157,14 +159,7 @@ def get_doctor(db: Database, doctor_id: int) -> DoctorInfo:
 # ---------------------------------------------------------------- validation
 
 def _text(value, what: str, max_len: int, required: bool = True) -> str | None:
-    s = "" if value is None else str(value).strip()
-    if not s:
-        if required:
-            raise ValidationError(f"{what}不能为空")
-        return None
-    if len(s) > max_len:
-        raise ValidationError(f"{what}过长（{len(s)} 个字符，最多 {max_len} 个）")
-    return s
+    return limits.text(value, what, max_len, required=required)
 
 
 def parse_fee(value) -> Decimal:

@@ -35,7 +35,7 @@ from services.models import (AppSetting, Booking, ClinicSession, Department, Doc
 from services.wechat import (CONFIG, TRANSIENT, UNSUBSCRIBED, WeChatClient, WeChatError, ensure_setting_rows,
                              template_data)
 # re-exported: the settings the console edits live in services.wechat_settings
-from services.wechat_settings import load_wechat_settings, save_wechat_settings  # noqa: F401
+from services.wechat_settings import check_settings, load_wechat_settings, save_wechat_settings  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,10 @@ def deliver_due(db: Database, client: WeChatClient, *, worker: str | None = None
     clock = (lambda: now) if now is not None else utcnow
     counts = dict.fromkeys(PassResult.__dataclass_fields__, 0)
     settings = client.settings
+    try:
+        check_settings(settings)  # before anything is claimed: a bad base URL must not cost attempts
+    except ConfigError as exc:
+        raise WeChatError(str(exc), category=CONFIG) from None
     cursor = 0
     while True:
         with db.read() as c:

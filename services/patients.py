@@ -16,7 +16,7 @@ from typing import Iterable
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.engine import Connection
 
-from services import audit
+from services import audit, limits
 from services.actor import Actor
 from services.clock import local_now, utcnow
 from services.db import Database
@@ -136,6 +136,7 @@ def _validate(name: str, gender: str, phone: str, birth_date: dt.date | None,
     name = (name or "").strip()
     if not 1 <= len(name) <= 50:
         raise ValidationError("姓名须为 1-50 个字符", field="name")
+    limits.text(name, "姓名", 50, field="name")
     gender = _GENDER_ALIASES.get((gender or "").strip(), (gender or "").strip())
     if gender not in GENDER_LABELS:
         raise ValidationError("性别须为 男(M)、女(F) 或 未知(U)", field="gender")
@@ -187,8 +188,11 @@ def _escape_like(s: str) -> str:
 
 
 def find(db: Database, query: str, limit: int = 50) -> list[PatientInfo]:
-    """Search by name substring, phone (full, or its last 4+ digits) or ID card number."""
-    q = (query or "").strip()
+    """Search by name substring, phone (full, or its last 4+ digits) or ID card number.
+
+    The text is cleaned first (services.limits.search_term): a NUL or other control character
+    would match every patient on SQLite and is an error on PostgreSQL."""
+    q = limits.search_term(query)
     if not q:
         return []
     compact = re.sub(r"[\s-]", "", q)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from services import audit, outbox
+from services import audit, limits, outbox
 from services.actor import Actor
 from services.clock import local_now, utcnow
 from services.errors import Conflict, ValidationError
@@ -203,8 +203,9 @@ def plan_sheet(conn: Connection, sheet: "SheetIn", hospital: str, problems: list
                             plan.occupied.append(Occupied(existing.doctor_id, day, period, existing.starts_at,
                                                           existing.ends_at, sheet.title, ref, False, existing.id))
                     continue
-                if day < today and len(problems) == n_before:
-                    problems.append(Problem(sheet.title, ref, f"{day:%m-%d} 已过去，不能修改"))
+                out_of_reach = limits.roster_day_problem(day, today)  # the rule `roster publish` keeps too
+                if out_of_reach and len(problems) == n_before:
+                    problems.append(Problem(sheet.title, ref, out_of_reach))
                     continue
                 plan.actions.append(action)
                 if action.kind != "delete" and spec is not None and action.status != "stopped":

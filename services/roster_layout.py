@@ -32,7 +32,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from services import masterdata, xlsx
+from services import limits, masterdata, xlsx
 from services.errors import ValidationError
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Slot
 
@@ -53,13 +53,13 @@ def parse_week(text) -> dt.date:
     """'2026-W48' -> the Monday of that ISO week."""
     m = _WEEK_RE.match(str(text or ""))
     if not m:
-        raise ValidationError(f"周次格式应为 2026-W48：{text}")
+        raise ValidationError(f"周次格式应为 2026-W48：{limits.shown(text)}")
     try:
         monday = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
-        raise ValidationError(f"没有这一周：{text}") from None
+        raise ValidationError(f"没有这一周：{limits.shown(text)}") from None
     if monday > dt.date.max - dt.timedelta(days=6):  # 9999-W52: its Sunday is past the last date Python knows
-        raise ValidationError(f"没有这一周：{text}")
+        raise ValidationError(f"没有这一周：{limits.shown(text)}")
     return monday
 
 
@@ -327,7 +327,8 @@ def write_help(wb) -> None:
 
 # ---------------------------------------------------------------- reading a cell back
 
-MAX_PLACES = 9999
+MAX_PLACES = limits.PLACES.hi  # the places of one session; the same limit as templates and the command line
+PROBLEM_CHARS = 200  # one problem's message at most (a cell's own text is cut shorter, services.limits.shown)
 
 
 @dataclass(frozen=True)
@@ -348,7 +349,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.sheet}!{self.cell}: {self.message}"
+        message = self.message if len(self.message) <= PROBLEM_CHARS else self.message[:PROBLEM_CHARS] + "…"
+        return f"{limits.shown(self.sheet, 31)}!{self.cell}: {message}"
 
 
 class CellError(ValueError):
@@ -358,7 +360,7 @@ class CellError(ValueError):
 _DASHES = str.maketrans({"：": ":", "–": "-", "—": "-", "－": "-", "~": "-", "～": "-", "\u3000": " ",
                          "至": "-", "，": " ", ",": " ", "；": " ", ";": " "})
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{1,2})\s*-\s*(\d{1,2}):(\d{1,2})")
-_PLACES = re.compile(r"共\s*(-?\d+)\s*号")
+_PLACES = re.compile(r"共\s*(-?[0-9]+)\s*号")
 _TAKEN = re.compile(r"已约\s*\d+\s*(号|人)?")
 _SUBSTITUTE = re.compile(SUBSTITUTE_MARK + r"[^\n]*")
 FORMAT_HINT = "格式应为 08:00-12:00 共20号"
@@ -384,7 +386,7 @@ def parse_cell(value) -> CellSpec | None:
     text = _SUBSTITUTE.sub(" ", text)  # who substitutes is set in the console, not here
     m = _RANGE.match(text)
     if not m:
-        raise CellError(f"无法识别出诊时间“{value.splitlines()[0].strip()}”，{FORMAT_HINT}")
+        raise CellError(f"无法识别出诊时间“{limits.shown(value.strip().splitlines()[0].strip())}”，{FORMAT_HINT}")
     start, end = _time(m.group(1), m.group(2)), _time(m.group(3), m.group(4))
     rest = text[m.end():]
     places = _PLACES.findall(rest)
@@ -398,12 +400,16 @@ def parse_cell(value) -> CellSpec | None:
     draft = DRAFT_MARK in rest
     rest = rest.replace(STOPPED_MARK, " ").replace(DRAFT_MARK, " ").strip()
     if rest:
-        raise CellError(f"无法识别“{rest.split()[0]}”，{FORMAT_HINT}")
+        raise CellError(f"无法识别“{limits.shown(rest.split()[0])}”，{FORMAT_HINT}")
     if end < start:
         raise CellError("结束时间早于开始时间")
     if end == start:
         raise CellError("结束时间与开始时间相同")
-    n = int(places[0])
+    raw = places[0]
+    if len(raw.lstrip("-").lstrip("0")) > len(str(MAX_PLACES)):  # before int(): 5,000 digits raise ValueError
+        raise CellError(f"号数必须大于 0：{limits.shown(raw)}" if raw.startswith("-")
+                        else f"号数过大：{limits.shown(raw)}（最多 {MAX_PLACES}）")
+    n = int(raw)  # zero or below is explained by the planner, next to the session it would change
     if n > MAX_PLACES:
         raise CellError(f"号数过大：{n}（最多 {MAX_PLACES}）")
     return CellSpec(start, end, n, draft=draft, stopped=stopped)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from services.errors import ValidationError
+from services.limits import is_row_id, shown
 from services.models import Doctor
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,14 @@ def parse_time(value, what: str = "时间") -> dt.time:
     """A wall-clock time from a dt.time or 'H:MM'/'HH:MM' (minutes only; seconds are not used)."""
     if isinstance(value, dt.time):
         if value.second or value.microsecond:
-            raise ValidationError(f"{what}只精确到分钟：{value}")
+            raise ValidationError(f"{what}只精确到分钟：{shown(value)}")
         return value.replace(tzinfo=None)
     m = _TIME_RE.match(str(value or "").strip())
     if m:
         h, mi = int(m.group(1)), int(m.group(2))
         if h < 24 and mi < 60:
             return dt.time(h, mi)
-    raise ValidationError(f"{what}不是有效时间（应为 HH:MM）：{value}")
+    raise ValidationError(f"{what}不是有效时间（应为 HH:MM）：{shown(value)}")
 
 
 def parse_weekday(value) -> int:
@@ -60,13 +61,13 @@ def parse_weekday(value) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         if 0 <= value <= 6:
             return value
-        raise ValidationError(f"星期应为 0（周一）到 6（周日）：{value}")
+        raise ValidationError(f"星期应为 0（周一）到 6（周日）：{shown(value)}")
     s = str(value or "").strip().lower()
-    if s.isdigit() and 1 <= int(s) <= 7:
+    if len(s) == 1 and s in "1234567":
         return int(s) - 1
     if s in _WEEKDAY_NAMES:
         return _WEEKDAY_NAMES[s]
-    raise ValidationError(f"星期无效：{value}（应为 1-7、mon-sun 或 周一-周日）")
+    raise ValidationError(f"星期无效：{shown(value)}（应为 1-7、mon-sun 或 周一-周日）")
 
 
 def check_hours(period: str, starts_at: dt.time, ends_at: dt.time) -> None:
@@ -103,13 +104,13 @@ def iso_week_monday(text: str) -> dt.date:
     """The Monday of an ISO week given as 'YYYY-Www' (e.g. '2026-W49')."""
     m = _WEEK_RE.match(str(text or "").strip())
     if not m:
-        raise ValidationError(f"周的格式应为 YYYY-Www（如 2026-W49）：{text}")
+        raise ValidationError(f"周的格式应为 YYYY-Www（如 2026-W49）：{shown(text)}")
     year, week = int(m.group(1)), int(m.group(2))
     try:
         return dt.date.fromisocalendar(year, week, 1)
     except ValueError:
         weeks = dt.date(year, 12, 28).isocalendar().week  # 28 December is always in the year's last week
-        raise ValidationError(f"{text} 不是有效的周：{year} 年只有第 1 至 {weeks} 周") from None
+        raise ValidationError(f"{shown(text)} 不是有效的周：{year} 年只有第 1 至 {weeks} 周") from None
 
 
 def lock_doctors(conn: Connection, doctor_ids: Iterable[int]) -> dict[int, str]:
@@ -119,7 +120,7 @@ def lock_doctors(conn: Connection, doctor_ids: Iterable[int]) -> dict[int, str]:
     session, before it looks for overlaps. Returns {id: name}. On SQLite BEGIN IMMEDIATE
     already serializes writers and FOR UPDATE compiles to nothing.
     """
-    ids = sorted({int(i) for i in doctor_ids})
+    ids = sorted({int(i) for i in doctor_ids if is_row_id(i)})  # no such doctor: the caller's lookup says so
     if not ids:
         return {}
     rows = conn.execute(select(Doctor.id, Doctor.name).where(Doctor.id.in_(ids))

@@ -21,17 +21,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
-from services import audit
+from services import audit, limits
 from services.actor import Actor
-from services.clock import utcnow
+from services.clock import local_now, utcnow
 from services.db import Database
 from services.errors import NotFound, ValidationError
+from services.limits import PLACES, SLOT_MINUTES
 from services.masterdata import DepartmentInfo, DoctorInfo, department_in, doctor_in, doctors_in
 from services.models import PERIODS, ClinicSession, Department, Doctor, RosterTemplate, Slot
 from services.roster_rules import (  # noqa: F401 - re-exported
@@ -45,7 +46,7 @@ from services.clinic_sessions import (  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
 
-MAX_PUBLISH_DAYS = 92
+MAX_PUBLISH_DAYS = limits.MAX_PUBLISH_DAYS
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,15 @@ def _check_slots(starts_at: dt.time, ends_at: dt.time, slot_minutes, capacity) -
         raise ValidationError(f"每个时段的分钟数必须是正整数：{slot_minutes}")
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity <= 0:
         raise ValidationError(f"每个时段的号源必须大于 0：{capacity}")
+    slot_minutes, capacity = SLOT_MINUTES.check(slot_minutes), PLACES.check(capacity)
     length = minutes(ends_at) - minutes(starts_at)
     if length % slot_minutes:
         raise ValidationError(f"出诊时长 {length} 分钟不能按每段 {slot_minutes} 分钟均分"
                               f"（{fmt_time(starts_at)}-{fmt_time(ends_at)}）")
+    total = capacity * (length // slot_minutes)
+    if total > PLACES.hi:  # what the exported roster shows as 共N号 must be importable again
+        raise ValidationError(f"每段 {capacity} 号共 {length // slot_minutes} 段，一次出诊 {total} 号，"
+                              f"最多 {PLACES.hi} 号")
     return slot_minutes, capacity
 
 
@@ -203,11 +209,14 @@ def _as_date(value, what: str) -> dt.date:
 
 
 def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department_id: int | None = None,
-            doctor_ids: Iterable[int] | None = None) -> PublishSummary:
+            doctor_ids: Iterable[int] | None = None, *, today: dt.date | None = None) -> PublishSummary:
     """Create published sessions and slots from the active templates for every day in [start, end].
 
     Idempotent: what exists already is counted, not created again; a draft becomes published.
     A session that would overlap another session of the same doctor that day is skipped and reported.
+    Days before ``today`` get nothing (reported as skipped) and a range past the roster's horizon is
+    refused: the rule the roster import keeps too (services/limits.py). ``today`` defaults to the
+    real one; the demo passes an earlier day to write its history.
     """
     actor.require("roster.publish", department_id)
     start, end = _as_date(start, "开始日期"), _as_date(end, "结束日期")
@@ -216,7 +225,17 @@ def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department
     n_days = (end - start).days + 1
     if n_days > MAX_PUBLISH_DAYS:
         raise ValidationError(f"一次最多发布 {MAX_PUBLISH_DAYS} 天（{start} 至 {end} 共 {n_days} 天）")
-    wanted = None if doctor_ids is None else sorted({int(i) for i in doctor_ids})
+    today = today or local_now().date()
+    if end < today:
+        raise ValidationError(f"{start} 至 {end} 已过去，不能发布（今天是 {today}）")
+    if end > limits.roster_horizon(today):
+        raise ValidationError(f"不能发布到 {end}：排班最远到 {limits.roster_horizon(today)}"
+                              f"（{limits.ROSTER_DAYS_AHEAD} 天内）")
+    first = max(start, today)
+    wanted = None if doctor_ids is None else sorted(set(doctor_ids))
+    for i in wanted or ():
+        if not limits.is_row_id(i):
+            raise NotFound(f"没有医生 ID {limits.shown(i)}")
 
     def tx(conn: Connection) -> PublishSummary:
         if department_id is not None:
@@ -241,11 +260,14 @@ def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department
         for t in templates:
             by_weekday[t.weekday].append(t)
         specs = []
-        for i in range(n_days):
-            day = start + dt.timedelta(days=i)
+        for i in range((end - first).days + 1):
+            day = first + dt.timedelta(days=i)
             specs += [SessionSpec(t.doctor_id, day, t.period, t.starts_at, t.ends_at, t.slot_minutes,
                                   t.capacity_per_slot) for t in by_weekday[day.weekday()]]
         summary = publish_sessions(conn, actor, specs)
+        if first > start:
+            past = f"{start} 至 {first - dt.timedelta(days=1)} 已过去，未发布"
+            summary = replace(summary, skipped=(past,) + summary.skipped)
         audit.record(conn, actor, "publish", "roster", f"{start}~{end}",
                      {"department_id": department_id, "doctor_ids": wanted, "created": summary.sessions_created,
                       "slots": summary.slots_created, "existing": summary.sessions_existing,

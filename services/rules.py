@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from services import audit, bookings
+from services import audit, bookings, limits
 from services.actor import AUTOAPPROVE, Actor
 from services.clock import local_now, utcnow
 from services.db import Database
@@ -295,6 +295,8 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
                    limit: int | None = None) -> DecideSummary:
     """Decide the bookings pending now (oldest first; at most ``limit``) by the rules."""
     actor.require("booking.decide")
+    if limit is not None:
+        limit = limits.DECIDE_LIMIT.check(limit)
     now = now or local_now()
     rules = load(db)
     counts = dict(confirmed=0, full=0, rejected=0, skipped=0, errors=0)

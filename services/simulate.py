@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import Date, Time, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
+from services import limits
 from services.clock import local_now, utcnow
 from services.db import Database, make_engine
 from services.errors import ValidationError
@@ -189,12 +190,9 @@ def _engine_of(url_or_db: str | Database) -> tuple[Engine, bool]:
 def simulate(url_or_db: str | Database, bookings: int, cancel_ratio: float = 0.1, rng_seed: int | None = None,
              new_patient_ratio: float = 0.2) -> SimSummary:
     """Write ``bookings`` requests, cancelling about ``cancel_ratio`` of them at random later moments."""
-    if not isinstance(bookings, int) or bookings <= 0:
-        raise ValidationError(f"number of bookings must be greater than 0: {bookings}")
-    if not 0.0 <= cancel_ratio <= 1.0:
-        raise ValidationError(f"cancel ratio must be between 0 and 1: {cancel_ratio}")
-    if not 0.0 <= new_patient_ratio <= 1.0:
-        raise ValidationError(f"new patient ratio must be between 0 and 1: {new_patient_ratio}")
+    bookings = limits.SIMULATED_BOOKINGS.check(bookings)
+    cancel_ratio = limits.RATIO.check(cancel_ratio)
+    new_patient_ratio = limits.RATIO.check(new_patient_ratio)
     rng = random.Random(rng_seed)
     engine, own = _engine_of(url_or_db)
     try:

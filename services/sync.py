@@ -44,9 +44,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from services import limits
 from services.clock import as_datetime, utcnow
 from services.db import Database, first_line
-from services.errors import DatabaseUnavailable
+from services.errors import DatabaseUnavailable, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -452,6 +453,19 @@ def prune(db: Database, keep_days: float = 2.0, keep_rows: int | None = None) ->
         return n
 
     return db.run(work)
+
+
+def check_resume_cursor(db: Database, cursor: int) -> int:
+    """A cursor a person gave to resume from (``watch --after``): inside the change log's id range
+    and not past its newest row, which pruning always keeps, so no cursor a feed handed out is
+    ever past it. One that is (a typo, another database) would wait forever for ids that never
+    come. Raises ValidationError."""
+    cursor = limits.CHANGE_ID.check(cursor)
+    with db.read() as conn:
+        top = int(conn.execute(sa.select(sa.func.max(_log.c.id))).scalar() or 0)
+    if cursor > top:
+        raise ValidationError(f"变更编号 {cursor} 还不存在（最新的是 {top}）")
+    return cursor
 
 
 def changes_since(db: Database, cursor: int, limit: int = 1000) -> Iterable[Change]:

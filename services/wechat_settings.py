@@ -20,13 +20,13 @@ from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import select, update
 
-from services import audit
+from services import audit, limits
 from services import config as config_mod
 from services.actor import Actor
 from services.clock import utcnow
 from services.config import Config, WeChatSettings
 from services.db import Database
-from services.errors import ValidationError
+from services.errors import ConfigError, ValidationError
 from services.models import AppSetting
 from services.wechat import TOKEN_KEY, ensure_setting_rows, field_type, is_field_name
 
@@ -127,6 +127,44 @@ def load_wechat_settings(db: Database, cfg: Config) -> WeChatSettings:
     return describe_wechat_settings(db, cfg).settings
 
 
+def api_base_problem(value: str) -> str | None:
+    """What is wrong with a WeChat API base URL (an http(s) URL with a host), or None."""
+    from urllib.parse import urlsplit
+    if limits.control_char(value) or any(ch.isspace() for ch in value):
+        return f"接口地址不能包含空格或控制字符：{limits.shown(value)!r}"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for ':abc' or ':99999'
+    except ValueError:
+        return f"接口地址不是有效的网址：{limits.shown(value)!r}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"接口地址须为 http:// 或 https:// 开头的网址：{limits.shown(value)!r}"
+    return None
+
+
+def check_settings(settings: WeChatSettings) -> None:
+    """Refuse settings that cannot work, before any message is claimed: a sender must not spend
+    an attempt of every message on a base URL that is not a URL. Raises ConfigError."""
+    problems = []
+    bad = api_base_problem(settings.api_base)
+    if bad:
+        problems.append(bad)
+    for name in ("appid", "secret", "template_id", "page"):
+        value = getattr(settings, name)
+        if limits.control_char(value) or len(value) > 500 or (name != "page" and any(c.isspace() for c in value)):
+            problems.append(f"{name} 不能包含空格或控制字符，且不超过 500 个字符")
+    if settings.miniprogram_state not in STATES:
+        problems.append(f"小程序版本须为 {' / '.join(STATES)}：{limits.shown(settings.miniprogram_state)!r}")
+    if settings.lang not in LANGS:
+        problems.append(f"语言须为 {' / '.join(LANGS)}：{limits.shown(settings.lang)!r}")
+    try:
+        validate_field_map(settings.field_map)
+    except ValidationError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise ConfigError("微信设置有误：" + "；".join(problems))
+
+
 def validate_field_map(field_map: dict) -> dict[str, str]:
     if not isinstance(field_map, dict) or not field_map:
         raise ValidationError("字段映射不能为空")
@@ -155,11 +193,11 @@ def save_wechat_settings(db: Database, actor: Actor, *, appid: str | None = None
                         ("api_base", api_base), ("page", page)):
         if value is not None:
             value = value.strip()
-            if len(value) > 500 or any(ch.isspace() for ch in value):
-                raise ValidationError(f"{name} 不能包含空格，且不超过 500 个字符")
+            if len(value) > 500 or any(ch.isspace() for ch in value) or limits.control_char(value):
+                raise ValidationError(f"{name} 不能包含空格或控制字符，且不超过 500 个字符")
             changes[name] = value
-    if changes.get("api_base") and not changes["api_base"].startswith(("http://", "https://")):
-        raise ValidationError("接口地址须以 http:// 或 https:// 开头")
+    if changes.get("api_base") and api_base_problem(changes["api_base"]):
+        raise ValidationError(api_base_problem(changes["api_base"]))
     if miniprogram_state is not None:
         if miniprogram_state not in STATES + ("",):
             raise ValidationError(f"小程序版本须为 {' / '.join(STATES)}")

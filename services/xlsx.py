@@ -33,6 +33,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from services import limits
 from services.errors import ValidationError
 
 log = logging.getLogger(__name__)
@@ -210,16 +211,19 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
 
     A failed export thus never leaves half a workbook where the user expects the file.
     """
-    target = Path(path)
+    target = limits.file_path(path, "输出文件名")
     folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValidationError(f"文件夹不存在：{folder}")
-    if target.is_dir():
-        raise ValidationError(f"输出路径是一个文件夹，请给出文件名：{target}")
+    try:
+        if not folder.is_dir():
+            raise ValidationError(f"文件夹不存在：{limits.shown(str(folder), 200)}")
+        if target.is_dir():
+            raise ValidationError(f"输出路径是一个文件夹，请给出文件名：{limits.shown(str(target), 200)}")
+    except OSError as exc:  # too long for the file system, a loop of links, no permission ...
+        raise limits.path_error(exc, target) from None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".regdesk-", suffix=".xlsx.part", dir=folder)
     except OSError as exc:  # a read-only or forbidden folder: one clear message, not a traceback
-        raise ValidationError(f"无法在文件夹中写入文件：{folder}（{exc.strerror or exc}）") from exc
+        raise ValidationError(f"无法在文件夹中写入文件：{limits.shown(str(folder), 200)}（{exc.strerror or exc}）") from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -227,7 +231,7 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp_path, target)
     except OSError as exc:  # disk full, the target locked by Excel, turned into a folder meanwhile...
         tmp_path.unlink(missing_ok=True)
-        raise ValidationError(f"无法写入文件：{target}（{exc.strerror or exc}）") from exc
+        raise ValidationError(f"无法写入文件：{limits.shown(str(target), 200)}（{exc.strerror or exc}）") from exc
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise

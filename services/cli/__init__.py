@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from typing import Sequence
 
 from sqlalchemy.exc import DBAPIError
 
 from services import config as config_mod
+from services import limits
 from services.db import first_line, is_connection_error
 from services.errors import ConfigError, RegdeskError
 
@@ -27,19 +29,35 @@ class UsageError(RegdeskError):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line and exit code 2."""
+    """argparse that reports a usage error as one line and exit code 2; a long value it quotes
+    ("invalid choice: 'xxxx…'") is cut as every quoted value is (services.limits.shown)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        message = re.sub(r"'([^']{%d,})'" % (limits.SHOWN_CHARS + 1),
+                         lambda m: repr(limits.shown(m.group(1))), message)
         raise UsageError(f"{self.prog}: {message}")
 
 
 def one_line(message: str) -> str:
-    """A failure is one line on stderr: a message listing several problems (e.g. every bad cell of
-    an imported roster) keeps them all, separated by semicolons."""
+    """A failure is one line on stderr: a message listing several problems (e.g. the first bad
+    cells of an imported roster) keeps them, separated by semicolons, up to MESSAGE_CHARS."""
     lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
-    if len(lines) <= 1:
-        return lines[0] if lines else message
-    return lines[0] + " " + "; ".join(lines[1:])
+    line = (lines[0] + " " + "; ".join(lines[1:]) if len(lines) > 1 else lines[0]) if lines else message
+    if len(line) > limits.MESSAGE_CHARS:
+        line = line[:limits.MESSAGE_CHARS] + "…"
+    return line
+
+
+def check_argv(argv: Sequence[str]) -> None:
+    """No argument may carry a control character or bytes that are not UTF-8: a NUL or an escape
+    sequence in a name, reason or URL is a typing accident, and the database cannot store it."""
+    for arg in argv:
+        if len(arg) > limits.MAX_PATH_CHARS:  # no name, reason, URL or file name is that long
+            raise UsageError(f"argument {limits.shown(arg)!r} is too long ({len(arg)} characters)")
+        bad = limits.control_char(arg)
+        if bad:
+            raise UsageError(f"argument {limits.shown(arg)!r} contains a control character ({bad}) "
+                             "or bytes that are not UTF-8")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,37 +102,44 @@ def iso_date(value: str):
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"不是有效日期（应为 YYYY-MM-DD）：{value}") from None
+        raise argparse.ArgumentTypeError(f"不是有效日期（应为 YYYY-MM-DD）：{limits.shown(value)}") from None
 
 
-def positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0: {value}")
-    return n
+def _int_words(rng: limits.IntRange, value: str) -> str:
+    """argparse's English for a whole number outside ``rng``, or for text that is not one."""
+    s = value.strip()
+    if not limits.is_int_text(s):
+        return f"not a whole number: {limits.shown(value)!r}"
+    digits = s.lstrip("+-").lstrip("0")
+    below = s.startswith("-") if len(digits) > 19 else int(s) < rng.lo
+    if below:
+        words = {1: "must be greater than 0", 0: "must not be negative"}.get(rng.lo, f"must be at least {rng.lo}")
+        return f"{words}: {limits.shown(value)}"
+    return f"must be at most {rng.hi}: {limits.shown(value)}"
 
 
-def non_negative_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
-    return n
+def int_arg(rng: limits.IntRange):
+    """An argparse type for a whole number inside ``rng`` (services/limits.py: the same limits the
+    services and the roster import check)."""
+    def parse(value: str) -> int:
+        if rng.problem(value) is None:
+            return int(value.strip())
+        raise argparse.ArgumentTypeError(_int_words(rng, value))
+    parse.__name__ = f"int_{rng.lo}_{rng.hi}"
+    return parse
 
 
-def ratio(value: str) -> float:
-    try:
-        r = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0.0 <= r <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {value}")
-    return r
+def float_arg(rng: limits.FloatRange, unit: str = ""):
+    """An argparse type for a finite number inside ``rng``: NaN, infinities and values outside
+    are refused, never clamped."""
+    def parse(value: str) -> float:
+        if rng.problem(value) is None:
+            return float(value.strip())
+        if not limits.is_float_text(value.strip()):
+            raise argparse.ArgumentTypeError(f"not a number: {limits.shown(value)!r}")
+        raise argparse.ArgumentTypeError(f"must be between {rng.lo:g} and {rng.hi:g}{unit}: {limits.shown(value)}")
+    parse.__name__ = "number"
+    return parse
 
 
 def require_existing(url: str) -> None:
@@ -125,9 +150,16 @@ def require_existing(url: str) -> None:
 
     from services.db import normalize_url
     u = make_url(normalize_url(url))
-    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:" \
-            and not u.database.startswith("file:") and not Path(u.database).expanduser().exists():
-        raise ConfigError(f"database file does not exist: {u.database} (create it with `regdesk db upgrade`)")
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" \
+            or u.database.startswith("file:"):
+        return
+    try:
+        there = Path(u.database).expanduser().exists()
+    except OSError as exc:
+        raise ConfigError(f"cannot use database file {limits.shown(u.database, 200)}: {exc.strerror}") from None
+    if not there:
+        raise ConfigError(f"database file does not exist: {limits.shown(u.database, 200)} "
+                          "(create it with `regdesk db upgrade`)")
 
 
 def open_database(cfg: config_mod.Config, *, check_schema: bool = True):
@@ -149,6 +181,7 @@ def open_database(cfg: config_mod.Config, *, check_schema: bool = True):
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        check_argv(argv)
         parser = build_parser()
         args = parser.parse_args(argv)
         logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,

@@ -12,9 +12,9 @@ import logging
 import signal
 import threading
 
-from services import rules
+from services import limits, rules
 from services.actor import AUTOAPPROVE
-from services.cli import open_database, positive_int
+from services.cli import float_arg, int_arg, open_database
 from services.config import Config
 
 log = logging.getLogger(__name__)
@@ -24,10 +24,11 @@ def register(sub, common) -> None:
     p = sub.add_parser("autoapprove", parents=[common],
                        help="decide pending bookings by the hospital's rules (capacity, duplicates, no-shows)")
     p.add_argument("--once", action="store_true", help="decide what is pending now, then exit")
-    p.add_argument("--limit", type=positive_int, default=None, metavar="N",
+    p.add_argument("--limit", type=int_arg(limits.DECIDE_LIMIT), default=None, metavar="N",
                    help="with --once: decide at most N bookings")
-    p.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
-                   help="without --once: how often to look for new requests when no change feed wakes us")
+    p.add_argument("--interval", type=float_arg(limits.INTERVAL, " seconds"), default=1.0, metavar="SECONDS",
+                   help="without --once: how often to look for new requests when no change feed wakes us "
+                        f"({limits.INTERVAL.lo:g} to {limits.INTERVAL.hi:g})")
     p.set_defaults(func=cmd_autoapprove)
 
 
@@ -50,7 +51,7 @@ def cmd_autoapprove(args: argparse.Namespace, cfg: Config) -> int:
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         print(f"autoapprove: running on {db.url} (Ctrl+C to stop)", flush=True)
         try:
-            rules.run_forever(db, stop, interval=max(0.05, args.interval), on_round=_print_round)
+            rules.run_forever(db, stop, interval=args.interval, on_round=_print_round)
         except KeyboardInterrupt:
             stop.set()
         finally:

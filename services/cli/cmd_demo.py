@@ -5,19 +5,12 @@ import argparse
 import logging
 
 
-from services import demo, migrate, simulate
-from services.cli import non_negative_int, open_database, positive_int, ratio, require_existing
+from services import demo, limits, migrate, simulate
+from services.cli import float_arg, int_arg, open_database, require_existing
 from services.config import Config
 from services.db import Database
 
 log = logging.getLogger(__name__)
-
-
-def _days(value: str) -> int:
-    n = positive_int(value)
-    if n > 60:
-        raise argparse.ArgumentTypeError(f"at most 60 days: {value}")
-    return n
 
 
 def register(sub, common) -> None:
@@ -25,19 +18,21 @@ def register(sub, common) -> None:
     dsub = p.add_subparsers(dest="demo_command", metavar="ACTION", required=True, parser_class=type(p))
     s = dsub.add_parser("seed", parents=[common],
                         help="fill an empty database with a demo hospital (creates the schema if needed)")
-    s.add_argument("--days", type=_days, default=14, metavar="N", help="publish sessions for N days from today")
-    s.add_argument("--seed", type=non_negative_int, default=20261126, metavar="S",
+    s.add_argument("--days", type=int_arg(limits.DEMO_DAYS), default=14, metavar="N",
+                   help="publish sessions for N days from today")
+    s.add_argument("--seed", type=int_arg(limits.SEED), default=20261126, metavar="S",
                    help="random seed (the same seed gives the same data)")
     s.set_defaults(func=cmd_seed)
 
     sim = sub.add_parser("simulate", parents=[common],
                          help="act as the mini-program: write N booking requests with plain SQL")
-    sim.add_argument("--bookings", type=positive_int, required=True, metavar="N", help="how many requests")
-    sim.add_argument("--cancel-ratio", type=ratio, default=0.1, metavar="R",
+    sim.add_argument("--bookings", type=int_arg(limits.SIMULATED_BOOKINGS), required=True, metavar="N",
+                     help="how many requests")
+    sim.add_argument("--cancel-ratio", type=float_arg(limits.RATIO), default=0.1, metavar="R",
                      help="share of the requests the patients cancel again (0..1, default 0.1)")
-    sim.add_argument("--new-patient-ratio", type=ratio, default=0.2, metavar="R",
+    sim.add_argument("--new-patient-ratio", type=float_arg(limits.RATIO), default=0.2, metavar="R",
                      help="share of the requests from patients registering first (0..1, default 0.2)")
-    sim.add_argument("--seed", type=non_negative_int, default=None, metavar="S", help="random seed")
+    sim.add_argument("--seed", type=int_arg(limits.SEED), default=None, metavar="S", help="random seed")
     sim.set_defaults(func=cmd_simulate)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from services import limits
 from services.cli import cli_actor, iso_date, open_database
 from services.config import Config
 
@@ -20,8 +21,8 @@ log = logging.getLogger(__name__)
 
 
 def _xlsx(value: str) -> str:
-    if not value.lower().endswith(".xlsx"):
-        raise argparse.ArgumentTypeError(f"输出文件应以 .xlsx 结尾：{value}")
+    if not value.lower().endswith(".xlsx") or value[-6:-5] in ("", "/", "\\"):
+        raise argparse.ArgumentTypeError(f"输出文件应以 .xlsx 结尾：{limits.shown(value)}")
     return value
 
 

@@ -7,8 +7,8 @@ import logging
 import signal
 import threading
 
-from services import notify
-from services.cli import iso_date, open_database, positive_int
+from services import limits, notify
+from services.cli import float_arg, int_arg, iso_date, open_database
 from services.clock import local_now
 from services.config import Config
 from services.errors import ConfigError
@@ -17,24 +17,14 @@ from services.wechat import WeChatClient
 log = logging.getLogger(__name__)
 
 
-def _seconds(value: str) -> float:
-    try:
-        n = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0 < n <= 3600:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 3600 seconds: {value}")
-    return n
-
-
 def register(sub, common) -> None:
     p = sub.add_parser("notify", parents=[common], help="send the patients' WeChat notifications that are due")
     p.add_argument("--once", action="store_true", help="send what is due now and exit (else keep running)")
-    p.add_argument("--interval", type=_seconds, default=5.0, metavar="SECONDS",
+    p.add_argument("--interval", type=float_arg(limits.INTERVAL, " seconds"), default=5.0, metavar="SECONDS",
                    help="pause between passes when running continuously (default 5)")
-    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=float_arg(limits.TIMEOUT, " seconds"), default=10.0, metavar="SECONDS",
                    help="give up on a WeChat request after this long (default 10)")
-    p.add_argument("--max-attempts", type=positive_int, default=notify.DeliveryPolicy.max_attempts,
+    p.add_argument("--max-attempts", type=int_arg(limits.ATTEMPTS), default=notify.DeliveryPolicy.max_attempts,
                    metavar="N", help="attempts before a message counts as failed (default %(default)s)")
     p.add_argument("--reminders", action="store_true",
                    help="also queue a reminder for every confirmed booking of tomorrow (once each)")
@@ -64,6 +54,7 @@ def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
         if not settings.configured:
             raise ConfigError("WeChat is not configured: set appid, secret and template_id "
                               "(config file [wechat], REGDESK_WECHAT_* or the console's WeChat settings)")
+        notify.check_settings(settings)  # a configuration error stops here, before anything is queued or sent
         policy = notify.DeliveryPolicy(max_attempts=args.max_attempts)
         if args.reminders_for:
             print(f"queued {notify.enqueue_reminders(db, args.reminders_for)} reminders for {args.reminders_for}")

@@ -17,20 +17,15 @@ from __future__ import annotations
 import argparse
 import logging
 
-from services import masterdata, rosters
-from services.cli import cli_actor, iso_date, open_database
+from services import limits, masterdata, rosters
+from services.cli import cli_actor, int_arg, iso_date, open_database
 from services.config import Config
 from services.roster_rules import PERIOD_LABELS, WEEKDAY_LABELS, fmt_time
 
 log = logging.getLogger(__name__)
 
 
-def _int(value: str) -> int:
-    # signs are accepted here so that the service, not argparse, explains what is wrong with -1
-    try:
-        return int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"不是整数：{value}") from None
+_ID = int_arg(limits.ROW_ID)
 
 
 def register(sub, common) -> None:
@@ -40,13 +35,14 @@ def register(sub, common) -> None:
     tp = rsub.add_parser("template", parents=[common], help="weekly roster templates")
     tsub = tp.add_subparsers(dest="template_command", metavar="ACTION", required=True, parser_class=type(p))
     add = tsub.add_parser("add", parents=[common], help="add a doctor's weekly template")
-    add.add_argument("--doctor", type=_int, required=True, metavar="ID")
+    add.add_argument("--doctor", type=_ID, required=True, metavar="ID")
     add.add_argument("--weekday", required=True, help="1-7 (Monday = 1), mon..sun or 周一..周日")
     add.add_argument("--period", required=True, choices=("am", "pm", "evening"))
     add.add_argument("--start", required=True, metavar="HH:MM")
     add.add_argument("--end", required=True, metavar="HH:MM")
-    add.add_argument("--slot-minutes", type=_int, required=True, metavar="N")
-    add.add_argument("--places", type=_int, required=True, metavar="N", help="places per slot")
+    add.add_argument("--slot-minutes", type=int_arg(limits.SLOT_MINUTES), required=True, metavar="N")
+    add.add_argument("--places", type=int_arg(limits.PLACES), required=True, metavar="N",
+                     help=f"places per slot (a session holds at most {limits.PLACES.hi} in all)")
     add.set_defaults(func=cmd_template_add)
     ls = tsub.add_parser("list", parents=[common], help="list templates")
     ls.add_argument("--department", metavar="CODE")
@@ -64,13 +60,13 @@ def register(sub, common) -> None:
     ses.set_defaults(func=cmd_sessions)
 
     stop = rsub.add_parser("stop", parents=[common], help="stop a clinic session and notify its patients")
-    stop.add_argument("session_id", type=_int, metavar="SESSION_ID")
+    stop.add_argument("session_id", type=_ID, metavar="SESSION_ID")
     stop.add_argument("--reason", required=True)
     stop.set_defaults(func=cmd_stop)
 
     subst = rsub.add_parser("substitute", parents=[common], help="let another doctor take a session")
-    subst.add_argument("session_id", type=_int, metavar="SESSION_ID")
-    subst.add_argument("--doctor", type=_int, required=True, metavar="ID")
+    subst.add_argument("session_id", type=_ID, metavar="SESSION_ID")
+    subst.add_argument("--doctor", type=_ID, required=True, metavar="ID")
     subst.add_argument("--note")
     subst.set_defaults(func=cmd_substitute)
 

@@ -11,7 +11,7 @@ import getpass
 import logging
 import sys
 
-from services import auth
+from services import auth, limits
 from services.cli import UsageError, cli_actor, open_database
 from services.config import Config
 from services.errors import NotFound, ValidationError
@@ -68,7 +68,7 @@ def _by_name(db, name: str) -> auth.StaffInfo:  # noqa: ANN001
     for s in auth.list_staff(db):
         if s.username == wanted:
             return s
-    raise NotFound(f"账号不存在：{name}")
+    raise NotFound(f"账号不存在：{limits.shown(name)}")
 
 
 def cmd_add(args: argparse.Namespace, cfg: Config) -> int:

@@ -15,9 +15,10 @@ import signal
 import sys
 import threading
 
-from services.cli import non_negative_int, open_database
+from services import limits
+from services.cli import int_arg, open_database
 from services.config import Config
-from services.sync import ChangeFeed, follow
+from services.sync import ChangeFeed, check_resume_cursor, follow
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def register(sub, common) -> None:
     start = p.add_mutually_exclusive_group()
     start.add_argument("--from-start", action="store_true",
                        help="first replay the whole change log (what pruning has kept)")
-    start.add_argument("--after", type=non_negative_int, metavar="CHANGE_ID",
+    start.add_argument("--after", type=int_arg(limits.CHANGE_ID), metavar="CHANGE_ID",
                        help="start after this change_id (resume a previous watch)")
     p.add_argument("--bookings-only", action="store_true",
                    help="leave out the changes of sessions, slots and rules")
@@ -52,6 +53,8 @@ def cmd_watch(args: argparse.Namespace, cfg: Config) -> int:
     feed = None
     try:
         cursor = 0 if args.from_start else args.after
+        if cursor:
+            check_resume_cursor(db, cursor)
         feed = ChangeFeed(db, cursor=cursor)
 
         def on_state(state: str) -> None:  # 'offline', 'catching_up', then 'live' again

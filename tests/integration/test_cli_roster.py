@@ -12,7 +12,9 @@ from services.cli.cmd_roster import cli_actor
 from services.models import AuditLog, Booking, ClinicSession, RosterTemplate, Slot
 from tests import factories as f
 
-MONDAY = dt.date(2030, 1, 7)
+TODAY = dt.date.today()
+MONDAY = TODAY - dt.timedelta(days=TODAY.weekday()) + dt.timedelta(weeks=3)  # within the roster's reach
+SUNDAY = MONDAY + dt.timedelta(days=6)
 
 
 @pytest.fixture
@@ -71,11 +73,13 @@ def test_template_add_and_list(db, clinic, capsys):
 @pytest.mark.parametrize("kwargs, message", [
     ({"start": "09:00", "end": "08:00"}, "结束时间 08:00 早于开始时间 09:00"),
     ({"start": "10:00", "end": "11:00", "period": "pm"}, "下午出诊须在 12:00 至 18:00 之间开始"),
-    ({"places": "-1"}, "每个时段的号源必须大于 0"),
+    ({"places": "-1"}, "argument --places: must be greater than 0: -1"),
+    ({"places": "100000"}, "argument --places: must be at most 9999: 100000"),
+    ({"places": "1250"}, "一次出诊 10000 号，最多 9999 号"),  # 8 slots of 30 minutes
     ({"minutes": "25"}, "不能按每段 25 分钟均分"),
     ({"weekday": "8"}, "星期无效：8"),
     ({"start": "8点"}, "开始时间不是有效时间"),
-    ({"places": "two"}, "不是整数：two"),
+    ({"places": "two"}, "not a whole number: 'two'"),
     ({"period": "night"}, "invalid choice"),
 ])
 def test_template_add_rejects(db, clinic, capsys, kwargs, message):
@@ -93,20 +97,20 @@ def test_template_add_rejects_overlap_and_unknown_doctor(db, clinic, capsys):
 def test_publish(db, clinic, capsys):
     f.template(db, clinic["zhang"], 0)
     f.template(db, clinic["wang"], 2)
-    rc, out, err = _run(capsys, clinic, "publish", "--from", "2030-01-07", "--to", "2030-01-13", "--department", "NK")
+    rc, out, err = _run(capsys, clinic, "publish", "--from", str(MONDAY), "--to", str(SUNDAY), "--department", "NK")
     assert (rc, err) == (0, "")
     assert "新建出诊 1 个、号源时段 8 个；已存在 0 个" in out
-    rc, out, _ = _run(capsys, clinic, "publish", "--from", "2030-01-07", "--to", "2030-01-13")
+    rc, out, _ = _run(capsys, clinic, "publish", "--from", str(MONDAY), "--to", str(SUNDAY))
     assert rc == 0 and "新建出诊 1 个、号源时段 8 个；已存在 1 个" in out
-    rc, out, _ = _run(capsys, clinic, "sessions", "--date", "2030-01-07")
+    rc, out, _ = _run(capsys, clinic, "sessions", "--date", str(MONDAY))
     assert rc == 0 and "张医生\t上午\t08:00-12:00\tpublished\t16\t0\t0" in out
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--from", "2030-13-01", "--to", "2030-01-13"], "不是有效日期（应为 YYYY-MM-DD）：2030-13-01"),
-    (["--from", "2030-01-13", "--to", "2030-01-07"], "开始日期 2030-01-13 晚于结束日期 2030-01-07"),
-    (["--from", "2030-01-07", "--to", "2030-06-30"], "一次最多发布 92 天"),
-    (["--from", "2030-01-07", "--to", "2030-01-13", "--department", "EK"], "没有科室代码 EK"),
+    (["--from", "2030-13-01", "--to", str(SUNDAY)], "不是有效日期（应为 YYYY-MM-DD）：2030-13-01"),
+    (["--from", str(SUNDAY), "--to", str(MONDAY)], f"开始日期 {SUNDAY} 晚于结束日期 {MONDAY}"),
+    (["--from", str(MONDAY), "--to", str(MONDAY + dt.timedelta(days=100))], "一次最多发布 92 天"),
+    (["--from", str(MONDAY), "--to", str(SUNDAY), "--department", "EK"], "没有科室代码 EK"),
 ])
 def test_publish_rejects(db, clinic, capsys, argv, message):
     f.template(db, clinic["zhang"], 0)

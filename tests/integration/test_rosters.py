@@ -13,7 +13,8 @@ from services.errors import NotFound, PermissionDenied, ValidationError
 from services.models import AuditLog, ClinicSession, RosterTemplate, Slot
 from tests import factories as f
 
-MONDAY = dt.date(2030, 1, 7)
+TODAY = dt.date.today()
+MONDAY = TODAY - dt.timedelta(days=TODAY.weekday()) + dt.timedelta(weeks=3)  # within the roster's reach
 SUNDAY = MONDAY + dt.timedelta(days=6)
 ADMIN = Actor(kind="staff", name="admin1", role="admin")
 CLERK = Actor(kind="staff", name="clerk1", role="clerk")
@@ -156,7 +157,7 @@ def test_publish_range_and_permission_checks(db, clinic):
     f.template(db, clinic["zhang"], 0)
     f.template(db, clinic["wang"], 0)
     before = _counts(db)
-    with pytest.raises(ValidationError, match="开始日期 2030-01-08 晚于结束日期 2030-01-07"):
+    with pytest.raises(ValidationError, match=f"开始日期 {MONDAY + dt.timedelta(1)} 晚于结束日期 {MONDAY}"):
         rosters.publish(db, ADMIN, MONDAY + dt.timedelta(1), MONDAY)
     with pytest.raises(ValidationError, match="一次最多发布 92 天"):
         rosters.publish(db, ADMIN, MONDAY, MONDAY + dt.timedelta(92))
@@ -191,7 +192,7 @@ def test_publish_skips_a_session_overlapping_the_doctors_other_session(db, clini
     f.template(db, li, 0, "pm", T(14), T(16), 30, 2)
     s = rosters.publish(db, ADMIN, MONDAY, MONDAY)
     assert (s.sessions_created, s.sessions_existing) == (1, 0)
-    assert s.skipped == ("2030-01-07 李医生 上午 10:00-12:00：与当天 08:00-12:00 的出诊重叠，未发布",)
+    assert s.skipped == (f"{MONDAY} 李医生 上午 10:00-12:00：与当天 08:00-12:00 的出诊重叠，未发布",)
     # a stopped session is not published again, and no longer takes the substitute's time
     rosters.stop_session(db, ADMIN, sid, "医生外出")
     again = rosters.publish(db, ADMIN, MONDAY, MONDAY)

@@ -1,0 +1,243 @@
+"""What regdesk accepts as input: ranges of numbers, text, search terms, roster dates, file paths.
+
+One place for every limit that the command line's argument types, the services and the roster
+import check, so that they agree: a number the command line takes is one the database can
+hold and the importer takes too, and a week one can publish is a week one can import.
+
+* Numbers are parsed strictly (ASCII digits, an optional sign) and compared before they are
+  converted, so a 5,000-digit cell or argument never reaches ``int()`` (whose string limit
+  raises ValueError) nor the database (whose integer columns hold 32 or 64 bits).
+* Floats must be finite and inside their range: never silently clamped.
+* Text a person typed may not hold control characters (a NUL matches everything on SQLite and
+  is refused by PostgreSQL; an escape sequence would reach a patient's WeChat message); search
+  terms are cleaned of them instead.
+* A value quoted in a message is cut (:func:`shown`): a message is one readable line, not an
+  echo of a million-character cell.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.errors import ValidationError
+
+log = logging.getLogger(__name__)
+
+INT32_MAX = 2**31 - 1  # INTEGER columns on PostgreSQL and MariaDB (ids, capacities)
+INT64_MAX = 2**63 - 1  # BIGINT columns (the change log) and SQLite's INTEGER
+
+SHOWN_CHARS = 40  # a value quoted in a message is cut to this many characters
+MESSAGE_CHARS = 2500  # one message line at most (the command line cuts longer ones)
+
+
+def shown(value, limit: int = SHOWN_CHARS) -> str:
+    """``value`` as text for a message: one line, control characters made visible, cut to ``limit``."""
+    s = value if isinstance(value, str) else str(value)
+    n = len(s)
+    s = s[:limit]
+    if _CONTROL_RE.search(s):
+        s = _CONTROL_RE.sub(lambda m: repr(m.group())[1:-1].replace("\\\\", "\\"), s)
+    s = s.encode("utf-8", "backslashreplace").decode("utf-8")  # an unpaired surrogate from a non-UTF-8 name
+    return s + f"…（共 {n} 个字符）" if n > limit else s
+
+
+# ---------------------------------------------------------------- numbers
+
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+_FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def is_int_text(s: str) -> bool:
+    """ASCII digits with an optional sign (int() also takes '1_000', ' ١٢ ' and 5,000 digits)."""
+    return bool(_INT_RE.fullmatch(s))
+
+
+def is_float_text(s: str) -> bool:
+    """A plain decimal number ('nan', 'inf' and '1_0', which float() takes, are not)."""
+    return bool(_FLOAT_RE.fullmatch(s))
+
+
+@dataclass(frozen=True)
+class IntRange:
+    """A whole number from ``lo`` to ``hi``; ``name`` (Chinese) says what it is in messages."""
+    name: str
+    lo: int
+    hi: int
+
+    def problem(self, value) -> str | None:
+        """What is wrong with ``value`` (an int or its text), in Chinese; None when it is fine."""
+        if isinstance(value, bool):
+            return f"{self.name}应为整数：{shown(value)}"
+        if isinstance(value, str):
+            s = value.strip()
+            if not _INT_RE.fullmatch(s):
+                return f"{self.name}应为整数：{shown(value)}"
+            digits = s.lstrip("+-").lstrip("0")
+            if len(digits) > 19:  # beyond any range here; int() of 5,000 digits would raise ValueError
+                return f"{self.name}应为 {self.lo} 至 {self.hi}：{shown(value)}"
+            value = int(s)
+        if not isinstance(value, int):
+            return f"{self.name}应为整数：{shown(value)}"
+        if not self.lo <= value <= self.hi:
+            return f"{self.name}应为 {self.lo} 至 {self.hi}：{shown(value)}"
+        return None
+
+    def check(self, value) -> int:
+        """``value`` (an int or its text) as an int inside the range, else ValidationError."""
+        msg = self.problem(value)
+        if msg:
+            raise ValidationError(msg)
+        return int(value.strip()) if isinstance(value, str) else int(value)
+
+
+@dataclass(frozen=True)
+class FloatRange:
+    """A finite number from ``lo`` to ``hi`` (NaN, infinities and anything outside are refused)."""
+    name: str
+    lo: float
+    hi: float
+
+    def problem(self, value) -> str | None:
+        if isinstance(value, bool):
+            return f"{self.name}应为数字：{shown(value)}"
+        if isinstance(value, str):
+            s = value.strip()
+            if not _FLOAT_RE.fullmatch(s):  # also refuses 'nan', 'inf', '1_0' that float() accepts
+                return f"{self.name}应为数字：{shown(value)}"
+            value = float(s)
+        if not isinstance(value, (int, float)):
+            return f"{self.name}应为数字：{shown(value)}"
+        if not math.isfinite(value) or not self.lo <= value <= self.hi:
+            return f"{self.name}应为 {self.lo:g} 至 {self.hi:g}：{shown(value)}"
+        return None
+
+    def check(self, value) -> float:
+        msg = self.problem(value)
+        if msg:
+            raise ValidationError(msg)
+        return float(value.strip()) if isinstance(value, str) else float(value)
+
+
+ROW_ID = IntRange("编号", 1, INT32_MAX)  # ids of doctors, sessions, slots, bookings, patients ...
+
+
+def is_row_id(value) -> bool:
+    """Could ``value`` be the id of a row? (Lookups answer "not found" for one that cannot,
+    before it reaches a database that would overflow on it.)"""
+    return isinstance(value, int) and not isinstance(value, bool) and ROW_ID.lo <= value <= ROW_ID.hi
+CHANGE_ID = IntRange("变更编号", 0, INT64_MAX)  # the change log's cursor (0: before the first change)
+PLACES = IntRange("号数", 1, 9999)  # the places of one session (all its slots together), so also of one slot
+SLOT_MINUTES = IntRange("每个时段的分钟数", 1, 24 * 60)
+SIMULATED_BOOKINGS = IntRange("预约请求数", 1, 1_000_000)
+DECIDE_LIMIT = IntRange("一次审核的数量", 1, 1_000_000)
+ATTEMPTS = IntRange("发送次数", 1, 100)
+SEED = IntRange("随机种子", 0, INT64_MAX)
+DEMO_DAYS = IntRange("演示天数", 1, 60)
+
+INTERVAL = FloatRange("间隔秒数", 0.1, 3600.0)  # how often a loop looks for work
+TIMEOUT = FloatRange("超时秒数", 0.1, 600.0)
+RATIO = FloatRange("比例", 0.0, 1.0)
+
+
+# ---------------------------------------------------------------- roster dates
+
+ROSTER_DAYS_AHEAD = 366  # a roster is published or imported at most a year ahead
+MAX_PUBLISH_DAYS = 92  # one publishing covers at most a quarter
+
+
+def roster_horizon(today: dt.date) -> dt.date:
+    """The last day a session may be created or changed on (by publishing or by the import)."""
+    return today + dt.timedelta(days=ROSTER_DAYS_AHEAD)
+
+
+def roster_day_problem(day: dt.date, today: dt.date) -> str | None:
+    """The one rule for the days a roster may change, shared by publishing and the import:
+    not a day that is over (its patients have come or not), not beyond the horizon."""
+    if day < today:
+        return f"{day} 已过去，不能修改排班"
+    if day > roster_horizon(today):
+        return f"{day} 太远：排班最远到 {roster_horizon(today)}（{ROSTER_DAYS_AHEAD} 天内）"
+    return None
+
+
+# ---------------------------------------------------------------- text
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_BUT_LINES_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def control_char(value: str, *, multiline: bool = False) -> str | None:
+    """The first control character (or unpaired surrogate, from a name that is not UTF-8) in
+    ``value``, shown as an escape (``\\x00``); None when there is none."""
+    m = (_CONTROL_BUT_LINES_RE if multiline else _CONTROL_RE).search(value)
+    return None if m is None else repr(m.group())[1:-1]
+
+
+def text(value, name: str, max_len: int, *, required: bool = True, multiline: bool = False,
+         field: str | None = None) -> str | None:
+    """Text a person typed, stripped: not empty (when required), no control characters (line
+    breaks and tabs only when ``multiline``), at most ``max_len`` characters. None when empty
+    and not required."""
+    s = "" if value is None else str(value).strip()
+    if not s:
+        if required:
+            raise ValidationError(f"{name}不能为空", field=field)
+        return None
+    bad = control_char(s, multiline=multiline)
+    if bad:
+        raise ValidationError(f"{name}含有控制字符 {bad}，请重新输入", field=field)
+    if len(s) > max_len:
+        raise ValidationError(f"{name}过长（{len(s)} 个字符，最多 {max_len} 个）", field=field)
+    return s
+
+
+MAX_SEARCH_CHARS = 100
+
+
+def search_term(value) -> str:
+    """A search box's text as it may reach SQL: control characters become spaces (a NUL would
+    match every row on SQLite and is an error on PostgreSQL), runs of spaces one, cut to
+    MAX_SEARCH_CHARS. May be empty: the caller then finds nothing."""
+    s = _CONTROL_RE.sub(" ", "" if value is None else str(value))
+    return " ".join(s.split())[:MAX_SEARCH_CHARS]
+
+
+# ---------------------------------------------------------------- file paths
+
+MAX_PATH_CHARS = 4096
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # Windows has no pathconf; a folder that is not there
+        return 255
+
+
+def file_path(value, name: str = "文件名") -> Path:
+    """A file name given by a person: not empty, no control characters, every part short enough
+    for the file system (a longer one fails with ENAMETOOLONG deep inside a library)."""
+    s = "" if value is None else os.fspath(value)
+    if not str(s).strip():
+        raise ValidationError(f"{name}不能为空")
+    bad = control_char(str(s))
+    if bad:
+        raise ValidationError(f"{name}含有控制字符 {bad}：{shown(s)}")
+    if len(s) > MAX_PATH_CHARS:
+        raise ValidationError(f"{name}过长（{len(s)} 个字符）：{shown(s)}")
+    p = Path(s).expanduser()
+    longest = max((len(os.fsencode(part)) for part in p.parts), default=0)
+    if longest > _name_max(p.parent if str(p.parent) else Path(".")):
+        raise ValidationError(f"{name}过长（文件系统不允许这么长的名字）：{shown(s)}")
+    return p
+
+
+def path_error(exc: OSError, path) -> ValidationError:
+    """One line for an OSError on ``path`` (too long, not allowed, not there ...)."""
+    return ValidationError(f"无法访问“{shown(os.fspath(path))}”：{exc.strerror or type(exc).__name__}")
+
