@@ -30,6 +30,7 @@ from services.actor import Actor
 from services.clock import local_now, utcnow
 from services.db import Database
 from services.errors import Conflict, NotFound, RegdeskError, ValidationError
+from services.text import clean_text
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Patient, Slot
 
 log = logging.getLogger(__name__)
@@ -74,12 +75,7 @@ def label(status: str) -> str:
 
 
 def clean_reason(reason: str | None, what: str = "原因") -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationError(f"请填写{what}")
-    if len(text) > MAX_REASON:
-        raise ValidationError(f"{what}不能超过{MAX_REASON}个字（现有{len(text)}个字）")
-    return text
+    return clean_text(reason, what, MAX_REASON)
 
 
 # ---------------------------------------------------------------- building blocks (one transaction)

@@ -23,6 +23,7 @@ from services.clock import utcnow
 from services.db import Database
 from services.errors import Conflict, NotFound, ValidationError
 from services.masterdata import doctor_in
+from services.text import clean_text
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Slot
 from services.roster_rules import PERIOD_LABELS, check_hours, fmt_time, lock_doctors, overlaps, parse_time
 
@@ -186,9 +187,7 @@ def update_session(db: Database, actor: Actor, session_id: int, *, starts_at=Non
     new_start = parse_time(starts_at, "开始时间") if starts_at is not None else None
     new_end = parse_time(ends_at, "结束时间") if ends_at is not None else None
     if note is not None:
-        note = note.strip()
-        if len(note) > 500:
-            raise ValidationError(f"备注过长（{len(note)} 个字符，最多 500 个）")
+        note = clean_text(note, "备注", 500, required=False) or ""
 
     def tx(conn: Connection) -> SessionInfo:
         first = session_in(conn, session_id)
@@ -257,11 +256,7 @@ def stop_session(db: Database, actor: Actor, session_id: int, reason: str) -> St
     """Stop clinic (停诊): the session and all its pending/confirmed bookings become 'stopped'
     with the reason, and each of those patients gets a notification, in one transaction."""
     actor.require("session.stop")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("请填写停诊原因")
-    if len(reason) > 500:
-        raise ValidationError(f"停诊原因过长（{len(reason)} 个字符，最多 500 个）")
+    reason = clean_text(reason, "停诊原因", 500)
 
     def tx(conn: Connection) -> StopSummary:
         s = session_in(conn, session_id)
@@ -311,9 +306,7 @@ def substitute(db: Database, actor: Actor, session_id: int, new_doctor_id: int,
                note: str | None = None) -> SessionInfo:
     """Another doctor of the same department takes this session (替诊); the roster's doctor is kept."""
     actor.require("session.substitute")
-    note = (note or "").strip() or None
-    if note and len(note) > 500:
-        raise ValidationError(f"备注过长（{len(note)} 个字符，最多 500 个）")
+    note = clean_text(note, "备注", 500, required=False)
 
     def tx(conn: Connection) -> SessionInfo:
         first = session_in(conn, session_id)

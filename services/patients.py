@@ -21,6 +21,7 @@ from services.actor import Actor
 from services.clock import local_now, utcnow
 from services.db import Database
 from services.errors import NotFound, ValidationError
+from services.text import clean_text
 from services.models import Booking, ClinicSession, Department, Doctor, Patient, Slot
 
 log = logging.getLogger(__name__)
@@ -133,9 +134,7 @@ def normalize_phone(phone: str) -> str:
 
 def _validate(name: str, gender: str, phone: str, birth_date: dt.date | None,
               id_card: str | None, today: dt.date) -> tuple[str, str, str, dt.date | None, str | None]:
-    name = (name or "").strip()
-    if not 1 <= len(name) <= 50:
-        raise ValidationError("姓名须为 1-50 个字符")
+    name = clean_text(name, "姓名", 50)
     gender = _GENDER_ALIASES.get((gender or "").strip(), (gender or "").strip())
     if gender not in GENDER_LABELS:
         raise ValidationError("性别须为 男(M)、女(F) 或 未知(U)")

@@ -16,6 +16,7 @@ from services.cli import UsageError, cli_actor, open_database
 from services.config import Config
 from services.errors import NotFound, ValidationError
 from services.models import ROLES
+from services.text import printable
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,11 @@ def cmd_list(args: argparse.Namespace, cfg: Config) -> int:
     for s in staff:
         state = "active" if s.active else "disabled"
         if s.locked():
-            state += ", locked"
-        print(f"{s.username}\t{s.role}\t{','.join(s.department_codes) or '-'}\t{state}\t{s.display_name}")
+            state += ", log-in delayed"
+        # names are printed with invisible and control characters made visible: a row written before
+        # they were refused (or by hand) must not rewrite the terminal
+        fields = (s.username, s.role, ",".join(s.department_codes) or "-", state, s.display_name)
+        print("\t".join(printable(f) for f in fields))
     return 0
 
 

@@ -170,7 +170,7 @@ def test_unlock_and_password(clinic_url, capsys, monkeypatch):
             with pytest.raises(AuthError):
                 auth.login(db, "li", "wrong-pass")
         rc, out, _ = _run(capsys, ["staff", "list", "--db", clinic_url])
-        assert "locked" in out
+        assert "log-in delayed" in out
         assert _run(capsys, ["staff", "unlock", "LI", "--db", clinic_url])[0] == 0
         assert auth.login(db, "li", "password-1").name == "li"
         rc, out, _ = _run(capsys, ["staff", "password", "li", "--password-stdin", "--db", clinic_url],

@@ -45,7 +45,7 @@ def test_save_department_rules(db):
     before = _counts(db)
     with pytest.raises(ValidationError, match="科室代码 nk 已被 内科 使用"):
         masterdata.save_department(db, ADMIN, "nk", "另一个内科")
-    with pytest.raises(ValidationError, match="科室名称不能为空"):
+    with pytest.raises(ValidationError, match="请填写科室名称"):
         masterdata.save_department(db, ADMIN, "XK", "  ")
     with pytest.raises(ValidationError, match="只能包含"):
         masterdata.save_department(db, ADMIN, "内 科", "内科")
@@ -96,7 +96,7 @@ def test_doctor_other_validation(db):
     before = _counts(db)
     with pytest.raises(ValidationError, match="职称 教授 无效"):
         masterdata.save_doctor(db, ADMIN, dep, "赵医生", "教授", "10")
-    with pytest.raises(ValidationError, match="医生姓名不能为空"):
+    with pytest.raises(ValidationError, match="请填写医生姓名"):
         masterdata.save_doctor(db, ADMIN, dep, "", "主治医师", "10")
     with pytest.raises(NotFound, match="没有科室"):
         masterdata.save_doctor(db, ADMIN, dep + 99, "赵医生", "主治医师", "10")
