@@ -126,6 +126,22 @@ def is_retryable(exc: BaseException) -> bool:
     return "database is locked" in msg or "database table is locked" in msg
 
 
+# MySQL/MariaDB: access denied to a database, table, column or routine; PostgreSQL: 42501
+_DENIED_MYSQL = frozenset({1044, 1142, 1143, 1370})
+
+
+def is_permission_error(exc: BaseException) -> bool:
+    """The database account lacks a privilege (not a bug, not an outage: a deployment choice)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "diag", None), "sqlstate", None)
+    if code == "42501":
+        return True
+    args = getattr(orig, "args", ())
+    return bool(args) and isinstance(args[0], int) and args[0] in _DENIED_MYSQL
+
+
 def is_connection_error(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
