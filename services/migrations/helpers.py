@@ -250,21 +250,23 @@ def _quoted_schema() -> str:
     return '"' + schema.replace('"', '""') + '"'
 
 
-def trigger_function_names(conn) -> list[str]:  # noqa: ANN001 - a Connection
-    """PostgreSQL: the regdesk_* functions of the current schema that are trigger functions."""
+def trigger_function_names(conn, only_insecure: bool = False) -> list[str]:  # noqa: ANN001 - a Connection
+    """PostgreSQL: the regdesk_* trigger functions of the current schema (``only_insecure``: those not
+    yet SECURITY DEFINER with a fixed search_path)."""
+    insecure = " AND NOT (p.prosecdef AND p.proconfig IS NOT NULL)" if only_insecure else ""
     return list(conn.execute(sa.text(
         "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
         " WHERE n.nspname = current_schema() AND p.proname LIKE 'regdesk\\_%'"
-        " AND p.prorettype = 'trigger'::regtype ORDER BY p.proname")).scalars())
+        f" AND p.prorettype = 'trigger'::regtype{insecure} ORDER BY p.proname")).scalars())
 
 
-def secure_function_statements(conn) -> list[str]:  # noqa: ANN001 - a Connection
+def secure_function_statements(conn, only_insecure: bool = False) -> list[str]:  # noqa: ANN001 - a Connection
     """PostgreSQL: ALTER every regdesk trigger function to run as its owner with a search path that
     no other account can put objects into ahead of the tables (pg_temp last)."""
     schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
     quoted = '"' + schema.replace('"', '""') + '"'
     return [f"ALTER FUNCTION {quoted}.{name}() SECURITY DEFINER SET search_path = {quoted}, pg_temp"
-            for name in trigger_function_names(conn)]
+            for name in trigger_function_names(conn, only_insecure)]
 
 
 def _postgresql_account_statements(s: str) -> list[str]:
