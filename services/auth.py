@@ -174,6 +174,12 @@ def create_staff(db: Database, actor: Actor, username: str, display_name: str, r
     return _create(db, actor, username, display_name, role, password, department_codes)
 
 
+def has_admin(db: Database) -> bool:
+    """Whether any admin account exists (active or not)."""
+    with db.read() as conn:
+        return bool(conn.execute(select(func.count()).select_from(Staff).where(Staff.role == "admin")).scalar_one())
+
+
 def create_first_admin(db: Database, username: str, display_name: str, password: str) -> StaffInfo:
     """The first admin of a new installation, made without a log-in (there is nobody to log in as).
 

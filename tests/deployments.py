@@ -28,6 +28,13 @@ class Deployment:
     owner: Database
     names: dict[str, str]  # role -> account name
     _dbs: dict[str, Database] = field(default_factory=dict)
+    extra: list[str] = field(default_factory=list)  # more account names a test made, dropped afterwards
+
+    def new_name(self, tag: str) -> str:
+        """A fresh account name that the teardown drops."""
+        name = f"{self.names['desk'][:-4]}{tag}"[:32]
+        self.extra.append(name)
+        return name
 
     def url(self, role: str, password: str = PASSWORD) -> str:
         u = make_url(self.owner_url).set(username=self.names[role], password=password)
@@ -66,6 +73,7 @@ def deployment(kind: str) -> Iterator[Deployment]:
         owner_url = make_url(PG_ADMIN).set(username=owner, password=PASSWORD, database=dbname)
         drop = [f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)',
                 *(f'DROP ROLE IF EXISTS "{n}"' for n in names.values()), f'DROP ROLE IF EXISTS "{owner}"']
+        drop_extra = 'DROP ROLE IF EXISTS "{}"'
     else:
         admin = _admin(MY_ADMIN)
         try:
@@ -81,6 +89,7 @@ def deployment(kind: str) -> Iterator[Deployment]:
         owner_url = owner_url.update_query_dict({"charset": "utf8mb4"})
         drop = [f"DROP DATABASE IF EXISTS `{dbname}`",
                 *(f"DROP USER IF EXISTS '{n}'@'%'" for n in names.values()), f"DROP USER IF EXISTS '{owner}'@'%'"]
+        drop_extra = "DROP USER IF EXISTS '{}'@'%'"
     url = owner_url.render_as_string(hide_password=False)
     dep = Deployment(kind, url, Database(url), names)
     try:
@@ -91,6 +100,6 @@ def deployment(kind: str) -> Iterator[Deployment]:
     finally:
         dep.close()
         with admin.connect() as c:
-            for stmt in drop:
+            for stmt in drop + [drop_extra.format(n) for n in dep.extra]:
                 c.execute(text(stmt))
         admin.dispose()
