@@ -22,6 +22,7 @@ from services import masterdata, rosters
 from services.cli import cli_actor, iso_date, open_database
 from services.config import Config
 from services.roster_rules import PERIOD_LABELS, WEEKDAY_LABELS, fmt_time
+from services.text import printable
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def cmd_template_list(args: argparse.Namespace, cfg: Config) -> int:
         db.dispose()
     print("ID\t医生ID\t医生\t星期\t时段\t时间\t分钟/段\t号/段\t状态")
     for t in items:
-        print(f"{t.id}\t{t.doctor_id}\t{t.doctor_name}\t{WEEKDAY_LABELS[t.weekday]}\t{PERIOD_LABELS[t.period]}\t"
+        print(f"{t.id}\t{t.doctor_id}\t{printable(t.doctor_name)}\t{WEEKDAY_LABELS[t.weekday]}\t{PERIOD_LABELS[t.period]}\t"
               f"{fmt_time(t.starts_at)}-{fmt_time(t.ends_at)}\t{t.slot_minutes}\t{t.capacity_per_slot}\t"
               f"{'启用' if t.active else '停用'}")
     return 0
@@ -133,8 +134,10 @@ def cmd_sessions(args: argparse.Namespace, cfg: Config) -> int:
         db.dispose()
     print("出诊ID\t医生\t时段\t时间\t状态\t号源\t已约\t待审\t备注")
     for s in items:
-        print(f"{s.id}\t{s.doctor_name}\t{PERIOD_LABELS[s.period]}\t{fmt_time(s.starts_at)}-{fmt_time(s.ends_at)}\t"
-              f"{s.status}\t{s.capacity}\t{s.taken}\t{s.pending}\t{s.note or ''}")
+        # names and notes from the database are shown with hidden characters made visible
+        print(f"{s.id}\t{printable(s.doctor_name)}\t{PERIOD_LABELS[s.period]}\t"
+              f"{fmt_time(s.starts_at)}-{fmt_time(s.ends_at)}\t"
+              f"{s.status}\t{s.capacity}\t{s.taken}\t{s.pending}\t{printable(s.note or '')}")
     return 0
 
 
