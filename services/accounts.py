@@ -268,8 +268,9 @@ def _my_grant(conn: Connection, role: str, name: str, host: str, password: str |
     account = f"'{name}'@'{host}'"
     created = False
     if password is not None:
-        created = not known
         conn.execute(text(f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY :pw"), {"pw": password})
+        # an existing account leaves a note (MariaDB 1973, MySQL 3163) instead of an error
+        created = not any(w[1] in (1973, 3163) for w in conn.exec_driver_sql("SHOW WARNINGS").all())
         conn.execute(text(f"ALTER USER {account} IDENTIFIED BY :pw"), {"pw": password})
     database = conn.execute(text("SELECT DATABASE()")).scalar_one()
     d = _my_quote(database)
