@@ -4,8 +4,8 @@ For each database (SQLite, PostgreSQL, MariaDB; a server that does not answer is
 creates its own database, fills one day with 30,000 bookings (and the next day with 3,000),
 then runs, as whole processes, alternately:
 
-* ``python main.py export daily --date D --out ours.xlsx`` (masking, labels, typed and styled
-  cells, hostile-text checks, title, print set-up);
+* ``python main.py export daily --date D --out ours.xlsx`` (the clerk's log-in, masking, labels,
+  typed and styled cells, hostile-text checks, title, print set-up);
 * a bare script: the same join through the plain driver (sqlite3 / psycopg / PyMySQL), every
   row appended as it comes to an openpyxl write-only sheet, no styles, no checks.
 
@@ -39,13 +39,15 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks._dbs import available_kinds, bench_database  # noqa: E402
-from services import migrate  # noqa: E402
+from services import auth, migrate  # noqa: E402
+from services.actor import SYSTEM  # noqa: E402
 from services.db import Database  # noqa: E402
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 DAY = dt.date(2026, 12, 1)
+BENCH_PASSWORD = "bench-pass-1234"
 SMALL_DAY = DAY + dt.timedelta(days=1)
 DEPARTMENTS = ("内科", "外科", "儿科", "妇产科", "眼科", "耳鼻喉科", "皮肤科", "口腔科", "中医科", "骨科")
 TITLES = ("主任医师", "副主任医师", "主治医师", "住院医师")
@@ -173,6 +175,9 @@ def bench(kind: str, n: int, runs: int, folder: Path) -> dict:
         nxt = seed(db, DAY, n, rng, 1)
         seed(db, SMALL_DAY, max(1, n // 10), rng, nxt)
         seeded = time.perf_counter() - t0
+        # the command logs in as a person (patients' data): a clerk's account, its password for the children
+        auth.create_staff(db, SYSTEM, "bench", "Bench", "clerk", BENCH_PASSWORD)
+        os.environ.update(REGDESK_USER="bench", REGDESK_PASSWORD=BENCH_PASSWORD)
         db.dispose()
         driver_url = url if kind != "sqlite" else make_url(url).database
         ours_out, bare_out = folder / f"ours-{kind}.xlsx", folder / f"bare-{kind}.xlsx"

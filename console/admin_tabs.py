@@ -254,7 +254,7 @@ class StaffTab(_ListTab):
         if not s.active:
             return self.tr("Inactive")
         if s.locked():
-            return self.tr("Locked until {time}").format(time=f"{utc_to_local(s.locked_until):%H:%M}")
+            return self.tr("Log-in delayed until {time}").format(time=f"{utc_to_local(s.locked_until):%H:%M}")
         return self.tr("Active")
 
     def loader(self):

@@ -1,8 +1,9 @@
 """The log-in dialog: staff username and password, checked by services.auth.login off the GUI thread.
 
-A wrong password, an unknown user and a locked account all come back as AuthError with the
-service's own message (in Chinese; after five failures it says until when the account is
-locked). The dialog never says which of username or password was wrong.
+A wrong password, an unknown user and a name that must wait all come back as AuthError with
+the service's own message (in Chinese; from the fifth failure in a row on this PC it says until
+when to wait, the same for known and unknown names). The dialog never says which of username or
+password was wrong.
 """
 from __future__ import annotations
 

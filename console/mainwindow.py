@@ -35,7 +35,7 @@ from console.tasks import is_unreachable
 from console.widgets import optional
 from services import notify, queries, rules
 from services.actor import AUTOAPPROVE
-from services.wechat_settings import load_wechat_settings
+from services.wechat_settings import sender_state
 
 log = logging.getLogger(__name__)
 
@@ -350,14 +350,15 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- the WeChat sender
 
     def check_wechat(self) -> None:
-        """Whether WeChat is configured (a database read, off the GUI thread): enables the sender action."""
+        """Whether this console can send WeChat messages (a database read, off the GUI thread):
+        enables the sender action."""
         if self.send_action is None or self._checking_wechat:
             return
         self._checking_wechat = True
         db, cfg = self.ctx.db, self.ctx.cfg
-        self.ctx.tasks.run_task(lambda: load_wechat_settings(db, cfg).configured, self._wechat_checked)
+        self.ctx.tasks.run_task(lambda: sender_state(db, cfg), self._wechat_checked)
 
-    def _wechat_checked(self, configured, error) -> None:
+    def _wechat_checked(self, state, error) -> None:
         self._checking_wechat = False
         act = self.send_action
         if error is not None:
@@ -366,11 +367,13 @@ class MainWindow(QMainWindow):
             if not act.isChecked():
                 act.setToolTip(self.tr("The WeChat settings could not be read"))
             return  # a sender already running keeps running: it rereads the settings itself
-        if not configured:
+        if state != "ready":
             act.setChecked(False)  # stops a sender whose settings were removed; the preference stays
             act.setEnabled(False)
             act.setToolTip(self.tr("WeChat is not configured (AppID, AppSecret, template ID): "
-                                   "fill them in on the WeChat page"))
+                                   "fill them in on the WeChat page") if state == "not configured" else
+                           self.tr("WeChat messages are sent by the job service: this PC's database "
+                                   "account may not read the WeChat secret"))
             return
         act.setEnabled(True)
         act.setToolTip(self.tr("While this console is open, send the waiting WeChat messages every few seconds"))

@@ -171,7 +171,9 @@ class WeChatSettingsPage(QWidget):
     """AppID, secret, template, page and field map, stored in the database; and a test message.
 
     A value set by the environment or the config file wins over the database, so its field is
-    read-only here with a note saying where it comes from.
+    read-only here with a note saying where it comes from. The AppSecret is never shown back once
+    saved (the page does not even read it): it says whether one is set, and Replace opens an empty
+    field for a new one.
     """
 
     loaded = Signal()
@@ -196,8 +198,6 @@ class WeChatSettingsPage(QWidget):
         for row, name in enumerate(labels):
             if name in self.TEXT_FIELDS:
                 widget: QWidget = QLineEdit(self)
-                if name == "secret":
-                    widget.setEchoMode(QLineEdit.EchoMode.Password)
             elif name == "field_map":
                 widget = QPlainTextEdit(self)
                 widget.setTabChangesFocus(True)
@@ -211,7 +211,7 @@ class WeChatSettingsPage(QWidget):
             note.setStyleSheet("color: #5f6368;")
             note.setWordWrap(True)
             grid.addWidget(QLabel(labels[name], self), row, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(widget, row, 1)
+            grid.addWidget(self._secret_box(widget) if name == "secret" else widget, row, 1)
             grid.addWidget(note, row, 2, Qt.AlignmentFlag.AlignTop)
             self.fields[name], self.notes[name] = widget, note
         grid.setColumnStretch(1, 2)
@@ -269,6 +269,43 @@ class WeChatSettingsPage(QWidget):
                  "zh_HK": self.tr("Traditional Chinese (Hong Kong)"), "zh_TW": self.tr("Traditional Chinese (Taiwan)")}
         return [(v, words[v]) for v in LANGS]
 
+    def _secret_box(self, edit: QLineEdit) -> QWidget:
+        """'Set' or 'Not set', a Replace button, and the (hidden) field for a new secret."""
+        box = QWidget(self)
+        edit.setParent(box)
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+        edit.setPlaceholderText(self.tr("the new AppSecret"))
+        edit.hide()
+        self.secret_state = QLabel(box)
+        self.secret_state.setObjectName("wechatSecretState")
+        self.replace_secret = QPushButton(self.tr("Replace…"), box)
+        self.replace_secret.setObjectName("replaceSecret")
+        self.replace_secret.clicked.connect(self._toggle_secret)
+        lay = QHBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.secret_state)
+        lay.addWidget(edit, 1)
+        lay.addWidget(self.replace_secret)
+        lay.addStretch(0)
+        return box
+
+    def _toggle_secret(self) -> None:
+        edit = self.fields["secret"]
+        opening = edit.isHidden()
+        edit.clear()
+        edit.setVisible(opening)
+        self.replace_secret.setText(self.tr("Keep the saved one") if opening else self.tr("Replace…"))
+        if opening:
+            edit.setFocus()
+
+    def _show_secret(self, is_set: bool, editable: bool) -> None:
+        edit = self.fields["secret"]
+        edit.clear()
+        edit.hide()
+        self.secret_state.setText(self.tr("Set") if is_set else self.tr("Not set"))
+        self.replace_secret.setText(self.tr("Replace…"))
+        self.replace_secret.setVisible(editable)
+
     # ------------------------------------------------------------ load / show
 
     def reload(self) -> None:
@@ -283,10 +320,7 @@ class WeChatSettingsPage(QWidget):
             value = getattr(s, name)
             if isinstance(widget, QLineEdit):
                 if name == "secret":
-                    # never shown: blank keeps the stored secret
-                    widget.clear()
-                    widget.setPlaceholderText(self.tr("set (leave blank to keep)") if value
-                                              else self.tr("not set"))
+                    self._show_secret(view.secret_set, may_edit and view.editable(name))
                 else:
                     widget.setText(value)
             elif isinstance(widget, QPlainTextEdit):

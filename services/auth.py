@@ -1,14 +1,15 @@
-"""Staff accounts and log-in: argon2id password hashes, roles, department scope and lock-out.
+"""Staff accounts and log-in: argon2id password hashes, roles, department scope.
 
 Passwords are hashed with argon2-cffi's PasswordHasher (argon2id). Hashing is slow on
 purpose (~0.1 s), so it always happens outside the database transaction: a SQLite write
 lock is never held while a hash is computed.
 
-Lock-out: 5 consecutive wrong passwords lock the account for 15 minutes. Failures are
-counted by one conditional UPDATE in the database, never read-then-write in Python, so
-concurrent attempts from several consoles are all counted. Usernames are case-insensitive
-(stored lower-case), so that MariaDB's case-insensitive collation and PostgreSQL/SQLite
-agree on what "the same username" is.
+Log-in gives one answer for an unknown user, a wrong password and a name that must wait,
+after the same work (one argon2 verification, against a dummy hash for an unknown user, and
+one throttle write): services/throttle.py delays repeated failures per username and
+workstation instead of locking the account. Usernames are case-insensitive (stored
+lower-case), so that MariaDB's case-insensitive collation and PostgreSQL/SQLite agree on
+what "the same username" is.
 """
 from __future__ import annotations
 
@@ -20,28 +21,30 @@ from typing import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from services import audit, limits
+from services import audit, limits, throttle
 from services.actor import Actor
 from services.clock import utc_to_local, utcnow
 from services.db import Database
 from services.errors import AuthError, NotFound, PermissionDenied, ValidationError
-from services.models import ROLES, Department, Staff, StaffDepartment
+from services.models import ROLES, AppSetting, Department, Staff, StaffDepartment
 
 log = logging.getLogger(__name__)
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{2,32}")
 ROLE_LABELS = {"clerk": "挂号员", "head": "科室主任", "admin": "管理员"}
 
 BAD_CREDENTIALS = "用户名或密码错误"
+WAIT = "尝试次数过多，请于 {time} 后再试"  # for any typed name, known or not
 DISABLED = "账号已停用"
+FIRST_ADMIN_EXISTS = "已有管理员账号：请以管理员身份登录（--user 或 REGDESK_USER）后再添加账号"
+FIRST_ADMIN_KEY = "staff.first_admin"
+BOOTSTRAP = Actor(kind="system", name="bootstrap")  # the audit's "who" of the first admin
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 _dummy_hash: str | None = None
@@ -56,7 +59,7 @@ class StaffInfo:
     active: bool
     department_ids: tuple[int, ...]
     department_codes: tuple[str, ...]
-    locked_until: dt.datetime | None  # UTC
+    locked_until: dt.datetime | None  # UTC: the latest moment a workstation must wait for (throttle)
     last_login_at: dt.datetime | None  # UTC
 
     @property
@@ -83,12 +86,14 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _burn_time(password: str) -> None:
-    """Verify against a dummy hash so an unknown username takes as long as a wrong password."""
+def _burn_time(password: str) -> bool:
+    """Verify against a dummy hash so an unknown username takes as long as a wrong password.
+    Always False."""
     global _dummy_hash
     if _dummy_hash is None:
         _dummy_hash = _hasher.hash("regdesk-dummy-password")
     _verify(_dummy_hash, password)
+    return False
 
 
 # ---------------------------------------------------------------- validation
@@ -105,8 +110,8 @@ def _check_password(password: str) -> None:
         raise ValidationError(f"密码至少 {MIN_PASSWORD} 个字符")
     if len(password) > MAX_PASSWORD:
         raise ValidationError(f"密码最多 {MAX_PASSWORD} 个字符")
-    if limits.control_char(password):  # could not be typed at the log-in; bytes that were not UTF-8 too
-        raise ValidationError("密码不能包含控制字符或无效的字符")
+    if limits.refused_char(password) is not None:  # could not be typed at the log-in; bytes that were not UTF-8 too
+        raise ValidationError("密码不能包含控制字符、不可见的字符或无效的字节")
 
 
 def _check_role(role: str) -> str:
@@ -145,9 +150,10 @@ def _info(conn: Connection, staff_ids: list[int] | None = None) -> list[StaffInf
         dq = dq.where(StaffDepartment.staff_id.in_(staff_ids))
     for sid, did, code in conn.execute(dq):
         deps.setdefault(sid, []).append((did, code))
+    delayed = throttle.delayed_until(conn)
     return [StaffInfo(r.id, r.username, r.display_name, r.role, bool(r.active),
                       tuple(d for d, _ in deps.get(r.id, [])), tuple(c for _, c in deps.get(r.id, [])),
-                      r.locked_until, r.last_login_at) for r in rows]
+                      delayed.get(r.username), r.last_login_at) for r in rows]
 
 
 def _one(conn: Connection, staff_id: int) -> StaffInfo:
@@ -166,11 +172,38 @@ def _audit_actor(row) -> Actor:  # noqa: ANN001 - a staff Row
 def create_staff(db: Database, actor: Actor, username: str, display_name: str, role: str, password: str,
                  department_codes: Iterable[str] = ()) -> StaffInfo:
     actor.require("staff.manage")
+    return _create(db, actor, username, display_name, role, password, department_codes)
+
+
+def has_admin(db: Database) -> bool:
+    """Whether any admin account exists (active or not)."""
+    with db.read() as conn:
+        return bool(conn.execute(select(func.count()).select_from(Staff).where(Staff.role == "admin")).scalar_one())
+
+
+def create_first_admin(db: Database, username: str, display_name: str, password: str) -> StaffInfo:
+    """The first admin of a new installation, made without a log-in (there is nobody to log in as).
+
+    Refused once any admin account exists. Two first admins at once: both insert the same marker
+    row (app_settings ``staff.first_admin``) in their transaction, so only one commits."""
+    def only_first(conn: Connection) -> None:
+        if conn.execute(select(func.count()).select_from(Staff).where(Staff.role == "admin")).scalar_one():
+            raise PermissionDenied(FIRST_ADMIN_EXISTS)
+        conn.execute(insert(AppSetting).values(key=FIRST_ADMIN_KEY, value=username.strip().lower()[:64],
+                                               updated_at=utcnow()))
+
+    try:
+        return _create(db, BOOTSTRAP, username, display_name, "admin", password, (), only_first)
+    except ValidationError as exc:
+        if exc.__cause__ is not None and isinstance(exc.__cause__, IntegrityError):
+            raise PermissionDenied(FIRST_ADMIN_EXISTS) from exc.__cause__
+        raise
+
+
+def _create(db: Database, actor: Actor, username: str, display_name: str, role: str, password: str,
+            department_codes: Iterable[str], check=None) -> StaffInfo:  # noqa: ANN001 - check(conn)
     name = _norm_username(username)
-    display = (display_name or "").strip() or name
-    if len(display) > 100:
-        raise ValidationError("姓名最多 100 个字符")
-    limits.text(display, "姓名", 100)
+    display = limits.text(display_name, "姓名", 100, required=False) or name
     _check_role(role)
     _check_password(password)
     codes = list(department_codes or ())
@@ -179,6 +212,8 @@ def create_staff(db: Database, actor: Actor, username: str, display_name: str, r
     pw_hash = hash_password(password)  # slow: outside the transaction
 
     def tx(conn: Connection) -> StaffInfo:
+        if check is not None:
+            check(conn)
         if conn.execute(select(Staff.id).where(func.lower(Staff.username) == name)).first():
             raise ValidationError("用户名已存在")
         dep_ids = _department_ids(conn, codes)
@@ -191,7 +226,7 @@ def create_staff(db: Database, actor: Actor, username: str, display_name: str, r
 
     try:
         info = db.run(tx)
-    except IntegrityError as exc:  # two admins creating the same name at once
+    except IntegrityError as exc:  # two admins creating the same name at once (or two first admins)
         raise ValidationError("用户名已存在") from exc
     log.info("staff %s (%s) created by %s", info.username, info.role, actor.name)
     return info
@@ -218,10 +253,8 @@ def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str
     actor.require("staff.manage")
     if role is not None:
         _check_role(role)
-    if display_name is not None and not display_name.strip():
-        raise ValidationError("姓名不能为空")
     if display_name is not None:
-        limits.text(display_name, "姓名", 100)
+        display_name = limits.text(display_name, "姓名", 100)
     codes = None if department_codes is None else list(department_codes)
 
     def tx(conn: Connection) -> StaffInfo:
@@ -241,7 +274,7 @@ def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str
             raise ValidationError("不能停用或降级最后一个管理员账号")
         values: dict = {"role": new_role, "active": new_active}
         if display_name is not None:
-            values["display_name"] = display_name.strip()[:100]
+            values["display_name"] = display_name
         conn.execute(update(Staff).where(Staff.id == staff_id).values(**values))
         if codes is not None:
             _set_departments(conn, staff_id, dep_ids)
@@ -257,28 +290,31 @@ def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str
 
 
 def reset_password(db: Database, actor: Actor, staff_id: int, new_password: str) -> None:
-    """An admin sets a new password; this also lifts a lock-out."""
+    """An admin sets a new password; this also lifts the log-in delays of the account."""
     actor.require("staff.manage")
     _check_password(new_password)
     pw_hash = hash_password(new_password)
 
     def tx(conn: Connection) -> None:
-        n = conn.execute(update(Staff).where(Staff.id == staff_id).values(
-            password_hash=pw_hash, failed_logins=0, locked_until=None)).rowcount
-        if n != 1:
+        username = conn.execute(select(Staff.username).where(Staff.id == staff_id)).scalar()
+        if username is None or conn.execute(update(Staff).where(Staff.id == staff_id)
+                                            .values(password_hash=pw_hash)).rowcount != 1:
             raise NotFound(f"账号不存在：#{staff_id}")
+        throttle.clear(conn, username)
         audit.record(conn, actor, "reset_password", "staff", staff_id)
 
     db.run(tx)
 
 
 def unlock(db: Database, actor: Actor, staff_id: int) -> None:
+    """Lift the log-in delays of an account on every workstation."""
     actor.require("staff.manage")
 
     def tx(conn: Connection) -> None:
-        n = conn.execute(update(Staff).where(Staff.id == staff_id).values(failed_logins=0, locked_until=None)).rowcount
-        if n != 1:
+        username = conn.execute(select(Staff.username).where(Staff.id == staff_id)).scalar()
+        if username is None:
             raise NotFound(f"账号不存在：#{staff_id}")
+        throttle.clear(conn, username)
         audit.record(conn, actor, "unlock", "staff", staff_id)
 
     db.run(tx)
@@ -312,9 +348,8 @@ def change_own_password(db: Database, actor: Actor, old: str, new: str) -> None:
 
 # ---------------------------------------------------------------- log-in
 
-def _locked_message(locked_until: dt.datetime) -> str:
-    local = utc_to_local(locked_until)
-    return f"账号已锁定，请于 {local:%H:%M} 后重试（连续 {MAX_FAILURES} 次密码错误）"
+def _local(moment: dt.datetime) -> str:
+    return f"{utc_to_local(moment):%H:%M:%S}"
 
 
 def _actor(conn: Connection, row) -> Actor:  # noqa: ANN001 - a staff Row
@@ -323,65 +358,56 @@ def _actor(conn: Connection, row) -> Actor:  # noqa: ANN001 - a staff Row
                  department_ids=frozenset(deps), display_name=row.display_name)
 
 
-def _record_failure(db: Database, row, now: dt.datetime) -> dt.datetime | None:  # noqa: ANN001
-    """Count one failure atomically; returns locked_until when the account is (now) locked."""
-    until = now + dt.timedelta(minutes=LOCK_MINUTES)
-    reaches = Staff.failed_logins + 1 >= MAX_FAILURES
+def login(db: Database, username: str, password: str, now: dt.datetime | None = None,
+          workstation: str | None = None) -> Actor:
+    """Check a username and password typed on ``workstation`` (default: this computer).
 
-    def tx(conn: Connection) -> dt.datetime | None:
-        # locked_until is assigned first: MySQL evaluates SET left to right with the new values
-        n = conn.execute(
-            update(Staff)
-            .where(Staff.id == row.id, (Staff.locked_until.is_(None)) | (Staff.locked_until <= now))
-            .ordered_values((Staff.locked_until, case((reaches, until), else_=None)),
-                            (Staff.failed_logins, case((reaches, 0), else_=Staff.failed_logins + 1)))).rowcount
-        current = conn.execute(select(Staff.failed_logins, Staff.locked_until).where(Staff.id == row.id)).one()
-        if n == 1 and current.locked_until is not None:
-            audit.record(conn, _audit_actor(row), "locked", "staff", row.id,
-                         {"until": current.locked_until, "failures": MAX_FAILURES})
-            log.warning("staff account %s locked until %s UTC", row.username, current.locked_until)
-        elif n == 1:
-            audit.record(conn, _audit_actor(row), "login_failed", "staff", row.id,
-                         {"failures": current.failed_logins})
-        if current.locked_until is not None and current.locked_until > now:
-            return current.locked_until
-        return None
-
-    return db.run(tx)
-
-
-def login(db: Database, username: str, password: str, now: dt.datetime | None = None) -> Actor:
-    """Check a username and password. ``now`` is naive UTC (tests pass it to move the clock)."""
+    Every failure raises AuthError with the same text whether the user exists or not; while the
+    pair (username, workstation) must wait (services/throttle.py) the text says until when, for
+    known and unknown names alike. ``now`` is naive UTC (tests pass it to move the clock)."""
     now = now or utcnow()
+    where = (workstation or throttle.this_workstation()).strip().lower()[:throttle.MAX_KEY] or "unknown"
     name = (username or "").strip().lower()
-    if not USERNAME_RE.fullmatch(name):
-        name = ""  # no account has such a name; a NUL would be an error on PostgreSQL, not a wrong log-in
-    with db.read() as conn:
-        row = conn.execute(select(Staff).where(func.lower(Staff.username) == name)).first() if name else None
-    if row is None:
-        _burn_time(password or "")
-        log.info("log-in failed: unknown user %r", name)
-        raise AuthError(BAD_CREDENTIALS)
-    if row.locked_until is not None and row.locked_until > now:
-        raise AuthError(_locked_message(row.locked_until))
-    if not _verify(row.password_hash, password or ""):
-        locked_until = _record_failure(db, row, now)
-        if locked_until is not None:
-            raise AuthError(_locked_message(locked_until))
+    key = name if USERNAME_RE.fullmatch(name) else None  # no account can have any other name
+    row = until = None
+    if key is not None:
+        with db.read() as conn:
+            row = conn.execute(select(Staff).where(func.lower(Staff.username) == key)).first()
+            until = throttle.waiting_until(conn, key, where, now)
+    # one argon2 verification on every path, so the time taken tells nothing either
+    ok = _verify(row.password_hash, password or "") if row is not None else _burn_time(password or "")
+    if until is not None:
+        raise AuthError(WAIT.format(time=_local(until)))
+    if not ok:
+        if key is None:
+            raise AuthError(BAD_CREDENTIALS)
+
+        def audit_failure(conn: Connection, failures: int, next_at: dt.datetime | None) -> None:
+            if row is not None:
+                detail = {"workstation": where, "failures": failures}
+                if next_at is not None:
+                    detail["wait_until"] = next_at
+                audit.record(conn, _audit_actor(row), "login_failed", "staff", row.id, detail)
+
+        _, next_at = throttle.record_failure(db, key, where, now, audit_failure)
+        log.info("log-in failed for %r on %s%s", key, where, "" if row is not None else " (no such user)")
+        if next_at is not None:
+            raise AuthError(BAD_CREDENTIALS + "；" + WAIT.format(time=_local(next_at)))
         raise AuthError(BAD_CREDENTIALS)
     if not row.active:
         raise AuthError(DISABLED)
     new_hash = hash_password(password) if _hasher.check_needs_rehash(row.password_hash) else None
 
     def tx(conn: Connection) -> Actor:
-        values: dict = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+        values: dict = {"last_login_at": now}
         if new_hash:
             values["password_hash"] = new_hash
         conn.execute(update(Staff).where(Staff.id == row.id).values(**values))
+        throttle.clear(conn, row.username, where)
         return _actor(conn, row)
 
     actor = db.run(tx)
-    log.info("staff %s logged in%s", row.username, " (password rehashed)" if new_hash else "")
+    log.info("staff %s logged in on %s%s", row.username, where, " (password rehashed)" if new_hash else "")
     return actor
 
 

@@ -2,6 +2,11 @@
 
 Precedence (highest first): explicit arguments (``--db``), ``REGDESK_*`` environment
 variables, the config file, built-in defaults.
+
+The database password need not be written anywhere: with ``password = "keyring"`` in the
+file's ``[database]`` table, the password of a URL that carries none comes from the operating
+system's credential store (the ``keyring`` package: Windows Credential Manager, macOS Keychain,
+the Secret Service on Linux), stored there by ``regdesk config set-password``.
 """
 from __future__ import annotations
 
@@ -13,11 +18,13 @@ from pathlib import Path
 
 import platformdirs
 
+from services import limits
 from services.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 APP_NAME = "regdesk"
+KEYRING_SERVICE = "regdesk"  # the credential store's service name; the entry's user is the URL
 DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
 
 
@@ -78,8 +85,47 @@ def _read_file(path: Path) -> dict:
         raise ConfigError(f"cannot read config file {str(path)[:200]}: {str(exc)[:200]}") from exc
 
 
-def load(db_url: str | None = None) -> Config:
-    """Build the configuration from arguments, environment and file."""
+def keyring_key(url: str) -> str:
+    """The credential store's name for the password of ``url``: the URL without a password."""
+    from sqlalchemy.engine import URL, make_url
+    from sqlalchemy.exc import ArgumentError
+    try:
+        u = make_url(url)
+        # (URL.set(password=None) would keep the password: None means "unchanged" there)
+        return URL.create(u.drivername, u.username, None, u.host, u.port, u.database, u.query).render_as_string()
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port such as ':abc'
+        raise ConfigError(f"not a database URL: {limits.shown(url, 80)!r}") from exc
+
+
+def _keyring():  # noqa: ANN202 - the keyring module
+    try:
+        import keyring
+        from keyring.backends import fail
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise ConfigError("the keyring package is not installed") from exc
+    if isinstance(keyring.get_keyring(), fail.Keyring):
+        raise ConfigError("this computer has no credential store that keyring can use")
+    return keyring
+
+
+def _with_stored_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    key = keyring_key(url)
+    if make_url(url).password is not None:
+        return url
+    store = _keyring()
+    try:
+        password = store.get_password(KEYRING_SERVICE, key)
+    except Exception as exc:  # noqa: BLE001 - keyring's backends raise their own errors
+        raise ConfigError(f"cannot read the credential store: {exc}") from exc
+    if password is None:
+        raise ConfigError(f"no password for {key} in the credential store: run `regdesk config set-password`")
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
+
+
+def load(db_url: str | None = None, *, stored_password: bool = True) -> Config:
+    """Build the configuration from arguments, environment and file. ``stored_password=False``
+    leaves a password kept in the credential store out (for `regdesk config set-password`)."""
     data = _read_file(config_path())
     source = "default"
     url = default_database_url()
@@ -96,6 +142,12 @@ def load(db_url: str | None = None) -> Config:
         url, source = db_url, "--db"
     if source == "default":
         _make_data_dir()
+    from_store = data.get("database", {}).get("password")
+    if from_store not in (None, "keyring"):
+        raise ConfigError(f'{config_path()}: [database] password may only be "keyring" '
+                          "(the credential store); never write the password itself in the file")
+    if from_store == "keyring" and stored_password and not url.startswith("sqlite"):
+        url = _with_stored_password(url)
 
     wc = dict(data.get("wechat", {}))
     env_map = {

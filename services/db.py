@@ -43,8 +43,9 @@ def normalize_url(url: str) -> str:
     system cannot hold."""
     if not (url or "").strip():
         raise ConfigError("no database URL given (empty --db or REGDESK_DATABASE_URL)")
-    if limits.control_char(url):
-        raise ConfigError(f"not a database URL (control character {limits.control_char(url)}): "
+    bad = limits.refused_char(url)
+    if bad is not None:
+        raise ConfigError(f"not a database URL (control character {limits.char_code(url[bad])}): "
                           f"{limits.shown(url)!r}")
     try:
         u = make_url(url)
@@ -142,6 +143,22 @@ def is_retryable(exc: BaseException) -> bool:
         return True
     msg = str(orig).lower()
     return "database is locked" in msg or "database table is locked" in msg
+
+
+# MySQL/MariaDB: access denied to a database, table, column or routine; PostgreSQL: 42501
+_DENIED_MYSQL = frozenset({1044, 1142, 1143, 1370})
+
+
+def is_permission_error(exc: BaseException) -> bool:
+    """The database account lacks a privilege (not a bug, not an outage: a deployment choice)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "diag", None), "sqlstate", None)
+    if code == "42501":
+        return True
+    args = getattr(orig, "args", ())
+    return bool(args) and isinstance(args[0], int) and args[0] in _DENIED_MYSQL
 
 
 def is_connection_error(exc: BaseException) -> bool:

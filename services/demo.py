@@ -28,7 +28,7 @@ from services.actor import SYSTEM, Actor
 from services.clock import local_now, utcnow
 from services.db import Database
 from services.errors import RegdeskError, RuleRefused, ValidationError
-from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Notification, Patient, Slot
+from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Notification, Patient, Slot, Staff
 from services.simulate import MiniProgram, random_name, random_patient
 
 log = logging.getLogger(__name__)
@@ -435,6 +435,9 @@ def seed(db: Database, *, days: int = 14, seed: int = 20261126, today: dt.date |
     with db.read() as conn:
         if conn.execute(select(func.count()).select_from(Hospital)).scalar_one():
             raise ValidationError("数据库中已有医院数据，未重新生成")
+        # the demo's accounts have published passwords: never beside real ones
+        if conn.execute(select(func.count()).select_from(Staff)).scalar_one():
+            raise ValidationError("数据库中已有员工账号，演示数据（含公开密码的账号）只能生成在空数据库中")
     rng = random.Random(seed)
     with db.write() as conn:
         doctors = _masterdata(conn, rng)

@@ -8,9 +8,11 @@ hold and the importer takes too, and a week one can publish is a week one can im
   converted, so a 5,000-digit cell or argument never reaches ``int()`` (whose string limit
   raises ValueError) nor the database (whose integer columns hold 32 or 64 bits).
 * Floats must be finite and inside their range: never silently clamped.
-* Text a person typed may not hold control characters (a NUL matches everything on SQLite and
-  is refused by PostgreSQL; an escape sequence would reach a patient's WeChat message); search
-  terms are cleaned of them instead.
+* Text a person typed (names, reasons, notes: :func:`text`) may not hold control, format, bidi
+  or private-use characters, line separators or bytes that were not UTF-8 (a NUL matches
+  everything on SQLite and is refused by PostgreSQL; an escape sequence would reach a patient's
+  WeChat message or rewrite a terminal); search terms are cleaned of them instead, and text
+  printed back (:func:`printable`) shows them as escapes.
 * A value quoted in a message is cut (:func:`shown`): a message is one readable line, not an
   echo of a million-character cell.
 """
@@ -21,6 +23,7 @@ import logging
 import math
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +42,7 @@ def shown(value, limit: int = SHOWN_CHARS) -> str:
     """``value`` as text for a message: one line, control characters made visible, cut to ``limit``."""
     s = value if isinstance(value, str) else str(value)
     n = len(s)
-    s = s[:limit]
-    if _CONTROL_RE.search(s):
-        s = _CONTROL_RE.sub(lambda m: repr(m.group())[1:-1].replace("\\\\", "\\"), s)
-    s = s.encode("utf-8", "backslashreplace").decode("utf-8")  # an unpaired surrogate from a non-UTF-8 name
+    s = printable(s[:limit])
     return s + f"…（共 {n} 个字符）" if n > limit else s
 
 
@@ -167,30 +167,68 @@ def roster_day_problem(day: dt.date, today: dt.date) -> str | None:
 
 # ---------------------------------------------------------------- text
 
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_CONTROL_BUT_LINES_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Unicode general categories that text a person types may not hold, with what a message calls
+# them: control characters (an escape sequence rewrites a terminal and would reach a patient's
+# WeChat message; a NUL matches everything on SQLite and is refused by PostgreSQL), format
+# characters (a bidi override such as U+202E turns "exe.txt" into what looks like "txt.exe";
+# zero-width characters make two equal-looking names differ), line and paragraph separators,
+# surrogates (bytes that were not UTF-8, from a file name or a terminal) and private-use
+# characters. Ordinary spaces, the ideographic space U+3000 included, are text.
+_REFUSED = {"Cc": "控制字符", "Cf": "不可见的格式字符", "Cs": "不是 UTF-8 的字节", "Co": "私用字符",
+            "Zl": "换行符", "Zp": "分段符"}
+_LINE_BREAKS = "\t\n"  # what a text of several lines may hold besides
 
 
-def control_char(value: str, *, multiline: bool = False) -> str | None:
-    """The first control character (or unpaired surrogate, from a name that is not UTF-8) in
-    ``value``, shown as an escape (``\\x00``); None when there is none."""
-    m = (_CONTROL_BUT_LINES_RE if multiline else _CONTROL_RE).search(value)
-    return None if m is None else repr(m.group())[1:-1]
+def refused_char(value: str, *, multiline: bool = False) -> int | None:
+    """The position of the first character in ``value`` that typed text may not hold (line
+    breaks and tabs are allowed when ``multiline``); None when there is none."""
+    if value.isprintable():  # the common case at C speed: no character of any refused category
+        return None
+    for i, ch in enumerate(value):
+        if unicodedata.category(ch) in _REFUSED and not (multiline and ch in _LINE_BREAKS):
+            return i
+    return None
+
+
+def char_code(ch: str) -> str:
+    """``ch`` as a message names it: U+202E."""
+    return f"U+{ord(ch):04X}"
+
+
+def refused_problem(value: str, name: str, *, multiline: bool = False) -> str | None:
+    """What is wrong with ``value`` for a message in Chinese ("姓名含有不允许的字符（第 3 个字符：
+    控制字符 U+001B）"), or None when it holds no refused character."""
+    i = refused_char(value, multiline=multiline)
+    if i is None:
+        return None
+    ch = value[i]
+    return f"{name}含有不允许的字符（第 {i + 1} 个字符：{_REFUSED[unicodedata.category(ch)]} {char_code(ch)}）"
+
+
+def printable(value: object) -> str:
+    """``value`` for a terminal or a message: every refused character (also in rows written before
+    they were refused, or by another program) shown as a visible escape such as ``\\x1b`` or
+    ``\\u202e``."""
+    s = "" if value is None else str(value)
+    if refused_char(s) is None:
+        return s
+    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _REFUSED else ch
+                   for ch in s)
 
 
 def text(value, name: str, max_len: int, *, required: bool = True, multiline: bool = False,
          field: str | None = None) -> str | None:
-    """Text a person typed, stripped: not empty (when required), no control characters (line
-    breaks and tabs only when ``multiline``), at most ``max_len`` characters. None when empty
-    and not required."""
+    """Text a person typed (a name, a reason, a note), stripped: not empty (when required), none of
+    the refused characters above (line breaks and tabs only when ``multiline``), at most
+    ``max_len`` characters. None when empty and not required. The one check for typed text."""
     s = "" if value is None else str(value).strip()
     if not s:
         if required:
             raise ValidationError(f"{name}不能为空", field=field)
         return None
-    bad = control_char(s, multiline=multiline)
+    bad = refused_problem(s, name, multiline=multiline)
     if bad:
-        raise ValidationError(f"{name}含有控制字符 {bad}，请重新输入", field=field)
+        raise ValidationError(f"{bad}，请重新输入", field=field)
     if len(s) > max_len:
         raise ValidationError(f"{name}过长（{len(s)} 个字符，最多 {max_len} 个）", field=field)
     return s
@@ -203,7 +241,9 @@ def search_term(value) -> str:
     """A search box's text as it may reach SQL: control characters become spaces (a NUL would
     match every row on SQLite and is an error on PostgreSQL), runs of spaces one, cut to
     MAX_SEARCH_CHARS. May be empty: the caller then finds nothing."""
-    s = _CONTROL_RE.sub(" ", "" if value is None else str(value))
+    s = "" if value is None else str(value)
+    if refused_char(s) is not None:
+        s = "".join(" " if unicodedata.category(ch) in _REFUSED else ch for ch in s)
     return " ".join(s.split())[:MAX_SEARCH_CHARS]
 
 
@@ -225,9 +265,9 @@ def file_path(value, name: str = "文件名") -> Path:
     s = "" if value is None else os.fspath(value)
     if not str(s).strip():
         raise ValidationError(f"{name}不能为空")
-    bad = control_char(str(s))
+    bad = refused_problem(str(s), name)
     if bad:
-        raise ValidationError(f"{name}含有控制字符 {bad}：{shown(s)}")
+        raise ValidationError(f"{bad}：{shown(s)}")
     if len(s) > MAX_PATH_CHARS:
         raise ValidationError(f"{name}过长（{len(s)} 个字符）：{shown(s)}")
     p = Path(s).expanduser()

@@ -158,10 +158,6 @@ def get_doctor(db: Database, doctor_id: int) -> DoctorInfo:
 
 # ---------------------------------------------------------------- validation
 
-def _text(value, what: str, max_len: int, required: bool = True) -> str | None:
-    return limits.text(value, what, max_len, required=required)
-
-
 def parse_fee(value) -> Decimal:
     """A fee in yuan: not negative, at most two decimals, fits decimal(8,2)."""
     if isinstance(value, bool):
@@ -187,10 +183,10 @@ def save_department(db: Database, actor: Actor, code: str, name: str, active: bo
                     department_id: int | None = None) -> DepartmentInfo:
     """Create a department (department_id None) or change one. Codes are unique in the hospital."""
     actor.require("masterdata.edit", department_id)
-    code = _text(code, "科室代码", 32)
+    code = limits.text(code, "科室代码", 32)
     if not _CODE_RE.match(code):
         raise ValidationError(f"科室代码只能包含字母、数字、- 和 _：{code}")
-    name = _text(name, "科室名称", 100)
+    name = limits.text(name, "科室名称", 100)
 
     def tx(conn: Connection) -> DepartmentInfo:
         if department_id is None:
@@ -223,11 +219,11 @@ def save_doctor(db: Database, actor: Actor, department_id: int, name: str, title
                 specialty: str | None = None, active: bool = True, doctor_id: int | None = None) -> DoctorInfo:
     """Create a doctor (doctor_id None) or change one; fee in yuan, title one of TITLES."""
     actor.require("masterdata.edit", department_id)
-    name = _text(name, "医生姓名", 100)
+    name = limits.text(name, "医生姓名", 100)
     if title not in TITLES:
         raise ValidationError(f"职称 {title} 无效，应为：{'、'.join(TITLES)}")
     fee = parse_fee(fee)
-    specialty = _text(specialty, "擅长", 300, required=False)
+    specialty = limits.text(specialty, "擅长", 300, required=False)
 
     def tx(conn: Connection) -> DoctorInfo:
         dep = department_in(conn, department_id)

@@ -26,6 +26,7 @@ TAKEN_STATUSES = ("confirmed", "checked_in", "no_show")
 SOURCES = ("miniprogram", "desk")
 GENDERS = ("M", "F", "U")
 ROLES = ("clerk", "head", "admin")
+DB_ROLES = ("miniprogram", "desk", "jobs")  # database accounts by job (services/accounts.py)
 
 
 def _in(col: str, values: tuple[str, ...]) -> str:
@@ -159,7 +160,8 @@ class Staff(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
-    failed_logins: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    failed_logins: Mapped[int] = mapped_column(Integer, server_default=text("0"))  # unused since 0006
+    # unused since revision 0006_accounts (failures are counted per workstation in login_throttle)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
@@ -258,9 +260,43 @@ class Notification(Base):
 
 
 class AppSetting(Base):
-    """Shared settings kept in the database (e.g. the WeChat access token cache, WeChat settings)."""
+    """Shared settings kept in the database (the WeChat settings but the secret, lock rows)."""
     __tablename__ = "app_settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Secret(Base):
+    """The WeChat AppSecret and the shared access token (and its refresh lease): readable only by the
+    jobs account. The desk account sets the secret through regdesk_set_wechat_secret() and sees only
+    the ``secret_state`` view (whether a value is set). Rows: wechat.secret, wechat_token,
+    wechat_token_lock (created by the migration)."""
+    __tablename__ = "secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class LoginThrottle(Base):
+    """Failed log-ins per typed username (known or not) and workstation: the growing delay."""
+    __tablename__ = "login_throttle"
+    __table_args__ = (Index("ix_login_throttle_last_failure", "last_failure_at"),)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workstation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    next_allowed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class DbAccount(Base):
+    """A database account `regdesk db grant` made for this database, and its job."""
+    __tablename__ = "db_accounts"
+    __table_args__ = (CheckConstraint(_in("role", DB_ROLES), name="ck_db_accounts_role"),)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    host: Mapped[str | None] = mapped_column(String(255))  # MySQL/MariaDB: the account's host part
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    granted_by: Mapped[str] = mapped_column(String(100))

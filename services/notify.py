@@ -259,7 +259,7 @@ def run_forever(db: Database, cfg: Config, stop: threading.Event, *, interval: f
                     result = deliver_due(db, client, policy=policy, stop=stop)
                     if result != PassResult():
                         log.info("notify pass: %s", result)
-            except WeChatError as exc:
+            except (WeChatError, ConfigError) as exc:  # ConfigError: e.g. the secret is not ours to read
                 log.error("WeChat: %s", exc)
                 wait = max(interval, 60.0)
             except Exception:  # a background loop must outlive a database outage

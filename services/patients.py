@@ -133,10 +133,7 @@ def normalize_phone(phone: str) -> str:
 
 def _validate(name: str, gender: str, phone: str, birth_date: dt.date | None,
               id_card: str | None, today: dt.date) -> tuple[str, str, str, dt.date | None, str | None]:
-    name = (name or "").strip()
-    if not 1 <= len(name) <= 50:
-        raise ValidationError("姓名须为 1-50 个字符", field="name")
-    limits.text(name, "姓名", 50, field="name")
+    name = limits.text(name, "姓名", 50, field="name")
     gender = _GENDER_ALIASES.get((gender or "").strip(), (gender or "").strip())
     if gender not in GENDER_LABELS:
         raise ValidationError("性别须为 男(M)、女(F) 或 未知(U)", field="gender")

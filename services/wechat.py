@@ -1,10 +1,10 @@
 """The WeChat API client: the shared access token cache and subscribe messages (订阅消息).
 
-The access token lives in the database (``app_settings``), shared by every console and
-worker: fetching a new classic token invalidates the old one everywhere, so processes
-must not each fetch their own. A refresh is guarded by a lease row (a conditional
-UPDATE on ``wechat_token_lock``) so only one process talks to the token endpoint at a
-time; the others wait for the token it writes. A refresh after WeChat rejected a token
+The access token lives in the database (table ``secrets``, readable only by the sending
+account: services/secret_store.py), shared by every worker: fetching a new classic token
+invalidates the old one everywhere, so processes must not each fetch their own. A refresh
+is guarded by a lease row (a conditional UPDATE on ``wechat_token_lock``) so only one
+process talks to the token endpoint at a time; the others wait for the token it writes. A refresh after WeChat rejected a token
 (40001/42001) first looks whether someone else already replaced that token.
 
 The HTTP call never runs inside a database transaction: a slow WeChat must not hold
@@ -34,12 +34,11 @@ from services.clock import as_datetime, utcnow
 from services.config import WeChatSettings
 from services.db import Database
 from services.errors import RegdeskError
-from services.models import AppSetting
+from services.models import AppSetting, Secret
+from services.secret_store import TOKEN_KEY, TOKEN_LOCK_KEY  # noqa: F401 - re-exported for callers
 
 log = logging.getLogger(__name__)
 
-TOKEN_KEY = "wechat_token"
-TOKEN_LOCK_KEY = "wechat_token_lock"
 # refresh this long before WeChat's expiry so a token never dies between read and use
 TOKEN_MARGIN = dt.timedelta(minutes=5)
 
@@ -251,8 +250,7 @@ class WeChatClient:
     def cached_token(self) -> CachedToken | None:
         """The shared token if it is for this appid and not about to expire."""
         with self.db.read() as c:
-            row = c.execute(select(AppSetting.value, AppSetting.expires_at)
-                            .where(AppSetting.key == TOKEN_KEY)).first()
+            row = c.execute(select(Secret.value, Secret.expires_at).where(Secret.name == TOKEN_KEY)).first()
         if row is None or not row.value or row.expires_at is None:
             return None
         try:
@@ -267,15 +265,15 @@ class WeChatClient:
     def _take_lease(self) -> bool:
         now = utcnow()
         with self.db.write() as c:
-            n = c.execute(update(AppSetting)
-                          .where(AppSetting.key == TOKEN_LOCK_KEY,
-                                 (AppSetting.expires_at.is_(None)) | (AppSetting.expires_at < now))
+            n = c.execute(update(Secret)
+                          .where(Secret.name == TOKEN_LOCK_KEY,
+                                 (Secret.expires_at.is_(None)) | (Secret.expires_at < now))
                           .values(value=self.me, expires_at=now + self.lease, updated_at=now)).rowcount
         return n == 1
 
     def _drop_lease(self) -> None:
         with self.db.write() as c:
-            c.execute(update(AppSetting).where(AppSetting.key == TOKEN_LOCK_KEY, AppSetting.value == self.me)
+            c.execute(update(Secret).where(Secret.name == TOKEN_LOCK_KEY, Secret.value == self.me)
                       .values(value=None, expires_at=None, updated_at=utcnow()))
 
     def _store(self, token: str, expires_in: int) -> None:
@@ -284,7 +282,7 @@ class WeChatClient:
         if expires <= now:  # a test server may hand out short-lived tokens
             expires = now + dt.timedelta(seconds=max(1, expires_in // 2))
         with self.db.write() as c:
-            c.execute(update(AppSetting).where(AppSetting.key == TOKEN_KEY).values(
+            c.execute(update(Secret).where(Secret.name == TOKEN_KEY).values(
                 value=json.dumps({"appid": self.settings.appid, "token": token}), expires_at=expires,
                 updated_at=now))
 
@@ -300,7 +298,6 @@ class WeChatClient:
 
         If another process already stored a different valid token, that one is used.
         """
-        ensure_setting_rows(self.db, (TOKEN_KEY, TOKEN_LOCK_KEY))
         deadline = time.monotonic() + self.lock_wait
         while True:
             cached = self.cached_token()
@@ -329,7 +326,7 @@ class WeChatClient:
     def forget_token(self) -> None:
         """Drop the cached token (after the appid or secret changed)."""
         with self.db.write() as c:
-            c.execute(update(AppSetting).where(AppSetting.key == TOKEN_KEY)
+            c.execute(update(Secret).where(Secret.name == TOKEN_KEY)
                       .values(value=None, expires_at=None, updated_at=utcnow()))
 
     # ------------------------------------------------------------ messages

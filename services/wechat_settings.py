@@ -4,12 +4,14 @@ Settings come from three places; the first that sets a value wins:
 
 1. the environment (``REGDESK_WECHAT_*``),
 2. the config file's ``[wechat]`` table,
-3. the database (``app_settings`` rows ``wechat.appid``, ``wechat.secret``, ...), written by an
-   admin in the console, shared by every console and worker on that database.
+3. the database (``app_settings`` rows ``wechat.appid``, ``wechat.template_id``, ...), written by
+   an admin in the console, shared by every console and worker on that database; the AppSecret
+   in the ``secrets`` table (services/secret_store.py), which only the sending account can read.
 
 So a deployment can pin a value (e.g. the secret in the environment of the notify
-service) and the console then shows it as read-only. The secret stored in the database
-is plain text: anyone who can read ``app_settings`` can read it.
+service) and the console then shows it as read-only. The console never reads the secret
+back: ``describe_wechat_settings`` says only whether one is set; ``load_wechat_settings``
+(what a sender needs) reads it, and raises SecretUnreadable for an account that may not.
 """
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ from services.config import Config, WeChatSettings
 from services.db import Database
 from services.errors import ConfigError, ValidationError
 from services.models import AppSetting
-from services.wechat import TOKEN_KEY, ensure_setting_rows, field_type, is_field_name
+from services import secret_store
+from services.wechat import ensure_setting_rows, field_type, is_field_name
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +81,10 @@ def _outside_values(cfg: Config) -> dict[str, tuple[object, str]]:
 
 
 def _db_values(db: Database) -> dict[str, str]:
+    """The stored settings but the secret (which is not in app_settings)."""
     with db.read() as conn:
         rows = conn.execute(select(AppSetting.key, AppSetting.value)
-                            .where(AppSetting.key.in_([DB_PREFIX + f for f in FIELDS]))).all()
+                            .where(AppSetting.key.in_([DB_PREFIX + f for f in FIELDS if f != "secret"]))).all()
     return {k[len(DB_PREFIX):]: v for k, v in rows if v not in (None, "")}
 
 
@@ -95,12 +99,21 @@ def _parse_field_map(raw: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class SettingsView:
-    """The effective settings and, per field, where the value comes from (for the settings page)."""
+    """The effective settings and, per field, where the value comes from (for the settings page).
+    ``settings.secret`` is empty unless the environment or the config file sets it: a secret stored
+    in the database is never read here, only ``secret_set`` says that there is one."""
     settings: WeChatSettings
     sources: dict[str, str]  # field -> 'environment' | 'config file' | 'database' | 'default'
+    secret_set: bool = False
 
     def editable(self, name: str) -> bool:
         return self.sources.get(name) in ("database", "default")
+
+    @property
+    def configured(self) -> bool:
+        """AppID, AppSecret and template are all there (wherever they come from)."""
+        s = self.settings
+        return bool(s.appid and s.template_id and self.secret_set)
 
 
 def describe_wechat_settings(db: Database, cfg: Config) -> SettingsView:
@@ -116,21 +129,45 @@ def describe_wechat_settings(db: Database, cfg: Config) -> SettingsView:
             sources[f] = "database"
         else:
             sources[f] = "default"
+    if "secret" in outside:
+        secret_set = bool(values.get("secret"))
+    else:
+        secret_set = secret_store.state(db).is_set
+        sources["secret"] = "database" if secret_set else "default"
     settings = WeChatSettings(**values)
     if not settings.field_map:
         settings = replace(settings, field_map=dict(DEFAULT_FIELD_MAP))
-    return SettingsView(settings, sources)
+    return SettingsView(settings, sources, secret_set)
 
 
 def load_wechat_settings(db: Database, cfg: Config) -> WeChatSettings:
-    """The effective WeChat settings: environment > config file > database > defaults."""
-    return describe_wechat_settings(db, cfg).settings
+    """The effective WeChat settings, the secret included (what a sender needs): environment >
+    config file > database > defaults. SecretUnreadable when the secret is stored in the database
+    and this database account may not read it (a desk PC: the job service sends)."""
+    view = describe_wechat_settings(db, cfg)
+    if view.sources["secret"] == "database":
+        return replace(view.settings, secret=secret_store.read(db))
+    return view.settings
+
+
+def sender_state(db: Database, cfg: Config) -> str:
+    """Whether this program can send WeChat messages: 'ready', 'not configured', or 'elsewhere'
+    (configured, but this database account may not read the secret: the job service sends)."""
+    view = describe_wechat_settings(db, cfg)
+    if not view.configured:
+        return "not configured"
+    if view.sources["secret"] == "database":
+        try:
+            secret_store.read(db)
+        except secret_store.SecretUnreadable:
+            return "elsewhere"
+    return "ready"
 
 
 def api_base_problem(value: str) -> str | None:
     """What is wrong with a WeChat API base URL (an http(s) URL with a host), or None."""
     from urllib.parse import urlsplit
-    if limits.control_char(value) or any(ch.isspace() for ch in value):
+    if limits.refused_char(value) is not None or any(ch.isspace() for ch in value):
         return f"接口地址不能包含空格或控制字符：{limits.shown(value)!r}"
     try:
         parts = urlsplit(value)
@@ -151,7 +188,8 @@ def check_settings(settings: WeChatSettings) -> None:
         problems.append(bad)
     for name in ("appid", "secret", "template_id", "page"):
         value = getattr(settings, name)
-        if limits.control_char(value) or len(value) > 500 or (name != "page" and any(c.isspace() for c in value)):
+        if limits.refused_char(value) is not None or len(value) > 500 \
+                or (name != "page" and any(c.isspace() for c in value)):
             problems.append(f"{name} 不能包含空格或控制字符，且不超过 500 个字符")
     if settings.miniprogram_state not in STATES:
         problems.append(f"小程序版本须为 {' / '.join(STATES)}：{limits.shown(settings.miniprogram_state)!r}")
@@ -193,7 +231,7 @@ def save_wechat_settings(db: Database, actor: Actor, *, appid: str | None = None
                         ("api_base", api_base), ("page", page)):
         if value is not None:
             value = value.strip()
-            if len(value) > 500 or any(ch.isspace() for ch in value) or limits.control_char(value):
+            if len(value) > 500 or any(ch.isspace() for ch in value) or limits.refused_char(value) is not None:
                 raise ValidationError(f"{name} 不能包含空格或控制字符，且不超过 500 个字符")
             changes[name] = value
     if changes.get("api_base") and api_base_problem(changes["api_base"]):
@@ -210,6 +248,7 @@ def save_wechat_settings(db: Database, actor: Actor, *, appid: str | None = None
         changes["field_map"] = json.dumps(validate_field_map(field_map), ensure_ascii=False)
     if not changes:
         return
+    new_secret = changes.pop("secret", None)
     ensure_setting_rows(db, [DB_PREFIX + k for k in changes])
 
     def fn(conn) -> None:
@@ -217,10 +256,12 @@ def save_wechat_settings(db: Database, actor: Actor, *, appid: str | None = None
         for name, value in changes.items():
             conn.execute(update(AppSetting).where(AppSetting.key == DB_PREFIX + name)
                          .values(value=value or None, updated_at=now))
-        if "appid" in changes or "secret" in changes:
-            # a token belongs to the old credentials
-            conn.execute(update(AppSetting).where(AppSetting.key == TOKEN_KEY)
-                         .values(value=None, expires_at=None, updated_at=now))
-        shown = {k: ("***" if k == "secret" and v else v) for k, v in changes.items()}
+        if new_secret is not None:
+            # also forgets the token fetched with the old secret; a token of another appid is
+            # ignored by the client (services.wechat.WeChatClient.cached_token)
+            secret_store.set_secret(conn, new_secret)
+        shown: dict[str, str] = dict(changes)
+        if new_secret is not None:
+            shown["secret"] = "***" if new_secret else ""
         audit.record(conn, actor, "wechat.settings", "setting", "wechat", shown)
     db.run(fn)

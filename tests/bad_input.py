@@ -1,13 +1,17 @@
 """Shared by the bad-input tests: a small hospital to refuse things against, and the check that a
-refusal is what the contract says (non-zero exit, one line on stderr, no traceback, nothing changed)."""
+refusal is what the contract says (non-zero exit, one line on stderr, no traceback, nothing changed).
+
+The hospital has an admin whom the command line logs in as (commands that act as a person need a
+log-in), so a test refuses the bad input itself, not a missing log-in. A log-in records when it
+happened (staff.last_login_at): the one thing a refused command may change."""
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
-from services import migrate, rosters
+from services import auth, migrate, rosters
 from services.actor import SYSTEM
-from services.cli import main
+from services.cli import LOGIN_NEEDED, main
 from services.db import Database
 from services.roster_layout import week_label
 from tests import factories as f
@@ -19,11 +23,14 @@ MONDAY = TODAY - dt.timedelta(days=TODAY.weekday()) + dt.timedelta(weeks=2)  # a
 WEEK = week_label(MONDAY)
 BIG = str(10**20)  # past every integer column
 HUGE = "9" * 5000  # past Python's int-string limit (4,300 digits)
+ADMIN = "admin"  # the staff member the command line logs in as
+LOG_IN_RECORD = ("staff.last_login_at",)
 
 
 def populate(db: Database) -> dict:
     """A department with two doctors, a template, a published week with a pending request, and a
-    stopped session whose patient's WeChat message waits in the outbox."""
+    stopped session whose patient's WeChat message waits in the outbox; an admin (ADMIN) whom the
+    command line logs in as."""
     nk = f.department(db, "NK", "内科")
     zhang, li = f.doctor(db, nk, "张医生"), f.doctor(db, nk, "李医生")
     sid, slots = f.session(db, zhang, MONDAY, "am", slots=8, capacity=2)
@@ -32,6 +39,8 @@ def populate(db: Database) -> dict:
     f.request(db, other[0], f.patient(db, name="赵丽"))
     rosters.stop_session(db, SYSTEM, stopped, "医生外出")
     f.template(db, zhang, 2)
+    f.cli_account(db, ADMIN)
+    auth.login(db, ADMIN, f.CLI_PASSWORD)  # upgrades the hash now: from here on a log-in only records its time
     return {"nk": nk, "zhang": zhang, "li": li, "session": sid, "slots": slots, "stopped": stopped}
 
 
@@ -53,15 +62,18 @@ class Hospital:
 
 
 def refused(capsys, argv: list[str], url: str, *, expect: str | None = None) -> str:
-    """Run ``regdesk ARGV`` in-process; assert the refusal and that no row of ``url`` changed."""
-    before = snapshot(url)
+    """Run ``regdesk ARGV`` in-process; assert the refusal and that no row of ``url`` changed (but
+    the time of the log-in, for a command that acts as a person)."""
+    before = snapshot(url, without=LOG_IN_RECORD)
     rc = main(argv)
     out, err = capsys.readouterr()
     assert rc != 0, (argv, out)
     assert err.startswith("regdesk: ") and err.count("\n") == 1, err[:3000]
     assert "Traceback" not in err and out == "", (err, out)
     assert len(err) < 3000  # a message is read by a person
+    assert LOGIN_NEEDED not in err  # the bad input is what is refused (the test module logs in)
     if expect is not None:
         assert expect in err, err
-    assert snapshot(url) == before
+    assert snapshot(url, without=LOG_IN_RECORD) == before
     return err
+

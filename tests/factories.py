@@ -100,3 +100,37 @@ def set_status(db: Database, booking_id: int, status: str) -> None:
     """Force a booking's status (test setup only: bypasses the state machine)."""
     with db.write() as c:
         c.execute(text("UPDATE bookings SET status = :s WHERE id = :b"), {"s": status, "b": booking_id})
+
+
+CLI_PASSWORD = "cli-pass-1234"
+
+
+def cli_account(db: Database, username: str = "admin", role: str = "admin",
+                department_ids: tuple[int, ...] = ()) -> str:
+    """A staff account whose password (CLI_PASSWORD) scripts know. The hash is argon2id with small
+    parameters (a log-in upgrades it). Returns the username."""
+    from argon2 import PasswordHasher
+
+    from services.models import Staff, StaffDepartment
+    pw_hash = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(CLI_PASSWORD)
+    with db.write() as c:
+        sid = c.execute(insert(Staff).values(username=username, display_name=username, password_hash=pw_hash,
+                                             role=role, active=True, failed_logins=0,
+                                             created_at=dt.datetime(2026, 1, 1))).inserted_primary_key[0]
+        for dep in department_ids:
+            c.execute(insert(StaffDepartment).values(staff_id=sid, department_id=dep))
+    return username
+
+
+def cli_logs_in_as(monkeypatch, username: str) -> None:
+    """The command line logs in as ``username`` (REGDESK_USER / REGDESK_PASSWORD), as a script would."""
+    monkeypatch.setenv("REGDESK_USER", username)
+    monkeypatch.setenv("REGDESK_PASSWORD", CLI_PASSWORD)
+
+
+def cli_login(db: Database, monkeypatch, username: str = "admin", role: str = "admin",
+              department_ids: tuple[int, ...] = ()) -> str:
+    """A staff account (cli_account) that the command line logs in as (cli_logs_in_as). Returns the
+    username."""
+    cli_logs_in_as(monkeypatch, cli_account(db, username, role, department_ids))
+    return username

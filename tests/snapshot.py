@@ -13,8 +13,9 @@ from services.db import Database
 _reflected: dict[str, MetaData] = {}  # url -> its tables (a test does not change the schema)
 
 
-def snapshot(db: Database | str) -> dict[str, list[tuple]]:
-    """{table name: its rows in primary-key order} for every table in the database."""
+def snapshot(db: Database | str, *, without: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
+    """{table name: its rows in primary-key order} for every table in the database, leaving out
+    the columns named in ``without`` ("table.column")."""
     own = isinstance(db, str)
     database = Database(db) if own else db
     try:
@@ -27,7 +28,8 @@ def snapshot(db: Database | str) -> dict[str, list[tuple]]:
         with database.engine.connect() as conn:
             for table in meta.sorted_tables:
                 order = list(table.primary_key.columns) or list(table.columns)
-                out[table.name] = [tuple(r) for r in conn.execute(select(table).order_by(*order))]
+                columns = [c for c in table.columns if f"{table.name}.{c.name}" not in without]
+                out[table.name] = [tuple(r) for r in conn.execute(select(*columns).order_by(*order))]
         return out
     finally:
         if own:

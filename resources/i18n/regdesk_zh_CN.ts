@@ -1329,6 +1329,10 @@
             <translation>未配置微信参数（AppID、AppSecret、模板 ID），请先在「微信设置」页填写</translation>
         </message>
         <message>
+            <source>WeChat messages are sent by the job service: this PC's database account may not read the WeChat secret</source>
+            <translation>微信消息由发送服务发送：此电脑的数据库账号不能读取微信密钥</translation>
+        </message>
+        <message>
             <source>While this console is open, send the waiting WeChat messages every few seconds</source>
             <translation>本机开着时，每隔几秒发送待发送的微信通知</translation>
         </message>
@@ -2140,8 +2144,8 @@
             <translation>已停用</translation>
         </message>
         <message>
-            <source>Locked until {time}</source>
-            <translation>锁定至 {time}</translation>
+            <source>Log-in delayed until {time}</source>
+            <translation>登录须等待至 {time}</translation>
         </message>
         <message>
             <source>Active</source>
@@ -2590,11 +2594,23 @@
             <translation>繁体中文（台湾）</translation>
         </message>
         <message>
-            <source>set (leave blank to keep)</source>
-            <translation>已设置（留空则不修改）</translation>
+            <source>the new AppSecret</source>
+            <translation>新的 AppSecret</translation>
         </message>
         <message>
-            <source>not set</source>
+            <source>Replace…</source>
+            <translation>更换…</translation>
+        </message>
+        <message>
+            <source>Keep the saved one</source>
+            <translation>保留已保存的</translation>
+        </message>
+        <message>
+            <source>Set</source>
+            <translation>已设置</translation>
+        </message>
+        <message>
+            <source>Not set</source>
             <translation>未设置</translation>
         </message>
         <message>

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 from typing import Sequence
@@ -21,7 +22,8 @@ from services.errors import ConfigError, RegdeskError
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = ("cmd_db", "cmd_demo", "cmd_staff", "cmd_autoapprove", "cmd_watch", "cmd_notify", "cmd_excel", "cmd_roster")
+COMMAND_MODULES = ("cmd_db", "cmd_demo", "cmd_staff", "cmd_autoapprove", "cmd_watch", "cmd_notify", "cmd_excel",
+                   "cmd_roster", "cmd_config")
 
 
 class UsageError(RegdeskError):
@@ -49,15 +51,16 @@ def one_line(message: str) -> str:
 
 
 def check_argv(argv: Sequence[str]) -> None:
-    """No argument may carry a control character or bytes that are not UTF-8: a NUL or an escape
-    sequence in a name, reason or URL is a typing accident, and the database cannot store it."""
+    """No argument may carry a character that typed text may not hold (services.limits: control,
+    format and bidi characters, bytes that are not UTF-8 ...): a NUL or an escape sequence in a
+    name, reason or URL is a typing accident or an attack, and the database cannot store it."""
     for arg in argv:
         if len(arg) > limits.MAX_PATH_CHARS:  # no name, reason, URL or file name is that long
             raise UsageError(f"argument {limits.shown(arg)!r} is too long ({len(arg)} characters)")
-        bad = limits.control_char(arg)
-        if bad:
-            raise UsageError(f"argument {limits.shown(arg)!r} contains a control character ({bad}) "
-                             "or bytes that are not UTF-8")
+        bad = limits.refused_char(arg)
+        if bad is not None:
+            raise UsageError(f"argument {limits.shown(arg)!r} contains a control character or an invisible one "
+                             f"({limits.char_code(arg[bad])}), or bytes that are not UTF-8")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
                         help="SQLAlchemy database URL (default: $REGDESK_DATABASE_URL, else the embedded SQLite file)")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more")
+    common.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS,
+                        help="the staff account a command that acts as a person logs in as (default: $REGDESK_USER; "
+                             "the password from a prompt, or $REGDESK_PASSWORD)")
     parser = _Parser(prog="regdesk", parents=[common],
                      description="regdesk: the hospital registration desk console and its tools")
     parser.add_argument("--demo", action="store_true",
@@ -82,18 +88,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cli_actor():
-    """Who a command run from a shell acts as: the system, named after the operating-system user
-    (the audit log shows e.g. ``cli:wang``). Whoever can run commands against the database already
-    holds its credentials, so the services let this actor do anything."""
+LOGIN_NEEDED = ("this command acts as a staff member: log in with --user NAME (or REGDESK_USER); "
+                "the password is asked, or read from REGDESK_PASSWORD")
+
+
+def login_name(args: argparse.Namespace) -> str:
+    """The staff username given with --user or REGDESK_USER ('' when none)."""
+    return (getattr(args, "user", None) or os.environ.get("REGDESK_USER") or "").strip()
+
+
+def cli_actor(db, args: argparse.Namespace):  # noqa: ANN001, ANN201 - a Database; returns an Actor
+    """Who a command that changes staff, rosters or settings, or exports patients' data, acts as: the
+    staff member who logs in here (``--user NAME`` or ``REGDESK_USER``; the password from a prompt on a
+    terminal, or ``REGDESK_PASSWORD`` for scripts, as ``PGPASSWORD`` does). The services check that
+    person's permissions and the audit log names them. A wrong password gets the console's answer
+    and counts towards the same delay (services/throttle.py). Jobs (autoapprove, notify, ...) do not
+    call this: they act as themselves."""
     import getpass
 
-    from services.actor import Actor
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in the environment (containers)
-        user = "unknown"
-    return Actor(kind="system", name=f"cli:{user}")
+    from services import auth
+    user = login_name(args)
+    if not user:
+        raise UsageError(LOGIN_NEEDED)
+    password = os.environ.get("REGDESK_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise UsageError(f"no terminal to ask for the password of {user}: set REGDESK_PASSWORD")
+        password = getpass.getpass(f"{user} 的密码 (password): ")
+    return auth.login(db, user, password)
 
 
 def iso_date(value: str):
@@ -186,7 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-        cfg = config_mod.load(getattr(args, "db", None))
+        # `config set-password` stores the password that loading would look up
+        cfg = config_mod.load(getattr(args, "db", None), stored_password=args.command != "config")
         if args.command is None:
             from services.cli.console_launch import launch_console
             return launch_console(args, cfg)

@@ -4,8 +4,9 @@
     regdesk export roster --week YYYY-Www [--department CODE] --out FILE.xlsx
 
 (`regdesk roster import FILE.xlsx`, which reads the roster back, lives in cmd_roster.)
-Commands act as a system actor named after the operating-system user (``cli:<user>``), which
-may see full phone and ID numbers; they are still masked unless ``--unmasked`` is given.
+Both act as the staff member who logs in (``--user NAME`` or ``REGDESK_USER``, see
+services.cli.cli_actor): the daily list holds patients' data, and only heads and admins may write
+full phone and ID numbers (``--unmasked``, audited as that person).
 The services are imported only when a command runs, so that ``regdesk --help`` stays quick.
 """
 from __future__ import annotations
@@ -50,7 +51,7 @@ def cmd_daily(args: argparse.Namespace, cfg: Config) -> int:
     from services import exports
     db = open_database(cfg)
     try:
-        result = exports.export_daily(db, cli_actor(), args.date, args.out,
+        result = exports.export_daily(db, cli_actor(db, args), args.date, args.out,
                                       department_id=exports.department_id_by_code(db, args.department),
                                       unmasked=args.unmasked)
     finally:
@@ -64,7 +65,7 @@ def cmd_roster(args: argparse.Namespace, cfg: Config) -> int:
     from services import exports
     db = open_database(cfg)
     try:
-        result = exports.export_roster(db, cli_actor(), args.week, args.out,
+        result = exports.export_roster(db, cli_actor(db, args), args.week, args.out,
                                        department_id=exports.department_id_by_code(db, args.department))
     finally:
         db.dispose()

@@ -9,8 +9,9 @@
     regdesk roster substitute SESSION_ID --doctor ID [--note TEXT]
     regdesk roster import FILE.xlsx
 
-Commands act as a system actor named after the operating-system user (``cli:<user>``): whoever
-can run them can reach the database anyway; the audit log still says who it was.
+The commands that change rosters (template add, publish, stop, substitute, import) act as the staff
+member who logs in (``--user NAME`` or ``REGDESK_USER``, see services.cli.cli_actor): that person's
+permissions and departments apply, and the audit log names them. Listing needs no log-in.
 """
 from __future__ import annotations
 
@@ -82,7 +83,8 @@ def _department_id(db, code: str | None) -> int | None:
 def cmd_template_add(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
-        t = rosters.save_template(db, cli_actor(), args.doctor, rosters.parse_weekday(args.weekday), args.period,
+        actor = cli_actor(db, args)
+        t = rosters.save_template(db, actor, args.doctor, rosters.parse_weekday(args.weekday), args.period,
                                   args.start, args.end, args.slot_minutes, args.places)
     finally:
         db.dispose()
@@ -99,7 +101,8 @@ def cmd_template_list(args: argparse.Namespace, cfg: Config) -> int:
         db.dispose()
     print("ID\t医生ID\t医生\t星期\t时段\t时间\t分钟/段\t号/段\t状态")
     for t in items:
-        print(f"{t.id}\t{t.doctor_id}\t{t.doctor_name}\t{WEEKDAY_LABELS[t.weekday]}\t{PERIOD_LABELS[t.period]}\t"
+        print(f"{t.id}\t{t.doctor_id}\t{limits.printable(t.doctor_name)}\t{WEEKDAY_LABELS[t.weekday]}\t"
+              f"{PERIOD_LABELS[t.period]}\t"
               f"{fmt_time(t.starts_at)}-{fmt_time(t.ends_at)}\t{t.slot_minutes}\t{t.capacity_per_slot}\t"
               f"{'启用' if t.active else '停用'}")
     return 0
@@ -108,7 +111,8 @@ def cmd_template_list(args: argparse.Namespace, cfg: Config) -> int:
 def cmd_publish(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
-        s = rosters.publish(db, cli_actor(), args.start, args.end, department_id=_department_id(db, args.department))
+        actor = cli_actor(db, args)
+        s = rosters.publish(db, actor, args.start, args.end, department_id=_department_id(db, args.department))
     finally:
         db.dispose()
     print(f"已发布 {args.start} 至 {args.end}：新建出诊 {s.sessions_created} 个、号源时段 {s.slots_created} 个；"
@@ -126,15 +130,17 @@ def cmd_sessions(args: argparse.Namespace, cfg: Config) -> int:
         db.dispose()
     print("出诊ID\t医生\t时段\t时间\t状态\t号源\t已约\t待审\t备注")
     for s in items:
-        print(f"{s.id}\t{s.doctor_name}\t{PERIOD_LABELS[s.period]}\t{fmt_time(s.starts_at)}-{fmt_time(s.ends_at)}\t"
-              f"{s.status}\t{s.capacity}\t{s.taken}\t{s.pending}\t{s.note or ''}")
+        # names and notes from the database are shown with hidden characters made visible
+        print(f"{s.id}\t{limits.printable(s.doctor_name)}\t{PERIOD_LABELS[s.period]}\t"
+              f"{fmt_time(s.starts_at)}-{fmt_time(s.ends_at)}\t"
+              f"{s.status}\t{s.capacity}\t{s.taken}\t{s.pending}\t{limits.printable(s.note or '')}")
     return 0
 
 
 def cmd_stop(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
-        s = rosters.stop_session(db, cli_actor(), args.session_id, args.reason)
+        s = rosters.stop_session(db, cli_actor(db, args), args.session_id, args.reason)
     finally:
         db.dispose()
     print(f"出诊 {s.session_id} 已停诊：{s.bookings_stopped} 个预约已停止，{s.notified} 条通知待发送")
@@ -144,7 +150,7 @@ def cmd_stop(args: argparse.Namespace, cfg: Config) -> int:
 def cmd_substitute(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
-        s = rosters.substitute(db, cli_actor(), args.session_id, args.doctor, note=args.note)
+        s = rosters.substitute(db, cli_actor(db, args), args.session_id, args.doctor, note=args.note)
     finally:
         db.dispose()
     print(f"出诊 {s.id}（{s.day} {PERIOD_LABELS[s.period]}）改由 {s.doctor_name} 出诊：{s.note}；"
@@ -156,7 +162,7 @@ def cmd_import(args: argparse.Namespace, cfg: Config) -> int:
     from services import imports  # written separately; loaded only when this command runs
     db = open_database(cfg)
     try:
-        result = imports.import_roster(db, cli_actor(), args.file)
+        result = imports.import_roster(db, cli_actor(db, args), args.file)
     finally:
         db.dispose()
     if result is not None:

@@ -1,6 +1,8 @@
 """`regdesk staff add|list|unlock|password`: staff accounts from the command line.
 
-The first admin account of a new installation is made here (the console needs a log-in).
+The first admin account of a new installation is made here without a log-in (the console needs
+one, and there is nobody yet to log in as); every other change logs in as an admin (``--user`` or
+``REGDESK_USER``, see services.cli.cli_actor) and is audited as that person.
 Passwords are never taken as arguments (they would end up in the shell history and the
 process list): they are asked twice on a terminal, or read as one line with --password-stdin.
 """
@@ -12,7 +14,7 @@ import logging
 import sys
 
 from services import auth, limits
-from services.cli import UsageError, cli_actor, open_database
+from services.cli import UsageError, cli_actor, login_name, open_database
 from services.config import Config
 from services.errors import NotFound, ValidationError
 from services.models import ROLES
@@ -77,9 +79,16 @@ def cmd_add(args: argparse.Namespace, cfg: Config) -> int:
         raise UsageError("a head needs at least one --department CODE")
     db = open_database(cfg)
     try:
-        password = read_password(args.password_stdin)
-        info = auth.create_staff(db, cli_actor(), args.name, args.display_name or args.name, args.role, password,
-                                 codes)
+        if not login_name(args) and not auth.has_admin(db):
+            if args.role != "admin":
+                raise UsageError("there is no admin account yet: the first account must be an admin "
+                                 "(regdesk staff add NAME --role admin)")
+            info = auth.create_first_admin(db, args.name, args.display_name or args.name,
+                                           read_password(args.password_stdin))
+        else:
+            actor = cli_actor(db, args)
+            info = auth.create_staff(db, actor, args.name, args.display_name or args.name, args.role,
+                                     read_password(args.password_stdin), codes)
     finally:
         db.dispose()
     deps = f", departments {','.join(info.department_codes)}" if info.department_codes else ""
@@ -96,16 +105,20 @@ def cmd_list(args: argparse.Namespace, cfg: Config) -> int:
     for s in staff:
         state = "active" if s.active else "disabled"
         if s.locked():
-            state += ", locked"
-        print(f"{s.username}\t{s.role}\t{','.join(s.department_codes) or '-'}\t{state}\t{s.display_name}")
+            state += ", log-in delayed"
+        # names are printed with invisible and control characters made visible: a row written before
+        # they were refused (or by hand) must not rewrite the terminal
+        fields = (s.username, s.role, ",".join(s.department_codes) or "-", state, s.display_name)
+        print("\t".join(limits.printable(f) for f in fields))
     return 0
 
 
 def cmd_unlock(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
+        actor = cli_actor(db, args)
         info = _by_name(db, args.name)
-        auth.unlock(db, cli_actor(), info.id)
+        auth.unlock(db, actor, info.id)
     finally:
         db.dispose()
     print(f"unlocked {info.username}")
@@ -115,8 +128,9 @@ def cmd_unlock(args: argparse.Namespace, cfg: Config) -> int:
 def cmd_password(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
+        actor = cli_actor(db, args)
         info = _by_name(db, args.name)
-        auth.reset_password(db, cli_actor(), info.id, read_password(args.password_stdin))
+        auth.reset_password(db, actor, info.id, read_password(args.password_stdin))
     finally:
         db.dispose()
     print(f"password changed for {info.username}")

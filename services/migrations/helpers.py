@@ -207,3 +207,126 @@ def drop_change_triggers() -> None:
         for fn in [f"regdesk_log_{s}" for s in _TABLE_SHORT.values()] + ["regdesk_notify_change",
                                                                            "regdesk_audit_actor"]:
             op.execute(f"DROP FUNCTION IF EXISTS {fn}()")
+
+
+# ---------------------------------------------------------------- database accounts (revision 0006_accounts)
+#
+# regdesk's database accounts (services/accounts.py) hold only what their job needs; the mini-program's
+# account has no privilege on change_log, yet its inserts and cancels must still reach the change feed:
+#
+# - PostgreSQL: every regdesk trigger function runs as SECURITY DEFINER (as its owner, the migration
+#   account) with a fixed search_path that ends in pg_temp, so no account can capture a name the function
+#   uses. secure_trigger_functions() applies this to every trigger function named regdesk_*, also those
+#   a later revision adds (services/accounts.py applies it again at every grant).
+# - MySQL/MariaDB: a trigger always runs with the privileges of its DEFINER, the account that created it
+#   (the migration account): nothing to change.
+#
+# The account guard: the database itself refuses, from an account registered as 'miniprogram' in
+# db_accounts, any booking insert other than status 'pending' from source 'miniprogram', and any status
+# change other than pending/confirmed -> cancelled, whatever SQL it sends. PostgreSQL knows the account as
+# session_user (current_user is the definer inside the function); MySQL as USER() (CURRENT_USER() is the
+# trigger's definer there), whose user part is matched. SQLite has no accounts and gets no guard.
+#
+# The WeChat secret (table secrets, readable only by the jobs account) is set through
+# regdesk_set_wechat_secret(value), which runs as its definer: the desk account may call it without any
+# privilege on the table, so it can replace the secret but never read it back. Setting it also forgets
+# the cached access token, which belongs to the old secret.
+
+GUARD_MESSAGE = "regdesk: the mini-program account may only request (pending) and cancel bookings"
+# what the desk account may know of a secret: whether it is set, and since when
+SECRET_STATE_VIEW = ("CREATE VIEW secret_state AS SELECT name,"
+                     " CASE WHEN value IS NULL OR value = '' THEN 0 ELSE 1 END AS is_set, updated_at FROM secrets")
+_MP_ACCOUNT_PG = ("EXISTS (SELECT 1 FROM {s}.db_accounts a WHERE a.name = session_user"
+                  " AND a.role = 'miniprogram')")
+_MP_ACCOUNT_MY = ("EXISTS (SELECT 1 FROM db_accounts a WHERE a.name = SUBSTRING_INDEX(USER(), '@', 1)"
+                  " AND a.role = 'miniprogram')")
+_INSERT_NOT_CONTRACT = "(NEW.status <> 'pending' OR NEW.source <> 'miniprogram')"
+_CANCEL = "(NEW.status = 'cancelled' AND OLD.status IN ('pending', 'confirmed'))"
+
+
+def _quoted_schema() -> str:
+    """The schema the migration works in, quoted for PostgreSQL."""
+    schema = op.get_bind().execute(sa.text("SELECT current_schema()")).scalar_one()
+    return '"' + schema.replace('"', '""') + '"'
+
+
+def trigger_function_names(conn, only_insecure: bool = False) -> list[str]:  # noqa: ANN001 - a Connection
+    """PostgreSQL: the regdesk_* trigger functions of the current schema (``only_insecure``: those not
+    yet SECURITY DEFINER with a fixed search_path)."""
+    insecure = " AND NOT (p.prosecdef AND p.proconfig IS NOT NULL)" if only_insecure else ""
+    return list(conn.execute(sa.text(
+        "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+        " WHERE n.nspname = current_schema() AND p.proname LIKE 'regdesk\\_%'"
+        f" AND p.prorettype = 'trigger'::regtype{insecure} ORDER BY p.proname")).scalars())
+
+
+def secure_function_statements(conn, only_insecure: bool = False) -> list[str]:  # noqa: ANN001 - a Connection
+    """PostgreSQL: ALTER every regdesk trigger function to run as its owner with a search path that
+    no other account can put objects into ahead of the tables (pg_temp last)."""
+    schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+    quoted = '"' + schema.replace('"', '""') + '"'
+    return [f"ALTER FUNCTION {quoted}.{name}() SECURITY DEFINER SET search_path = {quoted}, pg_temp"
+            for name in trigger_function_names(conn, only_insecure)]
+
+
+def _postgresql_account_statements(s: str) -> list[str]:
+    guard = (
+        f"CREATE OR REPLACE FUNCTION {s}.regdesk_guard_bookings() RETURNS trigger LANGUAGE plpgsql"
+        " SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ BEGIN"
+        f" IF TG_OP = 'INSERT' THEN IF {_INSERT_NOT_CONTRACT} AND {_MP_ACCOUNT_PG.format(s=s)} THEN"
+        f" RAISE EXCEPTION '{GUARD_MESSAGE}' USING ERRCODE = '42501'; END IF;"
+        f" ELSIF NEW.status IS DISTINCT FROM OLD.status AND NOT {_CANCEL} AND {_MP_ACCOUNT_PG.format(s=s)} THEN"
+        f" RAISE EXCEPTION '{GUARD_MESSAGE}' USING ERRCODE = '42501'; END IF; RETURN NEW; END $$")
+    now = "(pg_catalog.now() AT TIME ZONE 'utc')"
+    setter = (
+        f"CREATE OR REPLACE FUNCTION {s}.regdesk_set_wechat_secret(new_value text) RETURNS void LANGUAGE sql"
+        " SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+        f" UPDATE {s}.secrets SET value = NULLIF(new_value, ''), updated_at = {now} WHERE name = 'wechat.secret';"
+        f" UPDATE {s}.secrets SET value = NULL, expires_at = NULL, updated_at = {now}"
+        " WHERE name = 'wechat_token'; $$")
+    return [guard,
+            "CREATE TRIGGER trg_bookings_guard BEFORE INSERT OR UPDATE OF status ON bookings FOR EACH ROW"
+            f" EXECUTE FUNCTION {s}.regdesk_guard_bookings()",
+            setter,
+            # a function is callable by PUBLIC unless revoked; only accounts granted EXECUTE may set it
+            f"REVOKE ALL ON FUNCTION {s}.regdesk_set_wechat_secret(text) FROM PUBLIC"]
+
+
+def _mysql_account_statements() -> list[str]:
+    signal = f"SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '{GUARD_MESSAGE}'"
+    return [
+        "CREATE TRIGGER trg_bookings_guard_insert BEFORE INSERT ON bookings FOR EACH ROW BEGIN"
+        f" IF {_INSERT_NOT_CONTRACT} AND {_MP_ACCOUNT_MY} THEN {signal}; END IF; END",
+        "CREATE TRIGGER trg_bookings_guard_update BEFORE UPDATE ON bookings FOR EACH ROW BEGIN"
+        f" IF NOT (NEW.status <=> OLD.status) AND NOT {_CANCEL} AND {_MP_ACCOUNT_MY} THEN {signal}; END IF; END",
+        "CREATE PROCEDURE regdesk_set_wechat_secret(IN new_value TEXT) SQL SECURITY DEFINER MODIFIES SQL DATA BEGIN"
+        " UPDATE secrets SET value = NULLIF(new_value, ''), updated_at = UTC_TIMESTAMP() WHERE name = 'wechat.secret';"
+        " UPDATE secrets SET value = NULL, expires_at = NULL, updated_at = UTC_TIMESTAMP()"
+        " WHERE name = 'wechat_token'; END",
+    ]
+
+
+def create_account_guards() -> None:
+    """The mini-program guard, SECURITY DEFINER trigger functions and the secret setter (PostgreSQL,
+    MySQL/MariaDB; nothing on SQLite, which has no accounts)."""
+    name = op.get_context().dialect.name
+    if name == "postgresql":
+        for stmt in secure_function_statements(op.get_bind()) + _postgresql_account_statements(_quoted_schema()):
+            op.execute(stmt)
+    elif name in ("mysql", "mariadb"):
+        for stmt in _mysql_account_statements():
+            op.execute(stmt)
+
+
+def drop_account_guards() -> None:
+    name = op.get_context().dialect.name
+    if name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS trg_bookings_guard ON bookings")
+        op.execute("DROP FUNCTION IF EXISTS regdesk_guard_bookings()")
+        op.execute("DROP FUNCTION IF EXISTS regdesk_set_wechat_secret(text)")
+        for fn in trigger_function_names(op.get_bind()):
+            op.execute(f"ALTER FUNCTION {fn}() SECURITY INVOKER RESET search_path")
+    elif name in ("mysql", "mariadb"):
+        op.execute("DROP TRIGGER IF EXISTS trg_bookings_guard_insert")
+        op.execute("DROP TRIGGER IF EXISTS trg_bookings_guard_update")
+        op.execute("DROP PROCEDURE IF EXISTS regdesk_set_wechat_secret")

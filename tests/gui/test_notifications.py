@@ -124,8 +124,11 @@ def test_settings_are_saved_to_the_database(qtbot, sqlite_db):
     page = open_page(qtbot, WeChatSettingsPage, sqlite_db)
     assert page.isEnabled()
     assert page.fields["field_map"].toPlainText().startswith("thing1 = patient_name")
+    assert page.secret_state.text() == "Not set" and page.fields["secret"].isHidden()
     page.fields["appid"].setText("wx-from-console")
-    page.fields["secret"].setText("console-secret")
+    qtbot.mouseClick(page.replace_secret, Qt.MouseButton.LeftButton)
+    assert page.fields["secret"].isVisible() and page.fields["secret"].hasFocus()
+    qtbot.keyClicks(page.fields["secret"], "console-secret")
     page.fields["template_id"].setText("TPL-1")
     state = page.fields["miniprogram_state"]
     # words for the admin, WeChat's value stored
@@ -141,7 +144,11 @@ def test_settings_are_saved_to_the_database(qtbot, sqlite_db):
     assert (s.appid, s.secret, s.template_id, s.miniprogram_state) == ("wx-from-console", "console-secret",
                                                                        "TPL-1", "trial")
     assert s.field_map == {"thing1": "patient_name", "phrase2": "result"}
-    assert page.fields["secret"].text() == ""  # the secret is never shown again
+    # the secret is never shown again: the page says it is set, and Replace opens an empty field
+    assert page.fields["secret"].text() == "" and page.fields["secret"].isHidden()
+    assert page.secret_state.text() == "Set"
+    qtbot.mouseClick(page.replace_secret, Qt.MouseButton.LeftButton)
+    assert page.fields["secret"].text() == ""
 
 
 def test_bad_input_is_shown_and_nothing_is_stored(qtbot, sqlite_db):

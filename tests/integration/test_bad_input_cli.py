@@ -1,7 +1,9 @@
 """Bad input on the command line, class by class: numbers too large for the database or for Python,
 floats that are not sane, URLs and file names that cannot work, control characters and bytes that are
 not UTF-8, a WeChat configuration that cannot work. Each is refused with exit code != 0, exactly one
-line on stderr, no traceback, and every table of the database as it was (tests/snapshot.py)."""
+line on stderr, no traceback, and every table of the database as it was (tests/snapshot.py).
+Commands that act as a person are logged in (as the hospital's admin): what they refuse is the bad
+input, not a missing log-in."""
 from __future__ import annotations
 
 import os
@@ -13,7 +15,8 @@ import pytest
 
 from services import limits
 from services.cli import main
-from tests.bad_input import BIG, HUGE, MONDAY, Hospital, refused
+from tests import factories as f
+from tests.bad_input import ADMIN, BIG, HUGE, MONDAY, Hospital, refused
 from tests.dbs import DIALECTS
 from tests.snapshot import snapshot
 
@@ -32,6 +35,11 @@ def sqlite_hosp(tmp_path_factory):
     h = Hospital("sqlite", tmp_path_factory.mktemp("bad-cli-sqlite"))
     yield h
     h.close()
+
+
+@pytest.fixture(autouse=True)
+def admin_logs_in(monkeypatch):  # commands that act as a person
+    f.cli_logs_in_as(monkeypatch, ADMIN)
 
 
 def _template(doctor="{zhang}", places="2", minutes="30") -> list[str]:
@@ -216,3 +224,4 @@ def test_passwords_on_standard_input(sqlite_hosp, capsys, monkeypatch, password)
     monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))  # \udcff: bytes that were not UTF-8
     refused(capsys, ["staff", "add", "li1", "--role", "clerk", "--password-stdin", "--db", sqlite_hosp.url],
             sqlite_hosp.url)
+

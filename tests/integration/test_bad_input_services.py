@@ -14,7 +14,8 @@ from services import auth, exports, imports, limits, patients, rosters, rules
 from services.actor import SYSTEM
 from services.errors import AuthError, NotFound, ValidationError
 from services.roster_layout import ROSTER_FIRST_ROW, roster_column
-from tests.bad_input import BIG, HUGE, MONDAY, TODAY, WEEK, Hospital, refused
+from tests import factories as f
+from tests.bad_input import ADMIN, BIG, HUGE, MONDAY, TODAY, WEEK, Hospital, refused
 from tests.dbs import DIALECTS
 from tests.snapshot import snapshot
 
@@ -26,6 +27,11 @@ def hosp(request, tmp_path_factory):
     exports.export_roster(h.db, SYSTEM, WEEK, h.export)
     yield h
     h.close()
+
+
+@pytest.fixture(autouse=True)
+def admin_logs_in(monkeypatch):  # the roster commands act as a person
+    f.cli_logs_in_as(monkeypatch, ADMIN)
 
 
 def _sheet(hosp, tmp_path, name: str, fill) -> str:

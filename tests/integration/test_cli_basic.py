@@ -49,15 +49,17 @@ def _one_line_error(rc: int, err: str) -> None:
     assert "Traceback" not in err
 
 
-def test_upgrade_staff_seed_simulate(db_url, capsys, monkeypatch):
+def test_upgrade_seed_staff_simulate(db_url, capsys, monkeypatch):
     rc, out, _ = _run(capsys, ["db", "upgrade", "--db", db_url])
     assert rc == 0 and "upgraded" in out
-    rc, out, err = _run(capsys, ["staff", "add", "Boss", "--role", "admin", "--display-name", "院办 张三",
-                                 "--password-stdin", "--db", db_url], stdin="s3cret-pass\n", monkeypatch=monkeypatch)
-    assert (rc, err) == (0, "") and "created staff account boss (admin)" in out
     rc, out, err = _run(capsys, ["demo", "seed", "--days", "3", "--db", db_url])
     assert rc == 0, err
     assert "市第一人民医院" in out and "admin/admin1234" in out and "schema created" not in out
+    monkeypatch.setenv("REGDESK_PASSWORD", "admin1234")
+    rc, out, err = _run(capsys, ["staff", "add", "Boss", "--role", "admin", "--display-name", "院办 张三",
+                                 "--password-stdin", "--user", "admin", "--db", db_url], stdin="s3cret-pass\n",
+                        monkeypatch=monkeypatch)
+    assert (rc, err) == (0, "") and "created staff account boss (admin)" in out
     staff, hospitals, _, before = _counts(db_url)
     assert (staff, hospitals) == (5, 1)
     rc, out, err = _run(capsys, ["simulate", "--bookings", "7", "--cancel-ratio", "0", "--seed", "3",
@@ -85,10 +87,25 @@ def test_demo_seed_on_a_fresh_file_then_refuses_a_second_time(tmp_path, capsys):
     assert _counts(url) == before
 
 
+def test_demo_seed_refuses_a_database_with_staff_accounts(sqlite_db, capsys):
+    from services.actor import SYSTEM
+    auth.create_staff(sqlite_db, SYSTEM, "boss", "院长", "admin", "s3cret-pass")
+    url = sqlite_db.engine.url.render_as_string(hide_password=False)
+    before = _counts(url)
+    rc, out, err = _run(capsys, ["demo", "seed", "--db", url])
+    _one_line_error(rc, err)
+    assert "已有员工账号" in err and _counts(url) == before
+
+
 @pytest.fixture
-def clinic_url(sqlite_db):
+def clinic_url(sqlite_db, monkeypatch):
+    """A clinic with one admin, who logs in for the commands that act as a person."""
+    from services.actor import SYSTEM
     f.basic_clinic(sqlite_db)
     f.patient(sqlite_db)
+    auth.create_staff(sqlite_db, SYSTEM, "admin", "管理员", "admin", "admin-pass-1")
+    monkeypatch.setenv("REGDESK_USER", "admin")
+    monkeypatch.setenv("REGDESK_PASSWORD", "admin-pass-1")
     return sqlite_db.engine.url.render_as_string(hide_password=False)
 
 
@@ -154,11 +171,11 @@ def test_password_asked_twice_on_a_terminal(clinic_url, capsys, monkeypatch):
     argv = ["staff", "add", "li", "--role", "clerk", "--department", "nk", "--db", clinic_url]
     rc, out, err = _run(capsys, argv, tty=True, monkeypatch=monkeypatch)
     _one_line_error(rc, err)
-    assert "两次输入的密码不一致" in err and _counts(clinic_url)[0] == 0
+    assert "两次输入的密码不一致" in err and _counts(clinic_url)[0] == 1
     rc, out, err = _run(capsys, argv, tty=True, monkeypatch=monkeypatch)
     assert rc == 0 and out.strip() == "created staff account li (clerk, departments NK)"
     rc, out, _ = _run(capsys, ["staff", "list", "--db", clinic_url])
-    assert rc == 0 and out.startswith("li\tclerk\tNK\tactive")
+    assert rc == 0 and out.splitlines()[1].startswith("li\tclerk\tNK\tactive")
 
 
 def test_unlock_and_password(clinic_url, capsys, monkeypatch):
@@ -169,8 +186,10 @@ def test_unlock_and_password(clinic_url, capsys, monkeypatch):
         for _ in range(5):
             with pytest.raises(AuthError):
                 auth.login(db, "li", "wrong-pass")
+        with pytest.raises(AuthError, match="尝试次数过多"):
+            auth.login(db, "li", "password-1")
         rc, out, _ = _run(capsys, ["staff", "list", "--db", clinic_url])
-        assert "locked" in out
+        assert "log-in delayed" in out
         assert _run(capsys, ["staff", "unlock", "LI", "--db", clinic_url])[0] == 0
         assert auth.login(db, "li", "password-1").name == "li"
         rc, out, _ = _run(capsys, ["staff", "password", "li", "--password-stdin", "--db", clinic_url],

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from services import rosters
 from services.cli import main
-from services.cli.cmd_roster import cli_actor
 from services.models import AuditLog, Booking, ClinicSession, RosterTemplate, Slot
 from tests import factories as f
 
@@ -18,7 +17,8 @@ SUNDAY = MONDAY + dt.timedelta(days=6)
 
 
 @pytest.fixture
-def clinic(db, db_url):
+def clinic(db, db_url, monkeypatch):
+    f.cli_login(db, monkeypatch)  # the roster commands act as the admin who logs in
     nk = f.department(db, "NK", "内科")
     wk = f.department(db, "WK", "外科")
     return {"url": db_url, "nk": nk, "wk": wk, "zhang": f.doctor(db, nk, "张医生"), "li": f.doctor(db, nk, "李医生"),
@@ -67,7 +67,7 @@ def test_template_add_and_list(db, clinic, capsys):
     assert rc == 0 and "王医生" in out and "张医生" not in out
     with db.read() as c:
         assert c.execute(select(AuditLog.actor).where(AuditLog.entity == "template")).scalars().first() \
-            == cli_actor().name
+            == "admin"
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -120,7 +120,7 @@ def test_publish_rejects(db, clinic, capsys, argv, message):
 def test_stop_and_substitute(db, clinic, capsys):
     sid, slots = f.session(db, clinic["zhang"], MONDAY)
     b = f.request(db, slots[0], f.patient(db))
-    _fails(capsys, clinic, db, ["stop", str(sid), "--reason", " "], "请填写停诊原因")
+    _fails(capsys, clinic, db, ["stop", str(sid), "--reason", " "], "停诊原因不能为空")
     _fails(capsys, clinic, db, ["stop", str(sid + 100), "--reason", "x"], f"没有出诊 ID {sid + 100}")
     _fails(capsys, clinic, db, ["substitute", str(sid), "--doctor", str(clinic["wang"])], "替诊医生须在同一科室")
     rc, out, err = _run(capsys, clinic, "substitute", str(sid), "--doctor", str(clinic["li"]))

@@ -197,8 +197,9 @@ def test_an_empty_day_still_writes_a_list(db, tmp_path):
     assert r.rows == 0 and ws.max_row == 2 and "共 0 人" in ws["A1"].value
 
 
-def test_cli_export_daily(db, db_url, tmp_path, capsys):
+def test_cli_export_daily(db, db_url, tmp_path, capsys, monkeypatch):
     scene(db)
+    f.cli_login(db, monkeypatch)
     out = tmp_path / "cli.xlsx"
     rc = cli_main(["export", "daily", "--db", db_url, "--date", "2026-12-01", "--department", "NK",
                    "--out", str(out)])
@@ -250,7 +251,7 @@ def test_roster_export_shows_the_week(db, tmp_path):
     assert wb["外科"].cell(ROSTER_FIRST_ROW, 2).value == "王医生"
 
 
-def test_roster_export_permissions_and_cli(db, db_url, tmp_path, capsys):
+def test_roster_export_permissions_and_cli(db, db_url, tmp_path, capsys, monkeypatch):
     sc = scene(db)
     out = tmp_path / "r.xlsx"
     with pytest.raises(PermissionDenied):
@@ -259,6 +260,7 @@ def test_roster_export_permissions_and_cli(db, db_url, tmp_path, capsys):
     assert r.sheets == ("外科",)
     with pytest.raises(NotFound):
         exports.export_roster(db, SYSTEM, "2026-W49", out, department_id=10_000)
+    f.cli_login(db, monkeypatch, "head_nk", "head", (sc["nk"],))  # a head of 内科 exports from a script
     rc = cli_main(["export", "roster", "--db", db_url, "--week", "2026-W49", "--department", "NK", "--out", str(out)])
     assert rc == 0, capsys.readouterr().err
     assert openpyxl.load_workbook(out).sheetnames == ["内科", "填写说明"]
@@ -267,10 +269,11 @@ def test_roster_export_permissions_and_cli(db, db_url, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("what", ["daily", "roster"])
-def test_cli_export_to_a_folder_or_an_unwritable_place_is_one_line(db, db_url, tmp_path, capsys, what):
+def test_cli_export_to_a_folder_or_an_unwritable_place_is_one_line(db, db_url, tmp_path, capsys, what, monkeypatch):
     """--out naming a folder, or a folder nobody can create files in, is one stderr line, exit 2."""
     import os
     scene(db)
+    f.cli_login(db, monkeypatch)
     when = ["--date", "2026-12-01"] if what == "daily" else ["--week", "2026-W49"]
     folder = tmp_path / "already-a-folder.xlsx"
     folder.mkdir()
@@ -286,9 +289,10 @@ def test_cli_export_to_a_folder_or_an_unwritable_place_is_one_line(db, db_url, t
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 
 
-def test_cli_export_roster_of_the_last_representable_week_is_one_line(db, db_url, tmp_path, capsys):
+def test_cli_export_roster_of_the_last_representable_week_is_one_line(db, db_url, tmp_path, capsys, monkeypatch):
     """9999-W52 ends after 9999-12-31 (the last day Python knows): refused in one line, no traceback."""
     scene(db)
+    f.cli_login(db, monkeypatch)
     out = tmp_path / "w.xlsx"
     rc = cli_main(["export", "roster", "--db", db_url, "--week", "9999-W52", "--out", str(out)])
     err = capsys.readouterr().err

@@ -277,8 +277,9 @@ def test_import_needs_the_permission_for_every_department(db, tmp_path):
     assert imports.import_roster(db, head({sc["wk"]}), own).sheets == ("外科",)
 
 
-def test_cli_roster_import(db, db_url, tmp_path, capsys):
+def test_cli_roster_import(db, db_url, tmp_path, capsys, monkeypatch):
     sc = scene(db)
+    f.cli_login(db, monkeypatch)
     path = export(db, tmp_path)
     good = edit(path, tmp_path / "good.xlsx", {(sc["li"], 5, 1): "14:00-16:00 共8号"})
     assert cli_main(["roster", "import", "--db", db_url, good]) == 0

@@ -156,7 +156,7 @@ def test_stop_session_stops_pending_and_confirmed_only(db, clinic):
 def test_stop_session_checks(db, clinic):
     _booking(db, clinic["slots"][0])
     before = _snapshot(db)
-    with pytest.raises(ValidationError, match="请填写停诊原因"):
+    with pytest.raises(ValidationError, match="停诊原因不能为空"):
         rosters.stop_session(db, ADMIN, clinic["session"], "  ")
     with pytest.raises(PermissionDenied):
         rosters.stop_session(db, CLERK, clinic["session"], "x")

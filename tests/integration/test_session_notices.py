@@ -87,7 +87,8 @@ def test_a_refused_change_queues_nothing(db, clinic):
         assert c.execute(select(Notification.id)).all() == []
 
 
-def test_the_command_line_substitution_tells_the_patients(db, db_url, clinic, capsys):
+def test_the_command_line_substitution_tells_the_patients(db, db_url, clinic, capsys, monkeypatch):
+    f.cli_login(db, monkeypatch)  # a substitution acts as the admin who logs in
     rc = cli_main(["roster", "substitute", str(clinic["session"]), "--doctor", str(clinic["li"]), "--db", db_url])
     out, err = capsys.readouterr()
     assert (rc, err) == (0, "") and "3 条通知待发送" in out

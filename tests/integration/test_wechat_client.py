@@ -12,7 +12,7 @@ from services import config as config_mod
 from services.actor import Actor
 from services.db import Database
 from services.errors import PermissionDenied, ValidationError
-from services.models import AppSetting, AuditLog
+from services.models import AuditLog, Secret
 from services.wechat import (CONFIG, PERMANENT, TRANSIENT, UNSUBSCRIBED, WeChatClient, WeChatError,
                              fit_value, template_data)
 from services.wechat_settings import (DEFAULT_FIELD_MAP, describe_wechat_settings, load_wechat_settings,
@@ -212,7 +212,10 @@ def test_environment_beats_config_file_beats_database(db, monkeypatch, tmp_path)
     monkeypatch.setenv("REGDESK_WECHAT_APPID", "wx-env")
     view = describe_wechat_settings(db, config_mod.load())
     s = view.settings
-    assert (s.appid, s.template_id, s.secret, s.page) == ("wx-env", "tpl-file", "s-db", "pages/db")
+    assert (s.appid, s.template_id, s.page) == ("wx-env", "tpl-file", "pages/db")
+    # the view (what the settings page shows) never holds a stored secret, only whether there is one
+    assert s.secret == "" and view.secret_set and view.configured
+    assert load_wechat_settings(db, config_mod.load()).secret == "s-db"
     assert view.sources["appid"] == "environment" and view.sources["template_id"] == "config file"
     assert view.sources["secret"] == "database" and view.sources["lang"] == "default"
     assert not view.editable("appid") and view.editable("secret")
@@ -238,5 +241,5 @@ def test_new_credentials_drop_the_cached_token(db, fake, client):
     client.access_token()
     save_wechat_settings(db, ADMIN, secret="rotated")
     with db.read() as c:
-        assert c.execute(select(AppSetting.value).where(AppSetting.key == "wechat_token")).scalar() is None
+        assert c.execute(select(Secret.value).where(Secret.name == "wechat_token")).scalar() is None
     assert client.cached_token() is None

@@ -1,12 +1,9 @@
 """Password hashing and input checks of services.auth that need no database."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from services import auth
-from services.clock import utc_to_local
 from services.errors import ValidationError
 
 
@@ -40,10 +37,10 @@ def test_password_and_role_rules():
         auth._check_role("root")
 
 
-def test_locked_message_shows_local_time():
-    until = dt.datetime(2026, 11, 26, 6, 45)
-    msg = auth._locked_message(until)
-    assert msg == f"账号已锁定，请于 {utc_to_local(until):%H:%M} 后重试（连续 5 次密码错误）"
+def test_the_delay_grows_from_the_fifth_failure_and_stops_growing_at_15_minutes():
+    from services.throttle import delay_after
+    seconds = [None if d is None else d.total_seconds() for d in map(delay_after, range(1, 13))]
+    assert seconds == [None, None, None, None, 30, 60, 120, 240, 480, 900, 900, 900]
 
 
 def test_production_parameters():
