@@ -77,8 +77,10 @@ def hash_password(password: str) -> str:
 
 
 def _verify(password_hash: str, password: str) -> bool:
+    # a password from REGDESK_PASSWORD may hold bytes that were not UTF-8 (surrogates): encoded as they
+    # are, they are never the UTF-8 of a password that could be set, so they verify as a wrong one
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash, password.encode("utf-8", "surrogatepass"))
     except VerifyMismatchError:
         return False
     except (VerificationError, InvalidHashError):

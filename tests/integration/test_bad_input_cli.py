@@ -225,3 +225,19 @@ def test_passwords_on_standard_input(sqlite_hosp, capsys, monkeypatch, password)
     refused(capsys, ["staff", "add", "li1", "--role", "clerk", "--password-stdin", "--db", sqlite_hosp.url],
             sqlite_hosp.url)
 
+
+@pytest.mark.parametrize("user", ["admin\x1b[2J", "\u202eadmin", "a" * 10_000, "\udcff"],
+                         ids=["escape", "bidi", "long", "not-utf8"])
+def test_log_in_names_that_cannot_be_typed_are_a_wrong_log_in(sqlite_hosp, capsys, monkeypatch, user):
+    # no account can have such a name: the log-in's one answer, and nothing recorded against anyone
+    monkeypatch.setenv("REGDESK_USER", user)
+    refused(capsys, ["roster", "stop", str(sqlite_hosp.ids["session"]), "--reason", "医生外出",
+                     "--db", sqlite_hosp.url], sqlite_hosp.url, expect="用户名或密码错误")
+
+
+def test_a_password_of_bytes_that_are_not_utf8_is_a_wrong_password(sqlite_db, capsys, monkeypatch):
+    f.cli_login(sqlite_db, monkeypatch)
+    monkeypatch.setenv("REGDESK_PASSWORD", "\udcff" + f.CLI_PASSWORD)  # \udcff: a byte that was not UTF-8
+    url = sqlite_db.engine.url.render_as_string(hide_password=False)
+    assert main(["staff", "unlock", "admin", "--db", url]) == 2
+    assert capsys.readouterr() == ("", "regdesk: 用户名或密码错误\n")
