@@ -84,9 +84,10 @@ STALE = dt.timedelta(minutes=3)  # a sender passes every few seconds: older due 
 
 
 def outbox_state(db: Database, cfg: Config) -> OutboxState:
-    # imported here: the decisions that queue messages need not load the WeChat client (requests)
-    from services.wechat_settings import load_wechat_settings
-    configured = load_wechat_settings(db, cfg).configured
+    # imported here: the decisions that queue messages need not load the WeChat client (requests).
+    # Whether the secret is set, not the secret itself: a desk PC's account may not read it
+    from services.wechat_settings import describe_wechat_settings
+    configured = describe_wechat_settings(db, cfg).configured
     now = utcnow()
     with db.read() as conn:
         waiting, oldest = conn.execute(
