@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from services import accounts, auth, bookings, clinic_sessions, notify, queries, rules, secret_store, simulate, sync
+from services import (accounts, attendance, auth, bookings, clinic_sessions, notify, outbox, queries, rules,
+                      secret_store, simulate, sync)
 from services.actor import AUTOAPPROVE, SYSTEM
 from services.config import Config, WeChatSettings
 from services.errors import ConfigError, ValidationError
@@ -53,6 +54,10 @@ def _clinic(owner) -> dict:
     return clinic
 
 
+def _on_the_day(clinic) -> dt.datetime:
+    return dt.datetime.combine(clinic["day"], dt.time(8, 10))
+
+
 def test_the_miniprogram_runs_the_contract_and_the_change_feed_sees_it(dep):
     owner, mp = dep.owner, dep.db("miniprogram")
     clinic = _clinic(owner)
@@ -94,11 +99,12 @@ def test_the_miniprogram_is_refused_everything_else_and_nothing_changes(dep):
     owner, mp = dep.owner, dep.db("miniprogram")
     clinic = _clinic(owner)
     pending = f.request(owner, clinic["slot_ids"][0], clinic["patient"])
-    confirmed = f.request(owner, clinic["slot_ids"][0], clinic["patient"])
+    # other patients: the rules approve one booking per patient per department and day
+    confirmed = f.request(owner, clinic["slot_ids"][0], f.patient(owner))
     bookings.approve(owner, SYSTEM, confirmed)
-    checked_in = f.request(owner, clinic["slot_ids"][1], clinic["patient"])
+    checked_in = f.request(owner, clinic["slot_ids"][1], f.patient(owner))
     bookings.approve(owner, SYSTEM, checked_in)
-    bookings.check_in(owner, SYSTEM, checked_in)
+    bookings.check_in(owner, SYSTEM, checked_in, now=_on_the_day(clinic))
     save_wechat_settings(owner, SYSTEM, appid="wx-1", secret="the-secret", template_id="T")
     with owner.read() as c:
         before = (c.execute(select(Booking.id, Booking.status, Booking.reason).order_by(Booking.id)).all(),
@@ -145,7 +151,10 @@ def test_the_desk_runs_the_console_and_cannot_read_the_secret(dep):
     assert [r.booking_id for r in queries.pending_queue(desk)] == [request]
     assert bookings.approve(desk, clerk, request).status == "confirmed"
     walk = bookings.walk_in(desk, clerk, clinic["slot_ids"][1], clinic["patient"])
-    assert bookings.check_in(desk, clerk, walk.id).status == "checked_in"
+    on_the_day = _on_the_day(clinic)  # check-in only on the clinic's own day
+    assert bookings.check_in(desk, clerk, walk.id, now=on_the_day).status == "checked_in"
+    assert attendance.undo_check_in(desk, clerk, walk.id, now=on_the_day).status == "confirmed"
+    assert bookings.check_in(desk, clerk, walk.id, now=on_the_day).status == "checked_in"
     assert {r.booking_id for r in queries.day_list(desk, clinic["day"])} == {request, walk.id}
     clinic_sessions.update_session(desk, admin, clinic["session_id"], note="三楼诊室")
     # the admin sets the WeChat secret from the console, and it is never read back
@@ -155,6 +164,8 @@ def test_the_desk_runs_the_console_and_cannot_read_the_secret(dep):
     with pytest.raises(secret_store.SecretUnreadable):
         load_wechat_settings(desk, Config("", WeChatSettings()))
     assert sender_state(desk, Config("", WeChatSettings())) == "elsewhere"
+    # what a stop or substitution's confirmation says: configured, known without reading the secret
+    assert outbox.outbox_state(desk, Config("", WeChatSettings())).configured
     assert secret_store.read(owner) == "desk-typed-secret"
     for sql in ("SELECT value FROM secrets", "UPDATE secrets SET value = 'x'", "DELETE FROM audit_log",
                 "UPDATE audit_log SET actor = 'nobody'", "DELETE FROM change_log", "SELECT * FROM db_accounts",
@@ -162,7 +173,7 @@ def test_the_desk_runs_the_console_and_cannot_read_the_secret(dep):
         assert _denied(desk, sql), sql
     with owner.read() as c:
         who = c.execute(select(AuditLog.actor).where(AuditLog.entity == "booking").order_by(AuditLog.id)).scalars().all()
-    assert who == ["clerk", "clerk", "clerk"]
+    assert who == ["clerk"] * 5  # approve, walk-in, check-in, its undo, check-in again
 
 
 def test_the_jobs_account_decides_and_sends_but_reads_no_staff(dep):
