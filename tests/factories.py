@@ -134,3 +134,18 @@ def cli_login(db: Database, monkeypatch, username: str = "admin", role: str = "a
     username."""
     cli_logs_in_as(monkeypatch, cli_account(db, username, role, department_ids))
     return username
+
+
+def run_cli(capsys, *argv: str, stdin: str = "") -> tuple[int, str, str]:
+    """``regdesk ARGV`` in this process with ``stdin`` as its standard input: (exit code, stdout, stderr)."""
+    import io
+    import sys
+
+    from services.cli import main
+    sys.stdin = io.StringIO(stdin)
+    try:
+        rc = main(list(argv))
+    finally:
+        sys.stdin = sys.__stdin__
+    out, err = capsys.readouterr()
+    return rc, out, err

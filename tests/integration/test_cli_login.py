@@ -17,16 +17,6 @@ from services.models import AuditLog, ClinicSession, RosterTemplate, Staff
 from tests import factories as f
 
 
-def _run(capsys, *argv: str, stdin: str = "") -> tuple[int, str, str]:
-    sys.stdin = io.StringIO(stdin)
-    try:
-        rc = main(list(argv))
-    finally:
-        sys.stdin = sys.__stdin__
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
 def _state(db, logged_in: str | None = None) -> tuple:
     """Accounts (with their password hashes, but for the one who logged in: a log-in may upgrade its
     hash), the audit's size, templates and sessions."""
@@ -72,7 +62,7 @@ def test_without_a_log_in_nothing_changes(db, hospital, capsys):
     """The issue's first finding: a desk PC's configuration alone made an admin and took the admin's password."""
     before = _state(db)
     for argv in _commands(hospital):
-        rc, out, err = _run(capsys, *argv, "--db", hospital["url"], stdin="x-password-1\n")
+        rc, out, err = f.run_cli(capsys, *argv, "--db", hospital["url"], stdin="x-password-1\n")
         assert rc == 2 and out == "", argv
         assert err.startswith("regdesk: this command acts as a staff member: log in with --user NAME") \
             and err.count("\n") == 1, (argv, err)
@@ -83,7 +73,7 @@ def test_a_wrong_password_or_an_unknown_user_changes_nothing(db, hospital, capsy
     before = _state(db)
     for user, password in (("admin", "not-the-password"), ("nobody", "cli-pass-1234")):
         monkeypatch.setenv("REGDESK_PASSWORD", password)
-        rc, out, err = _run(capsys, "staff", "add", "eve", "--role", "admin", "--password-stdin", "--user", user,
+        rc, out, err = f.run_cli(capsys, "staff", "add", "eve", "--role", "admin", "--password-stdin", "--user", user,
                             "--db", hospital["url"], stdin="x-password-1\n")
         assert (rc, out, err) == (2, "", "regdesk: 用户名或密码错误\n")
     assert _state(db)[0] == before[0] and _state(db)[2:] == before[2:]
@@ -96,7 +86,7 @@ def test_a_clerk_is_checked_with_a_clerks_permissions(db, hospital, capsys, monk
     for argv in (["staff", "add", "eve", "--role", "admin", "--password-stdin"],
                  ["staff", "password", "admin", "--password-stdin"],
                  ["roster", "stop", str(hospital["session_id"]), "--reason", "医生外出"]):
-        rc, out, err = _run(capsys, *argv, "--db", hospital["url"], stdin="x-password-1\n")
+        rc, out, err = f.run_cli(capsys, *argv, "--db", hospital["url"], stdin="x-password-1\n")
         assert rc == 2 and err.startswith("regdesk: clerk 无权执行："), err
     after = _state(db, "clerk")
     assert after[0] == before[0] and after[2:] == before[2:]
@@ -104,11 +94,11 @@ def test_a_clerk_is_checked_with_a_clerks_permissions(db, hospital, capsys, monk
 
 def test_the_audit_names_the_person_who_logged_in(db, hospital, capsys, monkeypatch):
     monkeypatch.setenv("REGDESK_PASSWORD", f.CLI_PASSWORD)
-    rc, out, err = _run(capsys, "staff", "add", "li", "--role", "clerk", "--password-stdin", "--user", "admin",
+    rc, out, err = f.run_cli(capsys, "staff", "add", "li", "--role", "clerk", "--password-stdin", "--user", "admin",
                         "--db", hospital["url"], stdin="li-password-1\n")
     assert (rc, err) == (0, "")
     monkeypatch.setenv("REGDESK_USER", "admin")  # the environment's user, as a script sets it
-    rc, out, err = _run(capsys, "roster", "stop", str(hospital["session_id"]), "--reason", "医生外出",
+    rc, out, err = f.run_cli(capsys, "roster", "stop", str(hospital["session_id"]), "--reason", "医生外出",
                         "--db", hospital["url"])
     assert (rc, err) == (0, "")
     with db.read() as c:
@@ -121,17 +111,17 @@ def test_the_audit_names_the_person_who_logged_in(db, hospital, capsys, monkeypa
 
 def test_the_first_admin_of_an_empty_database_needs_no_log_in(sqlite_db, capsys):
     url = sqlite_db.engine.url.render_as_string(hide_password=False)
-    rc, out, err = _run(capsys, "staff", "add", "clerk1", "--role", "clerk", "--password-stdin", "--db", url,
+    rc, out, err = f.run_cli(capsys, "staff", "add", "clerk1", "--role", "clerk", "--password-stdin", "--db", url,
                         stdin="x-password-1\n")
     assert rc == 2 and "the first account must be an admin" in err
-    rc, out, err = _run(capsys, "staff", "add", "boss", "--role", "admin", "--password-stdin", "--db", url,
+    rc, out, err = f.run_cli(capsys, "staff", "add", "boss", "--role", "admin", "--password-stdin", "--db", url,
                         stdin="boss-password-1\n")
     assert (rc, err, out) == (0, "", "created staff account boss (admin)\n")
     with sqlite_db.read() as c:
         assert tuple(c.execute(select(AuditLog.actor_kind, AuditLog.actor, AuditLog.action)).one()) \
             == ("system", "bootstrap", "create")
     # from now on the exception is gone
-    rc, out, err = _run(capsys, "staff", "add", "eve", "--role", "admin", "--password-stdin", "--db", url,
+    rc, out, err = f.run_cli(capsys, "staff", "add", "eve", "--role", "admin", "--password-stdin", "--db", url,
                         stdin="eve-password-1\n")
     assert rc == 2 and "log in with --user" in err
     assert [s.username for s in auth.list_staff(sqlite_db)] == ["boss"]
@@ -140,7 +130,7 @@ def test_the_first_admin_of_an_empty_database_needs_no_log_in(sqlite_db, capsys)
 
 
 def test_without_a_terminal_the_password_must_come_from_the_environment(db, hospital, capsys):
-    rc, out, err = _run(capsys, "staff", "unlock", "clerk", "--user", "admin", "--db", hospital["url"])
+    rc, out, err = f.run_cli(capsys, "staff", "unlock", "clerk", "--user", "admin", "--db", hospital["url"])
     assert (rc, out) == (2, "")
     assert err == "regdesk: no terminal to ask for the password of admin: set REGDESK_PASSWORD\n"
 
@@ -162,5 +152,5 @@ def test_jobs_act_as_themselves(db, hospital, capsys):
     """autoapprove, watch's reads and the list commands need no person."""
     for argv in (["autoapprove", "--once"], ["staff", "list"], ["roster", "sessions", "--date", "2026-11-26"],
                  ["roster", "template", "list"]):
-        rc, _, err = _run(capsys, *argv, "--db", hospital["url"])
+        rc, _, err = f.run_cli(capsys, *argv, "--db", hospital["url"])
         assert rc == 0, (argv, err)
