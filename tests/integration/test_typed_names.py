@@ -32,6 +32,17 @@ def test_typed_text_keeps_ordinary_text():
         limits.text("x" * 11, "姓名", 10)
 
 
+def test_several_lines_allow_breaks_and_tabs_only_and_the_field_is_named(sqlite_db):
+    assert limits.text("第一行\n第二行\t完", "备注", 100, multiline=True) == "第一行\n第二行\t完"
+    for ch in ("\r", "\u2028", "\u202e", "\x00"):
+        with pytest.raises(ValidationError, match="备注含有不允许的字符（第 4 个字符：") as refused:
+            limits.text("第一行" + ch + "第二行", "备注", 100, multiline=True, field="note")
+        assert refused.value.field == "note"
+    with pytest.raises(ValidationError) as refused:
+        patients.register(sqlite_db, SYSTEM, "患者\u202e", "F", "13800001234")
+    assert refused.value.field == "name"
+
+
 def test_printable_shows_what_is_hidden():
     assert limits.printable("ab\x1b[31mc\u202ed") == "ab\\x1b[31mc\\u202ed"
     assert limits.printable("王小明 Wang") == "王小明 Wang"
