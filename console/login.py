@@ -2,7 +2,9 @@
 
 A wrong password, an unknown user and a locked account all come back as AuthError with the
 service's own message (in Chinese; after five failures it says until when the account is
-locked). The dialog never says which of username or password was wrong.
+locked). The dialog never says which of username or password was wrong: that answer stands under
+both, both outlined, and goes as soon as either is edited (console.forms); an empty input is named
+by its own field; the database out of reach is said under the form.
 """
 from __future__ import annotations
 
@@ -15,11 +17,13 @@ from PySide6.QtWidgets import (
 )
 
 from console import settings as S
+from console.forms import FieldErrors
 from console.tasks import TaskRunner, is_unreachable, user_message
 from console.widgets import set_role
 from services import auth
 from services.actor import Actor
 from services.db import Database
+from services.errors import AuthError
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +59,15 @@ class LoginDialog(QDialog):
         self.password.setObjectName("loginPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setMaxLength(128)
-        form.addRow(self.tr("Username"), self.username)
-        form.addRow(self.tr("Password"), self.password)
-        lay.addLayout(form)
         self.error = QLabel(self)
         self.error.setObjectName("loginError")
         self.error.setWordWrap(True)
         self.error.hide()
+        self.errors = FieldErrors(self.error, self)
+        form.addRow(self.tr("Username"), self.errors.field("username", self.username))
+        form.addRow(self.tr("Password"), self.errors.field("password", self.password))
+        self.errors.share("credentials", "password", self.username, self.password)  # the pair, not which
+        lay.addLayout(form)
         lay.addWidget(self.error)
         where = QLabel(self.tr("Database: %1").replace("%1", db.url), self)
         where.setObjectName("loginDatabase")
@@ -85,13 +91,16 @@ class LoginDialog(QDialog):
         if self.busy:
             return
         username, password = self.username.text().strip(), self.password.text()
-        if not username or not password:
-            self._fail(self.tr("Enter your username and password."))
+        if not username:
+            self.errors.show(self.tr("Enter your username."), "username")
+            return
+        if not password:
+            self.errors.show(self.tr("Enter your password."), "password")
             return
         self.busy = True
         self.ok.setEnabled(False)
         self.ok.setText(self.tr("Checking…"))
-        self.error.hide()
+        self.errors.clear()
         db = self.db
         self.tasks.run_task(lambda: auth.login(db, username, password), self._checked)
 
@@ -100,12 +109,12 @@ class LoginDialog(QDialog):
         self.ok.setEnabled(True)
         self.ok.setText(self.tr("Log in"))
         if error is not None:
-            if is_unreachable(error):
-                self._fail(self.tr("The database cannot be reached. Check the network and try again.")
-                           + "\n" + user_message(error))
-            else:
-                self._fail(user_message(error))
             self.password.clear()
+            if is_unreachable(error):
+                self.errors.show(self.tr("The database cannot be reached. Check the network and try again.")
+                                 + "\n" + user_message(error))
+            else:  # wrong user or password, a locked account: one answer for both fields
+                self.errors.show(error, "credentials" if isinstance(error, AuthError) else None)
             self.password.setFocus()
             return
         self.actor = actor
@@ -114,7 +123,3 @@ class LoginDialog(QDialog):
         log.info("logged in as %s (%s)", actor.name, actor.role)
         self.loggedIn.emit(actor)
         self.accept()
-
-    def _fail(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.show()

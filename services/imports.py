@@ -179,12 +179,13 @@ def read_workbook(path: str | Path, deps_by_code: dict[str, masterdata.Departmen
     from openpyxl import load_workbook
     p = Path(path)
     if not p.is_file():
-        raise ValidationError(f"文件不存在：{p}")
+        raise ValidationError(f"文件不存在：{p}", field="path")
     try:
         wb = load_workbook(p, read_only=False, data_only=False)
     except Exception as exc:  # noqa: BLE001 - openpyxl fails on a damaged file in many ways
         log.info("cannot open %s as a workbook: %r", p, exc)
-        raise ValidationError(f"无法读取“{p.name}”：不是有效的 Excel 工作簿（.xlsx），或文件已损坏") from None
+        raise ValidationError(f"无法读取“{p.name}”：不是有效的 Excel 工作簿（.xlsx），或文件已损坏",
+                              field="path") from None
     sheets = []
     try:
         for ws in wb.worksheets:
@@ -199,7 +200,7 @@ def read_workbook(path: str | Path, deps_by_code: dict[str, masterdata.Departmen
     finally:
         wb.close()
     if not sheets and not problems:
-        raise ValidationError(f"“{p.name}”中没有排班表（应由“导出排班”生成：A2 为“{CODE_LABEL}”）")
+        raise ValidationError(f"“{p.name}”中没有排班表（应由“导出排班”生成：A2 为“{CODE_LABEL}”）", field="path")
     seen: dict[int, str] = {}
     for s in sheets:
         if s.department.id in seen:
