@@ -313,12 +313,14 @@ def table_view(table, heading: str, filters: Sequence[str], printed_by: str = ""
 
 
 def day_list_view(page) -> PrintView:
-    """What console.daylist.DayListPage shows: its day, its choices above the list, its search and sort."""
+    """What console.daylist.DayListPage shows: the day, department and doctor of the rows loaded (not of
+    the pickers, which run ahead of a load), its status choice, its search and its sort."""
     from console import labels as L
-    day = page.day()
+    day, department, doctor = page.model.query or page.query()
     heading = QCoreApplication.translate("DayListPrinter", "Patient list {day}").format(
         day=f"{day:%Y-%m-%d} {L.weekday(day)}")
-    filters = [combo.currentText() for combo in (page.department, page.doctor) if combo.currentData()]
+    filters = [combo.itemText(combo.findData(value)) for combo, value in ((page.department, department),
+                                                                          (page.doctor, doctor)) if value]
     if page.status_filter.currentData() != "all":
         filters.append(page.status_filter.currentText())
     text = page.search_box.text().strip()

@@ -120,3 +120,19 @@ def test_wide_columns_give_way_and_narrow_ones_stay_whole():
     assert printing.fit_widths([10, 20, 30], 120) == [20, 40, 60]  # across the page
     widths = printing.fit_widths([10, 20, 300, 500], 200)
     assert widths[:2] == [10, 20] and widths[2] == widths[3] == 85 and sum(widths) == 200
+
+
+def test_the_title_names_the_department_of_the_rows_printed(qtbot, sqlite_db, tmp_path):
+    c = busy_day(sqlite_db)
+    surgery = f.department(sqlite_db, "WK", "外科")
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        page = open_page(qtbot, ctx, DAY)
+        i = page.department.findData(c["department_id"])
+        page.department.setCurrentIndex(i)
+        page.department.activated.emit(i)  # the clerk's choice: a new query
+        qtbot.waitUntil(lambda: page.model.query[1] == c["department_id"] and page._loading is None, timeout=10_000)
+        assert "内科" in printing.build_sheet(printing.day_list_view(page), "医院").subtitle
+        page.department.setCurrentIndex(page.department.findData(surgery))
+        assert page.department.currentText() == "外科" and page.model.query[1] == c["department_id"]  # not loaded
+        sheet = printing.build_sheet(printing.day_list_view(page), "医院")
+        assert "内科" in sheet.subtitle and "外科" not in sheet.subtitle  # what the rows are, not the picker
