@@ -130,6 +130,12 @@ class _Layout:
             widest = max((self.fm.horizontalAdvance(r[c]) for r in sheet.rows), default=0.0)
             natural.append(max(widest, self.fm_bold.horizontalAdvance(header)) + 2 * self.pad)
         self.widths = fit_widths(natural, self.page.width())
+        # per column, worked out once (a big day paints 25,000 cells): whether any cell can need
+        # eliding (the column was cut), and the alignment flags as one int (Qt's enum objects are slow)
+        self.cut = [w < n - 0.5 for w, n in zip(self.widths, natural)]
+        horizontal = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignHCenter
+        self.flags = [((a & horizontal) or LEFT) | Qt.AlignmentFlag.AlignVCenter for a in sheet.aligns]
+        self.header_flags = [LEFT | Qt.AlignmentFlag.AlignVCenter] * len(sheet.headers)
         self.top = self.fm_big.height() * 1.3 + self.fm.height() * 1.6  # the title and the filter line
         foot = self.fm.height() * 1.6
         self.per_page = max(1, int((self.page.height() - self.top - self.row_h - foot) // self.row_h))
@@ -160,10 +166,10 @@ def paint_sheet(sheet: Sheet, printer: QPrinter) -> int:
                              lay.fm.elidedText(sheet.subtitle, Qt.TextElideMode.ElideRight, width))
             y = lay.top
             painter.fillRect(QRectF(0, y, sum(lay.widths), lay.row_h), shade)
-            _row(painter, lay, sheet.headers, [LEFT] * len(sheet.headers), y, lay.bold, lay.fm_bold, line)
+            _row(painter, lay, sheet.headers, lay.header_flags, y, lay.bold, lay.fm_bold, line, header=True)
             for values in sheet.rows[n * lay.per_page:(n + 1) * lay.per_page]:
                 y += lay.row_h
-                _row(painter, lay, values, sheet.aligns, y, lay.body, lay.fm, line)
+                _row(painter, lay, values, lay.flags, y, lay.body, lay.fm, line)
             painter.setPen(QColor("#555555"))
             foot = QRectF(0, lay.page.height() - lay.fm.height() * 1.4, width, lay.fm.height() * 1.4)
             painter.drawText(foot, LEFT | Qt.AlignmentFlag.AlignVCenter, sheet.footer)
@@ -175,16 +181,16 @@ def paint_sheet(sheet: Sheet, printer: QPrinter) -> int:
     return lay.pages
 
 
-def _row(painter: QPainter, lay: _Layout, values, aligns, y: float, font: QFont, fm: QFontMetricsF, line: QPen) -> None:
+def _row(painter: QPainter, lay: _Layout, values, flags, y: float, font: QFont, fm: QFontMetricsF, line: QPen,
+         header: bool = False) -> None:
     painter.setFont(font)
     painter.setPen(QColor("#000000"))
     x = 0.0
-    for value, align, w in zip(values, aligns, lay.widths):
+    for value, flag, w, cut in zip(values, flags, lay.widths, lay.cut):
         inner = w - 2 * lay.pad
-        text = fm.elidedText(value, Qt.TextElideMode.ElideRight, inner)
-        h_align = align & (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignHCenter)
-        painter.drawText(QRectF(x + lay.pad, y, inner, lay.row_h), (h_align or LEFT) | Qt.AlignmentFlag.AlignVCenter,
-                         text)
+        if cut or header:
+            value = fm.elidedText(value, Qt.TextElideMode.ElideRight, inner)
+        painter.drawText(QRectF(x + lay.pad, y, inner, lay.row_h), flag, value)
         x += w
     painter.setPen(line)
     painter.drawLine(0, int(y + lay.row_h), int(x), int(y + lay.row_h))
