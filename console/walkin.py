@@ -429,11 +429,11 @@ class WalkInDialog(QDialog):
             self._patient, error = result[0], result[2]  # registered, but not booked: keep the patient
             self.pages.setCurrentIndex(0)
         if error is not None:
-            self.errors.show(error)  # by the patient's input at fault, by the times, or in the banner
+            self.errors.show(error)  # by the patient's input at fault (which takes the focus), the times, or below
             self._update()
-            with self.errors.quietly():
-                self._load_slots(keep=self._submitted_slot)  # places may have gone: stay on the chosen time
-            if self.errors.shown() in ("", "slot_id"):
+            if self.errors.shown() in ("", "slot_id"):  # the booking was refused: places may have gone
+                with self.errors.quietly():
+                    self._load_slots(keep=self._submitted_slot)  # stay on the chosen time
                 (self.ok if self.ok.isEnabled() else self.slots).setFocus()
             return
         self.booked.emit(result[1])

@@ -165,6 +165,7 @@ def test_a_wrong_patient_detail_is_shown_by_its_input_and_goes_when_corrected(qt
         dialog.new_gender.setCurrentIndex(dialog.new_gender.findData("M"))  # ...saved as a man
         qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
         assert "性别与身份证号不一致" in error_by(qtbot, dialog.errors, "gender")
+        assert dialog.slot_id() is not None and dialog.ok.isEnabled()  # the chosen time stays: fix and book
         assert cleared_by_editing(dialog.errors, "gender",
                                   lambda: dialog.new_gender.setCurrentIndex(dialog.new_gender.findData("F")))
         dialog.new_birth.setText("1949/12/31")
