@@ -57,6 +57,7 @@ bench: setup
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/console.py
 	$(PY) benchmarks/sync.py
 	$(PY) benchmarks/export.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/printing.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache resources/i18n/*.qm

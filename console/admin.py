@@ -17,15 +17,16 @@ from PySide6.QtWidgets import (
 )
 
 from console.admin_tabs import DepartmentsTab, DoctorsTab, StaffTab
+from console.forms import FieldErrors
 from console.pagekit import call, error_label
-from console.tasks import user_message
 from services import rules as rules_service
 
 log = logging.getLogger(__name__)
 
 
 class RulesTab(QWidget):
-    """A form over ``services.rules.Rules``: one field per rule, labelled from RULE_LABELS."""
+    """A form over ``services.rules.Rules``: one field per rule, labelled from RULE_LABELS; a rule the
+    service refuses (``ValidationError.field``: the rule's key) is explained on the line under it."""
 
     saved = Signal(object)
     loaded = Signal()
@@ -36,11 +37,15 @@ class RulesTab(QWidget):
         self.ctx = ctx
         self.rules: Any = None
         self.fields: dict[str, QWidget] = {}
-        # a grid rather than a QFormLayout: label | field | help, the help never squeezed into a wrap
+        self.error = error_label(self)  # errors about no rule (permission, database)
+        self.errors = FieldErrors(self.error, self)
+        # a grid rather than a QFormLayout: label | field | help, the help never squeezed into a wrap;
+        # under each rule a row for its error line, across the field and the help
         form = QGridLayout()
         form.setHorizontalSpacing(14)
-        form.setVerticalSpacing(10)
-        for row, f in enumerate(dataclasses.fields(rules_service.Rules)):
+        form.setVerticalSpacing(4)
+        for n, f in enumerate(dataclasses.fields(rules_service.Rules)):
+            row = 2 * n
             label, help_text = rules_service.RULE_LABELS.get(f.name, (f.name, ""))
             default = getattr(rules_service.DEFAULTS, f.name)
             if isinstance(default, bool):
@@ -58,9 +63,10 @@ class RulesTab(QWidget):
             form.addWidget(QLabel(label, self), row, 0)
             form.addWidget(widget, row, 1, Qt.AlignmentFlag.AlignLeft)
             form.addWidget(hint, row, 2)
+            form.addWidget(self.errors.add_line(f.name, widget), row + 1, 1, 1, 2)
+            form.setRowMinimumHeight(row + 1, 6)  # the rules apart while no error shows
             self.fields[f.name] = widget
         form.setColumnStretch(2, 1)
-        self.error = error_label(self)
         self.status = QLabel(self)
         self.status.setObjectName("rulesStatus")
         self.save_button = QPushButton(self.tr("Save rules"), self)
@@ -100,7 +106,7 @@ class RulesTab(QWidget):
         if rules is None:
             return
         self.rules = rules
-        self.error.hide()
+        self.errors.clear()
         for name, widget in self.fields.items():
             value = getattr(rules, name)
             if isinstance(widget, QCheckBox):
@@ -118,7 +124,7 @@ class RulesTab(QWidget):
 
     def save(self) -> None:
         changes = self.changes()
-        self.error.hide()
+        self.errors.clear()
         if not changes:
             self.status.setText(self.tr("Nothing changed."))
             return
@@ -136,8 +142,7 @@ class RulesTab(QWidget):
         # the form keeps what was typed so the admin can correct it; the database is unchanged
         self.save_button.setEnabled(True)
         self.status.clear()
-        self.error.setText(user_message(error))
-        self.error.show()
+        self.errors.show(error)  # under the rule refused, or in the banner
 
 
 class AdminPage(QWidget):

@@ -1,7 +1,8 @@
 """The edit dialogs of the administration page: department, doctor, staff account, password.
 
-Each is a ``TaskDialog``: OK runs the service call in the background; a ValidationError or
-PermissionDenied is shown in the dialog, which stays open with the input as typed.
+Each is a ``TaskDialog``: OK runs the service call in the background; a ValidationError is shown
+under the input it concerns (its ``field``, the service's parameter name), anything else such as
+PermissionDenied in the dialog's banner; the dialog stays open with the input as typed.
 """
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ class DepartmentDialog(TaskDialog):
         self.active = QCheckBox(self.tr("Active (shown to patients)"), self)
         self.active.setObjectName("departmentActive")
         self.active.setChecked(department.active if department else True)
-        form.addRow(self.tr("Code"), self.code)
-        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("Code"), self.errors.field("code", self.code))
+        form.addRow(self.tr("Name"), self.errors.field("name", self.name))
         form.addRow("", self.active)
         self.form_area.addLayout(form)
         self.resize(380, self.sizeHint().height())
@@ -82,18 +83,18 @@ class DoctorDialog(TaskDialog):
         self.active = QCheckBox(self.tr("Active (patients can book)"), self)
         self.active.setObjectName("doctorActive")
         self.active.setChecked(doctor.active if doctor else True)
-        form.addRow(self.tr("Name"), self.name)
-        form.addRow(self.tr("Title"), self.title)
-        form.addRow(self.tr("Department"), self.department)
-        form.addRow(self.tr("Fee"), self.fee)
-        form.addRow(self.tr("Specialty"), self.specialty)
+        form.addRow(self.tr("Name"), self.errors.field("name", self.name))
+        form.addRow(self.tr("Title"), self.errors.field("title", self.title))
+        form.addRow(self.tr("Department"), self.errors.field("department_id", self.department))
+        form.addRow(self.tr("Fee"), self.errors.field("fee", self.fee))
+        form.addRow(self.tr("Specialty"), self.errors.field("specialty", self.specialty))
         form.addRow("", self.active)
         self.form_area.addLayout(form)
         self.resize(420, self.sizeHint().height())
 
     def prepare(self):
         if self.department.currentData() is None:
-            self.fail(self.tr("Choose a department first."))
+            self.fail(self.tr("Choose a department first."), "department_id")
             return None
         db, actor = self.ctx.db, self.ctx.actor
         args = dict(department_id=self.department.currentData(), name=self.name.text(),
@@ -133,9 +134,9 @@ class StaffDialog(TaskDialog):
             self.role.addItem(role_label(role), role)
         if staff:
             self.role.setCurrentIndex(max(0, self.role.findData(staff.role)))
-        form.addRow(self.tr("User name"), self.username)
-        form.addRow(self.tr("Full name"), self.display_name)
-        form.addRow(self.tr("Role"), self.role)
+        form.addRow(self.tr("User name"), self.errors.field("username", self.username))
+        form.addRow(self.tr("Full name"), self.errors.field("display_name", self.display_name))
+        form.addRow(self.tr("Role"), self.errors.field("role", self.role))
         self.password = self.password2 = None
         if staff is None:
             self.password = QLineEdit(self)
@@ -144,8 +145,9 @@ class StaffDialog(TaskDialog):
             self.password2 = QLineEdit(self)
             self.password2.setObjectName("staffPassword2")
             self.password2.setEchoMode(QLineEdit.EchoMode.Password)
-            form.addRow(self.tr("Password"), self.password)
-            form.addRow(self.tr("Repeat password"), self.password2)
+            form.addRow(self.tr("Password"), self.errors.field("password", self.password))
+            form.addRow(self.tr("Repeat password"), self.errors.field("password2", self.password2))
+            self.errors.cleared_by("password2", self.password)  # "they differ": either may be mistyped
         self.departments = QListWidget(self)
         self.departments.setObjectName("staffDepartments")
         chosen = set(staff.department_ids) if staff else set()
@@ -155,7 +157,8 @@ class StaffDialog(TaskDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if dep.id in chosen else Qt.CheckState.Unchecked)
         self.departments.setMaximumHeight(160)
-        form.addRow(self.tr("Departments"), self.departments)
+        form.addRow(self.tr("Departments"), self.errors.field("department_codes", self.departments))
+        self.errors.cleared_by("department_codes", self.role)  # a head needs one; another role none
         self.form_area.addLayout(form)
         self.resize(420, self.sizeHint().height())
 
@@ -174,7 +177,7 @@ class StaffDialog(TaskDialog):
         role, codes, name = self.role.currentData(), self.chosen_codes(), self.display_name.text()
         if self.staff is None:
             if self.password.text() != self.password2.text():
-                self.fail(self.tr("The two passwords differ."))
+                self.fail(self.tr("The two passwords differ."), "password2")
                 return None
             username, password = self.username.text(), self.password.text()
             return lambda: auth.create_staff(db, actor, username, name, role, password, department_codes=codes)
@@ -195,14 +198,15 @@ class PasswordDialog(TaskDialog):
         self.password2 = QLineEdit(self)
         self.password2.setObjectName("newPassword2")
         self.password2.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow(self.tr("New password"), self.password)
-        form.addRow(self.tr("Repeat password"), self.password2)
+        form.addRow(self.tr("New password"), self.errors.field("new_password", self.password))
+        form.addRow(self.tr("Repeat password"), self.errors.field("password2", self.password2))
+        self.errors.cleared_by("password2", self.password)
         self.form_area.addLayout(form)
         self.resize(360, self.sizeHint().height())
 
     def prepare(self):
         if self.password.text() != self.password2.text():
-            self.fail(self.tr("The two passwords differ."))
+            self.fail(self.tr("The two passwords differ."), "password2")
             return None
         db, actor, staff_id, pw = self.ctx.db, self.ctx.actor, self.staff.id, self.password.text()
         return lambda: auth.reset_password(db, actor, staff_id, pw)

@@ -11,14 +11,21 @@ selects a row on its own: a filter that hides the selected row, a sort, rows arr
 leave the selection to the clerk (Qt keeps it on rows still shown, and drops it from rows gone).
 ``targetsChanged`` tells the page every time any of this may have changed, including the layout
 changes after which QItemSelectionModel says nothing.
+
+Column widths: each column is fitted to its title and rows when the first rows are shown, unless
+the clerk's own widths were saved for these very columns (``restore_layout``); a column whose
+content grew since its width was saved (a newer ``Column.version``) is fitted again. A cell still
+too narrow for its text (a long note, a narrowed column) elides it and shows the whole in a tooltip.
 """
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHeaderView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QToolTip, QWidget,
+)
 
 from console.rowproxy import RowFilterProxy
 from console.tablemodel import MARKED_ROLE, RowTableModel
@@ -26,6 +33,7 @@ from console.tablemodel import MARKED_ROLE, RowTableModel
 log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 30
+MAX_FIT = 300  # a column fitted to its rows is never wider than this; a longer text elides (tooltip)
 
 
 def touched_booking_ids(changes, rows) -> set[int]:
@@ -61,6 +69,39 @@ class MarkDelegate(QStyledItemDelegate):
             if index.column() == 0:
                 painter.fillRect(option.rect.adjusted(0, 0, 4 - option.rect.width(), 0), MARK_BAR)
         super().paint(painter, option, index)
+
+    def helpEvent(self, event, view, option, index) -> bool:  # noqa: N802 - Qt API
+        """A cell without a tooltip of its own whose text is elided: the whole text as its tooltip."""
+        if event.type() == QEvent.Type.ToolTip and index.isValid() and index.data(Qt.ItemDataRole.ToolTipRole) is None:
+            text = index.data(Qt.ItemDataRole.DisplayRole)
+            if text and elided(view, option, index):
+                QToolTip.showText(event.globalPos(), str(text), view)
+                return True
+        return super().helpEvent(event, view, option, index)
+
+
+def give_way(sizes: list[int], over: int, floors: list[int]) -> list[int]:
+    """``sizes`` made ``over`` pixels narrower in all, the widest first (down to one common width), none
+    below its floor (nor below its own size, if smaller)."""
+    def capped(cap: int) -> list[int]:
+        return [min(s, max(cap, f)) for s, f in zip(sizes, floors)]
+    if sum(sizes) - sum(capped(0)) <= over:
+        return capped(0)
+    lo, hi = 0, max(sizes)  # the largest common cap that still takes off ``over``
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if sum(sizes) - sum(capped(mid)) >= over else (lo, mid)
+    return capped(lo)
+
+
+def elided(view: QAbstractItemView, option: QStyleOptionViewItem, index: QModelIndex) -> bool:
+    """Whether the cell's text is wider than the room its column leaves it (the style's padding counted)."""
+    opt = QStyleOptionViewItem(option)
+    view.itemDelegateForIndex(index).initStyleOption(opt, index)
+    style = view.style()
+    room = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, view).width()
+    margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+    return opt.fontMetrics.horizontalAdvance(opt.text) > room - 2 * margin
 
 
 class BookingTable(QTableView):
@@ -98,6 +139,9 @@ class BookingTable(QTableView):
         for i, col in enumerate(model.columns):
             if col.width:
                 hh.resizeSection(i, col.width)
+        self._to_fit = set(range(len(model.columns)))  # fitted to their rows once there are rows
+        self._natural: dict[int, int] = {}  # fitted widths of the free-text columns, while they may give way
+        self._sizing = False  # our own resizeSection calls, not the clerk's
         if sort_column >= 0:
             hh.setSortIndicator(sort_column, Qt.SortOrder.AscendingOrder)
         self.setSortingEnabled(True)
@@ -110,6 +154,10 @@ class BookingTable(QTableView):
         for sig in (sm.selectionChanged, sm.currentChanged, self.proxy.layoutChanged, self.proxy.rowsRemoved,
                     self.proxy.rowsInserted, self.proxy.modelReset, self.proxy.dataChanged, model.marksChanged):
             sig.connect(self._targets_may_have_changed)
+        for sig in (self.proxy.rowsInserted, self.proxy.modelReset, self.proxy.layoutChanged):
+            sig.connect(self._fit_pending)
+        hh.sortIndicatorChanged.connect(self._room_for_arrow)
+        hh.sectionResized.connect(self._resized_by_hand)
 
     def _targets_may_have_changed(self, *_args) -> None:
         self.targetsChanged.emit()
@@ -204,9 +252,102 @@ class BookingTable(QTableView):
         else:
             self._search_timer.start()
 
+    def flush_search(self) -> None:
+        """Apply at once a search typed but still waiting for the pause (before reading what is shown)."""
+        if self._search_timer.isActive():
+            self.search(self._search_text, now=True)
+
+    # ---------------------------------------------------------------- column layout
+
     def header_state(self) -> QByteArray:
         return self.horizontalHeader().saveState()
 
-    def restore_header(self, state: QByteArray) -> None:
-        if state and not state.isEmpty():
-            self.horizontalHeader().restoreState(state)
+    def layout_keys(self) -> str:
+        """The columns the header state is saved with: keys and versions ('id,requested@2,...')."""
+        return ",".join(c.layout_key for c in self.source.columns)
+
+    def restore_layout(self, state: QByteArray | None, keys: str) -> bool:
+        """Order, widths, hidden columns and sort as saved, if saved with these columns (``keys``: the
+        ``layout_keys`` of then); a column whose version is newer than the one saved is fitted to its
+        rows again, the other widths are the clerk's and stay. False when nothing was restored."""
+        saved = keys.split(",") if keys else []
+        columns = self.source.columns
+        if not state or state.isEmpty() or [k.split("@")[0] for k in saved] != [c.key for c in columns]:
+            return False
+        if not self.horizontalHeader().restoreState(state):
+            return False
+        self._to_fit = {i for i, (k, c) in enumerate(zip(saved, columns)) if k != c.layout_key}
+        self._fit_pending()
+        return True
+
+    def _fit_pending(self, *_args) -> None:
+        """Fit the columns waiting for rows (all of them the first time, unless a layout was restored).
+        A title gets room for the sort arrow only in the column sorted by: Qt's size hint keeps that room
+        in every column, 20 pixels each, which at 1366 pushed the last columns out of sight."""
+        if not self._to_fit or not self.proxy.rowCount():
+            return
+        header = self.horizontalHeader()
+        arrow = self._arrow_room()
+        fitted = [i for i in sorted(self._to_fit) if not header.isSectionHidden(i)]
+        widths = {}
+        for i in fitted:
+            title = header.sectionSizeHint(i) - (0 if i == header.sortIndicatorSection() else arrow)
+            widths[i] = min(MAX_FIT, max(title, self.sizeHintForColumn(i)))
+        self._to_fit = set()
+        self._natural = {i: w for i, w in widths.items() if self.source.columns[i].elastic}
+        self._set_widths(widths)
+        self._give_way()
+
+    def _set_widths(self, widths: dict[int, int]) -> None:
+        self._sizing = True
+        try:
+            for i, w in widths.items():
+                self.horizontalHeader().resizeSection(i, w)
+        finally:
+            self._sizing = False
+
+    def _give_way(self) -> None:
+        """The fitted free-text columns as wide as their rows, or narrower (the widest first, down to
+        their ``Column.elastic`` characters) when the list is wider than its place; again at each resize
+        of the window, until the clerk sets a column's width by hand. The last column stretches over what
+        the others leave. What does not fit elides, the whole text in a tooltip."""
+        if not self._natural:
+            return
+        header = self.horizontalHeader()
+        em = self.fontMetrics().horizontalAdvance("字")
+        # n characters and the "…" after them, with the cell's padding
+        floors = {i: em * (self.source.columns[i].elastic + 1) + 14 for i in self._natural}
+        last = header.logicalIndex(header.count() - 1)  # it stretches over what the others leave
+        widths = dict(self._natural)
+        if last in widths:
+            widths[last] = floors[last]
+        self._set_widths(widths)
+        over = header.length() - self.viewport().width()
+        names = [i for i in widths if i != last]
+        if over > 0 and names:
+            narrower = give_way([widths[i] for i in names], over, [floors[i] for i in names])
+            self._set_widths(dict(zip(names, narrower)))
+
+    def _resized_by_hand(self, section: int, _old: int, _new: int) -> None:
+        header = self.horizontalHeader()
+        if not self._sizing and section != header.logicalIndex(header.count() - 1):
+            self._natural = {}  # the clerk's widths from now on
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._give_way()
+
+    def _arrow_room(self) -> int:
+        """How much wider Qt's size hint makes a title for its sort arrow."""
+        header = self.horizontalHeader()
+        with_arrow = header.sectionSizeHint(0)
+        header.setSortIndicatorShown(False)
+        without = header.sectionSizeHint(0)
+        header.setSortIndicatorShown(True)
+        return max(0, with_arrow - without)
+
+    def _room_for_arrow(self, section: int, _order) -> None:
+        """Sorted by another column: its title keeps room for the arrow beside it (never "就…▲")."""
+        header = self.horizontalHeader()
+        if 0 <= section < header.count() and header.sectionSize(section) < header.sectionSizeHint(section):
+            header.resizeSection(section, header.sectionSizeHint(section))

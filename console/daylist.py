@@ -29,7 +29,7 @@ from console.booktable import BookingTable, touched_booking_ids
 from console.dayactions import DayActions, UndoBar
 from console.daymodel import STATUS_FILTERS, DayListModel
 from console.tasks import is_unreachable, user_message
-from console.widgets import MessageBar, SearchBox
+from console.widgets import MessageBar, SearchBox, calendar_popup
 from services import masterdata, queries
 from services.clock import hospital_today
 
@@ -65,9 +65,9 @@ class DayListPage(DayActions, QWidget):
         self.prev_day = QToolButton(self)
         self.prev_day.setText("‹")
         self.prev_day.setToolTip(self.tr("Previous day (Alt+Left)"))
-        self.date = QDateEdit(QDate.currentDate(), self)
+        self.date = QDateEdit(hospital_today(), self)
         self.date.setObjectName("dayDate")
-        self.date.setCalendarPopup(True)
+        calendar_popup(self.date)
         self.date.setDisplayFormat("yyyy-MM-dd ddd")
         self.next_day = QToolButton(self)
         self.next_day.setText("›")
@@ -152,8 +152,7 @@ class DayListPage(DayActions, QWidget):
         self._notify_polling = False
 
         if st is not None:
-            if st[S.DAY_HEADER_COLUMNS] == self._column_keys():
-                self.table.restore_header(st[S.DAY_HEADER])
+            self.table.restore_layout(st[S.DAY_HEADER], st[S.DAY_HEADER_COLUMNS])
             i = self.status_filter.findData(st[S.DAY_STATUS])
             self.status_filter.setCurrentIndex(max(0, i))
             self._wanted_department, self._wanted_doctor = st[S.DAY_DEPARTMENT] or None, st[S.DAY_DOCTOR] or None
@@ -166,7 +165,7 @@ class DayListPage(DayActions, QWidget):
 
         self.prev_day.clicked.connect(lambda: self.shift_day(-1))
         self.next_day.clicked.connect(lambda: self.shift_day(1))
-        self.today_button.clicked.connect(lambda: self.date.setDate(QDate.currentDate()))
+        self.today_button.clicked.connect(lambda: self.set_day(hospital_today()))
         self.date.dateChanged.connect(lambda _d: self.reload(new_query=True))
         self.date.dateChanged.connect(lambda _d: self._day_shown())
         self.department.activated.connect(self._department_chosen)
@@ -218,13 +217,10 @@ class DayListPage(DayActions, QWidget):
         if st is None:
             return
         st[S.DAY_HEADER] = self.table.header_state()
-        st[S.DAY_HEADER_COLUMNS] = self._column_keys()
+        st[S.DAY_HEADER_COLUMNS] = self.table.layout_keys()
         st[S.DAY_DEPARTMENT] = self.department.currentData() or 0
         st[S.DAY_DOCTOR] = self.doctor.currentData() or 0
         st[S.DAY_STATUS] = self.status_filter.currentData()
-
-    def _column_keys(self) -> str:
-        return ",".join(c.key for c in self.model.columns)
 
     def focus_search(self) -> None:
         self.search_box.setFocus()

@@ -64,14 +64,16 @@ class DayListModel(RowTableModel):
                sort=lambda r: (r.starts_at, r.doctor_id, r.booking_id), width=100),
         Column("id", QT_TRANSLATE_NOOP("DayListModel", "No."), lambda r: str(r.booking_id),
                sort=lambda r: r.booking_id, align=RIGHT, width=60),
-        Column("patient", QT_TRANSLATE_NOOP("DayListModel", "Patient"), lambda r: r.patient_name, width=76),
+        Column("patient", QT_TRANSLATE_NOOP("DayListModel", "Patient"), lambda r: r.patient_name, width=76,
+               elastic=3),  # most names whole
         Column("sexage", QT_TRANSLATE_NOOP("DayListModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
                sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=74),
         Column("phone", QT_TRANSLATE_NOOP("DayListModel", "Phone"), lambda r: r.phone, width=112),
         Column("department", QT_TRANSLATE_NOOP("DayListModel", "Department"), lambda r: r.department_name,
-               width=88),
+               width=88, elastic=2),
         Column("doctor", QT_TRANSLATE_NOOP("DayListModel", "Doctor"), lambda r: r.doctor_name,
-               sort=lambda r: r.doctor_name, tooltip=lambda r: f"{r.doctor_name} · {r.doctor_title}", width=80),
+               sort=lambda r: r.doctor_name, tooltip=lambda r: f"{r.doctor_name} · {r.doctor_title}", width=80,
+               elastic=2),
         Column("status", QT_TRANSLATE_NOOP("DayListModel", "Status"), lambda r: L.status_label(r.status),
                sort=lambda r: r.status, width=100),
         Column("notify", QT_TRANSLATE_NOOP("DayListModel", "Notice"), _notify,
@@ -81,7 +83,7 @@ class DayListModel(RowTableModel):
         Column("places", QT_TRANSLATE_NOOP("DayListModel", "Left"), _places,
                sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER, width=56),
         Column("note", QT_TRANSLATE_NOOP("DayListModel", "Note"), lambda r: r.reason or "",
-               tooltip=lambda r: r.reason),
+               tooltip=lambda r: r.reason, elastic=2),
     )
 
     def __init__(self, parent=None):

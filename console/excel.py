@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from console.pagekit import TaskDialog, call
+from console.widgets import calendar_popup
 from services import exports, imports, masterdata
+from services.clock import hospital_today
 from services.roster_layout import week_label
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,9 @@ class _FileDialogBase(TaskDialog):
         row = QHBoxLayout()
         row.addWidget(self.path_edit, 1)
         row.addWidget(self.browse_button)
-        self.file_row = row
+        # the file's errors under it: "path" (services.imports), "out" (the exports) on the same line
+        self.file_row = self.errors.field("path", row, self.path_edit)
+        self.errors.share("out", "path", self.path_edit)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("excelProgress")
         self.progress.setRange(0, 1)
@@ -166,13 +170,13 @@ class _ExportDialog(_FileDialogBase):
     def output_path(self) -> Path | None:
         text = self.path_edit.text().strip()
         if not text:
-            self.fail(self.tr("Choose where to save the file."))
+            self.fail(self.tr("Choose where to save the file."), "out")
             return None
         path = Path(text).expanduser()
         if path.suffix.lower() != ".xlsx":
             path = path.with_name(path.name + ".xlsx")
         if not path.parent.is_dir():
-            self.fail(self.tr("The folder does not exist: {folder}").format(folder=str(path.parent)))
+            self.fail(self.tr("The folder does not exist: {folder}").format(folder=str(path.parent)), "out")
             return None
         return path
 
@@ -202,9 +206,9 @@ class ExportDailyDialog(_ExportDialog):
         super().__init__(ctx, department_id, parent)
         self.setObjectName("exportDailyDialog")
         self.setWindowTitle(self.tr("Export the day list to Excel"))
-        self.day = QDateEdit(_qdate(day or dt.date.today()), self)
+        self.day = QDateEdit(_qdate(day or hospital_today()), self)
         self.day.setObjectName("excelDay")
-        self.day.setCalendarPopup(True)
+        calendar_popup(self.day)
         self.day.setDisplayFormat("yyyy-MM-dd")
         self.day.dateChanged.connect(self._day_changed)
         self.unmasked = QCheckBox(self.tr("Full phone and ID card numbers (not masked)"), self)
@@ -246,9 +250,9 @@ class ExportRosterDialog(_ExportDialog):
         super().__init__(ctx, department_id, parent)
         self.setObjectName("exportRosterDialog")
         self.setWindowTitle(self.tr("Export the week's roster to Excel"))
-        self.week = QDateEdit(_qdate(monday or dt.date.today()), self)
+        self.week = QDateEdit(_qdate(monday or hospital_today()), self)
         self.week.setObjectName("excelWeek")
-        self.week.setCalendarPopup(True)
+        calendar_popup(self.week)
         self.week.setDisplayFormat("yyyy-MM-dd")
         self.week_name = QLabel(self)
         self.week_name.setObjectName("excelWeekName")
@@ -319,7 +323,7 @@ class ImportRosterDialog(_FileDialogBase):
     def prepare(self):
         text = self.path_edit.text().strip()
         if not text:
-            self.fail(self.tr("Choose the roster file to import."))
+            self.fail(self.tr("Choose the roster file to import."), "path")
             return None
         self.problems.clear()
         self.problems.hide()

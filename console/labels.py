@@ -10,6 +10,8 @@ import logging
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
+from services.clock import hospital_today
+
 log = logging.getLogger(__name__)
 
 _STATUS = {
@@ -92,7 +94,7 @@ def fmt_span(a: dt.time, b: dt.time) -> str:
 
 def fmt_day(day: dt.date, today: dt.date | None = None) -> str:
     """'11-28 Fri', or 'Today'/'Tomorrow' for the next days (what a clerk says on the phone)."""
-    today = today or dt.date.today()
+    today = today or hospital_today()
     if day == today:
         return translated(QT_TRANSLATE_NOOP("Labels", "Today"))
     if day == today + dt.timedelta(days=1):

@@ -3,7 +3,9 @@
 A wrong password, an unknown user and a name that must wait all come back as AuthError with
 the service's own message (in Chinese; from the fifth failure in a row on this PC it says until
 when to wait, the same for known and unknown names). The dialog never says which of username or
-password was wrong.
+password was wrong: that answer stands under both, both outlined, and goes as soon as either is
+edited (console.forms); an empty input is named by its own field; the database out of reach is
+said under the form.
 """
 from __future__ import annotations
 
@@ -16,11 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from console import settings as S
+from console.forms import FieldErrors
 from console.tasks import TaskRunner, is_unreachable, user_message
 from console.widgets import set_role
 from services import auth
 from services.actor import Actor
 from services.db import Database
+from services.errors import AuthError
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +60,15 @@ class LoginDialog(QDialog):
         self.password.setObjectName("loginPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setMaxLength(128)
-        form.addRow(self.tr("Username"), self.username)
-        form.addRow(self.tr("Password"), self.password)
-        lay.addLayout(form)
         self.error = QLabel(self)
         self.error.setObjectName("loginError")
         self.error.setWordWrap(True)
         self.error.hide()
+        self.errors = FieldErrors(self.error, self)
+        form.addRow(self.tr("Username"), self.errors.field("username", self.username))
+        form.addRow(self.tr("Password"), self.errors.field("password", self.password))
+        self.errors.share("credentials", "password", self.username, self.password)  # the pair, not which
+        lay.addLayout(form)
         lay.addWidget(self.error)
         where = QLabel(self.tr("Database: %1").replace("%1", db.url), self)
         where.setObjectName("loginDatabase")
@@ -86,13 +92,16 @@ class LoginDialog(QDialog):
         if self.busy:
             return
         username, password = self.username.text().strip(), self.password.text()
-        if not username or not password:
-            self._fail(self.tr("Enter your username and password."))
+        if not username:
+            self.errors.show(self.tr("Enter your username."), "username")
+            return
+        if not password:
+            self.errors.show(self.tr("Enter your password."), "password")
             return
         self.busy = True
         self.ok.setEnabled(False)
         self.ok.setText(self.tr("Checking…"))
-        self.error.hide()
+        self.errors.clear()
         db = self.db
         self.tasks.run_task(lambda: auth.login(db, username, password), self._checked)
 
@@ -101,12 +110,12 @@ class LoginDialog(QDialog):
         self.ok.setEnabled(True)
         self.ok.setText(self.tr("Log in"))
         if error is not None:
-            if is_unreachable(error):
-                self._fail(self.tr("The database cannot be reached. Check the network and try again.")
-                           + "\n" + user_message(error))
-            else:
-                self._fail(user_message(error))
             self.password.clear()
+            if is_unreachable(error):
+                self.errors.show(self.tr("The database cannot be reached. Check the network and try again.")
+                                 + "\n" + user_message(error))
+            else:  # wrong user or password, a locked account: one answer for both fields
+                self.errors.show(error, "credentials" if isinstance(error, AuthError) else None)
             self.password.setFocus()
             return
         self.actor = actor
@@ -115,7 +124,3 @@ class LoginDialog(QDialog):
         log.info("logged in as %s (%s)", actor.name, actor.role)
         self.loggedIn.emit(actor)
         self.accept()
-
-    def _fail(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.show()

@@ -235,15 +235,17 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _=False, c=cls, b=build: b(c).open())
             menu.addAction(act)
         printer_cls = optional("console.printing", "DayListPrinter")
-        if printer_cls is not None and can("export.daily"):
+        view = optional("console.printing", "day_list_view")
+        if printer_cls is not None and view is not None and can("export.daily"):
             self.printer = printer_cls(self.ctx, self)
             act = QAction(self.tr("&Print the day list…"), self)
             act.setShortcut(QKeySequence("Ctrl+P"))
-            act.triggered.connect(lambda: self.printer.preview(self.daylist.day(), self.daylist.query()[1]))
+            act.triggered.connect(lambda: self.printer.preview(view(self.daylist)))
             menu.addAction(act)
             pdf = QAction(self.tr("Save the day list as PDF…"), self)
-            pdf.triggered.connect(lambda: self.printer.ask_and_save_pdf(self.daylist.day(), self.daylist.query()[1]))
+            pdf.triggered.connect(lambda: self.printer.ask_and_save_pdf(view(self.daylist), self.daylist.day()))
             menu.addAction(pdf)
+            self.printer.guard(act, pdf)
         if menu.actions():
             menu.addSeparator()
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.collation import CollatingProxy
+from console.forms import FieldErrors
 from console.pagekit import SORT_ROLE, Column, RecordModel, call, error_label, fit_columns
 from console.tasks import user_message
 from services import notify
@@ -193,9 +194,13 @@ class WeChatSettingsPage(QWidget):
                   "field_map": self.tr("Field map")}
         self.fields: dict[str, QWidget] = {}
         self.notes: dict[str, QLabel] = {}
+        self.error = error_label(self)  # errors about no setting (permission, database)
+        self.errors = FieldErrors(self.error, self)  # a setting refused: on the line under it
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
-        for row, name in enumerate(labels):
+        grid.setVerticalSpacing(2)
+        for n, name in enumerate(labels):
+            row = 2 * n
             if name in self.TEXT_FIELDS:
                 widget: QWidget = QLineEdit(self)
             elif name == "field_map":
@@ -213,6 +218,8 @@ class WeChatSettingsPage(QWidget):
             grid.addWidget(QLabel(labels[name], self), row, 0, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(self._secret_box(widget) if name == "secret" else widget, row, 1)
             grid.addWidget(note, row, 2, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(self.errors.add_line(name, widget), row + 1, 1, 1, 2)
+            grid.setRowMinimumHeight(row + 1, 4)
             self.fields[name], self.notes[name] = widget, note
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 1)
@@ -220,7 +227,6 @@ class WeChatSettingsPage(QWidget):
                       + "，".join(f"{k}（{v}）" for k, v in VALUE_KEYS.items()), self)
         keys.setWordWrap(True)
         keys.setStyleSheet("color: #5f6368;")
-        self.error = error_label(self)
         self.status = QLabel(self)
         self.status.setObjectName("wechatStatus")
         self.save_button = QPushButton(self.tr("Save"), self)
@@ -241,10 +247,12 @@ class WeChatSettingsPage(QWidget):
         self.test_result.setObjectName("testResult")
         self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.test_errors = FieldErrors(self.test_result, self)
         tl = QGridLayout(test_box)
         tl.addWidget(self.test_openid, 0, 0)
         tl.addWidget(self.test_button, 0, 1)
-        tl.addWidget(self.test_result, 1, 0, 1, 2)
+        tl.addWidget(self.test_errors.add_line("openid", self.test_openid), 1, 0, 1, 2)
+        tl.addWidget(self.test_result, 2, 0, 1, 2)
 
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
@@ -365,8 +373,8 @@ class WeChatSettingsPage(QWidget):
                         continue
                     field, sep, key = line.partition("=")
                     if not sep:
-                        self.error.setText(self.tr("Field map line without '=': {line}").format(line=line.strip()))
-                        self.error.show()
+                        self.errors.show(self.tr("Field map line without '=': {line}").format(line=line.strip()),
+                                         "field_map")
                         return None
                     parsed[field.strip()] = key.strip()
                 if parsed != s.field_map:
@@ -376,7 +384,7 @@ class WeChatSettingsPage(QWidget):
         return out
 
     def save(self) -> None:
-        self.error.hide()
+        self.errors.clear()
         changes = self.changes()
         if changes is None:
             return
@@ -397,8 +405,7 @@ class WeChatSettingsPage(QWidget):
         # what was typed stays so the admin can correct it; nothing was stored
         self.save_button.setEnabled(True)
         self.status.clear()
-        self.error.setText(user_message(error))
-        self.error.show()
+        self.errors.show(error)  # by the setting refused, or in the banner
 
     # ------------------------------------------------------------ test message
 
@@ -406,13 +413,19 @@ class WeChatSettingsPage(QWidget):
         openid = self.test_openid.text().strip()
         db, actor, cfg = self.ctx.db, self.ctx.actor, self.ctx.cfg
         self.test_button.setEnabled(False)
+        self.test_errors.clear()
+        self.test_result.setStyleSheet("")
         self.test_result.setText(self.tr("Sending…"))
+        self.test_result.show()
         call(self.ctx, self, lambda: notify.send_test(db, actor, openid, cfg=cfg),
-             lambda _r: self._tested(True, self.tr("Test message sent. Check the phone of that WeChat user.")),
-             lambda e: self._tested(False, user_message(e)))
+             lambda _r: self._tested(None, self.tr("Test message sent. Check the phone of that WeChat user.")),
+             lambda e: self._tested(e, user_message(e)))
 
-    def _tested(self, ok: bool, message: str) -> None:
+    def _tested(self, error: BaseException | None, message: str) -> None:
         self.test_button.setEnabled(self.ctx.can("wechat.settings"))
-        self.test_result.setStyleSheet("" if ok else "color: #b3261e;")
-        self.test_result.setText(message)
-        self.testDone.emit(ok, message)
+        if error is None:
+            self.test_result.setText(message)
+        else:
+            self.test_result.setStyleSheet("color: #b3261e;")
+            self.test_errors.show(error)  # a wrong openid under it; WeChat's refusal below the box
+        self.testDone.emit(error is None, message)

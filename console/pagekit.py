@@ -4,7 +4,8 @@
   (errors become a message box, never a traceback; a widget closed meanwhile is left alone).
 - ``show_message``: a non-blocking message box (``open()``, never ``exec()``), so tests need no patching.
 - ``TaskDialog``: a dialog whose OK runs a service call in the background; on an error it stays open
-  and shows the message inline, so a change that failed is never shown as done.
+  and shows the message by the field it concerns (console.forms), so a change that failed is never
+  shown as done.
 - ``RecordModel``: a table model over a list of frozen dataclasses with an id role and a sort role.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox, QVBoxLayout, QWidget
 
+from console.forms import FieldErrors
 from console.tasks import user_message
 
 log = logging.getLogger(__name__)
@@ -71,8 +73,9 @@ def error_label(parent: QWidget | None = None) -> QLabel:
 class TaskDialog(QDialog):
     """A dialog whose OK runs ``work()`` (from ``prepare``) in the background.
 
-    Subclasses build their form into ``self.form_area`` (a QVBoxLayout) and implement
-    ``prepare() -> Callable | None`` (None when the input is wrong; call ``self.fail(msg)`` first).
+    Subclasses build their form into ``self.form_area`` (a QVBoxLayout), each input through
+    ``self.errors.field(name, widget)`` (console.forms: its error line under it), and implement
+    ``prepare() -> Callable | None`` (None when the input is wrong; call ``self.fail(msg, field)`` first).
     ``done_ok(result)`` is emitted and the dialog accepted only when the service call succeeded.
     """
 
@@ -86,8 +89,9 @@ class TaskDialog(QDialog):
         outer = QVBoxLayout(self)
         self.form_area = QVBoxLayout()
         outer.addLayout(self.form_area)
-        self.error = error_label(self)
+        self.error = error_label(self)  # the banner: errors about no field
         outer.addWidget(self.error)
+        self.errors = FieldErrors(self.error, self)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel, self)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -102,14 +106,14 @@ class TaskDialog(QDialog):
     def prepare(self) -> Callable[[], Any] | None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def fail(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
+    def fail(self, message: str, field: str | None = None) -> None:
+        """Say what is wrong: by ``field``'s input when given (and added), else in the banner."""
+        self.errors.show(message, field)
 
     def submit(self) -> None:
         if self.busy:
             return
-        self.error.hide()
+        self.errors.clear()
         work = self.prepare()
         if work is None:
             return
@@ -131,7 +135,7 @@ class TaskDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         self.busy = False
         self.ok_button.setEnabled(True)
-        self.fail(user_message(error))
+        self.errors.show(error)  # a ValidationError by its field, anything else in the banner
 
 
 @dataclass(frozen=True)

@@ -157,8 +157,7 @@ class QueuePage(QWidget):
         st = self.ctx.settings
         if st is None:
             return
-        if st[S.QUEUE_HEADER_COLUMNS] == self._column_keys():
-            self.table.restore_header(st[S.QUEUE_HEADER])
+        self.table.restore_layout(st[S.QUEUE_HEADER], st[S.QUEUE_HEADER_COLUMNS])
         split = st[S.QUEUE_SPLITTER]
         if not split.isEmpty():
             self.splitter.restoreState(split)
@@ -172,12 +171,9 @@ class QueuePage(QWidget):
         if st is None:
             return
         st[S.QUEUE_HEADER] = self.table.header_state()
-        st[S.QUEUE_HEADER_COLUMNS] = self._column_keys()
+        st[S.QUEUE_HEADER_COLUMNS] = self.table.layout_keys()
         st[S.QUEUE_SPLITTER] = self.splitter.saveState()
         st[S.QUEUE_SEARCH] = self.search_box.text()
-
-    def _column_keys(self) -> str:
-        return ",".join(c.key for c in self.model.columns)
 
     def focus_search(self) -> None:
         self.search_box.setFocus()

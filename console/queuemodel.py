@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor
 
 from console import labels as L
 from console.tablemodel import CENTER, RIGHT, Column, RowTableModel
-from services.clock import utc_to_local
+from services.clock import local_now, utc_to_local
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def waited(r, now: dt.datetime | None = None) -> str:
     local = utc_to_local(r.created_at)
     if local is None:
         return ""
-    minutes = max(0, int(((now or dt.datetime.now()) - local).total_seconds() // 60))
+    minutes = max(0, int(((now or local_now()) - local).total_seconds() // 60))
     if minutes < 60:
         return L.translated(WAITED_MIN).replace("%n", str(minutes))
     if minutes < 24 * 60:
@@ -106,15 +106,18 @@ class QueueModel(RowTableModel):
         Column("id", QT_TRANSLATE_NOOP("QueueModel", "No."), lambda r: str(r.booking_id),
                sort=lambda r: r.booking_id, align=RIGHT, width=54),
         Column("requested", QT_TRANSLATE_NOOP("QueueModel", "Sent"), _requested,
-               sort=lambda r: r.created_at or dt.datetime.min, tooltip=_requested_tip, width=146),
-        Column("patient", QT_TRANSLATE_NOOP("QueueModel", "Patient"), lambda r: r.patient_name, width=66),
+               sort=lambda r: r.created_at or dt.datetime.min, tooltip=_requested_tip, width=176,
+               version=2),  # 2: the date and the wait beside the time
+        Column("patient", QT_TRANSLATE_NOOP("QueueModel", "Patient"), lambda r: r.patient_name, width=66,
+               elastic=3),  # most names whole
         Column("sexage", QT_TRANSLATE_NOOP("QueueModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
                sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=72),
         Column("phone", QT_TRANSLATE_NOOP("QueueModel", "Phone"), lambda r: r.phone, width=106),
         Column("department", QT_TRANSLATE_NOOP("QueueModel", "Department"), lambda r: r.department_name,
-               width=80),
+               width=80, elastic=2),
         Column("doctor", QT_TRANSLATE_NOOP("QueueModel", "Doctor"), lambda r: r.doctor_name,
-               sort=lambda r: r.doctor_name, tooltip=lambda r: f"{r.doctor_name} · {r.doctor_title}", width=72),
+               sort=lambda r: r.doctor_name, tooltip=lambda r: f"{r.doctor_name} · {r.doctor_title}", width=72,
+               elastic=2),
         Column("day", QT_TRANSLATE_NOOP("QueueModel", "Day"), lambda r: L.fmt_day(r.day),
                sort=lambda r: (r.day, r.starts_at), width=76),
         Column("time", QT_TRANSLATE_NOOP("QueueModel", "Time"), lambda r: L.fmt_span(r.starts_at, r.ends_at),
@@ -123,9 +126,11 @@ class QueueModel(RowTableModel):
                sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER, tooltip=_waiting,
                width=52),
         Column("rule", QT_TRANSLATE_NOOP("QueueModel", "Rules"), rule_word,
-               sort=lambda r: (r.rule is not None, r.rule or ""), tooltip=lambda r: r.rule_reason, width=96),
+               sort=lambda r: (r.rule is not None, r.rule or ""), tooltip=lambda r: r.rule_reason, width=96,
+               elastic=5),  # 超出预约期 whole, 当天同科… with its reason in the tooltip
         Column("history", QT_TRANSLATE_NOOP("QueueModel", "History"), history_text,
-               sort=lambda r: (r.no_shows, len(r.others)), tooltip=_history_tip),
+               sort=lambda r: (r.no_shows, len(r.others)), tooltip=_history_tip,
+               elastic=1),  # its first word (爽…, 当…) marks the row; the detail pane and the tooltip say it all
     )
 
     def accepts(self, row) -> bool:

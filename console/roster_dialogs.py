@@ -1,7 +1,8 @@
 """The dialogs of the rosters page: publish a range, change a session, stop a session, substitute.
 
 Each is a ``TaskDialog``: OK runs the service call in the background and the dialog stays open
-with the error when the service refused. The doctor's templates dialog is in roster_templates.py.
+with the error by the input it concerns when the service refused (console.forms). The doctor's
+templates dialog is in roster_templates.py.
 """
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from PySide6.QtWidgets import (
 from console.delivery import delivery_text, sending_here
 from console.pagekit import TaskDialog, call
 from console.roster_grid import hm, period_label, weekday_label
+from console.widgets import calendar_popup
 from services import outbox, rosters
+from services.errors import ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +80,11 @@ class PublishDialog(TaskDialog):
         self.end = QDateEdit(qdate(end), self)
         self.end.setObjectName("publishTo")
         for edit in (self.start, self.end):
-            edit.setCalendarPopup(True)
+            calendar_popup(edit)
             edit.setDisplayFormat("yyyy-MM-dd")
-        form.addRow(self.tr("From"), self.start)
-        form.addRow(self.tr("To"), self.end)
+        form.addRow(self.tr("From"), self.errors.field("start", self.start))
+        form.addRow(self.tr("To"), self.errors.field("end", self.end))
+        self.errors.cleared_by("end", self.start)  # "the start is after the end": either may be wrong
         explain = QLabel(self.tr("Sessions are created from the doctors' weekly templates. Sessions that "
                                  "already exist are left as they are, so publishing twice is safe."), self)
         explain.setWordWrap(True)
@@ -144,8 +148,11 @@ class SessionDialog(TaskDialog):
         hours.addStretch(1)
         self.note = QLineEdit(self)
         self.note.setObjectName("sessionNote")
-        form.addRow(self.tr("Hours"), hours)
-        form.addRow(self.tr("Note"), self.note)
+        form.addRow(self.tr("Hours"), self.errors.field("starts_at", hours, self.starts))
+        self.errors.share("ends_at", "starts_at", self.ends)  # one line under the start–end row
+        self.errors.cleared_by("starts_at", self.ends)  # errors about the hours together go with either
+        self.errors.cleared_by("ends_at", self.starts)
+        form.addRow(self.tr("Note"), self.errors.field("note", self.note))
         self.table = QTableWidget(0, 3, self)
         self.table.setObjectName("sessionSlots")
         self.table.setHorizontalHeaderLabels([self.tr("Time"), self.tr("Taken"), self.tr("Places")])
@@ -170,7 +177,8 @@ class SessionDialog(TaskDialog):
         self.form_area.addLayout(form)
         self.form_area.addWidget(self.message)
         self.form_area.addLayout(all_row)
-        self.form_area.addWidget(self.table)
+        # the places of each slot: one line under the table, the spin box at fault outlined
+        self.form_area.addLayout(self.errors.field("capacity", self.table, self.all_places))
         self.ok_button.setEnabled(False)
         self.resize(500, 560)
         db, cfg = ctx.db, ctx.cfg
@@ -198,6 +206,7 @@ class SessionDialog(TaskDialog):
             spin.setRange(1, 999)  # below the places taken is allowed here: the service explains why not
             spin.setValue(slot.capacity)
             self.table.setCellWidget(row, 2, spin)
+            self.errors.share(f"capacity:{slot.id}", "capacity", spin)
         if self.slots:
             self.all_places.setValue(self.slots[0].capacity)
         if s.status == "stopped":
@@ -220,7 +229,7 @@ class SessionDialog(TaskDialog):
         starts, ends, note = pytime(self.starts.time()), pytime(self.ends.time()), self.note.text().strip()
         hours_changed = (starts, ends) != (s.starts_at, s.ends_at)
         note_changed = note != (s.note or "")
-        capacities = [(slot.id, n) for slot, n in zip(self.slots, self.places()) if n != slot.capacity]
+        capacities = [(slot, n) for slot, n in zip(self.slots, self.places()) if n != slot.capacity]
 
         def work():
             told = 0
@@ -228,8 +237,15 @@ class SessionDialog(TaskDialog):
                 told = rosters.update_session(db, actor, sid, starts_at=starts if hours_changed else None,
                                               ends_at=ends if hours_changed else None,
                                               note=note if note_changed else None).notified
-            for slot_id, n in capacities:
-                rosters.set_slot_capacity(db, actor, slot_id, n)
+            for slot, n in capacities:
+                try:
+                    rosters.set_slot_capacity(db, actor, slot.id, n)
+                except ValidationError as exc:
+                    if exc.field != "capacity":
+                        raise
+                    # by that slot's places: say which time, the table has many rows
+                    raise ValidationError(f"{hm(slot.starts_at)}–{hm(slot.ends_at)}：{exc}",
+                                          field=f"capacity:{slot.id}") from exc
             return replace(rosters.get_session(db, sid), notified=told)
         return work
 
@@ -268,7 +284,9 @@ class StopDialog(TaskDialog):
         self.details.setMaximumHeight(80)
         form = QFormLayout()
         form.addRow(self.tr("Reason"), self.reason)
-        form.addRow(self.tr("Details"), self.details)
+        # the service's "reason" is the pick and the details together: its errors under the details
+        form.addRow(self.tr("Details"), self.errors.field("reason", self.details))
+        self.errors.cleared_by("reason", self.reason)
         self.form_area.addWidget(title)
         self.form_area.addWidget(self.message)
         self.form_area.addLayout(form)
@@ -284,7 +302,7 @@ class StopDialog(TaskDialog):
     def prepare(self):
         reason = self.reason_text()
         if not reason:
-            self.fail(self.tr("Please write the reason; the patients will read it."))
+            self.fail(self.tr("Please write the reason; the patients will read it."), "reason")
             return None
         db, actor, sid = self.ctx.db, self.ctx.actor, self.session.id
         return lambda: rosters.stop_session(db, actor, sid, reason)
@@ -313,8 +331,8 @@ class SubstituteDialog(TaskDialog):
         form = QFormLayout()
         if getattr(session, "substituted", False):
             form.addRow(self.tr("Rostered doctor"), QLabel(session.rostered_doctor_name, self))
-        form.addRow(self.tr("New doctor"), self.doctor)
-        form.addRow(self.tr("Note"), self.note)
+        form.addRow(self.tr("New doctor"), self.errors.field("new_doctor_id", self.doctor))
+        form.addRow(self.tr("Note"), self.errors.field("note", self.note))
         self.message = QLabel(notice_text(told, delivery), self)
         self.message.setObjectName("substituteMessage")
         self.message.setWordWrap(True)
@@ -322,14 +340,14 @@ class SubstituteDialog(TaskDialog):
         self.form_area.addLayout(form)
         self.form_area.addWidget(self.message)
         if self.doctor.count() == 0:
-            self.fail(self.tr("No other active doctor in this department."))
+            self.fail(self.tr("No other active doctor in this department."), "new_doctor_id")
             self.ok_button.setEnabled(False)
         fit_height(self, 500)
 
     def prepare(self):
         doctor_id = self.doctor.currentData()
         if doctor_id is None:
-            self.fail(self.tr("Choose the doctor who takes the session."))
+            self.fail(self.tr("Choose the doctor who takes the session."), "new_doctor_id")
             return None
         db, actor, sid, note = self.ctx.db, self.ctx.actor, self.session.id, self.note.text().strip() or None
         return lambda: rosters.substitute(db, actor, sid, doctor_id, note=note)

@@ -15,6 +15,8 @@ from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Q
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 
+from services.clock import hospital_today
+
 log = logging.getLogger(__name__)
 
 PERIODS = ("am", "pm", "evening")
@@ -254,7 +256,7 @@ class RosterGridModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal:
             return None
         where = self.slot_of(section)
-        if role == Qt.ItemDataRole.FontRole and where is not None and where[0] == dt.date.today():
+        if role == Qt.ItemDataRole.FontRole and where is not None and where[0] == hospital_today():
             font = QFont()
             font.setBold(True)  # today's columns stand out
             return font

@@ -1,7 +1,8 @@
 """A doctor's weekly templates (排班模板): list them, add, change and delete, in one dialog.
 
 The list is a ``RecordModel``; the form under it edits the selected template (or a new one).
-Every change goes through services.rosters in the background; its refusal is shown inline.
+Every change goes through services.rosters in the background; its refusal is shown by the input it
+concerns (console.forms), or under the form when it is about none.
 """
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from PySide6.QtWidgets import (
     QLabel, QMessageBox, QPushButton, QSpinBox, QTableView, QTimeEdit, QVBoxLayout, QWidget,
 )
 
+from console.forms import FieldErrors
 from console.pagekit import Column, RecordModel, call, error_label, fit_columns
 from console.roster_dialogs import pytime, qtime
 from console.roster_grid import PERIODS, hm, period_label, weekday_label
-from console.tasks import user_message
 from services import rosters
 
 log = logging.getLogger(__name__)
@@ -96,17 +97,23 @@ class TemplatesDialog(QDialog):
         hours.addWidget(QLabel("–", self))
         hours.addWidget(self.ends)
         hours.addStretch(1)
+        self.error = error_label(self)  # errors about no field of the form
+        self.errors = FieldErrors(self.error, self)
         form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        form.addRow(self.tr("Weekday"), self.weekday)
-        form.addRow(self.tr("Period"), self.period)
-        form.addRow(self.tr("Hours"), hours)
-        form.addRow(self.tr("Slot length"), self.slot_minutes)
-        form.addRow(self.tr("Places per slot"), self.capacity)
+        form.addRow(self.tr("Weekday"), self.errors.field("weekday", self._left(self.weekday), self.weekday))
+        form.addRow(self.tr("Period"), self.errors.field("period", self._left(self.period), self.period))
+        form.addRow(self.tr("Hours"), self.errors.field("starts_at", hours, self.starts))
+        self.errors.share("ends_at", "starts_at", self.ends)  # one line under the start–end row
+        self.errors.cleared_by("starts_at", self.ends)  # errors about the hours together go with either
+        self.errors.cleared_by("ends_at", self.starts)
+        self.errors.cleared_by("slot_minutes", self.starts, self.ends)  # the hours must divide into slots
+        form.addRow(self.tr("Slot length"), self.errors.field("slot_minutes", self._left(self.slot_minutes),
+                                                                self.slot_minutes))
+        form.addRow(self.tr("Places per slot"), self.errors.field("capacity_per_slot", self._left(self.capacity),
+                                                                    self.capacity))
         form.addRow("", self.active)
         self.editing = QLabel(self)
         self.editing.setObjectName("templateEditing")
-        self.error = error_label(self)
         self.status = QLabel(self)
         self.status.setObjectName("templateStatus")
 
@@ -137,6 +144,14 @@ class TemplatesDialog(QDialog):
         self.resize(640, 600)
         self.new()
         self.reload()
+
+    @staticmethod
+    def _left(widget: QWidget) -> QHBoxLayout:
+        """An input at its own width, left in its row (the error line under it may be wider)."""
+        row = QHBoxLayout()
+        row.addWidget(widget)
+        row.addStretch(1)
+        return row
 
     # ------------------------------------------------------------ data
     def reload(self, select_id: int | None = None) -> None:
@@ -171,7 +186,7 @@ class TemplatesDialog(QDialog):
         self.capacity.setValue(5)
         self.active.setChecked(True)
         self.delete_button.setEnabled(False)
-        self.error.hide()
+        self.errors.clear()
 
     def _show_selected(self) -> None:
         t = self.selected()
@@ -189,7 +204,7 @@ class TemplatesDialog(QDialog):
         self.capacity.setValue(t.capacity_per_slot)
         self.active.setChecked(t.active)
         self.delete_button.setEnabled(True)
-        self.error.hide()
+        self.errors.clear()
 
     def save(self) -> None:
         t = self.selected()
@@ -198,7 +213,8 @@ class TemplatesDialog(QDialog):
                     starts_at=pytime(self.starts.time()), ends_at=pytime(self.ends.time()),
                     slot_minutes=self.slot_minutes.value(), capacity_per_slot=self.capacity.value(),
                     template_id=t.id if t else None, active=self.active.isChecked())
-        self.error.hide()
+        self.errors.clear()
+        self.status.clear()  # a "saved" from before must not stand beside this try's answer
         self.save_button.setEnabled(False)
         call(self.ctx, self, lambda: rosters.save_template(db, actor, doctor_id, **args), self._saved, self._failed)
 
@@ -211,8 +227,7 @@ class TemplatesDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)
-        self.error.setText(user_message(error))
-        self.error.show()
+        self.errors.show(error)
 
     def confirm_delete(self) -> None:
         t = self.selected()

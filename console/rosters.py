@@ -30,7 +30,9 @@ from console.pagekit import call
 from console.roster_dialogs import PublishDialog, SessionDialog, StopDialog, SubstituteDialog, pydate, qdate
 from console.roster_grid import COLORS, CellDelegate, RosterGridModel
 from console.roster_templates import TemplatesDialog
+from console.widgets import calendar_popup
 from services import masterdata, outbox, rosters
+from services.clock import hospital_today
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ class RosterPage(QWidget):
         super().__init__(parent)
         self.setObjectName("rosterPage")
         self.ctx = ctx
-        self.monday = monday_of(dt.date.today())
+        self.monday = monday_of(hospital_today())
         self.departments: list[Any] = []
         self.dialog: Any = None  # the dialog open now (tests drive it)
         self._loading: tuple | None = None  # (department id, monday) being read
@@ -108,14 +110,14 @@ class RosterPage(QWidget):
         self.prev_button.clicked.connect(lambda: self.set_week(self.monday - dt.timedelta(days=7)))
         self.this_button = QPushButton(self.tr("This week"), self)
         self.this_button.setObjectName("rosterThisWeek")
-        self.this_button.clicked.connect(lambda: self.set_week(dt.date.today()))
+        self.this_button.clicked.connect(lambda: self.set_week(hospital_today()))
         self.next_button = QPushButton(self.tr("Next week ▶"), self)
         self.next_button.setObjectName("rosterNextWeek")
         self.next_button.setShortcut(QKeySequence(Qt.Modifier.ALT | Qt.Key.Key_Right))
         self.next_button.clicked.connect(lambda: self.set_week(self.monday + dt.timedelta(days=7)))
         self.date = QDateEdit(qdate(self.monday), self)
         self.date.setObjectName("rosterDate")
-        self.date.setCalendarPopup(True)
+        calendar_popup(self.date)
         self.date.setDisplayFormat("yyyy-MM-dd")
         self.date.dateChanged.connect(lambda q: self.set_week(pydate(q)))
         self.week_label = QLabel(self)

@@ -25,6 +25,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from services.clock import hospital_today
+
 log = logging.getLogger(__name__)
 
 SIZE = (1366, 768)
@@ -141,7 +143,7 @@ def busiest_evening_department(db) -> tuple[int, dt.date]:
     """The department with evening clinics that has the most bookings this week and next, and the
     Monday of its busier week (the roster screenshots show the widest grid)."""
     from services import rosters
-    today = dt.date.today()
+    today = hospital_today()
     load: Counter = Counter()
     evening: set[int] = set()
     weeks: Counter = Counter()
@@ -178,14 +180,18 @@ def clerk_screens(shoot: Shooter, window, dep: int) -> None:
     page = window.daylist
     shoot.settle(lambda: page.department.count() > 1)
     page.department.setCurrentIndex(max(0, page.department.findData(dep)))
-    shoot.settle(lambda: page.model.rowCount() > 0)
+    page.department.activated.emit(page.department.currentIndex())  # as the clerk's choice does: a new query
+    shoot.settle(lambda: page.model.rowCount() > 0 and page.model.query[1] == dep)
     page.table.select_row(3)
     page.table.setFocus()
     shoot.shot("daylist", window)
+    printout(shoot, window, page)
 
     page.open_walkin()
     walkin = page.walkin_dialog
-    shoot.settle(lambda: walkin.slots.count() > 0 or walkin.sessions.count() > 0)
+    tomorrow = hospital_today() + dt.timedelta(days=1)  # times still free whatever the hour of the shot
+    walkin.date.setDate(tomorrow)
+    shoot.settle(lambda: walkin.day() == tomorrow and (walkin.slots.count() > 0 or walkin.sessions.count() > 0))
     if walkin.sessions.count() and walkin.sessions.currentRow() < 0:
         walkin.sessions.setCurrentRow(0)
         shoot.settle(lambda: walkin.slots.count() > 0)
@@ -193,6 +199,12 @@ def clerk_screens(shoot: Shooter, window, dep: int) -> None:
     shoot.settle(lambda: walkin.results.count() > 0)
     walkin.results.setCurrentRow(0)
     shoot.shot("walkin", walkin)
+    # a new patient whose phone number is wrong: the service's words under that input
+    walkin.new_button.click()
+    walkin.new_name.setText("王小明")
+    walkin.new_phone.setText("138123")
+    walkin.submit()
+    shoot.shot("walkin-error", walkin, until=lambda: walkin.errors.shown() == "phone")
     walkin.reject()
 
     window.open_settings()
@@ -203,6 +215,23 @@ def clerk_screens(shoot: Shooter, window, dep: int) -> None:
     window.show_page("queue")
     window._lost("database unreachable: connection refused")
     shoot.shot("offline", window)
+
+
+def printout(shoot: Shooter, window, page) -> None:
+    """The print preview of the day list as searched: the rows shown, a title saying what was left out."""
+    from console.printing import day_list_view
+    printer = getattr(window, "printer", None)
+    if printer is None:
+        return
+    opened: list = []
+    printer.previewOpened.connect(opened.append)
+    page.search_box.setText("138")  # phone numbers beginning 138
+    printer.preview(day_list_view(page))
+    shoot.settle(lambda: bool(opened))
+    if opened:
+        shoot.shot("print", opened[0])
+        opened[0].close()
+    page.search_box.clear()
 
 
 def extra_wait(shoot: Shooter):
@@ -235,7 +264,7 @@ def admin_screens(shoot: Shooter, window, dep: int, monday: dt.date, workbook: P
         shoot.shot(name, roster.dialog, until=lambda: getattr(roster.dialog, "session", True) is not None)
         roster.dialog.reject()
 
-    export = ExportDailyDialog(window.ctx, day=dt.date.today(), department_id=dep, parent=window)
+    export = ExportDailyDialog(window.ctx, day=hospital_today(), department_id=dep, parent=window)
     export.open()
     shoot.shot("export", export)
     export.reject()

@@ -85,14 +85,15 @@ LAST_USER = option("login/username", str, "")
 
 QUEUE_HEADER = option("queue/header", QByteArray, QByteArray())
 QUEUE_HEADER_COLUMNS = option("queue/header_columns", str, "",
-                              doc="the column keys QUEUE_HEADER was saved with (as DAY_HEADER_COLUMNS)")
+                              doc="the column keys and versions QUEUE_HEADER was saved with (as DAY_HEADER_COLUMNS)")
 QUEUE_SPLITTER = option("queue/splitter", QByteArray, QByteArray())
 QUEUE_SEARCH = option("queue/search", str, "")
 
 DAY_HEADER = option("daylist/header", QByteArray, QByteArray())
 DAY_HEADER_COLUMNS = option("daylist/header_columns", str, "",
-                            doc="the column keys DAY_HEADER was saved with: widths are restored only onto the same "
-                                "columns (a new column would otherwise take a neighbour's width)")
+                            doc="the column keys and versions DAY_HEADER was saved with: widths are restored only "
+                                "onto the same columns (a new column would otherwise take a neighbour's width), and "
+                                "a column whose content grew since (a newer version) is fitted to it again")
 DAY_DEPARTMENT = option("daylist/department_id", int, 0, doc="0: all departments")
 DAY_DOCTOR = option("daylist/doctor_id", int, 0, doc="0: all doctors")
 DAY_STATUS = option("daylist/status", str, "active",

@@ -49,7 +49,18 @@ class Column:
     sort: Callable[[Any], Any] | None = None  # values of one type per column (never None)
     align: Qt.AlignmentFlag = LEFT
     tooltip: Callable[[Any], str | None] | None = None
-    width: int = 0  # a starting width in pixels (0: fit the title)
+    width: int = 0  # a starting width in pixels until rows arrive (then fitted to them; 0: fit the title)
+    # raised when what the column shows grows (e.g. 申请时间 gained the date and the wait): a width saved
+    # for the older content is fitted to the new one (console.booktable.BookingTable.restore_layout)
+    version: int = 1
+    # free text of any length (names, notes): when the columns fitted to their rows are wider than the
+    # list's place, these give way down to this many characters (elided, the whole text in a tooltip);
+    # 0: never (times, dates, numbers)
+    elastic: int = 0
+
+    @property
+    def layout_key(self) -> str:
+        return self.key if self.version == 1 else f"{self.key}@{self.version}"
 
 
 def runs(indices: Iterable[int]) -> list[tuple[int, int]]:
@@ -239,7 +250,7 @@ class RowTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
-            if role == Qt.ItemDataRole.DisplayRole:
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):  # a narrowed title: whole here
                 return QCoreApplication.translate(self.tr_context, self.columns[section].title)
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 return self.columns[section].align

@@ -10,6 +10,9 @@ After a lost race (该时段已满: another desk or the mini-program took the la
 dialog stays on the chosen time, says it is full and offers the next free one (a button, the
 default, so Enter takes it); it never moves the booking to another time by itself. Enter never
 discards work: 取消 is never a default button, and the focus never lands on it.
+
+Errors stand by what they are about (console.forms): the patient form's by its inputs (the names
+of services.patients.register), a refused booking by the list of times; editing clears them.
 """
 from __future__ import annotations
 
@@ -24,9 +27,11 @@ from PySide6.QtWidgets import (
 
 from console import labels as L
 from console import settings as S
-from console.tasks import user_message
-from console.widgets import set_role
+from console.forms import FieldErrors
+from console.widgets import calendar_popup, set_role
 from services import bookings, clinic_sessions, masterdata, patients
+from services.clock import local_now
+from services.errors import RuleRefused, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +58,7 @@ class WalkInDialog(QDialog):
         where = QGroupBox(self.tr("1. Where"), self)
         wl = QFormLayout(where)
         self.date = QDateEdit(QDate(day.year, day.month, day.day), where)
-        self.date.setCalendarPopup(True)
+        calendar_popup(self.date)
         self.date.setDisplayFormat("yyyy-MM-dd ddd")
         self.department = QComboBox(where)
         self.department.setObjectName("walkinDepartment")
@@ -64,11 +69,16 @@ class WalkInDialog(QDialog):
         self.sessions.setMaximumHeight(96)
         self.slots = QListWidget(where)
         self.slots.setObjectName("walkinSlots")
+        self.error = QLabel(self)  # the banner, under both halves: errors about no field
+        self.error.setObjectName("dialogError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.errors = FieldErrors(self.error, self)
         wl.addRow(self.tr("Day"), self.date)
         wl.addRow(self.tr("Department"), self.department)
         wl.addRow(self.tr("Doctor"), self.doctor)
         wl.addRow(self.tr("Session"), self.sessions)
-        wl.addRow(self.tr("Time"), self.slots)
+        wl.addRow(self.tr("Time"), self.errors.field("slot_id", self.slots))
 
         who = QGroupBox(self.tr("2. Patient"), self)
         pl = QVBoxLayout(who)
@@ -106,12 +116,15 @@ class WalkInDialog(QDialog):
         self.new_card.setMaxLength(18)
         self.new_card.setPlaceholderText(self.tr("optional; fills in the birth date"))
         back = QPushButton(self.tr("‹ Find a patient instead"), form)
-        fields = ((self.tr("Name"), self.new_name), (self.tr("Sex"), self.new_gender),
-                  (self.tr("Phone"), self.new_phone), (self.tr("Birth date"), self.new_birth),
-                  (self.tr("ID card"), self.new_card))
-        for r, (label, widget) in enumerate(fields):
-            gl.addWidget(QLabel(label, form), r, 0)
-            gl.addWidget(widget, r, 1)
+        # by the names of services.patients.register, whose errors say which one is wrong
+        fields = (("name", self.tr("Name"), self.new_name), ("gender", self.tr("Sex"), self.new_gender),
+                  ("phone", self.tr("Phone"), self.new_phone), ("birth_date", self.tr("Birth date"), self.new_birth),
+                  ("id_card", self.tr("ID card"), self.new_card))
+        for r, (name, label, widget) in enumerate(fields):
+            gl.addWidget(QLabel(label, form), r, 0, Qt.AlignmentFlag.AlignTop)
+            gl.addLayout(self.errors.field(name, widget), r, 1)
+        for name in ("gender", "birth_date"):  # "不一致 with the ID card": correcting the card fixes it too
+            self.errors.cleared_by(name, self.new_card)
         gl.addWidget(back, 5, 1, Qt.AlignmentFlag.AlignLeft)
         gl.setRowStretch(6, 1)
         self.pages.addWidget(find)
@@ -127,10 +140,6 @@ class WalkInDialog(QDialog):
         body.addWidget(who, 1)
         outer = QVBoxLayout(self)
         outer.addLayout(body, 1)
-        self.error = QLabel(self)
-        self.error.setObjectName("dialogError")
-        self.error.setWordWrap(True)
-        self.error.hide()
         outer.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
@@ -179,14 +188,10 @@ class WalkInDialog(QDialog):
 
         def done(result, error):
             if error is not None:
-                self._fail(user_message(error))
+                self.errors.show(error)
                 return
             on_ok(result)
         self.ctx.tasks.run_task(lambda: work(db), done, owner=self)
-
-    def _fail(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.show()
 
     def day(self) -> dt.date:
         return self.date.date().toPython()
@@ -258,8 +263,12 @@ class WalkInDialog(QDialog):
         item = self.sessions.currentItem()
         if item is None or item.data(ID) != session_id:
             return
+        with self.errors.quietly():  # the times read again after a refusal: its message stays
+            self._fill_slots(rows)
+
+    def _fill_slots(self, rows) -> None:
         self.slots.clear()
-        now = dt.datetime.now()
+        now = local_now()
         first_free = -1
         for s in rows:
             over = dt.datetime.combine(self.day(), s.ends_at) <= now
@@ -293,22 +302,22 @@ class WalkInDialog(QDialog):
         when = item.text().split()[0]
         if after:
             nxt = self.slots.item(after[0])
-            self._fail(self.tr("%1 is full now (someone else took the last place). Nothing was booked.")
-                       .replace("%1", when))
+            self.errors.show(self.tr("%1 is full now (someone else took the last place). Nothing was booked.")
+                             .replace("%1", when), "slot_id")
             self.next_free.setText(self.tr("Take %1 instead").replace("%1", nxt.text()))
             self.next_free.setProperty("row", after[0])
             self.next_free.show()
             self.next_free.setDefault(True)
             self.next_free.setFocus()
         else:
-            self._fail(self.tr("%1 is full now and this session has no free time left. Nothing was booked.")
-                       .replace("%1", when))
+            self.errors.show(self.tr("%1 is full now and this session has no free time left. Nothing was booked.")
+                             .replace("%1", when), "slot_id")
             self.slots.setFocus()
 
     def _take_next_free(self) -> None:
         row = self.next_free.property("row")
         self.next_free.hide()
-        self.error.hide()
+        self.errors.clear()
         if row is not None:
             self.slots.setCurrentRow(int(row))
         self.ok.setDefault(True)
@@ -392,13 +401,13 @@ class WalkInDialog(QDialog):
             try:
                 birth_date = dt.date.fromisoformat(birth) if birth else None
             except ValueError:
-                self._fail(self.tr("Birth date: use the form 1980-05-17."))
+                self.errors.show(self.tr("Birth date: use the form 1980-05-17."), "birth_date")
                 return
             form = (self.new_name.text(), self.new_gender.currentData(), self.new_phone.text(), birth_date,
                     self.new_card.text() or None)
         self.busy = True
         self._submitted_slot = slot
-        self.error.hide()
+        self.errors.clear()
         self._update()
         db = self.ctx.db
 
@@ -407,6 +416,8 @@ class WalkInDialog(QDialog):
             try:
                 return p, bookings.walk_in(db, actor, slot, p.id), None
             except Exception as exc:  # noqa: BLE001 - keep the registered patient, report the booking error
+                if isinstance(exc, ValidationError) and not isinstance(exc, RuleRefused) and exc.field is None:
+                    exc.field = "slot_id"  # walk_in refuses the chosen time (over, stopped, full): said by it
                 if patient is None:
                     return p, None, exc
                 raise
@@ -418,10 +429,12 @@ class WalkInDialog(QDialog):
             self._patient, error = result[0], result[2]  # registered, but not booked: keep the patient
             self.pages.setCurrentIndex(0)
         if error is not None:
-            self._fail(user_message(error))
+            self.errors.show(error)  # by the patient's input at fault (which takes the focus), the times, or below
             self._update()
-            self._load_slots(keep=self._submitted_slot)  # places may have gone: stay on the chosen time
-            (self.ok if self.ok.isEnabled() else self.slots).setFocus()
+            if self.errors.shown() in ("", "slot_id"):  # the booking was refused: places may have gone
+                with self.errors.quietly():
+                    self._load_slots(keep=self._submitted_slot)  # stay on the chosen time
+                (self.ok if self.ok.isEnabled() else self.slots).setFocus()
             return
         self.booked.emit(result[1])
         self.accept()

@@ -1,4 +1,5 @@
-"""Small widgets shared by the queue and the day list: an inline message bar and a search box.
+"""Small widgets shared by the console's pages: an inline message bar, a search box, a date picker's
+calendar.
 
 A clerk should never have to dismiss a dialog to learn that a colleague decided a request
 first: such news goes into the page's message bar, which fades after a while.
@@ -8,9 +9,9 @@ from __future__ import annotations
 import importlib
 import logging
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QCalendarWidget, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,29 @@ def set_role(widget: QWidget, role: str) -> None:
     widget.setProperty("role", role)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
+
+
+def calendar_popup(edit: QDateEdit) -> QDateEdit:
+    """``edit`` with a calendar popup whose weekday header can be read: one character a day in Chinese
+    (一 二 … 日; the short names, 周一, do not fit a day's column and showed as "…"), the short names in
+    other languages, Monday first, no week numbers, and the popup as large as its seven columns need."""
+    edit.setCalendarPopup(True)
+    calendar = QCalendarWidget(edit)
+    calendar.setObjectName("datePopup")
+    locale = edit.locale()
+    calendar.setLocale(locale)
+    formats = QCalendarWidget.HorizontalHeaderFormat
+    calendar.setHorizontalHeaderFormat(formats.SingleLetterDayNames if locale.language() == QLocale.Language.Chinese
+                                       else formats.ShortDayNames)
+    calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+    calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+    fm = calendar.fontMetrics()
+    names = [locale.dayName(d, QLocale.FormatType.ShortFormat) for d in range(1, 8)]
+    column = max(fm.horizontalAdvance(t) for t in [*names, "30"]) + 18
+    calendar.setMinimumSize(max(calendar.sizeHint().width(), 7 * column + 8),
+                            max(calendar.sizeHint().height(), 8 * (fm.height() + 12)))
+    edit.setCalendarWidget(calendar)
+    return edit
 
 
 class MessageBar(QWidget):

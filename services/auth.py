@@ -103,22 +103,22 @@ def _burn_time(password: str) -> bool:
 def _norm_username(username: str) -> str:
     name = (username or "").strip()
     if not USERNAME_RE.fullmatch(name):
-        raise ValidationError("用户名须为 2-32 位字母、数字、下划线、点或连字符")
+        raise ValidationError("用户名须为 2-32 位字母、数字、下划线、点或连字符", field="username")
     return name.lower()
 
 
-def _check_password(password: str) -> None:
+def _check_password(password: str, field: str = "password") -> None:
     if password is None or len(password) < MIN_PASSWORD:
-        raise ValidationError(f"密码至少 {MIN_PASSWORD} 个字符")
+        raise ValidationError(f"密码至少 {MIN_PASSWORD} 个字符", field=field)
     if len(password) > MAX_PASSWORD:
-        raise ValidationError(f"密码最多 {MAX_PASSWORD} 个字符")
+        raise ValidationError(f"密码最多 {MAX_PASSWORD} 个字符", field=field)
     if limits.refused_char(password) is not None:  # could not be typed at the log-in; bytes that were not UTF-8 too
-        raise ValidationError("密码不能包含控制字符、不可见的字符或无效的字节")
+        raise ValidationError("密码不能包含控制字符、不可见的字符或无效的字节", field=field)
 
 
 def _check_role(role: str) -> str:
     if role not in ROLES:
-        raise ValidationError(f"未知角色：{limits.shown(role)}（可选 clerk、head、admin）")
+        raise ValidationError(f"未知角色：{limits.shown(role)}（可选 clerk、head、admin）", field="role")
     return role
 
 
@@ -130,7 +130,7 @@ def _department_ids(conn: Connection, codes: Iterable[str]) -> list[int]:
     found = {r.code.upper() for r in rows}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise ValidationError(f"未知科室代码：{limits.shown('、'.join(missing))}")
+        raise ValidationError(f"未知科室代码：{limits.shown('、'.join(missing))}", field="department_codes")
     return sorted({r.id for r in rows})
 
 
@@ -205,7 +205,7 @@ def create_first_admin(db: Database, username: str, display_name: str, password:
 def _create(db: Database, actor: Actor, username: str, display_name: str, role: str, password: str,
             department_codes: Iterable[str], check=None) -> StaffInfo:  # noqa: ANN001 - check(conn)
     name = _norm_username(username)
-    display = limits.text(display_name, "姓名", 100, required=False) or name
+    display = limits.text(display_name, "姓名", 100, required=False, field="display_name") or name
     _check_role(role)
     _check_password(password)
     codes = list(department_codes or ())
@@ -217,7 +217,7 @@ def _create(db: Database, actor: Actor, username: str, display_name: str, role: 
         if check is not None:
             check(conn)
         if conn.execute(select(Staff.id).where(func.lower(Staff.username) == name)).first():
-            raise ValidationError("用户名已存在")
+            raise ValidationError("用户名已存在", field="username")
         dep_ids = _department_ids(conn, codes)
         sid = conn.execute(insert(Staff).values(
             username=name, display_name=display, password_hash=pw_hash, role=role, active=True,
@@ -229,7 +229,7 @@ def _create(db: Database, actor: Actor, username: str, display_name: str, role: 
     try:
         info = db.run(tx)
     except IntegrityError as exc:  # two admins creating the same name at once (or two first admins)
-        raise ValidationError("用户名已存在") from exc
+        raise ValidationError("用户名已存在", field="username") from exc
     log.info("staff %s (%s) created by %s", info.username, info.role, actor.name)
     return info
 
@@ -256,7 +256,7 @@ def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str
     if role is not None:
         _check_role(role)
     if display_name is not None:
-        display_name = limits.text(display_name, "姓名", 100)
+        display_name = limits.text(display_name, "姓名", 100, field="display_name")
     codes = None if department_codes is None else list(department_codes)
 
     def tx(conn: Connection) -> StaffInfo:
@@ -270,10 +270,11 @@ def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str
         new_active = bool(row.active) if active is None else bool(active)
         dep_ids = list(before.department_ids) if codes is None else _department_ids(conn, codes)
         if new_role == "head" and not dep_ids:
-            raise ValidationError("科室主任至少要负责一个科室")
+            raise ValidationError("科室主任至少要负责一个科室", field="department_codes")
         if row.role == "admin" and row.active and (new_role != "admin" or not new_active) \
                 and _active_admins(conn) <= 1:
-            raise ValidationError("不能停用或降级最后一个管理员账号")
+            raise ValidationError("不能停用或降级最后一个管理员账号",
+                                  field="role" if new_role != "admin" else "active")
         values: dict = {"role": new_role, "active": new_active}
         if display_name is not None:
             values["display_name"] = display_name
@@ -294,7 +295,7 @@ def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str
 def reset_password(db: Database, actor: Actor, staff_id: int, new_password: str) -> None:
     """An admin sets a new password; this also lifts the log-in delays of the account."""
     actor.require("staff.manage")
-    _check_password(new_password)
+    _check_password(new_password, field="new_password")
     pw_hash = hash_password(new_password)
 
     def tx(conn: Connection) -> None:
@@ -325,9 +326,9 @@ def unlock(db: Database, actor: Actor, staff_id: int) -> None:
 def change_own_password(db: Database, actor: Actor, old: str, new: str) -> None:
     if actor.kind != "staff" or actor.staff_id is None:
         raise PermissionDenied("只有员工账号可以修改自己的密码")
-    _check_password(new)
+    _check_password(new, field="new")
     if old == new:
-        raise ValidationError("新密码不能与原密码相同")
+        raise ValidationError("新密码不能与原密码相同", field="new")
     with db.read() as conn:
         row = conn.execute(select(Staff.password_hash).where(Staff.id == actor.staff_id)).first()
     if row is None:

@@ -195,10 +195,10 @@ def update_session(db: Database, actor: Actor, session_id: int, *, starts_at=Non
     None leaves a field as it is; note='' clears the note. When the hours change, each patient
     holding a booking is told (a 'rescheduled' notification, same transaction)."""
     actor.require("roster.edit")
-    new_start = parse_time(starts_at, "开始时间") if starts_at is not None else None
-    new_end = parse_time(ends_at, "结束时间") if ends_at is not None else None
+    new_start = parse_time(starts_at, "开始时间", field="starts_at") if starts_at is not None else None
+    new_end = parse_time(ends_at, "结束时间", field="ends_at") if ends_at is not None else None
     if note is not None:
-        note = limits.text(note, "备注", 500, required=False) or ""
+        note = limits.text(note, "备注", 500, required=False, field="note") or ""
 
     def tx(conn: Connection) -> SessionInfo:
         first = session_in(conn, session_id)
@@ -212,11 +212,12 @@ def update_session(db: Database, actor: Actor, session_id: int, *, starts_at=Non
         lo, hi = conn.execute(select(func.min(Slot.starts_at), func.max(Slot.ends_at))
                               .where(Slot.session_id == session_id)).one()
         if lo is not None and (a > lo or b < hi):
-            raise ValidationError(f"出诊时间 {fmt_time(a)}-{fmt_time(b)} 须包含全部号源时段（{fmt_time(lo)}-{fmt_time(hi)}）")
+            raise ValidationError(f"出诊时间 {fmt_time(a)}-{fmt_time(b)} 须包含全部号源时段（{fmt_time(lo)}-{fmt_time(hi)}）",
+                                  field="starts_at" if a > lo else "ends_at")
         clash = _doctor_clash(conn, s.doctor_id, s.day, a, b, session_id)
         if clash is not None:
             raise ValidationError(f"与 {s.doctor_name} 当天 {PERIOD_LABELS[clash.period]} "
-                                  f"{fmt_time(clash.starts_at)}-{fmt_time(clash.ends_at)} 的出诊重叠")
+                                  f"{fmt_time(clash.starts_at)}-{fmt_time(clash.ends_at)} 的出诊重叠", field="starts_at")
         values = {"starts_at": a, "ends_at": b, "updated_at": utcnow()}
         if note is not None:
             values["note"] = note or None
@@ -240,8 +241,8 @@ def set_slot_capacity(db: Database, actor: Actor, slot_id: int, capacity: int) -
     """Change a slot's places; never below the places already taken (checked under the slot's lock)."""
     actor.require("roster.edit")
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity <= 0:
-        raise ValidationError(f"号源必须是大于 0 的整数：{capacity}")
-    capacity = limits.PLACES.check(capacity)
+        raise ValidationError(f"号源必须是大于 0 的整数：{capacity}", field="capacity")
+    capacity = limits.PLACES.check(capacity, field="capacity")
 
     def tx(conn: Connection) -> SlotInfo:
         row = conn.execute(select(Slot.session_id).where(Slot.id == slot_id).with_for_update()).first() \
@@ -256,7 +257,7 @@ def set_slot_capacity(db: Database, actor: Actor, slot_id: int, capacity: int) -
                    .where(Booking.slot_id == slot_id, Booking.status.in_(TAKEN_STATUSES)).scalar_subquery())
         taken = conn.execute(select(taken_q)).scalar_one()
         if capacity < taken:
-            raise ValidationError(f"该时段已有 {taken} 人预约，号源不能少于 {taken}")
+            raise ValidationError(f"该时段已有 {taken} 人预约，号源不能少于 {taken}", field="capacity")
         before = conn.execute(select(Slot.capacity).where(Slot.id == slot_id)).scalar_one()
         # conditional on the count as well: safe even for a writer that confirms without the slot lock
         rc = conn.execute(update(Slot).where(Slot.id == slot_id, taken_q <= capacity)
@@ -273,7 +274,7 @@ def stop_session(db: Database, actor: Actor, session_id: int, reason: str) -> St
     """Stop clinic (停诊): the session and all its pending/confirmed bookings become 'stopped'
     with the reason, and each of those patients gets a notification, in one transaction."""
     actor.require("session.stop")
-    reason = limits.text(reason, "停诊原因", 500)  # told to every patient of the session: nothing hidden in it
+    reason = limits.text(reason, "停诊原因", 500, field="reason")  # told to every patient of the session: nothing hidden in it
 
     def tx(conn: Connection) -> StopSummary:
         s = session_in(conn, session_id)
@@ -324,7 +325,7 @@ def substitute(db: Database, actor: Actor, session_id: int, new_doctor_id: int,
     """Another doctor of the same department takes this session (替诊); the roster's doctor is kept.
     Each patient holding a booking in it is told (a 'substituted' notification, same transaction)."""
     actor.require("session.substitute")
-    note = limits.text(note, "备注", 500, required=False)
+    note = limits.text(note, "备注", 500, required=False, field="note")
 
     def tx(conn: Connection) -> SessionInfo:
         first = session_in(conn, session_id)
@@ -335,15 +336,16 @@ def substitute(db: Database, actor: Actor, session_id: int, new_doctor_id: int,
         if s.status == "stopped":
             raise ValidationError("该出诊已停诊，不能替诊")
         if new.id == s.doctor_id:
-            raise ValidationError(f"该出诊已由 {new.name} 出诊")
+            raise ValidationError(f"该出诊已由 {new.name} 出诊", field="new_doctor_id")
         if not new.active:
-            raise ValidationError(f"医生 {new.name} 已停用，不能替诊")
+            raise ValidationError(f"医生 {new.name} 已停用，不能替诊", field="new_doctor_id")
         if new.department_id != s.department_id:
-            raise ValidationError(f"替诊医生须在同一科室：{new.name} 属于 {new.department_name}")
+            raise ValidationError(f"替诊医生须在同一科室：{new.name} 属于 {new.department_name}", field="new_doctor_id")
         clash = _doctor_clash(conn, new.id, s.day, s.starts_at, s.ends_at, session_id)
         if clash is not None:
             raise ValidationError(f"{new.name} 当天 {PERIOD_LABELS[clash.period]} "
-                                  f"{fmt_time(clash.starts_at)}-{fmt_time(clash.ends_at)} 已有出诊，时间重叠")
+                                  f"{fmt_time(clash.starts_at)}-{fmt_time(clash.ends_at)} 已有出诊，时间重叠",
+                                  field="new_doctor_id")
         text = note or (f"原医生 {s.rostered_doctor_name}，由 {new.name} 替诊" if new.id != s.rostered_doctor_id
                         else f"恢复原医生 {new.name} 出诊")
         rc = conn.execute(update(ClinicSession)

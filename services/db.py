@@ -18,7 +18,6 @@ import logging
 import random
 import time
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy import create_engine, event

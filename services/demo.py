@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from services import audit, auth, bookings, outbox, patients, rosters
 from services.actor import SYSTEM, Actor
-from services.clock import local_now, utcnow
+from services.clock import hospital_today, local_now, utcnow
 from services.db import Database
 from services.errors import RegdeskError, RuleRefused, ValidationError
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Notification, Patient, Slot, Staff
@@ -430,7 +430,7 @@ def seed(db: Database, *, days: int = 14, seed: int = 20261126, today: dt.date |
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
         raise ValidationError(f"天数须在 1 到 60 之间：{days}")
     if now is None:
-        now = local_now() if today in (None, local_now().date()) else dt.datetime.combine(today, dt.time(10, 30))
+        now = local_now() if today in (None, hospital_today()) else dt.datetime.combine(today, dt.time(10, 30))
     today = today or now.date()
     with db.read() as conn:
         if conn.execute(select(func.count()).select_from(Hospital)).scalar_one():

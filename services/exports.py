@@ -151,20 +151,6 @@ def iter_daily_rows(conn: Connection, day: dt.date, department_ids: list[int], *
                        utc_to_local(checked) if checked else None, bid, status)
 
 
-@dataclass(frozen=True)
-class DailyList:
-    hospital: str
-    day: dt.date
-    departments: tuple[str, ...]
-    counts: dict[str, int]
-    rows: tuple[DailyRow, ...]
-    unmasked: bool
-
-    @property
-    def title(self) -> str:
-        return daily_title(self.hospital, self.day, self.departments, self.counts)
-
-
 def daily_title(hospital: str, day: dt.date, departments, counts: dict[str, int]) -> str:
     deps = "、".join(departments) if len(departments) <= 3 else f"{len(departments)}个科室"
     total = sum(counts.values())
@@ -182,19 +168,6 @@ def _check_unmasked(db: Database, actor: Actor, deps, unmasked: bool) -> None:
     with db.write() as conn:
         audit.record(conn, actor, "export_unmasked", "department", ",".join(str(d.id) for d in deps),
                      {"what": "daily"})
-
-
-def daily_list(db: Database, actor: Actor, day: dt.date, *, department_id: int | None = None,
-               unmasked: bool = False) -> DailyList:
-    """The day list in memory (for the console's print preview)."""
-    deps = resolve_departments(db, actor, "export.daily", department_id)
-    _check_unmasked(db, actor, deps, unmasked)
-    hospital = masterdata.hospital(db).name
-    ids = [d.id for d in deps]
-    with db.read() as conn:
-        counts = daily_counts(conn, day, ids)
-        rows = tuple(iter_daily_rows(conn, day, ids, unmasked=unmasked))
-    return DailyList(hospital, day, tuple(d.name for d in deps), counts, rows, unmasked)
 
 
 def export_daily(db: Database, actor: Actor, day: dt.date, out: str | Path, *,

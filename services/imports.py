@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection
 
 from services import limits, masterdata
 from services.actor import Actor
-from services.clock import local_now
+from services.clock import hospital_today
 from services.db import Database
 from services.errors import ValidationError
 from services.roster_layout import (
@@ -133,7 +133,7 @@ def _read_sheet(ws, deps_by_code: dict[str, masterdata.DepartmentInfo],
     except ValidationError as exc:
         problems.append(Problem(title, "D2", str(exc)))
     else:
-        horizon = limits.roster_horizon(local_now().date())
+        horizon = limits.roster_horizon(hospital_today())
         if monday > horizon:  # the same reach as `roster publish` (services/limits.py)
             problems.append(Problem(title, "D2", f"{week_label(monday)} 太远：排班最远到 {horizon}"
                                                  f"（{limits.ROSTER_DAYS_AHEAD} 天内）"))
@@ -240,7 +240,7 @@ def _open_workbook(p: Path):
 def read_workbook(path: str | Path, deps_by_code: dict[str, masterdata.DepartmentInfo],
                   problems: list[Problem]) -> list[SheetIn]:
     """The roster sheets of the file; what cannot be read goes to ``problems``."""
-    p = limits.file_path(path)
+    p = limits.file_path(path, field="path")
     wb = _open_workbook(p)
     sheets = []
     try:
@@ -256,7 +256,8 @@ def read_workbook(path: str | Path, deps_by_code: dict[str, masterdata.Departmen
     finally:
         wb.close()
     if not sheets and not problems:
-        raise ValidationError(f"“{limits.shown(p.name)}”中没有排班表（应由“导出排班”生成：A2 为“{CODE_LABEL}”）")
+        raise ValidationError(f"“{limits.shown(p.name)}”中没有排班表（应由“导出排班”生成：A2 为“{CODE_LABEL}”）",
+                              field="path")
     seen: dict[int, str] = {}
     for s in sheets:
         if s.department.id in seen:

@@ -87,11 +87,11 @@ class IntRange:
             return f"{self.name}应为 {self.lo} 至 {self.hi}：{shown(value)}"
         return None
 
-    def check(self, value) -> int:
+    def check(self, value, field: str | None = None) -> int:
         """``value`` (an int or its text) as an int inside the range, else ValidationError."""
         msg = self.problem(value)
         if msg:
-            raise ValidationError(msg)
+            raise ValidationError(msg, field=field)
         return int(value.strip()) if isinstance(value, str) else int(value)
 
 
@@ -259,25 +259,25 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
-def file_path(value, name: str = "文件名") -> Path:
+def file_path(value, name: str = "文件名", field: str | None = None) -> Path:
     """A file name given by a person: not empty, no control characters, every part short enough
     for the file system (a longer one fails with ENAMETOOLONG deep inside a library)."""
     s = "" if value is None else os.fspath(value)
     if not str(s).strip():
-        raise ValidationError(f"{name}不能为空")
+        raise ValidationError(f"{name}不能为空", field=field)
     bad = refused_problem(str(s), name)
     if bad:
-        raise ValidationError(f"{bad}：{shown(s)}")
+        raise ValidationError(f"{bad}：{shown(s)}", field=field)
     if len(s) > MAX_PATH_CHARS:
-        raise ValidationError(f"{name}过长（{len(s)} 个字符）：{shown(s)}")
+        raise ValidationError(f"{name}过长（{len(s)} 个字符）：{shown(s)}", field=field)
     p = Path(s).expanduser()
     longest = max((len(os.fsencode(part)) for part in p.parts), default=0)
     if longest > _name_max(p.parent if str(p.parent) else Path(".")):
-        raise ValidationError(f"{name}过长（文件系统不允许这么长的名字）：{shown(s)}")
+        raise ValidationError(f"{name}过长（文件系统不允许这么长的名字）：{shown(s)}", field=field)
     return p
 
 
-def path_error(exc: OSError, path) -> ValidationError:
+def path_error(exc: OSError, path, field: str | None = None) -> ValidationError:
     """One line for an OSError on ``path`` (too long, not allowed, not there ...)."""
-    return ValidationError(f"无法访问“{shown(os.fspath(path))}”：{exc.strerror or type(exc).__name__}")
+    return ValidationError(f"无法访问“{shown(os.fspath(path))}”：{exc.strerror or type(exc).__name__}", field=field)
 

@@ -161,19 +161,19 @@ def get_doctor(db: Database, doctor_id: int) -> DoctorInfo:
 def parse_fee(value) -> Decimal:
     """A fee in yuan: not negative, at most two decimals, fits decimal(8,2)."""
     if isinstance(value, bool):
-        raise ValidationError(f"诊查费不是有效金额：{value}")
+        raise ValidationError(f"诊查费不是有效金额：{value}", field="fee")
     try:
         fee = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ValidationError(f"诊查费不是有效金额：{value}") from None
+        raise ValidationError(f"诊查费不是有效金额：{value}", field="fee") from None
     if not fee.is_finite():
-        raise ValidationError(f"诊查费不是有效金额：{value}")
+        raise ValidationError(f"诊查费不是有效金额：{value}", field="fee")
     if fee < 0:
-        raise ValidationError(f"诊查费不能为负数：{value}")
+        raise ValidationError(f"诊查费不能为负数：{value}", field="fee")
     if fee != fee.quantize(Decimal("0.01")):
-        raise ValidationError(f"诊查费最多两位小数：{value}")
+        raise ValidationError(f"诊查费最多两位小数：{value}", field="fee")
     if fee > MAX_FEE:
-        raise ValidationError(f"诊查费 {value} 超过上限 {MAX_FEE}")
+        raise ValidationError(f"诊查费 {value} 超过上限 {MAX_FEE}", field="fee")
     return fee.quantize(Decimal("0.01"))
 
 
@@ -183,10 +183,10 @@ def save_department(db: Database, actor: Actor, code: str, name: str, active: bo
                     department_id: int | None = None) -> DepartmentInfo:
     """Create a department (department_id None) or change one. Codes are unique in the hospital."""
     actor.require("masterdata.edit", department_id)
-    code = limits.text(code, "科室代码", 32)
+    code = limits.text(code, "科室代码", 32, field="code")
     if not _CODE_RE.match(code):
-        raise ValidationError(f"科室代码只能包含字母、数字、- 和 _：{code}")
-    name = limits.text(name, "科室名称", 100)
+        raise ValidationError(f"科室代码只能包含字母、数字、- 和 _：{code}", field="code")
+    name = limits.text(name, "科室名称", 100, field="name")
 
     def tx(conn: Connection) -> DepartmentInfo:
         if department_id is None:
@@ -197,7 +197,7 @@ def save_department(db: Database, actor: Actor, code: str, name: str, active: bo
         for other in conn.execute(select(Department.id, Department.code, Department.name)
                                   .where(Department.hospital_id == hid)):
             if other.id != department_id and other.code.lower() == code.lower():
-                raise ValidationError(f"科室代码 {code} 已被 {other.name} 使用")
+                raise ValidationError(f"科室代码 {code} 已被 {other.name} 使用", field="code")
         values = {"code": code, "name": name, "active": bool(active)}
         if department_id is None:
             new_id = conn.execute(insert(Department).values(hospital_id=hid, **values)).inserted_primary_key[0]
@@ -212,24 +212,24 @@ def save_department(db: Database, actor: Actor, code: str, name: str, active: bo
         return db.run(tx)
     except IntegrityError:
         # two admins saved the same code at once: the unique constraint decided; the tx is rolled back
-        raise ValidationError(f"科室代码 {code} 已被使用") from None
+        raise ValidationError(f"科室代码 {code} 已被使用", field="code") from None
 
 
 def save_doctor(db: Database, actor: Actor, department_id: int, name: str, title: str, fee,
                 specialty: str | None = None, active: bool = True, doctor_id: int | None = None) -> DoctorInfo:
     """Create a doctor (doctor_id None) or change one; fee in yuan, title one of TITLES."""
     actor.require("masterdata.edit", department_id)
-    name = limits.text(name, "医生姓名", 100)
+    name = limits.text(name, "医生姓名", 100, field="name")
     if title not in TITLES:
-        raise ValidationError(f"职称 {title} 无效，应为：{'、'.join(TITLES)}")
+        raise ValidationError(f"职称 {title} 无效，应为：{'、'.join(TITLES)}", field="title")
     fee = parse_fee(fee)
-    specialty = limits.text(specialty, "擅长", 300, required=False)
+    specialty = limits.text(specialty, "擅长", 300, required=False, field="specialty")
 
     def tx(conn: Connection) -> DoctorInfo:
         dep = department_in(conn, department_id)
         before = doctor_in(conn, doctor_id) if doctor_id is not None else None
         if not dep.active and (before is None or before.department_id != dep.id):
-            raise ValidationError(f"科室 {dep.name} 已停用，不能添加医生")
+            raise ValidationError(f"科室 {dep.name} 已停用，不能添加医生", field="department_id")
         if before is not None and before.department_id != department_id:
             actor.require("masterdata.edit", before.department_id)
         values = {"department_id": department_id, "name": name, "title": title, "fee": fee,

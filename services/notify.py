@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from services import audit, outbox
 from services.actor import Actor
-from services.clock import local_now, utc_to_local, utcnow
+from services.clock import hospital_today, utc_to_local, utcnow
 from services.config import Config
 from services.db import Database
 from services.errors import Conflict, ConfigError, NotFound, ValidationError
@@ -253,9 +253,9 @@ def run_forever(db: Database, cfg: Config, stop: threading.Event, *, interval: f
                     if client is None:
                         client = WeChatClient(db, settings, timeout=timeout)
                     client.settings = settings
-                    if reminders and last_reminders != local_now().date():
-                        enqueue_reminders(db, local_now().date() + dt.timedelta(days=1))
-                        last_reminders = local_now().date()
+                    if reminders and last_reminders != hospital_today():
+                        enqueue_reminders(db, hospital_today() + dt.timedelta(days=1))
+                        last_reminders = hospital_today()
                     result = deliver_due(db, client, policy=policy, stop=stop)
                     if result != PassResult():
                         log.info("notify pass: %s", result)
@@ -411,15 +411,16 @@ def send_test(db: Database, actor: Actor, openid: str, *, cfg: Config | None = N
     actor.require("wechat.settings")
     openid = (openid or "").strip()
     if not openid or not openid.isascii() or len(openid) > 64 or " " in openid:
-        raise ValidationError("请输入接收测试消息的微信 openid")
+        raise ValidationError("请输入接收测试消息的微信 openid", field="openid")
     from services import config as config_mod
     settings = load_wechat_settings(db, cfg or config_mod.load())
     if not settings.configured:
         raise ConfigError("微信尚未配置：需要 AppID、AppSecret 和模板 ID")
+    today = hospital_today()
     values = {"patient_name": "测试患者", "hospital": "测试医院", "department": "测试科室",
               "doctor": "测试医生 主治医师", "doctor_name": "测试医生",
-              "visit_time": _visit_time(local_now().date(), dt.time(8, 0)),
-              "visit_date": f"{local_now():%Y}年{local_now().month}月{local_now().day}日",
+              "visit_time": _visit_time(today, dt.time(8, 0)),
+              "visit_date": f"{today:%Y}年{today.month}月{today.day}日",
               "visit_period": "08:00~08:30", "result": KIND_LABELS["confirmed"], "reason": "这是一条测试消息",
               "remark": "这是一条测试消息", "booking_no": "0"}
     page = settings.page.split("?")[0] if "{booking_id}" in settings.page else settings.page

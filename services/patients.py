@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from services import audit, limits
 from services.actor import Actor
-from services.clock import local_now, utcnow
+from services.clock import hospital_today, utcnow
 from services.db import Database
 from services.errors import NotFound, ValidationError
 from services.models import Booking, ClinicSession, Department, Doctor, Patient, Slot
@@ -208,7 +208,7 @@ def find(db: Database, query: str, limit: int = 50) -> list[PatientInfo]:
         exact = Patient.name == q
     stmt = (select(Patient).where(cond)
             .order_by(case((exact, 0), else_=1), Patient.name, Patient.id).limit(max(1, int(limit))))
-    today = local_now().date()
+    today = hospital_today()
     with db.read() as conn:
         return [_info(r, today) for r in conn.execute(stmt)]
 
@@ -218,14 +218,14 @@ def get(db: Database, patient_id: int) -> PatientInfo:
         row = conn.execute(select(Patient).where(Patient.id == patient_id)).first()
     if row is None:
         raise NotFound(f"患者不存在：#{patient_id}")
-    return _info(row, local_now().date())
+    return _info(row, hospital_today())
 
 
 def register(db: Database, actor: Actor, name: str, gender: str, phone: str,
              birth_date: dt.date | None = None, id_card: str | None = None) -> PatientInfo:
     """Register a patient at the desk (no openid). Birth date is taken from the ID card when not given."""
     actor.require("patient.register")
-    today = local_now().date()
+    today = hospital_today()
     name, gender, phone, birth_date, card = _validate(name, gender, phone, birth_date, id_card, today)
 
     def tx(conn: Connection) -> PatientInfo:
@@ -233,7 +233,7 @@ def register(db: Database, actor: Actor, name: str, gender: str, phone: str,
             dup = conn.execute(select(Patient.id, Patient.name).where(func.upper(Patient.id_card) == card)
                                .order_by(Patient.id)).first()
             if dup is not None:
-                raise ValidationError(f"该身份证号已登记（{dup.name}，编号 {dup.id}），请直接选用")
+                raise ValidationError(f"该身份证号已登记（{dup.name}，编号 {dup.id}），请直接选用", field="id_card")
         pid = conn.execute(insert(Patient).values(
             openid=None, name=name, gender=gender, birth_date=birth_date, phone=phone, id_card=card,
             created_at=utcnow())).inserted_primary_key[0]
@@ -254,7 +254,7 @@ def histories(db: Database, patient_ids: Iterable[int], day: dt.date, *,
     """History for many patients at once: no-shows in the last 90 days (up to today),
     their active bookings on ``day``, and their latest bookings."""
     ids = sorted({int(p) for p in patient_ids})
-    today = (now or local_now()).date()
+    today = hospital_today(now)
     since = today - dt.timedelta(days=NO_SHOW_DAYS)
     no_shows: dict[int, int] = {}
     that_day: dict[int, list[HistoryItem]] = {}
@@ -294,5 +294,5 @@ def histories(db: Database, patient_ids: Iterable[int], day: dt.date, *,
 def history(db: Database, patient_id: int, *, now: dt.datetime | None = None,
             day: dt.date | None = None) -> PatientHistory:
     """One patient's history; ``day`` (default: today) is the day whose other bookings are listed."""
-    day = day or (now or local_now()).date()
+    day = day or hospital_today(now)
     return histories(db, [patient_id], day, now=now)[int(patient_id)]

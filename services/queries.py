@@ -286,7 +286,7 @@ def day_list(db: Database, day: dt.date, department_id: int | None = None, docto
 
     Places left per slot come from one grouped query over the same day's bookings.
     """
-    today = today or local_now().date()
+    today = today or hospital_today()
     q = booking_select().where(ClinicSession.day == day)
     if department_id is not None:
         q = q.where(Department.id == department_id)
@@ -308,7 +308,7 @@ def day_list(db: Database, day: dt.date, department_id: int | None = None, docto
 
 def booking_rows(db: Database, ids: Iterable[int], today: dt.date | None = None) -> list[BookingRow]:
     """Day-list rows for these bookings (to refresh changed rows in place); missing ids are left out."""
-    today = today or local_now().date()
+    today = today or hospital_today()
     with db.read() as conn:
         return _rows_for_ids(conn, ids, today)
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from services import audit, limits, outbox
 from services.actor import Actor
-from services.clock import local_now, utcnow
+from services.clock import hospital_today, utcnow
 from services.errors import Conflict, ValidationError
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, RosterTemplate, Slot
 from services.roster_rules import check_hours, lock_doctors, minutes, slot_times
@@ -178,7 +178,7 @@ def plan_sheet(conn: Connection, sheet: "SheetIn", hospital: str, problems: list
     plan = SheetPlan(sheet.title, week)
     docs = _doctors(conn, sheet.department.id, {r.doctor_id for r in sheet.rows if r.doctor_id is not None})
     templates = _templates(conn, docs.keys())
-    today = local_now().date()
+    today = hospital_today()
     seen: dict[int, int] = {}
     for row in sheet.rows:
         doc = _resolve_row(row, sheet, docs, seen, problems)

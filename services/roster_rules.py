@@ -42,18 +42,19 @@ def minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute
 
 
-def parse_time(value, what: str = "时间") -> dt.time:
-    """A wall-clock time from a dt.time or 'H:MM'/'HH:MM' (minutes only; seconds are not used)."""
+def parse_time(value, what: str = "时间", field: str | None = None) -> dt.time:
+    """A wall-clock time from a dt.time or 'H:MM'/'HH:MM' (minutes only; seconds are not used).
+    ``field``: the caller's parameter the value came from (a form shows the error by it)."""
     if isinstance(value, dt.time):
         if value.second or value.microsecond:
-            raise ValidationError(f"{what}只精确到分钟：{shown(value)}")
+            raise ValidationError(f"{what}只精确到分钟：{shown(value)}", field=field)
         return value.replace(tzinfo=None)
     m = _TIME_RE.match(str(value or "").strip())
     if m:
         h, mi = int(m.group(1)), int(m.group(2))
         if h < 24 and mi < 60:
             return dt.time(h, mi)
-    raise ValidationError(f"{what}不是有效时间（应为 HH:MM）：{shown(value)}")
+    raise ValidationError(f"{what}不是有效时间（应为 HH:MM）：{shown(value)}", field=field)
 
 
 def parse_weekday(value) -> int:
@@ -61,27 +62,29 @@ def parse_weekday(value) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         if 0 <= value <= 6:
             return value
-        raise ValidationError(f"星期应为 0（周一）到 6（周日）：{shown(value)}")
+        raise ValidationError(f"星期应为 0（周一）到 6（周日）：{shown(value)}", field="weekday")
     s = str(value or "").strip().lower()
     if len(s) == 1 and s in "1234567":
         return int(s) - 1
     if s in _WEEKDAY_NAMES:
         return _WEEKDAY_NAMES[s]
-    raise ValidationError(f"星期无效：{shown(value)}（应为 1-7、mon-sun 或 周一-周日）")
+    raise ValidationError(f"星期无效：{shown(value)}（应为 1-7、mon-sun 或 周一-周日）", field="weekday")
 
 
 def check_hours(period: str, starts_at: dt.time, ends_at: dt.time) -> None:
-    """The end is after the start and the start fits the period (am/pm/evening)."""
+    """The end is after the start and the start fits the period (am/pm/evening). The errors name the
+    field at fault as the callers' parameters do (``starts_at``, ``ends_at``)."""
     if ends_at <= starts_at:
         if ends_at == starts_at:
-            raise ValidationError(f"结束时间 {fmt_time(ends_at)} 与开始时间相同")
-        raise ValidationError(f"结束时间 {fmt_time(ends_at)} 早于开始时间 {fmt_time(starts_at)}")
+            raise ValidationError(f"结束时间 {fmt_time(ends_at)} 与开始时间相同", field="ends_at")
+        raise ValidationError(f"结束时间 {fmt_time(ends_at)} 早于开始时间 {fmt_time(starts_at)}", field="ends_at")
     if period == "am" and starts_at >= NOON:
-        raise ValidationError(f"上午出诊须在 12:00 前开始（开始时间 {fmt_time(starts_at)}）")
+        raise ValidationError(f"上午出诊须在 12:00 前开始（开始时间 {fmt_time(starts_at)}）", field="starts_at")
     if period == "pm" and not NOON <= starts_at < PM_LATEST_START:
-        raise ValidationError(f"下午出诊须在 12:00 至 18:00 之间开始（开始时间 {fmt_time(starts_at)}）")
+        raise ValidationError(f"下午出诊须在 12:00 至 18:00 之间开始（开始时间 {fmt_time(starts_at)}）",
+                              field="starts_at")
     if period == "evening" and starts_at < EVENING_EARLIEST_START:
-        raise ValidationError(f"晚上出诊须在 17:00 或以后开始（开始时间 {fmt_time(starts_at)}）")
+        raise ValidationError(f"晚上出诊须在 17:00 或以后开始（开始时间 {fmt_time(starts_at)}）", field="starts_at")
 
 
 def overlaps(a1: dt.time, b1: dt.time, a2: dt.time, b2: dt.time) -> bool:

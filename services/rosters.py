@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 
 from services import audit, limits
 from services.actor import Actor
-from services.clock import local_now, utcnow
+from services.clock import hospital_today, utcnow
 from services.db import Database
 from services.errors import NotFound, ValidationError
 from services.limits import PLACES, SLOT_MINUTES
@@ -117,18 +117,19 @@ def _template_in(conn: Connection, template_id: int) -> TemplateInfo:
 
 def _check_slots(starts_at: dt.time, ends_at: dt.time, slot_minutes, capacity) -> tuple[int, int]:
     if isinstance(slot_minutes, bool) or not isinstance(slot_minutes, int) or slot_minutes <= 0:
-        raise ValidationError(f"每个时段的分钟数必须是正整数：{slot_minutes}")
+        raise ValidationError(f"每个时段的分钟数必须是正整数：{slot_minutes}", field="slot_minutes")
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity <= 0:
-        raise ValidationError(f"每个时段的号源必须大于 0：{capacity}")
-    slot_minutes, capacity = SLOT_MINUTES.check(slot_minutes), PLACES.check(capacity)
+        raise ValidationError(f"每个时段的号源必须大于 0：{capacity}", field="capacity_per_slot")
+    slot_minutes = SLOT_MINUTES.check(slot_minutes, field="slot_minutes")
+    capacity = PLACES.check(capacity, field="capacity_per_slot")
     length = minutes(ends_at) - minutes(starts_at)
     if length % slot_minutes:
         raise ValidationError(f"出诊时长 {length} 分钟不能按每段 {slot_minutes} 分钟均分"
-                              f"（{fmt_time(starts_at)}-{fmt_time(ends_at)}）")
+                              f"（{fmt_time(starts_at)}-{fmt_time(ends_at)}）", field="slot_minutes")
     total = capacity * (length // slot_minutes)
     if total > PLACES.hi:  # what the exported roster shows as 共N号 must be importable again
         raise ValidationError(f"每段 {capacity} 号共 {length // slot_minutes} 段，一次出诊 {total} 号，"
-                              f"最多 {PLACES.hi} 号")
+                              f"最多 {PLACES.hi} 号", field="capacity_per_slot")
     return slot_minutes, capacity
 
 
@@ -139,8 +140,9 @@ def save_template(db: Database, actor: Actor, doctor_id: int, weekday: int, peri
     actor.require("roster.edit")
     weekday = parse_weekday(weekday)
     if period not in PERIODS:
-        raise ValidationError(f"时段 {period} 无效，应为 am（上午）、pm（下午）或 evening（晚上）")
-    starts_at, ends_at = parse_time(starts_at, "开始时间"), parse_time(ends_at, "结束时间")
+        raise ValidationError(f"时段 {period} 无效，应为 am（上午）、pm（下午）或 evening（晚上）", field="period")
+    starts_at = parse_time(starts_at, "开始时间", field="starts_at")
+    ends_at = parse_time(ends_at, "结束时间", field="ends_at")
     check_hours(period, starts_at, ends_at)
     slot_minutes, capacity_per_slot = _check_slots(starts_at, ends_at, slot_minutes, capacity_per_slot)
 
@@ -159,11 +161,11 @@ def save_template(db: Database, actor: Actor, doctor_id: int, weekday: int, peri
         for o in others:
             if active and o.active and overlaps(starts_at, ends_at, o.starts_at, o.ends_at):
                 raise ValidationError(f"与 {WEEKDAY_LABELS[weekday]} {PERIOD_LABELS[o.period]} "
-                                      f"{fmt_time(o.starts_at)}-{fmt_time(o.ends_at)} 的排班重叠")
+                                      f"{fmt_time(o.starts_at)}-{fmt_time(o.ends_at)} 的排班重叠", field="starts_at")
         for o in others:
             if o.period == period:
                 raise ValidationError(f"{doc.name} {WEEKDAY_LABELS[weekday]} {PERIOD_LABELS[period]} "
-                                      f"已有排班模板（ID {o.id}），请修改该模板")
+                                      f"已有排班模板（ID {o.id}），请修改该模板", field="period")
         values = {"doctor_id": doctor_id, "weekday": weekday, "period": period, "starts_at": starts_at,
                   "ends_at": ends_at, "slot_minutes": slot_minutes, "capacity_per_slot": capacity_per_slot,
                   "active": bool(active)}
@@ -197,7 +199,7 @@ def delete_template(db: Database, actor: Actor, template_id: int) -> None:
 
 # ---------------------------------------------------------------- publishing
 
-def _as_date(value, what: str) -> dt.date:
+def _as_date(value, what: str, field: str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -205,7 +207,7 @@ def _as_date(value, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValidationError(f"{what}不是有效日期（应为 YYYY-MM-DD）：{value}") from None
+        raise ValidationError(f"{what}不是有效日期（应为 YYYY-MM-DD）：{value}", field=field) from None
 
 
 def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department_id: int | None = None,
@@ -219,18 +221,18 @@ def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department
     real one; the demo passes an earlier day to write its history.
     """
     actor.require("roster.publish", department_id)
-    start, end = _as_date(start, "开始日期"), _as_date(end, "结束日期")
+    start, end = _as_date(start, "开始日期", "start"), _as_date(end, "结束日期", "end")
     if start > end:
-        raise ValidationError(f"开始日期 {start} 晚于结束日期 {end}")
+        raise ValidationError(f"开始日期 {start} 晚于结束日期 {end}", field="end")
     n_days = (end - start).days + 1
     if n_days > MAX_PUBLISH_DAYS:
-        raise ValidationError(f"一次最多发布 {MAX_PUBLISH_DAYS} 天（{start} 至 {end} 共 {n_days} 天）")
-    today = today or local_now().date()
+        raise ValidationError(f"一次最多发布 {MAX_PUBLISH_DAYS} 天（{start} 至 {end} 共 {n_days} 天）", field="end")
+    today = today or hospital_today()
     if end < today:
-        raise ValidationError(f"{start} 至 {end} 已过去，不能发布（今天是 {today}）")
+        raise ValidationError(f"{start} 至 {end} 已过去，不能发布（今天是 {today}）", field="end")
     if end > limits.roster_horizon(today):
         raise ValidationError(f"不能发布到 {end}：排班最远到 {limits.roster_horizon(today)}"
-                              f"（{limits.ROSTER_DAYS_AHEAD} 天内）")
+                              f"（{limits.ROSTER_DAYS_AHEAD} 天内）", field="end")
     first = max(start, today)
     wanted = None if doctor_ids is None else sorted(set(doctor_ids))
     for i in wanted or ():
@@ -389,9 +391,9 @@ class RosterGrid:
 
 def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
     """A department's week: one row per doctor, a cell per (day, period) with a session (any status)."""
-    monday = _as_date(monday, "周一日期")
+    monday = _as_date(monday, "周一日期", "monday")
     if monday.weekday() != 0:
-        raise ValidationError(f"{monday} 不是周一")
+        raise ValidationError(f"{monday} 不是周一", field="monday")
     days = [monday + dt.timedelta(days=i) for i in range(7)]
     with db.read() as conn:
         dep = department_in(conn, department_id)

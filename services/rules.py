@@ -73,17 +73,17 @@ BATCH = 500
 
 def _check(key: str, value) -> object:
     if key not in _TYPES:
-        raise ValidationError(f"未知的规则：{key}")
+        raise ValidationError(f"未知的规则：{key}", field=key)
     name = RULE_LABELS[key][0]
     if _TYPES[key] is bool:
         if not isinstance(value, bool):
-            raise ValidationError(f"“{name}”只能是开或关")
+            raise ValidationError(f"“{name}”只能是开或关", field=key)
         return value
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"“{name}”必须是整数")
+        raise ValidationError(f"“{name}”必须是整数", field=key)
     lo, hi = RULE_LIMITS[key]
     if not lo <= value <= hi:
-        raise ValidationError(f"“{name}”必须在 {lo} 到 {hi} 之间")
+        raise ValidationError(f"“{name}”必须在 {lo} 到 {hi} 之间", field=key)
     return value
 
 

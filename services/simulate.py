@@ -25,7 +25,7 @@ from sqlalchemy import Date, Time, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
 from services import limits
-from services.clock import local_now, utcnow
+from services.clock import hospital_today, local_now, utcnow
 from services.db import Database, make_engine
 from services.errors import ValidationError
 
@@ -133,7 +133,7 @@ class MiniProgram:
         return [r.slot_id for r in ahead]
 
     def register(self) -> int:
-        row = random_patient(self.rng, local_now().date())
+        row = random_patient(self.rng, hospital_today())
         with self.engine.begin() as conn:
             conn.execute(text(INSERT_PATIENT), {**row, "birth_date": _plain(conn, row["birth_date"])})
             pid = conn.execute(text("SELECT id FROM patients WHERE openid = :o"), {"o": row["openid"]}).scalar_one()

@@ -205,14 +205,14 @@ def check_settings(settings: WeChatSettings) -> None:
 
 def validate_field_map(field_map: dict) -> dict[str, str]:
     if not isinstance(field_map, dict) or not field_map:
-        raise ValidationError("字段映射不能为空")
+        raise ValidationError("字段映射不能为空", field="field_map")
     out = {}
     for name, key in field_map.items():
         name, key = str(name).strip(), str(key).strip()
         if not is_field_name(name):
-            raise ValidationError(f"模板字段名不正确：{name}（应如 thing1、time3）")
+            raise ValidationError(f"模板字段名不正确：{name}（应如 thing1、time3）", field="field_map")
         if key not in VALUE_KEYS:
-            raise ValidationError(f"未知的取值：{key}（可用：{', '.join(VALUE_KEYS)}）")
+            raise ValidationError(f"未知的取值：{key}（可用：{', '.join(VALUE_KEYS)}）", field="field_map")
         if field_type(name) == "phrase" and key not in ("result",):
             log.info("field %s (phrase: 5 Chinese characters) shows %s: it will be cut", name, key)
         out[name] = key
@@ -232,17 +232,17 @@ def save_wechat_settings(db: Database, actor: Actor, *, appid: str | None = None
         if value is not None:
             value = value.strip()
             if len(value) > 500 or any(ch.isspace() for ch in value) or limits.refused_char(value) is not None:
-                raise ValidationError(f"{name} 不能包含空格或控制字符，且不超过 500 个字符")
+                raise ValidationError(f"{name} 不能包含空格或控制字符，且不超过 500 个字符", field=name)
             changes[name] = value
     if changes.get("api_base") and api_base_problem(changes["api_base"]):
-        raise ValidationError(api_base_problem(changes["api_base"]))
+        raise ValidationError(api_base_problem(changes["api_base"]), field="api_base")
     if miniprogram_state is not None:
         if miniprogram_state not in STATES + ("",):
-            raise ValidationError(f"小程序版本须为 {' / '.join(STATES)}")
+            raise ValidationError(f"小程序版本须为 {' / '.join(STATES)}", field="miniprogram_state")
         changes["miniprogram_state"] = miniprogram_state
     if lang is not None:
         if lang not in LANGS + ("",):
-            raise ValidationError(f"语言须为 {' / '.join(LANGS)}")
+            raise ValidationError(f"语言须为 {' / '.join(LANGS)}", field="lang")
         changes["lang"] = lang
     if field_map is not None:
         changes["field_map"] = json.dumps(validate_field_map(field_map), ensure_ascii=False)

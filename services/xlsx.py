@@ -209,21 +209,23 @@ def setup_print(ws, *, title_rows: str, landscape: bool = True, footer: bool = T
 def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """A temporary file next to ``path``, moved over it only when the block completes.
 
-    A failed export thus never leaves half a workbook where the user expects the file.
+    A failed export thus never leaves half a workbook where the user expects the file. Its errors
+    are about the exports' ``out`` parameter (``field``), whatever else went wrong.
     """
     target = limits.file_path(path, "输出文件名")
     folder = target.parent if str(target.parent) else Path(".")
     try:
         if not folder.is_dir():
-            raise ValidationError(f"文件夹不存在：{limits.shown(str(folder), 200)}")
+            raise ValidationError(f"文件夹不存在：{limits.shown(str(folder), 200)}", field="out")
         if target.is_dir():
-            raise ValidationError(f"输出路径是一个文件夹，请给出文件名：{limits.shown(str(target), 200)}")
+            raise ValidationError(f"输出路径是一个文件夹，请给出文件名：{limits.shown(str(target), 200)}", field="out")
     except OSError as exc:  # too long for the file system, a loop of links, no permission ...
-        raise limits.path_error(exc, target) from None
+        raise limits.path_error(exc, target, field="out") from None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".regdesk-", suffix=".xlsx.part", dir=folder)
     except OSError as exc:  # a read-only or forbidden folder: one clear message, not a traceback
-        raise ValidationError(f"无法在文件夹中写入文件：{limits.shown(str(folder), 200)}（{exc.strerror or exc}）") from exc
+        raise ValidationError(f"无法在文件夹中写入文件：{limits.shown(str(folder), 200)}（{exc.strerror or exc}）",
+                              field="out") from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -231,7 +233,8 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp_path, target)
     except OSError as exc:  # disk full, the target locked by Excel, turned into a folder meanwhile...
         tmp_path.unlink(missing_ok=True)
-        raise ValidationError(f"无法写入文件：{limits.shown(str(target), 200)}（{exc.strerror or exc}）") from exc
+        raise ValidationError(f"无法写入文件：{limits.shown(str(target), 200)}（{exc.strerror or exc}）",
+                              field="out") from exc
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise

@@ -454,6 +454,26 @@
     <context>
         <name>DayListPrinter</name>
         <message>
+            <source>{shown} of {total} bookings shown</source>
+            <translation>显示 {shown} 条（共 {total} 条）</translation>
+        </message>
+        <message>
+            <source>{total} bookings</source>
+            <translation>共 {total} 条</translation>
+        </message>
+        <message>
+            <source>Printed {when}</source>
+            <translation>打印于 {when}</translation>
+        </message>
+        <message>
+            <source>Page {n} of {pages}</source>
+            <translation>第 {n} 页，共 {pages} 页</translation>
+        </message>
+        <message>
+            <source>Preparing the printout…</source>
+            <translation>正在准备打印…</translation>
+        </message>
+        <message>
             <source>Print preview: {title}</source>
             <translation>打印预览：{title}</translation>
         </message>
@@ -468,6 +488,22 @@
         <message>
             <source>PDF (*.pdf)</source>
             <translation>PDF 文件 (*.pdf)</translation>
+        </message>
+        <message>
+            <source>Patient list {day}</source>
+            <translation>门诊患者名单 {day}</translation>
+        </message>
+        <message>
+            <source>search “{text}”</source>
+            <translation>搜索“{text}”</translation>
+        </message>
+        <message>
+            <source>sorted by {column}, descending</source>
+            <translation>按{column}降序</translation>
+        </message>
+        <message>
+            <source>sorted by {column}</source>
+            <translation>按{column}排序</translation>
         </message>
     </context>
     <context>
@@ -1206,12 +1242,16 @@
             <translation>数据库：%1</translation>
         </message>
         <message>
-            <source>Log in</source>
-            <translation>登录</translation>
+            <source>Enter your username.</source>
+            <translation>请输入用户名。</translation>
         </message>
         <message>
-            <source>Enter your username and password.</source>
-            <translation>请输入用户名和密码。</translation>
+            <source>Enter your password.</source>
+            <translation>请输入密码。</translation>
+        </message>
+        <message>
+            <source>Log in</source>
+            <translation>登录</translation>
         </message>
         <message>
             <source>Checking…</source>

@@ -9,7 +9,7 @@ import threading
 
 from services import limits, notify
 from services.cli import float_arg, int_arg, iso_date, open_database
-from services.clock import local_now
+from services.clock import hospital_today
 from services.config import Config
 from services.errors import ConfigError
 from services.wechat import WeChatClient
@@ -63,7 +63,7 @@ def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
                                reminders=args.reminders)
             return 0
         if args.reminders:
-            day = local_now().date() + dt.timedelta(days=1)
+            day = hospital_today() + dt.timedelta(days=1)
             print(f"queued {notify.enqueue_reminders(db, day)} reminders for {day}")
         with WeChatClient(db, settings, timeout=args.timeout) as client:
             result = notify.deliver_due(db, client, policy=policy, stop=stop)

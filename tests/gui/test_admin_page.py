@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from console.admin import AdminPage
 from services import auth, masterdata, rules
 from tests import factories
-from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, drain, make_ctx
+from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, make_ctx
 
 pytestmark = OFFSCREEN_NOISE
 
@@ -80,24 +80,39 @@ def test_staff_validation_error_stays_in_dialog(qtbot, clinic):
     dialog = tab.dialog
     dialog.username.setText("wang")
     dialog.role.setCurrentIndex(dialog.role.findData("clerk"))
-    dialog.password.setText("short")
-    dialog.password2.setText("short")
-    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
-    assert "密码至少" in dialog.error.text()
-    assert dialog.isVisible()
+    dialog.password.setText("short-1")
+    dialog.password2.setText("short-2")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # the form's own check: by the repeat
+    assert "differ" in error_by(qtbot, dialog.errors, "password2") or "不一致" in dialog.errors.text("password2")
+    assert dialog.focusWidget() is dialog.password2  # the input to correct takes the focus
+    assert cleared_by_editing(dialog.errors, "password2", lambda: dialog.password.setText("short-2"))  # either one
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # the service's: by the password
+    assert "密码至少" in error_by(qtbot, dialog.errors, "password")
+    assert dialog.isVisible() and dialog.focusWidget() is dialog.password
     assert "wang" not in {s.username for s in auth.list_staff(clinic["db"])}
+    dialog.password.setText("long-enough-1")
+    assert dialog.errors.shown() is None  # gone as soon as the password is edited
+    dialog.password2.setText("long-enough-1")
+    dialog.role.setCurrentIndex(dialog.role.findData("head"))  # a head without a department
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "科室" in error_by(qtbot, dialog.errors, "department_codes")
+    assert cleared_by_editing(dialog.errors, "department_codes", lambda: dialog.check_departments(["WK"]))
 
 
-def test_reset_password_and_deactivate(qtbot, clinic):
-    page = open_page(qtbot, clinic["db"])
+def reset_password(page, password: str):
+    """The staff tab's reset-password dialog for li, both fields filled with ``password``."""
     tab = page.staff
     page.tabs.setCurrentWidget(tab)
     tab.select(next(s.id for s in tab.model.rows() if s.username == "li"))
     tab.reset_password()
-    dialog = tab.dialog
-    dialog.password.setText("new-pass-123")
-    dialog.password2.setText("new-pass-123")
+    tab.dialog.password.setText(password)
+    tab.dialog.password2.setText(password)
+    return tab, tab.dialog
+
+
+def test_reset_password_and_deactivate(qtbot, clinic):
+    page = open_page(qtbot, clinic["db"])
+    tab, dialog = reset_password(page, "new-pass-123")
     with qtbot.waitSignal(dialog.done_ok, timeout=10_000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert auth.login(clinic["db"], "li", "new-pass-123").name == "li"
@@ -117,10 +132,11 @@ def test_add_department_and_duplicate_code_refused(qtbot, clinic):
     dialog.code.setText("nk")  # codes are unique regardless of case
     dialog.name.setText("内科二")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
-    assert "已被" in dialog.error.text()
+    assert "已被" in error_by(qtbot, dialog.errors, "code")  # by the code, not at the foot of the dialog
     assert len(masterdata.list_departments(clinic["db"], include_inactive=True)) == 2
-    dialog.code.setText("EK")
+    dialog.name.setText("内科三")
+    assert dialog.errors.shown() == "code"  # another field edited: the code is still wrong
+    assert cleared_by_editing(dialog.errors, "code", lambda: dialog.code.setText("EK"))
     dialog.name.setText("儿科")
     with qtbot.waitSignal(tab.loaded, timeout=10_000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
@@ -128,13 +144,18 @@ def test_add_department_and_duplicate_code_refused(qtbot, clinic):
     assert tab.selected().code == "EK"
 
 
-def test_edit_doctor_fee_and_title(qtbot, clinic):
+def edit_doctor(qtbot, clinic):
+    """The admin page open on its doctors' tab, the doctor's edit dialog open."""
     page = open_page(qtbot, clinic["db"])
     tab = page.doctors
     page.tabs.setCurrentWidget(tab)
     tab.select(clinic["doctor"])
     tab.edit()
-    dialog = tab.dialog
+    return page, tab, tab.dialog
+
+
+def test_edit_doctor_fee_and_title(qtbot, clinic):
+    page, tab, dialog = edit_doctor(qtbot, clinic)
     assert dialog.title.currentText() == "主任医师"
     dialog.title.setCurrentText("副主任医师")
     dialog.fee.setValue(35.5)
@@ -168,10 +189,12 @@ def test_rule_validation_error_shown_and_nothing_changes(qtbot, clinic):
     tab.fields["booking_window_days"].setValue(500)  # the limit is 365
     tab.fields["noshow_limit"].setValue(5)
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.error.isVisible(), timeout=10_000)
-    assert "可预约天数" in tab.error.text() and "365" in tab.error.text()
+    text = error_by(qtbot, tab.errors, "booking_window_days")  # under that rule, not under the form
+    assert "可预约天数" in text and "365" in text
     assert rules.load(clinic["db"]) == before  # all or nothing: noshow_limit did not change either
     assert tab.fields["booking_window_days"].value() == 500  # the input stays for correcting
+    assert cleared_by_editing(tab.errors, "booking_window_days",
+                              lambda: tab.fields["booking_window_days"].setValue(30))
 
 
 def test_clerk_is_refused_by_the_service(qtbot, clinic):
@@ -182,8 +205,10 @@ def test_clerk_is_refused_by_the_service(qtbot, clinic):
     dialog.code.setText("EK")
     dialog.name.setText("儿科")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
-    assert "无权" in dialog.error.text()
+    qtbot.waitUntil(lambda: dialog.errors.shown() is not None, timeout=10_000)
+    assert dialog.errors.shown() == "" and "无权" in dialog.error.text()  # about no field: the banner
+    dialog.name.setText("儿科 ")
+    assert dialog.error.isVisible()  # stays until the next try: no edit makes it untrue
     assert "EK" not in {d.code for d in masterdata.list_departments(clinic["db"], include_inactive=True)}
     # a one-click action refused: a message box, and the row is not shown as changed
     page.staff.select(page.staff.model.rows()[0].id)
@@ -192,3 +217,20 @@ def test_clerk_is_refused_by_the_service(qtbot, clinic):
     box = page.staff.findChildren(QMessageBox)[0]
     assert "无权" in box.text()
     assert page.staff.status.text() == ""
+
+
+def test_doctor_and_password_refusals_stand_by_their_input(qtbot, clinic):
+    page, _tab, dialog = edit_doctor(qtbot, clinic)
+    dialog.name.setText("  ")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "医生姓名不能为空" in error_by(qtbot, dialog.errors, "name")
+    assert dialog.focusWidget() is dialog.name
+    assert cleared_by_editing(dialog.errors, "name", lambda: dialog.name.setText("王明"))
+    assert masterdata.get_doctor(clinic["db"], clinic["doctor"]).name == "王明"
+    dialog.reject()
+
+    _tab, dialog = reset_password(page, "short")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "密码至少" in error_by(qtbot, dialog.errors, "new_password")
+    assert cleared_by_editing(dialog.errors, "new_password", lambda: dialog.password.setText("short-but-longer"))
+    assert auth.login(clinic["db"], "li", "clerk-pass-1").name == "li"  # unchanged

@@ -1,7 +1,7 @@
-"""Excel and printing in the console: export dialogs write the file in the background with progress
-and open its folder; the import dialog lists a refused file's problems by cell; the day list
-prints to PDF and opens a print preview. No modal exec() is left running: the dialogs are
-shown with show()/open(), and the folder opener is replaced."""
+"""Excel in the console: export dialogs write the file in the background with progress and open its
+folder; the import dialog lists a refused file's problems by cell (printing: test_printing.py). No
+modal exec() is left running: the dialogs are shown with show()/open(), and the folder opener is
+replaced."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,15 +9,13 @@ import datetime as dt
 import openpyxl
 import pytest
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtPrintSupport import QPrintPreviewDialog
 
 import console.excel as excel
-from console.printing import DayListPrinter, day_list_html
 from services import exports
 from services.actor import SYSTEM
 from services.roster_layout import ROSTER_FIRST_ROW, roster_column
 from tests import factories
-from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, drain, head, make_ctx
+from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, head, make_ctx
 
 pytestmark = OFFSCREEN_NOISE
 
@@ -84,8 +82,9 @@ def test_export_daily_dialog_refuses_a_missing_folder(qtbot, clinic, tmp_path, o
     assert dialog.unmasked.isVisible()
     dialog.path_edit.setText(str(tmp_path / "nowhere" / "x.xlsx"))
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert dialog.error.isVisible() and "nowhere" in dialog.error.text()
+    assert "nowhere" in error_by(qtbot, dialog.errors, "out")  # under the file's name
     assert ctx.tasks.idle and opened == []
+    assert cleared_by_editing(dialog.errors, "out", lambda: dialog.path_edit.setText(str(tmp_path / "x.xlsx")))
 
 
 def test_export_roster_dialog_follows_the_week(qtbot, clinic, tmp_path, opened):
@@ -139,39 +138,6 @@ def test_import_dialog_applies_a_good_file(qtbot, clinic, tmp_path):
     from services import rosters
     thu = rosters.sessions_for(clinic["db"], NEXT_MONDAY + dt.timedelta(days=3))
     assert [(s.period, s.capacity) for s in thu] == [("pm", 8)]
-
-
-def test_day_list_prints_to_pdf(qtbot, clinic, tmp_path):
-    ctx = make_ctx(clinic["db"], CLERK)
-    parent = show(qtbot, excel.QWidget())
-    printer = DayListPrinter(ctx, parent)
-    out = tmp_path / "day.pdf"
-    with qtbot.waitSignal(printer.pdfWritten, timeout=20_000) as got:
-        printer.save_pdf(DAY, out)
-    assert got.args[0] == str(out)
-    data = out.read_bytes()
-    assert data.startswith(b"%PDF") and len(data) > 1000
-
-
-def test_day_list_html_escapes_and_masks(clinic):
-    daily = exports.daily_list(clinic["db"], CLERK, DAY)
-    page = day_list_html(daily)
-    assert "&lt;b&gt;粗体&lt;/b&gt;" in page and "<b>粗体" not in page
-    assert "=1+1" in page and "138****0000" in page and "13812340000" not in page
-    assert "<thead>" in page and page.count("<tr>") == 5
-
-
-def test_print_preview_opens_without_exec(qtbot, clinic):
-    ctx = make_ctx(clinic["db"], CLERK)
-    parent = show(qtbot, excel.QWidget())
-    printer = DayListPrinter(ctx, parent)
-    with qtbot.waitSignal(printer.previewOpened, timeout=20_000) as got:
-        printer.preview(DAY)
-    dialog = got.args[0]
-    assert isinstance(dialog, QPrintPreviewDialog) and dialog.isVisible()
-    assert "患者名单" in dialog.windowTitle()
-    dialog.close()
-    qtbot.waitUntil(lambda: not printer._printers)
 
 
 def test_a_folder_that_cannot_be_opened_is_said_with_the_path(qtbot, clinic, tmp_path, monkeypatch):

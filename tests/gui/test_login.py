@@ -12,6 +12,7 @@ from console.tasks import TaskRunner
 from services import migrate
 from services.db import Database
 from tests.gui.console_helpers import PASSWORD, staff
+from tests.gui.page_support import cleared_by_editing, error_by
 
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/regdesk"  # nothing listens on port 1
 
@@ -34,13 +35,15 @@ def test_wrong_password_then_lock_out_message(qtbot, sqlite_db, tmp_path):
     staff(sqlite_db, "clerk1")
     d = dialog(qtbot, sqlite_db, tmp_path)
     attempt(qtbot, d, "clerk1", "wrong-password")
-    assert d.error.isVisible() and "用户名或密码错误" in d.error.text()
+    assert "用户名或密码错误" in error_by(qtbot, d.errors, "credentials")  # under both, not saying which
+    assert d.username.property("invalid") and d.password.property("invalid")
     assert d.actor is None and d.isVisible() and d.password.text() == ""
+    assert cleared_by_editing(d.errors, "credentials", lambda: d.password.setText("x"))
     for _ in range(4):
         attempt(qtbot, d, "clerk1", "wrong-password")
-    assert "尝试次数过多" in d.error.text()
+    assert "尝试次数过多" in d.errors.text("credentials")
     attempt(qtbot, d, "clerk1", PASSWORD)  # the right password waits like any other on this PC
-    assert "尝试次数过多" in d.error.text() and d.actor is None
+    assert "尝试次数过多" in d.errors.text("credentials") and d.actor is None
 
 
 def test_success_logs_in_and_remembers_the_username(qtbot, sqlite_db, tmp_path):
@@ -60,7 +63,11 @@ def test_success_logs_in_and_remembers_the_username(qtbot, sqlite_db, tmp_path):
 def test_empty_fields_ask_without_a_database_call(qtbot, sqlite_db, tmp_path):
     d = dialog(qtbot, sqlite_db, tmp_path)
     qtbot.mouseClick(d.ok, Qt.MouseButton.LeftButton)
-    assert d.error.isVisible() and not d.busy
+    assert error_by(qtbot, d.errors, "username") and not d.busy and d.focusWidget() is d.username
+    assert cleared_by_editing(d.errors, "username", lambda: d.username.setText("clerk1"))
+    qtbot.mouseClick(d.ok, Qt.MouseButton.LeftButton)
+    assert error_by(qtbot, d.errors, "password") and not d.busy and d.focusWidget() is d.password
+    assert cleared_by_editing(d.errors, "password", lambda: d.password.setText("x"))
 
 
 def test_unreachable_database_is_said_plainly(qtbot, tmp_path):

@@ -13,7 +13,7 @@ from services.models import Booking, Notification
 from services.notify import list_failures, states_for
 from services.wechat_settings import load_wechat_settings, save_wechat_settings
 from tests import factories as f
-from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, drain, head, make_ctx
+from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, head, make_ctx
 from tests.wechat_fake import FakeWeChat
 
 pytestmark = OFFSCREEN_NOISE
@@ -154,15 +154,21 @@ def test_settings_are_saved_to_the_database(qtbot, sqlite_db):
 def test_bad_input_is_shown_and_nothing_is_stored(qtbot, sqlite_db):
     page = open_page(qtbot, WeChatSettingsPage, sqlite_db)
     page.fields["field_map"].setPlainText("thing1 patient_name")
-    page.save()
-    assert page.error.isVisible() and "thing1 patient_name" in page.error.text()
-    page.fields["field_map"].setPlainText("thing1 = shoe_size")
+    page.save()  # the page's own check: under the field map
+    assert "thing1 patient_name" in error_by(qtbot, page.errors, "field_map")
+    assert cleared_by_editing(page.errors, "field_map",
+                              lambda: page.fields["field_map"].setPlainText("thing1 = shoe_size"))
     page.fields["appid"].setText("wx-new")
-    page.save()
+    page.save()  # the service's: under the field map again
     drain(qtbot, page.ctx)
-    assert page.error.isVisible() and "shoe_size" in page.error.text()
+    assert "shoe_size" in error_by(qtbot, page.errors, "field_map")
     assert load_wechat_settings(sqlite_db, page.ctx.cfg).appid == ""
     assert page.fields["appid"].text() == "wx-new"  # kept for correcting
+    page.fields["field_map"].setPlainText("thing1 = patient_name")
+    page.fields["api_base"].setText("ftp://api.weixin.qq.com")
+    page.save()
+    assert "http" in error_by(qtbot, page.errors, "api_base")  # under the address, not the map
+    assert not page.errors.line("field_map").isVisible()
 
 
 def test_a_value_pinned_by_the_environment_is_read_only(qtbot, sqlite_db, monkeypatch):
@@ -193,7 +199,14 @@ def test_send_a_test_message(qtbot, sqlite_db, fake):
     with qtbot.waitSignal(page.testDone, timeout=10_000) as blocker:
         qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0] is False and "40003" in page.test_result.text()
+    assert page.test_result.isVisible()  # WeChat's refusal is about no input: under the box
     drain(qtbot, page.ctx)
+    page.test_openid.setText("")
+    with qtbot.waitSignal(page.testDone, timeout=10_000):
+        qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    assert "openid" in error_by(qtbot, page.test_errors, "openid")  # no openid: said under the openid
+    assert cleared_by_editing(page.test_errors, "openid", lambda: page.test_openid.setText("o-admin"))
+    assert len(fake.delivered()) == 1
 
 
 def test_test_message_without_settings_says_what_is_missing(qtbot, sqlite_db):

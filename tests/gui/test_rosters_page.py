@@ -12,7 +12,9 @@ from services import bookings, rosters
 from services.errors import PermissionDenied
 from services.sync import Change
 from tests import factories
-from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, drain, head, make_ctx
+from tests.gui.page_support import (
+    ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, head, make_ctx,
+)
 
 pytestmark = OFFSCREEN_NOISE
 
@@ -111,8 +113,9 @@ def test_stop_needs_a_reason(qtbot, clinic):
     dialog = page.dialog
     dialog.reason.setCurrentIndex(dialog.reason.count() - 1)  # "other" without details
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert dialog.error.isVisible() and dialog.isVisible()
+    assert error_by(qtbot, dialog.errors, "reason") and dialog.isVisible()  # under the details to write
     assert session_row(db, clinic["session"]).status == "published"
+    assert cleared_by_editing(dialog.errors, "reason", lambda: dialog.details.setPlainText("医生外出会诊"))
 
 
 def test_publish_a_range_creates_sessions(qtbot, clinic):
@@ -164,8 +167,11 @@ def test_change_session_places_error_then_success(qtbot, clinic):
     spin = dialog.table.cellWidget(0, 2)
     spin.setValue(1)  # two patients already hold this slot
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
-    assert "2" in dialog.error.text()
+    first = rosters.list_slots(db, clinic["session"])[0].id
+    # under the places, that slot's box outlined and named by its time
+    text = error_by(qtbot, dialog.errors, f"capacity:{first}", within=dialog.table.height() + 30)
+    assert "2" in text and "08:00" in text and spin.property("invalid")
+    assert not dialog.table.cellWidget(1, 2).property("invalid")
     assert [s.capacity for s in rosters.list_slots(db, clinic["session"])] == [2, 2, 2, 2]
     dialog.all_places.setValue(5)
     dialog.set_all()
@@ -191,9 +197,21 @@ def test_templates_dialog_add_and_refuse(qtbot, qtmodeltester, clinic):
     dialog.ends.setTime(dialog.ends.time().fromString("16:50", "HH:mm"))
     dialog.slot_minutes.setValue(30)  # 170 minutes do not divide into 30-minute slots
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
+    assert "170" in error_by(qtbot, dialog.errors, "slot_minutes")
     assert rosters.list_templates(db, doctor_id=clinic["wang"]) == []
+    assert cleared_by_editing(dialog.errors, "slot_minutes", lambda: dialog.slot_minutes.setValue(10))
+    dialog.slot_minutes.setValue(30)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    error_by(qtbot, dialog.errors, "slot_minutes")
+    # about the hours and the slot length together: correcting the hours clears it as well
+    assert cleared_by_editing(dialog.errors, "slot_minutes",
+                              lambda: dialog.ends.setTime(dialog.ends.time().fromString("17:00", "HH:mm")))
+    dialog.ends.setTime(dialog.ends.time().fromString("13:00", "HH:mm"))  # before the start
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "早于" in error_by(qtbot, dialog.errors, "ends_at")  # on the hours' line, the end outlined
+    assert dialog.ends.property("invalid") and not dialog.starts.property("invalid")
     dialog.ends.setTime(dialog.ends.time().fromString("17:00", "HH:mm"))
+    assert dialog.errors.shown() is None
     dialog.capacity.setValue(3)
     with qtbot.waitSignal(dialog.loaded, timeout=10_000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
@@ -284,3 +302,44 @@ def test_real_live_feed_updates_the_grid_in_place(qtbot, clinic):
         assert not resets
     finally:
         live.stop()
+
+
+def test_roster_dialogs_say_a_refusal_by_the_input_it_concerns(qtbot, clinic):
+    """Publish, change session and substitute: the service's refusal stands under the input at fault
+    (its ValidationError.field) and goes when that input is edited; nothing was changed meanwhile."""
+    db = clinic["db"]
+    page = open_page(qtbot, db)
+    page.publish_action.trigger()
+    dialog = page.dialog
+    dialog.end.setDate(dialog.start.date().addDays(-1))
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "晚于" in error_by(qtbot, dialog.errors, "end")
+    assert cleared_by_editing(dialog.errors, "end", lambda: dialog.end.setDate(dialog.start.date()))
+    dialog.reject()
+
+    select(page, clinic["session"])  # 08:00-12:00, slots 08:00-10:00 hold bookings
+    page.change_action.trigger()
+    dialog = page.dialog
+    qtbot.waitUntil(lambda: dialog.ok_button.isEnabled(), timeout=10_000)
+    dialog.starts.setTime(dialog.starts.time().fromString("08:30", "HH:mm"))  # would leave out the first slot
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "号源时段" in error_by(qtbot, dialog.errors, "starts_at")
+    assert dialog.starts.property("invalid") and not dialog.ends.property("invalid")
+    assert cleared_by_editing(dialog.errors, "starts_at",
+                              lambda: dialog.starts.setTime(dialog.starts.time().fromString("08:00", "HH:mm")))
+    dialog.ends.setTime(dialog.ends.time().fromString("07:00", "HH:mm"))
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "早于" in error_by(qtbot, dialog.errors, "ends_at")  # the same line, the end outlined this time
+    assert dialog.errors.line("ends_at") is dialog.errors.line("starts_at") and not dialog.starts.property("invalid")
+    assert session_row(db, clinic["session"]).ends_at == dt.time(12, 0)
+    dialog.reject()
+
+    page.substitute_action.trigger()
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.objectName() == "substituteDialog",
+                    timeout=10_000)
+    dialog = page.dialog
+    dialog.note.setText("替" * 501)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "备注过长" in error_by(qtbot, dialog.errors, "note")
+    assert cleared_by_editing(dialog.errors, "note", lambda: dialog.note.setText("王医生外出"))
+    assert session_row(db, clinic["session"]).doctor_id == clinic["wang"]

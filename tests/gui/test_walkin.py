@@ -12,6 +12,7 @@ from services import bookings
 from services.models import Booking, Patient
 from tests import factories as f
 from tests.gui.console_helpers import console_context, staff
+from tests.gui.page_support import cleared_by_editing, error_by
 from tests.gui.test_daylist import open_page, shown
 
 TOMORROW = dt.date.today() + dt.timedelta(days=1)
@@ -50,14 +51,20 @@ def test_walk_in_for_a_patient_found_by_name(qtbot, db, tmp_path):
         qtbot.waitUntil(lambda: result.id in shown(page) and page.table.current_id() == result.id, timeout=10_000)
 
 
+def new_patient_form(qtbot, ctx, department_id: int) -> WalkInDialog:
+    """The walk-in dialog on tomorrow's first free time, its new-patient form shown."""
+    dialog = WalkInDialog(ctx, TOMORROW, department_id)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    ready(qtbot, dialog)
+    qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
+    return dialog
+
+
 def test_walk_in_registers_a_new_patient(qtbot, sqlite_db, tmp_path):
     c = f.basic_clinic(sqlite_db, day=TOMORROW)
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
-        dialog = WalkInDialog(ctx, TOMORROW, c["department_id"])
-        qtbot.addWidget(dialog)
-        dialog.open()
-        ready(qtbot, dialog)
-        qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
+        dialog = new_patient_form(qtbot, ctx, c["department_id"])
         dialog.new_name.setText("新患者")
         dialog.new_gender.setCurrentIndex(dialog.new_gender.findData("M"))
         dialog.new_phone.setText("13700001111")
@@ -84,10 +91,12 @@ def test_a_refused_booking_keeps_the_dialog_open_with_the_reason(qtbot, sqlite_d
         dialog.new_name.setText("晚来的")
         dialog.new_phone.setText("13700002222")
         qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
-        # the service's words first (该时段已满), then the dialog's own once the times are read again
+        # by the times: the service's words first (该时段已满), then the dialog's own once they are read again
+        text = error_by(qtbot, dialog.errors, "slot_id")
+        assert "已满" in text or "full" in text
         qtbot.waitUntil(lambda: dialog.slots.count() == 1, timeout=10_000)
-        assert ("已满" in dialog.error.text() or "full" in dialog.error.text()) and dialog.isVisible()
+        text = dialog.errors.text("slot_id")
+        assert ("已满" in text or "full" in text) and dialog.isVisible()
         # the patient was registered once and stays chosen: a second try does not register again
         assert dialog._patient is not None and dialog._patient.name == "晚来的"
         qtbot.waitUntil(lambda: dialog.slots.count() == 1 and dialog.slot_id() is None, timeout=10_000)
@@ -120,7 +129,8 @@ def test_after_a_lost_race_the_dialog_stays_on_the_time_and_enter_never_discards
         assert dialog.isVisible()
         assert dialog.slots.currentItem().data(Qt.ItemDataRole.UserRole) == chosen  # it did not jump
         assert dialog.slot_id() is None and not dialog.ok.isEnabled()
-        assert "08:30" in dialog.error.text() and ("已满" in dialog.error.text() or "full" in dialog.error.text())
+        text = dialog.errors.text("slot_id")  # said by the times, not at the foot of the dialog
+        assert "08:30" in text and ("已满" in text or "full" in text)
         assert "09:00" in dialog.next_free.text()  # the next free time after the chosen one
         assert not dialog.cancel.hasFocus() and not dialog.cancel.isDefault() and not dialog.cancel.autoDefault()
         assert dialog.next_free.hasFocus() and dialog.next_free.isDefault()
@@ -134,3 +144,32 @@ def test_after_a_lost_race_the_dialog_stays_on_the_time_and_enter_never_discards
         with db.read() as conn:
             assert conn.execute(select(Booking.status).where(Booking.slot_id == chosen,
                                                              Booking.patient_id == known)).first() is None
+
+
+def test_a_wrong_patient_detail_is_shown_by_its_input_and_goes_when_corrected(qtbot, sqlite_db, tmp_path):
+    """The registration's refusals (services.patients.register) stand by the input at fault, which takes
+    the focus; correcting that input clears it, another input does not; nothing is registered meanwhile."""
+    c = f.basic_clinic(sqlite_db, day=TOMORROW)
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        dialog = new_patient_form(qtbot, ctx, c["department_id"])
+        dialog.new_name.setText("王女士")
+        dialog.new_gender.setCurrentIndex(dialog.new_gender.findData("F"))
+        dialog.new_phone.setText("137000")  # neither a mobile (11 digits) nor a landline (7 or 8)
+        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+        assert "电话号码无效" in error_by(qtbot, dialog.errors, "phone")
+        assert dialog.focusWidget() is dialog.new_phone and not dialog.error.isVisible()
+        dialog.new_name.setText("王女士 ")
+        assert dialog.errors.shown() == "phone"
+        assert cleared_by_editing(dialog.errors, "phone", lambda: dialog.new_phone.setText("13700003333"))
+        dialog.new_card.setText("11010519491231002X")  # a valid card of a woman (17th digit even)...
+        dialog.new_gender.setCurrentIndex(dialog.new_gender.findData("M"))  # ...saved as a man
+        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+        assert "性别与身份证号不一致" in error_by(qtbot, dialog.errors, "gender")
+        assert dialog.slot_id() is not None and dialog.ok.isEnabled()  # the chosen time stays: fix and book
+        assert cleared_by_editing(dialog.errors, "gender",
+                                  lambda: dialog.new_gender.setCurrentIndex(dialog.new_gender.findData("F")))
+        dialog.new_birth.setText("1949/12/31")
+        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)  # the dialog's own check, before any call
+        assert "1980-05-17" in error_by(qtbot, dialog.errors, "birth_date")
+        with sqlite_db.read() as conn:
+            assert conn.execute(select(Patient.id).where(Patient.name == "王女士")).first() is None
