@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from console.admin_dialogs import DepartmentDialog, DoctorDialog, PasswordDialog, StaffDialog, role_label
 from console.collation import CollatingProxy
 from console.pagekit import SORT_ROLE, Column, RecordModel, call, show_message
+from console.widgets import open_dialog
 from services import auth, masterdata
 from services.clock import utc_to_local
 
@@ -106,9 +107,8 @@ class _ListTab(QWidget):
 
     def open_dialog(self, dialog) -> None:
         """Open (never exec) a TaskDialog; reload and select the saved row when it succeeded."""
-        self.dialog = dialog
         dialog.done_ok.connect(lambda saved: self.reload(getattr(saved, "id", None)))
-        dialog.open()
+        open_dialog(self, dialog)
 
     def run(self, work: Callable[[], Any], done_text: str) -> None:
         """A one-click action (deactivate, unlock): the result shows in the status line only when it succeeded."""
@@ -283,8 +283,7 @@ class StaffTab(_ListTab):
         dialog.done_ok.connect(lambda _r: show_message(
             self, self.tr("The password of {user} was changed.").format(user=staff.username),
             icon=QMessageBox.Icon.Information))
-        self.dialog = dialog
-        dialog.open()
+        open_dialog(self, dialog)
 
     def unlock(self) -> None:
         staff = self.selected()

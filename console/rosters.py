@@ -30,7 +30,7 @@ from console.pagekit import call
 from console.roster_dialogs import PublishDialog, SessionDialog, StopDialog, SubstituteDialog, pydate, qdate
 from console.roster_grid import COLORS, CellDelegate, RosterGridModel
 from console.roster_templates import TemplatesDialog
-from console.widgets import calendar_popup
+from console.widgets import calendar_popup, open_dialog
 from services import masterdata, outbox, rosters
 from services.clock import hospital_today
 
@@ -353,8 +353,7 @@ class RosterPage(QWidget):
             self.change_session()
 
     def _open(self, dialog) -> None:
-        self.dialog = dialog
-        dialog.open()
+        open_dialog(self, dialog)
 
     def edit_templates(self) -> None:
         doctor = self.current_doctor()

@@ -28,6 +28,14 @@ def optional(module: str, name: str):
     return None
 
 
+def open_dialog(owner, dialog) -> None:
+    """Open (never exec) ``dialog`` as ``owner.dialog``, the dialog open now; ``owner.dialog`` goes
+    back to None as soon as that dialog finishes, so nothing keeps a dialog Qt is about to delete."""
+    owner.dialog = dialog
+    dialog.finished.connect(lambda _result, d=dialog: setattr(owner, "dialog", None) if owner.dialog is d else None)
+    dialog.open()
+
+
 def set_role(widget: QWidget, role: str) -> None:
     """The style sheet's button roles (primary, danger); re-polished, since a dialog button box
     polishes its buttons when it creates them."""
