@@ -3,7 +3,7 @@
 A change that tells patients (stop clinic, substitution, new hours) writes its messages to the
 outbox; they reach the patients only when a sender runs: ``regdesk notify`` somewhere, or a
 console with sending switched on (File menu). ``delivery_text`` turns the outbox's state
-(services.outbox.outbox_state) into one honest sentence or two for the dialog.
+(services.notify.outbox.outbox_state) into one honest sentence or two for the dialog.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ live feed (console.live.LiveFeed) is started before the pages are built and put 
 here. Without a feed the window polls every two seconds (same update path, no model reset).
 
 Heads and admins may let this console send the WeChat outbox (File menu, a checkable action
-remembered in the settings): a services.notify.BackgroundSender thread, stopped when the window
+remembered in the settings): a services.notify.delivery.BackgroundSender thread, stopped when the window
 closes. It can be switched on only when WeChat is configured; the status bar says whether it runs.
 """
 from __future__ import annotations
@@ -20,7 +20,15 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QSystemTrayIcon, QVBoxLayout,
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -33,9 +41,10 @@ from console.queue import QueuePage
 from console.shell import Banner, ConnectionStatus, HelpDialog, SettingsDialog
 from console.tasks import is_unreachable
 from console.widgets import optional
-from services import notify, queries, rules
-from services.actor import AUTOAPPROVE
-from services.wechat_settings import sender_state
+from services.bookings import queries, rules
+from services.notify import delivery
+from services.notify.wechat_settings import sender_state
+from services.staff.actor import AUTOAPPROVE
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +75,8 @@ class MainWindow(QMainWindow):
         # the WeChat sender of this console (heads and admins; see _sender_action)
         self.send_action: QAction | None = None
         self.send_status: QLabel | None = None
-        self.wechat_sender: notify.BackgroundSender | None = None
-        self._stopping: list[notify.BackgroundSender] = []  # switched off, maybe finishing a message
+        self.wechat_sender: delivery.BackgroundSender | None = None
+        self._stopping: list[delivery.BackgroundSender] = []  # switched off, maybe finishing a message
         self._checking_wechat = False
         self._closing = False  # no sender starts once shutdown() began
 
@@ -391,7 +400,7 @@ class MainWindow(QMainWindow):
         """Start or stop this console's sender (the action's toggled signal)."""
         if on and not self._closing:
             if self.wechat_sender is None:
-                self.wechat_sender = notify.BackgroundSender(self.ctx.db, self.ctx.cfg).start()
+                self.wechat_sender = delivery.BackgroundSender(self.ctx.db, self.ctx.cfg).start()
                 log.info("sending WeChat notifications from this console")
         elif not on and self.wechat_sender is not None:
             # never wait in the GUI thread: the loop ends after the message in hand; closing waits for it

@@ -14,8 +14,9 @@ from console import daylist as daylist_mod
 from console import settings as S
 from console.daylist import DayListPage
 from console.mainwindow import MainWindow
-from services import outbox, queries
+from services.bookings import queries
 from services.models import Booking, Notification, Patient
+from services.notify import outbox
 from tests import factories as f
 from tests.gui.console_helpers import console_context, staff
 from tests.gui.page_support import OFFSCREEN_NOISE
@@ -24,7 +25,7 @@ from tests.wechat_fake import FakeWeChat
 pytestmark = OFFSCREEN_NOISE
 
 TODAY = dt.date.today()
-SENDER_THREAD = "regdesk-notify"  # services.notify.BackgroundSender's thread name
+SENDER_THREAD = "regdesk-notify"  # services.notify.delivery.BackgroundSender's thread name
 
 
 def notified_day(db, day: dt.date = TODAY, n: int = 3) -> tuple[dict, list[int]]:

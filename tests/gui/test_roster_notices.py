@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 
 from console.rosters import RosterPage, monday_of
-from services import bookings
+from services.bookings import decisions
 from services.clock import utcnow
 from services.models import Notification
-from services.wechat_settings import save_wechat_settings
+from services.notify.wechat_settings import save_wechat_settings
 from tests import factories
 from tests.gui.page_support import ADMIN, OFFSCREEN_NOISE, drain, make_ctx
 
@@ -30,7 +30,7 @@ def clinic(sqlite_db):
     booked = []
     for slot in (slots[0], slots[1], slots[2]):
         b = factories.request(db, slot, factories.patient(db))
-        bookings.approve(db, ADMIN, b)
+        decisions.approve(db, ADMIN, b)
         booked.append(b)
     factories.request(db, slots[3], factories.patient(db))  # pending: told of a stop, not of a substitution
     return {"db": db, "session": sid, "li": li, "booked": booked}

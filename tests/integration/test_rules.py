@@ -8,11 +8,11 @@ import threading
 import pytest
 from sqlalchemy import func, select, update
 
-from services import rules
-from services.actor import AUTOAPPROVE, Actor
+from services.bookings import rules
 from services.db import Database
 from services.errors import PermissionDenied, ValidationError
 from services.models import AuditLog, Booking, ClinicSession, Notification, Rule
+from services.staff.actor import AUTOAPPROVE, Actor
 from tests import factories as f
 
 ADMIN = Actor(kind="staff", name="admin1", role="admin")
@@ -249,7 +249,7 @@ def test_run_forever_respects_the_switch(db):
 
 
 def test_run_forever_wakes_on_new_requests(db):
-    """Without a wait function it follows services.sync's change feed (or polls) and decides
+    """Without a wait function it follows services.sync.feed's change feed (or polls) and decides
     requests written while it runs."""
     c = f.basic_clinic(db, capacity=5, slots=1)
     stop = threading.Event()
