@@ -15,7 +15,7 @@ SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
 	libxcb-render-util0 libxcb-image0 fonts-wqy-microhei xvfb xauth openbox x11-utils xdotool imagemagick
 
-.PHONY: run test setup sysdeps translations screenshots bench clean
+.PHONY: run test lint setup sysdeps translations screenshots bench clean
 
 setup: $(STAMP) $(SYSSTAMP) translations
 
@@ -45,7 +45,12 @@ translations: $(QM)
 run: setup
 	$(PY) main.py --demo
 
-test: setup
+# ruff (rules in pyproject.toml) and vulture (unused code, at 80% confidence) before the tests
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/vulture
+
+test: setup lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 # real framed windows: starts its own Xvfb (1366x768) and openbox, stops them when done

@@ -34,22 +34,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-from sqlalchemy import insert, select, update  # noqa: E402
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import insert, select, update
 
-import console.qtfix  # noqa: E402,F401
-from benchmarks._dbs import available_kinds, bench_database  # noqa: E402
-from console.context import ConsoleContext  # noqa: E402
-from console.daylist import DayListPage  # noqa: E402
-from console.settings import Settings  # noqa: E402
-from console.tasks import TaskRunner  # noqa: E402
-from services import migrate, queries  # noqa: E402
-from services.actor import SYSTEM  # noqa: E402
-from services.config import Config, WeChatSettings  # noqa: E402
-from services.db import Database  # noqa: E402
-from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot  # noqa: E402
-from services.sync import Change  # noqa: E402
+import console.qtfix  # noqa: F401
+from benchmarks._dbs import available_kinds, bench_database
+from console.context import ConsoleContext
+from console.daylist import DayListPage
+from console.settings import Settings
+from console.tasks import TaskRunner
+from services import migrate, queries
+from services.actor import SYSTEM
+from services.config import Config, WeChatSettings
+from services.db import Database
+from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot
+from services.sync import Change
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"

@@ -63,14 +63,14 @@ class MarkDelegate(QStyledItemDelegate):
     """Paints marked rows. The style sheet's ``QTableView::item`` rule makes Qt ignore a model's
     BackgroundRole, so the tint is painted here, under the item (the selection still draws over it)."""
 
-    def paint(self, painter, option, index) -> None:  # noqa: D401 - Qt API
+    def paint(self, painter, option, index) -> None:
         if index.data(MARKED_ROLE):
             painter.fillRect(option.rect, MARK_TINT)
             if index.column() == 0:
                 painter.fillRect(option.rect.adjusted(0, 0, 4 - option.rect.width(), 0), MARK_BAR)
         super().paint(painter, option, index)
 
-    def helpEvent(self, event, view, option, index) -> bool:  # noqa: N802 - Qt API
+    def helpEvent(self, event, view, option, index) -> bool:
         """A cell without a tooltip of its own whose text is elided: the whole text as its tooltip."""
         if event.type() == QEvent.Type.ToolTip and index.isValid() and index.data(Qt.ItemDataRole.ToolTipRole) is None:
             text = index.data(Qt.ItemDataRole.DisplayRole)
@@ -84,7 +84,7 @@ def give_way(sizes: list[int], over: int, floors: list[int]) -> list[int]:
     """``sizes`` made ``over`` pixels narrower in all, the widest first (down to one common width), none
     below its floor (nor below its own size, if smaller)."""
     def capped(cap: int) -> list[int]:
-        return [min(s, max(cap, f)) for s, f in zip(sizes, floors)]
+        return [min(s, max(cap, f)) for s, f in zip(sizes, floors, strict=True)]
     if sum(sizes) - sum(capped(0)) <= over:
         return capped(0)
     lo, hi = 0, max(sizes)  # the largest common cap that still takes off ``over``
@@ -236,7 +236,7 @@ class BookingTable(QTableView):
         if not self.selectionModel().selectedRows() and self.proxy.rowCount():
             self.select_row(0)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Escape and self.source.marked and not event.modifiers():
             self.source.clear_marks()
             return
@@ -276,7 +276,7 @@ class BookingTable(QTableView):
             return False
         if not self.horizontalHeader().restoreState(state):
             return False
-        self._to_fit = {i for i, (k, c) in enumerate(zip(saved, columns)) if k != c.layout_key}
+        self._to_fit = {i for i, (k, c) in enumerate(zip(saved, columns, strict=False)) if k != c.layout_key}
         self._fit_pending()
         return True
 
@@ -326,14 +326,14 @@ class BookingTable(QTableView):
         names = [i for i in widths if i != last]
         if over > 0 and names:
             narrower = give_way([widths[i] for i in names], over, [floors[i] for i in names])
-            self._set_widths(dict(zip(names, narrower)))
+            self._set_widths(dict(zip(names, narrower, strict=True)))
 
     def _resized_by_hand(self, section: int, _old: int, _new: int) -> None:
         header = self.horizontalHeader()
         if not self._sizing and section != header.logicalIndex(header.count() - 1):
             self._natural = {}  # the clerk's widths from now on
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._give_way()
 

@@ -58,7 +58,7 @@ def sort_key(value: Any) -> Any:
 class CollatingProxy(QSortFilterProxyModel):
     """A QSortFilterProxyModel that compares texts with the Chinese collator."""
 
-    def lessThan(self, left: QModelIndex | QPersistentModelIndex,  # noqa: N802 - Qt API
+    def lessThan(self, left: QModelIndex | QPersistentModelIndex,
                  right: QModelIndex | QPersistentModelIndex) -> bool:
         a, b = left.data(self.sortRole()), right.data(self.sortRole())
         if isinstance(a, str) and isinstance(b, str):

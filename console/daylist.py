@@ -381,13 +381,13 @@ class DayListPage(DayActions, QWidget):
 
     # ---------------------------------------------------------------- notification states
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._notify_timer.isActive():
             self._notify_timer.start()
             self.refresh_notify_states()  # they may have moved on while another page was shown
 
-    def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def hideEvent(self, event) -> None:
         self._notify_timer.stop()
         super().hideEvent(event)
 

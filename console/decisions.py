@@ -37,7 +37,7 @@ def decide_each(ids: list[int], decide: Callable[[int], object]) -> list[tuple[i
             if not out:
                 raise
             raise Interrupted(str(exc), out) from exc
-        except Exception as exc:  # noqa: BLE001 - a lost connection can surface as a driver error
+        except Exception as exc:
             if not is_unreachable(exc):
                 raise
             if not out:

@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
             return None
         try:
             feed = LiveFeed(self.ctx.db, parent=self)
-        except Exception:  # noqa: BLE001 - fall back to polling
+        except Exception:
             log.exception("live feed unavailable; polling instead")
             return None
         self.ctx.extras["live"] = feed
@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
             return
         try:
             page = cls(self.ctx, self)
-        except Exception:  # noqa: BLE001 - the rest of the console keeps working
+        except Exception:
             log.exception("page %s could not be built", name)
             return
         self._add(key, title, icon_name, page)
@@ -485,7 +485,7 @@ class MainWindow(QMainWindow):
         self.ctx.tasks.wait_for_done()
         QCoreApplication.processEvents()  # deliver the last results while the pages still exist
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.shutdown()
         self.closed.emit()

@@ -22,7 +22,9 @@ from console.forms import FieldErrors
 from console.pagekit import SORT_ROLE, Column, RecordModel, call, error_label, fit_columns
 from console.tasks import user_message
 from services import notify
-from services.wechat_settings import LANGS, SOURCE_LABELS, STATES, VALUE_KEYS, describe_wechat_settings
+from services.wechat_settings import (
+    LANGS, SOURCE_LABELS, STATES, VALUE_KEYS, describe_wechat_settings, save_wechat_settings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +143,7 @@ class NotificationFailuresPage(QWidget):
                 try:
                     notify.retry(db, actor, nid)
                     done.append(nid)
-                except Exception as exc:  # noqa: BLE001 - reported to the user below
+                except Exception as exc:
                     problems.append(user_message(exc))
             return done, problems
 
@@ -393,7 +395,7 @@ class WeChatSettingsPage(QWidget):
             return
         db, actor = self.ctx.db, self.ctx.actor
         self.save_button.setEnabled(False)
-        call(self.ctx, self, lambda: notify.save_wechat_settings(db, actor, **changes), self._saved, self._save_failed)
+        call(self.ctx, self, lambda: save_wechat_settings(db, actor, **changes), self._saved, self._save_failed)
 
     def _saved(self, _result: Any) -> None:
         self.save_button.setEnabled(True)

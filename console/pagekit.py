@@ -217,7 +217,7 @@ class RecordModel(QAbstractTableModel):
         old = [self._key(r) for r in self._rows]
         new = [self._key(r) for r in rows]
         if new[:len(old)] == old and self._rows:
-            for i, (a, b) in enumerate(zip(self._rows, rows)):
+            for i, (a, b) in enumerate(zip(self._rows, rows, strict=False)):
                 if a != b:
                     self._rows[i] = b
                     self.dataChanged.emit(self.index(i, 0), self.index(i, len(self._columns) - 1))

@@ -132,7 +132,7 @@ class _Layout:
         self.widths = fit_widths(natural, self.page.width())
         # per column, worked out once (a big day paints 25,000 cells): whether any cell can need
         # eliding (the column was cut), and the alignment flags as one int (Qt's enum objects are slow)
-        self.cut = [w < n - 0.5 for w, n in zip(self.widths, natural)]
+        self.cut = [w < n - 0.5 for w, n in zip(self.widths, natural, strict=True)]
         horizontal = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignHCenter
         self.flags = [((a & horizontal) or LEFT) | Qt.AlignmentFlag.AlignVCenter for a in sheet.aligns]
         self.header_flags = [LEFT | Qt.AlignmentFlag.AlignVCenter] * len(sheet.headers)
@@ -186,7 +186,7 @@ def _row(painter: QPainter, lay: _Layout, values, flags, y: float, font: QFont, 
     painter.setFont(font)
     painter.setPen(QColor("#000000"))
     x = 0.0
-    for value, flag, w, cut in zip(values, flags, lay.widths, lay.cut):
+    for value, flag, w, cut in zip(values, flags, lay.widths, lay.cut, strict=True):
         inner = w - 2 * lay.pad
         if cut or header:
             value = fm.elidedText(value, Qt.TextElideMode.ElideRight, inner)

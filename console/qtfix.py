@@ -31,7 +31,7 @@ class _Probe(QObject):
 
 
 class _NoneModel(QAbstractListModel):
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+    def rowCount(self, parent=QModelIndex()) -> int:
         return 1
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):

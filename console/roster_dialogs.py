@@ -229,7 +229,7 @@ class SessionDialog(TaskDialog):
         starts, ends, note = pytime(self.starts.time()), pytime(self.ends.time()), self.note.text().strip()
         hours_changed = (starts, ends) != (s.starts_at, s.ends_at)
         note_changed = note != (s.note or "")
-        capacities = [(slot, n) for slot, n in zip(self.slots, self.places()) if n != slot.capacity]
+        capacities = [(slot, n) for slot, n in zip(self.slots, self.places(), strict=True) if n != slot.capacity]
 
         def work():
             told = 0

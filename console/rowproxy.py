@@ -46,7 +46,7 @@ class RowFilterProxy(QAbstractProxyModel):
 
     # ---------------------------------------------------------------- set-up
 
-    def setSourceModel(self, model: RowTableModel) -> None:  # noqa: N802 - Qt API
+    def setSourceModel(self, model: RowTableModel) -> None:
         self.beginResetModel()
         if self._src is not None:
             for sig, slot in self._connections():
@@ -111,12 +111,12 @@ class RowFilterProxy(QAbstractProxyModel):
         i = self._internal_index(s)
         return -1 if i < 0 else self._proxy_of_internal(i)
 
-    def mapToSource(self, index: Index) -> QModelIndex:  # noqa: N802
+    def mapToSource(self, index: Index) -> QModelIndex:
         if not index.isValid() or self._src is None or index.row() >= self._n():
             return QModelIndex()
         return self._src.index(self._source_row(index.row()), index.column())
 
-    def mapFromSource(self, index: Index) -> QModelIndex:  # noqa: N802
+    def mapFromSource(self, index: Index) -> QModelIndex:
         if not index.isValid():
             return QModelIndex()
         p = self.proxy_row(index.row())
@@ -129,7 +129,7 @@ class RowFilterProxy(QAbstractProxyModel):
             return QModelIndex()
         return self.createIndex(row, column)
 
-    def parent(self, child: Index | None = None):  # noqa: D401 - QObject.parent() too
+    def parent(self, child: Index | None = None):
         if child is None:
             return QObject.parent(self)
         return QModelIndex()
@@ -137,13 +137,13 @@ class RowFilterProxy(QAbstractProxyModel):
     def sibling(self, row: int, column: int, idx: Index) -> QModelIndex:
         return self.index(row, column)
 
-    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:
         return not parent.isValid() and self._n() > 0
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else self._n()
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() or self._src is None else self._src.columnCount()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -210,7 +210,7 @@ class RowFilterProxy(QAbstractProxyModel):
             self._filter()
         self._relayout(resort)
 
-    def sort_column(self) -> int:  # noqa: D102 - Qt's name
+    def sort_column(self) -> int:
         return self._sort_col
 
     def sort_order(self) -> Qt.SortOrder:
@@ -270,7 +270,7 @@ class RowFilterProxy(QAbstractProxyModel):
         sources = [self._source_row(p.row()) if p.row() < self._n() else -1 for p in persistent]
         change()
         moved = []
-        for p, s in zip(persistent, sources):
+        for p, s in zip(persistent, sources, strict=True):
             q = self.proxy_row(s) if s >= 0 else -1
             moved.append(self.index(q, p.column()) if q >= 0 else QModelIndex())
         self.changePersistentIndexList(persistent, moved)
@@ -296,7 +296,7 @@ class RowFilterProxy(QAbstractProxyModel):
             self._filter()
         self._relayout(again)
 
-    def _data_changed(self, tl: QModelIndex, br: QModelIndex, roles=()) -> None:
+    def _data_changed(self, tl: QModelIndex, br: QModelIndex, _roles=()) -> None:
         self._keys_in_order = None
         if self._map is None:
             self.dataChanged.emit(self.index(tl.row(), tl.column()), self.index(br.row(), br.column()))

@@ -103,7 +103,7 @@ class KeepOnScreen(QObject):
         self.window = window
         window.installEventFilter(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Show:
             for ms in (0, 500):  # the frame arrives after the window is mapped
                 QTimer.singleShot(ms, self, lambda: keep_on_screen(self.window))

@@ -54,7 +54,7 @@ class Banner(QWidget):
             self.button.setEnabled(False)
             self.button.setText(self.tr("Retrying…"))
 
-    def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def hideEvent(self, event) -> None:
         self.button.setEnabled(True)
         self.button.setText(self.tr("Retry now"))
         super().hideEvent(event)
@@ -198,7 +198,7 @@ class HelpDialog(QDialog):
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         # row heights for the wrapped explanations, once the last column has its final width
         QTimer.singleShot(0, self.table.resizeRowsToContents)

@@ -57,7 +57,7 @@ class _Job(QRunnable):
         result, error = None, None
         try:
             result = self._func()
-        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never lost
+        except BaseException as exc:
             error = exc
             if not isinstance(exc, RegdeskError) and not is_unreachable(exc):
                 log.error("background task failed:\n%s", "".join(traceback.format_exception(exc)))

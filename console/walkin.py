@@ -415,7 +415,7 @@ class WalkInDialog(QDialog):
             p = patient if patient is not None else patients.register(db, actor, *form)
             try:
                 return p, bookings.walk_in(db, actor, slot, p.id), None
-            except Exception as exc:  # noqa: BLE001 - keep the registered patient, report the booking error
+            except Exception as exc:
                 if isinstance(exc, ValidationError) and not isinstance(exc, RuleRefused) and exc.field is None:
                     exc.field = "slot_id"  # walk_in refuses the chosen time (over, stopped, full): said by it
                 if patient is None:

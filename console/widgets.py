@@ -23,7 +23,7 @@ def optional(module: str, name: str):
         return getattr(importlib.import_module(module), name)
     except ImportError as exc:
         log.info("%s.%s not available: %s", module, name, exc)
-    except Exception:  # noqa: BLE001 - a broken page must not keep the desk from working
+    except Exception:
         log.exception("could not import %s.%s", module, name)
     return None
 
@@ -118,7 +118,7 @@ class SearchBox(QLineEdit):
         self.setObjectName("searchBox")
         self.setClearButtonEnabled(True)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.clear()
             self.leave.emit()

@@ -165,7 +165,7 @@ def _one(conn: Connection, staff_id: int) -> StaffInfo:
     return found[0]
 
 
-def _audit_actor(row) -> Actor:  # noqa: ANN001 - a staff Row
+def _audit_actor(row) -> Actor:
     return Actor(kind="staff", name=row.username, staff_id=row.id, role=row.role)
 
 
@@ -203,7 +203,7 @@ def create_first_admin(db: Database, username: str, display_name: str, password:
 
 
 def _create(db: Database, actor: Actor, username: str, display_name: str, role: str, password: str,
-            department_codes: Iterable[str], check=None) -> StaffInfo:  # noqa: ANN001 - check(conn)
+            department_codes: Iterable[str], check=None) -> StaffInfo:
     name = _norm_username(username)
     display = limits.text(display_name, "姓名", 100, required=False, field="display_name") or name
     _check_role(role)
@@ -246,7 +246,7 @@ def get_staff(db: Database, staff_id: int) -> StaffInfo:
 
 def _active_admins(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(Staff)
-                        .where(Staff.role == "admin", Staff.active == True)).scalar_one()  # noqa: E712
+                        .where(Staff.role == "admin", Staff.active.is_(True))).scalar_one()
 
 
 def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str | None = None,
@@ -355,7 +355,7 @@ def _local(moment: dt.datetime) -> str:
     return f"{utc_to_local(moment):%H:%M:%S}"
 
 
-def _actor(conn: Connection, row) -> Actor:  # noqa: ANN001 - a staff Row
+def _actor(conn: Connection, row) -> Actor:
     deps = conn.execute(select(StaffDepartment.department_id).where(StaffDepartment.staff_id == row.id)).scalars()
     return Actor(kind="staff", name=row.username, staff_id=row.id, role=row.role,
                  department_ids=frozenset(deps), display_name=row.display_name)

@@ -167,7 +167,7 @@ def _patients(db: Database, rng: random.Random, today: dt.date, count: int) -> l
     return ids
 
 
-def _walk_ins(db: Database, rng: random.Random, today: dt.date, count: int, clerk) -> list[int]:  # noqa: ANN001
+def _walk_ins(db: Database, rng: random.Random, today: dt.date, count: int, clerk) -> list[int]:
     ids = []
     for _ in range(count):
         p = random_patient(rng, today, openid=False)
@@ -270,7 +270,7 @@ class _Bookings:
 
 # ---------------------------------------------------------------- the desk's day, through the services
 
-def _ids(db: Database, where, limit: int | None = None) -> list[int]:  # noqa: ANN001
+def _ids(db: Database, where, limit: int | None = None) -> list[int]:
     q = (select(Booking.id).join(Slot, Slot.id == Booking.slot_id)
          .join(ClinicSession, ClinicSession.id == Slot.session_id).join(Doctor, Doctor.id == ClinicSession.doctor_id)
          .where(*where).order_by(Booking.id))
@@ -357,7 +357,7 @@ def _desk_work(db: Database, rng: random.Random, plan: _Bookings, slots: list[_S
 
 
 def _stop_one(db: Database, rng: random.Random, plan: _Bookings, slots: list[_Slot], today: dt.date,
-              head, admin, request) -> None:  # noqa: ANN001
+              head, admin, request) -> None:
     sessions: dict[int, list[_Slot]] = {}
     for s in slots:
         if s.day > today:

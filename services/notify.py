@@ -35,7 +35,7 @@ from services.models import (AppSetting, Booking, ClinicSession, Department, Doc
 from services.wechat import (CONFIG, TRANSIENT, UNSUBSCRIBED, WeChatClient, WeChatError, ensure_setting_rows,
                              template_data)
 # re-exported: the settings the console edits live in services.wechat_settings
-from services.wechat_settings import check_settings, load_wechat_settings, save_wechat_settings  # noqa: F401
+from services.wechat_settings import check_settings, load_wechat_settings
 
 log = logging.getLogger(__name__)
 

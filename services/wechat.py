@@ -35,7 +35,7 @@ from services.config import WeChatSettings
 from services.db import Database
 from services.errors import RegdeskError
 from services.models import AppSetting, Secret
-from services.secret_store import TOKEN_KEY, TOKEN_LOCK_KEY  # noqa: F401 - re-exported for callers
+from services.secret_store import TOKEN_KEY, TOKEN_LOCK_KEY
 
 log = logging.getLogger(__name__)
 

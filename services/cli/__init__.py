@@ -97,7 +97,7 @@ def login_name(args: argparse.Namespace) -> str:
     return (getattr(args, "user", None) or os.environ.get("REGDESK_USER") or "").strip()
 
 
-def cli_actor(db, args: argparse.Namespace):  # noqa: ANN001, ANN201 - a Database; returns an Actor
+def cli_actor(db, args: argparse.Namespace):
     """Who a command that changes staff, rosters or settings, or exports patients' data, acts as: the
     staff member who logs in here (``--user NAME`` or ``REGDESK_USER``; the password from a prompt on a
     terminal, or ``REGDESK_PASSWORD`` for scripts, as ``PGPASSWORD`` does). The services check that

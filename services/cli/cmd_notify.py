@@ -13,6 +13,7 @@ from services.clock import hospital_today
 from services.config import Config
 from services.errors import ConfigError
 from services.wechat import WeChatClient
+from services.wechat_settings import check_settings, load_wechat_settings
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +51,11 @@ def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
     stop = threading.Event()
     previous = _stop_on_signals(stop)
     try:
-        settings = notify.load_wechat_settings(db, cfg)
+        settings = load_wechat_settings(db, cfg)
         if not settings.configured:
             raise ConfigError("WeChat is not configured: set appid, secret and template_id "
                               "(config file [wechat], REGDESK_WECHAT_* or the console's WeChat settings)")
-        notify.check_settings(settings)  # a configuration error stops here, before anything is queued or sent
+        check_settings(settings)  # a configuration error stops here, before anything is queued or sent
         policy = notify.DeliveryPolicy(max_attempts=args.max_attempts)
         if args.reminders_for:
             print(f"queued {notify.enqueue_reminders(db, args.reminders_for)} reminders for {args.reminders_for}")

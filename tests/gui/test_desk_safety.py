@@ -3,7 +3,6 @@ selected (or the rows marked with Space), the detail pane shows exactly the curr
 ever selected by a filter, a sort or a live change."""
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 

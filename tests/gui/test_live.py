@@ -21,7 +21,7 @@ def _started(qtbot, live: LiveFeed) -> None:
 
 
 def _booking_seen(patient_id: int, status: str):
-    def check(changes) -> bool:  # noqa: ANN001
+    def check(changes) -> bool:
         return any(c.entity == "booking" and c.patient_id == patient_id and c.status == status for c in changes)
     return check
 

@@ -76,7 +76,7 @@ def test_plain_approve_refuses_what_the_rules_refuse_and_changes_nothing(db):
         assert f.status_of(db, b) == "pending"
     assert counts(db) == before  # no audit row, no outbox row: nothing happened
     out = bookings.approve_many(db, CLERK, [b for b, *_ in cases])
-    assert all(isinstance(msg, str) and words in msg for (_, msg), (_b, _r, words, _o) in zip(out, cases))
+    assert all(isinstance(msg, str) and words in msg for (_, msg), (_b, _r, words, _o) in zip(out, cases, strict=True))
     assert counts(db) == before
     # the same rules, the same words as autoapprove's: it rejects these with exactly those reasons
     rules.decide_pending(db)

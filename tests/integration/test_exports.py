@@ -80,7 +80,7 @@ def data_rows(ws) -> list[list]:
 
 
 def test_daily_list_matches_the_database(db, tmp_path):
-    sc = scene(db)
+    scene(db)
     out = tmp_path / "day.xlsx"
     progress = []
     result = exports.export_daily(db, SYSTEM, DAY, out, progress=lambda d, t: progress.append((d, t)))

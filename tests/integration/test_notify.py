@@ -281,7 +281,7 @@ def test_two_workers_at_once_send_every_message_exactly_once(db, db_url, fake):
             with WeChatClient(wdb, settings_for(fake), timeout=5) as c:
                 barrier.wait()
                 results.append(deliver_due(wdb, c, worker=name, policy=POLICY))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             wdb.dispose()
@@ -370,7 +370,7 @@ def test_reminders_queued_by_two_processes_at_once_are_not_doubled(db, db_url):
         try:
             barrier.wait()
             counts.append(enqueue_reminders(wdb, clinic["day"]))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             wdb.dispose()

@@ -253,14 +253,14 @@ def test_stop_racing_approvals_leaves_no_confirmed_booking(db, clinic):
         try:
             barrier.wait()
             results["approved"] = bookings.approve_many(db, ADMIN, ids)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
 
     def stop():
         try:
             barrier.wait()
             results["stop"] = rosters.stop_session(db, ADMIN, clinic["session"], "医生外出")
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=approve_all), threading.Thread(target=stop)]
