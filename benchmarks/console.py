@@ -38,7 +38,6 @@ from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import insert, select, update
 
-import console.qtfix  # noqa: F401
 from benchmarks._dbs import available_kinds, bench_database
 from console.context import ConsoleContext
 from console.daylist import DayListPage

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from console.admin_tabs import DepartmentsTab, DoctorsTab, StaffTab
 from console.forms import FieldErrors
+from console.live import LiveFeed
 from console.pagekit import call, error_label
 from services import rules as rules_service
 
@@ -167,16 +168,14 @@ class AdminPage(QWidget):
         # a department saved here shows up in the doctors' and staff tabs' pickers too
         self.departments.loaded.connect(self._departments_changed)
         self._first = True
-        feed = ctx.extras.get("live") if isinstance(getattr(ctx, "extras", None), dict) else None
-        if feed is not None:
-            self.connect_live(feed)
+        if ctx.live is not None:
+            self.connect_live(ctx.live)
         self.refresh()
 
-    def connect_live(self, feed) -> None:
-        """Follow a console.live.LiveFeed (done by the constructor when ctx.extras['live'] is set)."""
+    def connect_live(self, feed: LiveFeed) -> None:
+        """Follow the live feed (done by the constructor when ctx.live is set)."""
         feed.changes.connect(self.apply_changes)
-        if hasattr(feed, "reloadNeeded"):
-            feed.reloadNeeded.connect(lambda: self.rules.changes() or self.rules.reload())
+        feed.reloadNeeded.connect(lambda: self.rules.changes() or self.rules.reload())
 
     def refresh(self) -> None:
         for tab in (self.departments, self.doctors, self.staff):

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QTableView,
+    QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QTableView,
     QVBoxLayout, QWidget,
 )
 
@@ -33,7 +33,7 @@ class _ListTab(QWidget):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self.dialog: Any = None  # the dialog open now (tests drive it)
+        self.dialog: QDialog | None = None  # the dialog open now (widgets.open_dialog)
         self.model = RecordModel(self.columns(), self, inactive=lambda r: not r.active)
         self.proxy = CollatingProxy(self)
         self.proxy.setSourceModel(self.model)

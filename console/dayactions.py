@@ -24,6 +24,7 @@ from console import labels as L
 from console.decisions import decide_each, split
 from console.reasons import CANCEL_REASONS, ReasonDialog
 from console.tasks import is_unreachable, user_message
+from console.widgets import open_dialog
 from services import attendance, bookings
 from services.clock import hospital_today
 
@@ -143,8 +144,7 @@ class DayActions:
                           undo=(self.tr("No-show: %1").replace("%1", patients_text(rows)),
                                 self.tr("Undo no-show (Ctrl+Z)"), "no_show"))
         box.finished.connect(lambda _r: answered())
-        box.open()
-        self.noshow_box = box  # tests reach it here
+        open_dialog(self, box)
 
     # ---------------------------------------------------------------- undo
 
@@ -176,8 +176,7 @@ class DayActions:
         dialog.reasonChosen.connect(lambda reason: [
             self._undo([r.booking_id for r in rows if r.status == s], s, reason)
             for s in ("checked_in", "no_show") if any(r.status == s for r in rows)])
-        dialog.open()
-        self.undo_dialog = dialog  # tests reach it here
+        open_dialog(self, dialog)
 
     def _undo(self, ids: list[int], status: str, reason: str | None) -> None:
         db, actor = self.ctx.db, self.ctx.actor
@@ -200,8 +199,7 @@ class DayActions:
         db, actor = self.ctx.db, self.ctx.actor
         dialog.reasonChosen.connect(lambda reason: self._run(
             ids, lambda i: bookings.cancel(db, actor, i, reason), self.tr("Cancelled %n booking(s).")))
-        dialog.open()
-        self.cancel_dialog = dialog  # tests reach it here
+        open_dialog(self, dialog)
 
     # ---------------------------------------------------------------- running them
 

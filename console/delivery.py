@@ -15,9 +15,8 @@ log = logging.getLogger(__name__)
 
 
 def sending_here(ctx) -> bool:
-    """Whether this console's own sender runs (the main window keeps the answer in ctx.extras)."""
-    probe = ctx.extras.get("wechat_sending") if isinstance(getattr(ctx, "extras", None), dict) else None
-    return bool(probe()) if callable(probe) else False
+    """Whether this console's own sender runs (the main window answers through ctx.wechat_sending)."""
+    return ctx.wechat_sending()
 
 
 def delivery_text(state, here: bool) -> str:

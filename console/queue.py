@@ -24,7 +24,7 @@ from typing import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
 from console import settings as S
@@ -35,7 +35,7 @@ from console.qdetail import DetailPanel
 from console.reasons import REJECT_REASONS, ReasonDialog
 from console.queuemodel import QueueModel
 from console.tasks import is_unreachable, user_message
-from console.widgets import MessageBar, SearchBox
+from console.widgets import MessageBar, SearchBox, open_dialog
 from services import bookings, queries
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class QueuePage(QWidget):
         super().__init__(parent)
         self.setObjectName("queuePage")
         self.ctx = ctx
+        self.dialog: QDialog | None = None  # the dialog open now (widgets.open_dialog)
         self.model = QueueModel(self)
         self.loaded = False
         self._loading = False
@@ -345,8 +346,7 @@ class QueuePage(QWidget):
             [row.booking_id], lambda i: bookings.approve(db, actor, i, override=reason), "approve"))
         dialog.rejectChosen.connect(lambda: self._decide(
             [row.booking_id], lambda i: bookings.reject(db, actor, i, row.rule_reason), "reject"))
-        dialog.open()
-        self.rule_dialog = dialog  # tests reach it here
+        open_dialog(self, dialog)
 
     def reject_selected(self) -> None:
         if not self.ctx.can("booking.decide"):
@@ -367,8 +367,7 @@ class QueuePage(QWidget):
         db, actor = self.ctx.db, self.ctx.actor
         dialog.reasonChosen.connect(lambda reason: (self.model.set_marked(ids, False), self._decide(
             ids, lambda i: bookings.reject(db, actor, i, reason), "reject")))
-        dialog.open()
-        self.reject_dialog = dialog  # tests reach it here
+        open_dialog(self, dialog)
 
     def _decide(self, ids: list[int], decide: Callable[[int], object], verb: str) -> None:
         ids = [i for i in ids if i not in self.model.busy]

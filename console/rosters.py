@@ -6,7 +6,7 @@ navigation and a department picker (a head sees their own departments only). Act
 weekly templates, publish a range, change a session, stop a session (停诊) after a confirmation
 that says how many patients will be told, and substitute a doctor (替诊).
 
-The live feed (``ctx.extras['live']``, signal ``changes(list[Change])``) calls ``apply_changes``;
+The live feed (``ctx.live``, signal ``changes(list[Change])``) calls ``apply_changes``;
 booking, slot and session changes re-read the shown week in the background and the model updates
 the changed cells in place (``dataChanged``), so the selection and the scroll position stay.
 All database work runs through ``ctx.tasks``; the buttons a role may not use are hidden, and the
@@ -21,11 +21,12 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableView,
-    QToolBar, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QDateEdit, QDialog, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton,
+    QTableView, QToolBar, QVBoxLayout, QWidget,
 )
 
 from console.delivery import delivery_text, sending_here
+from console.live import LiveFeed
 from console.pagekit import call
 from console.roster_dialogs import PublishDialog, SessionDialog, StopDialog, SubstituteDialog, pydate, qdate
 from console.roster_grid import COLORS, CellDelegate, RosterGridModel
@@ -54,7 +55,7 @@ class RosterPage(QWidget):
         self.ctx = ctx
         self.monday = monday_of(hospital_today())
         self.departments: list[Any] = []
-        self.dialog: Any = None  # the dialog open now (tests drive it)
+        self.dialog: QDialog | None = None  # the dialog open now (widgets.open_dialog)
         self._loading: tuple | None = None  # (department id, monday) being read
         self._again = False  # a change arrived while reading: read once more afterwards
 
@@ -91,9 +92,8 @@ class RosterPage(QWidget):
         layout.addLayout(self._legend())
         layout.addWidget(self.status)
 
-        feed = ctx.extras.get("live") if isinstance(getattr(ctx, "extras", None), dict) else None
-        if feed is not None:
-            self.connect_live(feed)
+        if ctx.live is not None:
+            self.connect_live(ctx.live)
         self.update_actions()
         self._show_week_label()
         self.load_departments()
@@ -272,11 +272,10 @@ class RosterPage(QWidget):
             self._loading = None
         self.status.setText(user_message(error))
 
-    def connect_live(self, feed) -> None:
-        """Follow a console.live.LiveFeed (done by the constructor when ctx.extras['live'] is set)."""
+    def connect_live(self, feed: LiveFeed) -> None:
+        """Follow the live feed (done by the constructor when ctx.live is set)."""
         feed.changes.connect(self.apply_changes)
-        if hasattr(feed, "reloadNeeded"):  # the feed lost track: read the week again
-            feed.reloadNeeded.connect(self.refresh)
+        feed.reloadNeeded.connect(self.refresh)  # the feed lost track: read the week again
 
     def apply_changes(self, changes: list) -> None:
         """The live feed's changes: re-read the week when one may touch it (then update in place)."""

@@ -175,10 +175,6 @@ class RowFilterProxy(QAbstractProxyModel):
 
     # ---------------------------------------------------------------- search, predicate, sort
 
-    @property
-    def filter_text(self) -> str:
-        return self._text
-
     def set_filter_text(self, text: str) -> None:
         text = " ".join(text.lower().split())
         if text == self._text:

@@ -171,7 +171,7 @@ def clerk_screens(shoot: Shooter, window, dep: int) -> None:
     shoot.shot("queue", window, extra_wait(shoot))
 
     window.queue.reject_selected()
-    dialog = window.queue.reject_dialog
+    dialog = window.queue.dialog
     dialog.pick(0)
     shoot.shot("reject", dialog)
     dialog.reject()
@@ -188,7 +188,7 @@ def clerk_screens(shoot: Shooter, window, dep: int) -> None:
     printout(shoot, window, page)
 
     page.open_walkin()
-    walkin = page.walkin_dialog
+    walkin = page.dialog
     tomorrow = hospital_today() + dt.timedelta(days=1)  # times still free whatever the hour of the shot
     walkin.date.setDate(tomorrow)
     shoot.settle(lambda: walkin.day() == tomorrow and (walkin.slots.count() > 0 or walkin.sessions.count() > 0))
@@ -220,9 +220,7 @@ def clerk_screens(shoot: Shooter, window, dep: int) -> None:
 def printout(shoot: Shooter, window, page) -> None:
     """The print preview of the day list as searched: the rows shown, a title saying what was left out."""
     from console.printing import day_list_view
-    printer = getattr(window, "printer", None)
-    if printer is None:
-        return
+    printer = window.file_actions.printer()
     opened: list = []
     printer.previewOpened.connect(opened.append)
     page.search_box.setText("138")  # phone numbers beginning 138
@@ -321,8 +319,8 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
         shoot.shot("login", login)
         login.close()
 
-        window = MainWindow(ConsoleContext(db=db, actor=clerk, tasks=tasks, cfg=cfg, settings=settings("clerk"),
-                                           extras={}), demo=True)
+        window = MainWindow(ConsoleContext(db=db, actor=clerk, tasks=tasks, cfg=cfg, settings=settings("clerk")),
+                            demo=True)
         windows.append(window)
         window.show()
         clerk_screens(shoot, window, dep)
@@ -333,7 +331,7 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
         workbook = tmp / "roster.xlsx"
         exports.export_roster(db, admin_actor, week_label(monday), workbook)
         window = MainWindow(ConsoleContext(db=db, actor=admin_actor, tasks=tasks, cfg=cfg,
-                                           settings=settings("admin"), extras={}))
+                                           settings=settings("admin")))
         windows.append(window)
         window.show()
         admin_screens(shoot, window, dep, monday, workbook)

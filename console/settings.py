@@ -98,7 +98,6 @@ DAY_DEPARTMENT = option("daylist/department_id", int, 0, doc="0: all departments
 DAY_DOCTOR = option("daylist/doctor_id", int, 0, doc="0: all doctors")
 DAY_STATUS = option("daylist/status", str, "active",
                     choices=("all", "active", "expected", "checked_in", "no_show", "pending", "closed"))
-DAY_SEARCH = option("daylist/search", str, "")
 
 WALKIN_DEPARTMENT = option("walkin/department_id", int, 0)
 

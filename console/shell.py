@@ -59,10 +59,6 @@ class Banner(QWidget):
         self.button.setText(self.tr("Retry now"))
         super().hideEvent(event)
 
-    def offline_shown(self) -> bool:
-        return self.isVisible()
-
-
 class ConnectionStatus(QWidget):
     """The status bar's right end: live / catching up / offline, and when the last change was seen."""
 

@@ -22,7 +22,6 @@ from typing import Any, Callable, Iterable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-import console.qtfix  # noqa: F401 - PySide6 6.12 emit() refcount guard, before any emit
 from console.collation import sort_key
 
 log = logging.getLogger(__name__)

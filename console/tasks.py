@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from services.errors import DatabaseUnavailable, RegdeskError
 
-import console.qtfix  # noqa: F401 - PySide6 6.12 emit() refcount guard, before any emit
 
 log = logging.getLogger(__name__)
 

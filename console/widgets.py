@@ -6,7 +6,6 @@ first: such news goes into the page's message bar, which fades after a while.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 
 from PySide6.QtCore import QLocale, Qt, QTimer, Signal
@@ -14,18 +13,6 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QCalendarWidget, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 log = logging.getLogger(__name__)
-
-
-def optional(module: str, name: str):
-    """A class or function from another engineer's module, or None while it does not exist (or fails
-    to import): the desk keeps working without that page or dialog."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except ImportError as exc:
-        log.info("%s.%s not available: %s", module, name, exc)
-    except Exception:
-        log.exception("could not import %s.%s", module, name)
-    return None
 
 
 def open_dialog(owner, dialog) -> None:

@@ -239,11 +239,6 @@ def list_staff(db: Database) -> list[StaffInfo]:
         return _info(conn)
 
 
-def get_staff(db: Database, staff_id: int) -> StaffInfo:
-    with db.read() as conn:
-        return _one(conn, staff_id)
-
-
 def _active_admins(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(Staff)
                         .where(Staff.role == "admin", Staff.active.is_(True))).scalar_one()
@@ -323,33 +318,6 @@ def unlock(db: Database, actor: Actor, staff_id: int) -> None:
     db.run(tx)
 
 
-def change_own_password(db: Database, actor: Actor, old: str, new: str) -> None:
-    if actor.kind != "staff" or actor.staff_id is None:
-        raise PermissionDenied("只有员工账号可以修改自己的密码")
-    _check_password(new, field="new")
-    if old == new:
-        raise ValidationError("新密码不能与原密码相同", field="new")
-    with db.read() as conn:
-        row = conn.execute(select(Staff.password_hash).where(Staff.id == actor.staff_id)).first()
-    if row is None:
-        raise NotFound("账号不存在")
-    if not _verify(row.password_hash, old):
-        raise AuthError("原密码错误")
-    pw_hash = hash_password(new)
-
-    def tx(conn: Connection) -> None:
-        # only if nobody changed the password meanwhile (the old one was checked against this hash)
-        n = conn.execute(update(Staff).where(Staff.id == actor.staff_id,
-                                             Staff.password_hash == row.password_hash)
-                         .values(password_hash=pw_hash)).rowcount
-        if n != 1:
-            raise AuthError("密码已被修改，请重新登录")
-        audit.record(conn, actor, "change_password", "staff", actor.staff_id)
-
-    db.run(tx)
-
-
-# ---------------------------------------------------------------- log-in
 
 def _local(moment: dt.datetime) -> str:
     return f"{utc_to_local(moment):%H:%M:%S}"

@@ -21,7 +21,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
 from services import audit, outbox
@@ -322,21 +322,6 @@ def enqueue_reminders(db: Database, day: dt.date) -> int:
 
 
 # ---------------------------------------------------------------- what staff see
-
-def states_for(db: Database, booking_ids) -> dict[int, str]:
-    """The latest notification's state label per booking (bookings without one are left out)."""
-    ids = list(booking_ids)
-    result: dict[int, str] = {}
-    with db.read() as conn:
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            latest = (select(func.max(Notification.id).label("id")).where(Notification.booking_id.in_(chunk))
-                      .group_by(Notification.booking_id).subquery())
-            for bid, state in conn.execute(select(Notification.booking_id, Notification.state)
-                                           .join(latest, latest.c.id == Notification.id)):
-                result[bid] = STATE_LABELS.get(state, state)
-    return result
-
 
 @dataclass(frozen=True)
 class Failure:

@@ -323,12 +323,6 @@ class WeChatClient:
                 raise WeChatError("等待其他进程刷新微信 access_token 超时", category=TRANSIENT)
             time.sleep(0.1)  # another process holds the lease: wait for the token it writes
 
-    def forget_token(self) -> None:
-        """Drop the cached token (after the appid or secret changed)."""
-        with self.db.write() as c:
-            c.execute(update(Secret).where(Secret.name == TOKEN_KEY)
-                      .values(value=None, expires_at=None, updated_at=utcnow()))
-
     # ------------------------------------------------------------ messages
 
     def send_subscribe(self, openid: str, data: dict, page: str | None = None) -> None:

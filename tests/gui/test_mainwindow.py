@@ -124,7 +124,7 @@ def test_closing_saves_the_window_and_stops_the_feed_and_simulator(qtbot, sqlite
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
         sim = Simulator(sqlite_db.engine.url.render_as_string(hide_password=False), min_interval=0.05,
                         max_interval=0.1)
-        ctx.extras["simulator"] = sim
+        ctx.simulator = sim
         sim.start()
         w = open_window(qtbot, ctx)
         qtbot.waitUntil(lambda: w.status.state == "live", timeout=15_000)
@@ -149,7 +149,7 @@ def test_demo_console_end_to_end(qtbot, app_restored):
         if not windows:
             return
         w = windows[0]
-        sim = w.ctx.extras["simulator"]
+        sim = w.ctx.simulator
         seen.setdefault("first", w.queue.model.rowCount() if w.queue.loaded else None)
         if w.queue.loaded and sim.requests >= 1 and w.queue.model.rowCount() > (seen["first"] or 0):
             seen["grew"] = True

@@ -98,7 +98,7 @@ def test_reject_with_a_picked_reason_and_details(qtbot, db, tmp_path):
         page = open_page(qtbot, ctx)
         page.table.select_id(c["requests"][1])
         qtbot.keyClick(page.table, Qt.Key.Key_R)
-        dialog = page.reject_dialog
+        dialog = page.dialog
         assert dialog.isVisible() and not dialog.ok.isEnabled()
         qtbot.keyClick(dialog.list, Qt.Key.Key_3)  # the third common reason
         dialog.text.insert("请带身份证")  # as an input method commits it

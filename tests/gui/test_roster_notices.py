@@ -42,7 +42,7 @@ def configure(db) -> None:
 
 def open_page(qtbot, db, sending: bool = False) -> RosterPage:
     ctx = make_ctx(db, ADMIN)
-    ctx.extras["wechat_sending"] = lambda: sending
+    ctx.wechat_sending = lambda: sending
     page = RosterPage(ctx)
     qtbot.addWidget(page)
     page.resize(1366, 768)

@@ -281,7 +281,7 @@ def test_real_live_feed_updates_the_grid_in_place(qtbot, clinic):
     db = clinic["db"]
     live = LiveFeed(db)
     ctx = make_ctx(db, ADMIN)
-    ctx.extras["live"] = live
+    ctx.live = live
     page = RosterPage(ctx)
     qtbot.addWidget(page)
     page.show()

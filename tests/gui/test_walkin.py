@@ -30,7 +30,7 @@ def test_walk_in_for_a_patient_found_by_name(qtbot, db, tmp_path):
     with console_context(db, clerk, tmp_path) as ctx:
         page = open_page(qtbot, ctx, TOMORROW)
         qtbot.keyClick(page.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-        dialog = page.walkin_dialog
+        dialog = page.dialog
         ready(qtbot, dialog)
         assert dialog.slot_id() == c["slot_ids"][1]  # the full slot cannot be picked
         full = dialog.slots.item(0)

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from services import exports
 from services.actor import SYSTEM, Actor
 from services.cli import main as cli_main
-from services.errors import NotFound, PermissionDenied
+from services.errors import NotFound, PermissionDenied, ValidationError
 from services.models import AuditLog, Booking, ClinicSession, Department, Doctor, Patient, Slot
 from services.roster_layout import ROSTER_FIRST_ROW, roster_column, week_label
 from tests import factories as f
@@ -161,6 +161,22 @@ def test_unmasked_only_for_roles_allowed_and_only_when_asked(db, tmp_path):
         audits = c.execute(select(AuditLog.actor, AuditLog.action, AuditLog.detail)).all()
     assert ("head1", "export_unmasked") in {(a, b) for a, b, _ in audits}
     assert json.loads(audits[-1].detail) == {"what": "daily"}
+
+
+def test_a_failed_unmasked_export_leaves_no_audit_row(db, tmp_path):
+    """The audit row of an unmasked export is written with the export: when the workbook cannot be put in
+    place (here its name became a folder while the rows were written), neither the file nor the row stays."""
+    sc = scene(db)
+    out = tmp_path / "full.xlsx"
+
+    def name_taken_meanwhile(done: int, total: int) -> None:
+        out.mkdir(exist_ok=True)
+    with pytest.raises(ValidationError, match="无法写入文件"):
+        exports.export_daily(db, head({sc["nk"]}), DAY, out, department_id=sc["nk"], unmasked=True,
+                             progress=name_taken_meanwhile)
+    assert out.is_dir() and list(out.parent.glob("*.part")) == []
+    with db.read() as c:
+        assert c.execute(select(AuditLog.id).where(AuditLog.action == "export_unmasked")).all() == []
 
 
 def test_hostile_cells_are_text_and_control_characters_removed(db, tmp_path):
