@@ -20,7 +20,7 @@ import logging
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget,
+    QComboBox, QDateEdit, QDialog, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget,
 )
 
 from console import labels as L
@@ -29,7 +29,7 @@ from console.booktable import BookingTable, touched_booking_ids
 from console.dayactions import DayActions, UndoBar
 from console.daymodel import STATUS_FILTERS, DayListModel
 from console.tasks import is_unreachable, user_message
-from console.widgets import MessageBar, SearchBox, calendar_popup
+from console.widgets import MessageBar, SearchBox, calendar_popup, open_dialog
 from services import masterdata, queries
 from services.clock import hospital_today
 
@@ -49,9 +49,14 @@ class DayListPage(DayActions, QWidget):
         super().__init__(parent)
         self.setObjectName("dayListPage")
         self.ctx = ctx
+        self.dialog: QDialog | None = None  # the dialog open now (widgets.open_dialog)
         self.model = DayListModel(self)
         self._loading: tuple | None = None
         self._want: tuple | None = None
+        # the first load waits for the department picker (a saved department applies to it) and for the
+        # page to be shown: a hidden day list costs nothing at start-up, and its big day is read once
+        self._departments_known = False
+        self._waiting_first_load = True
         self._departments: list = []
         self._doctors: list = []
         st = ctx.settings
@@ -297,6 +302,7 @@ class DayListPage(DayActions, QWidget):
         self.department.blockSignals(False)
         self._fill_doctors(self._wanted_doctor)
         self._wanted_department = self._wanted_doctor = None
+        self._departments_known = True
         self.reload(new_query=True)
 
     def _fill_doctors(self, wanted: int | None = None) -> None:
@@ -317,7 +323,13 @@ class DayListPage(DayActions, QWidget):
     # ---------------------------------------------------------------- loading
 
     def reload(self, new_query: bool = False) -> None:
-        """Load the chosen day. The same query again is applied in place (no reset)."""
+        """Load the chosen day. The same query again is applied in place (no reset). Nothing before the
+        page was first shown with its departments known (then it loads once)."""
+        if self._waiting_first_load:
+            if not (self._departments_known and self.isVisible()):
+                return
+            self._waiting_first_load = False
+            new_query = True
         q = self.query()
         if self._loading is not None:
             self._want = q  # one load at a time; the newest wish wins
@@ -383,6 +395,8 @@ class DayListPage(DayActions, QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if self._waiting_first_load:
+            self.reload()
         if not self._notify_timer.isActive():
             self._notify_timer.start()
             self.refresh_notify_states()  # they may have moved on while another page was shown
@@ -431,8 +445,7 @@ class DayListPage(DayActions, QWidget):
         from console.walkin import WalkInDialog
         dialog = WalkInDialog(self.ctx, self.day(), self.department.currentData() or None, self)
         dialog.booked.connect(self._walked_in)
-        dialog.open()
-        self.walkin_dialog = dialog  # tests reach it here
+        open_dialog(self, dialog)
 
     def _walked_in(self, result) -> None:
         self.messages.show_message(self.tr("Walk-in booked: No. %1.").replace("%1", str(result.id)), "info")

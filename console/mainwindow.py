@@ -2,11 +2,9 @@
 trouble, a status bar with the connection state and the time of the last change seen, and a
 tray icon that tells about new requests.
 
-Pages by other engineers (console.rosters, console.admin, console.notifications, console.excel)
-are imported when present, so the window still opens while one of them is being written. The
-live feed (console.live.LiveFeed) is started before the pages are built and put in
-``ctx.extras['live']``, where the pages find it; the queue and the day list get its changes from
-here. Without a feed the window polls every two seconds (same update path, no model reset).
+The live feed (console.live.LiveFeed) is started before the pages are built and put in
+``ctx.live``, where the pages find it; the queue and the day list get its changes from here.
+Without a feed the window polls every two seconds (same update path, no model reset).
 
 Heads and admins may let this console send the WeChat outbox (File menu, a checkable action
 remembered in the settings): a services.notify.BackgroundSender thread, stopped when the window
@@ -15,7 +13,6 @@ closes. It can be switched on only when WeChat is configured; the status bar say
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -27,12 +24,17 @@ from PySide6.QtWidgets import (
 from console import labels as L
 from console import screenfit
 from console import settings as S
+from console.admin import AdminPage
+from console.context import ConsoleContext
 from console.daylist import DayListPage
+from console.filemenu import FileActions
 from console.icons import icon
+from console.live import LiveFeed
+from console.notifications import NotificationFailuresPage, WeChatSettingsPage
 from console.queue import QueuePage
+from console.rosters import RosterPage
 from console.shell import Banner, ConnectionStatus, HelpDialog, SettingsDialog
 from console.tasks import is_unreachable
-from console.widgets import optional
 from services import notify, queries, rules
 from services.actor import AUTOAPPROVE
 from services.wechat_settings import sender_state
@@ -48,7 +50,7 @@ AUTOAPPROVE_MS = 3000  # the demo's autoapprove toggle
 class MainWindow(QMainWindow):
     closed = Signal()
 
-    def __init__(self, ctx, *, demo: bool = False, live: bool = True, parent: QWidget | None = None):
+    def __init__(self, ctx: ConsoleContext, *, demo: bool = False, live: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.ctx = ctx
@@ -60,7 +62,7 @@ class MainWindow(QMainWindow):
         screenfit.KeepOnScreen(self)
         self.feed = self._start_feed() if live else None
         # the confirmations say whether this console sends the messages they queue (console.delivery)
-        ctx.extras["wechat_sending"] = lambda: self.wechat_sender is not None
+        ctx.wechat_sending = lambda: self.wechat_sender is not None
         self.pages: dict[str, QWidget] = {}
         self._items: dict[str, QListWidgetItem] = {}
         # the WeChat sender of this console (heads and admins; see _sender_action)
@@ -97,13 +99,13 @@ class MainWindow(QMainWindow):
         self.daylist = DayListPage(ctx, self)
         self._add("queue", self.tr("Requests"), "queue", self.queue)
         self._add("daylist", self.tr("Day list"), "daylist", self.daylist)
-        self._add_optional("roster", self.tr("Rosters"), "roster", "console.rosters", "RosterPage", True)
-        self._add_optional("notify", self.tr("Notifications"), "bell", "console.notifications",
-                           "NotificationFailuresPage", ctx.can("notify.manage"))
-        self._add_optional("wechat", self.tr("WeChat"), "wechat", "console.notifications", "WeChatSettingsPage",
-                           ctx.can("wechat.settings"))
-        self._add_optional("admin", self.tr("Administration"), "admin", "console.admin", "AdminPage",
-                           ctx.can("staff.manage") or ctx.can("masterdata.edit") or ctx.can("rules.edit"))
+        self._add("roster", self.tr("Rosters"), "roster", RosterPage(ctx, self))
+        if ctx.can("notify.manage"):
+            self._add("notify", self.tr("Notifications"), "bell", NotificationFailuresPage(ctx, self))
+        if ctx.can("wechat.settings"):
+            self._add("wechat", self.tr("WeChat"), "wechat", WeChatSettingsPage(ctx, self))
+        if ctx.can("staff.manage") or ctx.can("masterdata.edit") or ctx.can("rules.edit"):
+            self._add("admin", self.tr("Administration"), "admin", AdminPage(ctx, self))
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
 
         self.status = ConnectionStatus(self)
@@ -133,25 +135,21 @@ class MainWindow(QMainWindow):
         self._autoapprove.setInterval(AUTOAPPROVE_MS)
         self._autoapprove.timeout.connect(self._autoapprove_round)
         self._restore()
-        self.queue.reload()
-        self.daylist.reload()
+        self.queue.reload()  # the day list loads when first shown
         wechat_page = self.pages.get("wechat")
-        if self.send_action is not None and hasattr(wechat_page, "saved"):
+        if self.send_action is not None and isinstance(wechat_page, WeChatSettingsPage):
             wechat_page.saved.connect(self.check_wechat)
         self.check_wechat()
 
     # ---------------------------------------------------------------- building
 
-    def _start_feed(self):
-        LiveFeed = optional("console.live", "LiveFeed")
-        if LiveFeed is None:
-            return None
+    def _start_feed(self) -> LiveFeed | None:
         try:
             feed = LiveFeed(self.ctx.db, parent=self)
         except Exception:
             log.exception("live feed unavailable; polling instead")
             return None
-        self.ctx.extras["live"] = feed
+        self.ctx.live = feed
         feed.changes.connect(self._changes)
         feed.reloadNeeded.connect(self.refresh_all)
         feed.stateChanged.connect(self._feed_state)
@@ -168,24 +166,12 @@ class MainWindow(QMainWindow):
         self.pages[key] = page
         self._items[key] = item
 
-    def _add_optional(self, key: str, title: str, icon_name: str, module: str, name: str, allowed: bool) -> None:
-        if not allowed:
-            return
-        cls = optional(module, name)
-        if cls is None:
-            return
-        try:
-            page = cls(self.ctx, self)
-        except Exception:
-            log.exception("page %s could not be built", name)
-            return
-        self._add(key, title, icon_name, page)
-
     def _menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
         file_menu.setToolTipsVisible(True)  # a disabled action says why
-        self._file_actions(file_menu)
+        self.file_actions = FileActions(self.ctx, self, self.daylist)
+        self.file_actions.add_to(file_menu)
         self._sender_action(file_menu)
         settings = QAction(self.tr("&Settings…"), self)
         settings.triggered.connect(self.open_settings)
@@ -215,39 +201,6 @@ class MainWindow(QMainWindow):
         keys.triggered.connect(self.show_help)
         help_menu.addAction(keys)
         self.addAction(keys)
-
-    def _file_actions(self, menu) -> None:
-        """Excel and printing (console.excel, console.printing), when present and allowed."""
-        can = self.ctx.can
-        entries = [
-            ("console.excel", "ExportDailyDialog", self.tr("Export the day list to Excel…"), "export.daily",
-             lambda cls: cls(self.ctx, day=self.daylist.day(), department_id=self.daylist.query()[1], parent=self)),
-            ("console.excel", "ExportRosterDialog", self.tr("Export the week's roster to Excel…"), "export.roster",
-             lambda cls: cls(self.ctx, parent=self)),
-            ("console.excel", "ImportRosterDialog", self.tr("Import a roster from Excel…"), "roster.import",
-             lambda cls: cls(self.ctx, parent=self)),
-        ]
-        for module, name, text, permission, build in entries:
-            cls = optional(module, name)
-            if cls is None or not can(permission):
-                continue
-            act = QAction(text, self)
-            act.triggered.connect(lambda _=False, c=cls, b=build: b(c).open())
-            menu.addAction(act)
-        printer_cls = optional("console.printing", "DayListPrinter")
-        view = optional("console.printing", "day_list_view")
-        if printer_cls is not None and view is not None and can("export.daily"):
-            self.printer = printer_cls(self.ctx, self)
-            act = QAction(self.tr("&Print the day list…"), self)
-            act.setShortcut(QKeySequence("Ctrl+P"))
-            act.triggered.connect(lambda: self.printer.preview(view(self.daylist)))
-            menu.addAction(act)
-            pdf = QAction(self.tr("Save the day list as PDF…"), self)
-            pdf.triggered.connect(lambda: self.printer.ask_and_save_pdf(view(self.daylist), self.daylist.day()))
-            menu.addAction(pdf)
-            self.printer.guard(act, pdf)
-        if menu.actions():
-            menu.addSeparator()
 
     def _sender_action(self, menu) -> None:
         """The checkable 'send from this console' action and its status-bar label (heads and admins)."""
@@ -477,9 +430,8 @@ class MainWindow(QMainWindow):
         if self.feed is not None:
             self.feed.stop()
         self._stop_senders()
-        sim: Any = self.ctx.extras.get("simulator")
-        if sim is not None:
-            sim.stop()
+        if self.ctx.simulator is not None:
+            self.ctx.simulator.stop()
         if self.tray is not None:
             self.tray.hide()
         self.ctx.tasks.wait_for_done()

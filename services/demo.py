@@ -481,7 +481,7 @@ def prepare(url: str | None = None) -> tuple[Database, Actor]:
     if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
         Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     db = Database(url)
-    if migrate.current_revision(db) != migrate.head_revision():
+    if migrate.current_revision(db) != migrate.HEAD:
         migrate.upgrade(db)
     with db.read() as conn:
         empty = conn.execute(select(func.count()).select_from(Hospital)).scalar_one() == 0
