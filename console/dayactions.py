@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 from console import labels as L
@@ -97,11 +97,11 @@ class DayActions:
     def _targets(self, statuses: tuple[str, ...]) -> list[int]:
         ids = self.table.target_ids()
         if not ids:
-            self.messages.show_message(self.tr("Nothing is selected: choose a patient first (J/K or the arrows)."),
+            self.messages.show_message(QCoreApplication.translate("DayActions", "Nothing is selected: choose a patient first (J/K or the arrows)."),
                                        "warning", seconds=6)
         out = [r.booking_id for r in self._rows_of(ids) if r.status in statuses and r.booking_id not in self.model.busy]
         if ids and not out:
-            self.messages.show_message(self.tr("The chosen booking(s) cannot take this action: see their status."),
+            self.messages.show_message(QCoreApplication.translate("DayActions", "The chosen booking(s) cannot take this action: see their status."),
                                        "warning", seconds=6)
         return out
 
@@ -114,8 +114,8 @@ class DayActions:
         ids = self._targets(("confirmed",))
         db, actor = self.ctx.db, self.ctx.actor
         names = patients_text(self._rows_of(ids))
-        self._run(ids, lambda i: bookings.check_in(db, actor, i), self.tr("Checked in %n patient(s)."),
-                  undo=(self.tr("Checked in: %1").replace("%1", names), self.tr("Undo check-in (Ctrl+Z)"),
+        self._run(ids, lambda i: bookings.check_in(db, actor, i), QCoreApplication.translate("DayActions", "Checked in %n patient(s)."),
+                  undo=(QCoreApplication.translate("DayActions", "Checked in: %1").replace("%1", names), QCoreApplication.translate("DayActions", "Undo check-in (Ctrl+Z)"),
                         "checked_in"))
 
     def no_show_selected(self) -> None:
@@ -123,15 +123,15 @@ class DayActions:
         if not ids:
             return
         rows = self._rows_of(ids)
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Mark as no-show"),
-                          self.tr("Mark %n patient(s) as not come?", "", len(ids)) + "\n" + patients_text(rows)
-                          + "\n\n" + self.tr("A no-show counts toward the patient's no-show limit (online "
+        box = QMessageBox(QMessageBox.Icon.Question, QCoreApplication.translate("DayActions", "Mark as no-show"),
+                          QCoreApplication.translate("DayActions", "Mark %n patient(s) as not come?", "", len(ids)) + "\n" + patients_text(rows)
+                          + "\n\n" + QCoreApplication.translate("DayActions", "A no-show counts toward the patient's no-show limit (online "
                                              "booking is suspended when it is reached). It can be undone today."),
                           QMessageBox.StandardButton.NoButton, self)
         box.setObjectName("noShowBox")
-        mark = box.addButton(self.tr("Mark no-show"), QMessageBox.ButtonRole.AcceptRole)
+        mark = box.addButton(QCoreApplication.translate("DayActions", "Mark no-show"), QMessageBox.ButtonRole.AcceptRole)
         mark.setObjectName("noShowYes")
-        back = box.addButton(self.tr("Back"), QMessageBox.ButtonRole.RejectRole)
+        back = box.addButton(QCoreApplication.translate("DayActions", "Back"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(mark)
         box.setEscapeButton(back)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -140,9 +140,9 @@ class DayActions:
         def answered() -> None:
             if box.clickedButton() is mark:
                 self._run(ids, lambda i: bookings.mark_no_show(db, actor, i),
-                          self.tr("Marked %n booking(s) as no-show."),
-                          undo=(self.tr("No-show: %1").replace("%1", patients_text(rows)),
-                                self.tr("Undo no-show (Ctrl+Z)"), "no_show"))
+                          QCoreApplication.translate("DayActions", "Marked %n booking(s) as no-show."),
+                          undo=(QCoreApplication.translate("DayActions", "No-show: %1").replace("%1", patients_text(rows)),
+                                QCoreApplication.translate("DayActions", "Undo no-show (Ctrl+Z)"), "no_show"))
         box.finished.connect(lambda _r: answered())
         open_dialog(self, box)
 
@@ -169,10 +169,10 @@ class DayActions:
                 if group:
                     self._undo(group, status, None)
             return
-        dialog = ReasonDialog(self.tr("Undo check-in or no-show"),
-                              self.tr("Correct %n booking(s) of a past day:", "", len(ids)) + "\n"
-                              + patients_text(rows) + "\n\n" + self.tr("The reason is recorded:"),
-                              UNDO_REASONS, self.tr("Undo"), self, back_text=self.tr("Back"))
+        dialog = ReasonDialog(QCoreApplication.translate("DayActions", "Undo check-in or no-show"),
+                              QCoreApplication.translate("DayActions", "Correct %n booking(s) of a past day:", "", len(ids)) + "\n"
+                              + patients_text(rows) + "\n\n" + QCoreApplication.translate("DayActions", "The reason is recorded:"),
+                              UNDO_REASONS, QCoreApplication.translate("DayActions", "Undo"), self, back_text=QCoreApplication.translate("DayActions", "Back"))
         dialog.reasonChosen.connect(lambda reason: [
             self._undo([r.booking_id for r in rows if r.status == s], s, reason)
             for s in ("checked_in", "no_show") if any(r.status == s for r in rows)])
@@ -181,8 +181,8 @@ class DayActions:
     def _undo(self, ids: list[int], status: str, reason: str | None) -> None:
         db, actor = self.ctx.db, self.ctx.actor
         undo = attendance.undo_check_in if status == "checked_in" else attendance.undo_no_show
-        done = self.tr("Check-in undone for %n patient(s).") if status == "checked_in" else \
-            self.tr("No-show undone for %n patient(s).")
+        done = QCoreApplication.translate("DayActions", "Check-in undone for %n patient(s).") if status == "checked_in" else \
+            QCoreApplication.translate("DayActions", "No-show undone for %n patient(s).")
         self._run(ids, lambda i: undo(db, actor, i, reason), done)
 
     # ---------------------------------------------------------------- cancel for the patient
@@ -192,13 +192,13 @@ class DayActions:
         if not ids:
             return
         rows = self._rows_of(ids)
-        dialog = ReasonDialog(self.tr("Cancel bookings"),
-                              self.tr("Cancel %n booking(s) for the patient:", "", len(ids)) + "\n"
-                              + patients_text(rows) + "\n\n" + self.tr("The patient is told the reason:"),
-                              CANCEL_REASONS, self.tr("Cancel the booking(s)"), self, back_text=self.tr("Back"))
+        dialog = ReasonDialog(QCoreApplication.translate("DayActions", "Cancel bookings"),
+                              QCoreApplication.translate("DayActions", "Cancel %n booking(s) for the patient:", "", len(ids)) + "\n"
+                              + patients_text(rows) + "\n\n" + QCoreApplication.translate("DayActions", "The patient is told the reason:"),
+                              CANCEL_REASONS, QCoreApplication.translate("DayActions", "Cancel the booking(s)"), self, back_text=QCoreApplication.translate("DayActions", "Back"))
         db, actor = self.ctx.db, self.ctx.actor
         dialog.reasonChosen.connect(lambda reason: self._run(
-            ids, lambda i: bookings.cancel(db, actor, i, reason), self.tr("Cancelled %n booking(s).")))
+            ids, lambda i: bookings.cancel(db, actor, i, reason), QCoreApplication.translate("DayActions", "Cancelled %n booking(s).")))
         open_dialog(self, dialog)
 
     # ---------------------------------------------------------------- running them
@@ -229,7 +229,7 @@ class DayActions:
         notes += [f"#{i}: {msg}" for i, msg in refused]
         kind = "warning" if refused else "info"
         if error is not None:
-            notes.append(self.tr("Not saved: %n booking(s) — the database could not be reached.", "",
+            notes.append(QCoreApplication.translate("DayActions", "Not saved: %n booking(s) — the database could not be reached.", "",
                                  len(ids) - len(done)) if is_unreachable(error) else user_message(error))
             kind = "error"
         if undo is not None and ok and not refused and error is None:

@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QDate, QObject, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QDate, QObject, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateEdit, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
@@ -75,7 +75,7 @@ class _FileDialogBase(TaskDialog):
         self.form_area.addLayout(self.form)
         self.path_edit = QLineEdit(self)
         self.path_edit.setObjectName("excelPath")
-        self.browse_button = QPushButton(self.tr("Browse…"), self)
+        self.browse_button = QPushButton(QCoreApplication.translate("_FileDialogBase", "Browse…"), self)
         self.browse_button.setObjectName("excelBrowse")
         self.browse_button.clicked.connect(self.browse)
         row = QHBoxLayout()
@@ -123,7 +123,7 @@ class _FileDialogBase(TaskDialog):
         self.summary.setText(text)
         # the work is done: OK becomes "Close" so a second click does not look like a second run
         self.ok_button.hide()
-        self.buttons.button(self.buttons.StandardButton.Cancel).setText(self.tr("Close"))
+        self.buttons.button(self.buttons.StandardButton.Cancel).setText(QCoreApplication.translate("_FileDialogBase", "Close"))
 
     def _failed(self, error: BaseException) -> None:
         self.progress.hide()
@@ -137,12 +137,12 @@ class _ExportDialog(_FileDialogBase):
 
     def __init__(self, ctx, department_id: int | None, parent: QWidget | None):
         super().__init__(ctx, parent)
-        self.ok_button.setText(self.tr("Export"))
+        self.ok_button.setText(QCoreApplication.translate("_ExportDialog", "Export"))
         self.department = QComboBox(self)
         self.department.setObjectName("excelDepartment")
-        self.department.addItem(self.tr("All my departments"), None)
+        self.department.addItem(QCoreApplication.translate("_ExportDialog", "All my departments"), None)
         self._wanted_department = department_id
-        self.open_after = QCheckBox(self.tr("Open the folder when done"), self)
+        self.open_after = QCheckBox(QCoreApplication.translate("_ExportDialog", "Open the folder when done"), self)
         self.open_after.setObjectName("excelOpenFolder")
         self.open_after.setChecked(True)
         self._auto_name = ""
@@ -170,19 +170,19 @@ class _ExportDialog(_FileDialogBase):
     def output_path(self) -> Path | None:
         text = self.path_edit.text().strip()
         if not text:
-            self.fail(self.tr("Choose where to save the file."), "out")
+            self.fail(QCoreApplication.translate("_ExportDialog", "Choose where to save the file."), "out")
             return None
         path = Path(text).expanduser()
         if path.suffix.lower() != ".xlsx":
             path = path.with_name(path.name + ".xlsx")
         if not path.parent.is_dir():
-            self.fail(self.tr("The folder does not exist: {folder}").format(folder=str(path.parent)), "out")
+            self.fail(QCoreApplication.translate("_ExportDialog", "The folder does not exist: {folder}").format(folder=str(path.parent)), "out")
             return None
         return path
 
     def browse(self) -> None:  # pragma: no cover - a native modal file dialog
-        name, _ = QFileDialog.getSaveFileName(self, self.tr("Save as"), self.path_edit.text(),
-                                              self.tr("Excel workbook (*.xlsx)"))
+        name, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("_ExportDialog", "Save as"), self.path_edit.text(),
+                                              QCoreApplication.translate("_ExportDialog", "Excel workbook (*.xlsx)"))
         if name:
             self.path_edit.setText(name)
 
@@ -191,7 +191,7 @@ class _ExportDialog(_FileDialogBase):
         self.done_view(text)
         if self.open_after.isChecked() and not open_folder(result.path):
             # no file manager here (a bare desk PC, a terminal server): say so, with the path to find it
-            self.summary.setText(text + "\n" + self.tr("The folder could not be opened (no file manager on this "
+            self.summary.setText(text + "\n" + QCoreApplication.translate("_ExportDialog", "The folder could not be opened (no file manager on this "
                                                       "computer). The file is at: {path}").format(path=result.path))
         return True
 

@@ -88,12 +88,6 @@
             <source>Mark as no-show</source>
             <translation>标记爽约</translation>
         </message>
-        <message numerus="yes">
-            <source>Mark %n patient(s) as not come?</source>
-            <translation>
-                <numerusform>将以下 %n 位患者标记为爽约（未到诊）？</numerusform>
-            </translation>
-        </message>
         <message>
             <source>A no-show counts toward the patient's no-show limit (online booking is suspended when it is reached). It can be undone today.</source>
             <translation>爽约会计入患者的爽约次数（达到上限将暂停网上预约）。今天之内可以撤销。</translation>
@@ -122,12 +116,6 @@
             <source>Undo check-in or no-show</source>
             <translation>撤销签到/爽约</translation>
         </message>
-        <message numerus="yes">
-            <source>Correct %n booking(s) of a past day:</source>
-            <translation>
-                <numerusform>更正往日的 %n 个预约：</numerusform>
-            </translation>
-        </message>
         <message>
             <source>The reason is recorded:</source>
             <translation>理由将记入操作记录：</translation>
@@ -148,12 +136,6 @@
             <source>Cancel bookings</source>
             <translation>取消预约</translation>
         </message>
-        <message numerus="yes">
-            <source>Cancel %n booking(s) for the patient:</source>
-            <translation>
-                <numerusform>代患者取消以下 %n 个预约：</numerusform>
-            </translation>
-        </message>
         <message>
             <source>The patient is told the reason:</source>
             <translation>患者会收到以下原因：</translation>
@@ -165,12 +147,6 @@
         <message>
             <source>Cancelled %n booking(s).</source>
             <translation>已取消 %n 个预约。</translation>
-        </message>
-        <message numerus="yes">
-            <source>Not saved: %n booking(s) — the database could not be reached.</source>
-            <translation>
-                <numerusform>未保存：%n 个预约——无法连接数据库。</numerusform>
-            </translation>
         </message>
     </context>
     <context>
@@ -345,110 +321,6 @@
         <message>
             <source>Walk-in booked: No. %1.</source>
             <translation>现场挂号成功：编号 %1。</translation>
-        </message>
-        <message>
-            <source>A no-show counts toward the patient's no-show limit (online booking is suspended when it is reached). It can be undone today.</source>
-            <translation>爽约会计入患者的爽约次数（达到上限将暂停网上预约）。今天之内可以撤销。</translation>
-        </message>
-        <message>
-            <source>Back</source>
-            <translation>返回</translation>
-        </message>
-        <message>
-            <source>Cancel %n booking(s) for the patient:</source>
-            <translation>代患者取消以下 %n 个预约：</translation>
-        </message>
-        <message>
-            <source>Cancel bookings</source>
-            <translation>取消预约</translation>
-        </message>
-        <message>
-            <source>Cancel the booking(s)</source>
-            <translation>取消预约</translation>
-        </message>
-        <message>
-            <source>Cancelled %n booking(s).</source>
-            <translation>已取消 %n 个预约。</translation>
-        </message>
-        <message>
-            <source>Check-in undone for %n patient(s).</source>
-            <translation>已撤销 %n 位患者的签到。</translation>
-        </message>
-        <message>
-            <source>Checked in %n patient(s).</source>
-            <translation>已为 %n 位患者签到。</translation>
-        </message>
-        <message>
-            <source>Checked in: %1</source>
-            <translation>已签到：%1</translation>
-        </message>
-        <message>
-            <source>Correct %n booking(s) of a past day:</source>
-            <translation>更正往日的 %n 个预约：</translation>
-        </message>
-        <message>
-            <source>Day list</source>
-            <translation>今日就诊</translation>
-        </message>
-        <message>
-            <source>Mark %n patient(s) as not come?</source>
-            <translation>将以下 %n 位患者标记为爽约（未到诊）？</translation>
-        </message>
-        <message>
-            <source>Mark as no-show</source>
-            <translation>标记爽约</translation>
-        </message>
-        <message>
-            <source>Mark no-show</source>
-            <translation>标记爽约</translation>
-        </message>
-        <message>
-            <source>Marked %n booking(s) as no-show.</source>
-            <translation>已将 %n 个预约标记为爽约。</translation>
-        </message>
-        <message>
-            <source>No-show undone for %n patient(s).</source>
-            <translation>已撤销 %n 位患者的爽约。</translation>
-        </message>
-        <message>
-            <source>No-show: %1</source>
-            <translation>已标记爽约：%1</translation>
-        </message>
-        <message>
-            <source>Not saved: %n booking(s) — the database could not be reached.</source>
-            <translation>未保存：%n 个预约——无法连接数据库。</translation>
-        </message>
-        <message>
-            <source>Nothing is selected: choose a patient first (J/K or the arrows).</source>
-            <translation>未选中任何患者：请先用 J/K 或方向键选中一行。</translation>
-        </message>
-        <message>
-            <source>The chosen booking(s) cannot take this action: see their status.</source>
-            <translation>所选预约的状态不允许此操作，请查看“状态”列。</translation>
-        </message>
-        <message>
-            <source>The patient is told the reason:</source>
-            <translation>患者会收到以下原因：</translation>
-        </message>
-        <message>
-            <source>The reason is recorded:</source>
-            <translation>理由将记入操作记录：</translation>
-        </message>
-        <message>
-            <source>Undo</source>
-            <translation>撤销</translation>
-        </message>
-        <message>
-            <source>Undo check-in (Ctrl+Z)</source>
-            <translation>撤销签到 (Ctrl+Z)</translation>
-        </message>
-        <message>
-            <source>Undo check-in or no-show</source>
-            <translation>撤销签到/爽约</translation>
-        </message>
-        <message>
-            <source>Undo no-show (Ctrl+Z)</source>
-            <translation>撤销爽约 (Ctrl+Z)</translation>
         </message>
     </context>
     <context>
@@ -766,46 +638,6 @@
             <source>{n} patients written to {path}</source>
             <translation>已导出 {n} 名患者：{path}</translation>
         </message>
-        <message>
-            <source>All my departments</source>
-            <translation>全部（我负责的）科室</translation>
-        </message>
-        <message>
-            <source>Browse…</source>
-            <translation>浏览…</translation>
-        </message>
-        <message>
-            <source>Choose where to save the file.</source>
-            <translation>请选择保存位置。</translation>
-        </message>
-        <message>
-            <source>Close</source>
-            <translation>关闭</translation>
-        </message>
-        <message>
-            <source>Excel workbook (*.xlsx)</source>
-            <translation>Excel 工作簿 (*.xlsx)</translation>
-        </message>
-        <message>
-            <source>Export</source>
-            <translation>导出</translation>
-        </message>
-        <message>
-            <source>Open the folder when done</source>
-            <translation>完成后打开所在文件夹</translation>
-        </message>
-        <message>
-            <source>Save as</source>
-            <translation>另存为</translation>
-        </message>
-        <message>
-            <source>The folder could not be opened (no file manager on this computer). The file is at: {path}</source>
-            <translation>无法打开文件夹（本机没有文件管理器）。文件保存在：{path}</translation>
-        </message>
-        <message>
-            <source>The folder does not exist: {folder}</source>
-            <translation>文件夹不存在：{folder}</translation>
-        </message>
     </context>
     <context>
         <name>ExportRosterDialog</name>
@@ -833,45 +665,28 @@
             <source>Roster of {n} departments written to {path}</source>
             <translation>已导出 {n} 个科室的排班表：{path}</translation>
         </message>
+    </context>
+    <context>
+        <name>FileActions</name>
         <message>
-            <source>All my departments</source>
-            <translation>全部（我负责的）科室</translation>
+            <source>Export the day list to Excel…</source>
+            <translation>导出当日名单到 Excel……</translation>
         </message>
         <message>
-            <source>Browse…</source>
-            <translation>浏览…</translation>
+            <source>Export the week's roster to Excel…</source>
+            <translation>导出本周排班到 Excel……</translation>
         </message>
         <message>
-            <source>Choose where to save the file.</source>
-            <translation>请选择保存位置。</translation>
+            <source>Import a roster from Excel…</source>
+            <translation>从 Excel 导入排班……</translation>
         </message>
         <message>
-            <source>Close</source>
-            <translation>关闭</translation>
+            <source>&amp;Print the day list…</source>
+            <translation>打印当日名单(&amp;P)……</translation>
         </message>
         <message>
-            <source>Excel workbook (*.xlsx)</source>
-            <translation>Excel 工作簿 (*.xlsx)</translation>
-        </message>
-        <message>
-            <source>Export</source>
-            <translation>导出</translation>
-        </message>
-        <message>
-            <source>Open the folder when done</source>
-            <translation>完成后打开所在文件夹</translation>
-        </message>
-        <message>
-            <source>Save as</source>
-            <translation>另存为</translation>
-        </message>
-        <message>
-            <source>The folder could not be opened (no file manager on this computer). The file is at: {path}</source>
-            <translation>无法打开文件夹（本机没有文件管理器）。文件保存在：{path}</translation>
-        </message>
-        <message>
-            <source>The folder does not exist: {folder}</source>
-            <translation>文件夹不存在：{folder}</translation>
+            <source>Save the day list as PDF…</source>
+            <translation>将当日名单保存为 PDF……</translation>
         </message>
     </context>
     <context>
@@ -980,10 +795,6 @@
             <source>Letter keys work while the list has the focus, so typing in the search box is never taken for a command.</source>
             <translation>字母快捷键只在列表获得焦点时有效，在搜索框中输入文字不会误触发操作。</translation>
         </message>
-        <message>
-            <source>Mark as no-show</source>
-            <translation>标记爽约</translation>
-        </message>
     </context>
     <context>
         <name>ImportRosterDialog</name>
@@ -1018,14 +829,6 @@
         <message>
             <source>{n} problems in the file; nothing was changed:</source>
             <translation>文件中有 {n} 处问题，未做任何修改：</translation>
-        </message>
-        <message>
-            <source>Browse…</source>
-            <translation>浏览…</translation>
-        </message>
-        <message>
-            <source>Close</source>
-            <translation>关闭</translation>
         </message>
     </context>
     <context>
@@ -1104,7 +907,7 @@
         </message>
         <message>
             <source>Evening</source>
-            <translation>晚间</translation>
+            <translation>晚上</translation>
         </message>
         <message>
             <source>Mon</source>
@@ -1327,26 +1130,6 @@
         <message>
             <source>Keyboard shortcuts</source>
             <translation>快捷键</translation>
-        </message>
-        <message>
-            <source>Export the day list to Excel…</source>
-            <translation>导出当日名单到 Excel……</translation>
-        </message>
-        <message>
-            <source>Export the week's roster to Excel…</source>
-            <translation>导出本周排班到 Excel……</translation>
-        </message>
-        <message>
-            <source>Import a roster from Excel…</source>
-            <translation>从 Excel 导入排班……</translation>
-        </message>
-        <message>
-            <source>&amp;Print the day list…</source>
-            <translation>打印当日名单(&amp;P)……</translation>
-        </message>
-        <message>
-            <source>Save the day list as PDF…</source>
-            <translation>将当日名单保存为 PDF……</translation>
         </message>
         <message>
             <source>Send WeChat notifications from this console</source>
@@ -1745,7 +1528,7 @@
         <name>RosterDialogs</name>
         <message>
             <source>No patient holds a booking for this session; nobody needs to be told.</source>
-            <translation>该出诊没有已预约的患者，无需通知任何人。</translation>
+            <translation>本次出诊没有患者预约，无需通知患者。</translation>
         </message>
         <message>
             <source>{n} patient(s) holding a booking will be told by a WeChat message, queued when you confirm.</source>
@@ -2001,7 +1784,7 @@
         </message>
         <message>
             <source>Nothing changed.</source>
-            <translation>没有修改。</translation>
+            <translation>没有改动。</translation>
         </message>
         <message>
             <source>Rules saved.</source>
@@ -2076,10 +1859,6 @@
         <message>
             <source>Play a sound when new requests arrive</source>
             <translation>有新申请时发出提示音</translation>
-        </message>
-        <message>
-            <source>Language</source>
-            <translation>语言</translation>
         </message>
     </context>
     <context>
