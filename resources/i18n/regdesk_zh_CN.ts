@@ -2465,7 +2465,7 @@
         </message>
         <message>
             <source>All my departments</source>
-            <translation>我负责的全部科室</translation>
+            <translation>全部（我负责的）科室</translation>
         </message>
         <message>
             <source>Open the folder when done</source>
@@ -2496,7 +2496,7 @@
         <name>_FileDialogBase</name>
         <message>
             <source>Browse…</source>
-            <translation>浏览……</translation>
+            <translation>浏览…</translation>
         </message>
         <message>
             <source>Close</source>
