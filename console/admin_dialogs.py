@@ -10,11 +10,12 @@ import logging
 from decimal import Decimal
 from typing import Any, Sequence
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QListWidget, QListWidgetItem, QWidget,
 )
 
+from console.labels import role_label
 from console.pagekit import TaskDialog
 from services import auth, masterdata
 
@@ -102,16 +103,6 @@ class DoctorDialog(TaskDialog):
                     specialty=self.specialty.text() or None, active=self.active.isChecked(),
                     doctor_id=self.doctor.id if self.doctor else None)
         return lambda: masterdata.save_doctor(db, actor, **args)
-
-
-def role_label(role: str) -> str:
-    if role == "clerk":
-        return QCoreApplication.translate("StaffDialog", "Clerk")
-    if role == "head":
-        return QCoreApplication.translate("StaffDialog", "Department head")
-    if role == "admin":
-        return QCoreApplication.translate("StaffDialog", "Administrator")
-    return role
 
 
 class StaffDialog(TaskDialog):

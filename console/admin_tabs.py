@@ -15,9 +15,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from console.admin_dialogs import DepartmentDialog, DoctorDialog, PasswordDialog, StaffDialog, role_label
+from console.admin_dialogs import DepartmentDialog, DoctorDialog, PasswordDialog, StaffDialog
+from console.labels import role_label
 from console.collation import CollatingProxy
-from console.pagekit import SORT_ROLE, Column, RecordModel, call, show_message
+from console.pagekit import RecordModel, call, show_message
+from console.tablemodel import SORT_ROLE, Column
 from console.widgets import open_dialog
 from services import auth, masterdata
 from services.clock import utc_to_local
@@ -132,8 +134,8 @@ class DepartmentsTab(_ListTab):
         self.update_buttons()
 
     def columns(self) -> list[Column]:
-        return [Column(self.tr("Code"), lambda d: d.code), Column(self.tr("Name"), lambda d: d.name),
-                Column(self.tr("Status"), self.active_text)]
+        return [Column("code", self.tr("Code"), lambda d: d.code), Column("name", self.tr("Name"), lambda d: d.name),
+                Column("status", self.tr("Status"), self.active_text)]
 
     def loader(self):
         db = self.ctx.db
@@ -176,11 +178,11 @@ class DoctorsTab(_ListTab):
         self.update_buttons()
 
     def columns(self) -> list[Column]:
-        return [Column(self.tr("Name"), lambda d: d.name), Column(self.tr("Title"), lambda d: d.title),
-                Column(self.tr("Department"), lambda d: d.department_name),
-                Column(self.tr("Fee"), lambda d: f"{d.fee:.2f}", sort=lambda d: float(d.fee),
+        return [Column("name", self.tr("Name"), lambda d: d.name), Column("title", self.tr("Title"), lambda d: d.title),
+                Column("department", self.tr("Department"), lambda d: d.department_name),
+                Column("fee", self.tr("Fee"), lambda d: f"{d.fee:.2f}", sort=lambda d: float(d.fee),
                        align=Qt.AlignmentFlag.AlignRight),
-                Column(self.tr("Status"), self.active_text), Column(self.tr("Specialty"), lambda d: d.specialty)]
+                Column("status", self.tr("Status"), self.active_text), Column("specialty", self.tr("Specialty"), lambda d: d.specialty)]
 
     def loader(self):
         db, dep_id = self.ctx.db, self.filter.currentData()
@@ -237,12 +239,12 @@ class StaffTab(_ListTab):
         self.update_buttons()
 
     def columns(self) -> list[Column]:
-        return [Column(self.tr("User name"), lambda s: s.username),
-                Column(self.tr("Full name"), lambda s: s.display_name),
-                Column(self.tr("Role"), lambda s: role_label(s.role)),
-                Column(self.tr("Departments"), lambda s: "、".join(self.names.get(c, c) for c in s.department_codes)),
-                Column(self.tr("Status"), self.state_text),
-                Column(self.tr("Last log-in"), lambda s: self.when(s.last_login_at),
+        return [Column("user_name", self.tr("User name"), lambda s: s.username),
+                Column("full_name", self.tr("Full name"), lambda s: s.display_name),
+                Column("role", self.tr("Role"), lambda s: role_label(s.role)),
+                Column("departments", self.tr("Departments"), lambda s: "、".join(self.names.get(c, c) for c in s.department_codes)),
+                Column("status", self.tr("Status"), self.state_text),
+                Column("last_log_in", self.tr("Last log-in"), lambda s: self.when(s.last_login_at),
                        sort=lambda s: str(s.last_login_at or ""))]
 
     @staticmethod

@@ -21,7 +21,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 from console import labels as L
-from console.decisions import decide_each, split
+from console.decisions import split
 from console.reasons import CANCEL_REASONS, ReasonDialog
 from console.tasks import is_unreachable, user_message
 from console.widgets import open_dialog
@@ -209,7 +209,7 @@ class DayActions:
         self.model.set_busy(ids, True)
         self.model.set_marked(ids, False)
         self._selection_changed()
-        self.ctx.tasks.run_task(lambda: decide_each(ids, action),
+        self.ctx.tasks.run_task(lambda: bookings.each(ids, action),
                                 lambda res, err: self._ran(ids, done_text, res, err, undo), owner=self)
 
     def _ran(self, ids: list[int], done_text: str, results, error, undo=None) -> None:

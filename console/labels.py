@@ -1,4 +1,5 @@
-"""How the console words and formats booking values (English sources, translated in context "Labels").
+"""How the console words and formats booking values (English sources, translated in context "Labels"):
+the one place for the words of the domain's StrEnums (services.domain: statuses, sources, periods, roles).
 
 Services hand back codes ('pending', 'M', 'am') and plain dates; these helpers turn them into
 what a clerk reads. They are called per visible cell, so they stay cheap.
@@ -11,22 +12,23 @@ import logging
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from services.clock import hospital_today
+from services.domain import BookingSource, BookingStatus, Period, Role
 
 log = logging.getLogger(__name__)
 
 _STATUS = {
-    "pending": QT_TRANSLATE_NOOP("Labels", "Pending review"),
-    "confirmed": QT_TRANSLATE_NOOP("Labels", "Booked"),
-    "rejected": QT_TRANSLATE_NOOP("Labels", "Rejected"),
-    "full": QT_TRANSLATE_NOOP("Labels", "Slot full"),
-    "cancelled": QT_TRANSLATE_NOOP("Labels", "Cancelled"),
-    "stopped": QT_TRANSLATE_NOOP("Labels", "Clinic stopped"),
-    "checked_in": QT_TRANSLATE_NOOP("Labels", "Checked in"),
-    "no_show": QT_TRANSLATE_NOOP("Labels", "No-show"),
+    BookingStatus.PENDING: QT_TRANSLATE_NOOP("Labels", "Pending review"),
+    BookingStatus.CONFIRMED: QT_TRANSLATE_NOOP("Labels", "Booked"),
+    BookingStatus.REJECTED: QT_TRANSLATE_NOOP("Labels", "Rejected"),
+    BookingStatus.FULL: QT_TRANSLATE_NOOP("Labels", "Slot full"),
+    BookingStatus.CANCELLED: QT_TRANSLATE_NOOP("Labels", "Cancelled"),
+    BookingStatus.STOPPED: QT_TRANSLATE_NOOP("Labels", "Clinic stopped"),
+    BookingStatus.CHECKED_IN: QT_TRANSLATE_NOOP("Labels", "Checked in"),
+    BookingStatus.NO_SHOW: QT_TRANSLATE_NOOP("Labels", "No-show"),
 }
 _SOURCE = {
-    "miniprogram": QT_TRANSLATE_NOOP("Labels", "Mini-program"),
-    "desk": QT_TRANSLATE_NOOP("Labels", "Desk"),
+    BookingSource.MINIPROGRAM: QT_TRANSLATE_NOOP("Labels", "Mini-program"),
+    BookingSource.DESK: QT_TRANSLATE_NOOP("Labels", "Desk"),
 }
 _GENDER = {
     "M": QT_TRANSLATE_NOOP("Labels", "Male"),
@@ -39,9 +41,9 @@ _GENDER_SHORT = {
     "U": QT_TRANSLATE_NOOP("Labels", "?"),
 }
 _PERIOD = {
-    "am": QT_TRANSLATE_NOOP("Labels", "Morning"),
-    "pm": QT_TRANSLATE_NOOP("Labels", "Afternoon"),
-    "evening": QT_TRANSLATE_NOOP("Labels", "Evening"),
+    Period.AM: QT_TRANSLATE_NOOP("Labels", "Morning"),
+    Period.PM: QT_TRANSLATE_NOOP("Labels", "Afternoon"),
+    Period.EVENING: QT_TRANSLATE_NOOP("Labels", "Evening"),
 }
 _WEEKDAYS = (
     QT_TRANSLATE_NOOP("Labels", "Mon"), QT_TRANSLATE_NOOP("Labels", "Tue"), QT_TRANSLATE_NOOP("Labels", "Wed"),
@@ -49,9 +51,9 @@ _WEEKDAYS = (
     QT_TRANSLATE_NOOP("Labels", "Sun"),
 )
 _ROLE = {
-    "clerk": QT_TRANSLATE_NOOP("Labels", "Clerk"),
-    "head": QT_TRANSLATE_NOOP("Labels", "Department head"),
-    "admin": QT_TRANSLATE_NOOP("Labels", "Administrator"),
+    Role.CLERK: QT_TRANSLATE_NOOP("Labels", "Clerk"),
+    Role.HEAD: QT_TRANSLATE_NOOP("Labels", "Department head"),
+    Role.ADMIN: QT_TRANSLATE_NOOP("Labels", "Administrator"),
 }
 
 
@@ -82,6 +84,11 @@ def role_label(role: str | None) -> str:
 
 def weekday(day: dt.date) -> str:
     return translated(_WEEKDAYS[day.weekday()])
+
+
+def weekday_label(weekday: int) -> str:
+    """Monday is 0."""
+    return translated(_WEEKDAYS[weekday])
 
 
 def fmt_time(t: dt.time | None) -> str:

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 
 from console.collation import CollatingProxy
 from console.forms import FieldErrors
-from console.pagekit import SORT_ROLE, Column, RecordModel, call, error_label, fit_columns
+from console.pagekit import RecordModel, call, error_label, fit_columns
+from console.tablemodel import SORT_ROLE, Column
 from console.tasks import user_message
 from services import notify
 from services.wechat_settings import (
@@ -86,15 +87,15 @@ class NotificationFailuresPage(QWidget):
 
     def columns(self) -> list[Column]:
         return [
-            Column(self.tr("Queued at"), lambda r: f"{r.created_at:%m-%d %H:%M}", sort=lambda r: r.id),
-            Column(self.tr("Patient"), lambda r: r.patient_name),
-            Column(self.tr("Department"), lambda r: r.department),
-            Column(self.tr("Visit"), lambda r: r.visit),
-            Column(self.tr("Message"), lambda r: r.kind_label),
-            Column(self.tr("State"), lambda r: r.state_label),
-            Column(self.tr("Attempts"), lambda r: r.attempts, sort=lambda r: r.attempts,
+            Column("queued_at", self.tr("Queued at"), lambda r: f"{r.created_at:%m-%d %H:%M}", sort=lambda r: r.id),
+            Column("patient", self.tr("Patient"), lambda r: r.patient_name),
+            Column("department", self.tr("Department"), lambda r: r.department),
+            Column("visit", self.tr("Visit"), lambda r: r.visit),
+            Column("message", self.tr("Message"), lambda r: r.kind_label),
+            Column("state", self.tr("State"), lambda r: r.state_label),
+            Column("attempts", self.tr("Attempts"), lambda r: r.attempts, sort=lambda r: r.attempts,
                    align=Qt.AlignmentFlag.AlignRight),
-            Column(self.tr("Reason"), lambda r: r.reason),
+            Column("reason", self.tr("Reason"), lambda r: r.reason),
         ]
 
     def _tick(self) -> None:

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import shiboken6
@@ -19,12 +18,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from console.forms import FieldErrors
+from console.tablemodel import ID_ROLE, SORT_ROLE, Column
 from console.tasks import user_message
 
 log = logging.getLogger(__name__)
 
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def call(ctx, widget: QWidget, func: Callable[[], Any], on_ok: Callable[[Any], None] | None = None,
@@ -138,14 +136,6 @@ class TaskDialog(QDialog):
         self.errors.show(error)  # a ValidationError by its field, anything else in the banner
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str
-    display: Callable[[Any], Any]
-    sort: Callable[[Any], Any] | None = None
-    align: Qt.AlignmentFlag | None = None
-
-
 def fit_columns(view) -> None:
     """Columns as wide as their contents, the last one taking the rest (small tables: a few hundred rows)."""
     header = view.horizontalHeader()
@@ -154,7 +144,8 @@ def fit_columns(view) -> None:
 
 
 class RecordModel(QAbstractTableModel):
-    """Rows are frozen dataclasses with an ``id``; one column per ``Column``.
+    """Rows are frozen dataclasses with an ``id``; one column per console.tablemodel ``Column`` (its title
+    already translated by the page).
 
     ``set_rows`` keeps the model in place when the same ids come back (``dataChanged`` only),
     appends with ``beginInsertRows``, and resets only when rows went away or moved.
@@ -178,7 +169,7 @@ class RecordModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
                 and 0 <= section < len(self._columns):
-            return self._columns[section].header
+            return self._columns[section].title
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -192,7 +183,7 @@ class RecordModel(QAbstractTableModel):
             return self._key(row)
         if role == SORT_ROLE:
             return (col.sort or col.display)(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col.align is not None:
+        if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(col.align | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and self._inactive is not None and self._inactive(row):
             from PySide6.QtGui import QColor

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from console import settings as S
 from console.booktable import BookingTable, touched_booking_ids
-from console.decisions import decide_each, split
+from console.decisions import split
 from console.newbelow import NewBelowButton
 from console.qdetail import DetailPanel
 from console.reasons import REJECT_REASONS, ReasonDialog
@@ -331,7 +331,7 @@ class QueuePage(QWidget):
                                                         for r in blocked), "warning", seconds=0)
                 return
         self.model.set_marked(ids, False)
-        self._decide(allowed, lambda i: bookings.approve(db, actor, i), "approve")
+        self._decide(allowed, lambda ids: bookings.approve_many(db, actor, ids), "approve")
         if blocked:
             self.messages.show_message(self.tr("Not approved, the rules refuse them:") + " " + " ".join(
                 f"#{r.booking_id} {r.patient_name}: {r.rule_reason}" for r in blocked), "warning", seconds=0)
@@ -343,9 +343,11 @@ class QueuePage(QWidget):
         dialog = RuleDialog(row, can, self)
         db, actor = self.ctx.db, self.ctx.actor
         dialog.overrideChosen.connect(lambda reason: self._decide(
-            [row.booking_id], lambda i: bookings.approve(db, actor, i, override=reason), "approve"))
+            [row.booking_id], lambda ids: bookings.each(ids, lambda i: bookings.approve(db, actor, i, override=reason)),
+            "approve"))
         dialog.rejectChosen.connect(lambda: self._decide(
-            [row.booking_id], lambda i: bookings.reject(db, actor, i, row.rule_reason), "reject"))
+            [row.booking_id], lambda ids: bookings.each(ids, lambda i: bookings.reject(db, actor, i, row.rule_reason)),
+            "reject"))
         open_dialog(self, dialog)
 
     def reject_selected(self) -> None:
@@ -366,10 +368,11 @@ class QueuePage(QWidget):
                               back_text=self.tr("Back"))
         db, actor = self.ctx.db, self.ctx.actor
         dialog.reasonChosen.connect(lambda reason: (self.model.set_marked(ids, False), self._decide(
-            ids, lambda i: bookings.reject(db, actor, i, reason), "reject")))
+            ids, lambda ids: bookings.each(ids, lambda i: bookings.reject(db, actor, i, reason)), "reject")))
         open_dialog(self, dialog)
 
-    def _decide(self, ids: list[int], decide: Callable[[int], object], verb: str) -> None:
+    def _decide(self, ids: list[int], decide: Callable[[list[int]], list[tuple[int, object]]], verb: str) -> None:
+        """``decide(ids)`` in a worker (services.bookings.each or approve_many: one transaction a booking)."""
         ids = [i for i in ids if i not in self.model.busy]
         if not ids:
             return
@@ -377,7 +380,7 @@ class QueuePage(QWidget):
         self._selection_changed()
         # the next row is selected now, so the clerk can go on while the database works
         self._select_after(ids)
-        self.ctx.tasks.run_task(lambda: decide_each(ids, decide), lambda res, err: self._decided(ids, verb, res, err),
+        self.ctx.tasks.run_task(lambda: decide(ids), lambda res, err: self._decided(ids, verb, res, err),
                                 owner=self)
 
     def _select_after(self, ids: list[int]) -> None:

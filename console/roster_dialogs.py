@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 
 from console.delivery import delivery_text, sending_here
 from console.pagekit import TaskDialog, call
-from console.roster_grid import hm, period_label, weekday_label
+from console.labels import period_label, weekday_label
+from console.roster_grid import hm
 from console.widgets import calendar_popup
 from services import outbox, rosters
 from services.errors import ValidationError

@@ -11,10 +11,11 @@ import datetime as dt
 import logging
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 
+from console.labels import period_label, weekday_label
 from services.clock import hospital_today
 
 log = logging.getLogger(__name__)
@@ -29,29 +30,6 @@ COLORS = {
     "stopped": ("#f6d5d3", "#8c1d18"),
     "substituted": ("#fff1c7", "#5c4300"),
 }
-
-
-def period_label(period: str) -> str:
-    if period == "am":
-        return QCoreApplication.translate("RosterGridModel", "Morning")
-    if period == "pm":
-        return QCoreApplication.translate("RosterGridModel", "Afternoon")
-    if period == "evening":
-        return QCoreApplication.translate("RosterGridModel", "Evening")
-    return period
-
-
-def weekday_label(weekday: int) -> str:
-    names = (
-        QCoreApplication.translate("RosterGridModel", "Mon"),
-        QCoreApplication.translate("RosterGridModel", "Tue"),
-        QCoreApplication.translate("RosterGridModel", "Wed"),
-        QCoreApplication.translate("RosterGridModel", "Thu"),
-        QCoreApplication.translate("RosterGridModel", "Fri"),
-        QCoreApplication.translate("RosterGridModel", "Sat"),
-        QCoreApplication.translate("RosterGridModel", "Sun"),
-    )
-    return names[weekday]
 
 
 def hm(value: Any) -> str:

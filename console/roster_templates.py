@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from console.forms import FieldErrors
-from console.pagekit import Column, RecordModel, call, error_label, fit_columns
+from console.pagekit import RecordModel, call, error_label, fit_columns
+from console.tablemodel import Column
 from console.roster_dialogs import pytime, qtime
-from console.roster_grid import PERIODS, hm, period_label, weekday_label
+from console.labels import period_label, weekday_label
+from console.roster_grid import PERIODS, hm
 from services import rosters
 
 log = logging.getLogger(__name__)
@@ -48,14 +50,14 @@ class TemplatesDialog(QDialog):
         self.doctor = doctor
         self.setWindowTitle(self.tr("Weekly templates of {name}").format(name=doctor.name))
         self.model = RecordModel([
-            Column(self.tr("Weekday"), lambda t: weekday_label(t.weekday), sort=lambda t: t.weekday),
-            Column(self.tr("Period"), lambda t: period_label(t.period), sort=lambda t: PERIODS.index(t.period)),
-            Column(self.tr("Hours"), lambda t: f"{hm(t.starts_at)}–{hm(t.ends_at)}"),
-            Column(self.tr("Slot minutes"), lambda t: t.slot_minutes, align=Qt.AlignmentFlag.AlignRight),
-            Column(self.tr("Places per slot"), lambda t: t.capacity_per_slot, align=Qt.AlignmentFlag.AlignRight),
-            Column(self.tr("Places in all"), lambda t: slot_count(t) * t.capacity_per_slot,
+            Column("weekday", self.tr("Weekday"), lambda t: weekday_label(t.weekday), sort=lambda t: t.weekday),
+            Column("period", self.tr("Period"), lambda t: period_label(t.period), sort=lambda t: PERIODS.index(t.period)),
+            Column("hours", self.tr("Hours"), lambda t: f"{hm(t.starts_at)}–{hm(t.ends_at)}"),
+            Column("slot_minutes", self.tr("Slot minutes"), lambda t: t.slot_minutes, align=Qt.AlignmentFlag.AlignRight),
+            Column("places_per_slot", self.tr("Places per slot"), lambda t: t.capacity_per_slot, align=Qt.AlignmentFlag.AlignRight),
+            Column("places_in_all", self.tr("Places in all"), lambda t: slot_count(t) * t.capacity_per_slot,
                    align=Qt.AlignmentFlag.AlignRight),
-            Column(self.tr("Status"), lambda t: self.tr("Active") if t.active else self.tr("Paused")),
+            Column("status", self.tr("Status"), lambda t: self.tr("Active") if t.active else self.tr("Paused")),
         ], self, inactive=lambda t: not t.active)
         self.view = QTableView(self)
         self.view.setObjectName("templatesView")

@@ -213,7 +213,7 @@ def clerk_screens(shoot: Shooter, window, dep: int) -> None:
     settings.reject()
 
     window.show_page("queue")
-    window._lost("database unreachable: connection refused")
+    window.connection.lost("database unreachable: connection refused")
     shoot.shot("offline", window)
 
 

@@ -65,7 +65,7 @@ def test_a_foreign_request_appears_by_itself_and_the_selection_stays(qtbot, db, 
         assert queue_ids(w) == c["requests"] + [new_id]  # oldest first, the new one last
         assert not resets
         assert w.queue.table.selected_ids() == [c["requests"][1]] and w.queue.table.current_id() == c["requests"][1]
-        assert w._items["queue"].text().endswith("4")
+        assert w.nav_items["queue"].text().endswith("4")
         assert "Last change" in w.status.last_label.text() or "最近变更" in w.status.last_label.text()
         w.close()
 
