@@ -39,10 +39,10 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import insert, select, update
 
 from benchmarks._dbs import available_kinds, bench_database
-from console.context import ConsoleContext
-from console.daylist import DayListPage
-from console.settings import Settings
-from console.tasks import TaskRunner
+from console.common.context import ConsoleContext
+from console.bookings.daylist import DayListPage
+from console.common.settings import Settings
+from console.common.tasks import TaskRunner
 from services import migrate, queries
 from services.actor import SYSTEM
 from services.config import Config, WeChatSettings

@@ -24,12 +24,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from console import i18n
-from console import settings as S
-from console.context import ConsoleContext
-from console.icons import icon
+from console.common import i18n
+from console.common import settings as S
+from console.common.context import ConsoleContext
+from console.common.icons import icon
 from console.login import LoginDialog
-from console.tasks import TaskRunner, is_unreachable, user_message
+from console.common.tasks import TaskRunner, is_unreachable, user_message
 from services import config as config_mod
 from services import migrate
 from services.config import Config

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer
 
-from console import settings as S
-from console.context import ConsoleContext
+from console.common import settings as S
+from console.common.context import ConsoleContext
 from services import rules
 from services.actor import AUTOAPPROVE
 

@@ -9,10 +9,10 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.context import ConsoleContext
-from console.live import LiveFeed
+from console.common.context import ConsoleContext
+from console.common.live import LiveFeed
 from console.shell import Banner, ConnectionStatus
-from console.tasks import is_unreachable
+from console.common.tasks import is_unreachable
 from services import queries
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """The File menu's Excel and printing entries, for the actions the user may take.
 
-Their modules are imported when an action runs, not when the menu is built: console.excel pulls in
-openpyxl and console.printing QtPrintSupport, together most of the main window's start-up time
+Their modules are imported when an action runs, not when the menu is built: console.rosters.excel pulls in
+openpyxl and console.bookings.printing QtPrintSupport, together most of the main window's start-up time
 (benchmarks/startup.py). A broken module still fails loudly, at the first click.
 """
 from __future__ import annotations
@@ -12,11 +12,11 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
-from console.context import ConsoleContext
+from console.common.context import ConsoleContext
 
 if TYPE_CHECKING:
-    from console.daylist import DayListPage
-    from console.printing import DayListPrinter
+    from console.bookings.daylist import DayListPage
+    from console.bookings.printing import DayListPrinter
 
 
 class FileActions(QObject):
@@ -51,30 +51,30 @@ class FileActions(QObject):
         return act
 
     def export_daily(self) -> None:
-        from console.excel import ExportDailyDialog
+        from console.rosters.excel import ExportDailyDialog
         ExportDailyDialog(self.ctx, day=self.daylist.day(), department_id=self.daylist.query()[1],
                           parent=self.window).open()
 
     def export_roster(self) -> None:
-        from console.excel import ExportRosterDialog
+        from console.rosters.excel import ExportRosterDialog
         ExportRosterDialog(self.ctx, parent=self.window).open()
 
     def import_roster(self) -> None:
-        from console.excel import ImportRosterDialog
+        from console.rosters.excel import ImportRosterDialog
         ImportRosterDialog(self.ctx, parent=self.window).open()
 
     def printer(self) -> DayListPrinter:
         """The day list's printer, built at the first printout; the print actions are off while it works."""
         if self._printer is None:
-            from console.printing import DayListPrinter
+            from console.bookings.printing import DayListPrinter
             self._printer = DayListPrinter(self.ctx, self.window)
             self._printer.guard(*self._print_actions)
         return self._printer
 
     def print_preview(self) -> None:
-        from console.printing import day_list_view
+        from console.bookings.printing import day_list_view
         self.printer().preview(day_list_view(self.daylist))
 
     def save_pdf(self) -> None:
-        from console.printing import day_list_view
+        from console.bookings.printing import day_list_view
         self.printer().ask_and_save_pdf(day_list_view(self.daylist), self.daylist.day())

@@ -17,26 +17,26 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QVBoxLayout, QWidget,
 )
 
-from console import labels as L
-from console import screenfit
-from console import settings as S
-from console.admin import AdminPage
+from console.common import labels as L
+from console.common import screenfit
+from console.common import settings as S
+from console.admin.page import AdminPage
 from console.autoapprove import DemoAutoApprove
 from console.connection import ConnectionWatch
-from console.context import ConsoleContext
-from console.daylist import DayListPage
-from console.icons import icon
+from console.common.context import ConsoleContext
+from console.bookings.daylist import DayListPage
+from console.common.icons import icon
 from console.menus import MainMenus
 from console.notices import RequestNotices
-from console.notifications import NotificationFailuresPage, WeChatSettingsPage
-from console.queue import QueuePage
-from console.rosters import RosterPage
+from console.notifications.pages import NotificationFailuresPage, WeChatSettingsPage
+from console.bookings.queue import QueuePage
+from console.rosters.page import RosterPage
 from console.shell import Banner, ConnectionStatus, HelpDialog, SettingsDialog
 from console.wechat_sender import WeChatSenderControl
 
 log = logging.getLogger(__name__)
 
-WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: see console.screenfit
+WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: see console.common.screenfit
 
 
 class MainWindow(WeChatSenderControl, QMainWindow):

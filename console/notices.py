@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QListWidgetItem, QMainWindow, QSystemTrayIcon
 
-from console import settings as S
-from console.context import ConsoleContext
-from console.icons import icon
+from console.common import settings as S
+from console.common.context import ConsoleContext
+from console.common.icons import icon
 
 
 class RequestNotices(QObject):

@@ -219,7 +219,7 @@ def clerk_screens(shoot: Shooter, window, dep: int) -> None:
 
 def printout(shoot: Shooter, window, page) -> None:
     """The print preview of the day list as searched: the rows shown, a title saying what was left out."""
-    from console.printing import day_list_view
+    from console.bookings.printing import day_list_view
     printer = window.file_actions.printer()
     opened: list = []
     printer.previewOpened.connect(opened.append)
@@ -239,7 +239,7 @@ def extra_wait(shoot: Shooter):
 
 
 def admin_screens(shoot: Shooter, window, dep: int, monday: dt.date, workbook: Path) -> None:
-    from console.excel import ExportDailyDialog, ImportRosterDialog
+    from console.rosters.excel import ExportDailyDialog, ImportRosterDialog
     shoot.settle(lambda: window.queue.loaded)
     roster = window.pages["roster"]
     window.show_page("roster")
@@ -288,12 +288,12 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
     tmp = Path(tempfile.mkdtemp(prefix="regdesk-shots-"))
     os.environ["REGDESK_DATA_DIR"] = str(tmp / "data")
     os.environ["REGDESK_CONFIG"] = str(tmp / "config.toml")
-    from console import settings as S
+    from console.common import settings as S
     from console.app import make_app
-    from console.context import ConsoleContext
+    from console.common.context import ConsoleContext
     from console.login import LoginDialog
     from console.mainwindow import MainWindow
-    from console.tasks import TaskRunner
+    from console.common.tasks import TaskRunner
     from services import auth, demo, exports
     from services import config as config_mod
     from services.roster_layout import week_label

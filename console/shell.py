@@ -12,9 +12,9 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from console import i18n
-from console import settings as S
-from console.i18n import LANGUAGES
+from console.common import i18n
+from console.common import settings as S
+from console.common.i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
 

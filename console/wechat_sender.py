@@ -13,8 +13,8 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
-from console import settings as S
-from console.tasks import is_unreachable
+from console.common import settings as S
+from console.common.tasks import is_unreachable
 from services import notify
 from services.wechat_settings import sender_state
 
@@ -25,7 +25,7 @@ class WeChatSenderControl:
     """Mixed into MainWindow (a QMainWindow with ``ctx``)."""
 
     def _init_sender(self) -> None:
-        # the confirmations say whether this console sends the messages they queue (console.delivery)
+        # the confirmations say whether this console sends the messages they queue (console.notifications.delivery)
         self.ctx.wechat_sending = lambda: self.wechat_sender is not None
         # the WeChat sender of this console (heads and admins; see _sender_action)
         self.send_action: QAction | None = None

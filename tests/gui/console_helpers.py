@@ -7,9 +7,9 @@ from typing import Iterator
 
 from PySide6.QtCore import QCoreApplication
 
-from console.context import ConsoleContext
-from console.settings import Settings
-from console.tasks import TaskRunner
+from console.common.context import ConsoleContext
+from console.common.settings import Settings
+from console.common.tasks import TaskRunner
 from services import auth
 from services.actor import SYSTEM, Actor
 from services.config import Config, WeChatSettings

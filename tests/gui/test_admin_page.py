@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from console.admin import AdminPage
+from console.admin.page import AdminPage
 from services import auth, masterdata, rules
 from tests import factories
 from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, make_ctx

@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
 
-from console.daylist import DayListModel, DayListPage
-from console.live import LiveFeed
-from console.rowproxy import RowFilterProxy
-from console.tablemodel import ID_ROLE
+from console.bookings.daylist import DayListModel, DayListPage
+from console.common.live import LiveFeed
+from console.common.rowproxy import RowFilterProxy
+from console.common.tablemodel import ID_ROLE
 from services import bookings, queries
 from services.db import Database
 from services.clock import hospital_today

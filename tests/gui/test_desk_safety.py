@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from console.live import LiveFeed
-from console.tablemodel import MARKED_ROLE
+from console.common.live import LiveFeed
+from console.common.tablemodel import MARKED_ROLE
 from tests import factories as f
 from tests.gui.console_helpers import clinic_with_requests, console_context, staff
 from tests.gui.test_queue import open_page, shown_ids

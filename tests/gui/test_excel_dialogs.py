@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from PySide6.QtCore import QDate, Qt
 
-import console.excel as excel
+import console.rosters.excel as excel
 from services import exports
 from services.actor import SYSTEM
 from services.roster_layout import ROSTER_FIRST_ROW, roster_column

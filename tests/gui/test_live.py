@@ -5,7 +5,7 @@ from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import create_engine, text
 
-from console.live import LiveFeed
+from console.common.live import LiveFeed
 from services import migrate
 from services.db import Database
 from services.sync import LISTENER_NAME

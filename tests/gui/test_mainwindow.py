@@ -8,11 +8,11 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from console import settings as S
+from console.common import settings as S
 from console.app import run_console
 from console.mainwindow import MainWindow
 from console.shell import HelpDialog
-from console.tablemodel import ID_ROLE
+from console.common.tablemodel import ID_ROLE
 from services import config as config_mod
 from services.db import Database
 from services.simulate import Simulator
@@ -27,7 +27,7 @@ def app_restored(qapp):
     """run_console() sets the language, font and style of the whole application: put them back for
     the tests that follow (they may read English strings)."""
     from PySide6.QtCore import QLocale
-    from console import i18n
+    from console.common import i18n
     locale, font, sheet = QLocale(), qapp.font(), qapp.styleSheet()
     yield qapp
     i18n.install(qapp, "en")

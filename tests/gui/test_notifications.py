@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 
-from console.notifications import NotificationFailuresPage, WeChatSettingsPage
+from console.notifications.pages import NotificationFailuresPage, WeChatSettingsPage
 from services import outbox
 from services.models import Booking, Notification
 from services.notify import list_failures

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from console.live import LiveFeed
-from console.queue import QueueModel, QueuePage
-from console.tablemodel import ID_ROLE
+from console.common.live import LiveFeed
+from console.bookings.queue import QueueModel, QueuePage
+from console.common.tablemodel import ID_ROLE
 from services import bookings, queries
 from tests import factories as f
 from tests.gui.console_helpers import clinic_with_requests, console_context, staff
@@ -44,7 +44,7 @@ def test_queue_rows_and_models_pass_the_tester(qtmodeltester, sqlite_db):
     model = QueueModel()
     model.set_rows(rows)
     qtmodeltester.check(model)
-    from console.rowproxy import RowFilterProxy
+    from console.common.rowproxy import RowFilterProxy
     proxy = RowFilterProxy()
     proxy.setSourceModel(model)
     proxy.set_filter_text("测试1")

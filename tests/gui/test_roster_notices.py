@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 
-from console.rosters import RosterPage, monday_of
+from console.rosters.page import RosterPage, monday_of
 from services import bookings
 from services.clock import utcnow
 from services.models import Notification

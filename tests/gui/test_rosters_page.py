@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from console.rosters import RosterPage, monday_of
+from console.rosters.page import RosterPage, monday_of
 from services import bookings, rosters
 from services.errors import PermissionDenied
 from services.sync import Change
@@ -276,7 +276,7 @@ def test_live_changes_update_cells_in_place(qtbot, clinic):
 def test_real_live_feed_updates_the_grid_in_place(qtbot, clinic):
     """The mini-program cancels a confirmed booking (plain SQL); the feed brings it; the cell follows."""
     from sqlalchemy import text
-    from console.live import LiveFeed
+    from console.common.live import LiveFeed
 
     db = clinic["db"]
     live = LiveFeed(db)

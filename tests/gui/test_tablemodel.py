@@ -8,9 +8,9 @@ from typing import NamedTuple
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 
-from console.collation import sort_key
-from console.rowproxy import RowFilterProxy
-from console.tablemodel import ID_ROLE, Column, RowTableModel, runs
+from console.common.collation import sort_key
+from console.common.rowproxy import RowFilterProxy
+from console.common.tablemodel import ID_ROLE, Column, RowTableModel, runs
 
 
 class R(NamedTuple):
@@ -169,9 +169,9 @@ def test_a_late_answer_to_an_older_query_does_not_undo_a_decision():
 
 def test_chinese_names_sort_by_pinyin_in_every_table(qtbot):
     """One collation everywhere: the Python-sorted tables and the Qt-sorted pages agree (pinyin)."""
-    from console.collation import CollatingProxy
-    from console.pagekit import RecordModel
-    from console.tablemodel import SORT_ROLE
+    from console.common.collation import CollatingProxy
+    from console.common.pagekit import RecordModel
+    from console.common.tablemodel import SORT_ROLE
     names = ["于雅艳", "万梦梦", "严妍慧", "陈", "张伟", "崔思敏", "李颖"]
     pinyin = ["陈", "崔思敏", "李颖", "万梦梦", "严妍慧", "于雅艳", "张伟"]
     model = M()

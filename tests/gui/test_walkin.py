@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
-from console.walkin import WalkInDialog
+from console.bookings.walkin import WalkInDialog
 from services import bookings
 from services.models import Booking, Patient
 from tests import factories as f

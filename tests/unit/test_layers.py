@@ -1,5 +1,5 @@
 """The layers hold: services/ (and its command line) import neither the console nor Qt, and the console
-imports no SQLAlchemy (it calls services through console.tasks)."""
+imports no SQLAlchemy (it calls services through console.common.tasks)."""
 from __future__ import annotations
 
 import ast
