@@ -17,8 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QDialog, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget,
 )
@@ -27,6 +26,7 @@ from console.common import labels as L
 from console.common import settings as S
 from console.common.booktable import BookingTable, touched_booking_ids
 from console.bookings.dayactions import DayActions, UndoBar
+from console.bookings.page import BookingPage
 from console.bookings.daymodel import STATUS_FILTERS, DayListModel
 from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import MessageBar, SearchBox, calendar_popup, open_dialog
@@ -40,7 +40,7 @@ NOTIFY_POLL_MS = 12_000  # how stale a 通知 cell may get; the query is one gro
 __all__ = ["DayListModel", "DayListPage"]
 
 
-class DayListPage(DayActions, QWidget):
+class DayListPage(DayActions, BookingPage):
     statusMessage = Signal(str)
     loadedRows = Signal(int)
     notifyStatesRead = Signal(int)  # a poll of the notification states was applied: how many rows changed
@@ -193,29 +193,18 @@ class DayListPage(DayActions, QWidget):
     # ---------------------------------------------------------------- set-up
 
     def _shortcuts(self) -> None:
-        def add(keys: str, slot, widget, context) -> None:
-            for k in keys.split("|"):
-                sc = QShortcut(QKeySequence(k), widget)
-                sc.setContext(context)
-                sc.activated.connect(slot)
-        table, page = Qt.ShortcutContext.WidgetShortcut, Qt.ShortcutContext.WidgetWithChildrenShortcut
         if self.ctx.can("booking.checkin"):
-            add("C", self.check_in_selected, self.table, table)
-            add("N", self.no_show_selected, self.table, table)
-            add("Ctrl+Return|Ctrl+Enter", self.check_in_selected, self, page)
-            add("Ctrl+Z", self._undo_key, self, page)
+            self.shortcut("C", self.check_in_selected, on_table=True)
+            self.shortcut("N", self.no_show_selected, on_table=True)
+            self.shortcut("Ctrl+Return|Ctrl+Enter", self.check_in_selected, on_table=False)
+            self.shortcut("Ctrl+Z", self._undo_key, on_table=False)
         if self.ctx.can("booking.cancel"):
-            add("Ctrl+Delete", self.cancel_selected, self, page)
+            self.shortcut("Ctrl+Delete", self.cancel_selected, on_table=False)
         if self.ctx.can("booking.walkin"):
-            add("Ctrl+N", self.open_walkin, self, page)
-        add("J", lambda: self.table.step(1), self.table, table)
-        add("K", lambda: self.table.step(-1), self.table, table)
-        add("Space", self.table.toggle_mark, self.table, table)
-        add("/", self.focus_search, self.table, table)
-        add("Ctrl+F", self.focus_search, self, page)
-        add("F5", self.reload, self, page)
-        add("Alt+Left", lambda: self.shift_day(-1), self, page)
-        add("Alt+Right", lambda: self.shift_day(1), self, page)
+            self.shortcut("Ctrl+N", self.open_walkin, on_table=False)
+        self.common_shortcuts()
+        self.shortcut("Alt+Left", lambda: self.shift_day(-1), on_table=False)
+        self.shortcut("Alt+Right", lambda: self.shift_day(1), on_table=False)
 
     def save_state(self) -> None:
         st = self.ctx.settings
@@ -226,15 +215,6 @@ class DayListPage(DayActions, QWidget):
         st[S.DAY_DEPARTMENT] = self.department.currentData() or 0
         st[S.DAY_DOCTOR] = self.doctor.currentData() or 0
         st[S.DAY_STATUS] = self.status_filter.currentData()
-
-    def focus_search(self) -> None:
-        self.search_box.setFocus()
-        self.search_box.selectAll()
-
-    def _leave_search(self) -> None:
-        self.table.search(self.search_box.text(), now=True)
-        self.table.setFocus()
-        self.table.select_first_if_none()
 
     def _undo_key(self) -> None:
         """Ctrl+Z: the check-ins or no-shows the undo bar names, else those of the chosen rows."""

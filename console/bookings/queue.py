@@ -22,7 +22,6 @@ import logging
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
@@ -31,6 +30,7 @@ from console.common import settings as S
 from console.common.booktable import BookingTable, touched_booking_ids
 from console.bookings.decisions import split
 from console.bookings.newbelow import NewBelowButton
+from console.bookings.page import BookingPage
 from console.bookings.qdetail import DetailPanel
 from console.bookings.reasons import REJECT_REASONS, ReasonDialog
 from console.bookings.queuemodel import QueueModel
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 __all__ = ["QueueModel", "QueuePage"]
 
 
-class QueuePage(QWidget):
+class QueuePage(BookingPage):
     pendingCount = Signal(int)
     newRequests = Signal(int)
     statusMessage = Signal(str)
@@ -131,28 +131,11 @@ class QueuePage(QWidget):
     # ---------------------------------------------------------------- set-up
 
     def _shortcuts(self, can_decide: bool) -> None:
-        def on_table(keys: str, slot) -> None:
-            for k in keys.split("|"):
-                sc = QShortcut(QKeySequence(k), self.table)
-                sc.setContext(Qt.ShortcutContext.WidgetShortcut)
-                sc.activated.connect(slot)
-
-        def on_page(keys: str, slot) -> None:
-            for k in keys.split("|"):
-                sc = QShortcut(QKeySequence(k), self)
-                sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-                sc.activated.connect(slot)
-
         if can_decide:
-            on_table("A", self.approve_selected)
-            on_table("R", self.reject_selected)
-            on_page("Ctrl+Return|Ctrl+Enter", self.approve_selected)
-        on_table("J", lambda: self.table.step(1))
-        on_table("K", lambda: self.table.step(-1))
-        on_table("Space", self.table.toggle_mark)
-        on_table("/", self.focus_search)
-        on_page("Ctrl+F", self.focus_search)
-        on_page("F5", self.reload)
+            self.shortcut("A", self.approve_selected, on_table=True)
+            self.shortcut("R", self.reject_selected, on_table=True)
+            self.shortcut("Ctrl+Return|Ctrl+Enter", self.approve_selected, on_table=False)
+        self.common_shortcuts()
 
     def _restore(self) -> None:
         st = self.ctx.settings
@@ -175,15 +158,6 @@ class QueuePage(QWidget):
         st[S.QUEUE_HEADER_COLUMNS] = self.table.layout_keys()
         st[S.QUEUE_SPLITTER] = self.splitter.saveState()
         st[S.QUEUE_SEARCH] = self.search_box.text()
-
-    def focus_search(self) -> None:
-        self.search_box.setFocus()
-        self.search_box.selectAll()
-
-    def _leave_search(self) -> None:
-        self.table.search(self.search_box.text(), now=True)
-        self.table.setFocus()
-        self.table.select_first_if_none()
 
     def _count_changed(self, *_args) -> None:
         n = self.model.rowCount()
