@@ -70,6 +70,7 @@ bench: setup
 	$(PY) benchmarks/sync.py
 	$(PY) benchmarks/export.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/printing.py
+	$(PY) benchmarks/startup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache resources/i18n/*.qm
