@@ -279,13 +279,15 @@ class QueuePage(BookingPage):
                                       QMessageBox.StandardButton.Yes)
         return answer == QMessageBox.StandardButton.Yes
 
+    def _to_decide(self) -> tuple[list[int], list]:
+        """The chosen requests' ids and rows, when this clerk may decide (else nothing)."""
+        ids = self._targets() if self.ctx.can("booking.decide") else []
+        return ids, (self._rows(ids) if ids else [])
+
     def approve_selected(self) -> None:
-        if not self.ctx.can("booking.decide"):
-            return
-        ids = self._targets()
+        ids, rows = self._to_decide()
         if not ids:
             return
-        rows = self._rows(ids)
         blocked = [r for r in rows if r.rule]
         allowed = [r.booking_id for r in rows if not r.rule]
         db, actor = self.ctx.db, self.ctx.actor
@@ -325,12 +327,9 @@ class QueuePage(BookingPage):
         open_dialog(self, dialog)
 
     def reject_selected(self) -> None:
-        if not self.ctx.can("booking.decide"):
-            return
-        ids = self._targets()
+        ids, rows = self._to_decide()
         if not ids:
             return
-        rows = self._rows(ids)
         who = "\n".join(f"#{r.booking_id} {r.patient_name} · {r.department_name} {r.doctor_name} "
                         f"{r.day:%m-%d} {r.starts_at:%H:%M}" for r in rows[:8])
         if len(rows) > 8:
