@@ -29,24 +29,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, select, update  # noqa: E402
+from sqlalchemy import func, insert, select, update
 
-from benchmarks._dbs import available_kinds, bench_database  # noqa: E402
+from benchmarks._dbs import available_kinds, bench_database
 from services import migrate
-from services.bookings import rules  # noqa: E402
-from services.clock import utcnow  # noqa: E402
-from services.db import Database  # noqa: E402
-from services.models import (  # noqa: E402
-    TAKEN_STATUSES,
-    Booking,
-    ClinicSession,
-    Department,
-    Doctor,
-    Hospital,
-    Patient,
-    Slot,
+from services.bookings import rules
+from services.staff.actor import AUTOAPPROVE
+from services.clock import utcnow
+from services.db import Database
+from services.models import (
+    TAKEN_STATUSES, Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot,
 )
-from services.staff.actor import AUTOAPPROVE  # noqa: E402
 
 log = logging.getLogger(__name__)
 AIM_RATE_SQLITE, AIM_RATIO = 300.0, 2.0

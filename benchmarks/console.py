@@ -34,23 +34,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-from sqlalchemy import insert, select, update  # noqa: E402
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import insert, select, update
 
-import console.qtfix  # noqa: E402,F401
-from benchmarks._dbs import available_kinds, bench_database  # noqa: E402
-from console.context import ConsoleContext  # noqa: E402
-from console.daylist import DayListPage  # noqa: E402
-from console.settings import Settings  # noqa: E402
-from console.tasks import TaskRunner  # noqa: E402
+from benchmarks._dbs import available_kinds, bench_database
+from console.common.context import ConsoleContext
+from console.bookings.daylist import DayListPage
+from console.common.settings import Settings
+from console.common.tasks import TaskRunner
 from services import migrate
-from services.bookings import queries  # noqa: E402
-from services.config import Config, WeChatSettings  # noqa: E402
-from services.db import Database  # noqa: E402
-from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot  # noqa: E402
-from services.staff.actor import SYSTEM  # noqa: E402
-from services.sync.feed import Change  # noqa: E402
+from services.bookings import queries
+from services.staff.actor import SYSTEM
+from services.config import Config, WeChatSettings
+from services.db import Database
+from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot
+from services.sync.feed import Change
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"

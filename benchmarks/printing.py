@@ -1,6 +1,6 @@
 """Benchmark: printing the day list of a big day, against the QTextDocument printout it replaced.
 
-The day list's printout (console.printing) is built in two parts: the sheet's strings on a worker
+The day list's printout (console.bookings.printing) is built in two parts: the sheet's strings on a worker
 (``build_sheet``), then the pages painted on the GUI thread (``paint_sheet``), which is the time the
 window cannot answer. The baseline, in the same run: the same rows as an HTML table in a
 QTextDocument printed with ``print_`` (what the console did before, all of it on the GUI thread).
@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QFont, QTextDocument  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QTextDocument
+from PySide6.QtWidgets import QApplication
 
-from console import printing  # noqa: E402
+from console.bookings import printing
 
 HEADERS = ("时段", "编号", "患者", "性别/年龄", "电话", "科室", "医生", "状态", "通知", "来源", "余号", "备注")
 AIM_SECONDS, AIM_RATIO = 1.0, 0.2

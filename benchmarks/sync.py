@@ -35,13 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import create_engine, insert, text
 
-from benchmarks._dbs import available_kinds, bench_database  # noqa: E402
-from services import migrate  # noqa: E402
-from services.db import Database  # noqa: E402
-from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot  # noqa: E402
-from services.sync.feed import ChangeFeed  # noqa: E402
+from benchmarks._dbs import available_kinds, bench_database
+from services import migrate
+from services.db import Database
+from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot
+from services.sync.feed import ChangeFeed
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def setup(url: str, bookings: int) -> tuple[Database, list[int], list[int]]:
     return db, slots, patients
 
 
-def foreign_commit(engine, slot_id: int, patient_id: int) -> None:  # noqa: ANN001
+def foreign_commit(engine, slot_id: int, patient_id: int) -> None:
     with engine.begin() as c:
         c.execute(text("INSERT INTO bookings (slot_id, patient_id, status, source)"
                        " VALUES (:s, :p, 'pending', 'miniprogram')"), {"s": slot_id, "p": patient_id})
@@ -160,7 +160,7 @@ def poll_cost(kind: str, folder: Path, small: int, large: int, polls: int) -> tu
                 w.dispose()
             for d in dbs:
                 d[0].dispose()
-    ratio = statistics.median(b / a for a, b in zip(*times))
+    ratio = statistics.median(b / a for a, b in zip(*times, strict=True))
     return statistics.median(times[0]), statistics.median(times[1]), ratio
 
 

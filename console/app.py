@@ -1,6 +1,6 @@
 """Starting the console: the application, its language and style, the database, the log-in, the window.
 
-``run_console(cfg, demo, db_given)`` is called by services/cli/console_launch.py.
+``run_console(cfg, demo, db_given)`` is called by main.py when no command is given.
 
 The database is opened off the GUI thread behind a small "connecting" dialog:
 - the embedded default database (an SQLite file in the data folder, no --db given) is created or
@@ -24,13 +24,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-import console.qtfix  # noqa: F401 - before the first signal is emitted
-from console import i18n
-from console import settings as S
-from console.context import ConsoleContext
-from console.icons import icon
+from console.common import i18n
+from console.common import settings as S
+from console.common.context import ConsoleContext
+from console.common.icons import icon
 from console.login import LoginDialog
-from console.tasks import TaskRunner, is_unreachable, user_message
+from console.common.tasks import TaskRunner, is_unreachable, user_message
 from services import config as config_mod
 from services import migrate
 from services.config import Config
@@ -73,7 +72,7 @@ def open_database(url: str, *, create: bool) -> Database:
     db = Database(url)
     try:
         if create:
-            if migrate.current_revision(db) != migrate.head_revision():
+            if migrate.current_revision(db) != migrate.HEAD:
                 migrate.upgrade(db)
         else:
             migrate.check(db)
@@ -152,7 +151,7 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
     settings = S.Settings()
     app = make_app(settings)
     tasks = TaskRunner()
-    extras: dict = {}
+    sim = None
     if demo:
         from services.demo import hospital as demo_mod
         url = cfg.database_url if db_given else config_mod.demo_database_url()
@@ -163,7 +162,6 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
         from services.demo.simulate import Simulator
         sim = Simulator(url)
         sim.start()
-        extras["simulator"] = sim
     else:
         create = _embedded_default(cfg, db_given)
         db = _start(StartupDialog(tasks, lambda: open_database(cfg.database_url, create=create)))
@@ -176,7 +174,7 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
             return 0
         actor = login.actor
     from console.mainwindow import MainWindow
-    ctx = ConsoleContext(db=db, actor=actor, tasks=tasks, cfg=cfg, settings=settings, extras=extras)
+    ctx = ConsoleContext(db=db, actor=actor, tasks=tasks, cfg=cfg, settings=settings, simulator=sim)
     window = MainWindow(ctx, demo=demo)
     window.show()
     restore = _close_on_ctrl_c(window)

@@ -4,7 +4,7 @@ A wrong password, an unknown user and a name that must wait all come back as Aut
 the service's own message (in Chinese; from the fifth failure in a row on this PC it says until
 when to wait, the same for known and unknown names). The dialog never says which of username or
 password was wrong: that answer stands under both, both outlined, and goes as soon as either is
-edited (console.forms); an empty input is named by its own field; the database out of reach is
+edited (console.common.forms); an empty input is named by its own field; the database out of reach is
 said under the form.
 """
 from __future__ import annotations
@@ -14,23 +14,17 @@ import logging
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
+    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
 
-from console import settings as S
-from console.forms import FieldErrors
-from console.tasks import TaskRunner, is_unreachable, user_message
-from console.widgets import set_role
-from services.db import Database
-from services.errors import AuthError
+from console.common import settings as S
+from console.common.forms import FieldErrors
+from console.common.tasks import TaskRunner, is_unreachable, user_message
+from console.common.widgets import set_role
 from services.staff import auth
 from services.staff.actor import Actor
+from services.db import Database
+from services.errors import AuthError
 
 log = logging.getLogger(__name__)
 

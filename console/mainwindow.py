@@ -1,63 +1,48 @@
-"""The main window: a left navigation (预约审核, 今日就诊, 排班, 通知, 管理), a banner for connection
-trouble, a status bar with the connection state and the time of the last change seen, and a
-tray icon that tells about new requests.
+"""The main window, a composition root: a left navigation (预约审核, 今日就诊, 排班, 通知, 管理) over the
+pages, a banner and status bar for the connection (console.connection), the menus (console.menus), news
+of new requests (console.notices), the demo's automatic decisions (console.autoapprove) and this
+console's WeChat sender (console.wechat_sender).
 
-Pages by other engineers (console.rosters, console.admin, console.notifications, console.excel)
-are imported when present, so the window still opens while one of them is being written. The
-live feed (console.live.LiveFeed) is started before the pages are built and put in
-``ctx.extras['live']``, where the pages find it; the queue and the day list get its changes from
-here. Without a feed the window polls every two seconds (same update path, no model reset).
-
-Heads and admins may let this console send the WeChat outbox (File menu, a checkable action
-remembered in the settings): a services.notify.delivery.BackgroundSender thread, stopped when the window
-closes. It can be switched on only when WeChat is configured; the status bar says whether it runs.
+The live feed is started before the pages are built and put in ``ctx.live``, where the pages find it;
+the queue and the day list get its changes from here. Without a feed the window polls every two
+seconds (same update path, no model reset).
 """
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QApplication,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QMainWindow,
-    QStackedWidget,
-    QSystemTrayIcon,
-    QVBoxLayout,
-    QWidget,
+    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QVBoxLayout, QWidget,
 )
 
-from console import labels as L
-from console import screenfit
-from console import settings as S
-from console.daylist import DayListPage
-from console.icons import icon
-from console.queue import QueuePage
+from console.common import labels as L
+from console.common import screenfit
+from console.common import settings as S
+from console.admin.page import AdminPage
+from console.autoapprove import DemoAutoApprove
+from console.connection import ConnectionWatch
+from console.common.context import ConsoleContext
+from console.bookings.daylist import DayListPage
+from console.common.icons import icon
+from console.menus import MainMenus
+from console.notices import RequestNotices
+from console.notifications.pages import NotificationFailuresPage, WeChatSettingsPage
+from console.bookings.queue import QueuePage
+from console.rosters.page import RosterPage
 from console.shell import Banner, ConnectionStatus, HelpDialog, SettingsDialog
-from console.tasks import is_unreachable
-from console.widgets import optional
-from services.bookings import queries, rules
-from services.notify import delivery
-from services.notify.wechat_settings import sender_state
-from services.staff.actor import AUTOAPPROVE
+from console.wechat_sender import WeChatSenderControl
 
 log = logging.getLogger(__name__)
 
-WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: see console.screenfit
-POLL_MS = 2000  # without a live feed
-RETRY_MS = 5000  # while the database is out of reach
-AUTOAPPROVE_MS = 3000  # the demo's autoapprove toggle
+WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: see console.common.screenfit
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WeChatSenderControl, QMainWindow):
     closed = Signal()
 
-    def __init__(self, ctx, *, demo: bool = False, live: bool = True, parent: QWidget | None = None):
+    def __init__(self, ctx: ConsoleContext, *, demo: bool = False, live: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.ctx = ctx
@@ -67,18 +52,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         screenfit.place(self, WANTED, MINIMUM)  # _restore() may take a saved geometry that fits instead
         screenfit.KeepOnScreen(self)
-        self.feed = self._start_feed() if live else None
-        # the confirmations say whether this console sends the messages they queue (console.delivery)
-        ctx.extras["wechat_sending"] = lambda: self.wechat_sender is not None
+        self._init_sender()
         self.pages: dict[str, QWidget] = {}
-        self._items: dict[str, QListWidgetItem] = {}
-        # the WeChat sender of this console (heads and admins; see _sender_action)
-        self.send_action: QAction | None = None
-        self.send_status: QLabel | None = None
-        self.wechat_sender: delivery.BackgroundSender | None = None
-        self._stopping: list[delivery.BackgroundSender] = []  # switched off, maybe finishing a message
-        self._checking_wechat = False
-        self._closing = False  # no sender starts once shutdown() began
+        self.nav_items: dict[str, QListWidgetItem] = {}
 
         central = QWidget(self)
         central.setObjectName("central")
@@ -86,7 +62,6 @@ class MainWindow(QMainWindow):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         self.banner = Banner(central)
-        self.banner.retry.connect(self.ping)
         outer.addWidget(self.banner)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
@@ -101,72 +76,44 @@ class MainWindow(QMainWindow):
         body.addWidget(self.stack, 1)
         outer.addLayout(body, 1)
         self.setCentralWidget(central)
+        self.status = ConnectionStatus(self)
+        self.statusBar().addPermanentWidget(self.status)
+        self.connection = ConnectionWatch(ctx, self.banner, self.status, self)
+        self.feed = self.connection.start(live)  # before the pages, which follow ctx.live
 
         self.queue = QueuePage(ctx, self)
         self.daylist = DayListPage(ctx, self)
         self._add("queue", self.tr("Requests"), "queue", self.queue)
         self._add("daylist", self.tr("Day list"), "daylist", self.daylist)
-        self._add_optional("roster", self.tr("Rosters"), "roster", "console.rosters", "RosterPage", True)
-        self._add_optional("notify", self.tr("Notifications"), "bell", "console.notifications",
-                           "NotificationFailuresPage", ctx.can("notify.manage"))
-        self._add_optional("wechat", self.tr("WeChat"), "wechat", "console.notifications", "WeChatSettingsPage",
-                           ctx.can("wechat.settings"))
-        self._add_optional("admin", self.tr("Administration"), "admin", "console.admin", "AdminPage",
-                           ctx.can("staff.manage") or ctx.can("masterdata.edit") or ctx.can("rules.edit"))
+        self._add("roster", self.tr("Rosters"), "roster", RosterPage(ctx, self))
+        if ctx.can("notify.manage"):
+            self._add("notify", self.tr("Notifications"), "bell", NotificationFailuresPage(ctx, self))
+        if ctx.can("wechat.settings"):
+            self._add("wechat", self.tr("WeChat"), "wechat", WeChatSettingsPage(ctx, self))
+        if ctx.can("staff.manage") or ctx.can("masterdata.edit") or ctx.can("rules.edit"):
+            self._add("admin", self.tr("Administration"), "admin", AdminPage(ctx, self))
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
-
-        self.status = ConnectionStatus(self)
-        self.statusBar().addPermanentWidget(self.status)
         who = ctx.actor.display_name or ctx.actor.name
         self.user_label = QLabel(f"{who} · {L.role_label(ctx.actor.role)}", self)
         self.user_label.setObjectName("userLabel")
         self.statusBar().addWidget(self.user_label)
 
-        self._menus()
-        self.tray = self._tray()
-        self.queue.pendingCount.connect(self._pending_count)
-        self.queue.newRequests.connect(self._new_requests)
+        self.autoapprove = DemoAutoApprove(ctx, self)
+        self.menus = MainMenus(self)
+        self.file_actions = self.menus.file_actions
+        self.notices = RequestNotices(ctx, self, self.nav_items["queue"])
+        self.queue.pendingCount.connect(self.notices.pending_count)
+        self.queue.newRequests.connect(self.notices.new_requests)
         self.queue.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.daylist.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        ctx.tasks.connectionLost.connect(self._lost)
-        ctx.tasks.connectionRestored.connect(self._restored)
-        self._retry = QTimer(self)
-        self._retry.setInterval(RETRY_MS)
-        self._retry.timeout.connect(self.ping)
-        self._poll = QTimer(self)
-        self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self.refresh_all)
-        if live and self.feed is None:
-            self._poll.start()
-        self._autoapprove = QTimer(self)
-        self._autoapprove.setInterval(AUTOAPPROVE_MS)
-        self._autoapprove.timeout.connect(self._autoapprove_round)
+        self.connection.changes.connect(self._changes)
+        self.connection.refreshNeeded.connect(self.refresh_all)
         self._restore()
-        self.queue.reload()
-        self.daylist.reload()
+        self.queue.reload()  # the day list loads when first shown
         wechat_page = self.pages.get("wechat")
-        if self.send_action is not None and hasattr(wechat_page, "saved"):
+        if self.send_action is not None and isinstance(wechat_page, WeChatSettingsPage):
             wechat_page.saved.connect(self.check_wechat)
         self.check_wechat()
-
-    # ---------------------------------------------------------------- building
-
-    def _start_feed(self):
-        LiveFeed = optional("console.live", "LiveFeed")
-        if LiveFeed is None:
-            return None
-        try:
-            feed = LiveFeed(self.ctx.db, parent=self)
-        except Exception:  # noqa: BLE001 - fall back to polling
-            log.exception("live feed unavailable; polling instead")
-            return None
-        self.ctx.extras["live"] = feed
-        feed.changes.connect(self._changes)
-        feed.reloadNeeded.connect(self.refresh_all)
-        feed.stateChanged.connect(self._feed_state)
-        feed.lastChangeAt.connect(lambda at: self.status.set_last_change(at))
-        feed.start()
-        return feed
 
     def _add(self, key: str, title: str, icon_name: str, page: QWidget) -> None:
         item = QListWidgetItem(icon(icon_name), title)
@@ -175,118 +122,7 @@ class MainWindow(QMainWindow):
         self.nav.addItem(item)
         self.stack.addWidget(page)
         self.pages[key] = page
-        self._items[key] = item
-
-    def _add_optional(self, key: str, title: str, icon_name: str, module: str, name: str, allowed: bool) -> None:
-        if not allowed:
-            return
-        cls = optional(module, name)
-        if cls is None:
-            return
-        try:
-            page = cls(self.ctx, self)
-        except Exception:  # noqa: BLE001 - the rest of the console keeps working
-            log.exception("page %s could not be built", name)
-            return
-        self._add(key, title, icon_name, page)
-
-    def _menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu(self.tr("&File"))
-        file_menu.setToolTipsVisible(True)  # a disabled action says why
-        self._file_actions(file_menu)
-        self._sender_action(file_menu)
-        settings = QAction(self.tr("&Settings…"), self)
-        settings.triggered.connect(self.open_settings)
-        file_menu.addAction(settings)
-        file_menu.addSeparator()
-        quit_action = QAction(self.tr("&Quit"), self)
-        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        view = bar.addMenu(self.tr("&View"))
-        for n, key in enumerate(self.pages, 1):
-            act = QAction(self._items[key].text(), self)
-            act.setShortcut(QKeySequence(f"Alt+{n}"))
-            act.triggered.connect(lambda _=False, k=key: self.show_page(k))
-            view.addAction(act)
-            self.addAction(act)
-        if self.demo:
-            view.addSeparator()
-            self.autoapprove_action = QAction(self.tr("Demo: decide requests automatically"), self)
-            self.autoapprove_action.setCheckable(True)
-            self.autoapprove_action.setToolTip(self.tr("Runs the hospital's rules on new requests every few seconds"))
-            self.autoapprove_action.toggled.connect(self.set_autoapprove)
-            view.addAction(self.autoapprove_action)
-        help_menu = bar.addMenu(self.tr("&Help"))
-        keys = QAction(self.tr("Keyboard shortcuts"), self)
-        keys.setShortcut(QKeySequence("F1"))
-        keys.triggered.connect(self.show_help)
-        help_menu.addAction(keys)
-        self.addAction(keys)
-
-    def _file_actions(self, menu) -> None:
-        """Excel and printing (console.excel, console.printing), when present and allowed."""
-        can = self.ctx.can
-        entries = [
-            ("console.excel", "ExportDailyDialog", self.tr("Export the day list to Excel…"), "export.daily",
-             lambda cls: cls(self.ctx, day=self.daylist.day(), department_id=self.daylist.query()[1], parent=self)),
-            ("console.excel", "ExportRosterDialog", self.tr("Export the week's roster to Excel…"), "export.roster",
-             lambda cls: cls(self.ctx, parent=self)),
-            ("console.excel", "ImportRosterDialog", self.tr("Import a roster from Excel…"), "roster.import",
-             lambda cls: cls(self.ctx, parent=self)),
-        ]
-        for module, name, text, permission, build in entries:
-            cls = optional(module, name)
-            if cls is None or not can(permission):
-                continue
-            act = QAction(text, self)
-            act.triggered.connect(lambda _=False, c=cls, b=build: b(c).open())
-            menu.addAction(act)
-        printer_cls = optional("console.printing", "DayListPrinter")
-        view = optional("console.printing", "day_list_view")
-        if printer_cls is not None and view is not None and can("export.daily"):
-            self.printer = printer_cls(self.ctx, self)
-            act = QAction(self.tr("&Print the day list…"), self)
-            act.setShortcut(QKeySequence("Ctrl+P"))
-            act.triggered.connect(lambda: self.printer.preview(view(self.daylist)))
-            menu.addAction(act)
-            pdf = QAction(self.tr("Save the day list as PDF…"), self)
-            pdf.triggered.connect(lambda: self.printer.ask_and_save_pdf(view(self.daylist), self.daylist.day()))
-            menu.addAction(pdf)
-            self.printer.guard(act, pdf)
-        if menu.actions():
-            menu.addSeparator()
-
-    def _sender_action(self, menu) -> None:
-        """The checkable 'send from this console' action and its status-bar label (heads and admins)."""
-        if not (self.ctx.can("notify.manage") or self.ctx.can("wechat.settings")):
-            return
-        act = QAction(self.tr("Send WeChat notifications from this console"), self)
-        act.setObjectName("sendWeChatAction")
-        act.setCheckable(True)
-        act.setEnabled(False)  # until check_wechat() knows WeChat is configured
-        act.setToolTip(self.tr("Reading the WeChat settings…"))
-        act.toggled.connect(self.set_sending)
-        # triggered: the user's choice only (a programmatic setChecked does not change the preference)
-        act.triggered.connect(self._sending_chosen)
-        menu.addAction(act)
-        menu.addSeparator()
-        menu.aboutToShow.connect(self.check_wechat)  # settings edited elsewhere: current when looked at
-        self.send_action = act
-        self.send_status = QLabel(self)
-        self.send_status.setObjectName("sendStatus")
-        self.statusBar().addPermanentWidget(self.send_status)
-        self._show_sending()
-
-    def _tray(self) -> QSystemTrayIcon | None:
-        if not QSystemTrayIcon.isSystemTrayAvailable():
-            return None
-        tray = QSystemTrayIcon(icon("app"), self)
-        tray.setToolTip("regdesk")
-        tray.activated.connect(lambda _reason: (self.showNormal(), self.raise_(), self.activateWindow()))
-        tray.show()
-        return tray
+        self.nav_items[key] = item
 
     def _restore(self) -> None:
         st = self.ctx.settings
@@ -298,27 +134,22 @@ class MainWindow(QMainWindow):
         state = st[S.WINDOW_STATE]
         if not state.isEmpty():
             self.restoreState(state)
-        if self.demo and hasattr(self, "autoapprove_action"):
-            self.autoapprove_action.setChecked(st[S.DEMO_AUTOAPPROVE])
-
-    # ---------------------------------------------------------------- navigation and dialogs
+        if self.menus.autoapprove_action is not None:
+            self.menus.autoapprove_action.setChecked(st[S.DEMO_AUTOAPPROVE])
 
     def show_page(self, key: str) -> None:
-        if key in self._items:
-            self.nav.setCurrentItem(self._items[key])
+        if key in self.nav_items:
+            self.nav.setCurrentItem(self.nav_items[key])
 
     def current_page(self) -> str:
         item = self.nav.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else ""
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.ctx.settings, self)
-        dialog.open()
+        SettingsDialog(self.ctx.settings, self).open()
 
     def show_help(self) -> None:
         HelpDialog(self).open()
-
-    # ---------------------------------------------------------------- live changes and connection
 
     def _changes(self, changes: list) -> None:
         self.queue.apply_changes(changes)
@@ -328,145 +159,6 @@ class MainWindow(QMainWindow):
         """A full look at the queue and the day list (a poll, a gap in the feed, a restored connection)."""
         self.queue.reload()
         self.daylist.reload()
-
-    def _feed_state(self, state: str) -> None:
-        self.status.set_state(state)
-        if state == "offline":
-            self._lost(self.tr("The live feed lost the database."))
-        elif state == "live" and not self.ctx.tasks.offline:
-            self.banner.hide()
-
-    def _lost(self, message: str) -> None:
-        self.banner.show_offline(message)
-        self.status.set_state("offline")
-        if not self._retry.isActive():
-            self._retry.start()
-
-    def _restored(self) -> None:
-        self._retry.stop()
-        self.banner.hide()
-        self.status.set_state(self.feed.state if self.feed is not None else "live")
-        self.refresh_all()  # whatever happened meanwhile, applied in place
-
-    def ping(self) -> None:
-        """One cheap query: its success (through the task runner) hides the banner."""
-        db = self.ctx.db
-        self.banner.set_retrying()
-
-        def done(_result, error):
-            if error is not None and not is_unreachable(error):
-                log.warning("connection check failed: %s", error)
-        self.ctx.tasks.run_task(lambda: queries.latest_booking_id(db), done, owner=self)
-
-    # ---------------------------------------------------------------- the WeChat sender
-
-    def check_wechat(self) -> None:
-        """Whether this console can send WeChat messages (a database read, off the GUI thread):
-        enables the sender action."""
-        if self.send_action is None or self._checking_wechat:
-            return
-        self._checking_wechat = True
-        db, cfg = self.ctx.db, self.ctx.cfg
-        self.ctx.tasks.run_task(lambda: sender_state(db, cfg), self._wechat_checked)
-
-    def _wechat_checked(self, state, error) -> None:
-        self._checking_wechat = False
-        act = self.send_action
-        if error is not None:
-            if not is_unreachable(error):
-                log.warning("WeChat settings not read: %s", error)
-            if not act.isChecked():
-                act.setToolTip(self.tr("The WeChat settings could not be read"))
-            return  # a sender already running keeps running: it rereads the settings itself
-        if state != "ready":
-            act.setChecked(False)  # stops a sender whose settings were removed; the preference stays
-            act.setEnabled(False)
-            act.setToolTip(self.tr("WeChat is not configured (AppID, AppSecret, template ID): "
-                                   "fill them in on the WeChat page") if state == "not configured" else
-                           self.tr("WeChat messages are sent by the job service: this PC's database "
-                                   "account may not read the WeChat secret"))
-            return
-        act.setEnabled(True)
-        act.setToolTip(self.tr("While this console is open, send the waiting WeChat messages every few seconds"))
-        st = self.ctx.settings
-        if st is not None and st[S.NOTIFY_SEND] and not act.isChecked():
-            act.setChecked(True)
-
-    def _sending_chosen(self, on: bool) -> None:
-        if self.ctx.settings is not None:
-            self.ctx.settings[S.NOTIFY_SEND] = on
-
-    def set_sending(self, on: bool) -> None:
-        """Start or stop this console's sender (the action's toggled signal)."""
-        if on and not self._closing:
-            if self.wechat_sender is None:
-                self.wechat_sender = delivery.BackgroundSender(self.ctx.db, self.ctx.cfg).start()
-                log.info("sending WeChat notifications from this console")
-        elif not on and self.wechat_sender is not None:
-            # never wait in the GUI thread: the loop ends after the message in hand; closing waits for it
-            self.wechat_sender.stop(wait=0)
-            self._stopping.append(self.wechat_sender)
-            self.wechat_sender = None
-            log.info("stopped sending WeChat notifications from this console")
-        self._stopping = [s for s in self._stopping if s.running]
-        self._show_sending()
-
-    def _show_sending(self) -> None:
-        if self.send_status is not None:
-            self.send_status.setText(self.tr("WeChat notices: sending") if self.wechat_sender is not None
-                                     else self.tr("WeChat notices: off"))
-
-    def _stop_senders(self) -> None:
-        self._closing = True
-        senders = self._stopping + ([self.wechat_sender] if self.wechat_sender is not None else [])
-        self.wechat_sender, self._stopping = None, []
-        for s in senders:
-            s.stop(wait=0)  # all asked at once, then waited for
-        for s in senders:
-            if not s.stop(wait=15.0):
-                log.warning("the WeChat sender did not stop within 15 s")
-        self._show_sending()
-
-    # ---------------------------------------------------------------- queue count, tray, demo
-
-    def _pending_count(self, n: int) -> None:
-        item = self._items.get("queue")
-        if item is not None:
-            item.setText(self.tr("Requests") + (f"  {n}" if n else ""))
-        if self.tray is not None:
-            self.tray.setToolTip(self.tr("regdesk: %n request(s) waiting", "", n))
-
-    def _new_requests(self, n: int) -> None:
-        if n <= 0:
-            return
-        self.statusBar().showMessage(self.tr("%n new request(s)", "", n), 5000)
-        st = self.ctx.settings
-        if self.tray is not None and (st is None or st[S.TRAY_NOTIFY]) and not self.isActiveWindow():
-            self.tray.showMessage(self.tr("New booking requests"), self.tr("%n new request(s) to review", "", n),
-                                  icon("app"), 5000)
-        if st is not None and st[S.SOUND_NOTIFY]:
-            QApplication.beep()  # the system bell: QtMultimedia is not part of PySide6-Essentials
-
-    def set_autoapprove(self, on: bool) -> None:
-        if self.ctx.settings is not None:
-            self.ctx.settings[S.DEMO_AUTOAPPROVE] = on
-        if on:
-            self._autoapprove.start()
-            self._autoapprove_round()
-        else:
-            self._autoapprove.stop()
-
-    def _autoapprove_round(self) -> None:
-        db = self.ctx.db
-
-        def decide():
-            # the hospital's switch (an admin's rule) wins over the demo's menu toggle
-            if rules.load(db).autoapprove_enabled:
-                return rules.decide_pending(db, AUTOAPPROVE, limit=50)
-            return None
-        self.ctx.tasks.run_task(decide, None)
-
-    # ---------------------------------------------------------------- closing
 
     def save_state(self) -> None:
         st = self.ctx.settings
@@ -481,20 +173,16 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop every timer and thread this window started (the feed, the simulator, the workers)."""
-        for t in (self._retry, self._poll, self._autoapprove):
-            t.stop()
-        if self.feed is not None:
-            self.feed.stop()
+        self.connection.stop()
+        self.autoapprove.stop()
         self._stop_senders()
-        sim: Any = self.ctx.extras.get("simulator")
-        if sim is not None:
-            sim.stop()
-        if self.tray is not None:
-            self.tray.hide()
+        if self.ctx.simulator is not None:
+            self.ctx.simulator.stop()
+        self.notices.hide()
         self.ctx.tasks.wait_for_done()
         QCoreApplication.processEvents()  # deliver the last results while the pages still exist
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.shutdown()
         self.closed.emit()

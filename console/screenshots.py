@@ -171,7 +171,7 @@ def clerk_screens(shoot: Shooter, window, dep: int) -> None:
     shoot.shot("queue", window, extra_wait(shoot))
 
     window.queue.reject_selected()
-    dialog = window.queue.reject_dialog
+    dialog = window.queue.dialog
     dialog.pick(0)
     shoot.shot("reject", dialog)
     dialog.reject()
@@ -188,7 +188,7 @@ def clerk_screens(shoot: Shooter, window, dep: int) -> None:
     printout(shoot, window, page)
 
     page.open_walkin()
-    walkin = page.walkin_dialog
+    walkin = page.dialog
     tomorrow = hospital_today() + dt.timedelta(days=1)  # times still free whatever the hour of the shot
     walkin.date.setDate(tomorrow)
     shoot.settle(lambda: walkin.day() == tomorrow and (walkin.slots.count() > 0 or walkin.sessions.count() > 0))
@@ -213,16 +213,14 @@ def clerk_screens(shoot: Shooter, window, dep: int) -> None:
     settings.reject()
 
     window.show_page("queue")
-    window._lost("database unreachable: connection refused")
+    window.connection.lost("database unreachable: connection refused")
     shoot.shot("offline", window)
 
 
 def printout(shoot: Shooter, window, page) -> None:
     """The print preview of the day list as searched: the rows shown, a title saying what was left out."""
-    from console.printing import day_list_view
-    printer = getattr(window, "printer", None)
-    if printer is None:
-        return
+    from console.bookings.printing import day_list_view
+    printer = window.file_actions.printer()
     opened: list = []
     printer.previewOpened.connect(opened.append)
     page.search_box.setText("138")  # phone numbers beginning 138
@@ -241,7 +239,7 @@ def extra_wait(shoot: Shooter):
 
 
 def admin_screens(shoot: Shooter, window, dep: int, monday: dt.date, workbook: Path) -> None:
-    from console.excel import ExportDailyDialog, ImportRosterDialog
+    from console.rosters.excel import ExportDailyDialog, ImportRosterDialog
     shoot.settle(lambda: window.queue.loaded)
     roster = window.pages["roster"]
     window.show_page("roster")
@@ -290,17 +288,17 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
     tmp = Path(tempfile.mkdtemp(prefix="regdesk-shots-"))
     os.environ["REGDESK_DATA_DIR"] = str(tmp / "data")
     os.environ["REGDESK_CONFIG"] = str(tmp / "config.toml")
-    from console import settings as S
+    from console.common import settings as S
     from console.app import make_app
-    from console.context import ConsoleContext
+    from console.common.context import ConsoleContext
     from console.login import LoginDialog
     from console.mainwindow import MainWindow
-    from console.tasks import TaskRunner
-    from services import config as config_mod
+    from console.common.tasks import TaskRunner
+    from services.staff import auth
     from services.demo import hospital
     from services.excel import exports
+    from services import config as config_mod
     from services.rosters.layout import week_label
-    from services.staff import auth
 
     def settings(name: str):
         st = S.Settings(tmp / f"{name}.ini")
@@ -323,8 +321,8 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
         shoot.shot("login", login)
         login.close()
 
-        window = MainWindow(ConsoleContext(db=db, actor=clerk, tasks=tasks, cfg=cfg, settings=settings("clerk"),
-                                           extras={}), demo=True)
+        window = MainWindow(ConsoleContext(db=db, actor=clerk, tasks=tasks, cfg=cfg, settings=settings("clerk")),
+                            demo=True)
         windows.append(window)
         window.show()
         clerk_screens(shoot, window, dep)
@@ -335,7 +333,7 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
         workbook = tmp / "roster.xlsx"
         exports.export_roster(db, admin_actor, week_label(monday), workbook)
         window = MainWindow(ConsoleContext(db=db, actor=admin_actor, tasks=tasks, cfg=cfg,
-                                           settings=settings("admin"), extras={}))
+                                           settings=settings("admin")))
         windows.append(window)
         window.show()
         admin_screens(shoot, window, dep, monday, workbook)

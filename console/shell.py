@@ -12,9 +12,9 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from console import i18n
-from console import settings as S
-from console.i18n import LANGUAGES
+from console.common import i18n
+from console.common import settings as S
+from console.common.i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +54,10 @@ class Banner(QWidget):
             self.button.setEnabled(False)
             self.button.setText(self.tr("Retrying…"))
 
-    def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def hideEvent(self, event) -> None:
         self.button.setEnabled(True)
         self.button.setText(self.tr("Retry now"))
         super().hideEvent(event)
-
-    def offline_shown(self) -> bool:
-        return self.isVisible()
-
 
 class ConnectionStatus(QWidget):
     """The status bar's right end: live / catching up / offline, and when the last change was seen."""
@@ -198,7 +194,7 @@ class HelpDialog(QDialog):
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         # row heights for the wrapped explanations, once the last column has its final width
         QTimer.singleShot(0, self.table.resizeRowsToContents)

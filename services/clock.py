@@ -29,7 +29,7 @@ def utc_to_local(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
 
 
-def as_datetime(value) -> dt.datetime | None:  # noqa: ANN001 - SQLite may hand back text
+def as_datetime(value) -> dt.datetime | None:
     if value is None or isinstance(value, dt.datetime):
         return value
     return dt.datetime.fromisoformat(str(value))

@@ -97,7 +97,7 @@ def keyring_key(url: str) -> str:
         raise ConfigError(f"not a database URL: {limits.shown(url, 80)!r}") from exc
 
 
-def _keyring():  # noqa: ANN202 - the keyring module
+def _keyring():
     try:
         import keyring
         from keyring.backends import fail
@@ -116,7 +116,7 @@ def _with_stored_password(url: str) -> str:
     store = _keyring()
     try:
         password = store.get_password(KEYRING_SERVICE, key)
-    except Exception as exc:  # noqa: BLE001 - keyring's backends raise their own errors
+    except Exception as exc:
         raise ConfigError(f"cannot read the credential store: {exc}") from exc
     if password is None:
         raise ConfigError(f"no password for {key} in the credential store: run `regdesk config set-password`")

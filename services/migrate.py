@@ -1,43 +1,64 @@
-"""Schema creation and upgrades (Alembic), and the check that the schema fits this program."""
+"""Schema creation and upgrades (Alembic), and the check that the schema fits this program.
+
+Checking a schema that fits (every start of the console, every command) reads the version table and
+compares it with ``HEAD`` without importing Alembic, which takes longer than the rest of the check;
+Alembic is loaded to upgrade, or to tell an older schema from a newer one.
+"""
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from services.db import Database, first_line, is_connection_error
 from services.errors import DatabaseUnavailable, SchemaError
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# the newest revision in migrations/versions (tests/unit/test_migrate_head.py checks it against Alembic):
+# a new revision changes it
+HEAD = "0006_accounts"
+VERSION_TABLE = "alembic_version"
 
 
 def _alembic_config() -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def head_revision() -> str:
+    """The newest revision as Alembic reads it from migrations/versions (``HEAD`` without reading)."""
+    from alembic.script import ScriptDirectory
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 def current_revision(db: Database) -> str | None:
+    """The database's schema revision; None when it has no regdesk schema yet."""
     try:
         with db.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table(VERSION_TABLE):
+                return None
+            revs = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
     except DBAPIError as exc:
         if is_connection_error(exc):
             raise DatabaseUnavailable(f"cannot reach the database {db.url}: {first_line(exc)}") from exc
         raise
+    if len(revs) > 1:
+        raise SchemaError(f"the database has several schema versions ({', '.join(sorted(revs))}); "
+                          "it was not made by regdesk")
+    return revs[0] if revs else None
 
 
 def _known(rev: str) -> bool:
+    from alembic.script import ScriptDirectory
     script = ScriptDirectory.from_config(_alembic_config())
     try:
         return script.get_revision(rev) is not None
@@ -51,6 +72,7 @@ def upgrade(db: Database) -> tuple[str | None, str]:
     if before is not None and not _known(before):
         raise SchemaError(
             f"the database schema ({before}) is newer than this program knows; upgrade regdesk first")
+    from alembic import command
     cfg = _alembic_config()
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -63,7 +85,7 @@ def upgrade(db: Database) -> tuple[str | None, str]:
 def check(db: Database) -> None:
     """Raise SchemaError unless the schema is exactly the one this program was built for."""
     rev = current_revision(db)
-    head = head_revision()
+    head = HEAD
     if rev == head:
         return
     if rev is None:

@@ -11,34 +11,24 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    Numeric,
-    String,
-    Text,
-    Time,
-    UniqueConstraint,
-    text,
-    true,
+    BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer,
+    Numeric, String, Text, Time, UniqueConstraint, text, true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.domain import TAKEN, BookingSource, BookingStatus, Period, Role, SessionStatus
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY
 BigIntPK = BigInteger().with_variant(Integer, "sqlite")
 
-PERIODS = ("am", "pm", "evening")
-SESSION_STATUSES = ("draft", "published", "stopped")
-BOOKING_STATUSES = ("pending", "confirmed", "rejected", "full", "cancelled", "stopped", "checked_in", "no_show")
-TAKEN_STATUSES = ("confirmed", "checked_in", "no_show")
-SOURCES = ("miniprogram", "desk")
+# plain strings in the database's order, from the domain's StrEnums (services/domain.py)
+PERIODS = tuple(p.value for p in Period)
+SESSION_STATUSES = tuple(s.value for s in SessionStatus)
+BOOKING_STATUSES = tuple(s.value for s in BookingStatus)
+TAKEN_STATUSES = tuple(s.value for s in TAKEN)
+SOURCES = tuple(s.value for s in BookingSource)
 GENDERS = ("M", "F", "U")
-ROLES = ("clerk", "head", "admin")
+ROLES = tuple(r.value for r in Role)
 DB_ROLES = ("miniprogram", "desk", "jobs")  # database accounts by job (services/staff/accounts.py)
 
 

@@ -7,9 +7,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from services.db import Database  # noqa: E402
-from services import migrate  # noqa: E402
-from tests.dbs import DIALECTS, fresh_database  # noqa: E402
+from services.db import Database
+from services import migrate
+from tests.dbs import DIALECTS, fresh_database
 
 
 @pytest.fixture(autouse=True)

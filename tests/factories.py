@@ -76,6 +76,19 @@ def status_of(db: Database, booking_id: int) -> str:
         return c.execute(select(Booking.status).where(Booking.id == booking_id)).scalar_one()
 
 
+def notification_states(db: Database, booking_ids) -> dict[int, str]:
+    """What the day list's notification column shows for each of ``booking_ids`` (queries.notification_states
+    of their days, in STATE_LABELS' words); bookings never notified are left out."""
+    from services.bookings import queries
+    from services.notify.delivery import STATE_LABELS
+    ids = set(booking_ids)
+    with db.read() as c:
+        days = set(c.execute(select(ClinicSession.day).join(Slot, Slot.session_id == ClinicSession.id)
+                             .join(Booking, Booking.slot_id == Slot.id).where(Booking.id.in_(ids))).scalars())
+    return {bid: STATE_LABELS[state] for day in days
+            for bid, state in queries.notification_states(db, day).items() if bid in ids}
+
+
 def basic_clinic(db: Database, day: dt.date | None = None, capacity: int = 2, slots: int = 4) -> dict:
     """One department, one doctor, one published morning session. Returns the ids."""
     day = day or (dt.date.today() + dt.timedelta(days=2))

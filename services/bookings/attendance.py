@@ -33,11 +33,6 @@ _VERBS = {"checked_in": "撤销签到", "no_show": "撤销爽约"}
 _ACTIONS = {"checked_in": "undo_check_in", "no_show": "undo_no_show"}  # audit actions
 
 
-def needs_reason(day: dt.date, now: dt.datetime | None = None) -> bool:
-    """Whether undoing on a booking of clinic day ``day`` is a later correction (a head's, with a reason)."""
-    return day != hospital_today(now)
-
-
 def undo_check_in(db: Database, actor: Actor, booking_id: int, reason: str | None = None, *,
                   now: dt.datetime | None = None) -> BookingResult:
     """checked_in -> confirmed (a check-in keyed by mistake)."""

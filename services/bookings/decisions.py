@@ -21,15 +21,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from services import limits
 from services.clock import hospital_today, local_now, utcnow
-from services.db import Database
-from services.errors import Conflict, NotFound, RegdeskError, RuleRefused, ValidationError
+from services.db import Database, first_line, is_connection_error
+from services.errors import Conflict, DatabaseUnavailable, NotFound, RegdeskError, RuleRefused, ValidationError
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Patient, Slot
 from services.notify import outbox
 from services.staff import audit
@@ -253,15 +254,45 @@ def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None
     return db.run(work)
 
 
-def approve_many(db: Database, actor: Actor, ids: Iterable[int]) -> list[tuple[int, BookingResult | str]]:
-    """approve() each booking in its own transaction; a refusal is reported as its message."""
-    out: list[tuple[int, BookingResult | str]] = []
+R = TypeVar("R")
+
+
+class Interrupted(DatabaseUnavailable):
+    """The database went away in the middle of several actions: what was done before is kept (``done``)."""
+
+    def __init__(self, message: str, done: list):
+        super().__init__(message)
+        self.done = done
+
+
+def each(ids: Iterable[int], act: Callable[[int], R]) -> list[tuple[int, R | str]]:
+    """``act(id)`` for each booking, one transaction each: a refusal (a colleague decided first, the slot
+    is full, the clinic stopped) becomes that booking's message and the others go on. A lost database
+    stops the run: DatabaseUnavailable when nothing was done yet, else Interrupted carrying what was,
+    so a caller reports exactly what reached the database."""
+    out: list[tuple[int, R | str]] = []
     for booking_id in ids:
         try:
-            out.append((booking_id, approve(db, actor, booking_id)))
+            out.append((booking_id, act(booking_id)))
+        except DatabaseUnavailable as exc:
+            if not out:
+                raise
+            raise Interrupted(str(exc), out) from exc
         except RegdeskError as exc:
             out.append((booking_id, str(exc)))
+        except DBAPIError as exc:
+            if not is_connection_error(exc):
+                raise
+            message = "数据库连接中断：" + first_line(exc)
+            if not out:
+                raise DatabaseUnavailable(message) from exc
+            raise Interrupted(message, out) from exc
     return out
+
+
+def approve_many(db: Database, actor: Actor, ids: Iterable[int]) -> list[tuple[int, BookingResult | str]]:
+    """approve() each booking in its own transaction (``each``)."""
+    return each(ids, lambda booking_id: approve(db, actor, booking_id))
 
 
 def reject(db: Database, actor: Actor, booking_id: int, reason: str) -> BookingResult:

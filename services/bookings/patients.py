@@ -108,12 +108,12 @@ def id_card_checksum_ok(id_card: str) -> bool:
     s = id_card.upper()
     if not ID_CARD_RE.fullmatch(s):
         return False
-    total = sum(int(c) * w for c, w in zip(s[:17], _ID_WEIGHTS))
+    total = sum(int(c) * w for c, w in zip(s[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == s[17]
 
 
 def id_card_check_char(first17: str) -> str:
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
 def birth_date_of_id_card(id_card: str) -> dt.date | None:
@@ -173,7 +173,7 @@ def age_on(birth_date: dt.date | None, today: dt.date) -> int | None:
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
-def _info(row, today: dt.date) -> PatientInfo:  # noqa: ANN001 - a patients Row
+def _info(row, today: dt.date) -> PatientInfo:
     return PatientInfo(row.id, row.openid, row.name, row.gender, row.birth_date, age_on(row.birth_date, today),
                        row.phone, row.id_card, row.created_at)
 
@@ -246,7 +246,7 @@ def register(db: Database, actor: Actor, name: str, gender: str, phone: str,
     return info
 
 
-def _item(r) -> HistoryItem:  # noqa: ANN001
+def _item(r) -> HistoryItem:
     return HistoryItem(r.booking_id, r.day, r.starts_at, r.department, r.doctor, r.status)
 
 
@@ -263,7 +263,7 @@ def histories(db: Database, patient_ids: Iterable[int], day: dt.date, *,
     cols = (Booking.id.label("booking_id"), Booking.patient_id, Booking.status, ClinicSession.day,
             Slot.starts_at, Department.name.label("department"), Doctor.name.label("doctor"))
 
-    def joined(stmt):  # noqa: ANN001, ANN202
+    def joined(stmt):
         return (stmt.join(Slot, Slot.id == Booking.slot_id)
                 .join(ClinicSession, ClinicSession.id == Slot.session_id)
                 .join(Doctor, Doctor.id == ClinicSession.doctor_id)

@@ -324,9 +324,10 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
         for row in rows:
             refusal = verdict(row, rules, now, blocks)
             reason = refusal.reason if refusal is not None else None
+            sessions = day_sessions.get((row.day, row.department_id))
             try:
-                to = db.run(lambda conn, row=row, reason=reason: _decide_one(
-                    conn, actor, row, reason, rules, now, day_sessions.get((row.day, row.department_id))))
+                to = db.run(lambda conn, row=row, reason=reason, sessions=sessions: _decide_one(
+                    conn, actor, row, reason, rules, now, sessions))
             except DatabaseUnavailable:
                 raise
             except Exception:  # one bad booking must not stop the round; it stays pending for the next

@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 from sqlalchemy.exc import DBAPIError
 
@@ -97,7 +97,7 @@ def login_name(args: argparse.Namespace) -> str:
     return (getattr(args, "user", None) or os.environ.get("REGDESK_USER") or "").strip()
 
 
-def cli_actor(db, args: argparse.Namespace):  # noqa: ANN001, ANN201 - a Database; returns an Actor
+def cli_actor(db, args: argparse.Namespace):
     """Who a command that changes staff, rosters or settings, or exports patients' data, acts as: the
     staff member who logs in here (``--user NAME`` or ``REGDESK_USER``; the password from a prompt on a
     terminal, or ``REGDESK_PASSWORD`` for scripts, as ``PGPASSWORD`` does). The services check that
@@ -200,7 +200,10 @@ def open_database(cfg: config_mod.Config, *, check_schema: bool = True):
     return db
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None,
+         console: Callable[[argparse.Namespace, config_mod.Config], int] | None = None) -> int:
+    """Run one command. Without a command the console opens: ``console(args, cfg)``, handed in by main.py
+    (services never import the console); a caller without one gets the usage."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         check_argv(argv)
@@ -211,8 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `config set-password` stores the password that loading would look up
         cfg = config_mod.load(getattr(args, "db", None), stored_password=args.command != "config")
         if args.command is None:
-            from services.cli.console_launch import launch_console
-            return launch_console(args, cfg)
+            if console is None:
+                parser.error("a command is needed (the console opens from main.py)")
+            return console(args, cfg)
         return int(args.func(args, cfg) or 0)
     except RegdeskError as exc:
         print(f"regdesk: {one_line(str(exc))}", file=sys.stderr)

@@ -49,7 +49,7 @@ def cmd_set_password(args: argparse.Namespace, cfg: Config) -> int:
     key = config_mod.keyring_key(url)
     try:
         keyring.set_password(config_mod.KEYRING_SERVICE, key, password)
-    except Exception as exc:  # noqa: BLE001 - keyring's backends raise their own errors
+    except Exception as exc:
         raise ConfigError(f"cannot write to the credential store: {exc}") from exc
     print(f"password for {key} stored in {type(keyring.get_keyring()).__name__}")
     data = config_mod._read_file(config_mod.config_path())

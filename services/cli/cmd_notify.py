@@ -8,12 +8,13 @@ import signal
 import threading
 
 from services import limits
+from services.notify import delivery
 from services.cli import float_arg, int_arg, iso_date, open_database
 from services.clock import hospital_today
 from services.config import Config
 from services.errors import ConfigError
-from services.notify import delivery
 from services.notify.wechat import WeChatClient
+from services.notify.wechat_settings import check_settings, load_wechat_settings
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +52,11 @@ def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
     stop = threading.Event()
     previous = _stop_on_signals(stop)
     try:
-        settings = delivery.load_wechat_settings(db, cfg)
+        settings = load_wechat_settings(db, cfg)
         if not settings.configured:
             raise ConfigError("WeChat is not configured: set appid, secret and template_id "
                               "(config file [wechat], REGDESK_WECHAT_* or the console's WeChat settings)")
-        delivery.check_settings(settings)  # a configuration error stops here, before anything is queued or sent
+        check_settings(settings)  # a configuration error stops here, before anything is queued or sent
         policy = delivery.DeliveryPolicy(max_attempts=args.max_attempts)
         if args.reminders_for:
             print(f"queued {delivery.enqueue_reminders(db, args.reminders_for)} reminders for {args.reminders_for}")

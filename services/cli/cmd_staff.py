@@ -66,7 +66,7 @@ def _codes(values: list[str]) -> list[str]:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
-def _by_name(db, name: str) -> auth.StaffInfo:  # noqa: ANN001
+def _by_name(db, name: str) -> auth.StaffInfo:
     wanted = name.strip().lower()
     for s in auth.list_staff(db):
         if s.username == wanted:

@@ -65,7 +65,7 @@ def cmd_watch(args: argparse.Namespace, cfg: Config) -> int:
             print("regdesk watch: the change log was pruned past this point; earlier changes are missing",
                   file=sys.stderr, flush=True)
 
-        def on_changes(changes) -> None:  # noqa: ANN001
+        def on_changes(changes) -> None:
             for ch in changes:  # flushed line by line: a reader of the pipe sees each change at once
                 if args.bookings_only and ch.entity != "booking":
                     continue

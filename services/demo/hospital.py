@@ -170,7 +170,7 @@ def _patients(db: Database, rng: random.Random, today: dt.date, count: int) -> l
     return ids
 
 
-def _walk_ins(db: Database, rng: random.Random, today: dt.date, count: int, clerk) -> list[int]:  # noqa: ANN001
+def _walk_ins(db: Database, rng: random.Random, today: dt.date, count: int, clerk) -> list[int]:
     ids = []
     for _ in range(count):
         p = random_patient(rng, today, openid=False)
@@ -273,7 +273,7 @@ class _Bookings:
 
 # ---------------------------------------------------------------- the desk's day, through the services
 
-def _ids(db: Database, where, limit: int | None = None) -> list[int]:  # noqa: ANN001
+def _ids(db: Database, where, limit: int | None = None) -> list[int]:
     q = (select(Booking.id).join(Slot, Slot.id == Booking.slot_id)
          .join(ClinicSession, ClinicSession.id == Slot.session_id).join(Doctor, Doctor.id == ClinicSession.doctor_id)
          .where(*where).order_by(Booking.id))
@@ -360,7 +360,7 @@ def _desk_work(db: Database, rng: random.Random, plan: _Bookings, slots: list[_S
 
 
 def _stop_one(db: Database, rng: random.Random, plan: _Bookings, slots: list[_Slot], today: dt.date,
-              head, admin, request) -> None:  # noqa: ANN001
+              head, admin, request) -> None:
     sessions: dict[int, list[_Slot]] = {}
     for s in slots:
         if s.day > today:
@@ -441,7 +441,7 @@ def prepare(url: str | None = None) -> tuple[Database, Actor]:
     if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
         Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     db = Database(url)
-    if migrate.current_revision(db) != migrate.head_revision():
+    if migrate.current_revision(db) != migrate.HEAD:
         migrate.upgrade(db)
     with db.read() as conn:
         empty = conn.execute(select(func.count()).select_from(Hospital)).scalar_one() == 0

@@ -96,7 +96,7 @@ def random_patient(rng: random.Random, today: dt.date, *, openid: bool = True) -
 
 # ---------------------------------------------------------------- the mini-program's statements
 
-def _plain(conn: Connection, value):  # noqa: ANN001, ANN202
+def _plain(conn: Connection, value):
     """A date/time as the other team's backend would bind it: native on the servers, ISO text on
     SQLite (Python's sqlite3 date adapters are deprecated; typed binds would add casts on PostgreSQL)."""
     if conn.dialect.name == "sqlite" and isinstance(value, (dt.date, dt.datetime)):
@@ -275,7 +275,7 @@ class Simulator(threading.Thread):
                         loaded = True
                     self._step(mp)
                     failures = 0
-                except Exception as exc:  # noqa: BLE001 - keep simulating through a database hiccup
+                except Exception as exc:
                     self.errors += 1
                     failures += 1
                     log.warning("simulator: %s", exc)

@@ -79,7 +79,7 @@ _TABLE_SHORT = {"bookings": "bookings", "clinic_sessions": "sessions", "slots": 
 _OPS = (("INSERT", "insert", "NEW"), ("UPDATE", "update", "NEW"), ("DELETE", "delete", "OLD"))
 
 
-def _row_values(table: str, op_name: str, row: str, tx: str, cast_id) -> str:  # noqa: ANN001
+def _row_values(table: str, op_name: str, row: str, tx: str, cast_id) -> str:
     entity, eid, status, slot, session, patient = _SOURCES[table]
     parts = [f"'{entity}'", cast_id(eid.replace("R.", row + ".")), f"'{op_name}'"]
     parts += [x.replace("R.", row + ".") for x in (status, slot, session, patient)]
@@ -96,7 +96,7 @@ def _trigger_names() -> list[tuple[str, str]]:
     return names + [("trg_audit_log_actor", "audit_log")]
 
 
-def _bookings_update_condition(old_new_differs) -> str:  # noqa: ANN001
+def _bookings_update_condition(old_new_differs) -> str:
     # A booking's update is logged when its status or its slot changes: that is what the queues,
     # lists and grids show. Touching updated_at or reason alone does not wake every console.
     return f"{old_new_differs('status')} OR {old_new_differs('slot_id')}"
@@ -250,7 +250,7 @@ def _quoted_schema() -> str:
     return '"' + schema.replace('"', '""') + '"'
 
 
-def trigger_function_names(conn, only_insecure: bool = False) -> list[str]:  # noqa: ANN001 - a Connection
+def trigger_function_names(conn, only_insecure: bool = False) -> list[str]:
     """PostgreSQL: the regdesk_* trigger functions of the current schema (``only_insecure``: those not
     yet SECURITY DEFINER with a fixed search_path)."""
     insecure = " AND NOT (p.prosecdef AND p.proconfig IS NOT NULL)" if only_insecure else ""
@@ -260,7 +260,7 @@ def trigger_function_names(conn, only_insecure: bool = False) -> list[str]:  # n
         f" AND p.prorettype = 'trigger'::regtype{insecure} ORDER BY p.proname")).scalars())
 
 
-def secure_function_statements(conn, only_insecure: bool = False) -> list[str]:  # noqa: ANN001 - a Connection
+def secure_function_statements(conn, only_insecure: bool = False) -> list[str]:
     """PostgreSQL: ALTER every regdesk trigger function to run as its owner with a search path that
     no other account can put objects into ahead of the tables (pg_temp last)."""
     schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()

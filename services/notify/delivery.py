@@ -21,39 +21,22 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
+from services.staff import audit
+from services.notify import outbox
+from services.staff.actor import Actor
 from services.clock import hospital_today, utc_to_local, utcnow
 from services.config import Config
 from services.db import Database
-from services.errors import ConfigError, Conflict, NotFound, ValidationError
-from services.models import (
-    AppSetting,
-    Booking,
-    ClinicSession,
-    Department,
-    Doctor,
-    Hospital,
-    Notification,
-    Patient,
-    Slot,
-)
-from services.notify import outbox
-from services.notify.wechat import (
-    CONFIG,
-    TRANSIENT,
-    UNSUBSCRIBED,
-    WeChatClient,
-    WeChatError,
-    ensure_setting_rows,
-    template_data,
-)
-
+from services.errors import Conflict, ConfigError, NotFound, ValidationError
+from services.models import (AppSetting, Booking, ClinicSession, Department, Doctor, Hospital,
+                             Notification, Patient, Slot)
+from services.notify.wechat import (CONFIG, TRANSIENT, UNSUBSCRIBED, WeChatClient, WeChatError, ensure_setting_rows,
+                             template_data)
 # re-exported: the settings the console edits live in services.notify.wechat_settings
-from services.notify.wechat_settings import check_settings, load_wechat_settings, save_wechat_settings  # noqa: F401
-from services.staff import audit
-from services.staff.actor import Actor
+from services.notify.wechat_settings import check_settings, load_wechat_settings
 
 log = logging.getLogger(__name__)
 
@@ -340,21 +323,6 @@ def enqueue_reminders(db: Database, day: dt.date) -> int:
 
 
 # ---------------------------------------------------------------- what staff see
-
-def states_for(db: Database, booking_ids) -> dict[int, str]:
-    """The latest notification's state label per booking (bookings without one are left out)."""
-    ids = list(booking_ids)
-    result: dict[int, str] = {}
-    with db.read() as conn:
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            latest = (select(func.max(Notification.id).label("id")).where(Notification.booking_id.in_(chunk))
-                      .group_by(Notification.booking_id).subquery())
-            for bid, state in conn.execute(select(Notification.booking_id, Notification.state)
-                                           .join(latest, latest.c.id == Notification.id)):
-                result[bid] = STATE_LABELS.get(state, state)
-    return result
-
 
 @dataclass(frozen=True)
 class Failure:

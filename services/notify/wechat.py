@@ -35,7 +35,7 @@ from services.config import WeChatSettings
 from services.db import Database
 from services.errors import RegdeskError
 from services.models import AppSetting, Secret
-from services.notify.secret_store import TOKEN_KEY, TOKEN_LOCK_KEY  # noqa: F401 - re-exported for callers
+from services.notify.secret_store import TOKEN_KEY, TOKEN_LOCK_KEY
 
 log = logging.getLogger(__name__)
 
@@ -322,12 +322,6 @@ class WeChatClient:
             if time.monotonic() > deadline:
                 raise WeChatError("等待其他进程刷新微信 access_token 超时", category=TRANSIENT)
             time.sleep(0.1)  # another process holds the lease: wait for the token it writes
-
-    def forget_token(self) -> None:
-        """Drop the cached token (after the appid or secret changed)."""
-        with self.db.write() as c:
-            c.execute(update(Secret).where(Secret.name == TOKEN_KEY)
-                      .values(value=None, expires_at=None, updated_at=utcnow()))
 
     # ------------------------------------------------------------ messages
 

@@ -63,7 +63,7 @@ def _outside_values(cfg: Config) -> dict[str, tuple[object, str]]:
     The database cannot override these."""
     try:
         in_file = dict(config_mod._read_file(config_mod.config_path()).get("wechat", {}))
-    except Exception:  # noqa: BLE001 - a broken file was reported when cfg was loaded
+    except Exception:
         in_file = {}
     default = WeChatSettings()
     out: dict[str, tuple[object, str]] = {}
@@ -172,7 +172,7 @@ def api_base_problem(value: str) -> str | None:
         return f"接口地址不能包含空格或控制字符：{limits.shown(value)!r}"
     try:
         parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for ':abc' or ':99999'
+        _ = parts.port  # raises ValueError for ':abc' or ':99999'
     except ValueError:
         return f"接口地址不是有效的网址：{limits.shown(value)!r}"
     if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -273,7 +273,7 @@ def _plan_cell(title: str, ref: str, doc, day: dt.date, period: str, spec: CellS
             return None
         caps = distribute(spec.places, [1] * len(grid))
         return Action("create", doctor_id=doc.id, status=status,
-                      add=[(a, b, c) for (a, b), c in zip(grid, caps)], **base)
+                      add=[(a, b, c) for (a, b), c in zip(grid, caps, strict=True)], **base)
 
     if status == "draft" and existing.status != "draft" and existing.live:
         refuse(f"该出诊已有 {existing.live} 个预约，不能改为未发布")
@@ -313,7 +313,7 @@ def _plan_cell(title: str, ref: str, doc, day: dt.date, period: str, spec: CellS
         return None
     caps = distribute(spec.places, floors)
     action = Action("update", doctor_id=existing.doctor_id, session=existing, status=status, remove=remove, **base)
-    for (a, b), c in zip(grid, caps):
+    for (a, b), c in zip(grid, caps, strict=True):
         old = by_start.get(a)
         if old is None:
             action.add.append((a, b, c))

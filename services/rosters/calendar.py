@@ -27,7 +27,6 @@ _WEEKDAY_NAMES = {
     **{f"星期{c}": i for i, c in enumerate("一二三四五六")},
 }
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
-_WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
 NOON = dt.time(12, 0)
 PM_LATEST_START = dt.time(18, 0)
@@ -101,19 +100,6 @@ def slot_times(starts_at: dt.time, ends_at: dt.time, slot_minutes: int) -> list[
         out.append((dt.time(t // 60, t % 60), dt.time(u // 60, u % 60)))
         t = u
     return out
-
-
-def iso_week_monday(text: str) -> dt.date:
-    """The Monday of an ISO week given as 'YYYY-Www' (e.g. '2026-W49')."""
-    m = _WEEK_RE.match(str(text or "").strip())
-    if not m:
-        raise ValidationError(f"周的格式应为 YYYY-Www（如 2026-W49）：{shown(text)}")
-    year, week = int(m.group(1)), int(m.group(2))
-    try:
-        return dt.date.fromisocalendar(year, week, 1)
-    except ValueError:
-        weeks = dt.date(year, 12, 28).isocalendar().week  # 28 December is always in the year's last week
-        raise ValidationError(f"{shown(text)} 不是有效的周：{year} 年只有第 1 至 {weeks} 周") from None
 
 
 def lock_doctors(conn: Connection, doctor_ids: Iterable[int]) -> dict[int, str]:

@@ -196,7 +196,7 @@ def _last_row_with_content(ws, max_col: int) -> int:
     (openpyxl's cell map): a sheet formatted down to row 1,048,576 is not a million empty rows
     to walk, and a value far below the last doctor is still found."""
     last = ROSTER_FIRST_ROW - 1
-    for (r, c), cell in ws._cells.items():  # noqa: SLF001 - the only way to skip cells that are not there
+    for (r, c), cell in ws._cells.items():
         if r > last and c <= max_col and cell.value is not None and str(cell.value).strip():
             last = r
     return last
@@ -225,7 +225,7 @@ def _open_workbook(p: Path):
             raise ValueError("not a zip file")
         with p.open("rb") as fh:  # closed by us: openpyxl leaves the file open when it fails halfway
             return load_workbook(fh, read_only=False, data_only=False)
-    except Exception as exc:  # noqa: BLE001 - openpyxl fails on a damaged file in many ways
+    except Exception as exc:
         log.info("cannot open %s as a workbook: %r", p, exc)
         raise ValidationError(f"无法读取“{limits.shown(p.name)}”：不是有效的 Excel 工作簿（.xlsx），"
                               "或文件已损坏") from None

@@ -152,11 +152,6 @@ def doctor_in(conn: Connection, doctor_id: int) -> DoctorInfo:
     return _doc_info(r)
 
 
-def get_doctor(db: Database, doctor_id: int) -> DoctorInfo:
-    with db.read() as conn:
-        return doctor_in(conn, doctor_id)
-
-
 # ---------------------------------------------------------------- validation
 
 def parse_fee(value) -> Decimal:

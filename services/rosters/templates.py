@@ -28,43 +28,25 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from services import limits
+from services.staff import audit
+from services.staff.actor import Actor
 from services.clock import hospital_today, utcnow
 from services.db import Database
 from services.errors import NotFound, ValidationError
 from services.limits import PLACES, SLOT_MINUTES
-from services.models import PERIODS, ClinicSession, Department, Doctor, RosterTemplate, Slot
-from services.rosters.calendar import (  # noqa: F401 - re-exported
-    PERIOD_LABELS,
-    WEEKDAY_LABELS,
-    check_hours,
-    fmt_time,
-    iso_week_monday,
-    lock_doctors,
-    minutes,
-    overlaps,
-    parse_time,
-    parse_weekday,
-    slot_times,
-)
-from services.rosters.clinic_sessions import (  # noqa: F401 - re-exported
-    SessionInfo,
-    SlotInfo,
-    StopSummary,
-    affected_count,
-    get_session,
-    list_slots,
-    notice_count,
-    session_info,
-    session_select,
-    sessions_for,
-    set_slot_capacity,
-    stop_session,
-    substitute,
-    update_session,
-)
 from services.rosters.masterdata import DepartmentInfo, DoctorInfo, department_in, doctor_in, doctors_in
-from services.staff import audit
-from services.staff.actor import Actor
+from services.models import PERIODS, ClinicSession, Department, Doctor, RosterTemplate, Slot
+from services.rosters.calendar import (
+    PERIOD_LABELS, WEEKDAY_LABELS, check_hours, fmt_time, lock_doctors, minutes, overlaps, parse_time,
+    parse_weekday, slot_times,
+)
+# the operations on one published session live in clinic_sessions; callers reach them as rosters.X
+from services.rosters.clinic_sessions import (
+    StopSummary as StopSummary, affected_count as affected_count, get_session as get_session,
+    list_slots as list_slots, notice_count as notice_count, session_info, session_select,
+    sessions_for as sessions_for, set_slot_capacity as set_slot_capacity, stop_session as stop_session,
+    substitute as substitute, update_session as update_session,
+)
 
 log = logging.getLogger(__name__)
 

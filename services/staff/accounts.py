@@ -130,7 +130,7 @@ def _tables(conn: Connection, schema_expr: str) -> list[tuple[str, bool]]:
     return [(r[0], r[1] == "VIEW") for r in rows]
 
 
-def _grant_clause(privileges: Privileges, quote) -> str:  # noqa: ANN001 - quote(identifier)
+def _grant_clause(privileges: Privileges, quote) -> str:
     return ", ".join(p if cols is None else f"{p} ({', '.join(quote(c) for c in cols)})" for p, cols in privileges)
 
 
@@ -153,7 +153,7 @@ def _pg_quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _pg_role(conn: Connection, name: str):  # noqa: ANN202 - a Row or None
+def _pg_role(conn: Connection, name: str):
     return conn.execute(text(
         "SELECT r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls,"
         " EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid) AS member_of_roles"

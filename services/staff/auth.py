@@ -166,7 +166,7 @@ def _one(conn: Connection, staff_id: int) -> StaffInfo:
     return found[0]
 
 
-def _audit_actor(row) -> Actor:  # noqa: ANN001 - a staff Row
+def _audit_actor(row) -> Actor:
     return Actor(kind="staff", name=row.username, staff_id=row.id, role=row.role)
 
 
@@ -204,7 +204,7 @@ def create_first_admin(db: Database, username: str, display_name: str, password:
 
 
 def _create(db: Database, actor: Actor, username: str, display_name: str, role: str, password: str,
-            department_codes: Iterable[str], check=None) -> StaffInfo:  # noqa: ANN001 - check(conn)
+            department_codes: Iterable[str], check=None) -> StaffInfo:
     name = _norm_username(username)
     display = limits.text(display_name, "姓名", 100, required=False, field="display_name") or name
     _check_role(role)
@@ -240,14 +240,9 @@ def list_staff(db: Database) -> list[StaffInfo]:
         return _info(conn)
 
 
-def get_staff(db: Database, staff_id: int) -> StaffInfo:
-    with db.read() as conn:
-        return _one(conn, staff_id)
-
-
 def _active_admins(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(Staff)
-                        .where(Staff.role == "admin", Staff.active == True)).scalar_one()  # noqa: E712
+                        .where(Staff.role == "admin", Staff.active.is_(True))).scalar_one()
 
 
 def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str | None = None,
@@ -324,39 +319,12 @@ def unlock(db: Database, actor: Actor, staff_id: int) -> None:
     db.run(tx)
 
 
-def change_own_password(db: Database, actor: Actor, old: str, new: str) -> None:
-    if actor.kind != "staff" or actor.staff_id is None:
-        raise PermissionDenied("只有员工账号可以修改自己的密码")
-    _check_password(new, field="new")
-    if old == new:
-        raise ValidationError("新密码不能与原密码相同", field="new")
-    with db.read() as conn:
-        row = conn.execute(select(Staff.password_hash).where(Staff.id == actor.staff_id)).first()
-    if row is None:
-        raise NotFound("账号不存在")
-    if not _verify(row.password_hash, old):
-        raise AuthError("原密码错误")
-    pw_hash = hash_password(new)
-
-    def tx(conn: Connection) -> None:
-        # only if nobody changed the password meanwhile (the old one was checked against this hash)
-        n = conn.execute(update(Staff).where(Staff.id == actor.staff_id,
-                                             Staff.password_hash == row.password_hash)
-                         .values(password_hash=pw_hash)).rowcount
-        if n != 1:
-            raise AuthError("密码已被修改，请重新登录")
-        audit.record(conn, actor, "change_password", "staff", actor.staff_id)
-
-    db.run(tx)
-
-
-# ---------------------------------------------------------------- log-in
 
 def _local(moment: dt.datetime) -> str:
     return f"{utc_to_local(moment):%H:%M:%S}"
 
 
-def _actor(conn: Connection, row) -> Actor:  # noqa: ANN001 - a staff Row
+def _actor(conn: Connection, row) -> Actor:
     deps = conn.execute(select(StaffDepartment.department_id).where(StaffDepartment.staff_id == row.id)).scalars()
     return Actor(kind="staff", name=row.username, staff_id=row.id, role=row.role,
                  department_ids=frozenset(deps), display_name=row.display_name)

@@ -61,7 +61,7 @@ def waiting_until(conn: Connection, username: str, workstation: str, now: dt.dat
 
 
 def record_failure(db: Database, username: str, workstation: str, now: dt.datetime,
-                   on_counted=None) -> tuple[int, dt.datetime | None]:  # noqa: ANN001 - callback
+                   on_counted=None) -> tuple[int, dt.datetime | None]:
     """Count one failure; returns (failures in a row, the moment the next attempt is allowed or None).
 
     ``on_counted(conn, failures, until)`` runs in the same transaction (the audit row). The row is

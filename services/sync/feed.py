@@ -99,7 +99,7 @@ class Change:
                 "change_id": self.id}
 
 
-def _change(row) -> Change:  # noqa: ANN001
+def _change(row) -> Change:
     eid: int | str = row.entity_id if row.entity == "rule" else int(row.entity_id)
     who = row.actor or ("miniprogram" if row.entity == "booking" else None)
     return Change(int(row.id), row.entity, eid, row.op, row.status, as_datetime(row.changed_at),

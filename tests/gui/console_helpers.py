@@ -7,13 +7,13 @@ from typing import Iterator
 
 from PySide6.QtCore import QCoreApplication
 
-from console.context import ConsoleContext
-from console.settings import Settings
-from console.tasks import TaskRunner
-from services.config import Config, WeChatSettings
-from services.db import Database
+from console.common.context import ConsoleContext
+from console.common.settings import Settings
+from console.common.tasks import TaskRunner
 from services.staff import auth
 from services.staff.actor import SYSTEM, Actor
+from services.config import Config, WeChatSettings
+from services.db import Database
 from tests import factories as f
 
 PASSWORD = "secret-pass-1"

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from console.context import ConsoleContext
-from console.tasks import TaskRunner
-from services.config import Config, WeChatSettings
 from services.staff.actor import Actor
+from services.config import Config, WeChatSettings
+
+from console.common.context import ConsoleContext
+from console.common.tasks import TaskRunner
 
 # the offscreen platform says so whenever a top-level window (a page, a dialog) is shown
 OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -30,7 +31,7 @@ def drain(qtbot, ctx: ConsoleContext, timeout: int = 10_000) -> None:
 
 
 def error_by(qtbot, errors, name: str, timeout: int = 10_000, within: int = 30) -> str:
-    """Wait for a form's error (console.forms.FieldErrors) and check that it stands by ``name``'s input:
+    """Wait for a form's error (console.common.forms.FieldErrors) and check that it stands by ``name``'s input:
     its line visible right under that input (at most ``within`` pixels below it, overlapping it across),
     the input outlined, the banner hidden. Returns the message."""
     from PySide6.QtCore import QPoint

@@ -7,10 +7,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from console.admin import AdminPage
-from services.bookings import rules
-from services.rosters import masterdata
+from console.admin.page import AdminPage
 from services.staff import auth
+from services.rosters import masterdata
+from services.bookings import rules
 from tests import factories
 from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, make_ctx
 
@@ -164,7 +164,7 @@ def test_edit_doctor_fee_and_title(qtbot, clinic):
     dialog.specialty.setText("高血压")
     with qtbot.waitSignal(tab.loaded, timeout=10_000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    doc = masterdata.get_doctor(clinic["db"], clinic["doctor"])
+    doc = next(d for d in masterdata.list_doctors(clinic["db"], include_inactive=True) if d.id == clinic["doctor"])
     assert (doc.title, doc.fee, doc.specialty) == ("副主任医师", Decimal("35.50"), "高血压")
     assert any("副主任医师" in t and "35.50" in t for t in row_texts(tab))
 
@@ -228,7 +228,7 @@ def test_doctor_and_password_refusals_stand_by_their_input(qtbot, clinic):
     assert "医生姓名不能为空" in error_by(qtbot, dialog.errors, "name")
     assert dialog.focusWidget() is dialog.name
     assert cleared_by_editing(dialog.errors, "name", lambda: dialog.name.setText("王明"))
-    assert masterdata.get_doctor(clinic["db"], clinic["doctor"]).name == "王明"
+    assert next(d for d in masterdata.list_doctors(clinic["db"], include_inactive=True) if d.id == clinic["doctor"]).name == "王明"
     dialog.reject()
 
     _tab, dialog = reset_password(page, "short")

@@ -10,11 +10,11 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QStyleOptionViewItem, QToolTip
 from sqlalchemy import text
 
-from console import i18n
-from console import settings as S
+from console.common import i18n
+from console.common import settings as S
 from console.app import STYLE
-from console.booktable import elided
-from console.queue import QueuePage
+from console.common.booktable import elided
+from console.bookings.queue import QueuePage
 from services.clock import hospital_today, utcnow
 from tests import factories as f
 from tests.gui.console_helpers import console_context, staff
@@ -153,7 +153,7 @@ def test_a_cell_too_narrow_for_its_text_shows_it_whole_in_a_tooltip(qtbot, chine
 
 
 def test_the_widest_free_text_gives_way_first_and_never_below_its_floor():
-    from console.booktable import give_way
+    from console.common.booktable import give_way
     assert give_way([100, 60, 200], 80, [50, 50, 50]) == [100, 60, 120]
     assert give_way([100, 60, 200], 200, [50, 50, 50]) == [53, 53, 53]  # down to one width, all of them
     assert give_way([100, 60, 200], 500, [70, 70, 70]) == [70, 60, 70]  # as far as the floors allow

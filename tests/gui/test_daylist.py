@@ -8,13 +8,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
 
-from console.daylist import DayListModel, DayListPage
-from console.live import LiveFeed
-from console.rowproxy import RowFilterProxy
-from console.tablemodel import ID_ROLE
-from services.bookings import decisions, queries
-from services.clock import hospital_today
+from console.bookings.daylist import DayListModel, DayListPage
+from console.common.live import LiveFeed
+from console.common.rowproxy import RowFilterProxy
+from console.common.tablemodel import ID_ROLE
+from services.bookings import decisions
+from services.bookings import queries
 from services.db import Database
+from services.clock import hospital_today
 from services.models import Booking
 from tests import factories as f
 from tests.gui.console_helpers import clinic_with_requests, console_context, staff
@@ -44,9 +45,9 @@ def today_clinic(db, n: int = 3, capacity: int = 4, department_id: int | None = 
 
 def answer_no_show(qtbot, page, yes: bool = True) -> None:
     """N asks first (a box opened with open()): press its 标记爽约 or 返回."""
-    qtbot.waitUntil(lambda: getattr(page, "noshow_box", None) is not None and page.noshow_box.isVisible(),
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible(),
                     timeout=5000)
-    box = page.noshow_box
+    box = page.dialog
     button = box.findChild(QPushButton, "noShowYes") if yes else box.escapeButton()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
@@ -133,7 +134,7 @@ def test_cancel_for_the_patient_with_a_reason(qtbot, db, tmp_path):
         page = open_page(qtbot, ctx, YESTERDAY)
         page.table.select_id(c["requests"][1])
         qtbot.keyClick(page.table, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
-        dialog = page.cancel_dialog
+        dialog = page.dialog
         dialog.pick(0)
         qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: f.status_of(db, c["requests"][1]) == "cancelled", timeout=10_000)
@@ -142,6 +143,22 @@ def test_cancel_for_the_patient_with_a_reason(qtbot, db, tmp_path):
         qtbot.waitUntil(lambda: shown(page) == [c["requests"][0]], timeout=10_000)
         page.status_filter.setCurrentIndex(page.status_filter.findData("closed"))
         assert shown(page) == [c["requests"][1]]
+
+
+def test_the_day_is_read_once_and_only_when_the_page_is_first_shown(qtbot, sqlite_db, tmp_path):
+    """A hidden day list reads nothing (the console starts on the queue); shown, it reads the day once."""
+    confirmed_clinic(sqlite_db, 3, day=hospital_today())
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        page = DayListPage(ctx)
+        qtbot.addWidget(page)
+        loads: list[int] = []
+        page.loadedRows.connect(loads.append)
+        qtbot.waitUntil(lambda: page.department.count() > 1 and ctx.tasks.idle, timeout=10_000)
+        page.reload()  # a poll or a restored connection meanwhile
+        assert ctx.tasks.idle and page.model.query is None and loads == []
+        page.show()
+        qtbot.waitUntil(lambda: loads != [] and ctx.tasks.idle, timeout=10_000)
+        assert loads == [3] and page.model.query == (hospital_today(), None, None)
 
 
 def test_filters_search_and_doctor_choice(qtbot, sqlite_db, tmp_path):
@@ -164,6 +181,7 @@ def test_filters_search_and_doctor_choice(qtbot, sqlite_db, tmp_path):
         page.save_state()
         again = DayListPage(ctx)
         qtbot.addWidget(again)
+        again.show()
         qtbot.waitUntil(lambda: again.model.query is not None and again._loading is None, timeout=10_000)
         assert again.doctor.currentData() == doc2  # the last filter is kept
 

@@ -51,7 +51,7 @@ def test_no_show_asks_first_and_back_changes_nothing(qtbot, sqlite_db, tmp_path)
         page = open_page(qtbot, ctx, t["day"])
         page.table.select_id(t["requests"][0])
         qtbot.keyClick(page.table, Qt.Key.Key_N)
-        box = page.noshow_box
+        box = page.dialog
         assert "今天0" in box.text() and f"#{t['requests'][0]}" in box.text()  # names the patient
         answer_no_show(qtbot, page, yes=False)
         ctx.tasks.wait_for_done()
@@ -95,7 +95,7 @@ def test_undo_on_a_past_day_is_a_heads_with_a_reason(qtbot, sqlite_db, tmp_path)
         page.table.select_id(c["requests"][0])
         assert page.undo_button.isEnabled()
         qtbot.keyClick(page.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-        dialog = page.undo_dialog
+        dialog = page.dialog
         assert not dialog.ok.isEnabled()  # a reason first
         dialog.pick(0)
         qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
@@ -108,7 +108,7 @@ def test_the_cancel_dialog_names_the_patient_and_its_buttons_are_plain(qtbot, sq
         page = open_page(qtbot, ctx, TOMORROW)
         page.table.select_id(c["requests"][1])
         qtbot.keyClick(page.table, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
-        dialog = page.cancel_dialog
+        dialog = page.dialog
         texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
         assert "测试1" in texts and f"#{c['requests'][1]}" in texts
         assert dialog.back.text() in ("Back", "返回") and dialog.ok.text() not in ("Cancel", "取消", "确认取消")

@@ -3,12 +3,11 @@ selected (or the rows marked with Space), the detail pane shows exactly the curr
 ever selected by a filter, a sort or a live change."""
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from console.live import LiveFeed
-from console.tablemodel import MARKED_ROLE
+from console.common.live import LiveFeed
+from console.common.tablemodel import MARKED_ROLE
 from tests import factories as f
 from tests.gui.console_helpers import clinic_with_requests, console_context, staff
 from tests.gui.test_queue import open_page, shown_ids

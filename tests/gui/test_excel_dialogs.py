@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from PySide6.QtCore import QDate, Qt
 
-import console.excel as excel
+import console.rosters.excel as excel
 from services.excel import exports
-from services.rosters.layout import ROSTER_FIRST_ROW, roster_column
 from services.staff.actor import SYSTEM
+from services.rosters.layout import ROSTER_FIRST_ROW, roster_column
 from tests import factories
 from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, head, make_ctx
 

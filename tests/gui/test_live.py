@@ -5,7 +5,7 @@ from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import create_engine, text
 
-from console.live import LiveFeed
+from console.common.live import LiveFeed
 from services import migrate
 from services.db import Database
 from services.sync.feed import LISTENER_NAME
@@ -21,7 +21,7 @@ def _started(qtbot, live: LiveFeed) -> None:
 
 
 def _booking_seen(patient_id: int, status: str):
-    def check(changes) -> bool:  # noqa: ANN001
+    def check(changes) -> bool:
         return any(c.entity == "booking" and c.patient_id == patient_id and c.status == status for c in changes)
     return check
 

@@ -8,11 +8,11 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from console import settings as S
+from console.common import settings as S
 from console.app import run_console
 from console.mainwindow import MainWindow
 from console.shell import HelpDialog
-from console.tablemodel import ID_ROLE
+from console.common.tablemodel import ID_ROLE
 from services import config as config_mod
 from services.db import Database
 from services.demo.simulate import Simulator
@@ -28,7 +28,7 @@ def app_restored(qapp):
     the tests that follow (they may read English strings)."""
     from PySide6.QtCore import QLocale
 
-    from console import i18n
+    from console.common import i18n
     locale, font, sheet = QLocale(), qapp.font(), qapp.styleSheet()
     yield qapp
     i18n.install(qapp, "en")
@@ -66,7 +66,7 @@ def test_a_foreign_request_appears_by_itself_and_the_selection_stays(qtbot, db, 
         assert queue_ids(w) == c["requests"] + [new_id]  # oldest first, the new one last
         assert not resets
         assert w.queue.table.selected_ids() == [c["requests"][1]] and w.queue.table.current_id() == c["requests"][1]
-        assert w._items["queue"].text().endswith("4")
+        assert w.nav_items["queue"].text().endswith("4")
         assert "Last change" in w.status.last_label.text() or "最近变更" in w.status.last_label.text()
         w.close()
 
@@ -125,7 +125,7 @@ def test_closing_saves_the_window_and_stops_the_feed_and_simulator(qtbot, sqlite
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
         sim = Simulator(sqlite_db.engine.url.render_as_string(hide_password=False), min_interval=0.05,
                         max_interval=0.1)
-        ctx.extras["simulator"] = sim
+        ctx.simulator = sim
         sim.start()
         w = open_window(qtbot, ctx)
         qtbot.waitUntil(lambda: w.status.state == "live", timeout=15_000)
@@ -158,7 +158,7 @@ def test_demo_console_end_to_end(qtbot, app_restored):
         if not windows:
             return
         w = windows[0]
-        sim = w.ctx.extras["simulator"]
+        sim = w.ctx.simulator
         seen.setdefault("first", w.queue.model.rowCount() if w.queue.loaded else None)
         if w.queue.loaded and sim.requests >= 1 and w.queue.model.rowCount() > (seen["first"] or 0):
             seen["grew"] = True

@@ -7,10 +7,10 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 
-from console.notifications import NotificationFailuresPage, WeChatSettingsPage
-from services.models import Booking, Notification
+from console.notifications.pages import NotificationFailuresPage, WeChatSettingsPage
 from services.notify import outbox
-from services.notify.delivery import list_failures, states_for
+from services.models import Booking, Notification
+from services.notify.delivery import list_failures
 from services.notify.wechat_settings import load_wechat_settings, save_wechat_settings
 from tests import factories as f
 from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, head, make_ctx
@@ -75,7 +75,7 @@ def test_retry_puts_the_selected_message_back_in_the_queue(qtbot, sqlite_db):
     assert blocker.args == [[chosen.id]]
     drain(qtbot, page.ctx)
     assert page.model.rowCount() == 1
-    assert states_for(sqlite_db, ids)[chosen.booking_id] == "待发送"
+    assert f.notification_states(sqlite_db, ids)[chosen.booking_id] == "待发送"
     assert [r.id for r in list_failures(sqlite_db)] == [r.id for r in page.model.rows()]
 
 

@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 
-from console import daylist as daylist_mod
-from console import settings as S
-from console.daylist import DayListPage
+from console.bookings import daylist as daylist_mod
+from console.common import settings as S
+from console.bookings.daylist import DayListPage
 from console.mainwindow import MainWindow
 from services.bookings import queries
 from services.models import Booking, Notification, Patient

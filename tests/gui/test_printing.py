@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtPrintSupport import QPrintPreviewDialog
 
-from console import printing
-from console.tablemodel import ID_ROLE
+from console.bookings import printing
+from console.common.tablemodel import ID_ROLE
 from tests import factories as f
 from tests.gui.console_helpers import console_context, staff
 from tests.gui.page_support import OFFSCREEN_NOISE

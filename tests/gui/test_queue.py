@@ -8,10 +8,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from console.live import LiveFeed
-from console.queue import QueueModel, QueuePage
-from console.tablemodel import ID_ROLE
-from services.bookings import decisions, queries
+from console.common.live import LiveFeed
+from console.bookings.queue import QueueModel, QueuePage
+from console.common.tablemodel import ID_ROLE
+from services.bookings import decisions
+from services.bookings import queries
 from tests import factories as f
 from tests.gui.console_helpers import clinic_with_requests, console_context, staff
 
@@ -44,7 +45,7 @@ def test_queue_rows_and_models_pass_the_tester(qtmodeltester, sqlite_db):
     model = QueueModel()
     model.set_rows(rows)
     qtmodeltester.check(model)
-    from console.rowproxy import RowFilterProxy
+    from console.common.rowproxy import RowFilterProxy
     proxy = RowFilterProxy()
     proxy.setSourceModel(model)
     proxy.set_filter_text("测试1")
@@ -98,7 +99,7 @@ def test_reject_with_a_picked_reason_and_details(qtbot, db, tmp_path):
         page = open_page(qtbot, ctx)
         page.table.select_id(c["requests"][1])
         qtbot.keyClick(page.table, Qt.Key.Key_R)
-        dialog = page.reject_dialog
+        dialog = page.dialog
         assert dialog.isVisible() and not dialog.ok.isEnabled()
         qtbot.keyClick(dialog.list, Qt.Key.Key_3)  # the third common reason
         dialog.text.insert("请带身份证")  # as an input method commits it
@@ -108,7 +109,6 @@ def test_reject_with_a_picked_reason_and_details(qtbot, db, tmp_path):
         assert f.status_of(db, c["requests"][1]) == "rejected"
         with db.read() as conn:
             from sqlalchemy import select
-
             from services.models import Booking
             reason = conn.execute(select(Booking.reason).where(Booking.id == c["requests"][1])).scalar_one()
         assert reason.startswith("预约信息不完整") and "请带身份证" in reason

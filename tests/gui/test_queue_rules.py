@@ -43,7 +43,7 @@ def test_each_request_shows_its_verdict_and_a_clerk_cannot_approve_past_a_rule(q
         page.table.select_id(r["far"])
         assert "只能预约7天内的号源" in page.detail.summary.text()
         qtbot.keyClick(page.table, Qt.Key.Key_A)
-        dialog = page.rule_dialog
+        dialog = page.dialog
         assert dialog.isVisible()
         texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
         assert "太早的" in texts and "只能预约7天内的号源" in texts
@@ -62,7 +62,7 @@ def test_a_head_overrides_with_a_reason_and_it_is_audited(qtbot, sqlite_db, tmp_
         page = open_page(qtbot, ctx)
         page.table.select_id(r["far"])
         qtbot.keyClick(page.table, Qt.Key.Key_A)
-        dialog = page.rule_dialog
+        dialog = page.dialog
         assert dialog.override_button.isVisible() and not dialog.override_button.isEnabled()
         assert not dialog.override_button.autoDefault()
         dialog.reason.insert("出院复查，主任同意")
@@ -99,7 +99,7 @@ def test_the_reject_dialog_names_the_patients(qtbot, sqlite_db, tmp_path):
         page = open_page(qtbot, ctx)
         page.table.select_id(r["fine"])
         qtbot.keyClick(page.table, Qt.Key.Key_R)
-        dialog = page.reject_dialog
+        dialog = page.dialog
         texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
         assert "正常的" in texts and f"#{r['fine']}" in texts
         assert dialog.back.text() in ("Back", "返回") and dialog.ok.text() not in ("OK", "确定")

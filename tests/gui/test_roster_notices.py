@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 
-from console.rosters import RosterPage, monday_of
+from console.rosters.page import RosterPage, monday_of
 from services.bookings import decisions
 from services.clock import utcnow
 from services.models import Notification
@@ -42,7 +42,7 @@ def configure(db) -> None:
 
 def open_page(qtbot, db, sending: bool = False) -> RosterPage:
     ctx = make_ctx(db, ADMIN)
-    ctx.extras["wechat_sending"] = lambda: sending
+    ctx.wechat_sending = lambda: sending
     page = RosterPage(ctx)
     qtbot.addWidget(page)
     page.resize(1366, 768)

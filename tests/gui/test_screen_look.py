@@ -10,8 +10,8 @@ from PySide6.QtGui import QAction, QColor, QFontMetricsF
 from PySide6.QtWidgets import QToolButton
 
 from console.app import STYLE
-from console.roster_grid import COLORS, CellDelegate
-from console.rosters import RosterPage, monday_of
+from console.rosters.grid import COLORS, CellDelegate
+from console.rosters.page import RosterPage, monday_of
 from services.rosters import templates
 from tests import factories
 from tests.gui.page_support import ADMIN, OFFSCREEN_NOISE, drain, make_ctx

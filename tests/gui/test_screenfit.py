@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize
 from PySide6.QtWidgets import QMainWindow
 
-from console import screenfit
-from console import settings as S
+from console.common import screenfit
+from console.common import settings as S
 from console.mainwindow import MainWindow
 from tests.gui.console_helpers import console_context, staff
 

@@ -8,9 +8,9 @@ from typing import NamedTuple
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 
-from console.collation import sort_key
-from console.rowproxy import RowFilterProxy
-from console.tablemodel import ID_ROLE, Column, RowTableModel, runs
+from console.common.collation import sort_key
+from console.common.rowproxy import RowFilterProxy
+from console.common.tablemodel import ID_ROLE, Column, RowTableModel, runs
 
 
 class R(NamedTuple):
@@ -169,8 +169,9 @@ def test_a_late_answer_to_an_older_query_does_not_undo_a_decision():
 
 def test_chinese_names_sort_by_pinyin_in_every_table(qtbot):
     """One collation everywhere: the Python-sorted tables and the Qt-sorted pages agree (pinyin)."""
-    from console.collation import CollatingProxy
-    from console.pagekit import SORT_ROLE, Column, RecordModel
+    from console.common.collation import CollatingProxy
+    from console.common.pagekit import RecordModel
+    from console.common.tablemodel import SORT_ROLE
     names = ["于雅艳", "万梦梦", "严妍慧", "陈", "张伟", "崔思敏", "李颖"]
     pinyin = ["陈", "崔思敏", "李颖", "万梦梦", "严妍慧", "于雅艳", "张伟"]
     model = M()
@@ -179,7 +180,7 @@ def test_chinese_names_sort_by_pinyin_in_every_table(qtbot):
     proxy.setSourceModel(model)
     proxy.sort(1, Qt.SortOrder.AscendingOrder)
     assert [proxy.index(p, 1).data() for p in range(proxy.rowCount())] == pinyin
-    records = RecordModel([Column("name", lambda r: r.name)])
+    records = RecordModel([Column("name", "Name", lambda r: r.name)])
     records.set_rows([R(i, n, 0) for i, n in enumerate(names, 1)])
     qt_proxy = CollatingProxy()
     qt_proxy.setSourceModel(records)

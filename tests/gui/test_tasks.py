@@ -4,7 +4,7 @@ import threading
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
 
-from console.tasks import TaskRunner, user_message
+from console.common.tasks import TaskRunner, user_message
 from services.errors import DatabaseUnavailable, ValidationError
 
 

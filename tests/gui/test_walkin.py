@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
-from console.walkin import WalkInDialog
+from console.bookings.walkin import WalkInDialog
 from services.bookings import decisions
 from services.models import Booking, Patient
 from tests import factories as f
@@ -30,7 +30,7 @@ def test_walk_in_for_a_patient_found_by_name(qtbot, db, tmp_path):
     with console_context(db, clerk, tmp_path) as ctx:
         page = open_page(qtbot, ctx, TOMORROW)
         qtbot.keyClick(page.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-        dialog = page.walkin_dialog
+        dialog = page.dialog
         ready(qtbot, dialog)
         assert dialog.slot_id() == c["slot_ids"][1]  # the full slot cannot be picked
         full = dialog.slots.item(0)

@@ -10,11 +10,14 @@ import json
 import pytest
 from sqlalchemy import func, select, update
 
-from services.bookings import attendance, decisions, queries, rules
+from services.bookings import attendance
+from services.bookings import decisions
+from services.bookings import queries
+from services.bookings import rules
+from services.staff.actor import Actor
 from services.clock import hospital_today
 from services.errors import Conflict, PermissionDenied, RuleRefused, ValidationError
 from services.models import AuditLog, Booking, ClinicSession, Notification
-from services.staff.actor import Actor
 from tests import factories as f
 
 CLERK = Actor(kind="staff", name="clerk1", role="clerk")
@@ -76,7 +79,7 @@ def test_plain_approve_refuses_what_the_rules_refuse_and_changes_nothing(db):
         assert f.status_of(db, b) == "pending"
     assert counts(db) == before  # no audit row, no outbox row: nothing happened
     out = decisions.approve_many(db, CLERK, [b for b, *_ in cases])
-    assert all(isinstance(msg, str) and words in msg for (_, msg), (_b, _r, words, _o) in zip(out, cases))
+    assert all(isinstance(msg, str) and words in msg for (_, msg), (_b, _r, words, _o) in zip(out, cases, strict=True))
     assert counts(db) == before
     # the same rules, the same words as autoapprove's: it rejects these with exactly those reasons
     rules.decide_pending(db)

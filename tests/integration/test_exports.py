@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from sqlalchemy import select, update
 
-from services.cli import main as cli_main
-from services.errors import NotFound, PermissionDenied
 from services.excel import exports
+from services.staff.actor import SYSTEM, Actor
+from services.cli import main as cli_main
+from services.errors import NotFound, PermissionDenied, ValidationError
 from services.models import AuditLog, Booking, ClinicSession, Department, Doctor, Patient, Slot
 from services.rosters.layout import ROSTER_FIRST_ROW, roster_column, week_label
-from services.staff.actor import SYSTEM, Actor
 from tests import factories as f
 
 DAY = dt.date(2026, 12, 1)  # a Tuesday
@@ -80,7 +80,7 @@ def data_rows(ws) -> list[list]:
 
 
 def test_daily_list_matches_the_database(db, tmp_path):
-    sc = scene(db)
+    scene(db)
     out = tmp_path / "day.xlsx"
     progress = []
     result = exports.export_daily(db, SYSTEM, DAY, out, progress=lambda d, t: progress.append((d, t)))
@@ -161,6 +161,22 @@ def test_unmasked_only_for_roles_allowed_and_only_when_asked(db, tmp_path):
         audits = c.execute(select(AuditLog.actor, AuditLog.action, AuditLog.detail)).all()
     assert ("head1", "export_unmasked") in {(a, b) for a, b, _ in audits}
     assert json.loads(audits[-1].detail) == {"what": "daily"}
+
+
+def test_a_failed_unmasked_export_leaves_no_audit_row(db, tmp_path):
+    """The audit row of an unmasked export is written with the export: when the workbook cannot be put in
+    place (here its name became a folder while the rows were written), neither the file nor the row stays."""
+    sc = scene(db)
+    out = tmp_path / "full.xlsx"
+
+    def name_taken_meanwhile(done: int, total: int) -> None:
+        out.mkdir(exist_ok=True)
+    with pytest.raises(ValidationError, match="无法写入文件"):
+        exports.export_daily(db, head({sc["nk"]}), DAY, out, department_id=sc["nk"], unmasked=True,
+                             progress=name_taken_meanwhile)
+    assert out.is_dir() and list(out.parent.glob("*.part")) == []
+    with db.read() as c:
+        assert c.execute(select(AuditLog.id).where(AuditLog.action == "export_unmasked")).all() == []
 
 
 def test_hostile_cells_are_text_and_control_characters_removed(db, tmp_path):

@@ -235,7 +235,8 @@ def test_every_problem_is_listed_with_sheet_and_cell(db, tmp_path):
         imports.import_roster(db, SYSTEM, bad)
     got = {p.cell: p.message for p in err.value.problems}
     assert all(p.sheet == "内科" for p in err.value.problems)
-    cell = lambda doc, d, p: ref(bad, doc, d, p).split("!")[1]  # noqa: E731
+    def cell(doc, d, p):
+        return ref(bad, doc, d, p).split("!")[1]
     assert "少于已约的 3 号" in got[cell(zhang, 0, 0)]
     assert "已停诊" in got[cell(zhang, 2, 1)]
     assert "重叠" in got[cell(li, 4, 0)] and "周五上午 08:00-12:00" in got[cell(li, 4, 0)]

@@ -26,7 +26,7 @@ class CountingHasher(PasswordHasher):
         super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
         self.verified = 0
 
-    def verify(self, hash, password):  # noqa: A002 - argon2's own parameter name
+    def verify(self, hash, password):
         self.verified += 1
         return super().verify(hash, password)
 
@@ -83,7 +83,7 @@ def test_the_audit_names_the_workstation_of_each_failure_of_a_known_account(db, 
     assert [e.detail["failures"] for e in failed] == [1, 2, 3, 4, 5]
     assert {e.detail["workstation"] for e in failed} == {"lobby-pc"}
     assert "wait_until" in failed[-1].detail and "wait_until" not in failed[0].detail
-    assert auth.get_staff(db, admin.id).locked(T0 + dt.timedelta(seconds=5))
+    assert next(s for s in auth.list_staff(db) if s.id == admin.id).locked(T0 + dt.timedelta(seconds=5))
 
 
 def test_an_outsider_cannot_keep_the_admin_out(db, admin):
@@ -110,7 +110,7 @@ def test_unlock_lifts_the_delay_on_every_workstation(db, admin):
     for ws in ("pc-1", "pc-2"):
         for _ in range(6):
             _answer(db, "clerk", "wrong-password", T0, workstation=ws)
-    assert auth.get_staff(db, clerk.id).locked(T0)
+    assert next(s for s in auth.list_staff(db) if s.id == clerk.id).locked(T0)
     me = auth.login(db, "admin", "admin1234", now=T0)
     auth.unlock(db, me, clerk.id)
     assert _throttle(db, "clerk", "pc-1") is None and _throttle(db, "clerk", "pc-2") is None

@@ -8,27 +8,18 @@ import threading
 import pytest
 from sqlalchemy import select, update
 
+from services.notify import outbox
+from services.staff.actor import Actor
 from services.cli import main as cli_main
 from services.clock import utcnow
-from services.config import Config, WeChatSettings
 from services.db import Database
-from services.errors import ConfigError, Conflict, NotFound, PermissionDenied, ValidationError
+from services.errors import Conflict, ConfigError, NotFound, PermissionDenied, ValidationError
 from services.models import Booking, ClinicSession, Department, Notification
-from services.notify import outbox
-from services.notify.delivery import (
-    BackgroundSender,
-    DeliveryPolicy,
-    PassResult,
-    deliver_due,
-    enqueue_reminders,
-    list_failures,
-    retry,
-    send_test,
-    states_for,
-)
+from services.config import Config, WeChatSettings
+from services.notify.delivery import (BackgroundSender, DeliveryPolicy, PassResult, deliver_due, enqueue_reminders,
+                             list_failures, retry, send_test)
 from services.notify.wechat import WeChatClient, WeChatError
 from services.notify.wechat_settings import save_wechat_settings
-from services.staff.actor import Actor
 from tests import factories as f
 from tests.wechat_fake import FakeWeChat, settings_for
 
@@ -91,7 +82,7 @@ def test_a_decision_is_sent_once_with_the_booking_values(db, client, fake):
     [row] = rows(db)
     assert (row.state, row.attempts, row.claimed_by, row.last_error) == ("sent", 1, None, None)
     assert row.sent_at is not None
-    assert states_for(db, [bid]) == {bid: "已发送"}
+    assert f.notification_states(db, [bid]) == {bid: "已发送"}
     assert deliver_due(db, client, policy=POLICY, now=utcnow() + LATER) == PassResult()
     assert len(fake.sends()) == 1
 
@@ -109,7 +100,7 @@ def test_walk_in_without_openid_gets_no_message(db, client, fake):
     [bid] = decide(db, openid=None)
     assert deliver_due(db, client, policy=POLICY) == PassResult()
     assert fake.requests == []
-    assert states_for(db, [bid]) == {bid: "无需发送"}
+    assert f.notification_states(db, [bid]) == {bid: "无需发送"}
 
 
 def test_nothing_is_invented_for_a_rolled_back_decision(db, client, fake):
@@ -121,7 +112,7 @@ def test_nothing_is_invented_for_a_rolled_back_decision(db, client, fake):
             outbox.enqueue(c, [bid], "confirmed")
             raise RuntimeError("the decision failed after the outbox row was written")
     assert deliver_due(db, client, policy=POLICY) == PassResult()
-    assert fake.requests == [] and states_for(db, [bid]) == {}
+    assert fake.requests == [] and f.notification_states(db, [bid]) == {}
 
 
 # ---------------------------------------------------------------- retries and refusals
@@ -134,7 +125,7 @@ def test_http_500_is_retried_after_back_off(db, client, fake):
     [row] = rows(db)
     assert (row.state, row.attempts) == ("waiting", 1) and "500" in row.last_error
     assert row.next_attempt_at >= t0 + dt.timedelta(seconds=29)
-    assert states_for(db, [bid]) == {bid: "待发送"}
+    assert f.notification_states(db, [bid]) == {bid: "待发送"}
     # not due yet: nothing is sent
     assert deliver_due(db, client, policy=POLICY, now=t0 + dt.timedelta(seconds=5)) == PassResult()
     assert deliver_due(db, client, policy=POLICY, now=t0 + LATER) == PassResult(sent=1)
@@ -177,7 +168,7 @@ def test_no_subscription_left_is_not_retried(db, client, fake):
     assert deliver_due(db, client, policy=POLICY) == PassResult(unsubscribed=1)
     assert deliver_due(db, client, policy=POLICY, now=utcnow() + dt.timedelta(days=3)) == PassResult()
     assert len(fake.sends()) == 1
-    assert states_for(db, [bid]) == {bid: "未订阅"}
+    assert f.notification_states(db, [bid]) == {bid: "未订阅"}
     [failure] = list_failures(db)
     assert failure.state == "unsubscribed" and "43101" in failure.reason
 
@@ -193,7 +184,7 @@ def test_permanent_refusals_fail_with_wechats_message(db, client, fake, code, ms
     assert (failure.booking_id, failure.state, failure.state_label) == (bid, "failed", "发送失败")
     assert str(code) in failure.reason and msg in failure.reason
     assert failure.kind_label == "预约成功" and failure.department == "内科"
-    assert states_for(db, [bid]) == {bid: "发送失败"}
+    assert f.notification_states(db, [bid]) == {bid: "发送失败"}
 
 
 def test_gives_up_after_max_attempts(db, client, fake):
@@ -216,13 +207,13 @@ def test_retry_from_the_failures_page_sends_again(db, client, fake):
     with pytest.raises(PermissionDenied):
         retry(db, CLERK, failure.id)
     retry(db, HEAD, failure.id)
-    assert list_failures(db) == [] and states_for(db, [bid]) == {bid: "待发送"}
+    assert list_failures(db) == [] and f.notification_states(db, [bid]) == {bid: "待发送"}
     with pytest.raises(Conflict):
         retry(db, HEAD, failure.id)
     with pytest.raises(NotFound):
         retry(db, HEAD, failure.id + 1000)
     assert deliver_due(db, client, policy=POLICY) == PassResult(sent=1)
-    assert states_for(db, [bid]) == {bid: "已发送"}
+    assert f.notification_states(db, [bid]) == {bid: "已发送"}
 
 
 def test_a_head_sees_and_retries_the_failures_of_their_own_departments_only(db, client, fake):
@@ -290,7 +281,7 @@ def test_two_workers_at_once_send_every_message_exactly_once(db, db_url, fake):
             with WeChatClient(wdb, settings_for(fake), timeout=5) as c:
                 barrier.wait()
                 results.append(deliver_due(wdb, c, worker=name, policy=POLICY))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             wdb.dispose()
@@ -351,7 +342,7 @@ def test_background_sender_delivers_with_the_settings_saved_in_the_console(db, d
     finally:
         assert sender.stop()
     assert sorted(booking_of(r) for r in fake.delivered()) == ids
-    assert set(states_for(db, ids).values()) == {"已发送"}
+    assert set(f.notification_states(db, ids).values()) == {"已发送"}
 
 
 # ---------------------------------------------------------------- reminders
@@ -379,7 +370,7 @@ def test_reminders_queued_by_two_processes_at_once_are_not_doubled(db, db_url):
         try:
             barrier.wait()
             counts.append(enqueue_reminders(wdb, clinic["day"]))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             wdb.dispose()
@@ -403,7 +394,7 @@ def test_a_reminder_for_a_booking_changed_since_is_not_sent(db, client, fake):
     assert deliver_due(db, client, policy=POLICY) == PassResult(sent=1, skipped=1)
     reminder = fake.delivered()[-1]
     assert booking_of(reminder) == kept and reminder.body["data"]["phrase4"]["value"] == "就诊提醒"
-    assert states_for(db, [kept, cancelled]) == {kept: "已发送", cancelled: "无需发送"}
+    assert f.notification_states(db, [kept, cancelled]) == {kept: "已发送", cancelled: "无需发送"}
 
 
 def test_reminder_skips_a_stopped_session(db, client, fake):

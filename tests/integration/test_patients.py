@@ -102,7 +102,8 @@ def test_find(db):
     b = f.patient(db, name="张伟明", phone="13900005678")
     c = f.patient(db, name="李娜", phone="0571-88886666", openid=None)
     d = patients.register(db, CLERK, "王芳", "F", "15000001111", id_card=VALID_CARD)
-    ids = lambda rows: [r.id for r in rows]  # noqa: E731
+    def ids(rows):
+        return [r.id for r in rows]
     assert ids(patients.find(db, "张伟")) == [a, b]  # the exact name first
     assert ids(patients.find(db, "伟明")) == [b]
     assert ids(patients.find(db, "13812345678")) == [a]

@@ -7,10 +7,11 @@ import threading
 import pytest
 from sqlalchemy import event, func, select
 
+from services.rosters import masterdata
+from services.rosters import templates
+from services.staff.actor import Actor
 from services.errors import NotFound, PermissionDenied, ValidationError
 from services.models import AuditLog, ClinicSession, RosterTemplate, Slot
-from services.rosters import masterdata, templates
-from services.staff.actor import Actor
 from tests import factories as f
 
 TODAY = dt.date.today()
@@ -213,7 +214,7 @@ def test_concurrent_publish_creates_no_duplicates(db, clinic):
         try:
             barrier.wait()
             results.append(templates.publish(db, ADMIN, start, start + dt.timedelta(days=6)))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
 
     for r in range(rounds):

@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text
 
-from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.models import AuditLog, Booking, ClinicSession, Notification, Slot
 from services.rosters import templates
 from services.staff.actor import Actor
+from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.models import AuditLog, Booking, ClinicSession, Notification, Slot
 from tests import factories as f
 
 DAY = dt.date(2030, 1, 7)
@@ -253,14 +253,14 @@ def test_stop_racing_approvals_leaves_no_confirmed_booking(db, clinic):
         try:
             barrier.wait()
             results["approved"] = decisions.approve_many(db, ADMIN, ids)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
 
     def stop():
         try:
             barrier.wait()
             results["stop"] = templates.stop_session(db, ADMIN, clinic["session"], "医生外出")
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=approve_all), threading.Thread(target=stop)]

@@ -31,7 +31,7 @@ def statements():
     """Every statement any engine sends while the block runs."""
     seen: list[str] = []
 
-    def listener(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def listener(conn, cursor, statement, parameters, context, executemany):
         seen.append(statement)
 
     event.listen(Engine, "before_cursor_execute", listener)

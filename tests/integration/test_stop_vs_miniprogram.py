@@ -58,7 +58,7 @@ def test_miniprogram_cancel_survives_a_concurrent_stop(db):
         def stop():
             try:
                 result["summary"] = templates.stop_session(db, HEAD, c["session_id"], "医生临时外出")
-            except Exception as exc:  # noqa: BLE001 - the assertion below names it
+            except Exception as exc:
                 result["error"] = exc
 
         t = threading.Thread(target=stop)

@@ -35,7 +35,7 @@ def collect(feed: ChangeFeed, n: int, timeout: float = WAIT) -> list:
     return got
 
 
-def brief(changes) -> list[tuple]:  # noqa: ANN001
+def brief(changes) -> list[tuple]:
     return [(c.entity, c.entity_id, c.op, c.status) for c in changes]
 
 
@@ -44,14 +44,14 @@ def foreign_engine(db: Database):
     return create_engine(db.engine.url, isolation_level="READ COMMITTED" if db.dialect != "sqlite" else None)
 
 
-def foreign_request(engine, slot_id: int, patient_id: int) -> int:  # noqa: ANN001
+def foreign_request(engine, slot_id: int, patient_id: int) -> int:
     with engine.begin() as c:
         c.execute(text("INSERT INTO bookings (slot_id, patient_id, status, source)"
                        " VALUES (:s, :p, 'pending', 'miniprogram')"), {"s": slot_id, "p": patient_id})
         return c.execute(text("SELECT max(id) FROM bookings WHERE patient_id = :p"), {"p": patient_id}).scalar_one()
 
 
-def foreign_cancel(engine, booking_id: int) -> None:  # noqa: ANN001
+def foreign_cancel(engine, booking_id: int) -> None:
     with engine.begin() as c:  # exactly the contract's statement: updated_at untouched
         n = c.execute(text("UPDATE bookings SET status = 'cancelled' WHERE id = :i"
                            " AND status IN ('pending', 'confirmed')"), {"i": booking_id}).rowcount
@@ -239,7 +239,7 @@ def test_who_is_not_taken_from_another_transactions_audit_row(db):
     assert [(c.entity_id, c.who) for c in got] == [(b, "miniprogram")]
 
 
-def _alembic(conn) -> AlembicConfig:  # noqa: ANN001
+def _alembic(conn) -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(migrate.MIGRATIONS))
     cfg.attributes["connection"] = conn

@@ -70,7 +70,7 @@ class Watch:
         return rest
 
 
-def _end_of_log(db) -> int:  # noqa: ANN001
+def _end_of_log(db) -> int:
     with db.read() as c:
         return c.execute(text("SELECT coalesce(max(id), 0) FROM change_log")).scalar()
 

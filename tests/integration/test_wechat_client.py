@@ -75,7 +75,7 @@ def test_processes_refreshing_at_once_fetch_one_classic_token(db, db_url, fake):
             with WeChatClient(wdb, settings_for(fake), token_mode="classic", timeout=2) as c:
                 barrier.wait()
                 tokens.append(c.access_token())
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             wdb.dispose()

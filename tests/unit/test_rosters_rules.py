@@ -1,4 +1,4 @@
-"""The roster rules that need no database: times, weekdays, periods, slots, ISO weeks."""
+"""The roster rules that need no database: times, weekdays, periods, slots (ISO weeks: test_xlsx, parse_week)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,27 +6,9 @@ import datetime as dt
 import pytest
 
 from services.errors import ValidationError
-from services.rosters.calendar import check_hours, iso_week_monday, overlaps, parse_time, parse_weekday, slot_times
+from services.rosters.calendar import check_hours, overlaps, parse_time, parse_weekday, slot_times
 
 T = dt.time
-
-
-@pytest.mark.parametrize("text, monday", [
-    ("2026-W49", dt.date(2026, 11, 30)), ("2026W01", dt.date(2025, 12, 29)), ("2026-w53", dt.date(2026, 12, 28)),
-    (" 2030-W02 ", dt.date(2030, 1, 7)),
-])
-def test_iso_week_monday(text, monday):
-    assert iso_week_monday(text) == monday
-
-
-@pytest.mark.parametrize("text, message", [
-    ("2025-W53", "2025-W53 不是有效的周：2025 年只有第 1 至 52 周"),
-    ("2026-W00", "2026 年只有第 1 至 53 周"),
-    ("2026-49", "周的格式应为 YYYY-Www"), ("", "周的格式应为"), ("W49", "周的格式应为"),
-])
-def test_iso_week_monday_rejects(text, message):
-    with pytest.raises(ValidationError, match=message):
-        iso_week_monday(text)
 
 
 @pytest.mark.parametrize("value, weekday", [

@@ -157,4 +157,4 @@ def test_sheet_titles_are_valid_and_unique():
 def test_distribute_is_even_and_respects_floors(total, floors, expected):
     caps = distribute(total, floors)
     assert caps == expected
-    assert sum(caps) == total and all(c >= f for c, f in zip(caps, floors))
+    assert sum(caps) == total and all(c >= f for c, f in zip(caps, floors, strict=True))

@@ -32,7 +32,7 @@ _settings = sa.table('app_settings', sa.column('key'), *(sa.column(c) for c in _
 _secrets = sa.table('secrets', sa.column('name'), *(sa.column(c) for c in _COLS))
 
 
-def _move(source, source_key, target, target_key: str) -> None:  # noqa: ANN001 - table clauses
+def _move(source, source_key, target, target_key: str) -> None:
     rows = sa.select(source_key, *(source.c[c] for c in _COLS)).where(source_key.in_(MOVED))
     op.execute(target.insert().from_select([target_key, *_COLS], rows))
     op.execute(source.delete().where(source_key.in_(MOVED)))

@@ -1,0 +1,1 @@
+"""The administration screen: departments, doctors, staff and the hospital's rules."""

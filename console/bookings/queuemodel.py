@@ -1,0 +1,152 @@
+"""The queue's table model: pending requests (services.bookings.queries.BookingRow), oldest first.
+
+A row whose booking is no longer pending (decided here or elsewhere, cancelled by the patient)
+is not accepted, so ``apply`` removes it in place.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtGui import QColor
+
+from console.common import labels as L
+from console.common.tablemodel import CENTER, RIGHT, Column, RowTableModel
+from services.clock import local_now, utc_to_local
+
+log = logging.getLogger(__name__)
+
+NO_SHOWS = QT_TRANSLATE_NOOP("Labels", "No-shows: %n")
+SAME_DAY = QT_TRANSLATE_NOOP("Labels", "Same day: %n more")
+NO_SHOWS_90 = QT_TRANSLATE_NOOP("Labels", "No-shows in the last 90 days: %n")
+WAITING = QT_TRANSLATE_NOOP("Labels", "%n waiting for this slot")
+WAITED_MIN = QT_TRANSLATE_NOOP("Labels", "%n min")
+WAITED_H = QT_TRANSLATE_NOOP("Labels", "%n h")
+WAITED_D = QT_TRANSLATE_NOOP("Labels", "%n d")
+WAITED_TIP = QT_TRANSLATE_NOOP("Labels", "Sent %1, waiting for %2")
+# the rules' verdict (services.bookings.rules.Refusal.rule) in a word or two; its full words are the tooltip
+RULE_OK = QT_TRANSLATE_NOOP("Labels", "OK")
+RULE_WORDS = {
+    "window": QT_TRANSLATE_NOOP("Labels", "Too far ahead"),
+    "blacklist": QT_TRANSLATE_NOOP("Labels", "No-show limit"),
+    "duplicate": QT_TRANSLATE_NOOP("Labels", "Same dept. that day"),
+    "cutoff": QT_TRANSLATE_NOOP("Labels", "Past cut-off"),
+    "unpublished": QT_TRANSLATE_NOOP("Labels", "Not published"),
+    "stopped": QT_TRANSLATE_NOOP("Labels", "Clinic stopped"),
+    "over": QT_TRANSLATE_NOOP("Labels", "Clinic over"),
+}
+
+
+def waited(r, now: dt.datetime | None = None) -> str:
+    """How long the request has waited, in its largest unit (35 min, 2 h, 3 d)."""
+    local = utc_to_local(r.created_at)
+    if local is None:
+        return ""
+    minutes = max(0, int(((now or local_now()) - local).total_seconds() // 60))
+    if minutes < 60:
+        return L.translated(WAITED_MIN).replace("%n", str(minutes))
+    if minutes < 24 * 60:
+        return L.translated(WAITED_H).replace("%n", str(minutes // 60))
+    return L.translated(WAITED_D).replace("%n", str(minutes // (24 * 60)))
+
+
+def _requested(r) -> str:
+    """The date and time sent, and how long ago: a clerk sees at once which requests have waited longest."""
+    local = utc_to_local(r.created_at)
+    if local is None:
+        return ""
+    return f"{local:%m-%d %H:%M} · {waited(r)}"
+
+
+def _requested_tip(r) -> str | None:
+    local = utc_to_local(r.created_at)
+    if local is None:
+        return None
+    return L.translated(WAITED_TIP).replace("%1", f"{local:%Y-%m-%d %H:%M}").replace("%2", waited(r))
+
+
+def rule_word(r) -> str:
+    return L.translated(RULE_WORDS.get(r.rule, RULE_OK)) if r.rule else L.translated(RULE_OK)
+
+
+def _places(r) -> str:
+    return "" if r.remaining is None else f"{max(r.remaining, 0)}/{r.capacity}"
+
+
+def _waiting(r) -> str:
+    return L.translated(WAITING).replace("%n", str(r.pending_in_slot or 0))
+
+
+def history_text(r) -> str:
+    parts = []
+    if r.no_shows:
+        parts.append(L.translated(NO_SHOWS).replace("%n", str(r.no_shows)))
+    if r.others:
+        parts.append(L.translated(SAME_DAY).replace("%n", str(len(r.others))))
+    return " · ".join(parts)
+
+
+def _history_tip(r) -> str | None:
+    if not r.others and not r.no_shows:
+        return None
+    lines = [L.translated(NO_SHOWS_90).replace("%n", str(r.no_shows))]
+    for o in r.others:
+        lines.append(f"#{o.booking_id} {L.fmt_time(o.starts_at)} {o.department_name} {o.doctor_name}"
+                     f" · {L.status_label(o.status)}")
+    return "\n".join(lines)
+
+
+class QueueModel(RowTableModel):
+    """Pending requests; a row that is no longer pending leaves."""
+
+    tr_context = "QueueModel"
+    presorted_column = 0  # pending_queue() orders by booking id
+    columns = (
+        Column("id", QT_TRANSLATE_NOOP("QueueModel", "No."), lambda r: str(r.booking_id),
+               sort=lambda r: r.booking_id, align=RIGHT, width=54),
+        Column("requested", QT_TRANSLATE_NOOP("QueueModel", "Sent"), _requested,
+               sort=lambda r: r.created_at or dt.datetime.min, tooltip=_requested_tip, width=176,
+               version=2),  # 2: the date and the wait beside the time
+        Column("patient", QT_TRANSLATE_NOOP("QueueModel", "Patient"), lambda r: r.patient_name, width=66,
+               elastic=3),  # most names whole
+        Column("sexage", QT_TRANSLATE_NOOP("QueueModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
+               sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=72),
+        Column("phone", QT_TRANSLATE_NOOP("QueueModel", "Phone"), lambda r: r.phone, width=106),
+        Column("department", QT_TRANSLATE_NOOP("QueueModel", "Department"), lambda r: r.department_name,
+               width=80, elastic=2),
+        Column("doctor", QT_TRANSLATE_NOOP("QueueModel", "Doctor"), lambda r: r.doctor_name,
+               sort=lambda r: r.doctor_name, tooltip=lambda r: f"{r.doctor_name} · {r.doctor_title}", width=72,
+               elastic=2),
+        Column("day", QT_TRANSLATE_NOOP("QueueModel", "Day"), lambda r: L.fmt_day(r.day),
+               sort=lambda r: (r.day, r.starts_at), width=76),
+        Column("time", QT_TRANSLATE_NOOP("QueueModel", "Time"), lambda r: L.fmt_span(r.starts_at, r.ends_at),
+               sort=lambda r: (r.day, r.starts_at), width=100),
+        Column("places", QT_TRANSLATE_NOOP("QueueModel", "Left"), _places,
+               sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER, tooltip=_waiting,
+               width=52),
+        Column("rule", QT_TRANSLATE_NOOP("QueueModel", "Rules"), rule_word,
+               sort=lambda r: (r.rule is not None, r.rule or ""), tooltip=lambda r: r.rule_reason, width=96,
+               elastic=5),  # 超出预约期 whole, 当天同科… with its reason in the tooltip
+        Column("history", QT_TRANSLATE_NOOP("QueueModel", "History"), history_text,
+               sort=lambda r: (r.no_shows, len(r.others)), tooltip=_history_tip,
+               elastic=1),  # its first word (爽…, 当…) marks the row; the detail pane and the tooltip say it all
+    )
+
+    def accepts(self, row) -> bool:
+        return row.status == "pending"
+
+    @classmethod
+    def search_text(cls, r) -> str:
+        return f"{r.booking_id} {r.patient_name} {r.phone} {r.department_name} {r.doctor_name}".lower()
+
+    def decorate(self, row, column: Column, role: int):
+        if role != Qt.ItemDataRole.ForegroundRole:
+            return None
+        if column.key == "places" and row.remaining is not None and row.remaining <= 0:
+            return QColor("#b3261e")  # no place left: approving gives 'full'
+        if column.key == "history" and (row.no_shows or row.others):
+            return QColor("#a15c00")
+        if column.key == "rule":
+            return QColor("#b3261e") if row.rule else QColor("#1f6f43")
+        return None

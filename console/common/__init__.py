@@ -1,0 +1,1 @@
+"""What every screen shares: the table model and its proxy (tablemodel, rowproxy, booktable, pagekit), work off the GUI thread (tasks), widgets, forms, settings, labels, the live feed and the context."""

@@ -1,0 +1,38 @@
+"""What every window and page of the console needs: the database, who is logged in, the task runner,
+the settings, and what the main window starts for the pages (the live feed, the demo's simulator)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from services.staff.actor import Actor
+from services.config import Config
+from services.db import Database
+
+from console.common.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from console.common.live import LiveFeed
+    from console.common.settings import Settings
+    from services.demo.simulate import Simulator
+
+
+def _not_sending() -> bool:
+    return False
+
+
+@dataclass
+class ConsoleContext:
+    db: Database
+    actor: Actor
+    tasks: TaskRunner
+    cfg: Config
+    settings: Settings | None = None  # the typed QSettings registry; None in tests that need none
+    live: LiveFeed | None = None  # set by the main window before it builds the pages; None while polling
+    simulator: Simulator | None = None  # the demo's mini-program, stopped with the window
+    # whether this console's own WeChat sender runs (the main window answers; console.notifications.delivery asks)
+    wechat_sending: Callable[[], bool] = _not_sending
+
+    def can(self, permission: str, department_id: int | None = None) -> bool:
+        return self.actor.can(permission, department_id)

@@ -1,0 +1,117 @@
+"""Small widgets shared by the console's pages: an inline message bar, a search box, a date picker's
+calendar.
+
+A clerk should never have to dismiss a dialog to learn that a colleague decided a request
+first: such news goes into the page's message bar, which fades after a while.
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QCalendarWidget, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+
+log = logging.getLogger(__name__)
+
+
+def open_dialog(owner, dialog) -> None:
+    """Open (never exec) ``dialog`` as ``owner.dialog``, the dialog open now; ``owner.dialog`` goes
+    back to None as soon as that dialog finishes, so nothing keeps a dialog Qt is about to delete."""
+    owner.dialog = dialog
+    dialog.finished.connect(lambda _result, d=dialog: setattr(owner, "dialog", None) if owner.dialog is d else None)
+    dialog.open()
+
+
+def set_role(widget: QWidget, role: str) -> None:
+    """The style sheet's button roles (primary, danger); re-polished, since a dialog button box
+    polishes its buttons when it creates them."""
+    widget.setProperty("role", role)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def calendar_popup(edit: QDateEdit) -> QDateEdit:
+    """``edit`` with a calendar popup whose weekday header can be read: one character a day in Chinese
+    (一 二 … 日; the short names, 周一, do not fit a day's column and showed as "…"), the short names in
+    other languages, Monday first, no week numbers, and the popup as large as its seven columns need."""
+    edit.setCalendarPopup(True)
+    calendar = QCalendarWidget(edit)
+    calendar.setObjectName("datePopup")
+    locale = edit.locale()
+    calendar.setLocale(locale)
+    formats = QCalendarWidget.HorizontalHeaderFormat
+    calendar.setHorizontalHeaderFormat(formats.SingleLetterDayNames if locale.language() == QLocale.Language.Chinese
+                                       else formats.ShortDayNames)
+    calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+    calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+    fm = calendar.fontMetrics()
+    names = [locale.dayName(d, QLocale.FormatType.ShortFormat) for d in range(1, 8)]
+    column = max(fm.horizontalAdvance(t) for t in [*names, "30"]) + 18
+    calendar.setMinimumSize(max(calendar.sizeHint().width(), 7 * column + 8),
+                            max(calendar.sizeHint().height(), 8 * (fm.height() + 12)))
+    edit.setCalendarWidget(calendar)
+    return edit
+
+
+class MessageBar(QWidget):
+    """One line of news above a table: info (green), warning (amber), error (red)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(10, 4, 4, 4)
+        self.label = QLabel(self)
+        self.label.setObjectName("messageText")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.label, 1)
+        close = QToolButton(self)
+        close.setObjectName("messageClose")
+        close.setText("×")
+        close.setAutoRaise(True)
+        close.setToolTip(self.tr("Close"))
+        close.clicked.connect(self.hide)
+        lay.addWidget(close)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "info", seconds: float = 8.0) -> None:
+        self.setProperty("kind", kind)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.label.setText(text)
+        self.show()
+        if seconds > 0:
+            self._timer.start(int(seconds * 1000))
+        else:
+            self._timer.stop()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+
+class SearchBox(QLineEdit):
+    """Esc clears and hands the focus back; Enter/Down go to the table."""
+
+    leave = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("searchBox")
+        self.setClearButtonEnabled(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.clear()
+            self.leave.emit()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Down) and not (
+                event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            self.leave.emit()  # Ctrl+Enter is the page's approve/check-in, never "go to the results"
+            return
+        super().keyPressEvent(event)

@@ -1,0 +1,1 @@
+"""The notification screens: failed WeChat messages, the WeChat settings, where messages wait."""

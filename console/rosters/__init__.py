@@ -1,0 +1,1 @@
+"""The roster screen: the week grid, the session dialogs, the templates, Excel import and export."""
