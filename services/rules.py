@@ -272,6 +272,7 @@ def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: 
             to, reason = "full", bookings.FULL_REASON
         else:
             to = "confirmed"
+            bookings.guard_patient_day(conn, fresh)
     else:
         to = "rejected"  # a rejection takes no place: no lock needed, the conditional UPDATE suffices
     if not bookings.transition(conn, actor, row.id, to, reason=reason, action=bookings.DECISION_ACTION):
