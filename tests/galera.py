@@ -23,7 +23,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 NODES = 3
@@ -63,6 +63,7 @@ def provider() -> str | None:
 class Cluster:
     folder: Path
     base: int = DEFAULT_BASE
+    _procs: dict = field(default_factory=dict)  # node -> Popen, kept so that stop() can reap them
 
     def port(self, i: int) -> int:
         return self.base + i
@@ -152,6 +153,7 @@ wsrep_slave_threads = 2
                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
         log.close()
+        self._procs[i] = proc
         (self.folder / f"node{i + 1}.launched").write_text(str(proc.pid))
 
     def _status(self, i: int, name: str) -> str | None:
@@ -220,6 +222,12 @@ wsrep_slave_threads = 2
             time.sleep(0.1)
         for pid in pids:
             _signal(pid, signal.SIGKILL)
+        for proc in self._procs.values():
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        self._procs.clear()
         for i in range(NODES):
             for path in (self._pidfile(i), self.folder / f"node{i + 1}.launched"):
                 path.unlink(missing_ok=True)
@@ -311,3 +319,30 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ---------------------------------------------------------------- for the tests (tests/conftest.py)
+
+def fresh_database(cluster: Cluster) -> "contextlib.AbstractContextManager[list[str]]":
+    """A new database on the cluster, created with the server's default character set (latin1 here,
+    as on upstream MariaDB before 11.6), dropped afterwards: yields its URL on each node."""
+    import contextlib
+    import uuid
+
+    import pymysql
+
+    @contextlib.contextmanager
+    def cm():
+        name = "regdesk_g_" + uuid.uuid4().hex[:12]
+        conn = pymysql.connect(host="127.0.0.1", port=cluster.port(0), user="root", autocommit=True)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"CREATE DATABASE `{name}`")
+            yield [u + "?charset=utf8mb4" for u in cluster.urls(name)]
+        finally:
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            finally:
+                conn.close()
+    return cm()
