@@ -159,6 +159,22 @@ def is_retryable(exc: BaseException) -> bool:
     return "database is locked" in msg or "database table is locked" in msg or SLOT_FULL_CHECK in msg
 
 
+def is_multi_primary(conn: Connection) -> bool:
+    """Whether this MySQL/MariaDB server is a node of a Galera cluster (wsrep_on), where every writer
+    must retry a transaction aborted with 1213 (docs/contract.md)."""
+    if conn.dialect.name != "mysql":
+        return False
+    row = conn.exec_driver_sql("SHOW VARIABLES LIKE 'wsrep_on'").first()
+    return row is not None and str(row[1]).upper() == "ON"
+
+
+def is_certification_failure(exc: BaseException) -> bool:
+    """MySQL/MariaDB's deadlock error 1213, which on Galera also means: failed certification."""
+    orig = getattr(exc, "orig", None)
+    args = getattr(orig, "args", ())
+    return isinstance(exc, DBAPIError) and bool(args) and args[0] == 1213
+
+
 # MySQL/MariaDB: access denied to a database, table, column or routine; PostgreSQL: 42501
 _DENIED_MYSQL = frozenset({1044, 1142, 1143, 1370})
 

@@ -133,3 +133,48 @@ def test_feed_on_one_node_sees_every_write_on_the_others_once(galera_urls, node_
             e.dispose()
     assert sorted(seen) == sorted(written), "each write seen once"
     assert {w % 3 for w in written} == {0, 1, 2}, "the writes came from every node"
+
+
+def test_simulated_miniprogram_retries_certification_failures(galera_urls, node_dbs):
+    """services/simulate.py plays the mini-program, which the contract obliges to retry a transaction
+    aborted with 1213 on a multi-primary cluster: two of them on two nodes cancelling the same requests
+    at once both finish without an error, and every request ends cancelled."""
+    import random
+
+    from services import simulate
+    c = f.basic_clinic(node_dbs[0], capacity=50, slots=1)
+    ids = [f.request(node_dbs[0], c["slot_ids"][0], f.patient(node_dbs[0])) for _ in range(40)]
+    mps = [simulate.MiniProgram(d.engine, random.Random(i)) for i, d in enumerate(node_dbs[:2])]
+    assert all(mp.multi_primary for mp in mps)
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def cancel_all(mp) -> None:  # noqa: ANN001
+        try:
+            start.wait()
+            for b in ids:
+                for _ in range(100):  # the request may not have reached this node yet: bounded
+                    if mp.cancel(b) or _status(mp.engine, b) == "cancelled":
+                        break
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=cancel_all, args=(mp,)) for mp in mps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    synced = _synced(galera_urls[2])
+    try:
+        with synced.read() as conn:
+            statuses = set(conn.execute(text("SELECT DISTINCT status FROM bookings WHERE slot_id = :s"),
+                                        {"s": c["slot_ids"][0]}).scalars())
+    finally:
+        synced.dispose()
+    assert statuses == {"cancelled"}
+
+
+def _status(engine, booking_id: int) -> str | None:  # noqa: ANN001
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT status FROM bookings WHERE id = :b"), {"b": booking_id}).scalar()
