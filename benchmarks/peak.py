@@ -1,0 +1,434 @@
+"""Benchmark: a large hospital's peak on PostgreSQL and on a 3-node MariaDB Galera cluster.
+
+Per target (``--db postgresql,galera``), two runs in databases of their own, the same workload:
+a history of ``--history`` bookings (1,000,000 by default) and, as the baseline of the poll cost,
+10,000; in both, ``--day`` bookings (30,000) on today's clinics. Bulk-loaded, not through the services
+(PostgreSQL COPY, MySQL multi-row INSERT, the triggers switched off meanwhile and the slot counters
+computed afterwards). Then, for ``--minutes`` (10; ``--quick``: 40 s and a history of 100,000):
+
+- 20 console-like clients (4 processes of 5 threads): decide pending requests (approve, some
+  rejected), walk-ins, check-ins, a department's day list, patient searches, each followed by a
+  clerk's pause (``--think``, 0.5 s on average: a busy desk; 0 makes them hammer the database);
+- 8 mini-program writers (2 processes of 4 threads; services/simulate.py's plain SQL, retrying 1213
+  on Galera as the contract says), each about ``--rate`` requests a second, some cancelled;
+- a change feed (services.sync.ChangeFeed) that measures, for each request a writer commits, the
+  time until the feed delivers it (the lag), and the time of each of its polls.
+
+On Galera every process connects to its own node (writers and clients on all three, the feed on
+node 1). Prints per run: errors (anything but a refusal a clerk would read), oversold slots (must be
+0), decisions per second, decision p50/p95/p99 (aim: p95 < 50 ms on PostgreSQL), the change feed's
+lag p50/p95, the median poll; then the poll cost against the 10,000-history run (aim: <= 1.2x).
+
+    .venv/bin/python benchmarks/peak.py [--db postgresql,galera] [--minutes 10] [--quick]
+                                        [--history 1000000] [--day 30000] [--galera-port 39350]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing
+import queue
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from benchmarks._dbs import bench_database, reachable  # noqa: E402
+from services import bookings, migrate, patients, queries  # noqa: E402
+from services.actor import Actor  # noqa: E402
+from services.db import Database  # noqa: E402
+from services.errors import RegdeskError  # noqa: E402
+from services.migrations import capacity, helpers  # noqa: E402
+
+SPAWN = multiprocessing.get_context("spawn")
+DEPARTMENTS, DOCTORS_PER, DAY_SLOTS, DAY_CAPACITY = 20, 5, 16, 40
+HISTORY_DAYS, HISTORY_SLOTS, PATIENTS = 300, 8, 200_000
+CLIENT_PROCS, CLIENT_THREADS, WRITER_PROCS, WRITER_THREADS = 4, 5, 2, 4
+HISTORY_STATUSES = ("checked_in",) * 12 + ("no_show", "cancelled", "cancelled", "cancelled", "rejected", "full")
+ACTIONS = ("decide",) * 8 + ("walk_in",) * 2 + ("check_in",) * 3 + ("day_list",) * 2 + ("search",) * 5
+CLERK = Actor(kind="staff", name="bench-clerk", role="admin")
+
+
+# ---------------------------------------------------------------- bulk load
+
+def _rows_history(n: int, slots: list[int], day_of: dict[int, dt.date], rng: random.Random):
+    for i in range(n):
+        slot = slots[i % len(slots)]  # an even spread: at most ceil(n / slots) per slot
+        status = rng.choice(HISTORY_STATUSES)
+        at = dt.datetime.combine(day_of[slot], dt.time(7))
+        yield (slot, rng.randrange(PATIENTS) + 1, status, "miniprogram", at, at)
+
+
+def _rows_day(n: int, slots: list[int], rng: random.Random):
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    for i in range(n):
+        status = rng.choice(("confirmed",) * 5 + ("pending",) * 3 + ("checked_in", "cancelled"))
+        yield (slots[i % len(slots)], rng.randrange(PATIENTS) + 1, status, "miniprogram", now, now)
+
+
+def load(url: str, history: int, day: int) -> dict:
+    """Master data, patients, sessions and the bookings, fast. Returns what the workload needs."""
+    db = Database(url)
+    migrate.upgrade(db)
+    rng = random.Random(7)
+    today = dt.date.today()
+    start = (dt.datetime.now() + dt.timedelta(minutes=10)).replace(second=0, microsecond=0)
+    end = dt.datetime.combine(today, dt.time(23, 50))
+    if start.date() != today or end - start < dt.timedelta(hours=1):
+        raise SystemExit("peak: run this before 22:40 local time (today's clinics need an hour left)")
+    step = (end - start) / DAY_SLOTS
+    with db.write() as c:
+        c.execute(text("INSERT INTO hospitals (id, name) VALUES (1, '基准医院')"))
+        c.execute(text("INSERT INTO departments (id, hospital_id, code, name) VALUES (:i, 1, :c, :n)"),
+                  [{"i": d + 1, "c": f"D{d}", "n": f"科室{d}"} for d in range(DEPARTMENTS)])
+        doctors = DEPARTMENTS * DOCTORS_PER
+        c.execute(text("INSERT INTO doctors (id, department_id, name, title, fee) VALUES (:i, :d, :n, '主治医师', 25)"),
+                  [{"i": i + 1, "d": i // DOCTORS_PER + 1, "n": f"医生{i}"} for i in range(doctors)])
+    sessions, slots = [], []  # (id, doctor, day, start, end), (id, session, start, end, capacity)
+    sid = 0
+    for back in range(HISTORY_DAYS, -1, -1):
+        d = today - dt.timedelta(days=back)
+        for doc in range(1, doctors + 1):
+            sid += 1
+            if back:
+                s0, length, count, cap = dt.datetime.combine(d, dt.time(8)), dt.timedelta(minutes=30), HISTORY_SLOTS, 6
+            else:
+                s0, length, count, cap = start, step, DAY_SLOTS, DAY_CAPACITY
+            sessions.append((sid, doc, d, s0.time(), (s0 + length * count).time()))
+            base = len(slots)
+            slots += [(base + k + 1, sid, (s0 + length * k).time(), (s0 + length * (k + 1)).time(), cap)
+                      for k in range(count)]
+    day_of = {s[0]: sessions[s[1] - 1][2] for s in slots}
+    past = [s[0] for s in slots if day_of[s[0]] < today]
+    todays = [s[0] for s in slots if day_of[s[0]] == today]
+    people = ((i + 1, f"o-peak-{i}", rng.choice("王李张刘陈杨黄赵吴周") + rng.choice("伟芳娜敏静丽强磊军洋") + str(i % 97),
+               rng.choice("MF"), f"139{i:08d}") for i in range(PATIENTS))
+    tables = [
+        ("clinic_sessions", "id, doctor_id, rostered_doctor_id, day, period, starts_at, ends_at, status",
+         ((i, doc, doc, d, "am", a, b, "published") for i, doc, d, a, b in sessions)),
+        ("slots", "id, session_id, starts_at, ends_at, capacity", iter(slots)),
+        ("patients", "id, openid, name, gender, phone", people),
+        ("bookings", "slot_id, patient_id, status, source, created_at, decided_at",
+         _rows_history(history, past, day_of, rng)),
+        ("bookings", "slot_id, patient_id, status, source, created_at, decided_at", _rows_day(day, todays, rng)),
+    ]
+    started = time.perf_counter()
+    _bulk(db, tables)
+    took = time.perf_counter() - started
+    db.dispose()
+    return {"today_slots": todays, "departments": DEPARTMENTS, "load_s": took}
+
+
+def _bulk(db: Database, tables) -> None:  # noqa: ANN001
+    dialect = db.dialect
+    raw = db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        if dialect == "postgresql":
+            cur.execute("SET session_replication_role = replica")  # no triggers, no FK checks: a bulk load
+            for table, cols, rows in tables:
+                with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as cp:
+                    for row in rows:
+                        cp.write_row(row)
+            cur.execute("SET session_replication_role = origin")
+            for seq_table in ("clinic_sessions", "slots", "patients", "bookings"):
+                cur.execute(f"SELECT setval(pg_get_serial_sequence('{seq_table}', 'id'), (SELECT max(id) FROM {seq_table}))")
+        else:
+            names = [n for n, _t in helpers._trigger_names()] + [n for n, _t in capacity.TRIGGERS]
+            for name in names:
+                cur.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cur.execute("SET foreign_key_checks = 0")
+            for table, cols, rows in tables:
+                marks = ", ".join(["%s"] * len(cols.split(",")))
+                batch = []
+                for row in rows:
+                    batch.append(row)
+                    if len(batch) == 5000:
+                        cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
+                        raw.commit()
+                        batch = []
+                if batch:
+                    cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
+                    raw.commit()
+            cur.execute("SET foreign_key_checks = 1")
+            for stmt in helpers.change_trigger_statements("mysql") + capacity.capacity_trigger_statements("mysql"):
+                cur.execute(stmt)
+        cur.execute("DELETE FROM slot_counters")
+        cur.execute(capacity.BACKFILL_COUNTERS)
+        cur.execute(capacity.BACKFILL_GUARDS)
+        raw.commit()
+        cur.execute("ANALYZE" if dialect == "postgresql" else "ANALYZE TABLE bookings, slots, patients, change_log")
+        if dialect != "postgresql":
+            cur.fetchall()
+        raw.commit()
+    finally:
+        raw.close()
+
+
+# ---------------------------------------------------------------- the workload (module level: spawn imports it)
+
+def _client(url: str, today_slots: list[int], departments: int, seconds: float, think: float, seed: int,
+            out) -> None:
+    stats = {a: [] for a in set(ACTIONS)}
+    errors: list[str] = []
+    db = Database(url)
+    stop_at = time.monotonic() + seconds
+
+    def worker(k: int) -> None:
+        rng = random.Random(seed * 100 + k)
+        pending: list[int] = []
+        confirmed: list[int] = []
+        while time.monotonic() < stop_at:
+            action = rng.choice(ACTIONS)
+            t0 = time.perf_counter()
+            try:
+                if action == "decide":
+                    if not pending:
+                        with db.read() as c:
+                            pending = list(c.execute(text(
+                                "SELECT id FROM bookings WHERE status = 'pending' ORDER BY id DESC LIMIT 400")).scalars())
+                        rng.shuffle(pending)
+                        pending = pending[:20]
+                        if not pending:
+                            continue
+                        t0 = time.perf_counter()
+                    b = pending.pop()
+                    if rng.random() < 0.15:
+                        bookings.reject(db, CLERK, b, "号源调整，请改约其他时段")
+                    else:
+                        bookings.approve(db, CLERK, b)
+                elif action == "walk_in":
+                    bookings.walk_in(db, CLERK, rng.choice(today_slots), rng.randrange(PATIENTS) + 1)
+                elif action == "check_in":
+                    if not confirmed:
+                        with db.read() as c:
+                            confirmed = list(c.execute(text(
+                                "SELECT id FROM bookings WHERE status = 'confirmed' AND slot_id >= :lo"
+                                " ORDER BY id DESC LIMIT 400"), {"lo": today_slots[0]}).scalars())
+                        rng.shuffle(confirmed)
+                        confirmed = confirmed[:20]
+                        if not confirmed:
+                            continue
+                        t0 = time.perf_counter()
+                    bookings.check_in(db, CLERK, confirmed.pop())
+                elif action == "day_list":
+                    queries.day_list(db, dt.date.today(), department_id=rng.randrange(departments) + 1)
+                else:
+                    patients.find(db, rng.choice(("王", "李芳", "张", "陈静", "1234", str(rng.randrange(9999)).zfill(4))))
+            except RegdeskError:
+                pass  # a refusal the clerk reads (already decided, full, a rule): an outcome, timed too
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                errors.append(f"{action}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
+                continue
+            stats[action].append(time.perf_counter() - t0)
+            time.sleep(rng.expovariate(1 / think))  # the clerk looks at the screen, talks to the patient
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(CLIENT_THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.dispose()
+    out.put(("client", stats, errors))
+
+
+def _writer(url: str, today_slots: list[int], seconds: float, rate: float, seed: int, out) -> None:
+    from services.simulate import MiniProgram
+    from services.db import make_engine
+    engine = make_engine(url, pool_size=WRITER_THREADS)
+    errors: list[str] = []
+    stop_at = time.monotonic() + seconds
+    retries = []
+
+    def worker(k: int) -> None:
+        rng = random.Random(seed * 100 + k)
+        mp = MiniProgram(engine, rng, new_patient_ratio=0.0)
+        mp.patient_ids = list(range(1, PATIENTS + 1))
+        while time.monotonic() < stop_at:
+            try:
+                if mp.mine and rng.random() < 0.15:
+                    mp.cancel(rng.choice(mp.mine))
+                else:
+                    b = mp.request(rng.choice(today_slots), rng.randrange(PATIENTS) + 1)
+                    out.put(("written", b, time.time()))
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                errors.append(f"writer: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
+            time.sleep(rng.expovariate(rate))
+        retries.append(mp.retries)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(WRITER_THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.dispose()
+    out.put(("writer", sum(retries), errors))
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
+
+
+def run(urls: list[str], info: dict, seconds: float, rate: float, think: float) -> dict:
+    """The workload for ``seconds`` against ``urls`` (one, or each node); the feed on urls[0]."""
+    from services.sync import ChangeFeed
+    out = SPAWN.Queue()
+    procs = [SPAWN.Process(target=_client, args=(urls[i % len(urls)], info["today_slots"], info["departments"],
+                                                  seconds, think, i + 1, out)) for i in range(CLIENT_PROCS)]
+    procs += [SPAWN.Process(target=_writer, args=(urls[(i + 1) % len(urls)], info["today_slots"], seconds, rate,
+                                                   50 + i, out)) for i in range(WRITER_PROCS)]
+    feed_db = Database(urls[0])
+    feed = ChangeFeed(feed_db)
+    for p in procs:
+        p.start()
+    written: dict[int, float] = {}
+    seen: dict[int, float] = {}
+    polls: list[float] = []
+    stats = {a: [] for a in set(ACTIONS)}
+    errors: list[str] = []
+    retries = 0
+    reports = 0
+    deadline = time.monotonic() + seconds + 120
+    while reports < len(procs) and time.monotonic() < deadline:
+        if feed.wait(0.05):
+            t0 = time.perf_counter()
+            changes = feed.poll()
+            polls.append(time.perf_counter() - t0)
+            now = time.time()
+            for ch in changes:
+                if ch.entity == "booking" and ch.op == "insert":
+                    seen.setdefault(int(ch.entity_id), now)
+        try:
+            while True:
+                msg = out.get_nowait()
+                if msg[0] == "written":
+                    written[msg[1]] = msg[2]
+                elif msg[0] == "client":
+                    reports += 1
+                    for a, v in msg[1].items():
+                        stats[a] += v
+                    errors += msg[2]
+                else:
+                    reports += 1
+                    retries += msg[1]
+                    errors += msg[2]
+        except queue.Empty:
+            pass
+    for p in procs:
+        p.join(30)
+    for _ in range(100):  # the last requests: until the feed has them all (bounded)
+        if set(written) <= set(seen):
+            break
+        if feed.wait(0.1):
+            now = time.time()
+            seen.update({int(ch.entity_id): now for ch in feed.poll()
+                         if ch.entity == "booking" and ch.op == "insert" and int(ch.entity_id) not in seen})
+    feed.close()
+    with feed_db.read() as c:
+        if _galera(c):  # wait until node 1 has applied what the others committed
+            c.exec_driver_sql("SET SESSION wsrep_sync_wait = 1")
+        oversold = c.execute(text("SELECT count(*) FROM slot_availability WHERE taken > capacity")).scalar_one()
+        drift = c.execute(text("SELECT count(*) FROM slot_counters k JOIN slot_availability a ON a.slot_id = k.slot_id"
+                               " WHERE k.taken <> a.taken")).scalar_one()
+    feed_db.dispose()
+    lags = [seen[b] - t for b, t in written.items() if b in seen]
+    decisions = stats["decide"]
+    return {"errors": errors, "oversold": oversold, "drift": drift, "decisions_per_s": len(decisions) / seconds,
+            "decide": decisions, "stats": stats, "lags": lags, "missed": len(set(written) - set(seen)),
+            "written": len(written), "polls": polls, "retries": retries}
+
+
+def _galera(conn) -> bool:  # noqa: ANN001
+    from services.db import is_multi_primary
+    return is_multi_primary(conn)
+
+
+# ---------------------------------------------------------------- targets and the report
+
+def _galera_database(cluster):  # noqa: ANN001, ANN202
+    from tests.galera import fresh_database
+    return fresh_database(cluster)
+
+
+def one_target(kind: str, history: int, day: int, seconds: float, rate: float, think: float,
+               cluster=None) -> None:  # noqa: ANN001
+    results = {}
+    for label, size in (("10,000", 10_000), (f"{history:,}", history)):
+        if kind == "postgresql":
+            ctx = bench_database("postgresql")
+        else:
+            ctx = _galera_database(cluster)
+        with ctx as target:
+            urls = [target] if isinstance(target, str) else target
+            info = load(urls[0], size, day)
+            r = run(urls, info, seconds, rate, think)
+        results[label] = r
+        ms = lambda v: f"{v * 1000:.1f} ms"  # noqa: E731
+        print(f"{kind}, history {label} (+{day:,} today; loaded in {info['load_s']:.0f} s), {seconds:.0f} s: "
+              f"errors {len(r['errors'])}, oversold slots {r['oversold']} (counter drift {r['drift']}), "
+              f"decisions {r['decisions_per_s']:.1f}/s p50 {ms(pct(r['decide'], 50))} p95 {ms(pct(r['decide'], 95))} "
+              f"p99 {ms(pct(r['decide'], 99))}; feed lag p50 {ms(pct(r['lags'], 50))} p95 {ms(pct(r['lags'], 95))} "
+              f"({r['written'] - r['missed']} of {r['written']} seen); median poll {ms(statistics.median(r['polls']))}; "
+              f"mini-program retries {r['retries']}", flush=True)
+        for a in sorted(r["stats"]):
+            v = r["stats"][a]
+            print(f"    {a:9} n={len(v):6}  p50 {ms(pct(v, 50))}  p95 {ms(pct(v, 95))}", flush=True)
+        for e in sorted(set(r["errors"]))[:5]:
+            print(f"    error: {e}", flush=True)
+    small, large = (statistics.median(results[k]["polls"]) for k in results)
+    print(f"{kind}: poll cost, history {history:,} vs 10,000: {large / small:.2f}x (aim <= 1.2)", flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", default="postgresql,galera")
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--quick", action="store_true", help="40 s per run and a history of 100,000")
+    ap.add_argument("--history", type=int)
+    ap.add_argument("--day", type=int, default=30_000)
+    ap.add_argument("--rate", type=float, default=5.0, help="requests a second per mini-program writer")
+    ap.add_argument("--think", type=float, default=0.5, help="mean pause of a console client between actions (s)")
+    ap.add_argument("--galera-port", type=int, default=39350)
+    args = ap.parse_args()
+    seconds = 40.0 if args.quick else args.minutes * 60
+    history = args.history or (100_000 if args.quick else 1_000_000)
+    kinds = [k.strip() for k in args.db.split(",") if k.strip()]
+    print(f"peak: {CLIENT_PROCS * CLIENT_THREADS} console clients, {WRITER_PROCS * WRITER_THREADS} mini-program "
+          f"writers, {seconds:.0f} s per run; machine: {multiprocessing.cpu_count()} cores", flush=True)
+    for kind in kinds:
+        if kind == "postgresql":
+            if not reachable("postgresql"):
+                print("postgresql: not reachable, skipped")
+                continue
+            one_target(kind, history, args.day, seconds, args.rate, args.think)
+        elif kind == "galera":
+            from tests.galera import Cluster, GaleraUnavailable
+            folder = Path(tempfile.mkdtemp(prefix="regdesk-peak-galera-", dir="/tmp"))
+            cluster = Cluster(folder, args.galera_port)
+            dog = cluster.watchdog()
+            try:
+                cluster.start()
+                one_target(kind, history, args.day, seconds, args.rate, args.think, cluster)
+            except GaleraUnavailable as exc:
+                print(f"galera: {exc}, skipped")
+            finally:
+                cluster.stop()
+                dog.stdin.close()
+                dog.wait(60)
+        else:
+            print(f"peak: unknown target {kind!r} (postgresql, galera)", file=sys.stderr)
+            return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
