@@ -151,7 +151,13 @@ _UPDATES = {to: update(Booking).where(Booking.id == bindparam("b_id"), Booking.s
 def lock_and_count(conn: Connection, *, slot_id: int, session_id: int, patient_id: int | None = None,
                    booking_id: int | None = None, day: dt.date | None = None,
                    department_id: int | None = None, day_sessions: Iterable[int] | None = None) -> Fresh:
-    """Take the locks a capacity decision needs, then read capacity, taken and duplicates afresh.
+    """Take the locks a capacity decision needs, then read capacity, taken (the slot's counter) and
+    duplicates afresh.
+
+    The locks make deciders on one server take turns, so what they read is what they decide on. On a
+    multi-primary cluster they hold on their own node only: there the slot counter (written by the
+    confirmation's trigger, CHECK taken <= capacity) and guard_patient_day make two concurrent
+    decisions conflict, and services.db retries the later one, which then reads the earlier's result.
 
     ``patient_id`` given: the patient's other confirmed or checked-in bookings in ``department_id``
     on ``day`` are counted too (the one-a-day rule), under a lock that keeps two deciders from both
