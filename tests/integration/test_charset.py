@@ -7,33 +7,24 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from services.cli import main
 from services.db import Database
 from tests import factories as f
-from tests.dbs import MY_ADMIN, _unavailable
+from tests.dbs import MY_ADMIN, fresh_database
 
 PASSWORD = "pw-for-tests-only-1"
 
 
 @pytest.fixture
-def latin1_db():
-    """A database created CHARACTER SET latin1 on the machine's MariaDB; (admin engine, name, URL)."""
-    name = "regdesk_t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(MY_ADMIN, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as c:
-            c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET latin1 COLLATE latin1_swedish_ci"))
-    except OperationalError as exc:
-        admin.dispose()
-        _unavailable("MariaDB", exc)
-    try:
-        yield admin, name, MY_ADMIN.rstrip("/") + f"/{name}"
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
+def latin1_db(tmp_path):
+    """A database created CHARACTER SET latin1 on the machine's MariaDB: (admin engine, name, URL)."""
+    with fresh_database("mariadb", tmp_path, charset="latin1") as url:
+        admin = create_engine(MY_ADMIN, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        try:
+            yield admin, make_url(url).database, url.split("?")[0]
+        finally:
+            admin.dispose()
 
 
 def _charsets(admin, name: str) -> set[str]:  # noqa: ANN001
