@@ -278,9 +278,29 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
 
 
+def alone(url: str, n: int = 150) -> list[float]:
+    """The baseline: ``n`` approvals one after another by one clerk, nothing else running."""
+    db = Database(url)
+    with db.read() as c:
+        ids = list(c.execute(text("SELECT id FROM bookings WHERE status = 'pending' ORDER BY id LIMIT :n"),
+                             {"n": n + 20}).scalars())
+    times = []
+    for i, b in enumerate(ids):
+        t0 = time.perf_counter()
+        try:
+            bookings.approve(db, CLERK, b)
+        except RegdeskError:
+            pass
+        if i >= 20:  # the first ones warm the connection and the caches
+            times.append(time.perf_counter() - t0)
+    db.dispose()
+    return times
+
+
 def run(urls: list[str], info: dict, seconds: float, rate: float, think: float) -> dict:
     """The workload for ``seconds`` against ``urls`` (one, or each node); the feed on urls[0]."""
     from services.sync import ChangeFeed
+    baseline = alone(urls[0])
     out = SPAWN.Queue()
     procs = [SPAWN.Process(target=_client, args=(urls[i % len(urls)], info["today_slots"], info["departments"],
                                                   seconds, think, i + 1, out)) for i in range(CLIENT_PROCS)]
@@ -344,7 +364,7 @@ def run(urls: list[str], info: dict, seconds: float, rate: float, think: float) 
     decisions = stats["decide"]
     return {"errors": errors, "oversold": oversold, "drift": drift, "decisions_per_s": len(decisions) / seconds,
             "decide": decisions, "stats": stats, "lags": lags, "missed": len(set(written) - set(seen)),
-            "written": len(written), "polls": polls, "retries": retries}
+            "written": len(written), "polls": polls, "retries": retries, "alone": baseline}
 
 
 def _galera(conn) -> bool:  # noqa: ANN001
@@ -408,7 +428,8 @@ def one_target(kind: str, history: int, day: int, seconds: float, rate: float, t
                   f"p95 {ms(pct(r['decide'], 95))} p99 {ms(pct(r['decide'], 99))}; feed lag p50 {ms(pct(r['lags'], 50))} "
                   f"p95 {ms(pct(r['lags'], 95))} ({r['written'] - r['missed']} of {r['written']} seen); "
                   f"median poll during the peak {ms(statistics.median(r['polls']))}; "
-                  f"mini-program retries {r['retries']}", flush=True)
+                  f"mini-program retries {r['retries']}; one decision alone (baseline) p50 {ms(pct(r['alone'], 50))} "
+                  f"p95 {ms(pct(r['alone'], 95))}", flush=True)
             for a in sorted(r["stats"]):
                 v = r["stats"][a]
                 print(f"    {a:9} n={len(v):6}  p50 {ms(pct(v, 50))}  p95 {ms(pct(v, 95))}", flush=True)
