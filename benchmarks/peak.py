@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from benchmarks._dbs import bench_database, reachable  # noqa: E402
-from benchmarks._peak_load import DEPARTMENTS, PATIENTS, load  # noqa: E402
+from benchmarks._peak_load import PATIENTS, load  # noqa: E402
 from services import bookings, patients, queries  # noqa: E402
 from services.actor import Actor  # noqa: E402
 from services.db import Database  # noqa: E402
