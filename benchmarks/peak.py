@@ -29,6 +29,7 @@ import datetime as dt
 import multiprocessing
 import queue
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -357,6 +358,7 @@ def main() -> int:
                 cluster.stop()
                 dog.stdin.close()
                 dog.wait(60)
+                shutil.rmtree(folder, ignore_errors=True)
         else:
             print(f"peak: unknown target {kind!r} (postgresql, galera)", file=sys.stderr)
             return 2
