@@ -9,11 +9,13 @@ SYSSTAMP := $(VENV)/.sysdeps-stamp
 TS     := $(wildcard resources/i18n/*.ts)
 QM     := $(TS:.ts=.qm)
 
-# Debian packages Qt needs to run (offscreen or on a screen), a CJK font, and for screenshots as a
-# user sees them a real X server, a window manager and ImageMagick (console/screenshots.py)
+# Debian packages Qt needs to run (offscreen or on a screen), a CJK font, for screenshots as a
+# user sees them a real X server, a window manager and ImageMagick (console/screenshots.py), and for
+# the Galera tests' throwaway cluster (tests/galera.py) the Galera library and rsync
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
-	libxcb-render-util0 libxcb-image0 fonts-wqy-microhei xvfb xauth openbox x11-utils xdotool imagemagick
+	libxcb-render-util0 libxcb-image0 fonts-wqy-microhei xvfb xauth openbox x11-utils xdotool imagemagick \
+	rsync galera-4
 
 .PHONY: run test lint setup sysdeps translations ts screenshots bench clean
 
@@ -71,6 +73,7 @@ bench: setup
 	$(PY) benchmarks/export.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/printing.py
 	$(PY) benchmarks/startup.py
+	$(PY) benchmarks/peak.py --quick
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache resources/i18n/*.qm

@@ -6,6 +6,11 @@ Every service function owns its transaction through :class:`Database`:
         ...
     db.run(fn)                    # fn(conn) in a write transaction, retried on deadlock
 
+``run`` retries what is worth another try (is_retryable) a bounded number of times with a short,
+jittered, growing back-off. On a multi-primary cluster (MariaDB Galera) this covers every regdesk
+transaction that fails certification: Galera aborts the later of two transactions that wrote the
+same row on different nodes with a deadlock error (1213), at any statement or at COMMIT.
+
 On SQLite a write transaction starts with ``BEGIN IMMEDIATE`` so that two writers
 never both read and then fail to upgrade their lock (SQLAlchemy's pysqlite recipe:
 the driver's own transaction handling is switched off and we emit BEGIN ourselves).
@@ -129,8 +134,18 @@ def first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(orig).__name__
 
 
+# MySQL/MariaDB: deadlock (on Galera also a transaction that failed certification against another
+# node's, at any statement or at COMMIT), lock wait timeout, and Galera's "WSREP has not yet prepared
+# node for application use" (the node lost its quorum for a moment; the transaction was rolled back)
+_RETRY_MYSQL = frozenset({1213, 1205, 1047})
+# the slot counter's CHECK (taken <= capacity): another decision took the last place after this one
+# read the counter (on a multi-primary cluster, on another node); the retry reads it again
+SLOT_FULL_CHECK = "ck_slot_counters_free"
+
+
 def is_retryable(exc: BaseException) -> bool:
-    """Deadlocks, serialization failures and SQLite's busy errors are worth another try."""
+    """Deadlocks, serialization and certification failures, SQLite's busy errors, and a place taken
+    under a decision's feet (the slot counter's CHECK) are worth another try."""
     if not isinstance(exc, DBAPIError):
         return False
     orig = exc.orig
@@ -138,10 +153,26 @@ def is_retryable(exc: BaseException) -> bool:
     if code in ("40001", "40P01"):  # PostgreSQL serialization failure, deadlock
         return True
     args = getattr(orig, "args", ())
-    if args and isinstance(args[0], int) and args[0] in (1213, 1205):  # MySQL deadlock, lock wait timeout
+    if args and isinstance(args[0], int) and args[0] in _RETRY_MYSQL:
         return True
     msg = str(orig).lower()
-    return "database is locked" in msg or "database table is locked" in msg
+    return "database is locked" in msg or "database table is locked" in msg or SLOT_FULL_CHECK in msg
+
+
+def is_multi_primary(conn: Connection) -> bool:
+    """Whether this MySQL/MariaDB server is a node of a Galera cluster (wsrep_on), where every writer
+    must retry a transaction aborted with 1213 (docs/contract.md)."""
+    if conn.dialect.name != "mysql":
+        return False
+    row = conn.exec_driver_sql("SHOW VARIABLES LIKE 'wsrep_on'").first()
+    return row is not None and str(row[1]).upper() == "ON"
+
+
+def is_certification_failure(exc: BaseException) -> bool:
+    """MySQL/MariaDB's deadlock error 1213, which on Galera also means: failed certification."""
+    orig = getattr(exc, "orig", None)
+    args = getattr(orig, "args", ())
+    return isinstance(exc, DBAPIError) and bool(args) and args[0] == 1213
 
 
 # MySQL/MariaDB: access denied to a database, table, column or routine; PostgreSQL: 42501

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # the newest revision in migrations/versions (tests/unit/test_migrate_head.py checks it against Alembic):
 # a new revision changes it
-HEAD = "0006_accounts"
+HEAD = "0008_capacity"
 VERSION_TABLE = "alembic_version"
 
 
@@ -72,6 +72,8 @@ def upgrade(db: Database) -> tuple[str | None, str]:
     if before is not None and not _known(before):
         raise SchemaError(
             f"the database schema ({before}) is newer than this program knows; upgrade regdesk first")
+    if db.dialect == "mysql":
+        _utf8mb4(db, before is None)
     from alembic import command
     cfg = _alembic_config()
     with db.engine.begin() as conn:
@@ -80,6 +82,35 @@ def upgrade(db: Database) -> tuple[str | None, str]:
     after = current_revision(db)
     log.info("schema %s -> %s on %s", before, after, db.url)
     return before, after
+
+
+def _utf8mb4(db: Database, fresh: bool) -> None:
+    """MySQL/MariaDB: every table regdesk creates must hold Chinese (utf8mb4), whatever the server's
+    default (latin1 on upstream MariaDB before 11.6 and on MySQL 5.7). A database whose default is not
+    utf8mb4 is switched to it before the first table is made (the tables take the database's default);
+    where that is refused, or tables regdesk made earlier are not utf8mb4, SchemaError says what to do."""
+    with db.engine.connect() as conn:
+        name, charset = conn.exec_driver_sql("SELECT DATABASE(), @@character_set_database").one()
+        if name is None:
+            raise SchemaError("the database URL names no database: add it after the last / (…:3306/regdesk)")
+        quoted = "`" + name.replace("`", "``") + "`"
+        fix = f"ALTER DATABASE {quoted} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        if charset != "utf8mb4":
+            try:
+                conn.exec_driver_sql(fix)
+            except DBAPIError as exc:
+                raise SchemaError(f"database {name} stores text as {charset}, which cannot hold Chinese, and it "
+                                  f"cannot be changed here ({first_line(exc)}): run `{fix}` as its owner") from exc
+            log.info("database %s: default character set %s -> utf8mb4", name, charset)
+        if not fresh:
+            bad = list(conn.exec_driver_sql(
+                "SELECT t.table_name FROM information_schema.tables t JOIN information_schema.collation_character_set_applicability c"
+                " ON c.collation_name = t.table_collation WHERE t.table_schema = DATABASE()"
+                " AND t.table_type = 'BASE TABLE' AND c.character_set_name <> 'utf8mb4' ORDER BY t.table_name").scalars())
+            if bad:
+                raise SchemaError(f"tables of database {name} store text as another character set than utf8mb4 "
+                                  f"({', '.join(bad[:5])}{'…' if len(bad) > 5 else ''}): convert each with "
+                                  "`ALTER TABLE … CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`")
 
 
 def check(db: Database) -> None:

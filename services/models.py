@@ -303,3 +303,25 @@ class DbAccount(Base):
     host: Mapped[str | None] = mapped_column(String(255))  # MySQL/MariaDB: the account's host part
     granted_at: Mapped[dt.datetime] = mapped_column(DateTime)
     granted_by: Mapped[str] = mapped_column(String(100))
+
+
+class SlotCounter(Base):
+    """A slot's capacity and taken places, kept by triggers on slots and bookings (revision 0008_capacity,
+    services/migrations/capacity.py): the database refuses a slot over capacity, whoever writes."""
+    __tablename__ = "slot_counters"
+    __table_args__ = (CheckConstraint("taken <= capacity", name="ck_slot_counters_free"),
+                      CheckConstraint("taken >= 0", name="ck_slot_counters_taken"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    taken: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+
+
+class PatientDayGuard(Base):
+    """Written by every decision that confirms under the one-a-day rule, so that two of them for one
+    patient, department and day conflict (on a multi-primary cluster, at certification)."""
+    __tablename__ = "patient_day_guards"
+    patient_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +50,46 @@ def sqlite_db(tmp_path):
         migrate.upgrade(database)
         yield database
         database.dispose()
+
+
+@pytest.fixture(scope="session")
+def galera_cluster():
+    """A 3-node MariaDB Galera cluster on loopback (tests/galera.py), started once per test session
+    (~15-30 s) and stopped at its end, or by its watchdog if this process is killed. Skipped when the
+    binaries are missing, failed then under REGDESK_REQUIRE_SERVERS=1."""
+    from tests import galera
+    from tests.dbs import _require_servers
+    why = galera.missing()
+    if why:
+        if _require_servers():
+            pytest.fail(f"Galera cluster cannot start: {why} (REGDESK_REQUIRE_SERVERS=1)")
+        pytest.skip(f"Galera cluster cannot start: {why}")
+    # under /tmp, not pytest's private tmp folder: the nodes run as the mysql account when we are root
+    folder = Path(tempfile.mkdtemp(prefix="regdesk-galera-", dir="/tmp"))
+    cluster = galera.Cluster(folder, int(os.environ.get("REGDESK_TEST_GALERA_PORT", galera.DEFAULT_BASE)))
+    dog = cluster.watchdog()
+    try:
+        cluster.start()
+    except galera.GaleraUnavailable as exc:
+        dog.stdin.close()
+        dog.wait(60)
+        if _require_servers():
+            pytest.fail(f"Galera cluster did not start: {exc} (REGDESK_REQUIRE_SERVERS=1)")
+        pytest.skip(f"Galera cluster did not start: {exc}")
+    yield cluster
+    cluster.stop()
+    dog.stdin.close()
+    dog.wait(60)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def galera_urls(galera_cluster):
+    """A fresh database on the Galera cluster (latin1 by the server's default), migrated to head through
+    node 1: its URL on each of the three nodes."""
+    from tests import galera
+    with galera.fresh_database(galera_cluster) as urls:
+        database = Database(urls[0])
+        migrate.upgrade(database)
+        database.dispose()
+        yield urls

@@ -31,8 +31,9 @@ def _unavailable(name: str, exc: Exception) -> None:
 
 
 @contextmanager
-def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
-    """Yield the URL of a new, empty database of this kind; drop it afterwards."""
+def fresh_database(kind: str, tmp_path: Path, charset: str = "utf8mb4") -> Iterator[str]:
+    """Yield the URL of a new, empty database of this kind; drop it afterwards. ``charset``: MariaDB's
+    database default (utf8mb4, or latin1 as on upstream MariaDB before 11.6 and MySQL 5.7)."""
     name = "regdesk_t_" + uuid.uuid4().hex[:12]
     if kind == "sqlite":
         yield "sqlite:///" + str(tmp_path / f"{name}.db")
@@ -57,7 +58,8 @@ def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
         admin = create_engine(MY_ADMIN, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
         try:
             with admin.connect() as c:
-                c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+                collation = {"utf8mb4": "utf8mb4_unicode_ci", "latin1": "latin1_swedish_ci"}[charset]
+                c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET {charset} COLLATE {collation}"))
         except OperationalError as exc:
             admin.dispose()
             _unavailable("MariaDB", exc)

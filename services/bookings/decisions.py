@@ -9,10 +9,17 @@ Legal transitions (shared/CONTRACT.md; ``stopped`` is set by services.rosters.te
 
 Every change is one conditional UPDATE (``WHERE id = :id AND status IN (...)``) whose row count is
 checked, in one transaction with its audit row and its outbox row: a refused or rolled-back change
-leaves neither. Capacity: whatever moves a booking *into* a taken status (confirmed, checked_in,
-no_show) holds the slot's lock (on MySQL/MariaDB its session's) while it counts the slot's taken
-bookings, so two deciders never both see the last place. The mini-program only ever frees places (cancel), which is safe
-without the lock. Lock order, everywhere: patient row, clinic session, slot row, bookings (see
+leaves neither.
+
+Capacity is a write that conflicts. Triggers keep each slot's counter (slot_counters: taken places,
+CHECK taken <= capacity; services/migrations/capacity.py) whoever changes a booking, so the database
+itself refuses an oversold slot, and two decisions taking places in one slot both write its counter
+row. On one server the locks below also make deciders take turns, so what they count is fresh; on a
+multi-primary cluster (Galera), where a lock is known to its own node only, the second of two such
+decisions fails certification (1213) or the CHECK, and services.db retries it: it then reads the
+other's decision. The one-a-day rule likewise writes a guard row per patient, department and day
+(guard_patient_day). Lock order, everywhere: patient row, clinic session, slot row, bookings, then a
+booking's slot counter (the trigger, after its booking, as for the mini-program's cancel; see
 lock_and_count for how PostgreSQL and MySQL/MariaDB lock them).
 On SQLite ``BEGIN IMMEDIATE`` already serializes writers, so the lock statements are skipped there.
 """
@@ -31,7 +38,7 @@ from services import limits
 from services.clock import hospital_today, local_now, utcnow
 from services.db import Database, first_line, is_connection_error
 from services.errors import Conflict, DatabaseUnavailable, NotFound, RegdeskError, RuleRefused, ValidationError
-from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Patient, Slot
+from services.models import Booking, ClinicSession, Doctor, Patient, Slot, SlotCounter
 from services.notify import outbox
 from services.staff import audit
 from services.staff.actor import Actor
@@ -71,6 +78,7 @@ class Fresh:
     taken: int
     session_status: str
     duplicates: int  # the patient's other confirmed/checked_in bookings, same department and day
+    guard: tuple[int, int, dt.date] | None = None  # (patient, department, day) when duplicates were counted
 
 
 def label(status: str) -> str:
@@ -104,8 +112,6 @@ def load_context(conn: Connection, booking_id: int):
 # than SQLite takes to run it, and autoapprove runs these once per decision.
 _b2, _s2, _c2, _d2 = (Booking.__table__.alias("b2"), Slot.__table__.alias("s2"),
                       ClinicSession.__table__.alias("c2"), Doctor.__table__.alias("d2"))
-_TAKEN = (select(func.count()).select_from(Booking)
-          .where(Booking.slot_id == bindparam("slot"), Booking.status.in_(TAKEN_STATUSES)).scalar_subquery())
 _DUPLICATES = (select(func.count())
                .select_from(_b2.join(_s2, _s2.c.id == _b2.c.slot_id).join(_c2, _c2.c.id == _s2.c.session_id)
                             .join(_d2, _d2.c.id == _c2.c.doctor_id))
@@ -113,10 +119,21 @@ _DUPLICATES = (select(func.count())
                       _b2.c.id != bindparam("booking"), _c2.c.day == bindparam("day"),
                       _d2.c.department_id == bindparam("department"))
                .scalar_subquery())
-_FRESH = (select(Slot.capacity, ClinicSession.status, _TAKEN).select_from(Slot)
+# the slot's taken places from its counter (one row, kept by triggers) rather than a count of bookings
+_FRESH = (select(SlotCounter.capacity, ClinicSession.status, SlotCounter.taken).select_from(Slot)
+          .join(SlotCounter, SlotCounter.slot_id == Slot.id)
           .join(ClinicSession, ClinicSession.id == Slot.session_id).where(Slot.id == bindparam("slot")))
-_FRESH_DUP = (select(Slot.capacity, ClinicSession.status, _TAKEN, _DUPLICATES).select_from(Slot)
+_FRESH_DUP = (select(SlotCounter.capacity, ClinicSession.status, SlotCounter.taken, _DUPLICATES).select_from(Slot)
+              .join(SlotCounter, SlotCounter.slot_id == Slot.id)
               .join(ClinicSession, ClinicSession.id == Slot.session_id).where(Slot.id == bindparam("slot")))
+_GUARD_VALUES = "(patient_id, department_id, day, version) VALUES (:patient, :department, :day, 1)"
+_GUARD = {
+    "postgresql": text(f"INSERT INTO patient_day_guards {_GUARD_VALUES} ON CONFLICT (patient_id, department_id, day)"
+                       " DO UPDATE SET version = patient_day_guards.version + 1"),
+    "sqlite": text(f"INSERT INTO patient_day_guards {_GUARD_VALUES} ON CONFLICT (patient_id, department_id, day)"
+                   " DO UPDATE SET version = version + 1"),
+    "mysql": text(f"INSERT INTO patient_day_guards {_GUARD_VALUES} ON DUPLICATE KEY UPDATE version = version + 1"),
+}
 # PostgreSQL takes the rows' locks in the order of the locking clauses: patient, session, slot
 _PG_LOCK = text("SELECT 1 FROM clinic_sessions cs JOIN slots s ON s.session_id = cs.id"
                 " WHERE cs.id = :session AND s.id = :slot FOR SHARE OF cs FOR NO KEY UPDATE OF s")
@@ -137,7 +154,13 @@ _UPDATES = {to: update(Booking).where(Booking.id == bindparam("b_id"), Booking.s
 def lock_and_count(conn: Connection, *, slot_id: int, session_id: int, patient_id: int | None = None,
                    booking_id: int | None = None, day: dt.date | None = None,
                    department_id: int | None = None, day_sessions: Iterable[int] | None = None) -> Fresh:
-    """Take the locks a capacity decision needs, then read capacity, taken and duplicates afresh.
+    """Take the locks a capacity decision needs, then read capacity, taken (the slot's counter) and
+    duplicates afresh.
+
+    The locks make deciders on one server take turns, so what they read is what they decide on. On a
+    multi-primary cluster they hold on their own node only: there the slot counter (written by the
+    confirmation's trigger, CHECK taken <= capacity) and guard_patient_day make two concurrent
+    decisions conflict, and services.db retries the later one, which then reads the earlier's result.
 
     ``patient_id`` given: the patient's other confirmed or checked-in bookings in ``department_id``
     on ``day`` are counted too (the one-a-day rule), under a lock that keeps two deciders from both
@@ -179,7 +202,19 @@ def lock_and_count(conn: Connection, *, slot_id: int, session_id: int, patient_i
         return Fresh(capacity=row[0], session_status=row[1], taken=row[2], duplicates=0)
     row = conn.execute(_FRESH_DUP, {"slot": slot_id, "patient": patient_id, "booking": booking_id or 0,
                                     "day": day, "department": department_id}).one()
-    return Fresh(capacity=row[0], session_status=row[1], taken=row[2], duplicates=row[3])
+    return Fresh(capacity=row[0], session_status=row[1], taken=row[2], duplicates=row[3],
+                 guard=(patient_id, department_id, day))
+
+
+def guard_patient_day(conn: Connection, fresh: Fresh) -> None:
+    """Before confirming a booking whose one-a-day rule was checked (``fresh.guard``): write the guard row
+    of its patient, department and day, which every other such confirmation writes too. On one server
+    the locks of lock_and_count already serialize them; on a multi-primary cluster the second of two
+    concurrent confirmations fails certification, is retried, and then counts the first."""
+    if fresh.guard is None:
+        return
+    patient, department, day = fresh.guard
+    conn.execute(_GUARD[conn.dialect.name], {"patient": patient, "department": department, "day": day})
 
 
 def transition(conn: Connection, actor: Actor, booking_id: int, to: str, *, reason: str | None = None,
@@ -246,6 +281,8 @@ def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None
             actor.require("booking.override", row.department_id)
             detail = {"rule": refusal.rule, "rule_text": refusal.reason, "reason": why}
         to, reason = ("full", FULL_REASON) if fresh.taken >= fresh.capacity else ("confirmed", None)
+        if to == "confirmed":
+            guard_patient_day(conn, fresh)
         if not transition(conn, actor, booking_id, to, reason=reason, action=DECISION_ACTION):
             raise Conflict(f"该预约已被处理：{label(_current_status(conn, booking_id))}")
         if detail is not None and to == "confirmed":

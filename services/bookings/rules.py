@@ -274,6 +274,7 @@ def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: 
             to, reason = "full", decisions.FULL_REASON
         else:
             to = "confirmed"
+            decisions.guard_patient_day(conn, fresh)
     else:
         to = "rejected"  # a rejection takes no place: no lock needed, the conditional UPDATE suffices
     if not decisions.transition(conn, actor, row.id, to, reason=reason, action=decisions.DECISION_ACTION):

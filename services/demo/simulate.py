@@ -18,15 +18,17 @@ import datetime as dt
 import logging
 import random
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import Date, Time, bindparam, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from services import limits
 from services.clock import hospital_today, local_now, utcnow
-from services.db import Database, make_engine
+from services.db import Database, is_certification_failure, is_multi_primary, make_engine
 from services.errors import ValidationError
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ CANCEL = "UPDATE bookings SET status = 'cancelled' WHERE id = :id AND status IN 
 CANCEL_STAMPED = ("UPDATE bookings SET status = 'cancelled', updated_at = :now"
                   " WHERE id = :id AND status IN ('pending', 'confirmed')")
 CONTRACT_WRITES = (INSERT_PATIENT, INSERT_BOOKING, CANCEL, CANCEL_STAMPED)
+MP_RETRIES = 10  # a transaction aborted with 1213 on a multi-primary cluster, retried (docs/contract.md)
 
 _OPEN_SLOTS = text(
     "SELECT a.slot_id, a.day, a.starts_at, a.remaining FROM slot_availability a"
@@ -114,6 +117,24 @@ class MiniProgram:
         self.patient_ids: list[int] = []
         self.mine: list[int] = []  # bookings this process requested and may cancel
         self.patients_created = 0
+        self.retries = 0  # transactions retried after a certification failure (multi-primary only)
+        with engine.connect() as conn:
+            self.multi_primary = is_multi_primary(conn)
+
+    def _write(self, fn):
+        """One write transaction. On a multi-primary cluster the contract (docs/contract.md) has every
+        writer retry a transaction aborted with 1213 (failed certification); on one server the
+        mini-program never retries, and regdesk never makes it fail."""
+        for attempt in range(MP_RETRIES + 1):
+            try:
+                with self.engine.begin() as conn:
+                    return fn(conn)
+            except DBAPIError as exc:
+                if not (self.multi_primary and is_certification_failure(exc)) or attempt == MP_RETRIES:
+                    raise
+                self.retries += 1
+                time.sleep(min(0.2, 0.005 * 2 ** attempt) * (0.5 + self.rng.random()))
+        raise AssertionError("unreachable")
 
     def load_patients(self) -> None:
         with self.engine.connect() as conn:
@@ -134,32 +155,35 @@ class MiniProgram:
 
     def register(self) -> int:
         row = random_patient(self.rng, hospital_today())
-        with self.engine.begin() as conn:
+
+        def tx(conn: Connection) -> int:
             conn.execute(text(INSERT_PATIENT), {**row, "birth_date": _plain(conn, row["birth_date"])})
-            pid = conn.execute(text("SELECT id FROM patients WHERE openid = :o"), {"o": row["openid"]}).scalar_one()
+            return conn.execute(text("SELECT id FROM patients WHERE openid = :o"), {"o": row["openid"]}).scalar_one()
+        pid = self._write(tx)
         self.patient_ids.append(pid)
         self.patients_created += 1
         return pid
 
     def request(self, slot_id: int, patient_id: int) -> int:
-        with self.engine.begin() as conn:
+        def tx(conn: Connection) -> int:
             result = conn.execute(text(INSERT_BOOKING), {"slot_id": slot_id, "patient_id": patient_id})
             if conn.dialect.name == "postgresql":
                 # currval of the bookings sequence, not lastval(): the change-feed trigger uses a sequence too
-                booking_id = conn.execute(text("SELECT currval(pg_get_serial_sequence('bookings', 'id'))")
-                                          ).scalar_one()
-            else:
-                booking_id = result.lastrowid
+                return conn.execute(text("SELECT currval(pg_get_serial_sequence('bookings', 'id'))")).scalar_one()
+            return result.lastrowid
+        booking_id = self._write(tx)
         self.mine.append(int(booking_id))
         return int(booking_id)
 
     def cancel(self, booking_id: int) -> bool:
         """Cancel as the patient would; False when the hospital decided it otherwise first."""
-        with self.engine.begin() as conn:
-            if self.rng.random() < 0.5:
-                n = conn.execute(text(CANCEL), {"id": booking_id}).rowcount
-            else:
-                n = conn.execute(text(CANCEL_STAMPED), {"id": booking_id, "now": _plain(conn, utcnow())}).rowcount
+        stamped = self.rng.random() >= 0.5
+
+        def tx(conn: Connection) -> int:
+            if not stamped:
+                return conn.execute(text(CANCEL), {"id": booking_id}).rowcount
+            return conn.execute(text(CANCEL_STAMPED), {"id": booking_id, "now": _plain(conn, utcnow())}).rowcount
+        n = self._write(tx)
         if booking_id in self.mine:
             self.mine.remove(booking_id)
         return n == 1

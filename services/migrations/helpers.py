@@ -4,6 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from services.migrations.capacity import capacity_trigger_statements, drop_capacity_statements
+
 
 def utcnow() -> sa.TextClause:
     """A column default that is the current UTC time, whatever the server's time zone."""
@@ -190,13 +192,20 @@ def change_trigger_statements(dialect: str) -> list[str]:
 
 
 def create_change_triggers() -> None:
-    """Create the change feed triggers (and PostgreSQL functions) for this dialect."""
-    for stmt in change_trigger_statements(op.get_context().dialect.name):
+    """Create the change feed triggers (and PostgreSQL functions) for this dialect, and the capacity
+    counters' triggers once revision 0008_capacity has made slot_counters (services/migrations/capacity.py)."""
+    name = op.get_context().dialect.name
+    for stmt in change_trigger_statements(name):
         op.execute(stmt)
+    if sa.inspect(op.get_bind()).has_table("slot_counters"):
+        for stmt in capacity_trigger_statements(name):
+            op.execute(stmt)
 
 
 def drop_change_triggers() -> None:
     name = op.get_context().dialect.name
+    for stmt in drop_capacity_statements(name):
+        op.execute(stmt)
     for trigger, table in _trigger_names():
         if name == "postgresql":
             op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")

@@ -305,6 +305,11 @@ def stop_session(db: Database, actor: Actor, session_id: int, reason: str) -> St
         ids: list[int] = []
         for start in range(0, len(candidates), 500):
             chunk = candidates[start:start + 500]
+            # lock the chunk's rows (by primary key) before changing any: each change moves its slot's
+            # counter (a trigger), and a stop holding a counter while it waits for a booking the
+            # mini-program is cancelling (which then wants that counter) would deadlock with it
+            conn.execute(select(Booking.id).where(Booking.id.in_(chunk)).order_by(Booking.id)
+                         .with_for_update(key_share=True))
             conn.execute(update(Booking).where(Booking.id.in_(chunk), Booking.status.in_(STOPPABLE))
                          .values(status="stopped", reason=reason, updated_at=now, decided_at=now,
                                  decided_by=actor.name))

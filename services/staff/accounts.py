@@ -64,6 +64,9 @@ _CONTRACT_TABLES = ("hospitals", "departments", "doctors", "clinic_sessions", "s
 _PATIENT = ("id", "openid", "name", "gender", "birth_date", "phone", "id_card", "created_at")
 _BOOKING = ("id", "slot_id", "patient_id", "status", "source", "reason", "created_at", "updated_at")
 TABLE_DEFAULT, VIEW_DEFAULT = "*", "*view"
+# the slot counters are kept by triggers (running as their owner) only: read, never written directly;
+# the one-a-day guards are written by each confirming decision (services.bookings.decisions.guard_patient_day)
+_CAPACITY = {"slot_counters": _READ, "patient_day_guards": _all("SELECT", "INSERT", "UPDATE")}
 
 # role -> table or view -> privileges; TABLE_DEFAULT / VIEW_DEFAULT: every table / view not named
 SPEC: dict[str, dict[str, Privileges]] = {
@@ -79,6 +82,7 @@ SPEC: dict[str, dict[str, Privileges]] = {
         TABLE_DEFAULT: _all(*DML), VIEW_DEFAULT: _READ,
         "audit_log": _all("SELECT", "INSERT"),
         "change_log": _READ,
+        **_CAPACITY,
         "secrets": (), "db_accounts": (),
         "alembic_version": _READ,
     },
@@ -86,6 +90,7 @@ SPEC: dict[str, dict[str, Privileges]] = {
         TABLE_DEFAULT: _all(*DML), VIEW_DEFAULT: _READ,
         "audit_log": _all("SELECT", "INSERT"),
         "change_log": _all("SELECT", "INSERT", "DELETE"),  # pruning deletes and writes its marker row
+        **_CAPACITY,
         "secrets": _all("SELECT", "UPDATE"),
         "staff": (), "staff_departments": (), "login_throttle": (), "db_accounts": (),
         "alembic_version": _READ,

@@ -31,20 +31,24 @@ MySQL/MariaDB; a clerk may knowingly allow a second one).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import multiprocessing
 import queue
 import random
+import time
 import traceback
+import uuid
 from collections import Counter, defaultdict
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from services.bookings import decisions, rules
 from services.cli import main
-from services.db import Database
-from services.models import AuditLog, Booking, Notification
+from services.db import Database, make_engine
+from services.models import AuditLog, Booking, ClinicSession, Doctor, Notification, Slot, SlotCounter
 from services.staff.actor import Actor
 from tests import factories as f
 
@@ -59,7 +63,21 @@ pytestmark = pytest.mark.slow
 
 # ---------------------------------------------------------------- the processes (module level: spawn imports them)
 
-def _miniprogram(url: str, exact: list[int], churn: list[int], patients: list[int], seed: int, go, out) -> None:
+def _contract_retry(multi_primary: bool, fn):
+    """The contract: on a multi-primary cluster every writer retries a transaction aborted with 1213
+    (Galera's certification failure). On one server the mini-program never retries: an error fails
+    the race."""
+    for attempt in range(20):
+        try:
+            return fn()
+        except OperationalError as exc:
+            if not multi_primary or exc.orig.args[0] != 1213 or attempt == 19:
+                raise
+            time.sleep(0.005 * (attempt + 1) * random.random())
+
+
+def _miniprogram(url: str, exact: list[int], churn: list[int], patients: list[int], seed: int, go, out,
+                 multi_primary: bool = False) -> None:
     try:
         rng = random.Random(seed)
         args = {"timeout": 30} if url.startswith("sqlite") else {"connect_timeout": 10}
@@ -76,14 +94,15 @@ def _miniprogram(url: str, exact: list[int], churn: list[int], patients: list[in
                 if pg:
                     new_id = c.execute(text(insert + " RETURNING id"), params).scalar_one()
                 else:
-                    new_id = c.execute(text(insert), params).lastrowid
+                    new_id = _contract_retry(multi_primary, lambda params=params: c.execute(text(insert), params).lastrowid)
                 written.append(new_id)
                 if slot in churn:
                     on_churn.append(new_id)
                 if on_churn and rng.random() < CANCEL_RATIO:
                     target = rng.choice(on_churn)
-                    n = c.execute(text("UPDATE bookings SET status = 'cancelled'"
-                                       " WHERE id = :id AND status IN ('pending', 'confirmed')"), {"id": target}).rowcount
+                    n = _contract_retry(multi_primary, lambda target=target: c.execute(text(
+                        "UPDATE bookings SET status = 'cancelled'"
+                        " WHERE id = :id AND status IN ('pending', 'confirmed')"), {"id": target}).rowcount)
                     if n == 1:
                         cancelled.append(target)
         engine.dispose()
@@ -140,15 +159,27 @@ def _clerk(url: str, done, seed: int, out) -> None:
 # ---------------------------------------------------------------- the test
 
 def test_race(db, db_url, capsys):
-    c = f.basic_clinic(db, capacity=CAPACITY, slots=EXACT_SLOTS + CHURN_SLOTS)
-    exact, churn = c["slot_ids"][:EXACT_SLOTS], c["slot_ids"][EXACT_SLOTS:]
+    race(db, [db_url], capsys)
+
+
+def race(db, urls: list[str], capsys, multi_primary: bool = False) -> None:
+    """One race on a new clinic (so a test may run several rounds in one database). ``urls``: each
+    process connects to urls[i % len(urls)] (a multi-primary cluster's nodes: writers and deciders on
+    every node; then per node one mini-program, one decider and one clerk)."""
+    department = f.department(db, code="R" + uuid.uuid4().hex[:8])
+    _, slot_ids = f.session(db, f.doctor(db, department), dt.date.today() + dt.timedelta(days=2),
+                            capacity=CAPACITY, slots=EXACT_SLOTS + CHURN_SLOTS)
+    exact, churn = slot_ids[:EXACT_SLOTS], slot_ids[EXACT_SLOTS:]
     patients = [f.patient(db) for _ in range(PATIENTS)]
+    n = len(urls)
+    programs_n, deciders_n, clerks_n = (MINIPROGRAMS, DECIDERS, CLERKS) if n == 1 else (n, n, n)
 
     out, go, done = SPAWN.Queue(), SPAWN.Event(), SPAWN.Event()
-    workers = [SPAWN.Process(target=_decider, args=(db_url, done, out)) for _ in range(DECIDERS)]
-    workers += [SPAWN.Process(target=_clerk, args=(db_url, done, 100 + i, out)) for i in range(CLERKS)]
-    programs = [SPAWN.Process(target=_miniprogram, args=(db_url, exact, churn, patients, i, go, out))
-                for i in range(MINIPROGRAMS)]
+    workers = [SPAWN.Process(target=_decider, args=(urls[i % n], done, out)) for i in range(deciders_n)]
+    workers += [SPAWN.Process(target=_clerk, args=(urls[(i + 1) % n], done, 100 + i, out)) for i in range(clerks_n)]
+    programs = [SPAWN.Process(target=_miniprogram, args=(urls[(i + 2) % n], exact, churn, patients,
+                                                         random.randrange(1 << 30), go, out, multi_primary))
+                for i in range(programs_n)]
     for p in workers + programs:
         p.start()
     results = defaultdict(list)
@@ -159,7 +190,7 @@ def test_race(db, db_url, capsys):
             results[kind].append(value)
             if len(results["ready"]) == len(workers):
                 go.set()  # every decider is connected: let the mini-programs loose
-            if len(results["miniprogram"]) == MINIPROGRAMS:
+            if len(results["miniprogram"]) == programs_n:
                 done.set()  # the mini-programs are through: deciders make one last round and stop
     except queue.Empty:
         pytest.fail(f"a process did not report within {TIMEOUT} s: {dict(results)}")
@@ -173,25 +204,47 @@ def test_race(db, db_url, capsys):
     assert [p.exitcode for p in workers + programs] == [0] * (len(workers) + len(programs))
     assert all(s.errors == 0 for s in results["decider"])
 
-    assert main(["autoapprove", "--once", "--db", db_url]) == 0
-    assert capsys.readouterr().out.startswith("autoapprove: ")
-
     written = [i for r in results["miniprogram"] for i in r["written"]]
     cancelled = {i for r in results["miniprogram"] for i in r["cancelled"]}
+    if multi_primary:  # every node has applied every request before the last round decides them
+        for url in urls:
+            _wait_visible(url, written)
+    for url in urls:  # autoapprove --once on every node
+        assert main(["autoapprove", "--once", "--db", url]) == 0
+        assert capsys.readouterr().out.startswith("autoapprove: ")
+    if multi_primary:
+        db = _synced(urls[0])  # reads that wait until this node has applied every commit there was
+
+    slots = set(exact + churn)
     with db.read() as conn:
         rows = {r.id: r for r in conn.execute(select(Booking.id, Booking.slot_id, Booking.patient_id, Booking.status,
-                                                      Booking.decided_at, Booking.decided_by))}
+                                                      Booking.decided_at, Booking.decided_by)
+                                              .where(Booking.slot_id.in_(slots)))}
         audits = conn.execute(select(AuditLog.id, AuditLog.entity_id, AuditLog.detail, AuditLog.actor)
                               .where(AuditLog.entity == "booking", AuditLog.action == decisions.DECISION_ACTION)
                               .order_by(AuditLog.id)).all()
         notes = Counter((n.booking_id, n.kind) for n in conn.execute(select(Notification.booking_id, Notification.kind)))
         availability = conn.execute(text("SELECT slot_id, capacity, taken, pending FROM slot_availability")).all()
+        counters = {r.slot_id: r for r in conn.execute(select(SlotCounter.slot_id, SlotCounter.taken,
+                                                              SlotCounter.capacity))}
+        days = {r.id: r for r in conn.execute(
+            select(Booking.id, Doctor.department_id, ClinicSession.day).join(Slot, Slot.id == Booking.slot_id)
+            .join(ClinicSession, ClinicSession.id == Slot.session_id).join(Doctor, Doctor.id == ClinicSession.doctor_id)
+            .where(Booking.slot_id.in_(slots)))}
+    if multi_primary:
+        db.dispose()
+    audits = [a for a in audits if int(a.entity_id) in rows]  # this round's only
+    availability = [a for a in availability if a.slot_id in slots]
+    counters = {k: v for k, v in counters.items() if k in slots}
 
     # none lost, none invented, nothing left pending, capacity never exceeded
-    assert len(written) == MINIPROGRAMS * REQUESTS_EACH
+    assert len(written) == programs_n * REQUESTS_EACH
     assert sorted(rows) == sorted(written)
     assert not [i for i, r in rows.items() if r.status == "pending"]
     assert all(a.taken <= a.capacity and a.pending == 0 for a in availability), availability
+    # the counters the database keeps (triggers) agree with the bookings
+    assert {a.slot_id: (a.taken, a.capacity) for a in availability} == {
+        k: (v.taken, v.capacity) for k, v in counters.items()}
     assert all(rows[i].status == "cancelled" for i in cancelled)
 
     # each booking decided exactly once, with its outbox row; none for a request cancelled while pending
@@ -208,9 +261,16 @@ def test_race(db, db_url, capsys):
             assert (r.decided_at is not None) == bool(got)
     assert sum(len(v) for v in decided.values()) == len(decided)
 
-    # no full while a place was free: replay each slot's decisions in audit (= lock) order
+    # no patient holds two places in one department on one day (every decider applies the one-a-day
+    # rule: autoapprove, and a clerk's approve, which no clerk here overrides)
+    held = Counter((r.patient_id, days[i].department_id, days[i].day) for i, r in rows.items()
+                   if r.status == "confirmed")
+    assert not [k for k, v in held.items() if v > 1], held
+
+    # no full while a place was free: replay each slot's decisions in audit (= lock) order. Not on a
+    # multi-primary cluster: each node hands out its own audit ids, so their order is not the decisions'.
     confirms: Counter = Counter()
-    for a in audits:
+    for a in ([] if multi_primary else audits):
         b = rows[int(a.entity_id)]
         to = json.loads(a.detail)["to"]
         if to == "confirmed":
@@ -223,11 +283,23 @@ def test_race(db, db_url, capsys):
             else:
                 assert confirms[b.slot_id] >= CAPACITY, f"booking {b.id} declared full with a free place"
 
-    # autoapprove never confirms the same patient twice that day (all slots: one session, one department)
-    auto_taken = Counter(r.patient_id for r in rows.values()
-                         if r.status == "confirmed" and r.decided_by == "autoapprove")
-    assert not [p for p, n in auto_taken.items() if n > 1]
-
     # the race did race: decisions by several processes, with full slots and cancellations
     statuses = Counter(r.status for r in rows.values())
     assert statuses["full"] and statuses["confirmed"] and statuses["cancelled"], statuses
+
+
+def _synced(url: str) -> Database:
+    """A Database whose reads wait until their node has applied every transaction committed anywhere
+    in the cluster before they started (Galera's wsrep_sync_wait)."""
+    return Database(make_engine(url, connect_args={"connect_timeout": 5,
+                                                    "init_command": "SET SESSION wsrep_sync_wait = 1"}))
+
+
+def _wait_visible(url: str, ids: list[int]) -> None:
+    db = _synced(url)
+    try:
+        with db.read() as conn:
+            have = conn.execute(select(func.count()).select_from(Booking).where(Booking.id.in_(ids))).scalar_one()
+    finally:
+        db.dispose()
+    assert have == len(ids), f"{url}: {have} of {len(ids)} requests there"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import text
 
 from services.rosters import templates
@@ -35,17 +36,25 @@ def _stop_is_waiting(db) -> bool:
             return c.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                                   " AND wait_event_type = 'Lock'")).scalar_one() > 0
         if db.dialect == "mysql":
-            # the stop has reached its UPDATE of the bookings, which must wait for the held row
+            # the stop has reached its lock of the bookings (then its UPDATE), which must wait for the held row
             return c.execute(text("SELECT count(*) FROM information_schema.PROCESSLIST"
-                                  " WHERE DB = DATABASE() AND INFO LIKE 'UPDATE bookings SET status=''stopped''%'")
-                             ).scalar_one() > 0
+                                  " WHERE DB = DATABASE() AND (INFO LIKE 'UPDATE bookings SET status=''stopped''%'"
+                                  " OR INFO LIKE 'SELECT bookings.id %FOR UPDATE%')")).scalar_one() > 0
     return True  # SQLite: the stop simply waits for the write lock
 
 
-def test_miniprogram_cancel_survives_a_concurrent_stop(db):
+@pytest.mark.parametrize("held_status", ["pending", "confirmed"])
+def test_miniprogram_cancel_survives_a_concurrent_stop(db, held_status):
+    """held_status 'confirmed': the cancel also moves the slot's counter (a trigger), and the stop's
+    other booking comes first, so a stop that changed it before locking the held row would hold the
+    counter the cancel then needs."""
     c = f.basic_clinic(db, capacity=3, slots=1)
     slot = c["slot_ids"][0]
-    held, other = f.request(db, slot, f.patient(db)), f.request(db, slot, f.patient(db))
+    if held_status == "confirmed":
+        other, held = f.request(db, slot, f.patient(db)), f.request(db, slot, f.patient(db))
+        f.set_status(db, held, "confirmed")
+    else:
+        held, other = f.request(db, slot, f.patient(db)), f.request(db, slot, f.patient(db))
     f.set_status(db, other, "confirmed")
     result: dict = {}
 
