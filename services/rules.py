@@ -30,6 +30,7 @@ from services.actor import AUTOAPPROVE, Actor
 from services.clock import local_now, utcnow
 from services.db import Database
 from services.errors import DatabaseUnavailable, RegdeskError, ValidationError
+from services.jobs.outage import is_outage
 from services.models import Booking, ClinicSession, Doctor, Rule, Slot
 
 log = logging.getLogger(__name__)
@@ -292,8 +293,9 @@ def judge(conn: Connection, row, now: dt.datetime) -> tuple[bookings.Fresh, Refu
 
 
 def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime | None = None,
-                   limit: int | None = None) -> DecideSummary:
-    """Decide the bookings pending now (oldest first; at most ``limit``) by the rules."""
+                   limit: int | None = None, stop: threading.Event | None = None) -> DecideSummary:
+    """Decide the bookings pending now (oldest first; at most ``limit``) by the rules. ``now``: the
+    hospital's wall-clock time (services.clock.local_now); ``stop`` ends the run between decisions."""
     actor.require("booking.decide")
     if limit is not None:
         limit = limits.DECIDE_LIMIT.check(limit)
@@ -320,14 +322,17 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
         if left is not None:
             left -= len(rows)
         for row in rows:
+            if stop is not None and stop.is_set():
+                left = 0
+                break
             refusal = verdict(row, rules, now, blocks)
             reason = refusal.reason if refusal is not None else None
             try:
                 to = db.run(lambda conn, row=row, reason=reason: _decide_one(
                     conn, actor, row, reason, rules, now, day_sessions.get((row.day, row.department_id))))
-            except DatabaseUnavailable:
-                raise
-            except Exception:  # one bad booking must not stop the round; it stays pending for the next
+            except Exception as exc:  # one bad booking must not stop the round; it stays pending for the next
+                if is_outage(exc):  # but the database being away stops it: nothing else can be decided
+                    raise
                 log.exception("could not decide booking %s", row.id)
                 counts["errors"] += 1
                 continue

@@ -22,7 +22,7 @@ from services.errors import ConfigError, RegdeskError
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = ("cmd_db", "cmd_demo", "cmd_staff", "cmd_autoapprove", "cmd_watch", "cmd_notify", "cmd_excel",
+COMMAND_MODULES = ("cmd_db", "cmd_demo", "cmd_staff", "cmd_autoapprove", "cmd_watch", "cmd_notify", "cmd_jobs", "cmd_excel",
                    "cmd_roster", "cmd_config")
 
 
@@ -186,7 +186,7 @@ def require_existing(url: str) -> None:
 
 def open_database(cfg: config_mod.Config, *, check_schema: bool = True):
     """The Database for a command; refuses a schema that does not fit this program."""
-    from services import migrate
+    from services import clock, migrate
     from services.db import Database
     if check_schema:
         require_existing(cfg.database_url)
@@ -194,6 +194,7 @@ def open_database(cfg: config_mod.Config, *, check_schema: bool = True):
     if check_schema:
         try:
             migrate.check(db)
+            clock.load_zone(db)  # the hospital's clock, not this machine's
         except BaseException:
             db.dispose()
             raise

@@ -1,0 +1,23 @@
+"""Deciding pending requests by the hospital's rules (services.rules.decide_pending, as a clerk's
+自动审核 switch says): what `regdesk autoapprove` does, in the job service."""
+from __future__ import annotations
+
+from services import rules
+from services.actor import AUTOAPPROVE
+from services.jobs.base import Context, Job
+
+
+class Decide(Job):
+    name = "decide"
+
+    def __init__(self, limit: int | None = None):
+        self.limit = limit
+
+    def run(self, ctx: Context) -> str | None:
+        if not rules.load(ctx.db).autoapprove_enabled:
+            return None
+        summary = rules.decide_pending(ctx.db, AUTOAPPROVE, now=ctx.now(), limit=self.limit, stop=ctx.stop)
+        self.last = summary
+        if summary.decided or summary.skipped or summary.errors:
+            return summary.line()
+        return None
