@@ -3,7 +3,9 @@
 Runs as the AUTOAPPROVE actor. With ``--once`` it decides what is pending now, prints one summary
 line and exits; without it, it keeps deciding (woken by the change feed when there is one) and
 prints a line for every round that decided something, until stopped (Ctrl+C or SIGTERM).
-When an admin has switched auto-approval off, it decides nothing.
+When an admin has switched auto-approval off, it decides nothing. The continuous mode is the job
+service's decide job (services/jobs; `regdesk jobs` runs it with the others): it waits out database
+outages and shares the job service's lease, so only one process decides at a time.
 """
 from __future__ import annotations
 
@@ -32,11 +34,6 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_autoapprove)
 
 
-def _print_round(summary: rules.DecideSummary) -> None:
-    if summary.decided or summary.skipped or summary.errors:
-        print(f"autoapprove: {summary.line()}", flush=True)
-
-
 def cmd_autoapprove(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
@@ -47,13 +44,21 @@ def cmd_autoapprove(args: argparse.Namespace, cfg: Config) -> int:
             summary = rules.decide_pending(db, AUTOAPPROVE, limit=args.limit)
             print(f"autoapprove: {summary.line()}", flush=True)
             return 1 if summary.errors else 0
+        # the job service's decide (and prune) jobs, with its leases: beside a running `regdesk jobs`
+        # only one of them decides at a time
+        from services.cli.cmd_jobs import make_jobs
+        from services.jobs.runner import Runner
         stop = threading.Event()
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         print(f"autoapprove: running on {db.url} (Ctrl+C to stop)", flush=True)
+        runner = Runner(db, cfg, make_jobs(("decide", "prune")), stop=stop, interval=args.interval,
+                        on_line=lambda line: print(f"autoapprove: {line.split(': ', 1)[-1]}", flush=True)
+                        if line.startswith("decide:") else log.info("%s", line))
         try:
-            rules.run_forever(db, stop, interval=args.interval, on_round=_print_round)
+            runner.run_forever()
         except KeyboardInterrupt:
             stop.set()
+            runner.close()
         finally:
             signal.signal(signal.SIGTERM, previous)
         return 0

@@ -1,4 +1,7 @@
-"""`regdesk notify [--once]`: send the patients' WeChat notifications that are due, with retries."""
+"""`regdesk notify [--once]`: send the patients' WeChat notifications that are due, with retries.
+
+The continuous mode is the job service's send job (services/jobs; `regdesk jobs` runs it with the
+others), with its lease and its patience with database outages."""
 from __future__ import annotations
 
 import argparse
@@ -58,9 +61,12 @@ def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
         policy = notify.DeliveryPolicy(max_attempts=args.max_attempts)
         if args.reminders_for:
             print(f"queued {notify.enqueue_reminders(db, args.reminders_for)} reminders for {args.reminders_for}")
-        if not args.once:
-            notify.run_forever(db, cfg, stop, interval=args.interval, timeout=args.timeout, policy=policy,
-                               reminders=args.reminders)
+        if not args.once:  # the job service's send (and reminder) jobs: outages are waited out
+            from services.jobs.reminders import Reminders
+            from services.jobs.runner import Runner
+            from services.jobs.send import Send
+            jobs = [Send(args.timeout, policy)] + ([Reminders()] if args.reminders else [])
+            Runner(db, cfg, jobs, stop=stop, interval=args.interval).run_forever()
             return 0
         if args.reminders:
             day = hospital_today() + dt.timedelta(days=1)
