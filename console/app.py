@@ -9,7 +9,8 @@ The database is opened off the GUI thread behind a small "connecting" dialog:
   clear dialog (upgrade with `regdesk db upgrade`, or install the newer regdesk);
 - an unreachable database gets a dialog with Retry.
 ``--demo`` opens (and on first use creates and seeds) demo.db in the data folder, starts the
-simulated mini-program in the background and logs in as the demo clerk.
+simulated mini-program and the job service (services.jobs.background) in the background and logs
+in as the demo clerk.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from console.icons import icon
 from console.login import LoginDialog
 from console.tasks import TaskRunner, is_unreachable, user_message
 from services import config as config_mod
-from services import migrate
+from services import clock, migrate
 from services.config import Config
 from services.db import Database
 from services.errors import SchemaError
@@ -77,6 +78,7 @@ def open_database(url: str, *, create: bool) -> Database:
                 migrate.upgrade(db)
         else:
             migrate.check(db)
+        clock.load_zone(db)  # the hospital's clock, not this PC's
     except BaseException:
         db.dispose()
         raise
@@ -160,10 +162,14 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
         if opened is None:
             return 1
         db, actor = opened
+        from services.jobs.background import BackgroundJobs
         from services.simulate import Simulator
         sim = Simulator(url)
         sim.start()
         extras["simulator"] = sim
+        # the demo's job service, in a thread of this console (a hospital runs `regdesk jobs` instead):
+        # it decides while the View menu's toggle is on (console.mainwindow), and marks, reminds, prunes
+        extras["jobs"] = BackgroundJobs(url, cfg, deciding=settings[S.DEMO_AUTOAPPROVE]).start()
     else:
         create = _embedded_default(cfg, db_given)
         db = _start(StartupDialog(tasks, lambda: open_database(cfg.database_url, create=create)))

@@ -8,9 +8,11 @@ live feed (console.live.LiveFeed) is started before the pages are built and put 
 ``ctx.extras['live']``, where the pages find it; the queue and the day list get its changes from
 here. Without a feed the window polls every two seconds (same update path, no model reset).
 
-Heads and admins may let this console send the WeChat outbox (File menu, a checkable action
-remembered in the settings): a services.notify.BackgroundSender thread, stopped when the window
-closes. It can be switched on only when WeChat is configured; the status bar says whether it runs.
+Consoles do not decide or send in the background: the job service (`regdesk jobs`) does. The
+window shows whether it runs (console.jobstatus): a status bar item for heads and admins, and a
+banner for everyone when it has not run for minutes while 自动审核 is on. The demo console runs
+the job service in a thread of its own (services.jobs.background, ``ctx.extras['jobs']``); its
+View menu switches that runner's deciding on and off.
 """
 from __future__ import annotations
 
@@ -29,20 +31,18 @@ from console import screenfit
 from console import settings as S
 from console.daylist import DayListPage
 from console.icons import icon
+from console.jobstatus import JobsBanner, JobsMonitor, JobsStatusLabel
 from console.queue import QueuePage
 from console.shell import Banner, ConnectionStatus, HelpDialog, SettingsDialog
 from console.tasks import is_unreachable
 from console.widgets import optional
-from services import notify, queries, rules
-from services.actor import AUTOAPPROVE
-from services.wechat_settings import sender_state
+from services import queries
 
 log = logging.getLogger(__name__)
 
 WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: see console.screenfit
 POLL_MS = 2000  # without a live feed
 RETRY_MS = 5000  # while the database is out of reach
-AUTOAPPROVE_MS = 3000  # the demo's autoapprove toggle
 
 
 class MainWindow(QMainWindow):
@@ -59,17 +59,8 @@ class MainWindow(QMainWindow):
         screenfit.place(self, WANTED, MINIMUM)  # _restore() may take a saved geometry that fits instead
         screenfit.KeepOnScreen(self)
         self.feed = self._start_feed() if live else None
-        # the confirmations say whether this console sends the messages they queue (console.delivery)
-        ctx.extras["wechat_sending"] = lambda: self.wechat_sender is not None
         self.pages: dict[str, QWidget] = {}
         self._items: dict[str, QListWidgetItem] = {}
-        # the WeChat sender of this console (heads and admins; see _sender_action)
-        self.send_action: QAction | None = None
-        self.send_status: QLabel | None = None
-        self.wechat_sender: notify.BackgroundSender | None = None
-        self._stopping: list[notify.BackgroundSender] = []  # switched off, maybe finishing a message
-        self._checking_wechat = False
-        self._closing = False  # no sender starts once shutdown() began
 
         central = QWidget(self)
         central.setObjectName("central")
@@ -79,6 +70,8 @@ class MainWindow(QMainWindow):
         self.banner = Banner(central)
         self.banner.retry.connect(self.ping)
         outer.addWidget(self.banner)
+        self.jobs_banner = JobsBanner(central)
+        outer.addWidget(self.jobs_banner)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
@@ -112,6 +105,12 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(f"{who} · {L.role_label(ctx.actor.role)}", self)
         self.user_label.setObjectName("userLabel")
         self.statusBar().addWidget(self.user_label)
+        self.jobs_status: JobsStatusLabel | None = None
+        if ctx.actor.role in ("head", "admin"):
+            self.jobs_status = JobsStatusLabel(self)
+            self.statusBar().addPermanentWidget(self.jobs_status)
+        self.jobs_monitor = JobsMonitor(ctx, self)
+        self.jobs_monitor.updated.connect(self._jobs_updated)
 
         self._menus()
         self.tray = self._tray()
@@ -129,16 +128,10 @@ class MainWindow(QMainWindow):
         self._poll.timeout.connect(self.refresh_all)
         if live and self.feed is None:
             self._poll.start()
-        self._autoapprove = QTimer(self)
-        self._autoapprove.setInterval(AUTOAPPROVE_MS)
-        self._autoapprove.timeout.connect(self._autoapprove_round)
         self._restore()
         self.queue.reload()
         self.daylist.reload()
-        wechat_page = self.pages.get("wechat")
-        if self.send_action is not None and hasattr(wechat_page, "saved"):
-            wechat_page.saved.connect(self.check_wechat)
-        self.check_wechat()
+        self.jobs_monitor.start()
 
     # ---------------------------------------------------------------- building
 
@@ -186,7 +179,6 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu(self.tr("&File"))
         file_menu.setToolTipsVisible(True)  # a disabled action says why
         self._file_actions(file_menu)
-        self._sender_action(file_menu)
         settings = QAction(self.tr("&Settings…"), self)
         settings.triggered.connect(self.open_settings)
         file_menu.addAction(settings)
@@ -202,11 +194,12 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _=False, k=key: self.show_page(k))
             view.addAction(act)
             self.addAction(act)
-        if self.demo:
+        if self.demo and self.ctx.extras.get("jobs") is not None:
             view.addSeparator()
             self.autoapprove_action = QAction(self.tr("Demo: decide requests automatically"), self)
             self.autoapprove_action.setCheckable(True)
-            self.autoapprove_action.setToolTip(self.tr("Runs the hospital's rules on new requests every few seconds"))
+            self.autoapprove_action.setToolTip(self.tr("The demo's job service, running inside this console, "
+                                                       "decides new requests by the hospital's rules"))
             self.autoapprove_action.toggled.connect(self.set_autoapprove)
             view.addAction(self.autoapprove_action)
         help_menu = bar.addMenu(self.tr("&Help"))
@@ -248,27 +241,6 @@ class MainWindow(QMainWindow):
             self.printer.guard(act, pdf)
         if menu.actions():
             menu.addSeparator()
-
-    def _sender_action(self, menu) -> None:
-        """The checkable 'send from this console' action and its status-bar label (heads and admins)."""
-        if not (self.ctx.can("notify.manage") or self.ctx.can("wechat.settings")):
-            return
-        act = QAction(self.tr("Send WeChat notifications from this console"), self)
-        act.setObjectName("sendWeChatAction")
-        act.setCheckable(True)
-        act.setEnabled(False)  # until check_wechat() knows WeChat is configured
-        act.setToolTip(self.tr("Reading the WeChat settings…"))
-        act.toggled.connect(self.set_sending)
-        # triggered: the user's choice only (a programmatic setChecked does not change the preference)
-        act.triggered.connect(self._sending_chosen)
-        menu.addAction(act)
-        menu.addSeparator()
-        menu.aboutToShow.connect(self.check_wechat)  # settings edited elsewhere: current when looked at
-        self.send_action = act
-        self.send_status = QLabel(self)
-        self.send_status.setObjectName("sendStatus")
-        self.statusBar().addPermanentWidget(self.send_status)
-        self._show_sending()
 
     def _tray(self) -> QSystemTrayIcon | None:
         if not QSystemTrayIcon.isSystemTrayAvailable():
@@ -349,74 +321,12 @@ class MainWindow(QMainWindow):
                 log.warning("connection check failed: %s", error)
         self.ctx.tasks.run_task(lambda: queries.latest_booking_id(db), done, owner=self)
 
-    # ---------------------------------------------------------------- the WeChat sender
+    # ---------------------------------------------------------------- the job service
 
-    def check_wechat(self) -> None:
-        """Whether this console can send WeChat messages (a database read, off the GUI thread):
-        enables the sender action."""
-        if self.send_action is None or self._checking_wechat:
-            return
-        self._checking_wechat = True
-        db, cfg = self.ctx.db, self.ctx.cfg
-        self.ctx.tasks.run_task(lambda: sender_state(db, cfg), self._wechat_checked)
-
-    def _wechat_checked(self, state, error) -> None:
-        self._checking_wechat = False
-        act = self.send_action
-        if error is not None:
-            if not is_unreachable(error):
-                log.warning("WeChat settings not read: %s", error)
-            if not act.isChecked():
-                act.setToolTip(self.tr("The WeChat settings could not be read"))
-            return  # a sender already running keeps running: it rereads the settings itself
-        if state != "ready":
-            act.setChecked(False)  # stops a sender whose settings were removed; the preference stays
-            act.setEnabled(False)
-            act.setToolTip(self.tr("WeChat is not configured (AppID, AppSecret, template ID): "
-                                   "fill them in on the WeChat page") if state == "not configured" else
-                           self.tr("WeChat messages are sent by the job service: this PC's database "
-                                   "account may not read the WeChat secret"))
-            return
-        act.setEnabled(True)
-        act.setToolTip(self.tr("While this console is open, send the waiting WeChat messages every few seconds"))
-        st = self.ctx.settings
-        if st is not None and st[S.NOTIFY_SEND] and not act.isChecked():
-            act.setChecked(True)
-
-    def _sending_chosen(self, on: bool) -> None:
-        if self.ctx.settings is not None:
-            self.ctx.settings[S.NOTIFY_SEND] = on
-
-    def set_sending(self, on: bool) -> None:
-        """Start or stop this console's sender (the action's toggled signal)."""
-        if on and not self._closing:
-            if self.wechat_sender is None:
-                self.wechat_sender = notify.BackgroundSender(self.ctx.db, self.ctx.cfg).start()
-                log.info("sending WeChat notifications from this console")
-        elif not on and self.wechat_sender is not None:
-            # never wait in the GUI thread: the loop ends after the message in hand; closing waits for it
-            self.wechat_sender.stop(wait=0)
-            self._stopping.append(self.wechat_sender)
-            self.wechat_sender = None
-            log.info("stopped sending WeChat notifications from this console")
-        self._stopping = [s for s in self._stopping if s.running]
-        self._show_sending()
-
-    def _show_sending(self) -> None:
-        if self.send_status is not None:
-            self.send_status.setText(self.tr("WeChat notices: sending") if self.wechat_sender is not None
-                                     else self.tr("WeChat notices: off"))
-
-    def _stop_senders(self) -> None:
-        self._closing = True
-        senders = self._stopping + ([self.wechat_sender] if self.wechat_sender is not None else [])
-        self.wechat_sender, self._stopping = None, []
-        for s in senders:
-            s.stop(wait=0)  # all asked at once, then waited for
-        for s in senders:
-            if not s.stop(wait=15.0):
-                log.warning("the WeChat sender did not stop within 15 s")
-        self._show_sending()
+    def _jobs_updated(self, view) -> None:  # noqa: ANN001 - a console.jobstatus.JobsView
+        self.jobs_banner.show_view(view)
+        if self.jobs_status is not None:
+            self.jobs_status.show_view(view)
 
     # ---------------------------------------------------------------- queue count, tray, demo
 
@@ -439,23 +349,12 @@ class MainWindow(QMainWindow):
             QApplication.beep()  # the system bell: QtMultimedia is not part of PySide6-Essentials
 
     def set_autoapprove(self, on: bool) -> None:
+        """The demo's toggle: its in-process job service decides (the hospital's 自动审核 rule still wins)."""
         if self.ctx.settings is not None:
             self.ctx.settings[S.DEMO_AUTOAPPROVE] = on
-        if on:
-            self._autoapprove.start()
-            self._autoapprove_round()
-        else:
-            self._autoapprove.stop()
-
-    def _autoapprove_round(self) -> None:
-        db = self.ctx.db
-
-        def decide():
-            # the hospital's switch (an admin's rule) wins over the demo's menu toggle
-            if rules.load(db).autoapprove_enabled:
-                return rules.decide_pending(db, AUTOAPPROVE, limit=50)
-            return None
-        self.ctx.tasks.run_task(decide, None)
+        jobs: Any = self.ctx.extras.get("jobs")
+        if jobs is not None:
+            jobs.set_deciding(on)
 
     # ---------------------------------------------------------------- closing
 
@@ -472,14 +371,15 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop every timer and thread this window started (the feed, the simulator, the workers)."""
-        for t in (self._retry, self._poll, self._autoapprove):
+        for t in (self._retry, self._poll):
             t.stop()
+        self.jobs_monitor.stop()
         if self.feed is not None:
             self.feed.stop()
-        self._stop_senders()
-        sim: Any = self.ctx.extras.get("simulator")
-        if sim is not None:
-            sim.stop()
+        for key in ("simulator", "jobs"):
+            worker: Any = self.ctx.extras.get(key)
+            if worker is not None:
+                worker.stop()
         if self.tray is not None:
             self.tray.hide()
         self.ctx.tasks.wait_for_done()

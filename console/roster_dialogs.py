@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTimeEdit, QWidget,
 )
 
-from console.delivery import delivery_text, sending_here
+from console.delivery import delivery_text
 from console.pagekit import TaskDialog, call
 from console.roster_grid import hm, period_label, weekday_label
 from console.widgets import calendar_popup
@@ -189,8 +189,7 @@ class SessionDialog(TaskDialog):
     def _loaded(self, loaded: tuple[Any, Sequence[Any], int, Any]) -> None:
         self.session, self.slots = loaded[0], list(loaded[1])
         told, state = loaded[2], loaded[3]
-        self.message.setText(self.tr("If the hours change: ") + notice_text(told, delivery_text(
-            state, sending_here(self.ctx)) if told else ""))
+        self.message.setText(self.tr("If the hours change: ") + notice_text(told, delivery_text(state) if told else ""))
         s = self.session
         self.heading.setText(session_title(s))
         self.starts.setTime(qtime(s.starts_at))

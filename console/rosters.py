@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QToolBar, QVBoxLayout, QWidget,
 )
 
-from console.delivery import delivery_text, sending_here
+from console.delivery import delivery_text
 from console.pagekit import call
 from console.roster_dialogs import PublishDialog, SessionDialog, StopDialog, SubstituteDialog, pydate, qdate
 from console.roster_grid import COLORS, CellDelegate, RosterGridModel
@@ -391,7 +391,7 @@ class RosterPage(QWidget):
 
     def _confirm_stop(self, found: tuple[Any, int, Any]) -> None:
         session, affected, state = found
-        dialog = StopDialog(self.ctx, session, affected, self, delivery_text(state, sending_here(self.ctx)))
+        dialog = StopDialog(self.ctx, session, affected, self, delivery_text(state))
         dialog.done_ok.connect(lambda s: self._done(
             self.tr("Session stopped: {bookings} bookings stopped, {notified} WeChat messages queued.")
             .format(bookings=s.bookings_stopped, notified=s.notified)))
@@ -409,7 +409,7 @@ class RosterPage(QWidget):
     def _choose_substitute(self, found: tuple[Any, list[Any], int, Any]) -> None:
         session, doctors, told, state = found
         dialog = SubstituteDialog(self.ctx, session, doctors, self, told=told,
-                                  delivery=delivery_text(state, sending_here(self.ctx)) if told else "")
+                                  delivery=delivery_text(state) if told else "")
         dialog.done_ok.connect(lambda s: self._done(
             self.tr("{doctor} now takes the session; {n} WeChat message(s) queued.").format(
                 doctor=s.doctor_name, n=s.notified)))

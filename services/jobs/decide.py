@@ -1,6 +1,8 @@
-"""Deciding pending requests by the hospital's rules (services.rules.decide_pending, as a clerk's
-自动审核 switch says): what `regdesk autoapprove` does, in the job service."""
+"""Deciding pending requests by the hospital's rules (services.rules.decide_pending), while the
+admin's 自动审核 rule is on: what `regdesk autoapprove` does, in the job service."""
 from __future__ import annotations
+
+from typing import Callable
 
 from services import rules
 from services.actor import AUTOAPPROVE
@@ -10,10 +12,13 @@ from services.jobs.base import Context, Job
 class Decide(Job):
     name = "decide"
 
-    def __init__(self, limit: int | None = None):
+    def __init__(self, limit: int | None = None, enabled: Callable[[], bool] | None = None):
         self.limit = limit
+        self.enabled = enabled  # the demo console's menu toggle (services.jobs.background)
 
     def run(self, ctx: Context) -> str | None:
+        if self.enabled is not None and not self.enabled():
+            return None
         if not rules.load(ctx.db).autoapprove_enabled:
             return None
         summary = rules.decide_pending(ctx.db, AUTOAPPROVE, now=ctx.now(), limit=self.limit, stop=ctx.stop)
