@@ -19,6 +19,10 @@
             <source>Booking rules</source>
             <translation>预约规则</translation>
         </message>
+        <message>
+            <source>Job service</source>
+            <translation>后台服务</translation>
+        </message>
     </context>
     <context>
         <name>Banner</name>
@@ -509,24 +513,28 @@
     <context>
         <name>Delivery</name>
         <message>
-            <source>The messages wait in the outbox; whether anything sends them now could not be read.</source>
-            <translation>这些消息在发送队列中等待；目前无法读取是否有程序在发送。</translation>
+            <source>The messages wait in the outbox; whether the job service sends them now could not be read.</source>
+            <translation>这些消息在发件箱中等待；读取不到后台服务现在是否在发送。</translation>
         </message>
         <message>
-            <source>WeChat is not configured, so nothing sends these messages now: they wait in the outbox until an administrator fills in the WeChat page and `regdesk notify` or a console with sending switched on runs.</source>
-            <translation>微信尚未配置，目前没有任何程序会发送这些消息：它们在发送队列中等待，直到管理员在「微信设置」页填好设置，并运行 `regdesk notify` 或打开了发送功能的控制台。</translation>
+            <source>WeChat is not configured, so nothing sends these messages now: they wait in the outbox until an administrator fills in the WeChat page; then the job service (regdesk jobs) sends them.</source>
+            <translation>微信尚未配置，现在没有程序发送这些消息：它们在发件箱中等待，管理员填写“微信”页面后，由后台服务（regdesk jobs）发送。</translation>
         </message>
         <message>
-            <source>This console sends WeChat messages: they go out within a few seconds.</source>
-            <translation>本机正在发送微信通知：消息会在几秒内发出。</translation>
+            <source>The job service sends WeChat messages: they go out within a few seconds (it last reported at {time}).</source>
+            <translation>微信消息由后台服务发送，几秒钟内发出（后台服务最近一次报告：{time}）。</translation>
         </message>
         <message>
-            <source>They wait in the outbox and are sent by `regdesk notify` or by a console with “Send WeChat notifications from this console” switched on (File menu); this console is not sending.</source>
-            <translation>消息在发送队列中等待，由 `regdesk notify` 或勾选了「由本机发送微信通知」（文件菜单）的控制台发送；本机未在发送。</translation>
+            <source>They wait in the outbox for the job service (regdesk jobs), which has not reported since {time}: it is not sending now.</source>
+            <translation>这些消息在发件箱中等待后台服务（regdesk jobs）发送，但后台服务自 {time} 起没有报告，现在没有在发送。</translation>
         </message>
         <message>
-            <source>Nothing is sending right now: {n} message(s) have waited since {time}.</source>
-            <translation>目前没有程序在发送：已有 {n} 条消息自 {time} 起等待。</translation>
+            <source>They wait in the outbox for the job service (regdesk jobs), which has never run on this database: nothing sends them now.</source>
+            <translation>这些消息在发件箱中等待后台服务（regdesk jobs）发送，但后台服务从未在此数据库上运行，现在没有程序发送。</translation>
+        </message>
+        <message>
+            <source>{n} message(s) have waited since {time}.</source>
+            <translation>已有 {n} 条消息自 {time} 起等待发送。</translation>
         </message>
         <message>
             <source>Last message sent: {time}.</source>
@@ -1029,6 +1037,125 @@
         </message>
     </context>
     <context>
+        <name>Jobs</name>
+        <message>
+            <source>deciding requests</source>
+            <translation>审核预约</translation>
+        </message>
+        <message>
+            <source>sending WeChat messages</source>
+            <translation>发送微信消息</translation>
+        </message>
+        <message>
+            <source>marking no-shows</source>
+            <translation>标记爽约</translation>
+        </message>
+        <message>
+            <source>reminders</source>
+            <translation>就诊提醒</translation>
+        </message>
+        <message>
+            <source>pruning the change log</source>
+            <translation>清理变更记录</translation>
+        </message>
+        <message>
+            <source>Job service: running, last round {time}</source>
+            <translation>后台服务：运行中，最近一轮 {time}</translation>
+        </message>
+        <message>
+            <source>Job service: has never run</source>
+            <translation>后台服务：从未运行</translation>
+        </message>
+        <message>
+            <source>Job service: not running (last seen {time})</source>
+            <translation>后台服务：未运行（最后一次 {time}）</translation>
+        </message>
+        <message>
+            <source>standing by</source>
+            <translation>待命</translation>
+        </message>
+        <message>
+            <source>running</source>
+            <translation>运行中</translation>
+        </message>
+        <message>
+            <source>stopped</source>
+            <translation>已停止</translation>
+        </message>
+        <message>
+            <source>silent</source>
+            <translation>无响应</translation>
+        </message>
+    </context>
+    <context>
+        <name>JobsBanner</name>
+        <message>
+            <source>The job service (regdesk jobs) has never run on this database.</source>
+            <translation>后台服务（regdesk jobs）从未在此数据库上运行。</translation>
+        </message>
+        <message numerus="yes">
+            <source>The job service (regdesk jobs) has not run for %n minute(s).</source>
+            <translation>
+                <numerusform>后台服务（regdesk jobs）已有 %n 分钟没有运行。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Automatic approval is on, but nothing decides the requests or sends WeChat messages now: decide requests by hand and ask the administrator to start the job service.</source>
+            <translation>自动审核已开启，但现在没有程序审核预约申请、发送微信消息：请人工审核，并请管理员启动后台服务。</translation>
+        </message>
+    </context>
+    <context>
+        <name>JobsTab</name>
+        <message>
+            <source>The job service decides requests by the rules, sends WeChat messages, marks no-shows, queues reminders and prunes the change log. Consoles do none of this: start it on one machine (regdesk jobs, see the deployment guide); a second one on another machine waits and takes over within a minute if the first stops.</source>
+            <translation>后台服务按规则审核预约申请、发送微信消息、标记爽约、安排就诊提醒、清理变更记录。工作站不做这些事：请在一台机器上运行后台服务（regdesk jobs，见部署说明）；另一台机器上的第二个后台服务会待命，第一个停止后一分钟内接替。</translation>
+        </message>
+        <message>
+            <source>Host</source>
+            <translation>主机</translation>
+        </message>
+        <message>
+            <source>Process</source>
+            <translation>进程</translation>
+        </message>
+        <message>
+            <source>Version</source>
+            <translation>版本</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Acts for</source>
+            <translation>负责的任务</translation>
+        </message>
+        <message>
+            <source>Last round</source>
+            <translation>最近一轮</translation>
+        </message>
+        <message>
+            <source>Last error</source>
+            <translation>最近错误</translation>
+        </message>
+        <message>
+            <source>Refresh</source>
+            <translation>刷新</translation>
+        </message>
+        <message>
+            <source>running</source>
+            <translation>运行中</translation>
+        </message>
+        <message>
+            <source>stopped {time}</source>
+            <translation>已停止（{time}）</translation>
+        </message>
+        <message>
+            <source>silent since {time}</source>
+            <translation>自 {time} 起无响应</translation>
+        </message>
+    </context>
+    <context>
         <name>Labels</name>
         <message>
             <source>Pending review</source>
@@ -1317,8 +1444,8 @@
             <translation>演示：自动审核申请</translation>
         </message>
         <message>
-            <source>Runs the hospital's rules on new requests every few seconds</source>
-            <translation>每隔几秒按医院规则自动审核新申请</translation>
+            <source>The demo's job service, running inside this console, decides new requests by the hospital's rules</source>
+            <translation>演示用的后台服务在本程序内运行，按医院的规则审核新的预约申请</translation>
         </message>
         <message>
             <source>&amp;Help</source>
@@ -1349,40 +1476,8 @@
             <translation>将当日名单保存为 PDF……</translation>
         </message>
         <message>
-            <source>Send WeChat notifications from this console</source>
-            <translation>由本机发送微信通知</translation>
-        </message>
-        <message>
-            <source>Reading the WeChat settings…</source>
-            <translation>正在读取微信设置…</translation>
-        </message>
-        <message>
             <source>The live feed lost the database.</source>
             <translation>实时更新与数据库的连接中断。</translation>
-        </message>
-        <message>
-            <source>The WeChat settings could not be read</source>
-            <translation>无法读取微信设置</translation>
-        </message>
-        <message>
-            <source>WeChat is not configured (AppID, AppSecret, template ID): fill them in on the WeChat page</source>
-            <translation>未配置微信参数（AppID、AppSecret、模板 ID），请先在「微信设置」页填写</translation>
-        </message>
-        <message>
-            <source>WeChat messages are sent by the job service: this PC's database account may not read the WeChat secret</source>
-            <translation>微信消息由发送服务发送：此电脑的数据库账号不能读取微信密钥</translation>
-        </message>
-        <message>
-            <source>While this console is open, send the waiting WeChat messages every few seconds</source>
-            <translation>本机开着时，每隔几秒发送待发送的微信通知</translation>
-        </message>
-        <message>
-            <source>WeChat notices: sending</source>
-            <translation>微信通知：发送中</translation>
-        </message>
-        <message>
-            <source>WeChat notices: off</source>
-            <translation>微信通知：已停用</translation>
         </message>
         <message numerus="yes">
             <source>regdesk: %n request(s) waiting</source>
