@@ -97,10 +97,9 @@ class JobsStatus:
 def status(db: Database, now: dt.datetime | None = None) -> JobsStatus:
     now = now or utcnow()
     with db.read() as conn:
-        rows = conn.execute(select(JobRunner).order_by(JobRunner.beat_at.desc()).limit(20)).all()
+        rows = conn.execute(select(*JobRunner.__table__.c).order_by(JobRunner.beat_at.desc()).limit(20)).all()
     out = []
     for r in rows:
-        r = r[0] if not hasattr(r, "beat_at") else r
         beat_at = as_datetime(r.beat_at)
         out.append(RunnerInfo(
             r.id, r.host, r.pid, r.version, tuple(filter(None, (r.jobs or "").split(","))),
