@@ -165,7 +165,7 @@ class AdminPage(QWidget):
         self.tabs.addTab(self.staff, self.tr("Staff accounts"))
         self.tabs.addTab(self.rules, self.tr("Booking rules"))
         self.jobs = JobsTab(ctx, self)  # whether the job service runs (console.jobstatus)
-        self.tabs.addTab(self.jobs, self.tr("Job service"))
+        self.tabs.addTab(self.jobs, self.jobs.title())
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         # a department saved here shows up in the doctors' and staff tabs' pickers too

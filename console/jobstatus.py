@@ -215,6 +215,9 @@ class JobsTab(QWidget):
         lay.addWidget(explain)
         lay.addWidget(self.table, 1)
 
+    def title(self) -> str:
+        return self.tr("Job service")
+
     def _when(self, moment: dt.datetime | None) -> str:
         return _when(moment, self.view_data.now if self.view_data else clock.local_now())
 

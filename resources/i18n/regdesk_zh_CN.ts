@@ -19,10 +19,6 @@
             <source>Booking rules</source>
             <translation>预约规则</translation>
         </message>
-        <message>
-            <source>Job service</source>
-            <translation>后台服务</translation>
-        </message>
     </context>
     <context>
         <name>Banner</name>
@@ -1141,6 +1137,10 @@
         <message>
             <source>Refresh</source>
             <translation>刷新</translation>
+        </message>
+        <message>
+            <source>Job service</source>
+            <translation>后台服务</translation>
         </message>
         <message>
             <source>running</source>

@@ -164,6 +164,25 @@ def float_arg(rng: limits.FloatRange, unit: str = ""):
     return parse
 
 
+def stop_on_signals(stop) -> dict:  # noqa: ANN001 - a threading.Event
+    """SIGINT and SIGTERM set ``stop`` (a long-running command ends between steps, never between
+    WeChat's ok and the database's record of it); returns the handlers to put back."""
+    import signal
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, lambda _s, _f: stop.set())
+        except ValueError:  # not the main thread (called from a test): no handlers
+            break
+    return previous
+
+
+def restore_signals(previous: dict) -> None:
+    import signal
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
 def require_existing(url: str) -> None:
     """Commands that work on existing data must not leave an empty SQLite file behind a typo."""
     from pathlib import Path

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import threading
 
 from services import limits, rules
 from services.actor import AUTOAPPROVE
-from services.cli import float_arg, int_arg, open_database
+from services.cli import float_arg, int_arg, open_database, restore_signals, stop_on_signals
 from services.config import Config
 
 log = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ def register(sub, common) -> None:
     p.add_argument("--limit", type=int_arg(limits.DECIDE_LIMIT), default=None, metavar="N",
                    help="with --once: decide at most N bookings")
     p.add_argument("--interval", type=float_arg(limits.INTERVAL, " seconds"), default=1.0, metavar="SECONDS",
-                   help="without --once: how often to look for new requests when no change feed wakes us "
+                   help="without --once: how often to look for new requests "
                         f"({limits.INTERVAL.lo:g} to {limits.INTERVAL.hi:g})")
     p.set_defaults(func=cmd_autoapprove)
 
@@ -49,18 +48,15 @@ def cmd_autoapprove(args: argparse.Namespace, cfg: Config) -> int:
         from services.cli.cmd_jobs import make_jobs
         from services.jobs.runner import Runner
         stop = threading.Event()
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        previous = stop_on_signals(stop)
         print(f"autoapprove: running on {db.url} (Ctrl+C to stop)", flush=True)
         runner = Runner(db, cfg, make_jobs(("decide", "prune")), stop=stop, interval=args.interval,
                         on_line=lambda line: print(f"autoapprove: {line.split(': ', 1)[-1]}", flush=True)
                         if line.startswith("decide:") else log.info("%s", line))
         try:
             runner.run_forever()
-        except KeyboardInterrupt:
-            stop.set()
-            runner.close()
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            restore_signals(previous)
         return 0
     finally:
         db.dispose()

@@ -13,13 +13,11 @@ import argparse
 import logging
 import logging.handlers
 import os
-import signal
-import sys
 import threading
 from pathlib import Path
 
 from services import clock, limits
-from services.cli import cli_actor, float_arg, open_database
+from services.cli import cli_actor, float_arg, open_database, restore_signals, stop_on_signals
 from services.config import Config
 from services.db import Database
 from services.jobs import leases
@@ -112,20 +110,10 @@ def preflight(names):
     return check
 
 
-def _signals(stop: threading.Event) -> dict:
-    previous = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            previous[sig] = signal.signal(sig, lambda _s, _f: stop.set())
-        except ValueError:  # not the main thread (a test calling main): no handlers
-            break
-    return previous
-
-
 def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
     db = Database(cfg.database_url)  # a bad URL is a ConfigError here; the database may be away
     stop = threading.Event()
-    previous = _signals(stop)
+    previous = stop_on_signals(stop)
     runner = Runner(db, cfg, make_jobs(args.jobs, timeout=args.timeout), stop=stop, interval=args.interval,
                     lease_ttl=args.lease, preflight=preflight(args.jobs),
                     on_line=lambda line: log.info("%s", line) if not args.once else print(line, flush=True))
@@ -135,7 +123,7 @@ def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
                 runner.run_once()
             finally:
                 runner.close()
-            return 1 if runner._errors else 0
+            return 1 if runner.failed else 0
         path = _log_to_file(getattr(args, "verbose", False))
         log.info("regdesk jobs %s on %s: %s (log: %s)", runner.id, db.url, ",".join(args.jobs), path)
         failure: list[BaseException] = []
@@ -159,11 +147,9 @@ def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
             log.info("stopped")
         return 0
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if not args.once and any(t.name == "regdesk-jobs" and t.is_alive() for t in threading.enumerate()):
-            sys.stderr.flush()
-        else:
+        restore_signals(previous)
+        # a worker still in a database call keeps its connection: the process ends, the server rolls back
+        if not any(t.name == "regdesk-jobs" and t.is_alive() for t in threading.enumerate()):
             db.dispose()
 
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
-import signal
 import threading
 
 from services import limits, notify
-from services.cli import float_arg, int_arg, iso_date, open_database
+from services.cli import float_arg, int_arg, iso_date, open_database, restore_signals, stop_on_signals
 from services.clock import hospital_today
 from services.config import Config
 from services.errors import ConfigError
@@ -36,22 +35,10 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_notify)
 
 
-def _stop_on_signals(stop: threading.Event) -> dict:
-    """Ctrl-C / SIGTERM end the run after the message in hand, never between WeChat's ok and
-    the database's record of it (an interrupted send would be sent again later)."""
-    previous = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            previous[sig] = signal.signal(sig, lambda _s, _f: stop.set())
-        except ValueError:  # not the main thread (called from a test): no handlers
-            break
-    return previous
-
-
 def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     stop = threading.Event()
-    previous = _stop_on_signals(stop)
+    previous = stop_on_signals(stop)
     try:
         settings = notify.load_wechat_settings(db, cfg)
         if not settings.configured:
@@ -77,5 +64,4 @@ def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
         return 0
     finally:
         db.dispose()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        restore_signals(previous)

@@ -53,6 +53,11 @@ class Runner:
         self._outage_error = ""
 
     @property
+    def failed(self) -> dict[str, str]:
+        """job -> its error, for the jobs whose last pass failed."""
+        return dict(self._errors)
+
+    @property
     def db(self) -> Database:
         return self.ctx.db
 

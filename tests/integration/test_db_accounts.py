@@ -211,7 +211,7 @@ def test_the_jobs_account_runs_the_job_service_and_the_desk_sees_its_heartbeat(d
             said = runner.run_once()  # every job: decide, send, no-shows, reminders, prune
         finally:
             runner.close()
-        assert set(said) >= {"decide"} and runner._errors == {}, (said, runner._errors)
+        assert set(said) >= {"decide"} and runner.failed == {}, (said, runner.failed)
         assert f.status_of(owner, request) == "confirmed" and len(fake.delivered()) == 1
     [seen] = heartbeat.status(desk).runners  # the console's 后台服务 view, on the desk's account
     assert seen.jobs == ALL_JOBS and seen.last_round_at is not None

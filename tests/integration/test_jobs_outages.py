@@ -100,18 +100,23 @@ def _connects(url: str, needle: str | None = None):
         engine.dispose()
 
 
+def _hospital(server_url: str, create: str, url: str) -> tuple[Database, dict]:
+    """A migrated database ``url`` on a server of the test's own, with a clinic of 50 places."""
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(create))
+    admin.dispose()
+    db = Database(url)
+    migrate.upgrade(db)
+    return db, f.basic_clinic(db, capacity=50, slots=1)
+
+
 def test_jobs_outlive_a_postgresql_that_goes_away(tmp_path):
     pg = OwnPostgres(tmp_path / "pg", free_port(39600, 39640))
     pg.start()
     try:
-        admin = create_engine(pg.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE regdesk_t"))
-        admin.dispose()
         url = pg.url("regdesk_t")
-        db = Database(url)
-        migrate.upgrade(db)
-        clinic = f.basic_clinic(db, capacity=50, slots=1)
+        db, clinic = _hospital(pg.url(), "CREATE DATABASE regdesk_t", url)
         with FakeWeChat() as fake:
             jobs = JobsProcess(url, fake, tmp_path)
             try:
@@ -164,14 +169,9 @@ def test_jobs_outlive_a_mariadb_that_goes_away(tmp_path):
     maria.start()
     try:
         wait_for(lambda: _connects(maria.url()), "MariaDB to accept connections", timeout=90)
-        admin = create_engine(maria.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE regdesk_t CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-        admin.dispose()
         url = maria.url("regdesk_t")
-        db = Database(url)
-        migrate.upgrade(db)
-        clinic = f.basic_clinic(db, capacity=50, slots=1)
+        db, clinic = _hospital(maria.url(), "CREATE DATABASE regdesk_t CHARACTER SET utf8mb4 "
+                                            "COLLATE utf8mb4_unicode_ci", url)
         with FakeWeChat() as fake:
             jobs = JobsProcess(url, fake, tmp_path)
             try:
@@ -205,6 +205,20 @@ def test_jobs_outlive_a_mariadb_that_goes_away(tmp_path):
         db.dispose()
     finally:
         maria.close()
+
+
+def test_jobs_wait_for_a_database_that_is_not_there_yet(tmp_path):
+    """Started before its database (a server booting after the job service): it waits, says why,
+    and a SIGTERM still ends it within 5 s, cleanly."""
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port(39670, 39690)}/regdesk"
+    with FakeWeChat() as fake:
+        jobs = JobsProcess(url, fake, tmp_path)
+        try:
+            wait_for(lambda: "database unreachable" in jobs.stderr(), "the job service saying it waits")
+            assert jobs.alive(), jobs.stderr()
+        finally:
+            code = jobs.stop()
+    assert code == 0 and "Traceback" not in jobs.stderr()
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
