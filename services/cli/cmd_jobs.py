@@ -17,7 +17,8 @@ import threading
 from pathlib import Path
 
 from services import clock, limits
-from services.cli import cli_actor, float_arg, open_database, restore_signals, stop_on_signals
+from services.cli import (cli_actor, float_arg, open_database, require_existing, restore_signals,
+                          stop_on_signals)
 from services.config import Config
 from services.db import Database
 from services.jobs import leases
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 ALL_JOBS = ("decide", "send", "noshow", "reminders", "prune")
 STOP_WITHIN = 4.5  # seconds: a signal ends the process within 5
+DECIDE_BATCH = 500
 
 
 def register(sub, common) -> None:
@@ -60,8 +62,10 @@ def _job_list(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def make_jobs(names, *, timeout: float = 10.0, decide_limit: int | None = None) -> list:
-    """The job objects for ``names``, in the order a round runs them (deciding first: the most urgent)."""
+def make_jobs(names, *, timeout: float = 10.0, decide_limit: int | None = DECIDE_BATCH) -> list:
+    """The job objects for ``names``, in the order a round runs them (deciding first: the most urgent).
+    A round decides at most ``decide_limit`` requests, so that it renews its leases well within their
+    time however long the queue (the next round follows at once)."""
     from services.jobs.decide import Decide
     from services.jobs.noshow import NoShows
     from services.jobs.prune import Prune
@@ -111,6 +115,7 @@ def preflight(names):
 
 
 def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
+    require_existing(cfg.database_url)  # no empty SQLite file behind a typo
     db = Database(cfg.database_url)  # a bad URL is a ConfigError here; the database may be away
     stop = threading.Event()
     previous = stop_on_signals(stop)

@@ -8,9 +8,11 @@ Times are the database's clock, not the machines': two servers whose clocks disa
 on who holds a lease. A process that stops cleanly releases its leases (the other takes over at
 its next round); one that dies lets them lapse after ``ttl`` seconds.
 
-Two processes that act for the same job for a moment (the old holder hung longer than the lease,
-then woke) still never send a message twice: each outbox row is claimed by a conditional UPDATE
-(services.notify), and each decision changes a booking only if it is still pending.
+A round is kept short (at most 500 decisions; the next round follows at once) so that the holder
+renews well within the lease. Two processes that act for the same job for a moment (the old holder
+hung longer than the lease, or a send pass over a long outbox outlasted it) still never send a
+message twice: each outbox row is claimed by a conditional UPDATE (services.notify), and each
+decision changes a booking only if it is still pending.
 """
 from __future__ import annotations
 

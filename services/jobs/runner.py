@@ -134,9 +134,10 @@ class Runner:
         try:
             while not self.stop.is_set():
                 try:
-                    self.run_once()
+                    busy = self.run_once()
                     backoff = 0.5
-                    self.stop.wait(self.interval)
+                    if not busy:  # a round that did something may have left more: the next one at once
+                        self.stop.wait(self.interval)
                 except ConfigError:  # only before the first round: a job's own is recorded, not raised
                     raise
                 except Exception as exc:

@@ -5,6 +5,7 @@ The clock is frozen through the runner's ``utc_now``; nothing sleeps. And `regde
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 
 import pytest
@@ -30,14 +31,20 @@ def utc(day: dt.date, hh: int, mm: int) -> dt.datetime:
 
 
 @pytest.fixture
-def in_utc(monkeypatch):
+def in_utc():
     """This process runs in UTC (a server), whatever the machine's zone; restored afterwards."""
-    monkeypatch.setenv("TZ", "UTC")
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
     time.tzset()
-    assert time.strftime("%Z") == "UTC"
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    assert time.strftime("%Z") == "UTC" and time.timezone == 0
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
 
 
 def round_at(db, moment: dt.datetime, names) -> dict[str, str]:
