@@ -280,7 +280,7 @@ def admin_screens(shoot: Shooter, window, dep: int, monday: dt.date, workbook: P
     admin = window.pages.get("admin")
     if admin is not None:
         window.show_page("admin")
-        for i, name in enumerate(("departments", "doctors", "staff", "rules")):
+        for i, name in enumerate(("departments", "doctors", "staff", "rules", "jobs")):
             admin.tabs.setCurrentIndex(i)
             shoot.shot(f"admin-{name}", window)
 

@@ -31,6 +31,11 @@ class Job:
     name = ""
     every = 0.0  # seconds between passes; 0: every round
 
+    def active(self) -> bool:
+        """Whether this process wants to act for the job now (the demo's deciding toggle); an inactive
+        job's lease is left to others, so the heartbeat never claims work that is not done."""
+        return True
+
     def run(self, ctx: Context) -> str | None:
         """One pass; returns a line saying what it did, or None when there was nothing to do."""
         raise NotImplementedError

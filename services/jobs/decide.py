@@ -16,9 +16,10 @@ class Decide(Job):
         self.limit = limit
         self.enabled = enabled  # the demo console's menu toggle (services.jobs.background)
 
+    def active(self) -> bool:
+        return self.enabled is None or self.enabled()
+
     def run(self, ctx: Context) -> str | None:
-        if self.enabled is not None and not self.enabled():
-            return None
         if not rules.load(ctx.db).autoapprove_enabled:
             return None
         summary = rules.decide_pending(ctx.db, AUTOAPPROVE, now=ctx.now(), limit=self.limit, stop=ctx.stop)

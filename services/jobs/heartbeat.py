@@ -43,7 +43,7 @@ def register(db: Database, runner_id: str, jobs) -> None:
 def beat(db: Database, runner_id: str, *, acting, round_done: bool, error: str | None = None,
          error_at: dt.datetime | None = None) -> None:
     now = utcnow()
-    values = {"beat_at": now, "acting": ",".join(sorted(acting))[:200] or None}
+    values = {"beat_at": now, "acting": ",".join(acting)[:200] or None}
     if round_done:
         values["last_round_at"] = now
     if error is not None:

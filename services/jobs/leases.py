@@ -90,10 +90,14 @@ def hold(db: Database, holder: str, jobs, ttl: float = DEFAULT_TTL) -> set[str]:
     return db.run(fn)
 
 
-def release(db: Database, holder: str) -> None:
-    """Give up every lease ``holder`` has (a clean stop: the other process takes over at once)."""
+def release(db: Database, holder: str, jobs=None) -> None:  # noqa: ANN001 - names
+    """Give up the leases ``holder`` has (all, or those of ``jobs``): a clean stop, or a job this
+    process no longer wants; another process takes over at once."""
+    q = update(JobLease).where(JobLease.holder == holder)
+    if jobs is not None:
+        q = q.where(JobLease.job.in_(list(jobs)))
     with db.write() as conn:
-        conn.execute(update(JobLease).where(JobLease.holder == holder).values(holder=None, expires_at=None))
+        conn.execute(q.values(holder=None, expires_at=None))
 
 
 def holders(db: Database) -> dict[str, tuple[str | None, dt.datetime | None]]:

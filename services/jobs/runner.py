@@ -85,7 +85,10 @@ class Runner:
         if not self._registered:
             self._start()
         clock.load_zone(self.db)
-        self.acting = leases.hold(self.db, self.id, self.names, self.lease_ttl)
+        wanted = [j.name for j in self.jobs if j.active()]
+        if set(self.acting) - set(wanted):
+            leases.release(self.db, self.id, set(self.acting) - set(wanted))
+        self.acting = leases.hold(self.db, self.id, wanted, self.lease_ttl)
         said: dict[str, str] = {}
         error = None
         for job in self.jobs:
@@ -112,7 +115,7 @@ class Runner:
             log.warning("database back after %.0f s; caught up", lasted)
             error = error or f"database unreachable for {lasted:.0f} s: {self._outage_error}"
             self._outage_since = None
-        heartbeat.beat(self.db, self.id, acting=self.acting, round_done=not self.stop.is_set(), error=error)
+        heartbeat.beat(self.db, self.id, acting=[n for n in self.names if n in self.acting], round_done=not self.stop.is_set(), error=error)
         self.rounds += 1
         return said
 

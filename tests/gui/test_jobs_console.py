@@ -125,8 +125,11 @@ def test_the_demo_decides_through_its_own_job_service(qtbot, sqlite_db, tmp_path
         assert not w.autoapprove_action.isChecked()
         qtbot.waitUntil(lambda: jobs.runner.rounds >= 1, timeout=10_000)
         assert [f.status_of(sqlite_db, b) for b in c["requests"]] == ["pending", "pending"]  # off: they wait
+        [me] = heartbeat.status(sqlite_db).runners
+        assert "decide" not in me.acting and "send" in me.acting  # it claims no deciding it does not do
         w.autoapprove_action.trigger()
         qtbot.waitUntil(lambda: all(f.status_of(sqlite_db, b) == "confirmed" for b in c["requests"]), timeout=15_000)
+        qtbot.waitUntil(lambda: "decide" in heartbeat.status(sqlite_db).runners[0].acting, timeout=10_000)
         w.jobs_monitor.refresh()
         qtbot.waitUntil(lambda: not w.jobs_banner.isVisible() and w.jobs_monitor.latest.status.running,
                         timeout=10_000)
