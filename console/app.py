@@ -85,6 +85,12 @@ def open_database(url: str, *, create: bool) -> Database:
     return db
 
 
+def _zoned(opened: tuple) -> tuple:
+    """Worker side: the demo's (db, actor), with the hospital's clock read from the database."""
+    clock.load_zone(opened[0])
+    return opened
+
+
 class StartupDialog(QDialog):
     """'Connecting…' while ``work`` runs in the background; on failure the reason, Retry and Quit."""
 
@@ -158,7 +164,7 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
     if demo:
         from services import demo as demo_mod
         url = cfg.database_url if db_given else config_mod.demo_database_url()
-        opened = _start(StartupDialog(tasks, lambda: demo_mod.prepare(url)))
+        opened = _start(StartupDialog(tasks, lambda: _zoned(demo_mod.prepare(url))))
         if opened is None:
             return 1
         db, actor = opened

@@ -487,6 +487,4 @@ def prepare(url: str | None = None) -> tuple[Database, Actor]:
         empty = conn.execute(select(func.count()).select_from(Hospital)).scalar_one() == 0
     if empty:
         seed(db)
-    from services import clock
-    clock.load_zone(db)  # Asia/Shanghai, the demo hospital's clock
     return db, auth.actor_for(db, DEMO_USER)
