@@ -1,4 +1,4 @@
-"""Benchmark: auto-approval (services.rules.decide_pending) against a bare loop of the same UPDATEs.
+"""Benchmark: auto-approval (services.bookings.rules.decide_pending) against a bare loop of the same UPDATEs.
 
 For each database (SQLite always; PostgreSQL and MariaDB when they answer), two fresh databases get
 the same seed: N pending requests over enough slots that some fill up, with a sprinkling of
@@ -32,13 +32,21 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
 from benchmarks._dbs import available_kinds, bench_database  # noqa: E402
-from services import migrate, rules  # noqa: E402
-from services.actor import AUTOAPPROVE  # noqa: E402
+from services import migrate
+from services.bookings import rules  # noqa: E402
 from services.clock import utcnow  # noqa: E402
 from services.db import Database  # noqa: E402
 from services.models import (  # noqa: E402
-    TAKEN_STATUSES, Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot,
+    TAKEN_STATUSES,
+    Booking,
+    ClinicSession,
+    Department,
+    Doctor,
+    Hospital,
+    Patient,
+    Slot,
 )
+from services.staff.actor import AUTOAPPROVE  # noqa: E402
 
 log = logging.getLogger(__name__)
 AIM_RATE_SQLITE, AIM_RATIO = 300.0, 2.0

@@ -44,12 +44,13 @@ from console.context import ConsoleContext  # noqa: E402
 from console.daylist import DayListPage  # noqa: E402
 from console.settings import Settings  # noqa: E402
 from console.tasks import TaskRunner  # noqa: E402
-from services import migrate, queries  # noqa: E402
-from services.actor import SYSTEM  # noqa: E402
+from services import migrate
+from services.bookings import queries  # noqa: E402
 from services.config import Config, WeChatSettings  # noqa: E402
 from services.db import Database  # noqa: E402
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot  # noqa: E402
-from services.sync import Change  # noqa: E402
+from services.staff.actor import SYSTEM  # noqa: E402
+from services.sync.feed import Change  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"

@@ -39,10 +39,11 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks._dbs import available_kinds, bench_database  # noqa: E402
-from services import auth, migrate  # noqa: E402
-from services.actor import SYSTEM  # noqa: E402
+from services import migrate
 from services.db import Database  # noqa: E402
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot  # noqa: E402
+from services.staff import auth  # noqa: E402
+from services.staff.actor import SYSTEM  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from benchmarks._dbs import available_kinds, bench_database  # noqa: E402
 from services import migrate  # noqa: E402
 from services.db import Database  # noqa: E402
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot  # noqa: E402
-from services.sync import ChangeFeed  # noqa: E402
+from services.sync.feed import ChangeFeed  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,15 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QTabWidget, QVBoxLayout,
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -21,13 +29,13 @@ from console.admin_tabs import DepartmentsTab, DoctorsTab, StaffTab
 from console.forms import FieldErrors
 from console.jobstatus import JobsTab
 from console.pagekit import call, error_label
-from services import rules as rules_service
+from services.bookings import rules as rules_service
 
 log = logging.getLogger(__name__)
 
 
 class RulesTab(QWidget):
-    """A form over ``services.rules.Rules``: one field per rule, labelled from RULE_LABELS; a rule the
+    """A form over ``services.bookings.rules.Rules``: one field per rule, labelled from RULE_LABELS; a rule the
     service refuses (``ValidationError.field``: the rule's key) is explained on the line under it."""
 
     saved = Signal(object)

@@ -12,11 +12,19 @@ from typing import Any, Sequence
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QListWidget, QListWidgetItem, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QWidget,
 )
 
 from console.pagekit import TaskDialog
-from services import auth, masterdata
+from services.rosters import masterdata
+from services.staff import auth
 
 log = logging.getLogger(__name__)
 

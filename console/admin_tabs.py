@@ -11,16 +11,24 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QTableView,
-    QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console.admin_dialogs import DepartmentDialog, DoctorDialog, PasswordDialog, StaffDialog, role_label
 from console.collation import CollatingProxy
 from console.pagekit import SORT_ROLE, Column, RecordModel, call, show_message
 from console.widgets import open_dialog
-from services import auth, masterdata
 from services.clock import utc_to_local
+from services.rosters import masterdata
+from services.staff import auth
 
 log = logging.getLogger(__name__)
 

@@ -162,14 +162,14 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
     tasks = TaskRunner()
     extras: dict = {}
     if demo:
-        from services import demo as demo_mod
+        from services.demo import hospital as demo_mod
         url = cfg.database_url if db_given else config_mod.demo_database_url()
         opened = _start(StartupDialog(tasks, lambda: _zoned(demo_mod.prepare(url))))
         if opened is None:
             return 1
         db, actor = opened
         from services.jobs.background import BackgroundJobs
-        from services.simulate import Simulator
+        from services.demo.simulate import Simulator
         sim = Simulator(url)
         sim.start()
         extras["simulator"] = sim

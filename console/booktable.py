@@ -24,7 +24,14 @@ import logging
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QToolTip, QWidget,
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QToolTip,
+    QWidget,
 )
 
 from console.rowproxy import RowFilterProxy
@@ -37,7 +44,7 @@ MAX_FIT = 300  # a column fitted to its rows is never wider than this; a longer 
 
 
 def touched_booking_ids(changes, rows) -> set[int]:
-    """The bookings a batch of live changes (services.sync.Change) may have altered: the changed
+    """The bookings a batch of live changes (services.sync.feed.Change) may have altered: the changed
     bookings themselves, and every shown row in a changed slot or session, whose places left (or
     doctor, after a substitution) may have moved with them."""
     ids, slots, sessions = set(), set(), set()

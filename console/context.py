@@ -4,11 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.actor import Actor
+from console.tasks import TaskRunner
 from services.config import Config
 from services.db import Database
-
-from console.tasks import TaskRunner
+from services.staff.actor import Actor
 
 
 @dataclass

@@ -10,7 +10,7 @@ apart so each file has one job. The rules a desk needs:
   (Enter marks, Esc goes back);
 - after C or N an undo bar names the patients with a 撤销 button (Ctrl+Z): a mis-keyed C or N is one
   key away from undone, the same day; later a head or an admin undoes it, with a reason
-  (services.attendance).
+  (services.bookings.attendance).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from console import labels as L
 from console.decisions import decide_each, split
 from console.reasons import CANCEL_REASONS, ReasonDialog
 from console.tasks import is_unreachable, user_message
-from services import attendance, bookings
+from services.bookings import attendance, decisions
 from services.clock import hospital_today
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class DayActions:
         ids = self._targets(("confirmed",))
         db, actor = self.ctx.db, self.ctx.actor
         names = patients_text(self._rows_of(ids))
-        self._run(ids, lambda i: bookings.check_in(db, actor, i), self.tr("Checked in %n patient(s)."),
+        self._run(ids, lambda i: decisions.check_in(db, actor, i), self.tr("Checked in %n patient(s)."),
                   undo=(self.tr("Checked in: %1").replace("%1", names), self.tr("Undo check-in (Ctrl+Z)"),
                         "checked_in"))
 
@@ -138,7 +138,7 @@ class DayActions:
 
         def answered() -> None:
             if box.clickedButton() is mark:
-                self._run(ids, lambda i: bookings.mark_no_show(db, actor, i),
+                self._run(ids, lambda i: decisions.mark_no_show(db, actor, i),
                           self.tr("Marked %n booking(s) as no-show."),
                           undo=(self.tr("No-show: %1").replace("%1", patients_text(rows)),
                                 self.tr("Undo no-show (Ctrl+Z)"), "no_show"))
@@ -199,7 +199,7 @@ class DayActions:
                               CANCEL_REASONS, self.tr("Cancel the booking(s)"), self, back_text=self.tr("Back"))
         db, actor = self.ctx.db, self.ctx.actor
         dialog.reasonChosen.connect(lambda reason: self._run(
-            ids, lambda i: bookings.cancel(db, actor, i, reason), self.tr("Cancelled %n booking(s).")))
+            ids, lambda i: decisions.cancel(db, actor, i, reason), self.tr("Cancelled %n booking(s).")))
         dialog.open()
         self.cancel_dialog = dialog  # tests reach it here
 

@@ -20,7 +20,14 @@ import logging
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console import labels as L
@@ -30,8 +37,9 @@ from console.dayactions import DayActions, UndoBar
 from console.daymodel import STATUS_FILTERS, DayListModel
 from console.tasks import is_unreachable, user_message
 from console.widgets import MessageBar, SearchBox, calendar_popup
-from services import masterdata, queries
+from services.bookings import queries
 from services.clock import hospital_today
+from services.rosters import masterdata
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 A change that tells patients (stop clinic, substitution, new hours) writes its messages to the
 outbox; they reach the patients only when the job service (`regdesk jobs`) runs: consoles do not
-send. ``delivery_text`` turns the outbox's state (services.outbox.outbox_state: WeChat set up,
+send. ``delivery_text`` turns the outbox's state (services.notify.outbox.outbox_state: WeChat set up,
 messages waiting, the job service's heartbeat) into one honest sentence or two for the dialog.
 """
 from __future__ import annotations

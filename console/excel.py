@@ -1,7 +1,7 @@
 """Excel in and out from the console: export the day list or the week's roster, import a roster.
 
 Each dialog is a ``TaskDialog`` (console/pagekit.py): OK runs the service function
-(services.exports / services.imports) on the task runner's worker, a progress bar follows the
+(services.excel.exports / services.rosters.imports) on the task runner's worker, a progress bar follows the
 service's ``progress(done, total)`` callback, and when the file is written its folder is opened
 (``open_folder``; tests replace it). A refused import lists every problem with its sheet and
 cell, and the dialog stays open so the head can fix the file and try again.
@@ -20,15 +20,26 @@ from typing import Any, Callable
 from PySide6.QtCore import QDate, QObject, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QPlainTextEdit, QProgressBar, QPushButton, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QWidget,
 )
 
 from console.pagekit import TaskDialog, call
 from console.widgets import calendar_popup
-from services import exports, imports, masterdata
 from services.clock import hospital_today
-from services.roster_layout import week_label
+from services.excel import exports
+from services.rosters import imports, masterdata
+from services.rosters.layout import week_label
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +92,7 @@ class _FileDialogBase(TaskDialog):
         row = QHBoxLayout()
         row.addWidget(self.path_edit, 1)
         row.addWidget(self.browse_button)
-        # the file's errors under it: "path" (services.imports), "out" (the exports) on the same line
+        # the file's errors under it: "path" (services.rosters.imports), "out" (the exports) on the same line
         self.file_row = self.errors.field("path", row, self.path_edit)
         self.errors.share("out", "path", self.path_edit)
         self.progress = QProgressBar(self)
@@ -292,7 +303,7 @@ class ExportRosterDialog(_ExportDialog):
 class ImportRosterDialog(_FileDialogBase):
     """Load a roster workbook (all or nothing); a refused file lists its problems by sheet and cell."""
 
-    imported = Signal(object)  # services.imports.ImportSummary
+    imported = Signal(object)  # services.rosters.imports.ImportSummary
 
     def __init__(self, ctx, path: str | Path | None = None, parent: QWidget | None = None):
         super().__init__(ctx, parent)

@@ -20,7 +20,8 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from console.pagekit import Column, RecordModel, call, fit_columns
-from services import clock, rules
+from services import clock
+from services.bookings import rules
 from services.jobs import heartbeat
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
-"""The console's live feed: services.sync.ChangeFeed running in its own thread, reported with Qt signals.
+"""The console's live feed: services.sync.feed.ChangeFeed running in its own thread, reported with Qt signals.
 
     live = LiveFeed(db)
-    live.changes.connect(on_changes)          # list[services.sync.Change], in the GUI thread
+    live.changes.connect(on_changes)          # list[services.sync.feed.Change], in the GUI thread
     live.stateChanged.connect(show_state)     # 'live', 'catching_up', 'offline'
     live.reloadNeeded.connect(reload_all)     # the feed cannot tell what changed: reload in full
     live.lastChangeAt.connect(show_time)      # datetime (local wall clock) of the newest change
@@ -9,7 +9,7 @@
     ...
     live.stop()                               # joins the thread; also done when the application quits
 
-A worker object is moved to a QThread (no QThread subclass): it runs services.sync.follow, which
+A worker object is moved to a QThread (no QThread subclass): it runs services.sync.follow.follow, which
 blocks in ChangeFeed.wait (PostgreSQL LISTEN, SQLite data_version, MySQL max(id)) and wakes at least
 every quarter second to notice stop(). Its signals are connected to LiveFeed's with queued
 connections, so every slot runs in the GUI thread. A lost database shows as 'offline'; the feed
@@ -20,12 +20,13 @@ from __future__ import annotations
 import logging
 import threading
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from services import clock
 from services.db import Database
 from services.errors import DatabaseUnavailable
-from services.sync import BACKOFF, CATCHING_UP, LIVE, OFFLINE, Change, ChangeFeed, follow
+from services.sync.feed import BACKOFF, CATCHING_UP, LIVE, OFFLINE, Change, ChangeFeed
+from services.sync.follow import follow
 
 log = logging.getLogger(__name__)
 

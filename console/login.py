@@ -1,4 +1,4 @@
-"""The log-in dialog: staff username and password, checked by services.auth.login off the GUI thread.
+"""The log-in dialog: staff username and password, checked by services.staff.auth.login off the GUI thread.
 
 A wrong password, an unknown user and a name that must wait all come back as AuthError with
 the service's own message (in Chinese; from the fifth failure in a row on this PC it says until
@@ -14,17 +14,23 @@ import logging
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console import settings as S
 from console.forms import FieldErrors
 from console.tasks import TaskRunner, is_unreachable, user_message
 from console.widgets import set_role
-from services import auth
-from services.actor import Actor
 from services.db import Database
 from services.errors import AuthError
+from services.staff import auth
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

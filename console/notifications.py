@@ -13,16 +13,26 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-    QPushButton, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console.collation import CollatingProxy
 from console.forms import FieldErrors
 from console.pagekit import SORT_ROLE, Column, RecordModel, call, error_label, fit_columns
 from console.tasks import user_message
-from services import notify
-from services.wechat_settings import LANGS, SOURCE_LABELS, STATES, VALUE_KEYS, describe_wechat_settings
+from services.notify import delivery
+from services.notify.wechat_settings import LANGS, SOURCE_LABELS, STATES, VALUE_KEYS, describe_wechat_settings
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +112,7 @@ class NotificationFailuresPage(QWidget):
     def reload(self) -> None:
         db, actor = self.ctx.db, self.ctx.actor
         keep = [r.id for r in self.selected()]
-        call(self.ctx, self, lambda: notify.list_failures(db, actor), lambda rows: self._loaded(rows, keep))
+        call(self.ctx, self, lambda: delivery.list_failures(db, actor), lambda rows: self._loaded(rows, keep))
 
     def _loaded(self, rows: Any, keep: list[int]) -> None:
         self.model.set_rows(rows)
@@ -139,7 +149,7 @@ class NotificationFailuresPage(QWidget):
             done, problems = [], []
             for nid in ids:  # one by one: one already retried elsewhere must not stop the others
                 try:
-                    notify.retry(db, actor, nid)
+                    delivery.retry(db, actor, nid)
                     done.append(nid)
                 except Exception as exc:  # noqa: BLE001 - reported to the user below
                     problems.append(user_message(exc))
@@ -187,7 +197,7 @@ class WeChatSettingsPage(QWidget):
         super().__init__(parent)
         self.setObjectName("wechatSettingsPage")
         self.ctx = ctx
-        self.view: Any = None  # services.wechat_settings.SettingsView once loaded
+        self.view: Any = None  # services.notify.wechat_settings.SettingsView once loaded
         labels = {"appid": self.tr("AppID"), "secret": self.tr("AppSecret"), "template_id": self.tr("Template ID"),
                   "api_base": self.tr("API address"), "page": self.tr("Page opened by the message"),
                   "miniprogram_state": self.tr("Mini-program version"), "lang": self.tr("Language"),
@@ -393,7 +403,7 @@ class WeChatSettingsPage(QWidget):
             return
         db, actor = self.ctx.db, self.ctx.actor
         self.save_button.setEnabled(False)
-        call(self.ctx, self, lambda: notify.save_wechat_settings(db, actor, **changes), self._saved, self._save_failed)
+        call(self.ctx, self, lambda: delivery.save_wechat_settings(db, actor, **changes), self._saved, self._save_failed)
 
     def _saved(self, _result: Any) -> None:
         self.save_button.setEnabled(True)
@@ -417,7 +427,7 @@ class WeChatSettingsPage(QWidget):
         self.test_result.setStyleSheet("")
         self.test_result.setText(self.tr("Sending…"))
         self.test_result.show()
-        call(self.ctx, self, lambda: notify.send_test(db, actor, openid, cfg=cfg),
+        call(self.ctx, self, lambda: delivery.send_test(db, actor, openid, cfg=cfg),
              lambda _r: self._tested(None, self.tr("Test message sent. Check the phone of that WeChat user.")),
              lambda e: self._tested(e, user_message(e)))
 

@@ -24,15 +24,23 @@ from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QCoreApplication, QMarginsF, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QAction, QColor, QFont, QFontMetricsF, QGuiApplication, QPageLayout, QPageSize, QPainter, QPen,
+    QAction,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPen,
 )
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
 from console.pagekit import show_message
 from console.tasks import user_message
-from services import masterdata
 from services.clock import local_now
+from services.rosters import masterdata
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The side panel of the queue: who the patient is, what they asked for, and their recent history.
 
 What the row already carries is shown at once; the patient's latest bookings are fetched in
-the background (services.patients.history) a moment after the selection settles, so running
+the background (services.bookings.patients.history) a moment after the selection settles, so running
 down the queue with J/K never waits on the database.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 from console import labels as L
 from console import queuemodel
 from console.tasks import is_unreachable, user_message
-from services import patients
+from services.bookings import patients
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ and previous, Space mark/unmark the current row (then A or R act on the marked r
 them), Esc clear the marks, Ctrl+F or / search, F5 reload. Nothing is chosen for the clerk: an
 action with no row selected does nothing but say so.
 
-Each request shows its verdict under the hospital's rules (services.rules.verdict, column 规则)
+Each request shows its verdict under the hospital's rules (services.bookings.rules.verdict, column 规则)
 before the clerk decides. Approving a request the rules refuse explains why and offers the
 override (a reason, audited) only to who holds ``booking.override``; a clerk may reject it with
 the rule's own words instead.
@@ -24,7 +24,13 @@ from typing import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console import settings as S
@@ -32,11 +38,11 @@ from console.booktable import BookingTable, touched_booking_ids
 from console.decisions import decide_each, split
 from console.newbelow import NewBelowButton
 from console.qdetail import DetailPanel
-from console.reasons import REJECT_REASONS, ReasonDialog
 from console.queuemodel import QueueModel
+from console.reasons import REJECT_REASONS, ReasonDialog
 from console.tasks import is_unreachable, user_message
 from console.widgets import MessageBar, SearchBox
-from services import bookings, queries
+from services.bookings import decisions, queries
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +268,7 @@ class QueuePage(QWidget):
             self.reload()
 
     def apply_changes(self, changes) -> None:
-        """services.sync.Change items from the live feed: refresh just the rows they touch."""
+        """services.sync.feed.Change items from the live feed: refresh just the rows they touch."""
         self.refresh_ids(touched_booking_ids(changes, self.model.rows))
 
     def refresh_ids(self, ids) -> None:
@@ -330,7 +336,7 @@ class QueuePage(QWidget):
                                                         for r in blocked), "warning", seconds=0)
                 return
         self.model.set_marked(ids, False)
-        self._decide(allowed, lambda i: bookings.approve(db, actor, i), "approve")
+        self._decide(allowed, lambda i: decisions.approve(db, actor, i), "approve")
         if blocked:
             self.messages.show_message(self.tr("Not approved, the rules refuse them:") + " " + " ".join(
                 f"#{r.booking_id} {r.patient_name}: {r.rule_reason}" for r in blocked), "warning", seconds=0)
@@ -342,9 +348,9 @@ class QueuePage(QWidget):
         dialog = RuleDialog(row, can, self)
         db, actor = self.ctx.db, self.ctx.actor
         dialog.overrideChosen.connect(lambda reason: self._decide(
-            [row.booking_id], lambda i: bookings.approve(db, actor, i, override=reason), "approve"))
+            [row.booking_id], lambda i: decisions.approve(db, actor, i, override=reason), "approve"))
         dialog.rejectChosen.connect(lambda: self._decide(
-            [row.booking_id], lambda i: bookings.reject(db, actor, i, row.rule_reason), "reject"))
+            [row.booking_id], lambda i: decisions.reject(db, actor, i, row.rule_reason), "reject"))
         dialog.open()
         self.rule_dialog = dialog  # tests reach it here
 
@@ -366,7 +372,7 @@ class QueuePage(QWidget):
                               back_text=self.tr("Back"))
         db, actor = self.ctx.db, self.ctx.actor
         dialog.reasonChosen.connect(lambda reason: (self.model.set_marked(ids, False), self._decide(
-            ids, lambda i: bookings.reject(db, actor, i, reason), "reject")))
+            ids, lambda i: decisions.reject(db, actor, i, reason), "reject")))
         dialog.open()
         self.reject_dialog = dialog  # tests reach it here
 

@@ -1,4 +1,4 @@
-"""The queue's table model: pending requests (services.queries.BookingRow), oldest first.
+"""The queue's table model: pending requests (services.bookings.queries.BookingRow), oldest first.
 
 A row whose booking is no longer pending (decided here or elsewhere, cancelled by the patient)
 is not accepted, so ``apply`` removes it in place.
@@ -25,7 +25,7 @@ WAITED_MIN = QT_TRANSLATE_NOOP("Labels", "%n min")
 WAITED_H = QT_TRANSLATE_NOOP("Labels", "%n h")
 WAITED_D = QT_TRANSLATE_NOOP("Labels", "%n d")
 WAITED_TIP = QT_TRANSLATE_NOOP("Labels", "Sent %1, waiting for %2")
-# the rules' verdict (services.rules.Refusal.rule) in a word or two; its full words are the tooltip
+# the rules' verdict (services.bookings.rules.Refusal.rule) in a word or two; its full words are the tooltip
 RULE_OK = QT_TRANSLATE_NOOP("Labels", "OK")
 RULE_WORDS = {
     "window": QT_TRANSLATE_NOOP("Labels", "Too far ahead"),

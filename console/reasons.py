@@ -11,14 +11,21 @@ import logging
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console.widgets import set_role
 
 log = logging.getLogger(__name__)
 
-MAX_REASON = 200  # services.bookings.MAX_REASON
+MAX_REASON = 200  # services.bookings.decisions.MAX_REASON
 
 REJECT_REASONS = (
     "该时段号源已约满，请改约其他时段",

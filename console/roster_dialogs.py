@@ -13,16 +13,30 @@ from typing import Any, Sequence
 
 from PySide6.QtCore import QCoreApplication, QDate, Qt, QTime
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTimeEdit, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTimeEdit,
+    QWidget,
 )
 
 from console.delivery import delivery_text
 from console.pagekit import TaskDialog, call
 from console.roster_grid import hm, period_label, weekday_label
 from console.widgets import calendar_popup
-from services import outbox, rosters
 from services.errors import ValidationError
+from services.notify import outbox
+from services.rosters import templates
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +116,7 @@ class PublishDialog(TaskDialog):
         start, end = pydate(self.start.date()), pydate(self.end.date())
         db, actor, dep_id = self.ctx.db, self.ctx.actor, self.department.id
         self.summary.clear()
-        return lambda: rosters.publish(db, actor, start, end, department_id=dep_id)
+        return lambda: templates.publish(db, actor, start, end, department_id=dep_id)
 
     def keep_open_after(self, result: Any) -> bool:
         self.result = result
@@ -182,8 +196,8 @@ class SessionDialog(TaskDialog):
         self.ok_button.setEnabled(False)
         self.resize(500, 560)
         db, cfg = ctx.db, ctx.cfg
-        call(ctx, self, lambda: (rosters.get_session(db, session_id), rosters.list_slots(db, session_id),
-                                 rosters.notice_count(db, session_id), outbox.outbox_state(db, cfg)),
+        call(ctx, self, lambda: (templates.get_session(db, session_id), templates.list_slots(db, session_id),
+                                 templates.notice_count(db, session_id), outbox.outbox_state(db, cfg)),
              self._loaded, lambda e: self._failed(e))
 
     def _loaded(self, loaded: tuple[Any, Sequence[Any], int, Any]) -> None:
@@ -233,19 +247,19 @@ class SessionDialog(TaskDialog):
         def work():
             told = 0
             if hours_changed or note_changed:
-                told = rosters.update_session(db, actor, sid, starts_at=starts if hours_changed else None,
+                told = templates.update_session(db, actor, sid, starts_at=starts if hours_changed else None,
                                               ends_at=ends if hours_changed else None,
                                               note=note if note_changed else None).notified
             for slot, n in capacities:
                 try:
-                    rosters.set_slot_capacity(db, actor, slot.id, n)
+                    templates.set_slot_capacity(db, actor, slot.id, n)
                 except ValidationError as exc:
                     if exc.field != "capacity":
                         raise
                     # by that slot's places: say which time, the table has many rows
                     raise ValidationError(f"{hm(slot.starts_at)}–{hm(slot.ends_at)}：{exc}",
                                           field=f"capacity:{slot.id}") from exc
-            return replace(rosters.get_session(db, sid), notified=told)
+            return replace(templates.get_session(db, sid), notified=told)
         return work
 
 
@@ -304,7 +318,7 @@ class StopDialog(TaskDialog):
             self.fail(self.tr("Please write the reason; the patients will read it."), "reason")
             return None
         db, actor, sid = self.ctx.db, self.ctx.actor, self.session.id
-        return lambda: rosters.stop_session(db, actor, sid, reason)
+        return lambda: templates.stop_session(db, actor, sid, reason)
 
 
 class SubstituteDialog(TaskDialog):
@@ -349,4 +363,4 @@ class SubstituteDialog(TaskDialog):
             self.fail(self.tr("Choose the doctor who takes the session."), "new_doctor_id")
             return None
         db, actor, sid, note = self.ctx.db, self.ctx.actor, self.session.id, self.note.text().strip() or None
-        return lambda: rosters.substitute(db, actor, sid, doctor_id, note=note)
+        return lambda: templates.substitute(db, actor, sid, doctor_id, note=note)

@@ -1,7 +1,7 @@
 """A doctor's weekly templates (排班模板): list them, add, change and delete, in one dialog.
 
 The list is a ``RecordModel``; the form under it edits the selected template (or a new one).
-Every change goes through services.rosters in the background; its refusal is shown by the input it
+Every change goes through services.rosters.templates in the background; its refusal is shown by the input it
 concerns (console.forms), or under the form when it is about none.
 """
 from __future__ import annotations
@@ -12,15 +12,28 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-    QLabel, QMessageBox, QPushButton, QSpinBox, QTableView, QTimeEdit, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console.forms import FieldErrors
 from console.pagekit import Column, RecordModel, call, error_label, fit_columns
 from console.roster_dialogs import pytime, qtime
 from console.roster_grid import PERIODS, hm, period_label, weekday_label
-from services import rosters
+from services.rosters import templates
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +169,7 @@ class TemplatesDialog(QDialog):
     # ------------------------------------------------------------ data
     def reload(self, select_id: int | None = None) -> None:
         db, doctor_id = self.ctx.db, self.doctor.id
-        call(self.ctx, self, lambda: rosters.list_templates(db, doctor_id=doctor_id),
+        call(self.ctx, self, lambda: templates.list_templates(db, doctor_id=doctor_id),
              lambda rows: self._loaded(rows, select_id))
 
     def _loaded(self, rows: Any, select_id: int | None) -> None:
@@ -216,7 +229,7 @@ class TemplatesDialog(QDialog):
         self.errors.clear()
         self.status.clear()  # a "saved" from before must not stand beside this try's answer
         self.save_button.setEnabled(False)
-        call(self.ctx, self, lambda: rosters.save_template(db, actor, doctor_id, **args), self._saved, self._failed)
+        call(self.ctx, self, lambda: templates.save_template(db, actor, doctor_id, **args), self._saved, self._failed)
 
     def _saved(self, saved: Any) -> None:
         self.save_button.setEnabled(True)
@@ -253,4 +266,4 @@ class TemplatesDialog(QDialog):
             self.changed.emit()
             self.new()
             self.reload()
-        call(self.ctx, self, lambda: rosters.delete_template(db, actor, template_id), ok, self._failed)
+        call(self.ctx, self, lambda: templates.delete_template(db, actor, template_id), ok, self._failed)

@@ -21,8 +21,18 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableView,
-    QToolBar, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console.delivery import delivery_text
@@ -31,8 +41,9 @@ from console.roster_dialogs import PublishDialog, SessionDialog, StopDialog, Sub
 from console.roster_grid import COLORS, CellDelegate, RosterGridModel
 from console.roster_templates import TemplatesDialog
 from console.widgets import calendar_popup, open_dialog
-from services import masterdata, outbox, rosters
 from services.clock import hospital_today
+from services.notify import outbox
+from services.rosters import masterdata, templates
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +259,7 @@ class RosterPage(QWidget):
         self._loading = key
         self._again = False
         db, monday = self.ctx.db, self.monday
-        call(self.ctx, self, lambda: rosters.week_grid(db, dep_id, monday),
+        call(self.ctx, self, lambda: templates.week_grid(db, dep_id, monday),
              lambda grid: self._grid_loaded(key, grid, in_place), lambda e: self._grid_failed(key, e))
 
     def _grid_loaded(self, key: tuple, grid: Any, in_place: bool) -> None:
@@ -386,7 +397,7 @@ class RosterPage(QWidget):
         if cell is None or not self.stop_action.isEnabled():
             return
         db, sid, cfg = self.ctx.db, cell.session_id, self.ctx.cfg
-        call(self.ctx, self, lambda: (rosters.get_session(db, sid), rosters.affected_count(db, sid),
+        call(self.ctx, self, lambda: (templates.get_session(db, sid), templates.affected_count(db, sid),
                                       outbox.outbox_state(db, cfg)), self._confirm_stop)
 
     def _confirm_stop(self, found: tuple[Any, int, Any]) -> None:
@@ -402,8 +413,8 @@ class RosterPage(QWidget):
         if cell is None or not self.substitute_action.isEnabled():
             return
         db, sid, dep, cfg = self.ctx.db, cell.session_id, self.department_id(), self.ctx.cfg
-        call(self.ctx, self, lambda: (rosters.get_session(db, sid), masterdata.list_doctors(db, department_id=dep),
-                                      rosters.notice_count(db, sid), outbox.outbox_state(db, cfg)),
+        call(self.ctx, self, lambda: (templates.get_session(db, sid), masterdata.list_doctors(db, department_id=dep),
+                                      templates.notice_count(db, sid), outbox.outbox_state(db, cfg)),
              self._choose_substitute)
 
     def _choose_substitute(self, found: tuple[Any, list[Any], int, Any]) -> None:

@@ -1,7 +1,7 @@
 """A request the hospital's rules refuse: why, and what may be done about it.
 
 Approving such a request (A on a row whose 规则 column is not 可通过) opens this dialog instead of
-approving: it names the patient and quotes the rule's own words (services.rules.verdict). A holder
+approving: it names the patient and quotes the rule's own words (services.bookings.rules.verdict). A holder
 of ``booking.override`` (heads, admins) may approve it anyway with a reason, which is audited with
 the rule; anyone may reject it with the rule's words as the reason the patient reads. A stopped,
 unpublished or finished session is a fact, not a rule: nobody overrides it. Esc or 返回 changes
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPus
 
 from console import labels as L
 from console.widgets import set_role
-from services.rules import OVERRIDABLE
+from services.bookings.rules import OVERRIDABLE
 
 log = logging.getLogger(__name__)
 

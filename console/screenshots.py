@@ -4,7 +4,7 @@
 
 Starts its own X server (Xvfb, 1366x768, the desk PCs' screen) and window manager (openbox), so
 every window has its title bar and frame and is placed by the window manager as on a desk PC;
-creates a fresh demo database in a temporary folder (services.demo.prepare); opens the console
+creates a fresh demo database in a temporary folder (services.demo.hospital.prepare); opens the console
 on it as the demo clerk, then as the administrator, on the demo's busiest department among
 those with evening clinics (the widest roster); drives it through Qt to each main screen and
 dialog; and saves the whole screen of each with ImageMagick's ``import -window root``.
@@ -142,14 +142,14 @@ def newest(app, cls):
 def busiest_evening_department(db) -> tuple[int, dt.date]:
     """The department with evening clinics that has the most bookings this week and next, and the
     Monday of its busier week (the roster screenshots show the widest grid)."""
-    from services import rosters
+    from services.rosters import templates
     today = hospital_today()
     load: Counter = Counter()
     evening: set[int] = set()
     weeks: Counter = Counter()
     for i in range(-today.weekday(), 14 - today.weekday()):
         day = today + dt.timedelta(days=i)
-        for s in rosters.sessions_for(db, day):
+        for s in templates.sessions_for(db, day):
             load[s.department_id] += s.taken + s.pending
             weeks[(s.department_id, day - dt.timedelta(days=day.weekday()))] += s.taken + s.pending
             if s.period == "evening":
@@ -296,9 +296,11 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
     from console.login import LoginDialog
     from console.mainwindow import MainWindow
     from console.tasks import TaskRunner
-    from services import auth, demo, exports
     from services import config as config_mod
-    from services.roster_layout import week_label
+    from services.demo import hospital
+    from services.excel import exports
+    from services.rosters.layout import week_label
+    from services.staff import auth
 
     def settings(name: str):
         st = S.Settings(tmp / f"{name}.ini")
@@ -307,7 +309,7 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
         return st
     app = make_app(settings("clerk"))
     url = "sqlite:///" + str(tmp / "demo.db")
-    db, clerk = demo.prepare(url)
+    db, clerk = hospital.prepare(url)
     tasks = TaskRunner()
     out.mkdir(parents=True, exist_ok=True)
     shoot = Shooter(app, tasks, out)

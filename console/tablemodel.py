@@ -1,6 +1,6 @@
 """The shared table model of the console's lists (queue, day list), as in Anki's browser and Vorta.
 
-A model holds a list of immutable row records (services.queries.BookingRow) and a tuple of
+A model holds a list of immutable row records (services.bookings.queries.BookingRow) and a tuple of
 ``Column`` constants. Changes arrive as whole rows (``apply``): a row already shown is
 replaced in place (``dataChanged``), a new row is appended (``beginInsertRows``), a row
 that left (decided, cancelled, another day) is removed (``beginRemoveRows``). Only a new

@@ -12,7 +12,7 @@ default, so Enter takes it); it never moves the booking to another time by itsel
 discards work: 取消 is never a default button, and the focus never lands on it.
 
 Errors stand by what they are about (console.forms): the patient form's by its inputs (the names
-of services.patients.register), a refused booking by the list of times; editing clears them.
+of services.bookings.patients.register), a refused booking by the list of times; editing clears them.
 """
 from __future__ import annotations
 
@@ -21,17 +21,32 @@ import logging
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-    QLineEdit, QListWidget, QListWidgetItem, QPushButton, QStackedWidget, QVBoxLayout, QWidget,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console import labels as L
 from console import settings as S
 from console.forms import FieldErrors
 from console.widgets import calendar_popup, set_role
-from services import bookings, clinic_sessions, masterdata, patients
+from services.bookings import decisions, patients
 from services.clock import local_now
 from services.errors import RuleRefused, ValidationError
+from services.rosters import clinic_sessions, masterdata
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +54,7 @@ ID = Qt.ItemDataRole.UserRole
 
 
 class WalkInDialog(QDialog):
-    booked = Signal(object)  # services.bookings.BookingResult
+    booked = Signal(object)  # services.bookings.decisions.BookingResult
 
     def __init__(self, ctx, day: dt.date, department_id: int | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -51,7 +66,7 @@ class WalkInDialog(QDialog):
         self.ctx = ctx
         self.busy = False
         self._doctors: list = []
-        self._patient = None  # services.patients.PatientInfo chosen or registered
+        self._patient = None  # services.bookings.patients.PatientInfo chosen or registered
         st = ctx.settings
         self._wanted_department = department_id or (st[S.WALKIN_DEPARTMENT] if st is not None else 0) or None
 
@@ -116,7 +131,7 @@ class WalkInDialog(QDialog):
         self.new_card.setMaxLength(18)
         self.new_card.setPlaceholderText(self.tr("optional; fills in the birth date"))
         back = QPushButton(self.tr("‹ Find a patient instead"), form)
-        # by the names of services.patients.register, whose errors say which one is wrong
+        # by the names of services.bookings.patients.register, whose errors say which one is wrong
         fields = (("name", self.tr("Name"), self.new_name), ("gender", self.tr("Sex"), self.new_gender),
                   ("phone", self.tr("Phone"), self.new_phone), ("birth_date", self.tr("Birth date"), self.new_birth),
                   ("id_card", self.tr("ID card"), self.new_card))
@@ -414,7 +429,7 @@ class WalkInDialog(QDialog):
         def work():
             p = patient if patient is not None else patients.register(db, actor, *form)
             try:
-                return p, bookings.walk_in(db, actor, slot, p.id), None
+                return p, decisions.walk_in(db, actor, slot, p.id), None
             except Exception as exc:  # noqa: BLE001 - keep the registered patient, report the booking error
                 if isinstance(exc, ValidationError) and not isinstance(exc, RuleRefused) and exc.field is None:
                     exc.field = "slot_id"  # walk_in refuses the chosen time (over, stopped, full): said by it

@@ -76,7 +76,8 @@ def save_zone(db: "Database", actor, name: str) -> str:  # noqa: ANN001 - an Act
     """Set the hospital's time zone (an admin's change, audited); returns the zone's name."""
     from sqlalchemy import insert, select, update
 
-    from services import audit, limits
+    from services import limits
+    from services.staff import audit
     from services.errors import ValidationError
     from services.models import AppSetting
     actor.require("rules.edit")

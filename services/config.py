@@ -58,7 +58,7 @@ class WeChatSettings:
     page: str = "pages/booking/detail"
     miniprogram_state: str = "formal"
     lang: str = "zh_CN"
-    # template field name -> booking value key (see services.notify for the keys)
+    # template field name -> booking value key (see services.notify.delivery for the keys)
     field_map: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -27,8 +27,8 @@ class ValidationError(RegdeskError):
 
 
 class RuleRefused(ValidationError):
-    """The hospital's booking rules refuse this (services.rules.Refusal); ``overridable``: a head or an
-    admin may approve it anyway with a reason (services.bookings.approve's ``override``)."""
+    """The hospital's booking rules refuse this (services.bookings.rules.Refusal); ``overridable``: a head or an
+    admin may approve it anyway with a reason (services.bookings.decisions.approve's ``override``)."""
 
     def __init__(self, message: str, rule: str, overridable: bool):
         super().__init__(message)

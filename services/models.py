@@ -11,8 +11,21 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer,
-    Numeric, String, Text, Time, UniqueConstraint, text, true,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -26,7 +39,7 @@ TAKEN_STATUSES = ("confirmed", "checked_in", "no_show")
 SOURCES = ("miniprogram", "desk")
 GENDERS = ("M", "F", "U")
 ROLES = ("clerk", "head", "admin")
-DB_ROLES = ("miniprogram", "desk", "jobs")  # database accounts by job (services/accounts.py)
+DB_ROLES = ("miniprogram", "desk", "jobs")  # database accounts by job (services/staff/accounts.py)
 
 
 def _in(col: str, values: tuple[str, ...]) -> str:

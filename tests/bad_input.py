@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from services import auth, migrate, rosters
-from services.actor import SYSTEM
+from services import migrate
 from services.cli import LOGIN_NEEDED, main
 from services.db import Database
-from services.roster_layout import week_label
+from services.rosters import templates
+from services.rosters.layout import week_label
+from services.staff import auth
+from services.staff.actor import SYSTEM
 from tests import factories as f
 from tests.dbs import fresh_database
 from tests.snapshot import snapshot
@@ -37,7 +39,7 @@ def populate(db: Database) -> dict:
     f.request(db, slots[0], f.patient(db, name="王小明"))
     stopped, other = f.session(db, li, MONDAY + dt.timedelta(days=1), "am")
     f.request(db, other[0], f.patient(db, name="赵丽"))
-    rosters.stop_session(db, SYSTEM, stopped, "医生外出")
+    templates.stop_session(db, SYSTEM, stopped, "医生外出")
     f.template(db, zhang, 2)
     f.cli_account(db, ADMIN)
     auth.login(db, ADMIN, f.CLI_PASSWORD)  # upgrades the hash now: from here on a log-in only records its time

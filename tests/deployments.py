@@ -13,8 +13,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from services import accounts, migrate
+from services import migrate
 from services.db import Database
+from services.staff import accounts
 from tests.dbs import MY_ADMIN, PG_ADMIN, _unavailable
 
 PASSWORD = "pw-for-tests-only-1"

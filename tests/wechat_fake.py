@@ -315,7 +315,7 @@ class _Handler(BaseHTTPRequestHandler):
 def settings_for(fake: FakeWeChat, **overrides):
     """WeChatSettings pointing at the fake (the page carries the booking id, as docs/wechat.md advises)."""
     from services.config import WeChatSettings
-    from services.wechat_settings import DEFAULT_FIELD_MAP
+    from services.notify.wechat_settings import DEFAULT_FIELD_MAP
     values = dict(appid=fake.appid, secret=fake.secret, template_id=fake.template_id, api_base=fake.url,
                   page="pages/booking/detail?id={booking_id}", miniprogram_state="formal", lang="zh_CN",
                   field_map=dict(DEFAULT_FIELD_MAP))

@@ -102,11 +102,11 @@ def cli_actor(db, args: argparse.Namespace):  # noqa: ANN001, ANN201 - a Databas
     staff member who logs in here (``--user NAME`` or ``REGDESK_USER``; the password from a prompt on a
     terminal, or ``REGDESK_PASSWORD`` for scripts, as ``PGPASSWORD`` does). The services check that
     person's permissions and the audit log names them. A wrong password gets the console's answer
-    and counts towards the same delay (services/throttle.py). Jobs (autoapprove, notify, ...) do not
+    and counts towards the same delay (services/staff/throttle.py). Jobs (autoapprove, notify, ...) do not
     call this: they act as themselves."""
     import getpass
 
-    from services import auth
+    from services.staff import auth
     user = login_name(args)
     if not user:
         raise UsageError(LOGIN_NEEDED)

@@ -1,4 +1,4 @@
-"""`regdesk autoapprove [--once]`: decide pending bookings by the hospital's rules (services.rules).
+"""`regdesk autoapprove [--once]`: decide pending bookings by the hospital's rules (services.bookings.rules).
 
 Runs as the AUTOAPPROVE actor. With ``--once`` it decides what is pending now, prints one summary
 line and exits; without it, it keeps deciding (woken by the change feed when there is one) and
@@ -13,10 +13,11 @@ import argparse
 import logging
 import threading
 
-from services import limits, rules
-from services.actor import AUTOAPPROVE
+from services import limits
+from services.bookings import rules
 from services.cli import float_arg, int_arg, open_database, restore_signals, stop_on_signals
 from services.config import Config
+from services.staff.actor import AUTOAPPROVE
 
 log = logging.getLogger(__name__)
 

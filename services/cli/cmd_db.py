@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services import accounts, migrate
+from services import migrate
 from services.config import Config
 from services.db import Database
 from services.errors import ConfigError
 from services.models import DB_ROLES
+from services.staff import accounts
 
 
 def register(sub, common) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import argparse
 import logging
 
-
-from services import demo, limits, migrate, simulate
+from services import limits, migrate
 from services.cli import float_arg, int_arg, open_database, require_existing
 from services.config import Config
 from services.db import Database
+from services.demo import hospital, simulate
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +44,14 @@ def cmd_seed(args: argparse.Namespace, cfg: Config) -> int:
             print(f"schema created ({after})")
         else:
             migrate.check(db)
-        s = demo.seed(db, days=args.days, seed=args.seed)
+        s = hospital.seed(db, days=args.days, seed=args.seed)
     finally:
         db.dispose()
     statuses = ", ".join(f"{k} {v}" for k, v in s.bookings.items())
     print(f"{s.hospital}: {s.departments} departments, {s.doctors} doctors, {s.templates} weekly templates, "
           f"{s.sessions} sessions ({s.first_day} .. {s.last_day}), {s.slots} slots, {s.patients} patients")
     print(f"bookings: {statuses}")
-    print("accounts: " + ", ".join(f"{u}/{pw} ({role})" for u, _, role, pw, _ in demo.STAFF))
+    print("accounts: " + ", ".join(f"{u}/{pw} ({role})" for u, _, role, pw, _ in hospital.STAFF))
     return 0
 
 

@@ -48,7 +48,7 @@ def register(sub, common) -> None:
 
 
 def cmd_daily(args: argparse.Namespace, cfg: Config) -> int:
-    from services import exports
+    from services.excel import exports
     db = open_database(cfg)
     try:
         result = exports.export_daily(db, cli_actor(db, args), args.date, args.out,
@@ -62,7 +62,7 @@ def cmd_daily(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_roster(args: argparse.Namespace, cfg: Config) -> int:
-    from services import exports
+    from services.excel import exports
     db = open_database(cfg)
     try:
         result = exports.export_roster(db, cli_actor(db, args), args.week, args.out,

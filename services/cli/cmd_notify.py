@@ -9,12 +9,13 @@ import datetime as dt
 import logging
 import threading
 
-from services import limits, notify
+from services import limits
 from services.cli import float_arg, int_arg, iso_date, open_database, restore_signals, stop_on_signals
 from services.clock import hospital_today
 from services.config import Config
 from services.errors import ConfigError
-from services.wechat import WeChatClient
+from services.notify import delivery
+from services.notify.wechat import WeChatClient
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def register(sub, common) -> None:
                    help="pause between passes when running continuously (default 5)")
     p.add_argument("--timeout", type=float_arg(limits.TIMEOUT, " seconds"), default=10.0, metavar="SECONDS",
                    help="give up on a WeChat request after this long (default 10)")
-    p.add_argument("--max-attempts", type=int_arg(limits.ATTEMPTS), default=notify.DeliveryPolicy.max_attempts,
+    p.add_argument("--max-attempts", type=int_arg(limits.ATTEMPTS), default=delivery.DeliveryPolicy.max_attempts,
                    metavar="N", help="attempts before a message counts as failed (default %(default)s)")
     p.add_argument("--reminders", action="store_true",
                    help="also queue a reminder for every confirmed booking of tomorrow (once each)")
@@ -40,14 +41,14 @@ def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
     stop = threading.Event()
     previous = stop_on_signals(stop)
     try:
-        settings = notify.load_wechat_settings(db, cfg)
+        settings = delivery.load_wechat_settings(db, cfg)
         if not settings.configured:
             raise ConfigError("WeChat is not configured: set appid, secret and template_id "
                               "(config file [wechat], REGDESK_WECHAT_* or the console's WeChat settings)")
-        notify.check_settings(settings)  # a configuration error stops here, before anything is queued or sent
-        policy = notify.DeliveryPolicy(max_attempts=args.max_attempts)
+        delivery.check_settings(settings)  # a configuration error stops here, before anything is queued or sent
+        policy = delivery.DeliveryPolicy(max_attempts=args.max_attempts)
         if args.reminders_for:
-            print(f"queued {notify.enqueue_reminders(db, args.reminders_for)} reminders for {args.reminders_for}")
+            print(f"queued {delivery.enqueue_reminders(db, args.reminders_for)} reminders for {args.reminders_for}")
         if not args.once:  # the job service's send (and reminder) jobs: outages are waited out
             from services.jobs.reminders import Reminders
             from services.jobs.runner import Runner
@@ -57,9 +58,9 @@ def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
             return 0
         if args.reminders:
             day = hospital_today() + dt.timedelta(days=1)
-            print(f"queued {notify.enqueue_reminders(db, day)} reminders for {day}")
+            print(f"queued {delivery.enqueue_reminders(db, day)} reminders for {day}")
         with WeChatClient(db, settings, timeout=args.timeout) as client:
-            result = notify.deliver_due(db, client, policy=policy, stop=stop)
+            result = delivery.deliver_due(db, client, policy=policy, stop=stop)
         print(result)
         return 0
     finally:

@@ -18,10 +18,11 @@ from __future__ import annotations
 import argparse
 import logging
 
-from services import limits, masterdata, rosters
+from services import limits
 from services.cli import cli_actor, int_arg, iso_date, open_database
 from services.config import Config
-from services.roster_rules import PERIOD_LABELS, WEEKDAY_LABELS, fmt_time
+from services.rosters import masterdata, templates
+from services.rosters.calendar import PERIOD_LABELS, WEEKDAY_LABELS, fmt_time
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def cmd_template_add(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
         actor = cli_actor(db, args)
-        t = rosters.save_template(db, actor, args.doctor, rosters.parse_weekday(args.weekday), args.period,
+        t = templates.save_template(db, actor, args.doctor, templates.parse_weekday(args.weekday), args.period,
                                   args.start, args.end, args.slot_minutes, args.places)
     finally:
         db.dispose()
@@ -96,7 +97,7 @@ def cmd_template_add(args: argparse.Namespace, cfg: Config) -> int:
 def cmd_template_list(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
-        items = rosters.list_templates(db, department_id=_department_id(db, args.department))
+        items = templates.list_templates(db, department_id=_department_id(db, args.department))
     finally:
         db.dispose()
     print("ID\t医生ID\t医生\t星期\t时段\t时间\t分钟/段\t号/段\t状态")
@@ -112,7 +113,7 @@ def cmd_publish(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
         actor = cli_actor(db, args)
-        s = rosters.publish(db, actor, args.start, args.end, department_id=_department_id(db, args.department))
+        s = templates.publish(db, actor, args.start, args.end, department_id=_department_id(db, args.department))
     finally:
         db.dispose()
     print(f"已发布 {args.start} 至 {args.end}：新建出诊 {s.sessions_created} 个、号源时段 {s.slots_created} 个；"
@@ -125,7 +126,7 @@ def cmd_publish(args: argparse.Namespace, cfg: Config) -> int:
 def cmd_sessions(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
-        items = rosters.sessions_for(db, args.date, department_id=_department_id(db, args.department))
+        items = templates.sessions_for(db, args.date, department_id=_department_id(db, args.department))
     finally:
         db.dispose()
     print("出诊ID\t医生\t时段\t时间\t状态\t号源\t已约\t待审\t备注")
@@ -140,7 +141,7 @@ def cmd_sessions(args: argparse.Namespace, cfg: Config) -> int:
 def cmd_stop(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
-        s = rosters.stop_session(db, cli_actor(db, args), args.session_id, args.reason)
+        s = templates.stop_session(db, cli_actor(db, args), args.session_id, args.reason)
     finally:
         db.dispose()
     print(f"出诊 {s.session_id} 已停诊：{s.bookings_stopped} 个预约已停止，{s.notified} 条通知待发送")
@@ -150,7 +151,7 @@ def cmd_stop(args: argparse.Namespace, cfg: Config) -> int:
 def cmd_substitute(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     try:
-        s = rosters.substitute(db, cli_actor(db, args), args.session_id, args.doctor, note=args.note)
+        s = templates.substitute(db, cli_actor(db, args), args.session_id, args.doctor, note=args.note)
     finally:
         db.dispose()
     print(f"出诊 {s.id}（{s.day} {PERIOD_LABELS[s.period]}）改由 {s.doctor_name} 出诊：{s.note}；"
@@ -159,7 +160,7 @@ def cmd_substitute(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_import(args: argparse.Namespace, cfg: Config) -> int:
-    from services import imports  # written separately; loaded only when this command runs
+    from services.rosters import imports  # written separately; loaded only when this command runs
     db = open_database(cfg)
     try:
         result = imports.import_roster(db, cli_actor(db, args), args.file)

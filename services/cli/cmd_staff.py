@@ -13,11 +13,12 @@ import getpass
 import logging
 import sys
 
-from services import auth, limits
+from services import limits
 from services.cli import UsageError, cli_actor, login_name, open_database
 from services.config import Config
 from services.errors import NotFound, ValidationError
 from services.models import ROLES
+from services.staff import auth
 
 log = logging.getLogger(__name__)
 

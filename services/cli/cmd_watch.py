@@ -1,6 +1,6 @@
 """`regdesk watch`: print every change made by anyone, one JSON object a line, until stopped.
 
-Each line is ``Change.to_json()`` (services/sync.py): ``booking_id`` (null for a session, slot or rule
+Each line is ``Change.to_json()`` (services/sync/feed.py): ``booking_id`` (null for a session, slot or rule
 change), ``status``, ``entity``, ``entity_id``, ``op``, ``slot_id``, ``session_id``, ``patient_id``,
 ``who``, ``at`` (UTC, ISO 8601) and ``change_id`` (the change log's id: ``--after`` resumes from it).
 Connection trouble is reported on standard error; the command reconnects by itself and loses nothing.
@@ -18,7 +18,8 @@ import threading
 from services import limits
 from services.cli import int_arg, open_database
 from services.config import Config
-from services.sync import ChangeFeed, check_resume_cursor, follow
+from services.sync.feed import ChangeFeed
+from services.sync.follow import check_resume_cursor, follow
 
 log = logging.getLogger(__name__)
 

@@ -6,5 +6,5 @@
 - ``outage``: which failures are the database being away (waited out, never fatal)
 - ``runner``: the loop: rounds, back-off, reconnecting, stopping on a signal
 
-Kept free of imports here: services.rules imports ``services.jobs.outage``.
+Kept free of imports here: services.bookings.rules imports ``services.jobs.outage``.
 """

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from services import clock
-from services.actor import Actor
+from services.staff.actor import Actor
 from services.config import Config
 from services.db import Database
 

@@ -1,11 +1,11 @@
-"""Deciding pending requests by the hospital's rules (services.rules.decide_pending), while the
+"""Deciding pending requests by the hospital's rules (services.bookings.rules.decide_pending), while the
 admin's 自动审核 rule is on: what `regdesk autoapprove` does, in the job service."""
 from __future__ import annotations
 
 from typing import Callable
 
-from services import rules
-from services.actor import AUTOAPPROVE
+from services.bookings import rules
+from services.staff.actor import AUTOAPPROVE
 from services.jobs.base import Context, Job
 
 

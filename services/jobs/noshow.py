@@ -1,8 +1,8 @@
-"""Marking the no-shows of sessions that are over (services.bookings.mark_past_no_shows), by the
+"""Marking the no-shows of sessions that are over (services.bookings.decisions.mark_past_no_shows), by the
 hospital's clock: a session is over when its end has passed in the hospital's zone."""
 from __future__ import annotations
 
-from services import bookings
+from services.bookings import decisions as bookings
 from services.jobs.base import JOBS, Context, Job
 
 

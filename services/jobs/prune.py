@@ -1,8 +1,8 @@
-"""Pruning the change log (services.sync.prune): the feed's readers keep a cursor, so rows older than
+"""Pruning the change log (services.sync.feed.prune): the feed's readers keep a cursor, so rows older than
 two days are of no use, and the log stays small without a cron job."""
 from __future__ import annotations
 
-from services import sync
+from services.sync import feed as sync
 from services.jobs.base import Context, Job
 
 

@@ -1,4 +1,4 @@
-"""Day-before reminders (outbox kind 'reminder', services.notify.enqueue_reminders): from REMINDER_FROM
+"""Day-before reminders (outbox kind 'reminder', services.notify.delivery.enqueue_reminders): from REMINDER_FROM
 on the hospital's clock, every confirmed booking of the hospital's tomorrow gets one, once (the
 queueing is idempotent, so passes every few minutes also catch bookings confirmed later that day).
 Not before REMINDER_FROM: nobody wants a WeChat message at midnight. Only while WeChat is set up:
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services import notify
+from services.notify import delivery as notify
 from services.clock import hospital_today
 from services.jobs.base import Context, Job
 

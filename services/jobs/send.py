@@ -1,4 +1,4 @@
-"""Sending the WeChat outbox (services.notify.deliver_due with services.wechat's client): what
+"""Sending the WeChat outbox (services.notify.delivery.deliver_due with services.notify.wechat's client): what
 `regdesk notify` does, in the job service. Consoles do not send.
 
 The settings are read again before every pass, so an admin's edit takes effect without a restart.
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from services import notify
+from services.notify import delivery as notify
 from services.errors import ConfigError
 from services.jobs.base import Context, Job
-from services.wechat import CONFIG, WeChatClient, WeChatError
+from services.notify.wechat import CONFIG, WeChatClient, WeChatError
 
 log = logging.getLogger(__name__)
 

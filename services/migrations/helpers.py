@@ -50,7 +50,7 @@ def drop_availability_view() -> None:
 # Every insert, status change and delete of a booking, and every change of a clinic session, a slot
 # or a rule writes one row into change_log, whoever makes it (a console, autoapprove, or the
 # mini-program's plain SQL that may not set updated_at). Readers keep a cursor on change_log.id
-# (services/sync.py). On PostgreSQL an AFTER INSERT trigger on change_log also sends
+# (services/sync/feed.py). On PostgreSQL an AFTER INSERT trigger on change_log also sends
 # pg_notify('regdesk_changes', id) to wake the listeners.
 #
 # change_log.tx says which transaction (PostgreSQL: txid_current()) or connection (MySQL/MariaDB:
@@ -113,7 +113,7 @@ def _sqlite_statements() -> list[str]:
             vals = _row_values(table, op_name, row, "NULL", lambda e: f"CAST({e} AS TEXT)")
             out.append(f"CREATE TRIGGER trg_{short}_{op_name} AFTER {sql_op} ON {table} FOR EACH ROW{when}"
                        f" BEGIN {_INSERT_COLS} VALUES ({vals}); END")
-    # SQLite has no transaction id: the audit row (written by services.audit with the client's UTC
+    # SQLite has no transaction id: the audit row (written by services.staff.audit with the client's UTC
     # clock, the same PC as the database file) claims the newest unclaimed change of its entity made
     # in the last 5 seconds. An audit row with no change of its own (none exists today) could thus
     # claim a mini-program change made just before it; PostgreSQL and MySQL match the transaction.
@@ -211,13 +211,13 @@ def drop_change_triggers() -> None:
 
 # ---------------------------------------------------------------- database accounts (revision 0006_accounts)
 #
-# regdesk's database accounts (services/accounts.py) hold only what their job needs; the mini-program's
+# regdesk's database accounts (services/staff/accounts.py) hold only what their job needs; the mini-program's
 # account has no privilege on change_log, yet its inserts and cancels must still reach the change feed:
 #
 # - PostgreSQL: every regdesk trigger function runs as SECURITY DEFINER (as its owner, the migration
 #   account) with a fixed search_path that ends in pg_temp, so no account can capture a name the function
 #   uses. secure_trigger_functions() applies this to every trigger function named regdesk_*, also those
-#   a later revision adds (services/accounts.py applies it again at every grant).
+#   a later revision adds (services/staff/accounts.py applies it again at every grant).
 # - MySQL/MariaDB: a trigger always runs with the privileges of its DEFINER, the account that created it
 #   (the migration account): nothing to change.
 #

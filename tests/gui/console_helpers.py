@@ -10,10 +10,10 @@ from PySide6.QtCore import QCoreApplication
 from console.context import ConsoleContext
 from console.settings import Settings
 from console.tasks import TaskRunner
-from services import auth
-from services.actor import SYSTEM, Actor
 from services.config import Config, WeChatSettings
 from services.db import Database
+from services.staff import auth
+from services.staff.actor import SYSTEM, Actor
 from tests import factories as f
 
 PASSWORD = "secret-pass-1"

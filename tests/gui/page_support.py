@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.actor import Actor
-from services.config import Config, WeChatSettings
-
 from console.context import ConsoleContext
 from console.tasks import TaskRunner
+from services.config import Config, WeChatSettings
+from services.staff.actor import Actor
 
 # the offscreen platform says so whenever a top-level window (a page, a dialog) is shown
 OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")

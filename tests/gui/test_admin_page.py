@@ -8,7 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from console.admin import AdminPage
-from services import auth, masterdata, rules
+from services.bookings import rules
+from services.rosters import masterdata
+from services.staff import auth
 from tests import factories
 from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, make_ctx
 

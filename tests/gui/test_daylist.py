@@ -12,9 +12,9 @@ from console.daylist import DayListModel, DayListPage
 from console.live import LiveFeed
 from console.rowproxy import RowFilterProxy
 from console.tablemodel import ID_ROLE
-from services import bookings, queries
-from services.db import Database
+from services.bookings import decisions, queries
 from services.clock import hospital_today
+from services.db import Database
 from services.models import Booking
 from tests import factories as f
 from tests.gui.console_helpers import clinic_with_requests, console_context, staff
@@ -26,7 +26,7 @@ def confirmed_clinic(db, n: int = 3, day: dt.date = YESTERDAY, capacity: int = 4
     c = clinic_with_requests(db, n, day=day, capacity=capacity)
     clerk = staff(db, "setup_clerk")
     for b in c["requests"]:
-        bookings.approve(db, clerk, b) if day >= dt.date.today() else f.set_status(db, b, "confirmed")
+        decisions.approve(db, clerk, b) if day >= dt.date.today() else f.set_status(db, b, "confirmed")
     return c
 
 
@@ -182,9 +182,9 @@ def test_changes_made_elsewhere_arrive_in_place(qtbot, db, tmp_path):
             page.table.select_id(c["requests"][1])
             resets = []
             page.model.modelReset.connect(lambda: resets.append(1))
-            walk = bookings.walk_in(db, colleague, c["slot_ids"][1], f.patient(db, name="现场"))
+            walk = decisions.walk_in(db, colleague, c["slot_ids"][1], f.patient(db, name="现场"))
             qtbot.waitUntil(lambda: walk.id in shown(page), timeout=15_000)
-            bookings.cancel(db, colleague, c["requests"][0], "患者来电要求取消")
+            decisions.cancel(db, colleague, c["requests"][0], "患者来电要求取消")
             qtbot.waitUntil(lambda: c["requests"][0] not in shown(page), timeout=15_000)
             assert not resets and page.table.selected_ids() == [c["requests"][1]]
             # places left of the neighbours in the same slot followed the cancellation

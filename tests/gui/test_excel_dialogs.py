@@ -11,9 +11,9 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 
 import console.excel as excel
-from services import exports
-from services.actor import SYSTEM
-from services.roster_layout import ROSTER_FIRST_ROW, roster_column
+from services.excel import exports
+from services.rosters.layout import ROSTER_FIRST_ROW, roster_column
+from services.staff.actor import SYSTEM
 from tests import factories
 from tests.gui.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, head, make_ctx
 
@@ -135,8 +135,8 @@ def test_import_dialog_applies_a_good_file(qtbot, clinic, tmp_path):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert got.args[0].created == 1 and "新增 1" in dialog.summary.text()
     assert not dialog.problems.isVisible()
-    from services import rosters
-    thu = rosters.sessions_for(clinic["db"], NEXT_MONDAY + dt.timedelta(days=3))
+    from services.rosters import templates
+    thu = templates.sessions_for(clinic["db"], NEXT_MONDAY + dt.timedelta(days=3))
     assert [(s.period, s.capacity) for s in thu] == [("pm", 8)]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from console.delivery import delivery_text
 from console.mainwindow import MainWindow
-from services import rules
+from services.bookings import rules
 from services.cli.cmd_jobs import make_jobs
 from services.clock import utcnow
 from services.config import Config, WeChatSettings
@@ -20,7 +20,7 @@ from services.jobs import heartbeat
 from services.jobs.background import THREAD_NAME, BackgroundJobs
 from services.jobs.runner import Runner
 from services.models import JobRunner
-from services.outbox import OutboxState
+from services.notify.outbox import OutboxState
 from tests import factories as f
 from tests.gui.console_helpers import clinic_with_requests, console_context, staff
 from tests.gui.page_support import OFFSCREEN_NOISE

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, text
 from console.live import LiveFeed
 from services import migrate
 from services.db import Database
-from services.sync import LISTENER_NAME
+from services.sync.feed import LISTENER_NAME
 from tests import factories as f
 from tests.dbs import fresh_database
 

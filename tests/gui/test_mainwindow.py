@@ -15,7 +15,7 @@ from console.shell import HelpDialog
 from console.tablemodel import ID_ROLE
 from services import config as config_mod
 from services.db import Database
-from services.simulate import Simulator
+from services.demo.simulate import Simulator
 from tests import factories as f
 from tests.gui.console_helpers import clinic_with_requests, console_context, staff
 
@@ -27,6 +27,7 @@ def app_restored(qapp):
     """run_console() sets the language, font and style of the whole application: put them back for
     the tests that follow (they may read English strings)."""
     from PySide6.QtCore import QLocale
+
     from console import i18n
     locale, font, sheet = QLocale(), qapp.font(), qapp.styleSheet()
     yield qapp
@@ -145,6 +146,14 @@ def test_demo_console_end_to_end(qtbot, app_restored):
     seen = {}
 
     def watch():
+        seen["ticks"] = seen.get("ticks", 0) + 1
+        if seen["ticks"] > 600:  # give up: close whatever is open, so the test fails instead of hanging
+            seen["left_open"] = [type(w).__name__ + ":" + w.windowTitle()
+                                 for w in QApplication.topLevelWidgets() if w.isVisible()]
+            for w in QApplication.topLevelWidgets():
+                w.close()
+            QApplication.quit()
+            return
         windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
         if not windows:
             return
@@ -154,15 +163,13 @@ def test_demo_console_end_to_end(qtbot, app_restored):
         if w.queue.loaded and sim.requests >= 1 and w.queue.model.rowCount() > (seen["first"] or 0):
             seen["grew"] = True
             w.close()
-        elif len(seen.setdefault("ticks", [])) > 300:
-            w.close()
-        seen["ticks"].append(1)
 
     timer = QTimer()
     timer.timeout.connect(watch)
     timer.start(100)
     code = run_console(cfg, demo=True, db_given=False)
     timer.stop()
+    assert "left_open" not in seen, f"the console did not end; windows left open: {seen['left_open']}"
     assert code == 0
     assert seen.get("grew"), seen.get("first")
     assert (config_mod.data_dir() / "demo.db").exists()
@@ -172,8 +179,8 @@ def test_console_opens_after_log_in_on_a_new_embedded_database(qtbot, monkeypatc
     """`regdesk` without --db: the embedded database is created, the clerk logs in, the window opens."""
     from console.app import open_database
     from console.login import LoginDialog
-    from services import auth
-    from services.actor import SYSTEM
+    from services.staff import auth
+    from services.staff.actor import SYSTEM
     cfg = config_mod.load()
     db = open_database(cfg.database_url, create=True)  # as a first start would; then an account
     auth.create_staff(db, SYSTEM, "clerk9", "窗口九", "clerk", "secret-pass-9")

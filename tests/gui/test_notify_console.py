@@ -9,8 +9,9 @@ from sqlalchemy import update
 
 from console import daylist as daylist_mod
 from console.daylist import DayListPage
-from services import outbox, queries
+from services.bookings import queries
 from services.models import Booking, Notification
+from services.notify import outbox
 from tests import factories as f
 from tests.gui.console_helpers import console_context, staff
 from tests.gui.page_support import OFFSCREEN_NOISE

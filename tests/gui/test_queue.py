@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from console.live import LiveFeed
 from console.queue import QueueModel, QueuePage
 from console.tablemodel import ID_ROLE
-from services import bookings, queries
+from services.bookings import decisions, queries
 from tests import factories as f
 from tests.gui.console_helpers import clinic_with_requests, console_context, staff
 
@@ -108,6 +108,7 @@ def test_reject_with_a_picked_reason_and_details(qtbot, db, tmp_path):
         assert f.status_of(db, c["requests"][1]) == "rejected"
         with db.read() as conn:
             from sqlalchemy import select
+
             from services.models import Booking
             reason = conn.execute(select(Booking.reason).where(Booking.id == c["requests"][1])).scalar_one()
         assert reason.startswith("预约信息不完整") and "请带身份证" in reason
@@ -135,7 +136,7 @@ def test_a_colleague_deciding_first_gives_a_message_and_a_fresh_row(qtbot, db, t
     colleague = staff(db, "clerk2")
     with console_context(db, staff(db), tmp_path) as ctx:
         page = open_page(qtbot, ctx)  # no live feed here: the row is stale on purpose
-        bookings.reject(db, colleague, c["requests"][0], "重复预约")
+        decisions.reject(db, colleague, c["requests"][0], "重复预约")
         qtbot.keyClick(page.table, Qt.Key.Key_J)
         qtbot.keyClick(page.table, Qt.Key.Key_A)
         qtbot.waitUntil(lambda: c["requests"][0] not in shown_ids(page), timeout=10_000)

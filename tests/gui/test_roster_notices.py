@@ -10,13 +10,14 @@ from sqlalchemy import select, update
 
 from console.rosters import RosterPage, monday_of
 from console.delivery import delivery_text
-from services import bookings, outbox
+from services.bookings import decisions
 from services.cli.cmd_jobs import make_jobs
 from services.config import Config, WeChatSettings
 from services.jobs.runner import Runner
+from services.notify import outbox
 from services.clock import utcnow
 from services.models import Notification
-from services.wechat_settings import save_wechat_settings
+from services.notify.wechat_settings import save_wechat_settings
 from tests import factories
 from tests.gui.page_support import ADMIN, OFFSCREEN_NOISE, drain, make_ctx
 from tests.wechat_fake import FakeWeChat
@@ -35,7 +36,7 @@ def clinic(sqlite_db):
     booked = []
     for slot in (slots[0], slots[1], slots[2]):
         b = factories.request(db, slot, factories.patient(db))
-        bookings.approve(db, ADMIN, b)
+        decisions.approve(db, ADMIN, b)
         booked.append(b)
     factories.request(db, slots[3], factories.patient(db))  # pending: told of a stop, not of a substitution
     return {"db": db, "session": sid, "li": li, "booked": booked}

@@ -8,12 +8,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from console.rosters import RosterPage, monday_of
-from services import bookings, rosters
+from services.bookings import decisions
 from services.errors import PermissionDenied
-from services.sync import Change
+from services.rosters import templates
+from services.sync.feed import Change
 from tests import factories
 from tests.gui.page_support import (
-    ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, head, make_ctx,
+    ADMIN,
+    CLERK,
+    OFFSCREEN_NOISE,
+    cleared_by_editing,
+    drain,
+    error_by,
+    head,
+    make_ctx,
 )
 
 pytestmark = OFFSCREEN_NOISE
@@ -35,7 +43,7 @@ def clinic(sqlite_db):
     booked = []
     for slot in (slots[0], slots[0], slots[1]):
         b = factories.request(db, slot, factories.patient(db))
-        bookings.approve(db, ADMIN, b)
+        decisions.approve(db, ADMIN, b)
         booked.append(b)
     pending = factories.request(db, slots[2], factories.patient(db))
     return {"db": db, "dep": dep, "other": other, "wang": wang, "li": li, "day": tue, "session": sid,
@@ -59,7 +67,7 @@ def select(page, session_id):
 
 
 def session_row(db, session_id):
-    return rosters.get_session(db, session_id)
+    return templates.get_session(db, session_id)
 
 
 def test_grid_model_passes_the_model_tester(qtbot, qtmodeltester, clinic):
@@ -120,7 +128,7 @@ def test_stop_needs_a_reason(qtbot, clinic):
 
 def test_publish_a_range_creates_sessions(qtbot, clinic):
     db = clinic["db"]
-    rosters.save_template(db, ADMIN, clinic["li"], 2, "am", "08:00", "11:00", 30, 4)  # Wednesdays
+    templates.save_template(db, ADMIN, clinic["li"], 2, "am", "08:00", "11:00", 30, 4)  # Wednesdays
     page = open_page(qtbot, db)
     before = page.model.rowCount()
     page.publish_action.trigger()
@@ -135,7 +143,7 @@ def test_publish_a_range_creates_sessions(qtbot, clinic):
     cell = page.model.index_of(clinic["li"], wed, "am")
     assert cell.data() == "0/24"
     assert page.model.rowCount() == before
-    assert len(rosters.sessions_for(db, wed + dt.timedelta(days=7), doctor_id=clinic["li"])) == 1
+    assert len(templates.sessions_for(db, wed + dt.timedelta(days=7), doctor_id=clinic["li"])) == 1
 
 
 def test_substitute_doctor(qtbot, clinic):
@@ -167,18 +175,18 @@ def test_change_session_places_error_then_success(qtbot, clinic):
     spin = dialog.table.cellWidget(0, 2)
     spin.setValue(1)  # two patients already hold this slot
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    first = rosters.list_slots(db, clinic["session"])[0].id
+    first = templates.list_slots(db, clinic["session"])[0].id
     # under the places, that slot's box outlined and named by its time
     text = error_by(qtbot, dialog.errors, f"capacity:{first}", within=dialog.table.height() + 30)
     assert "2" in text and "08:00" in text and spin.property("invalid")
     assert not dialog.table.cellWidget(1, 2).property("invalid")
-    assert [s.capacity for s in rosters.list_slots(db, clinic["session"])] == [2, 2, 2, 2]
+    assert [s.capacity for s in templates.list_slots(db, clinic["session"])] == [2, 2, 2, 2]
     dialog.all_places.setValue(5)
     dialog.set_all()
     dialog.note.setText("加号")
     with qtbot.waitSignal(page.loaded, timeout=10_000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert [s.capacity for s in rosters.list_slots(db, clinic["session"])] == [5, 5, 5, 5]
+    assert [s.capacity for s in templates.list_slots(db, clinic["session"])] == [5, 5, 5, 5]
     assert session_row(db, clinic["session"]).note == "加号"
     assert page.model.index_of(clinic["wang"], clinic["day"], "am").data() == "3/20"
 
@@ -198,7 +206,7 @@ def test_templates_dialog_add_and_refuse(qtbot, qtmodeltester, clinic):
     dialog.slot_minutes.setValue(30)  # 170 minutes do not divide into 30-minute slots
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert "170" in error_by(qtbot, dialog.errors, "slot_minutes")
-    assert rosters.list_templates(db, doctor_id=clinic["wang"]) == []
+    assert templates.list_templates(db, doctor_id=clinic["wang"]) == []
     assert cleared_by_editing(dialog.errors, "slot_minutes", lambda: dialog.slot_minutes.setValue(10))
     dialog.slot_minutes.setValue(30)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
@@ -215,7 +223,7 @@ def test_templates_dialog_add_and_refuse(qtbot, qtmodeltester, clinic):
     dialog.capacity.setValue(3)
     with qtbot.waitSignal(dialog.loaded, timeout=10_000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    [t] = rosters.list_templates(db, doctor_id=clinic["wang"])
+    [t] = templates.list_templates(db, doctor_id=clinic["wang"])
     assert (t.weekday, t.period, t.slot_minutes, t.capacity_per_slot) == (3, "pm", 30, 3)
     qtmodeltester.check(dialog.model)
     assert dialog.model.index(0, 5).data() == "18"  # 6 slots x 3 places
@@ -225,7 +233,7 @@ def test_templates_dialog_add_and_refuse(qtbot, qtmodeltester, clinic):
     box = dialog.findChild(QMessageBox, "templateDeleteConfirm")
     with qtbot.waitSignal(dialog.loaded, timeout=10_000):
         box.button(QMessageBox.StandardButton.Yes).click()
-    assert rosters.list_templates(db, doctor_id=clinic["wang"]) == []
+    assert templates.list_templates(db, doctor_id=clinic["wang"]) == []
 
 
 def test_clerk_gets_no_head_actions_and_the_service_refuses(qtbot, clinic):
@@ -240,9 +248,9 @@ def test_clerk_gets_no_head_actions_and_the_service_refuses(qtbot, clinic):
     drain(qtbot, page.ctx)
     assert page.dialog is None
     with pytest.raises(PermissionDenied):
-        rosters.stop_session(db, CLERK, clinic["session"], "x")
+        templates.stop_session(db, CLERK, clinic["session"], "x")
     with pytest.raises(PermissionDenied):
-        rosters.publish(db, CLERK, NEXT_MONDAY, NEXT_MONDAY, department_id=clinic["dep"])
+        templates.publish(db, CLERK, NEXT_MONDAY, NEXT_MONDAY, department_id=clinic["dep"])
     assert session_row(db, clinic["session"]).status == "published"
 
 
@@ -260,7 +268,7 @@ def test_live_changes_update_cells_in_place(qtbot, clinic):
     resets, changed = [], []
     m.modelReset.connect(lambda: resets.append(1))
     m.dataChanged.connect(lambda a, b, roles: changed.append((a.row(), a.column())))
-    bookings.approve(db, ADMIN, clinic["pending"])  # another console confirms a request
+    decisions.approve(db, ADMIN, clinic["pending"])  # another console confirms a request
     target = m.index_of(clinic["wang"], clinic["day"], "am")
     with qtbot.waitSignal(page.loaded, timeout=10_000):
         page.apply_changes([Change(1, "booking", clinic["pending"], "update", "confirmed", None,
@@ -276,6 +284,7 @@ def test_live_changes_update_cells_in_place(qtbot, clinic):
 def test_real_live_feed_updates_the_grid_in_place(qtbot, clinic):
     """The mini-program cancels a confirmed booking (plain SQL); the feed brings it; the cell follows."""
     from sqlalchemy import text
+
     from console.live import LiveFeed
 
     db = clinic["db"]

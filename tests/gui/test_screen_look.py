@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QToolButton
 from console.app import STYLE
 from console.roster_grid import COLORS, CellDelegate
 from console.rosters import RosterPage, monday_of
-from services import rosters
+from services.rosters import templates
 from tests import factories
 from tests.gui.page_support import ADMIN, OFFSCREEN_NOISE, drain, make_ctx
 
@@ -43,7 +43,7 @@ def test_stopped_draft_and_substituted_cells_wear_the_legends_colours(qtbot, sty
                 "stopped": factories.session(db, wang, day, "pm", dt.time(14), dt.time(16), status="stopped")[0],
                 "draft": factories.session(db, li, day + dt.timedelta(days=1), "am", status="draft")[0],
                 "substituted": factories.session(db, li, day + dt.timedelta(days=2), "am")[0]}
-    rosters.substitute(db, ADMIN, sessions["substituted"], wang)
+    templates.substitute(db, ADMIN, sessions["substituted"], wang)
     ctx = make_ctx(db, ADMIN)
     page = RosterPage(ctx)
     qtbot.addWidget(page)

@@ -55,7 +55,7 @@ def test_the_shipped_translation_loads(qapp):
         assert QCoreApplication.translate("QPrintDialog", "Print") == "打印"
         # texts built outside a widget's tr() are found by lupdate and translated as well
         from console.delivery import delivery_text
-        from services.outbox import OutboxState
+        from services.notify.outbox import OutboxState
         assert delivery_text(OutboxState(False, 0, None, None)).startswith("微信尚未配置")
     finally:
         i18n.install(app, "en")

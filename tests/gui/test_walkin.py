@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
 from console.walkin import WalkInDialog
-from services import bookings
+from services.bookings import decisions
 from services.models import Booking, Patient
 from tests import factories as f
 from tests.gui.console_helpers import console_context, staff
@@ -26,7 +26,7 @@ def test_walk_in_for_a_patient_found_by_name(qtbot, db, tmp_path):
     c = f.basic_clinic(db, day=TOMORROW, capacity=1)
     known = f.patient(db, name="老病人", phone="13912345678")
     clerk = staff(db)
-    bookings.walk_in(db, clerk, c["slot_ids"][0], f.patient(db))  # the first slot is full now
+    decisions.walk_in(db, clerk, c["slot_ids"][0], f.patient(db))  # the first slot is full now
     with console_context(db, clerk, tmp_path) as ctx:
         page = open_page(qtbot, ctx, TOMORROW)
         qtbot.keyClick(page.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
@@ -86,7 +86,7 @@ def test_a_refused_booking_keeps_the_dialog_open_with_the_reason(qtbot, sqlite_d
         qtbot.addWidget(dialog)
         dialog.open()
         ready(qtbot, dialog)
-        bookings.walk_in(sqlite_db, clerk, c["slot_ids"][0], f.patient(sqlite_db))  # a colleague took the place
+        decisions.walk_in(sqlite_db, clerk, c["slot_ids"][0], f.patient(sqlite_db))  # a colleague took the place
         qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
         dialog.new_name.setText("晚来的")
         dialog.new_phone.setText("13700002222")
@@ -122,7 +122,7 @@ def test_after_a_lost_race_the_dialog_stays_on_the_time_and_enter_never_discards
         qtbot.waitUntil(lambda: dialog.results.count() == 1 and dialog.results.item(0).data(Qt.ItemDataRole.UserRole)
                         is not None, timeout=10_000)
         dialog.results.setCurrentRow(0)
-        bookings.walk_in(db, clerk, chosen, f.patient(db))  # another desk takes its only place
+        decisions.walk_in(db, clerk, chosen, f.patient(db))  # another desk takes its only place
         dialog.ok.setFocus()
         qtbot.keyClick(dialog.ok, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: dialog.next_free.isVisible(), timeout=10_000)
@@ -147,7 +147,7 @@ def test_after_a_lost_race_the_dialog_stays_on_the_time_and_enter_never_discards
 
 
 def test_a_wrong_patient_detail_is_shown_by_its_input_and_goes_when_corrected(qtbot, sqlite_db, tmp_path):
-    """The registration's refusals (services.patients.register) stand by the input at fault, which takes
+    """The registration's refusals (services.bookings.patients.register) stand by the input at fault, which takes
     the focus; correcting that input clears it, another input does not; nothing is registered meanwhile."""
     c = f.basic_clinic(sqlite_db, day=TOMORROW)
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:

@@ -8,10 +8,10 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from services import audit, auth
-from services.actor import SYSTEM, Actor
 from services.errors import AuthError, NotFound, PermissionDenied, ValidationError
 from services.models import Staff
+from services.staff import audit, auth
+from services.staff.actor import SYSTEM, Actor
 from tests import factories as f
 
 T0 = dt.datetime(2026, 11, 26, 2, 0, 0)  # UTC

@@ -7,9 +7,9 @@ import sys
 import threading
 from pathlib import Path
 
-from services import rules
-from services.actor import Actor
+from services.bookings import rules
 from services.cli import main
+from services.staff.actor import Actor
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,10 +10,14 @@ import zipfile
 import openpyxl
 import pytest
 
-from services import auth, exports, imports, limits, patients, rosters, rules
-from services.actor import SYSTEM
+from services import limits
+from services.bookings import patients, rules
 from services.errors import AuthError, NotFound, ValidationError
-from services.roster_layout import ROSTER_FIRST_ROW, roster_column
+from services.excel import exports
+from services.rosters import imports, templates
+from services.rosters.layout import ROSTER_FIRST_ROW, roster_column
+from services.staff import auth
+from services.staff.actor import SYSTEM
 from tests import factories as f
 from tests.bad_input import ADMIN, BIG, HUGE, MONDAY, TODAY, WEEK, Hospital, refused
 from tests.dbs import DIALECTS
@@ -111,7 +115,7 @@ def test_a_sheet_formatted_far_down_is_read_in_full(hosp, tmp_path):
         _set(ws, _li_row(ws, ids), 6, 1, "14:00-16:00 共8号")
     path = _sheet(hosp, tmp_path, "formatted.xlsx", fill)
     assert imports.import_roster(hosp.db, SYSTEM, path).created == 1
-    sunday = rosters.sessions_for(hosp.db, MONDAY + dt.timedelta(days=6), doctor_id=hosp.ids["li"])
+    sunday = templates.sessions_for(hosp.db, MONDAY + dt.timedelta(days=6), doctor_id=hosp.ids["li"])
     assert [(s.period, s.capacity) for s in sunday] == [("pm", 8)]
     empty = _sheet(hosp, tmp_path, "undo.xlsx", lambda ws, ids: _set(ws, _li_row(ws, ids), 6, 1, None))
     assert imports.import_roster(hosp.db, SYSTEM, empty).deleted == 1  # the shared hospital as it was
@@ -171,10 +175,10 @@ def test_publish_over_today_creates_nothing_in_the_past(sqlite_db):
     doc = f.doctor(sqlite_db, f.department(sqlite_db))
     for weekday in range(7):
         f.template(sqlite_db, doc, weekday)
-    s = rosters.publish(sqlite_db, SYSTEM, TODAY - dt.timedelta(days=3), TODAY + dt.timedelta(days=3))
+    s = templates.publish(sqlite_db, SYSTEM, TODAY - dt.timedelta(days=3), TODAY + dt.timedelta(days=3))
     assert s.sessions_created == 4  # today and three days ahead
     assert s.skipped[0] == f"{TODAY - dt.timedelta(days=3)} 至 {TODAY - dt.timedelta(days=1)} 已过去，未发布"
-    assert not rosters.sessions_for(sqlite_db, TODAY - dt.timedelta(days=1))
+    assert not templates.sessions_for(sqlite_db, TODAY - dt.timedelta(days=1))
 
 
 def test_the_roster_s_reach_is_one_rule():
@@ -202,19 +206,19 @@ def test_log_in_with_impossible_names_is_a_wrong_log_in(hosp, name):
 
 def _calls(ids):
     return [
-        (lambda db: rosters.stop_session(db, SYSTEM, 10**20, "医生外出"), NotFound),
-        (lambda db: rosters.substitute(db, SYSTEM, ids["session"], 10**20), NotFound),
-        (lambda db: rosters.save_template(db, SYSTEM, 10**20, 5, "am", "08:00", "12:00", 30, 2), NotFound),
-        (lambda db: rosters.save_template(db, SYSTEM, ids["zhang"], 5, "am", "08:00", "12:00", 30, 10**20),
+        (lambda db: templates.stop_session(db, SYSTEM, 10**20, "医生外出"), NotFound),
+        (lambda db: templates.substitute(db, SYSTEM, ids["session"], 10**20), NotFound),
+        (lambda db: templates.save_template(db, SYSTEM, 10**20, 5, "am", "08:00", "12:00", 30, 2), NotFound),
+        (lambda db: templates.save_template(db, SYSTEM, ids["zhang"], 5, "am", "08:00", "12:00", 30, 10**20),
          ValidationError),
-        (lambda db: rosters.save_template(db, SYSTEM, ids["zhang"], 5, "am", "08:00", "12:00", 10**20, 2),
+        (lambda db: templates.save_template(db, SYSTEM, ids["zhang"], 5, "am", "08:00", "12:00", 10**20, 2),
          ValidationError),
-        (lambda db: rosters.set_slot_capacity(db, SYSTEM, ids["slots"][0], 10**20), ValidationError),
-        (lambda db: rosters.set_slot_capacity(db, SYSTEM, 10**20, 3), NotFound),
-        (lambda db: rosters.publish(db, SYSTEM, MONDAY, MONDAY, doctor_ids=[10**20]), NotFound),
-        (lambda db: rosters.stop_session(db, SYSTEM, ids["session"], "医生\x00外出"), ValidationError),
-        (lambda db: rosters.stop_session(db, SYSTEM, ids["session"], "医生外出\x1b[2J"), ValidationError),
-        (lambda db: rosters.update_session(db, SYSTEM, ids["session"], note="备注\x00"), ValidationError),
+        (lambda db: templates.set_slot_capacity(db, SYSTEM, ids["slots"][0], 10**20), ValidationError),
+        (lambda db: templates.set_slot_capacity(db, SYSTEM, 10**20, 3), NotFound),
+        (lambda db: templates.publish(db, SYSTEM, MONDAY, MONDAY, doctor_ids=[10**20]), NotFound),
+        (lambda db: templates.stop_session(db, SYSTEM, ids["session"], "医生\x00外出"), ValidationError),
+        (lambda db: templates.stop_session(db, SYSTEM, ids["session"], "医生外出\x1b[2J"), ValidationError),
+        (lambda db: templates.update_session(db, SYSTEM, ids["session"], note="备注\x00"), ValidationError),
         (lambda db: patients.register(db, SYSTEM, "张\x00三", "M", "13800001234"), ValidationError),
         (lambda db: auth.create_staff(db, SYSTEM, "li2", "李\x00", "clerk", "password-1"), ValidationError),
         (lambda db: rules.decide_pending(db, SYSTEM, limit=10**20), ValidationError),

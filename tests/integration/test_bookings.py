@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text, update
 
-from services import bookings
-from services.actor import SYSTEM, Actor
+from services.bookings import decisions
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.models import AuditLog, Booking, ClinicSession, Notification
+from services.staff.actor import SYSTEM, Actor
 from tests import factories as f
 
 CLERK = Actor(kind="staff", name="clerk1", role="clerk")
@@ -49,11 +49,11 @@ def totals(db) -> tuple[int, int]:
 def do(db, op: str, booking_id: int, actor: Actor = CLERK):
     past = dt.datetime.combine(dt.date.today() + dt.timedelta(days=30), dt.time(23, 0))
     on_the_day = dt.datetime.combine(dt.date.today() + dt.timedelta(days=2), dt.time(8, 10))  # basic_clinic's day
-    return {"approve": lambda: bookings.approve(db, actor, booking_id),
-            "reject": lambda: bookings.reject(db, actor, booking_id, "医生临时有手术"),
-            "cancel": lambda: bookings.cancel(db, actor, booking_id, "患者电话要求取消"),
-            "check_in": lambda: bookings.check_in(db, actor, booking_id, now=on_the_day),
-            "no_show": lambda: bookings.mark_no_show(db, actor, booking_id, now=past)}[op]()
+    return {"approve": lambda: decisions.approve(db, actor, booking_id),
+            "reject": lambda: decisions.reject(db, actor, booking_id, "医生临时有手术"),
+            "cancel": lambda: decisions.cancel(db, actor, booking_id, "患者电话要求取消"),
+            "check_in": lambda: decisions.check_in(db, actor, booking_id, now=on_the_day),
+            "no_show": lambda: decisions.mark_no_show(db, actor, booking_id, now=past)}[op]()
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_every_transition_legal_or_conflict(db, clinic):
     """Each operation from each of the eight statuses: the contract's transitions succeed (with
     audit row, and outbox row when the patient is told); all others raise Conflict and change nothing."""
     for op in OPS:
-        for status in bookings.STATUS_LABELS:
+        for status in decisions.STATUS_LABELS:
             b = f.request(db, clinic["slot_ids"][1], f.patient(db))
             set_status(db, b, status)
             before = totals(db)
@@ -80,7 +80,7 @@ def test_every_transition_legal_or_conflict(db, clinic):
             else:
                 with pytest.raises(Conflict) as err:
                     do(db, op, b)
-                assert bookings.STATUS_LABELS[status] in str(err.value), (op, status)
+                assert decisions.STATUS_LABELS[status] in str(err.value), (op, status)
                 assert f.status_of(db, b) == status
                 assert totals(db) == before, (op, status)
 
@@ -88,7 +88,7 @@ def test_every_transition_legal_or_conflict(db, clinic):
 def test_approve_confirms_then_full_at_capacity(db, clinic):
     slot = clinic["slot_ids"][0]
     ids = [f.request(db, slot, f.patient(db)) for _ in range(3)]
-    a, b_, c = (bookings.approve(db, CLERK, i) for i in ids)
+    a, b_, c = (decisions.approve(db, CLERK, i) for i in ids)
     assert (a.status, b_.status) == ("confirmed", "confirmed")
     assert (c.status, c.reason) == ("full", "该时段号源已满")
     assert outbox_kinds(db, ids[2]) == ["full"]
@@ -97,7 +97,7 @@ def test_approve_confirms_then_full_at_capacity(db, clinic):
         taken = conn.execute(text("SELECT taken FROM slot_availability WHERE slot_id = :s"), {"s": slot}).scalar_one()
     assert row.decided_by == "clerk1" and row.decided_at is not None and row.reason == "该时段号源已满"
     assert taken == 2
-    assert audit_rows(db, ids[0]) == [(bookings.DECISION_ACTION, "clerk1")]
+    assert audit_rows(db, ids[0]) == [(decisions.DECISION_ACTION, "clerk1")]
 
 
 def test_checked_in_and_no_show_hold_their_places(db, clinic):
@@ -105,29 +105,29 @@ def test_checked_in_and_no_show_hold_their_places(db, clinic):
     ids = [f.request(db, slot, f.patient(db)) for _ in range(3)]
     set_status(db, ids[0], "checked_in")
     set_status(db, ids[1], "no_show")
-    assert bookings.approve(db, CLERK, ids[2]).status == "full"
+    assert decisions.approve(db, CLERK, ids[2]).status == "full"
 
 
 def test_cancel_frees_the_place(db, clinic):
     slot = clinic["slot_ids"][0]
     ids = [f.request(db, slot, f.patient(db)) for _ in range(3)]
-    bookings.approve(db, CLERK, ids[0])
-    bookings.approve(db, CLERK, ids[1])
-    res = bookings.cancel(db, CLERK, ids[0], "  患者有事  ")
+    decisions.approve(db, CLERK, ids[0])
+    decisions.approve(db, CLERK, ids[1])
+    res = decisions.cancel(db, CLERK, ids[0], "  患者有事  ")
     assert (res.status, res.reason) == ("cancelled", "患者有事")
-    assert bookings.approve(db, CLERK, ids[2]).status == "confirmed"
+    assert decisions.approve(db, CLERK, ids[2]).status == "confirmed"
 
 
 def test_approve_missing_and_unpublished(db, clinic):
     with pytest.raises(NotFound):
-        bookings.approve(db, CLERK, 987654)
+        decisions.approve(db, CLERK, 987654)
     for status, word in (("stopped", "停诊"), ("draft", "未开放预约")):  # the rules' own words
         b = f.request(db, clinic["slot_ids"][0], f.patient(db))
         with db.write() as c:
             c.execute(update(ClinicSession).where(ClinicSession.id == clinic["session_id"]).values(status=status))
         before = totals(db)
         with pytest.raises(ValidationError, match=word):
-            bookings.approve(db, CLERK, b)
+            decisions.approve(db, CLERK, b)
         assert f.status_of(db, b) == "pending" and totals(db) == before
 
 
@@ -135,53 +135,53 @@ def test_approve_missing_and_unpublished(db, clinic):
 def test_reject_needs_a_reason(db, clinic, reason):
     b = f.request(db, clinic["slot_ids"][0], f.patient(db))
     with pytest.raises(ValidationError):
-        bookings.reject(db, CLERK, b, reason)
+        decisions.reject(db, CLERK, b, reason)
     with pytest.raises(ValidationError):
-        bookings.cancel(db, CLERK, b, reason)
+        decisions.cancel(db, CLERK, b, reason)
     assert f.status_of(db, b) == "pending" and totals(db) == (0, 0)
 
 
 def test_reject_keeps_the_stripped_reason(db, clinic):
     b = f.request(db, clinic["slot_ids"][0], f.patient(db))
-    res = bookings.reject(db, CLERK, b, " 专家号需先到普通门诊初诊" + "。" * 10 + "\n")
+    res = decisions.reject(db, CLERK, b, " 专家号需先到普通门诊初诊" + "。" * 10 + "\n")
     assert res.reason == "专家号需先到普通门诊初诊" + "。" * 10
     with db.read() as c:
         assert c.execute(select(Booking.reason).where(Booking.id == b)).scalar_one() == res.reason
     assert outbox_kinds(db, b) == ["rejected"]
-    assert bookings.reject(db, CLERK, f.request(db, clinic["slot_ids"][0], f.patient(db)), "长" * 200).status == "rejected"
+    assert decisions.reject(db, CLERK, f.request(db, clinic["slot_ids"][0], f.patient(db)), "长" * 200).status == "rejected"
 
 
 def test_check_in_sets_time_and_no_show_waits_for_the_slot(db, clinic):
     ids = [f.request(db, clinic["slot_ids"][0], f.patient(db)) for _ in range(2)]
     for i in ids:
-        bookings.approve(db, CLERK, i)
+        decisions.approve(db, CLERK, i)
     on_the_day = dt.datetime.combine(clinic["day"], dt.time(8, 5))
-    assert bookings.check_in(db, CLERK, ids[0], now=on_the_day).status == "checked_in"
+    assert decisions.check_in(db, CLERK, ids[0], now=on_the_day).status == "checked_in"
     with db.read() as c:
         at = c.execute(select(Booking.checked_in_at).where(Booking.id == ids[0])).scalar_one()
     assert at is not None and abs((dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - at).total_seconds()) < 300
     before = totals(db)
     with pytest.raises(ValidationError, match="时间未到"):
-        bookings.mark_no_show(db, CLERK, ids[1], now=dt.datetime.combine(clinic["day"], dt.time(7, 59)))
+        decisions.mark_no_show(db, CLERK, ids[1], now=dt.datetime.combine(clinic["day"], dt.time(7, 59)))
     assert f.status_of(db, ids[1]) == "confirmed" and totals(db) == before
-    res = bookings.mark_no_show(db, CLERK, ids[1], now=dt.datetime.combine(clinic["day"], dt.time(8, 0)))
+    res = decisions.mark_no_show(db, CLERK, ids[1], now=dt.datetime.combine(clinic["day"], dt.time(8, 0)))
     assert res.status == "no_show" and outbox_kinds(db, ids[1]) == ["confirmed"]
 
 
 def test_walk_in_confirmed_at_once_and_refused_when_full(db, clinic):
     slot = clinic["slot_ids"][0]
     walkers = [f.patient(db, openid=None) for _ in range(3)]
-    first = bookings.walk_in(db, CLERK, slot, walkers[0])
+    first = decisions.walk_in(db, CLERK, slot, walkers[0])
     assert first.status == "confirmed"
     with db.read() as c:
         row = c.execute(select(Booking.source, Booking.status, Booking.decided_by).where(Booking.id == first.id)).one()
         state = c.execute(select(Notification.state).where(Notification.booking_id == first.id)).scalar_one()
     assert tuple(row) == ("desk", "confirmed", "clerk1") and state == "skipped"
     assert audit_rows(db, first.id) == [("walk_in", "clerk1")]
-    bookings.walk_in(db, CLERK, slot, walkers[1])
+    decisions.walk_in(db, CLERK, slot, walkers[1])
     before = totals(db)
     with pytest.raises(ValidationError, match="该时段已满"):
-        bookings.walk_in(db, CLERK, slot, walkers[2])
+        decisions.walk_in(db, CLERK, slot, walkers[2])
     with db.read() as c:
         assert c.execute(select(func.count()).select_from(Booking).where(Booking.slot_id == slot)).scalar_one() == 2
     assert totals(db) == before
@@ -190,18 +190,18 @@ def test_walk_in_confirmed_at_once_and_refused_when_full(db, clinic):
 def test_walk_in_only_in_open_published_sessions(db, clinic):
     p = f.patient(db)
     with pytest.raises(ValidationError, match="已结束"):
-        bookings.walk_in(db, CLERK, clinic["slot_ids"][0], p, now=dt.datetime.combine(clinic["day"], dt.time(12, 0)))
+        decisions.walk_in(db, CLERK, clinic["slot_ids"][0], p, now=dt.datetime.combine(clinic["day"], dt.time(12, 0)))
     # during the session is fine (walk-ins arrive while the doctor sees patients)
-    assert bookings.walk_in(db, CLERK, clinic["slot_ids"][0], p,
+    assert decisions.walk_in(db, CLERK, clinic["slot_ids"][0], p,
                             now=dt.datetime.combine(clinic["day"], dt.time(11, 0))).status == "confirmed"
     with db.write() as c:
         c.execute(update(ClinicSession).where(ClinicSession.id == clinic["session_id"]).values(status="stopped"))
     with pytest.raises(ValidationError, match="停诊"):
-        bookings.walk_in(db, CLERK, clinic["slot_ids"][1], p)
+        decisions.walk_in(db, CLERK, clinic["slot_ids"][1], p)
     with pytest.raises(NotFound):
-        bookings.walk_in(db, CLERK, 99999, p)
+        decisions.walk_in(db, CLERK, 99999, p)
     with pytest.raises(NotFound):
-        bookings.walk_in(db, CLERK, clinic["slot_ids"][1], 99999)
+        decisions.walk_in(db, CLERK, clinic["slot_ids"][1], 99999)
 
 
 def test_head_of_another_department_cannot_decide(db, clinic):
@@ -213,12 +213,12 @@ def test_head_of_another_department_cannot_decide(db, clinic):
         with pytest.raises(PermissionDenied):
             do(db, op, b, outsider)
     with pytest.raises(PermissionDenied):
-        bookings.walk_in(db, outsider, clinic["slot_ids"][0], f.patient(db))
+        decisions.walk_in(db, outsider, clinic["slot_ids"][0], f.patient(db))
     assert f.status_of(db, b) == "pending" and totals(db) == (0, 0)
-    assert bookings.approve(db, insider, b).status == "confirmed"
+    assert decisions.approve(db, insider, b).status == "confirmed"
     nobody = Actor(kind="miniprogram", name="mp")
     with pytest.raises(PermissionDenied):
-        bookings.check_in(db, nobody, b)
+        decisions.check_in(db, nobody, b)
 
 
 def test_rolled_back_change_leaves_no_audit_or_outbox(db, clinic):
@@ -229,7 +229,7 @@ def test_rolled_back_change_leaves_no_audit_or_outbox(db, clinic):
 
     with pytest.raises(Boom):
         with db.write() as conn:
-            assert bookings.transition(conn, CLERK, b, "confirmed", action=bookings.DECISION_ACTION)
+            assert decisions.transition(conn, CLERK, b, "confirmed", action=decisions.DECISION_ACTION)
             raise Boom
     assert f.status_of(db, b) == "pending" and totals(db) == (0, 0)
 
@@ -238,7 +238,7 @@ def test_approve_many_reports_each(db, clinic):
     slot = clinic["slot_ids"][0]
     ids = [f.request(db, slot, f.patient(db)) for _ in range(3)]
     set_status(db, ids[1], "cancelled")
-    out = bookings.approve_many(db, CLERK, [ids[0], ids[1], 424242, ids[2]])
+    out = decisions.approve_many(db, CLERK, [ids[0], ids[1], 424242, ids[2]])
     assert [i for i, _ in out] == [ids[0], ids[1], 424242, ids[2]]
     assert out[0][1].status == "confirmed" and out[3][1].status == "confirmed"
     assert out[1][1] == "该预约已被处理：已取消"
@@ -258,12 +258,12 @@ def test_mark_past_no_shows(db):
         set_status(db, ids[0], "confirmed")  # set up directly: the rules refuse approving a past session
         set_status(db, ids[1], "checked_in")
         made[name] = ids  # confirmed, checked_in, pending
-    n = bookings.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(today, dt.time(12, 30)))
+    n = decisions.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(today, dt.time(12, 30)))
     assert n == 2
     assert [f.status_of(db, i) for i in made["past"]] == ["no_show", "checked_in", "pending"]
     assert [f.status_of(db, i) for i in made["am"]] == ["no_show", "checked_in", "pending"]
     assert [f.status_of(db, i) for i in made["pm"]] == ["confirmed", "checked_in", "pending"]
     assert audit_rows(db, made["past"][0])[-1] == ("no_show", "system")
-    assert bookings.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(today, dt.time(12, 30))) == 0
+    assert decisions.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(today, dt.time(12, 30))) == 0
     with pytest.raises(PermissionDenied):
-        bookings.mark_past_no_shows(db, Actor(kind="autoapprove", name="autoapprove"))
+        decisions.mark_past_no_shows(db, Actor(kind="autoapprove", name="autoapprove"))

@@ -8,7 +8,8 @@ from keyrings.alt.file import PlaintextKeyring
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from services import accounts, config as config_mod
+from services import config as config_mod
+from services.staff import accounts
 from tests import factories as f
 from tests.deployments import PASSWORD, deployment
 

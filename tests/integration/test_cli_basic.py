@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from services import auth
 from services.cli import main
 from services.db import Database
 from services.errors import AuthError
 from services.models import Booking, Hospital, Patient, Staff
+from services.staff import auth
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,7 +88,7 @@ def test_demo_seed_on_a_fresh_file_then_refuses_a_second_time(tmp_path, capsys):
 
 
 def test_demo_seed_refuses_a_database_with_staff_accounts(sqlite_db, capsys):
-    from services.actor import SYSTEM
+    from services.staff.actor import SYSTEM
     auth.create_staff(sqlite_db, SYSTEM, "boss", "院长", "admin", "s3cret-pass")
     url = sqlite_db.engine.url.render_as_string(hide_password=False)
     before = _counts(url)
@@ -100,7 +100,7 @@ def test_demo_seed_refuses_a_database_with_staff_accounts(sqlite_db, capsys):
 @pytest.fixture
 def clinic_url(sqlite_db, monkeypatch):
     """A clinic with one admin, who logs in for the commands that act as a person."""
-    from services.actor import SYSTEM
+    from services.staff.actor import SYSTEM
     f.basic_clinic(sqlite_db)
     f.patient(sqlite_db)
     auth.create_staff(sqlite_db, SYSTEM, "admin", "管理员", "admin", "admin-pass-1")
@@ -181,7 +181,7 @@ def test_password_asked_twice_on_a_terminal(clinic_url, capsys, monkeypatch):
 def test_unlock_and_password(clinic_url, capsys, monkeypatch):
     db = Database(clinic_url)
     try:
-        from services.actor import SYSTEM
+        from services.staff.actor import SYSTEM
         auth.create_staff(db, SYSTEM, "li", "李", "clerk", "password-1")
         for _ in range(5):
             with pytest.raises(AuthError):

@@ -11,9 +11,9 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
-from services import auth
 from services.cli import main
 from services.models import AuditLog, ClinicSession, RosterTemplate, Staff
+from services.staff import auth
 from tests import factories as f
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from services import rosters
 from services.cli import main
 from services.models import AuditLog, Booking, ClinicSession, RosterTemplate, Slot
+from services.rosters import templates
 from tests import factories as f
 
 TODAY = dt.date.today()
@@ -128,5 +128,5 @@ def test_stop_and_substitute(db, clinic, capsys):
     rc, out, err = _run(capsys, clinic, "stop", str(sid), "--reason", "医生外出")
     assert (rc, err) == (0, "") and f"出诊 {sid} 已停诊：1 个预约已停止，1 条通知待发送" in out
     assert f.status_of(db, b) == "stopped"
-    assert rosters.get_session(db, sid).status == "stopped"
+    assert templates.get_session(db, sid).status == "stopped"
     _fails(capsys, clinic, db, ["stop", str(sid), "--reason", "again"], "已经停诊")

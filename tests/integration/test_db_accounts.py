@@ -8,17 +8,25 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from services import (accounts, attendance, auth, bookings, clinic_sessions, notify, outbox, queries, rules,
-                      secret_store, simulate, sync)
-from services.actor import AUTOAPPROVE, SYSTEM
+from services.bookings import attendance, decisions, queries, rules
 from services.cli.cmd_jobs import ALL_JOBS, make_jobs
 from services.config import Config, WeChatSettings
+from services.demo import simulate
 from services.errors import ConfigError, ValidationError
 from services.jobs import heartbeat
 from services.jobs.runner import Runner
 from services.models import AuditLog, Booking, ChangeLog
-from services.wechat import WeChatClient
-from services.wechat_settings import describe_wechat_settings, load_wechat_settings, save_wechat_settings
+from services.notify import delivery, outbox, secret_store
+from services.notify.wechat import WeChatClient
+from services.notify.wechat_settings import (
+    describe_wechat_settings,
+    load_wechat_settings,
+    save_wechat_settings,
+)
+from services.rosters import clinic_sessions
+from services.staff import accounts, auth
+from services.staff.actor import AUTOAPPROVE, SYSTEM
+from services.sync import feed
 from tests import factories as f
 from tests.deployments import deployment
 from tests.wechat_fake import FakeWeChat
@@ -48,7 +56,7 @@ def _refused(database, sql: str, params: dict | None = None) -> str:
 
 
 def _feed(owner, after: int = 0) -> list[tuple]:
-    return [(ch.entity, ch.op, ch.entity_id, ch.status) for ch in sync.changes_since(owner, after)]
+    return [(ch.entity, ch.op, ch.entity_id, ch.status) for ch in feed.changes_since(owner, after)]
 
 
 def _clinic(owner) -> dict:
@@ -76,7 +84,7 @@ def test_the_miniprogram_runs_the_contract_and_the_change_feed_sees_it(dep):
         c.execute(text(simulate.INSERT_BOOKING), {"slot_id": slot, "patient_id": pid})
         first, second = c.execute(text("SELECT id FROM bookings WHERE patient_id = :p ORDER BY id"),
                                   {"p": pid}).scalars().all()
-    bookings.approve(owner, SYSTEM, second)
+    decisions.approve(owner, SYSTEM, second)
     with mp.engine.begin() as c:
         assert c.execute(text(simulate.CANCEL), {"id": first}).rowcount == 1
         assert c.execute(text(simulate.CANCEL_STAMPED), {"id": second, "now": dt.datetime(2030, 1, 1)}).rowcount == 1
@@ -104,10 +112,10 @@ def test_the_miniprogram_is_refused_everything_else_and_nothing_changes(dep):
     pending = f.request(owner, clinic["slot_ids"][0], clinic["patient"])
     # other patients: the rules approve one booking per patient per department and day
     confirmed = f.request(owner, clinic["slot_ids"][0], f.patient(owner))
-    bookings.approve(owner, SYSTEM, confirmed)
+    decisions.approve(owner, SYSTEM, confirmed)
     checked_in = f.request(owner, clinic["slot_ids"][1], f.patient(owner))
-    bookings.approve(owner, SYSTEM, checked_in)
-    bookings.check_in(owner, SYSTEM, checked_in, now=_on_the_day(clinic))
+    decisions.approve(owner, SYSTEM, checked_in)
+    decisions.check_in(owner, SYSTEM, checked_in, now=_on_the_day(clinic))
     save_wechat_settings(owner, SYSTEM, appid="wx-1", secret="the-secret", template_id="T")
     with owner.read() as c:
         before = (c.execute(select(Booking.id, Booking.status, Booking.reason).order_by(Booking.id)).all(),
@@ -152,12 +160,12 @@ def test_the_desk_runs_the_console_and_cannot_read_the_secret(dep):
     clerk = auth.login(desk, "clerk", "clerk1234")
     request = f.request(owner, clinic["slot_ids"][0], clinic["patient"])
     assert [r.booking_id for r in queries.pending_queue(desk)] == [request]
-    assert bookings.approve(desk, clerk, request).status == "confirmed"
-    walk = bookings.walk_in(desk, clerk, clinic["slot_ids"][1], clinic["patient"])
+    assert decisions.approve(desk, clerk, request).status == "confirmed"
+    walk = decisions.walk_in(desk, clerk, clinic["slot_ids"][1], clinic["patient"])
     on_the_day = _on_the_day(clinic)  # check-in only on the clinic's own day
-    assert bookings.check_in(desk, clerk, walk.id, now=on_the_day).status == "checked_in"
+    assert decisions.check_in(desk, clerk, walk.id, now=on_the_day).status == "checked_in"
     assert attendance.undo_check_in(desk, clerk, walk.id, now=on_the_day).status == "confirmed"
-    assert bookings.check_in(desk, clerk, walk.id, now=on_the_day).status == "checked_in"
+    assert decisions.check_in(desk, clerk, walk.id, now=on_the_day).status == "checked_in"
     assert {r.booking_id for r in queries.day_list(desk, clinic["day"])} == {request, walk.id}
     clinic_sessions.update_session(desk, admin, clinic["session_id"], note="三楼诊室")
     # the admin sets the WeChat secret from the console, and it is never read back
@@ -190,10 +198,10 @@ def test_the_jobs_account_decides_and_sends_but_reads_no_staff(dep):
         settings = load_wechat_settings(jobs, Config("", WeChatSettings()))
         assert settings.secret == fake.secret
         with WeChatClient(jobs, settings, timeout=2) as client:
-            assert notify.deliver_due(jobs, client).sent == 1
+            assert delivery.deliver_due(jobs, client).sent == 1
         assert len(fake.delivered()) == 1
-    assert notify.enqueue_reminders(jobs, clinic["day"]) == 1
-    assert sync.prune(jobs, keep_rows=1) >= 1
+    assert delivery.enqueue_reminders(jobs, clinic["day"]) == 1
+    assert feed.prune(jobs, keep_rows=1) >= 1
     for sql in ("SELECT * FROM staff", "SELECT * FROM login_throttle", "INSERT INTO staff (username) VALUES ('x')",
                 "CREATE TABLE mine (id int)", "DELETE FROM job_leases"):
         assert _denied(jobs, sql), sql

@@ -6,12 +6,22 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text
 
-from services import auth, demo, migrate
+from services import migrate
 from services.db import Database
+from services.demo import hospital
 from services.errors import ValidationError
 from services.models import (
-    BOOKING_STATUSES, Booking, ClinicSession, Department, Doctor, Hospital, Notification, Patient, RosterTemplate,
+    BOOKING_STATUSES,
+    Booking,
+    ClinicSession,
+    Department,
+    Doctor,
+    Hospital,
+    Notification,
+    Patient,
+    RosterTemplate,
 )
+from services.staff import auth
 from tests.dbs import fresh_database
 
 TODAY = dt.date.today()
@@ -24,7 +34,7 @@ def _scalar(db, stmt):
 
 
 def test_seed(db):
-    s = demo.seed(db, today=TODAY, now=NOW)
+    s = hospital.seed(db, today=TODAY, now=NOW)
     assert s.hospital == "市第一人民医院"
     assert s.departments >= 12 and s.doctors >= 40 and s.patients >= 200
     assert set(s.bookings) == set(BOOKING_STATUSES) and all(n > 0 for n in s.bookings.values())
@@ -78,10 +88,10 @@ def test_seed(db):
 
 
 def test_seed_refuses_a_database_with_a_hospital(sqlite_db):
-    demo.seed(sqlite_db, days=2, today=TODAY, now=NOW, patients_count=60)
+    hospital.seed(sqlite_db, days=2, today=TODAY, now=NOW, patients_count=60)
     before = _scalar(sqlite_db, select(func.count()).select_from(Booking))
     with pytest.raises(ValidationError, match="^数据库中已有医院数据，未重新生成$"):
-        demo.seed(sqlite_db)
+        hospital.seed(sqlite_db)
     assert _scalar(sqlite_db, select(func.count()).select_from(Booking)) == before
     assert _scalar(sqlite_db, select(func.count()).select_from(Hospital)) == 1
 
@@ -89,7 +99,7 @@ def test_seed_refuses_a_database_with_a_hospital(sqlite_db):
 @pytest.mark.parametrize("days", [0, -1, 61])
 def test_seed_days_checked(sqlite_db, days):
     with pytest.raises(ValidationError):
-        demo.seed(sqlite_db, days=days)
+        hospital.seed(sqlite_db, days=days)
     assert _scalar(sqlite_db, select(func.count()).select_from(Hospital)) == 0
 
 
@@ -98,7 +108,7 @@ def test_seed_is_reproducible(tmp_path):
         with fresh_database("sqlite", tmp_path / name) as url:
             db = Database(url)
             migrate.upgrade(db)
-            demo.seed(db, today=TODAY, now=NOW, days=5, patients_count=120)
+            hospital.seed(db, today=TODAY, now=NOW, days=5, patients_count=120)
             with db.read() as c:
                 out = (c.execute(select(Doctor.name, Doctor.title).order_by(Doctor.id)).all(),
                        c.execute(select(Patient.name, Patient.phone).order_by(Patient.id)).all(),
@@ -114,14 +124,14 @@ def test_seed_is_reproducible(tmp_path):
 
 def test_prepare_creates_seeds_once_and_logs_in_as_demo(tmp_path):
     url = f"sqlite:///{tmp_path / 'new-folder' / 'demo.db'}"
-    db, actor = demo.prepare(url)
+    db, actor = hospital.prepare(url)
     try:
-        assert (actor.kind, actor.name, actor.role) == ("staff", demo.DEMO_USER, "clerk")
+        assert (actor.kind, actor.name, actor.role) == ("staff", hospital.DEMO_USER, "clerk")
         before = _scalar(db, select(func.count()).select_from(Booking))
         assert before > 0
     finally:
         db.dispose()
-    db, again = demo.prepare(url)  # the second start finds the demo hospital and keeps it
+    db, again = hospital.prepare(url)  # the second start finds the demo hospital and keeps it
     try:
         assert again == actor and _scalar(db, select(func.count()).select_from(Booking)) == before
     finally:

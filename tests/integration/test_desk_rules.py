@@ -10,11 +10,11 @@ import json
 import pytest
 from sqlalchemy import func, select, update
 
-from services import attendance, bookings, queries, rules
-from services.actor import Actor
+from services.bookings import attendance, decisions, queries, rules
 from services.clock import hospital_today
 from services.errors import Conflict, PermissionDenied, RuleRefused, ValidationError
 from services.models import AuditLog, Booking, ClinicSession, Notification
+from services.staff.actor import Actor
 from tests import factories as f
 
 CLERK = Actor(kind="staff", name="clerk1", role="clerk")
@@ -71,11 +71,11 @@ def test_plain_approve_refuses_what_the_rules_refuse_and_changes_nothing(db):
     before = counts(db)
     for b, rule, words, overridable in cases:
         with pytest.raises(RuleRefused, match=words) as err:
-            bookings.approve(db, CLERK, b)
+            decisions.approve(db, CLERK, b)
         assert (err.value.rule, err.value.overridable) == (rule, overridable)
         assert f.status_of(db, b) == "pending"
     assert counts(db) == before  # no audit row, no outbox row: nothing happened
-    out = bookings.approve_many(db, CLERK, [b for b, *_ in cases])
+    out = decisions.approve_many(db, CLERK, [b for b, *_ in cases])
     assert all(isinstance(msg, str) and words in msg for (_, msg), (_b, _r, words, _o) in zip(out, cases))
     assert counts(db) == before
     # the same rules, the same words as autoapprove's: it rejects these with exactly those reasons
@@ -91,9 +91,9 @@ def test_cutoff_refuses_a_request_for_a_slot_that_has_begun(db):
     c = f.basic_clinic(db)
     b = f.request(db, c["slot_ids"][0], f.patient(db))
     with pytest.raises(RuleRefused, match="该时段已开始") as err:
-        bookings.approve(db, CLERK, b, now=dt.datetime.combine(c["day"], dt.time(8, 5)))
+        decisions.approve(db, CLERK, b, now=dt.datetime.combine(c["day"], dt.time(8, 5)))
     assert err.value.rule == "cutoff" and f.status_of(db, b) == "pending"
-    assert bookings.approve(db, CLERK, b, now=dt.datetime.combine(c["day"], dt.time(7, 55))).status == "confirmed"
+    assert decisions.approve(db, CLERK, b, now=dt.datetime.combine(c["day"], dt.time(7, 55))).status == "confirmed"
 
 
 def test_override_needs_the_permission_and_a_reason_and_is_audited(db):
@@ -103,28 +103,28 @@ def test_override_needs_the_permission_and_a_reason_and_is_audited(db):
     b = f.request(db, far[0], f.patient(db))
     before = counts(db)
     with pytest.raises(PermissionDenied):
-        bookings.approve(db, CLERK, b, override="院长特批")  # a clerk holds no override
+        decisions.approve(db, CLERK, b, override="院长特批")  # a clerk holds no override
     for empty in ("", "   "):
         with pytest.raises(ValidationError, match="理由"):
-            bookings.approve(db, HEAD, b, override=empty)
+            decisions.approve(db, HEAD, b, override=empty)
     assert f.status_of(db, b) == "pending" and counts(db) == before
     other_dep = f.department(db, code="WK", name="外科")
     outsider = Actor(kind="staff", name="head2", role="head", department_ids=frozenset({other_dep}))
     with pytest.raises(PermissionDenied):
-        bookings.approve(db, outsider, b, override="院长特批")
+        decisions.approve(db, outsider, b, override="院长特批")
 
-    res = bookings.approve(db, HEAD, b, override=" 院长特批 ")
+    res = decisions.approve(db, HEAD, b, override=" 院长特批 ")
     assert res.status == "confirmed" and f.status_of(db, b) == "confirmed"
     rows = audits(db, b)
-    assert [a for a, _who, _d in rows] == [bookings.DECISION_ACTION, "override"]
+    assert [a for a, _who, _d in rows] == [decisions.DECISION_ACTION, "override"]
     assert rows[1][1] == "head1"
     assert rows[1][2] == {"rule": "window", "rule_text": "只能预约7天内的号源", "reason": "院长特批"}
     with db.read() as c:
         assert c.execute(select(Notification.kind).where(Notification.booking_id == b)).scalars().all() == ["confirmed"]
     # capacity is never overridden: the one place is taken, the next request is full even so
     b2 = f.request(db, far[0], f.patient(db))
-    assert bookings.approve(db, ADMIN, b2, override="院长特批").status == "full"
-    assert [a for a, *_ in audits(db, b2)] == [bookings.DECISION_ACTION]
+    assert decisions.approve(db, ADMIN, b2, override="院长特批").status == "full"
+    assert [a for a, *_ in audits(db, b2)] == [decisions.DECISION_ACTION]
 
 
 def test_a_session_fact_is_not_overridable(db):
@@ -133,7 +133,7 @@ def test_a_session_fact_is_not_overridable(db):
     with db.write() as conn:
         conn.execute(update(ClinicSession).where(ClinicSession.id == c["session_id"]).values(status="stopped"))
     with pytest.raises(RuleRefused, match="停诊") as err:
-        bookings.approve(db, ADMIN, b, override="无论如何")
+        decisions.approve(db, ADMIN, b, override="无论如何")
     assert not err.value.overridable and f.status_of(db, b) == "pending"
 
 
@@ -171,15 +171,15 @@ def test_check_in_only_on_the_clinics_own_day(db):
     before = counts(db)
     for name in ("yesterday", "tomorrow"):
         with pytest.raises(ValidationError, match="只能在就诊当天签到"):
-            bookings.check_in(db, CLERK, made[name])
+            decisions.check_in(db, CLERK, made[name])
         with pytest.raises(ValidationError, match="只能在就诊当天签到"):
-            bookings.check_in(db, ADMIN, made[name])
+            decisions.check_in(db, ADMIN, made[name])
         assert f.status_of(db, made[name]) == "confirmed"
     assert counts(db) == before
-    assert bookings.check_in(db, CLERK, made["today"]).status == "checked_in"
+    assert decisions.check_in(db, CLERK, made["today"]).status == "checked_in"
     # the hospital's date decides, whatever the hour
     late = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0, 1))
-    assert bookings.check_in(db, CLERK, made["tomorrow"], now=late).status == "checked_in"
+    assert decisions.check_in(db, CLERK, made["tomorrow"], now=late).status == "checked_in"
 
 
 # ---------------------------------------------------------------- item 3: undo check-in and no-show
@@ -196,7 +196,7 @@ def day_of_clinic(db):
 
 def test_undo_check_in_on_the_day_by_a_clerk(db, day_of_clinic):
     c, ids, now = day_of_clinic
-    bookings.check_in(db, CLERK, ids[0], now=now)
+    decisions.check_in(db, CLERK, ids[0], now=now)
     mail = counts(db)[1]
     res = attendance.undo_check_in(db, CLERK, ids[0], now=now)
     assert res.status == "confirmed" and f.status_of(db, ids[0]) == "confirmed"
@@ -213,7 +213,7 @@ def test_undo_check_in_on_the_day_by_a_clerk(db, day_of_clinic):
 
 def test_undo_later_only_by_a_head_with_a_reason(db, day_of_clinic):
     c, ids, now = day_of_clinic
-    bookings.mark_no_show(db, CLERK, ids[1], now=now)
+    decisions.mark_no_show(db, CLERK, ids[1], now=now)
     next_day = now + dt.timedelta(days=1)
     before = counts(db)
     with pytest.raises(PermissionDenied, match="科主任或管理员"):
@@ -241,18 +241,18 @@ def test_an_undone_no_show_no_longer_counts_and_the_job_leaves_it(db):
         f.set_status(db, b, "no_show")
     b = f.request(db, near[0], p)
     with pytest.raises(RuleRefused, match="爽约3次"):
-        bookings.approve(db, CLERK, b)
+        decisions.approve(db, CLERK, b)
     attendance.undo_no_show(db, ADMIN, misses[0], "当天患者已到诊，系误标")
     # the blacklist follows: two no-shows left, under the limit of three
     assert {r.booking_id: r.rule for r in queries.pending_queue(db)}[b] is None
-    assert bookings.approve(db, CLERK, b).status == "confirmed"
+    assert decisions.approve(db, CLERK, b).status == "confirmed"
     # the end-of-session job does not mark the undone no-show again (its session is long over)
-    assert bookings.mark_past_no_shows(db, SYSTEM) == 0
+    assert decisions.mark_past_no_shows(db, SYSTEM) == 0
     assert f.status_of(db, misses[0]) == "confirmed"
     # a confirmed booking of that session never undone is marked as before
     other = f.request(db, past[0], f.patient(db))
     f.set_status(db, other, "confirmed")
-    assert bookings.mark_past_no_shows(db, SYSTEM) == 1
+    assert decisions.mark_past_no_shows(db, SYSTEM) == 1
     assert f.status_of(db, other) == "no_show" and f.status_of(db, misses[0]) == "confirmed"
 
 
@@ -260,7 +260,7 @@ def test_undo_check_in_then_the_job_may_mark_the_no_show(db, day_of_clinic):
     """A check-in keyed by mistake and undone is an ordinary confirmed booking again: if the patient
     never comes, the job marks the no-show when the session is over."""
     c, ids, now = day_of_clinic
-    bookings.check_in(db, CLERK, ids[2], now=now)
+    decisions.check_in(db, CLERK, ids[2], now=now)
     attendance.undo_check_in(db, CLERK, ids[2], now=now)
-    assert bookings.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(c["day"], dt.time(12, 30))) == 3
+    assert decisions.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(c["day"], dt.time(12, 30))) == 3
     assert f.status_of(db, ids[2]) == "no_show"

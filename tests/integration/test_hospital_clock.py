@@ -11,13 +11,15 @@ import time
 import pytest
 from sqlalchemy import select
 
-from services import auth, clock, rules
-from services.actor import Actor
+from services import clock
+from services.bookings import rules
 from services.cli.cmd_jobs import make_jobs
 from services.config import Config, WeChatSettings
 from services.jobs.runner import Runner
 from services.models import AuditLog, Booking, Notification
-from services.wechat_settings import save_wechat_settings
+from services.notify.wechat_settings import save_wechat_settings
+from services.staff import auth
+from services.staff.actor import Actor
 from tests import factories as f
 from tests.bad_input import LOG_IN_RECORD
 from tests.snapshot import snapshot

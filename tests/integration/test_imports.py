@@ -11,12 +11,13 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select, update
 
-from services import exports, imports
-from services.actor import SYSTEM, Actor
 from services.cli import main as cli_main
 from services.errors import PermissionDenied, ValidationError
+from services.excel import exports
 from services.models import AuditLog, Booking, ClinicSession, Slot
-from services.roster_layout import ROSTER_FIRST_ROW, roster_column, week_label
+from services.rosters import imports
+from services.rosters.layout import ROSTER_FIRST_ROW, roster_column, week_label
+from services.staff.actor import SYSTEM, Actor
 from tests import factories as f
 
 TODAY = dt.date.today()

@@ -9,15 +9,16 @@ import threading
 import pytest
 from sqlalchemy import func, select, update
 
-from services import outbox, rules
-from services.actor import Actor
+from services.bookings import rules
 from services.cli import main
 from services.cli.cmd_jobs import ALL_JOBS, make_jobs
 from services.config import Config, WeChatSettings
 from services.jobs import heartbeat, leases
 from services.jobs.runner import Runner
 from services.models import AuditLog, ChangeLog, JobLease, Notification
-from services.wechat_settings import save_wechat_settings
+from services.notify import outbox
+from services.notify.wechat_settings import save_wechat_settings
+from services.staff.actor import Actor
 from tests import factories as f
 from tests.snapshot import snapshot
 from tests.wechat_fake import FakeWeChat

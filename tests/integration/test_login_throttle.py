@@ -9,11 +9,11 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from services import audit, auth
-from services.actor import SYSTEM
 from services.clock import utc_to_local
 from services.errors import AuthError
 from services.models import LoginThrottle
+from services.staff import audit, auth
+from services.staff.actor import SYSTEM
 
 T0 = dt.datetime(2026, 11, 26, 2, 0, 0)  # UTC
 BAD = "用户名或密码错误"

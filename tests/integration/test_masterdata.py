@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from services import masterdata
-from services.actor import SYSTEM, Actor
 from services.errors import NotFound, PermissionDenied, ValidationError
 from services.models import AuditLog, Department, Doctor
+from services.rosters import masterdata
+from services.staff.actor import SYSTEM, Actor
 from tests import factories as f
 
 ADMIN = Actor(kind="staff", name="admin1", role="admin")

@@ -6,10 +6,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, update
 
-from services import audit, patients
-from services.actor import SYSTEM, Actor
+from services.bookings import patients
 from services.errors import NotFound, PermissionDenied, ValidationError
 from services.models import Booking, Patient
+from services.staff import audit
+from services.staff.actor import SYSTEM, Actor
 from tests import factories as f
 
 CLERK = Actor(kind="staff", name="clerk", staff_id=1, role="clerk")

@@ -1,10 +1,10 @@
-"""services.queries on every database: the queue's order, places left and history; the day list's
+"""services.bookings.queries on every database: the queue's order, places left and history; the day list's
 filters and order; rows by id for refreshing in place."""
 from __future__ import annotations
 
 import datetime as dt
 
-from services import queries
+from services.bookings import queries
 from tests import factories as f
 
 TODAY = dt.date.today()

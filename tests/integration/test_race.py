@@ -6,11 +6,11 @@ Processes (spawn context, each with its own connections):
   each statement its own transaction: INSERT pending requests, and the contract's cancel UPDATE
   (which cancels a pending *or confirmed* booking, freeing a place without any lock).
 - DECIDERS processes loop rules.decide_pending(); CLERKS processes approve random pending
-  bookings with bookings.approve_many() (no duplicate rule for a clerk).
+  bookings with decisions.approve_many() (no duplicate rule for a clerk).
 - Afterwards `regdesk autoapprove --once` decides what is left.
 
 Why the "no `full` while a place was free" check is sound. Every decision that can confirm or
-declare full holds the slot's lock (on MySQL/MariaDB its session's, see bookings.lock_and_count)
+declare full holds the slot's lock (on MySQL/MariaDB its session's, see decisions.lock_and_count)
 while it counts and while it writes its audit row, so the decisions on one slot are serialized,
 and their audit rows get ids in that same order (a sequence or auto-increment value is taken at
 insert time, inside the lock; SQLite has one writer). Places are taken only by confirmations
@@ -41,11 +41,11 @@ from collections import Counter, defaultdict
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from services import bookings, rules
-from services.actor import Actor
+from services.bookings import decisions, rules
 from services.cli import main
 from services.db import Database
 from services.models import AuditLog, Booking, Notification
+from services.staff.actor import Actor
 from tests import factories as f
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -125,8 +125,8 @@ def _clerk(url: str, done, seed: int, out) -> None:
             with db.read() as c:
                 ids = list(c.execute(select(Booking.id).where(Booking.status == "pending").limit(40)).scalars())
             rng.shuffle(ids)
-            for _, res in bookings.approve_many(db, clerk, ids[:4]):
-                outcomes[res.status if isinstance(res, bookings.BookingResult) else "refused"] += 1
+            for _, res in decisions.approve_many(db, clerk, ids[:4]):
+                outcomes[res.status if isinstance(res, decisions.BookingResult) else "refused"] += 1
             if finishing:
                 break
             if not ids:
@@ -182,7 +182,7 @@ def test_race(db, db_url, capsys):
         rows = {r.id: r for r in conn.execute(select(Booking.id, Booking.slot_id, Booking.patient_id, Booking.status,
                                                       Booking.decided_at, Booking.decided_by))}
         audits = conn.execute(select(AuditLog.id, AuditLog.entity_id, AuditLog.detail, AuditLog.actor)
-                              .where(AuditLog.entity == "booking", AuditLog.action == bookings.DECISION_ACTION)
+                              .where(AuditLog.entity == "booking", AuditLog.action == decisions.DECISION_ACTION)
                               .order_by(AuditLog.id)).all()
         notes = Counter((n.booking_id, n.kind) for n in conn.execute(select(Notification.booking_id, Notification.kind)))
         availability = conn.execute(text("SELECT slot_id, capacity, taken, pending FROM slot_availability")).all()

@@ -6,9 +6,9 @@ import datetime as dt
 
 import openpyxl
 
-from services import exports
-from services.actor import SYSTEM
-from services.roster_layout import PERIODS, ROSTER_FIRST_COL, roster_column, week_label
+from services.excel import exports
+from services.rosters.layout import PERIODS, ROSTER_FIRST_COL, roster_column, week_label
+from services.staff.actor import SYSTEM
 from tests import factories as f
 
 TODAY = dt.date.today()

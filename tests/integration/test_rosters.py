@@ -7,10 +7,10 @@ import threading
 import pytest
 from sqlalchemy import event, func, select
 
-from services import masterdata, rosters
-from services.actor import Actor
 from services.errors import NotFound, PermissionDenied, ValidationError
 from services.models import AuditLog, ClinicSession, RosterTemplate, Slot
+from services.rosters import masterdata, templates
+from services.staff.actor import Actor
 from tests import factories as f
 
 TODAY = dt.date.today()
@@ -41,22 +41,22 @@ def _counts(db):
 # ---------------------------------------------------------------- templates
 
 def test_save_list_update_delete_template(db, clinic):
-    t = rosters.save_template(db, clinic["head_nk"], clinic["zhang"], 0, "am", "08:00", "12:00", 30, 2)
+    t = templates.save_template(db, clinic["head_nk"], clinic["zhang"], 0, "am", "08:00", "12:00", 30, 2)
     assert (t.doctor_id, t.weekday, t.period, t.starts_at, t.ends_at, t.slot_minutes, t.capacity_per_slot,
             t.active, t.doctor_name) == (clinic["zhang"], 0, "am", T(8), T(12), 30, 2, True, "张医生")
-    rosters.save_template(db, ADMIN, clinic["zhang"], 0, "pm", T(14), T(17), 60, 3)
-    rosters.save_template(db, ADMIN, clinic["wang"], 2, "evening", T(18), T(20), 20, 1)
-    assert [x.period for x in rosters.list_templates(db, doctor_id=clinic["zhang"])] == ["am", "pm"]
-    assert [x.doctor_name for x in rosters.list_templates(db, department_id=clinic["wk"])] == ["王医生"]
+    templates.save_template(db, ADMIN, clinic["zhang"], 0, "pm", T(14), T(17), 60, 3)
+    templates.save_template(db, ADMIN, clinic["wang"], 2, "evening", T(18), T(20), 20, 1)
+    assert [x.period for x in templates.list_templates(db, doctor_id=clinic["zhang"])] == ["am", "pm"]
+    assert [x.doctor_name for x in templates.list_templates(db, department_id=clinic["wk"])] == ["王医生"]
     # an update does not overlap with itself
-    t2 = rosters.save_template(db, ADMIN, clinic["zhang"], 0, "am", T(8, 30), T(11, 30), 15, 1, template_id=t.id)
+    t2 = templates.save_template(db, ADMIN, clinic["zhang"], 0, "am", T(8, 30), T(11, 30), 15, 1, template_id=t.id)
     assert (t2.id, t2.starts_at, t2.slot_minutes) == (t.id, T(8, 30), 15)
     with pytest.raises(PermissionDenied):
-        rosters.delete_template(db, clinic["head_wk"], t.id)
-    rosters.delete_template(db, clinic["head_nk"], t.id)
-    assert [x.period for x in rosters.list_templates(db, doctor_id=clinic["zhang"])] == ["pm"]
+        templates.delete_template(db, clinic["head_wk"], t.id)
+    templates.delete_template(db, clinic["head_nk"], t.id)
+    assert [x.period for x in templates.list_templates(db, doctor_id=clinic["zhang"])] == ["pm"]
     with pytest.raises(NotFound):
-        rosters.delete_template(db, ADMIN, t.id)
+        templates.delete_template(db, ADMIN, t.id)
     with db.read() as c:
         actions = c.execute(select(AuditLog.action).where(AuditLog.entity == "template", AuditLog.entity_id == str(t.id))
                             .order_by(AuditLog.id)).scalars().all()
@@ -83,27 +83,27 @@ def test_save_list_update_delete_template(db, clinic):
     (0, "am", "06:00", "07:00", 30, 2, "张医生 周一 上午 已有排班模板"),
 ])
 def test_template_validation_changes_nothing(db, clinic, weekday, period, start, end, minutes, places, message):
-    rosters.save_template(db, ADMIN, clinic["zhang"], 0, "am", "08:00", "12:30", 30, 2)
-    rosters.save_template(db, ADMIN, clinic["zhang"], 0, "pm", "14:00", "17:30", 30, 2)
+    templates.save_template(db, ADMIN, clinic["zhang"], 0, "am", "08:00", "12:30", 30, 2)
+    templates.save_template(db, ADMIN, clinic["zhang"], 0, "pm", "14:00", "17:30", 30, 2)
     before = _counts(db)
     with pytest.raises(ValidationError, match=message):
-        rosters.save_template(db, ADMIN, clinic["zhang"], weekday, period, start, end, minutes, places)
+        templates.save_template(db, ADMIN, clinic["zhang"], weekday, period, start, end, minutes, places)
     assert _counts(db) == before
 
 
 def test_template_doctor_and_permission_checks(db, clinic):
     before = _counts(db)
     with pytest.raises(NotFound, match="没有医生 ID"):
-        rosters.save_template(db, ADMIN, clinic["wang"] + 100, 0, "am", "08:00", "12:00", 30, 2)
+        templates.save_template(db, ADMIN, clinic["wang"] + 100, 0, "am", "08:00", "12:00", 30, 2)
     with pytest.raises(PermissionDenied):
-        rosters.save_template(db, CLERK, clinic["zhang"], 0, "am", "08:00", "12:00", 30, 2)
+        templates.save_template(db, CLERK, clinic["zhang"], 0, "am", "08:00", "12:00", 30, 2)
     with pytest.raises(PermissionDenied):
-        rosters.save_template(db, clinic["head_wk"], clinic["zhang"], 0, "am", "08:00", "12:00", 30, 2)
+        templates.save_template(db, clinic["head_wk"], clinic["zhang"], 0, "am", "08:00", "12:00", 30, 2)
     assert _counts(db) == before
     # the same hours on another weekday, or for another doctor, are fine; an inactive template does not block
-    rosters.save_template(db, ADMIN, clinic["zhang"], 0, "am", "08:00", "12:30", 30, 2, active=False)
-    rosters.save_template(db, ADMIN, clinic["zhang"], 0, "pm", "12:00", "13:00", 30, 2)
-    rosters.save_template(db, ADMIN, clinic["li"], 0, "am", "08:00", "12:00", 30, 2)
+    templates.save_template(db, ADMIN, clinic["zhang"], 0, "am", "08:00", "12:30", 30, 2, active=False)
+    templates.save_template(db, ADMIN, clinic["zhang"], 0, "pm", "12:00", "13:00", 30, 2)
+    templates.save_template(db, ADMIN, clinic["li"], 0, "am", "08:00", "12:00", 30, 2)
 
 
 # ---------------------------------------------------------------- publishing
@@ -121,23 +121,23 @@ def test_publish_creates_sessions_and_slots_once(db, clinic):
     f.template(db, z, 2, "pm", T(14), T(17), 60, 3)  # Wednesday: 3 slots
     f.template(db, w, 4, "evening", T(18), T(20), 20, 1)  # Friday: 6 slots
     f.template(db, clinic["li"], 1, "am", T(8), T(12), 30, 2, active=False)  # not published
-    s = rosters.publish(db, ADMIN, MONDAY, SUNDAY)
+    s = templates.publish(db, ADMIN, MONDAY, SUNDAY)
     assert (s.sessions_created, s.slots_created, s.sessions_existing, s.drafts_published, s.skipped) == (3, 17, 0, 0, ())
     assert _sessions(db) == [
         (z, z, MONDAY, "am", T(8), T(12), "published"),
         (z, z, MONDAY + dt.timedelta(2), "pm", T(14), T(17), "published"),
         (w, w, MONDAY + dt.timedelta(4), "evening", T(18), T(20), "published")]
-    monday = rosters.sessions_for(db, MONDAY)[0]
-    slots = rosters.list_slots(db, monday.id)
+    monday = templates.sessions_for(db, MONDAY)[0]
+    slots = templates.list_slots(db, monday.id)
     assert [(x.starts_at, x.ends_at, x.capacity, x.remaining) for x in slots[:2]] == \
         [(T(8), T(8, 30), 2, 2), (T(8, 30), T(9), 2, 2)]
     assert (len(slots), slots[-1].ends_at, monday.capacity) == (8, T(12), 16)
     before = _counts(db)
-    again = rosters.publish(db, ADMIN, MONDAY, SUNDAY)
+    again = templates.publish(db, ADMIN, MONDAY, SUNDAY)
     assert (again.sessions_created, again.slots_created, again.sessions_existing) == (0, 0, 3)
     assert _counts(db)[1:3] == before[1:3]
     # an overlapping longer range creates only the new week
-    more = rosters.publish(db, ADMIN, MONDAY + dt.timedelta(3), SUNDAY + dt.timedelta(7))
+    more = templates.publish(db, ADMIN, MONDAY + dt.timedelta(3), SUNDAY + dt.timedelta(7))
     assert (more.sessions_created, more.slots_created, more.sessions_existing) == (3, 17, 1)
 
 
@@ -145,12 +145,12 @@ def test_publish_filters_by_department_and_doctor(db, clinic):
     f.template(db, clinic["zhang"], 0)
     f.template(db, clinic["li"], 0)
     f.template(db, clinic["wang"], 0)
-    assert rosters.publish(db, ADMIN, MONDAY, MONDAY, department_id=clinic["wk"]).sessions_created == 1
-    assert rosters.publish(db, ADMIN, MONDAY, MONDAY, doctor_ids=[clinic["li"]]).sessions_created == 1
-    s = rosters.publish(db, clinic["head_nk"], MONDAY, MONDAY, department_id=clinic["nk"])
+    assert templates.publish(db, ADMIN, MONDAY, MONDAY, department_id=clinic["wk"]).sessions_created == 1
+    assert templates.publish(db, ADMIN, MONDAY, MONDAY, doctor_ids=[clinic["li"]]).sessions_created == 1
+    s = templates.publish(db, clinic["head_nk"], MONDAY, MONDAY, department_id=clinic["nk"])
     assert (s.sessions_created, s.sessions_existing) == (1, 1)
     with pytest.raises(NotFound):
-        rosters.publish(db, ADMIN, MONDAY, MONDAY, doctor_ids=[clinic["wang"] + 100])
+        templates.publish(db, ADMIN, MONDAY, MONDAY, doctor_ids=[clinic["wang"] + 100])
 
 
 def test_publish_range_and_permission_checks(db, clinic):
@@ -158,17 +158,17 @@ def test_publish_range_and_permission_checks(db, clinic):
     f.template(db, clinic["wang"], 0)
     before = _counts(db)
     with pytest.raises(ValidationError, match=f"开始日期 {MONDAY + dt.timedelta(1)} 晚于结束日期 {MONDAY}"):
-        rosters.publish(db, ADMIN, MONDAY + dt.timedelta(1), MONDAY)
+        templates.publish(db, ADMIN, MONDAY + dt.timedelta(1), MONDAY)
     with pytest.raises(ValidationError, match="一次最多发布 92 天"):
-        rosters.publish(db, ADMIN, MONDAY, MONDAY + dt.timedelta(92))
+        templates.publish(db, ADMIN, MONDAY, MONDAY + dt.timedelta(92))
     with pytest.raises(PermissionDenied):
-        rosters.publish(db, CLERK, MONDAY, SUNDAY)
+        templates.publish(db, CLERK, MONDAY, SUNDAY)
     with pytest.raises(PermissionDenied):  # a head publishing everything reaches another department
-        rosters.publish(db, clinic["head_nk"], MONDAY, SUNDAY)
+        templates.publish(db, clinic["head_nk"], MONDAY, SUNDAY)
     with pytest.raises(PermissionDenied):
-        rosters.publish(db, clinic["head_nk"], MONDAY, SUNDAY, department_id=clinic["wk"])
+        templates.publish(db, clinic["head_nk"], MONDAY, SUNDAY, department_id=clinic["wk"])
     assert _counts(db) == before
-    assert rosters.publish(db, ADMIN, MONDAY, MONDAY + dt.timedelta(91)).sessions_created == 2 * 14
+    assert templates.publish(db, ADMIN, MONDAY, MONDAY + dt.timedelta(91)).sessions_created == 2 * 14
 
 
 def test_publish_turns_drafts_into_published(db, clinic):
@@ -177,27 +177,27 @@ def test_publish_turns_drafts_into_published(db, clinic):
     f.template(db, li, 0, "am", T(8), T(12), 60, 2)
     draft, _ = f.session(db, z, MONDAY, "am", T(8), T(10), status="draft", slots=2, capacity=5, slot_minutes=60)
     empty, _ = f.session(db, li, MONDAY, "am", T(8), T(12), status="draft", slots=0)
-    s = rosters.publish(db, ADMIN, MONDAY, MONDAY)
+    s = templates.publish(db, ADMIN, MONDAY, MONDAY)
     assert (s.sessions_created, s.drafts_published, s.slots_created) == (0, 2, 4)  # the empty draft gets 4 slots
-    assert [x.capacity for x in rosters.list_slots(db, draft)] == [5, 5]  # a draft keeps its own slots
-    assert len(rosters.list_slots(db, empty)) == 4
-    assert {x.status for x in rosters.sessions_for(db, MONDAY)} == {"published"}
+    assert [x.capacity for x in templates.list_slots(db, draft)] == [5, 5]  # a draft keeps its own slots
+    assert len(templates.list_slots(db, empty)) == 4
+    assert {x.status for x in templates.sessions_for(db, MONDAY)} == {"published"}
 
 
 def test_publish_skips_a_session_overlapping_the_doctors_other_session(db, clinic):
     z, li = clinic["zhang"], clinic["li"]
     sid, _ = f.session(db, z, MONDAY, "am", T(8), T(12))
-    rosters.substitute(db, ADMIN, sid, li)  # 李医生 now works 08:00-12:00 for 张医生
+    templates.substitute(db, ADMIN, sid, li)  # 李医生 now works 08:00-12:00 for 张医生
     f.template(db, li, 0, "am", T(10), T(12), 30, 2)
     f.template(db, li, 0, "pm", T(14), T(16), 30, 2)
-    s = rosters.publish(db, ADMIN, MONDAY, MONDAY)
+    s = templates.publish(db, ADMIN, MONDAY, MONDAY)
     assert (s.sessions_created, s.sessions_existing) == (1, 0)
     assert s.skipped == (f"{MONDAY} 李医生 上午 10:00-12:00：与当天 08:00-12:00 的出诊重叠，未发布",)
     # a stopped session is not published again, and no longer takes the substitute's time
-    rosters.stop_session(db, ADMIN, sid, "医生外出")
-    again = rosters.publish(db, ADMIN, MONDAY, MONDAY)
+    templates.stop_session(db, ADMIN, sid, "医生外出")
+    again = templates.publish(db, ADMIN, MONDAY, MONDAY)
     assert (again.sessions_created, again.sessions_existing) == (1, 1)  # 李医生's am now fits
-    assert rosters.get_session(db, sid).status == "stopped"
+    assert templates.get_session(db, sid).status == "stopped"
 
 
 @pytest.mark.slow
@@ -212,7 +212,7 @@ def test_concurrent_publish_creates_no_duplicates(db, clinic):
     def run(start, barrier):
         try:
             barrier.wait()
-            results.append(rosters.publish(db, ADMIN, start, start + dt.timedelta(days=6)))
+            results.append(templates.publish(db, ADMIN, start, start + dt.timedelta(days=6)))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -242,16 +242,16 @@ def test_week_grid_cells_and_counts(db, clinic):
     f.template(db, z, 3, "pm", T(14), T(16), 60, 3)
     f.template(db, li, 0, "pm", T(13, 30), T(17), 30, 1)
     f.template(db, clinic["wang"], 0, "am", T(8), T(12), 30, 2)
-    rosters.publish(db, ADMIN, MONDAY, SUNDAY)
-    mon_am = rosters.sessions_for(db, MONDAY, doctor_id=z)[0]
-    slots = rosters.list_slots(db, mon_am.id)
+    templates.publish(db, ADMIN, MONDAY, SUNDAY)
+    mon_am = templates.sessions_for(db, MONDAY, doctor_id=z)[0]
+    slots = templates.list_slots(db, mon_am.id)
     for status in ("confirmed", "checked_in", "pending", "cancelled"):
         f.set_status(db, f.request(db, slots[0].id, f.patient(db)), status)
-    thu = rosters.sessions_for(db, MONDAY + dt.timedelta(3), department_id=nk)[0]
-    rosters.substitute(db, ADMIN, thu.id, li)
+    thu = templates.sessions_for(db, MONDAY + dt.timedelta(3), department_id=nk)[0]
+    templates.substitute(db, ADMIN, thu.id, li)
     masterdata.save_doctor(db, ADMIN, nk, "退休医生", "主治医师", "10", active=False)
 
-    grid = rosters.week_grid(db, nk, MONDAY)
+    grid = templates.week_grid(db, nk, MONDAY)
     assert grid.department.code == "NK"
     assert grid.days == [MONDAY + dt.timedelta(i) for i in range(7)]
     assert {d.name for d in grid.doctors} == {"张医生", "李医生"}  # not 王医生 (外科), not the inactive one
@@ -261,12 +261,12 @@ def test_week_grid_cells_and_counts(db, clinic):
             cell.substitute_for) == (mon_am.id, T(8), T(10), "published", 2, 8, 1, None)
     sub = grid.cells[(li, MONDAY + dt.timedelta(3), "pm")]
     assert (sub.substitute_for, sub.capacity, sub.taken) == ("张医生", 6, 0)
-    rosters.stop_session(db, ADMIN, mon_am.id, "停电")
-    assert rosters.week_grid(db, nk, MONDAY).cells[(z, MONDAY, "am")].status == "stopped"
+    templates.stop_session(db, ADMIN, mon_am.id, "停电")
+    assert templates.week_grid(db, nk, MONDAY).cells[(z, MONDAY, "am")].status == "stopped"
     with pytest.raises(ValidationError, match="不是周一"):
-        rosters.week_grid(db, nk, MONDAY + dt.timedelta(1))
+        templates.week_grid(db, nk, MONDAY + dt.timedelta(1))
     with pytest.raises(NotFound):
-        rosters.week_grid(db, nk + 100, MONDAY)
+        templates.week_grid(db, nk + 100, MONDAY)
 
 
 def test_week_grid_statement_count_does_not_grow_with_sessions(db, clinic):
@@ -276,14 +276,14 @@ def test_week_grid_statement_count_does_not_grow_with_sessions(db, clinic):
 
     def count(monday):
         statements.clear()
-        rosters.week_grid(db, nk, monday)
+        templates.week_grid(db, nk, monday)
         return len(statements)
 
     f.template(db, clinic["zhang"], 0)
-    rosters.publish(db, ADMIN, MONDAY, SUNDAY)
+    templates.publish(db, ADMIN, MONDAY, SUNDAY)
     small = count(MONDAY)
     for wd in range(1, 7):
         f.template(db, clinic["zhang"], wd)
         f.template(db, clinic["li"], wd, "pm", T(14), T(16), 30, 2)
-    rosters.publish(db, ADMIN, MONDAY + dt.timedelta(7), SUNDAY + dt.timedelta(7))
+    templates.publish(db, ADMIN, MONDAY + dt.timedelta(7), SUNDAY + dt.timedelta(7))
     assert count(MONDAY + dt.timedelta(7)) == small <= 5

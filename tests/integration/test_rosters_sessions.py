@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text
 
-from services import rosters
-from services.actor import Actor
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.models import AuditLog, Booking, ClinicSession, Notification, Slot
+from services.rosters import templates
+from services.staff.actor import Actor
 from tests import factories as f
 
 DAY = dt.date(2030, 1, 7)
@@ -55,19 +55,19 @@ def test_session_detail_counts(db, clinic):
     _booking(db, s0, "no_show")
     _booking(db, s0)
     _booking(db, s1, "rejected")
-    info = rosters.get_session(db, clinic["session"])
+    info = templates.get_session(db, clinic["session"])
     assert (info.doctor_name, info.department_id, info.day, info.period, info.status) == \
         ("张医生", clinic["nk"], DAY, "am", "published")
     assert (info.capacity, info.taken, info.pending, info.substituted) == (8, 2, 1, False)
-    slots = rosters.list_slots(db, clinic["session"])
+    slots = templates.list_slots(db, clinic["session"])
     assert [(x.taken, x.pending, x.remaining) for x in slots] == [(2, 1, 0), (0, 0, 2), (0, 0, 2), (0, 0, 2)]
     f.session(db, clinic["wang"], DAY, "pm", T(14), T(16), status="draft")
-    assert len(rosters.sessions_for(db, DAY)) == 2
-    assert [x.id for x in rosters.sessions_for(db, DAY, published_only=True)] == [clinic["session"]]
-    assert [x.doctor_name for x in rosters.sessions_for(db, DAY, department_id=clinic["wk"])] == ["王医生"]
-    assert rosters.sessions_for(db, DAY, doctor_id=clinic["li"]) == []
+    assert len(templates.sessions_for(db, DAY)) == 2
+    assert [x.id for x in templates.sessions_for(db, DAY, published_only=True)] == [clinic["session"]]
+    assert [x.doctor_name for x in templates.sessions_for(db, DAY, department_id=clinic["wk"])] == ["王医生"]
+    assert templates.sessions_for(db, DAY, doctor_id=clinic["li"]) == []
     with pytest.raises(NotFound, match="没有出诊"):
-        rosters.get_session(db, clinic["session"] + 100)
+        templates.get_session(db, clinic["session"] + 100)
 
 
 # ---------------------------------------------------------------- places and hours
@@ -79,42 +79,42 @@ def test_slot_capacity_never_below_taken(db, clinic):
     _booking(db, slot)  # pending does not hold a place
     before = _snapshot(db)
     with pytest.raises(ValidationError, match="该时段已有 2 人预约，号源不能少于 2"):
-        rosters.set_slot_capacity(db, ADMIN, slot, 1)
+        templates.set_slot_capacity(db, ADMIN, slot, 1)
     with pytest.raises(ValidationError, match="号源必须是大于 0 的整数"):
-        rosters.set_slot_capacity(db, ADMIN, slot, 0)
+        templates.set_slot_capacity(db, ADMIN, slot, 0)
     with pytest.raises(PermissionDenied):
-        rosters.set_slot_capacity(db, CLERK, slot, 5)
+        templates.set_slot_capacity(db, CLERK, slot, 5)
     with pytest.raises(PermissionDenied):
-        rosters.set_slot_capacity(db, clinic["head_wk"], slot, 5)
+        templates.set_slot_capacity(db, clinic["head_wk"], slot, 5)
     with pytest.raises(NotFound):
-        rosters.set_slot_capacity(db, ADMIN, slot + 100, 5)
+        templates.set_slot_capacity(db, ADMIN, slot + 100, 5)
     assert _snapshot(db) == before
-    info = rosters.set_slot_capacity(db, clinic["head_nk"], slot, 2)
+    info = templates.set_slot_capacity(db, clinic["head_nk"], slot, 2)
     assert (info.capacity, info.taken, info.pending, info.remaining) == (2, 2, 1, 0)
-    assert rosters.set_slot_capacity(db, ADMIN, slot, 6).remaining == 4
-    rosters.stop_session(db, ADMIN, clinic["session"], "停电")
+    assert templates.set_slot_capacity(db, ADMIN, slot, 6).remaining == 4
+    templates.stop_session(db, ADMIN, clinic["session"], "停电")
     with pytest.raises(ValidationError, match="已停诊"):
-        rosters.set_slot_capacity(db, ADMIN, slot, 3)
+        templates.set_slot_capacity(db, ADMIN, slot, 3)
 
 
 def test_update_session_hours_and_note(db, clinic):
     sid = clinic["session"]
     late, _ = f.session(db, clinic["li"], DAY, "am", T(10, 30), T(11, 30), slots=1, slot_minutes=60)
-    rosters.substitute(db, ADMIN, late, clinic["zhang"])  # 张医生 also works 10:30-11:30 that morning
+    templates.substitute(db, ADMIN, late, clinic["zhang"])  # 张医生 also works 10:30-11:30 that morning
     before = _snapshot(db)
     with pytest.raises(ValidationError, match="须包含全部号源时段（08:00-10:00）"):
-        rosters.update_session(db, ADMIN, sid, starts_at="08:30")
+        templates.update_session(db, ADMIN, sid, starts_at="08:30")
     with pytest.raises(ValidationError, match="结束时间 07:00 早于开始时间 08:00"):
-        rosters.update_session(db, ADMIN, sid, ends_at=T(7))
+        templates.update_session(db, ADMIN, sid, ends_at=T(7))
     with pytest.raises(ValidationError, match="与 张医生 当天 上午 10:30-11:30 的出诊重叠"):
-        rosters.update_session(db, ADMIN, sid, ends_at="11:00")
+        templates.update_session(db, ADMIN, sid, ends_at="11:00")
     with pytest.raises(PermissionDenied):
-        rosters.update_session(db, clinic["head_wk"], sid, note="x")
+        templates.update_session(db, clinic["head_wk"], sid, note="x")
     assert _snapshot(db) == before
-    s = rosters.update_session(db, clinic["head_nk"], sid, starts_at="07:30", ends_at="10:30", note="提前开诊")
+    s = templates.update_session(db, clinic["head_nk"], sid, starts_at="07:30", ends_at="10:30", note="提前开诊")
     assert (s.starts_at, s.ends_at, s.note) == (T(7, 30), T(10, 30), "提前开诊")
-    assert rosters.update_session(db, ADMIN, sid, ends_at="10:15").note == "提前开诊"  # None keeps the note
-    assert rosters.update_session(db, ADMIN, sid, note="").note is None
+    assert templates.update_session(db, ADMIN, sid, ends_at="10:15").note == "提前开诊"  # None keeps the note
+    assert templates.update_session(db, ADMIN, sid, note="").note is None
 
 
 # ---------------------------------------------------------------- stop clinic
@@ -127,11 +127,11 @@ def test_stop_session_stops_pending_and_confirmed_only(db, clinic):
     left = {_booking(db, s0, st): st for st in ("rejected", "cancelled", "checked_in", "full")}
     other_sid, other_slots = f.session(db, clinic["li"], DAY, "pm", T(14), T(16))
     other = _booking(db, other_slots[0], "confirmed")
-    assert rosters.affected_count(db, clinic["session"]) == 3
+    assert templates.affected_count(db, clinic["session"]) == 3
 
-    summary = rosters.stop_session(db, clinic["head_nk"], clinic["session"], " 医生外出会诊 ")
-    assert summary == rosters.StopSummary(clinic["session"], 3, 3)
-    assert rosters.get_session(db, clinic["session"]).status == "stopped"
+    summary = templates.stop_session(db, clinic["head_nk"], clinic["session"], " 医生外出会诊 ")
+    assert summary == templates.StopSummary(clinic["session"], 3, 3)
+    assert templates.get_session(db, clinic["session"]).status == "stopped"
     with db.read() as c:
         rows = {r.id: r for r in c.execute(select(Booking.id, Booking.status, Booking.reason, Booking.decided_by))}
         notes = c.execute(select(Notification.booking_id, Notification.kind, Notification.state)
@@ -142,14 +142,14 @@ def test_stop_session_stops_pending_and_confirmed_only(db, clinic):
         assert (rows[b].status, rows[b].reason, rows[b].decided_by) == ("stopped", "医生外出会诊", "head_nk")
     for b, st in left.items():
         assert rows[b].status == st
-    assert rows[other].status == "confirmed" and rosters.get_session(db, other_sid).status == "published"
+    assert rows[other].status == "confirmed" and templates.get_session(db, other_sid).status == "published"
     assert notes == [(pending, "stopped", "waiting"), (confirmed, "stopped", "waiting"),
                      (walk_in, "stopped", "skipped")]
     assert audit_ids == {str(pending), str(confirmed), str(walk_in)}
-    assert rosters.affected_count(db, clinic["session"]) == 0
+    assert templates.affected_count(db, clinic["session"]) == 0
     before = _snapshot(db)
     with pytest.raises(Conflict, match="已经停诊"):
-        rosters.stop_session(db, ADMIN, clinic["session"], "again")
+        templates.stop_session(db, ADMIN, clinic["session"], "again")
     assert _snapshot(db) == before
 
 
@@ -157,13 +157,13 @@ def test_stop_session_checks(db, clinic):
     _booking(db, clinic["slots"][0])
     before = _snapshot(db)
     with pytest.raises(ValidationError, match="停诊原因不能为空"):
-        rosters.stop_session(db, ADMIN, clinic["session"], "  ")
+        templates.stop_session(db, ADMIN, clinic["session"], "  ")
     with pytest.raises(PermissionDenied):
-        rosters.stop_session(db, CLERK, clinic["session"], "x")
+        templates.stop_session(db, CLERK, clinic["session"], "x")
     with pytest.raises(PermissionDenied, match="不在您负责的科室"):
-        rosters.stop_session(db, clinic["head_wk"], clinic["session"], "x")
+        templates.stop_session(db, clinic["head_wk"], clinic["session"], "x")
     with pytest.raises(NotFound):
-        rosters.stop_session(db, ADMIN, clinic["session"] + 100, "x")
+        templates.stop_session(db, ADMIN, clinic["session"] + 100, "x")
     assert _snapshot(db) == before
 
 
@@ -186,9 +186,9 @@ def test_stop_session_is_one_transaction(db, clinic):
             c.execute(text(stmt))
     before = _snapshot(db)
     with pytest.raises(Exception, match="outbox down"):
-        rosters.stop_session(db, ADMIN, clinic["session"], "医生外出")
+        templates.stop_session(db, ADMIN, clinic["session"], "医生外出")
     assert _snapshot(db) == before
-    assert rosters.get_session(db, clinic["session"]).status == "published"
+    assert templates.get_session(db, clinic["session"]).status == "published"
 
 
 # ---------------------------------------------------------------- substitution
@@ -207,35 +207,35 @@ def test_substitute_rules(db, clinic):
                             (busy, "忙医生 当天 上午 09:30-11:00 已有出诊，时间重叠"),
                             (clinic["zhang"], "该出诊已由 张医生 出诊")):
         with pytest.raises(ValidationError, match=message):
-            rosters.substitute(db, ADMIN, sid, doctor)
+            templates.substitute(db, ADMIN, sid, doctor)
     with pytest.raises(NotFound):
-        rosters.substitute(db, ADMIN, sid, busy + 100)
+        templates.substitute(db, ADMIN, sid, busy + 100)
     with pytest.raises(PermissionDenied):
-        rosters.substitute(db, CLERK, sid, clinic["li"])
+        templates.substitute(db, CLERK, sid, clinic["li"])
     with pytest.raises(PermissionDenied):
-        rosters.substitute(db, clinic["head_wk"], sid, clinic["li"])
+        templates.substitute(db, clinic["head_wk"], sid, clinic["li"])
     assert _snapshot(db) == before
 
-    s = rosters.substitute(db, clinic["head_nk"], sid, clinic["li"])
+    s = templates.substitute(db, clinic["head_nk"], sid, clinic["li"])
     assert (s.doctor_id, s.doctor_name, s.rostered_doctor_id, s.rostered_doctor_name, s.substituted) == \
         (clinic["li"], "李医生", clinic["zhang"], "张医生", True)
     assert s.note == "原医生 张医生，由 李医生 替诊"
     assert (s.taken, s.capacity) == (1, 8)  # the patients keep their places
-    back = rosters.substitute(db, ADMIN, sid, clinic["zhang"], note="张医生已返回")
+    back = templates.substitute(db, ADMIN, sid, clinic["zhang"], note="张医生已返回")
     assert (back.doctor_id, back.note, back.substituted) == (clinic["zhang"], "张医生已返回", False)
     with db.read() as c:
         details = c.execute(select(AuditLog.detail).where(AuditLog.entity == "session", AuditLog.action == "substitute")
                             .order_by(AuditLog.id)).scalars().all()
     assert len(details) == 2 and "原医生 张医生" in details[0]
-    rosters.stop_session(db, ADMIN, sid, "停电")
+    templates.stop_session(db, ADMIN, sid, "停电")
     with pytest.raises(ValidationError, match="已停诊"):
-        rosters.substitute(db, ADMIN, sid, clinic["li"])
+        templates.substitute(db, ADMIN, sid, clinic["li"])
 
 
 def test_substitute_ignores_stopped_sessions_of_the_substitute(db, clinic):
     other, _ = f.session(db, clinic["li"], DAY, "am", T(8), T(9), slots=2)
-    rosters.stop_session(db, ADMIN, other, "休假取消")
-    assert rosters.substitute(db, ADMIN, clinic["session"], clinic["li"]).doctor_id == clinic["li"]
+    templates.stop_session(db, ADMIN, other, "休假取消")
+    assert templates.substitute(db, ADMIN, clinic["session"], clinic["li"]).doctor_id == clinic["li"]
 
 
 @pytest.mark.slow
@@ -244,7 +244,7 @@ def test_stop_racing_approvals_leaves_no_confirmed_booking(db, clinic):
     stopped with the rest) or is refused; no booking stays confirmed in a stopped session."""
     import threading
 
-    from services import bookings
+    from services.bookings import decisions
     ids = [_booking(db, slot) for slot in clinic["slots"] for _ in range(2)]
     barrier = threading.Barrier(2)
     results, errors = {}, []
@@ -252,14 +252,14 @@ def test_stop_racing_approvals_leaves_no_confirmed_booking(db, clinic):
     def approve_all():
         try:
             barrier.wait()
-            results["approved"] = bookings.approve_many(db, ADMIN, ids)
+            results["approved"] = decisions.approve_many(db, ADMIN, ids)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
     def stop():
         try:
             barrier.wait()
-            results["stop"] = rosters.stop_session(db, ADMIN, clinic["session"], "医生外出")
+            results["stop"] = templates.stop_session(db, ADMIN, clinic["session"], "医生外出")
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

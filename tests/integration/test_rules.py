@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, update
 
-from services import rules
-from services.actor import AUTOAPPROVE, Actor
+from services.bookings import rules
 from services.db import Database
 from services.errors import PermissionDenied, ValidationError
 from services.models import AuditLog, Booking, ClinicSession, Notification, Rule
+from services.staff.actor import AUTOAPPROVE, Actor
 from tests import factories as f
 
 ADMIN = Actor(kind="staff", name="admin1", role="admin")

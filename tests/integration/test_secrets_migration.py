@@ -9,7 +9,7 @@ from services import migrate
 from services.config import Config, WeChatSettings
 from services.db import Database
 from services.models import AppSetting, Secret
-from services.wechat_settings import describe_wechat_settings, load_wechat_settings
+from services.notify.wechat_settings import describe_wechat_settings, load_wechat_settings
 
 
 def test_existing_secret_and_token_move_out_of_app_settings(db_url):

@@ -10,14 +10,16 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from services import exports, imports, outbox, rosters
-from services.actor import SYSTEM, Actor
 from services.cli import main as cli_main
 from services.errors import ValidationError
+from services.excel import exports
 from services.models import Notification
-from services.notify import DeliveryPolicy, deliver_due
-from services.roster_layout import ROSTER_FIRST_ROW, roster_column, week_label
-from services.wechat import WeChatClient
+from services.notify import outbox
+from services.notify.delivery import DeliveryPolicy, deliver_due
+from services.notify.wechat import WeChatClient
+from services.rosters import imports, templates
+from services.rosters.layout import ROSTER_FIRST_ROW, roster_column, week_label
+from services.staff.actor import SYSTEM, Actor
 from tests import factories as f
 from tests.wechat_fake import FakeWeChat, settings_for
 
@@ -60,19 +62,19 @@ def told(clinic) -> list[int]:
 
 
 def test_a_substitution_tells_each_booked_patient_once(db, clinic):
-    s = rosters.substitute(db, ADMIN, clinic["session"], clinic["li"])
+    s = templates.substitute(db, ADMIN, clinic["session"], clinic["li"])
     rows = queued(db, "substituted")
     assert [r[0] for r in rows] == told(clinic) and s.notified == 3
     assert [r[1] for r in rows] == ["waiting", "waiting", "skipped"]  # no openid: nothing to send
     assert rows[0][2] == {"reason": "改由李娜医生出诊", "session_id": clinic["session"]}
-    rosters.substitute(db, ADMIN, clinic["session"], clinic["zhang"])  # back to the rostered doctor: told again
+    templates.substitute(db, ADMIN, clinic["session"], clinic["zhang"])  # back to the rostered doctor: told again
     assert [r[0] for r in queued(db, "substituted")] == told(clinic) * 2
 
 
 def test_new_hours_tell_each_booked_patient_once_and_a_note_tells_nobody(db, clinic):
-    rosters.update_session(db, ADMIN, clinic["session"], note="诊室改到三楼")
+    templates.update_session(db, ADMIN, clinic["session"], note="诊室改到三楼")
     assert queued(db, "rescheduled") == []
-    s = rosters.update_session(db, ADMIN, clinic["session"], starts_at="07:30")
+    s = templates.update_session(db, ADMIN, clinic["session"], starts_at="07:30")
     rows = queued(db, "rescheduled")
     assert [r[0] for r in rows] == told(clinic) and s.notified == 3
     assert rows[0][2]["reason"] == "出诊时间改为07:30-10:00"
@@ -80,9 +82,9 @@ def test_new_hours_tell_each_booked_patient_once_and_a_note_tells_nobody(db, cli
 
 def test_a_refused_change_queues_nothing(db, clinic):
     with pytest.raises(ValidationError):
-        rosters.update_session(db, ADMIN, clinic["session"], starts_at="08:30")  # would leave out a slot
+        templates.update_session(db, ADMIN, clinic["session"], starts_at="08:30")  # would leave out a slot
     with pytest.raises(ValidationError):
-        rosters.substitute(db, ADMIN, clinic["session"], clinic["zhang"])  # already his
+        templates.substitute(db, ADMIN, clinic["session"], clinic["zhang"])  # already his
     with db.read() as c:
         assert c.execute(select(Notification.id)).all() == []
 
@@ -112,7 +114,7 @@ def test_new_hours_from_a_roster_import_tell_the_patients(db, clinic, tmp_path):
 
 
 def test_a_notice_is_sent_with_its_result_and_dropped_once_the_booking_is_gone(db, clinic):
-    rosters.substitute(db, ADMIN, clinic["session"], clinic["li"])
+    templates.substitute(db, ADMIN, clinic["session"], clinic["li"])
     f.set_status(db, clinic["booked"]["once"], "cancelled")  # cancelled before the sender came by
     with FakeWeChat() as fake, WeChatClient(db, settings_for(fake), timeout=0.5) as client:
         result = deliver_due(db, client, policy=DeliveryPolicy())

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
-from services import simulate
+from services.demo import simulate
 from services.errors import ValidationError
 from services.models import Booking, Patient
 from tests import factories as f
@@ -140,7 +140,7 @@ def test_background_simulator(db):
 def test_fake_people_are_valid():
     import random
 
-    from services.patients import id_card_checksum_ok, normalize_phone
+    from services.bookings.patients import id_card_checksum_ok, normalize_phone
     rng = random.Random(1)
     today = dt.date(2026, 11, 26)
     for _ in range(200):

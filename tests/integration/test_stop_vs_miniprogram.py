@@ -12,8 +12,8 @@ import time
 
 from sqlalchemy import text
 
-from services import rosters
-from services.actor import Actor
+from services.rosters import templates
+from services.staff.actor import Actor
 from tests import factories as f
 
 HEAD = Actor(kind="staff", name="admin1", role="admin")
@@ -57,7 +57,7 @@ def test_miniprogram_cancel_survives_a_concurrent_stop(db):
 
         def stop():
             try:
-                result["summary"] = rosters.stop_session(db, HEAD, c["session_id"], "医生临时外出")
+                result["summary"] = templates.stop_session(db, HEAD, c["session_id"], "医生临时外出")
             except Exception as exc:  # noqa: BLE001 - the assertion below names it
                 result["error"] = exc
 

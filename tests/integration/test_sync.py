@@ -10,13 +10,14 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import create_engine, insert, inspect, text
 
-from services import bookings, migrate
-from services.actor import Actor
+from services import migrate
+from services.bookings import decisions
 from services.cli import main as cli_main
 from services.clock import utcnow
 from services.db import Database
 from services.models import Rule
-from services.sync import GAP_TIMEOUT, LISTENER_NAME, ChangeFeed, prune
+from services.staff.actor import Actor
+from services.sync.feed import GAP_TIMEOUT, LISTENER_NAME, ChangeFeed, prune
 from tests import factories as f
 
 CLERK = Actor(kind="staff", name="clerk1", role="clerk", display_name="挂号员")
@@ -70,7 +71,7 @@ def test_each_change_by_anyone_is_seen_exactly_once(db):
         got += collect(feed, 1)
         b2 = foreign_request(mini, slot, p2)
         got += collect(feed, 1)
-        assert bookings.approve(db, CLERK, b2).status == "confirmed"
+        assert decisions.approve(db, CLERK, b2).status == "confirmed"
         got += collect(feed, 1)
         with db.engine.begin() as c:  # a roster change
             c.execute(text("UPDATE clinic_sessions SET note = '改到三楼' WHERE id = :i"), {"i": session})

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
-from services import auth, bookings, clinic_sessions, limits, masterdata, patients
-from services.actor import SYSTEM
+from services import limits
+from services.bookings import decisions, patients
 from services.cli import main
 from services.errors import ValidationError
 from services.models import AuditLog, Staff
+from services.rosters import clinic_sessions, masterdata
+from services.staff import auth
+from services.staff.actor import SYSTEM
 from tests import factories as f
 
 # an escape sequence that clears a terminal, a bidi override, a zero-width space, a line separator,
@@ -65,7 +68,7 @@ def test_every_typed_name_refuses_them(db, ch):
         lambda: masterdata.save_department(db, SYSTEM, "XK", "新科" + ch),
         lambda: masterdata.save_doctor(db, SYSTEM, dep, "医生" + ch, "主治医师", "20"),
         lambda: patients.register(db, SYSTEM, "患者" + ch, "F", "13800001234"),
-        lambda: bookings.reject(db, SYSTEM, bid, "原因" + ch),
+        lambda: decisions.reject(db, SYSTEM, bid, "原因" + ch),
         lambda: clinic_sessions.stop_session(db, SYSTEM, clinic["session_id"], "停诊" + ch),
         lambda: clinic_sessions.substitute(db, SYSTEM, clinic["session_id"], doc, note="备注" + ch),
     ]

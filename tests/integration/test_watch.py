@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from services import bookings
-from services.actor import Actor
-from services.sync import LISTENER_NAME
+from services.bookings import decisions
+from services.staff.actor import Actor
+from services.sync.feed import LISTENER_NAME
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +89,7 @@ def test_watch_prints_each_change_once(db, db_url):
         second = w.next()
         b2 = f.request(db, slot, p2)
         third = w.next()
-        bookings.approve(db, CLERK, b2)
+        decisions.approve(db, CLERK, b2)
         fourth = w.next()
         with db.engine.begin() as c:
             c.execute(text("UPDATE clinic_sessions SET note = '改到三楼' WHERE id = :i"), {"i": session})

@@ -9,14 +9,26 @@ import pytest
 from sqlalchemy import select
 
 from services import config as config_mod
-from services.actor import Actor
 from services.db import Database
 from services.errors import PermissionDenied, ValidationError
 from services.models import AuditLog, Secret
-from services.wechat import (CONFIG, PERMANENT, TRANSIENT, UNSUBSCRIBED, WeChatClient, WeChatError,
-                             fit_value, template_data)
-from services.wechat_settings import (DEFAULT_FIELD_MAP, describe_wechat_settings, load_wechat_settings,
-                                      save_wechat_settings)
+from services.notify.wechat import (
+    CONFIG,
+    PERMANENT,
+    TRANSIENT,
+    UNSUBSCRIBED,
+    WeChatClient,
+    WeChatError,
+    fit_value,
+    template_data,
+)
+from services.notify.wechat_settings import (
+    DEFAULT_FIELD_MAP,
+    describe_wechat_settings,
+    load_wechat_settings,
+    save_wechat_settings,
+)
+from services.staff.actor import Actor
 from tests.wechat_fake import FakeWeChat, settings_for
 
 ADMIN = Actor(kind="staff", name="admin1", role="admin")

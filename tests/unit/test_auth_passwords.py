@@ -1,10 +1,10 @@
-"""Password hashing and input checks of services.auth that need no database."""
+"""Password hashing and input checks of services.staff.auth that need no database."""
 from __future__ import annotations
 
 import pytest
 
-from services import auth
 from services.errors import ValidationError
+from services.staff import auth
 
 
 def test_hash_is_argon2id_salted_and_verifies():
@@ -38,7 +38,7 @@ def test_password_and_role_rules():
 
 
 def test_the_delay_grows_from_the_fifth_failure_and_stops_growing_at_15_minutes():
-    from services.throttle import delay_after
+    from services.staff.throttle import delay_after
     seconds = [None if d is None else d.total_seconds() for d in map(delay_after, range(1, 13))]
     assert seconds == [None, None, None, None, 30, 60, 120, 240, 480, 900, 900, 900]
 

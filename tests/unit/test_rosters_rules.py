@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from services.errors import ValidationError
-from services.roster_rules import check_hours, iso_week_monday, overlaps, parse_time, parse_weekday, slot_times
+from services.rosters.calendar import check_hours, iso_week_monday, overlaps, parse_time, parse_weekday, slot_times
 
 T = dt.time
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from services import rules
+from services.bookings import rules
 from services.errors import ValidationError
 
 D = dt.date(2026, 3, 1)

@@ -1,4 +1,4 @@
-"""Cell helpers (services.xlsx) and the roster cell format (services.roster_layout), no database."""
+"""Cell helpers (services.excel.xlsx) and the roster cell format (services.rosters.layout), no database."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,10 +7,10 @@ import openpyxl
 import pytest
 from openpyxl import Workbook
 
-from services import xlsx
 from services.errors import ValidationError
-from services.roster_apply import distribute
-from services.roster_layout import CellError, CellSpec, parse_cell, parse_week, sheet_title, week_label
+from services.excel import xlsx
+from services.rosters.apply import distribute
+from services.rosters.layout import CellError, CellSpec, parse_cell, parse_week, sheet_title, week_label
 
 HOSTILE = ["=1+1", "+8613800000000", "-2", "@SUM(A1:A2)", "=HYPERLINK(\"http://x\",\"y\")"]
 

@@ -23,13 +23,16 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from services import audit, auth, bookings, outbox, patients, rosters
-from services.actor import SYSTEM, Actor
-from services.clock import hospital_today, local_now, utcnow
+from services.bookings import decisions, patients
+from services.clock import hospital_today, local_now
 from services.db import Database
+from services.demo import notices
+from services.demo.simulate import MiniProgram, random_name, random_patient
 from services.errors import RegdeskError, RuleRefused, ValidationError
-from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Notification, Patient, Slot, Staff
-from services.simulate import MiniProgram, random_name, random_patient
+from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot, Staff
+from services.rosters import templates
+from services.staff import audit, auth
+from services.staff.actor import SYSTEM, Actor
 
 log = logging.getLogger(__name__)
 
@@ -281,9 +284,9 @@ def _ids(db: Database, where, limit: int | None = None) -> list[int]:  # noqa: A
 def _approve(db: Database, clerk, booking_id: int, now: dt.datetime) -> bool:
     """A clerk's approval as at the desk: what the rules refuse is rejected with the rule's words."""
     try:
-        return bookings.approve(db, clerk, booking_id, now=now).status == "confirmed"
+        return decisions.approve(db, clerk, booking_id, now=now).status == "confirmed"
     except RuleRefused as exc:
-        bookings.reject(db, clerk, booking_id, str(exc))
+        decisions.reject(db, clerk, booking_id, str(exc))
         return False
 
 
@@ -305,9 +308,9 @@ def _desk_work(db: Database, rng: random.Random, plan: _Bookings, slots: list[_S
         if i >= 80:  # enough for the audit trail; the rest stay confirmed (late arrivals)
             break
         if r < 0.8:
-            bookings.check_in(db, clerk, bid, now=now)
+            decisions.check_in(db, clerk, bid, now=now)
         elif r < 0.9:
-            bookings.mark_no_show(db, clerk, bid, now=now)
+            decisions.mark_no_show(db, clerk, bid, now=now)
     # walk-ins at the window for today's clinics that are still running
     open_today = [s for s in slots if s.day == today and s.taken < s.capacity
                   and dt.datetime.combine(s.day, s.starts_at) > now - dt.timedelta(hours=1)]
@@ -315,7 +318,7 @@ def _desk_work(db: Database, rng: random.Random, plan: _Bookings, slots: list[_S
         p = plan.patient_for(s, plan.walk_in_ids)
         if p is not None:
             try:
-                bookings.walk_in(db, clerk, s.id, p, now=now)
+                decisions.walk_in(db, clerk, s.id, p, now=now)
                 s.taken += 1
             except RegdeskError as exc:  # e.g. the session is over at this hour
                 log.info("demo walk-in skipped: %s", exc)
@@ -327,7 +330,7 @@ def _desk_work(db: Database, rng: random.Random, plan: _Bookings, slots: list[_S
     for s in rng.sample(soon, min(15, len(soon))):
         bid = request(s)
         if bid is not None:
-            bookings.reject(db, clerk, bid, rng.choice(REJECT_REASONS))
+            decisions.reject(db, clerk, bid, rng.choice(REJECT_REASONS))
     # slots filled up: the next request for them is decided 'full'; a few more wait in the queue
     full_slots = [s for s in soon if s.taken >= s.capacity][:6]
     for s in soon:
@@ -347,7 +350,7 @@ def _desk_work(db: Database, rng: random.Random, plan: _Bookings, slots: list[_S
     # cancellations: some at the desk (with a reason), some by patients in the mini-program
     confirmed = _ids(db, (ClinicSession.day > today, Booking.status == "confirmed"))
     for bid in rng.sample(confirmed, min(10, len(confirmed))):
-        bookings.cancel(db, clerk, bid, rng.choice(DESK_CANCEL_REASONS))
+        decisions.cancel(db, clerk, bid, rng.choice(DESK_CANCEL_REASONS))
     open_ids = _ids(db, (ClinicSession.day > today, Booking.status.in_(("pending", "confirmed")),
                          Booking.source == "miniprogram"))
     for bid in rng.sample(open_ids, min(15, len(open_ids))):
@@ -370,56 +373,12 @@ def _stop_one(db: Database, rng: random.Random, plan: _Bookings, slots: list[_Sl
     for s in sessions[target][:2]:
         request(s)  # make sure somebody is told about the stop
     who = head if sessions[target][0].department_id in nk else admin
-    rosters.stop_session(db, who, target, STOP_REASON)
+    templates.stop_session(db, who, target, STOP_REASON)
 
 
 # ---------------------------------------------------------------- seed
 
 # booking status -> the message its patient was sent when the hospital decided it
-_TOLD = {"confirmed": "confirmed", "checked_in": "confirmed", "no_show": "confirmed",
-         "rejected": "rejected", "full": "full", "stopped": "stopped"}
-# (state, WeChat's answer, attempts): the attempts column and the reason's count agree
-_WECHAT_REFUSALS = [("unsubscribed", "微信返回 43101：用户拒绝接受消息（订阅次数已用完）", 1),
-                    ("failed", "微信返回 40003：不合法的 openid", 1),
-                    ("failed", "共尝试 6 次：微信返回 -1：系统繁忙", 6)]
-
-
-def _notification_history(db: Database, rng: random.Random) -> None:
-    """The outbox as a working hospital would have it: the directly inserted history gets the
-    messages its decisions sent (mostly 已发送, a few refusals and failures), so the day list's
-    通知 column and the failures page have something to show. Rows the services queued while
-    seeding stay 待发送 until the job service (`regdesk jobs`) sends them."""
-    with db.read() as conn:
-        told = select(Notification.booking_id)
-        rows = conn.execute(select(Booking.id, Booking.status).where(Booking.status.in_(tuple(_TOLD)),
-                                                                     Booking.id.not_in(told))
-                            .order_by(Booking.id)).all()
-    if not rows:
-        return
-    by_kind: dict[str, list[int]] = {}
-    for booking_id, status in rows:
-        by_kind.setdefault(_TOLD[status], []).append(booking_id)
-    with db.write() as conn:
-        for kind, ids in by_kind.items():
-            outbox.enqueue(conn, ids, kind)
-        waiting = [nid for start in range(0, len(rows), 500) for nid in conn.execute(
-            select(Notification.id).where(Notification.booking_id.in_([r[0] for r in rows[start:start + 500]]),
-                                          Notification.state == "waiting").order_by(Notification.id)).scalars()]
-        sent_at = utcnow()
-        refused: dict[tuple[str, str, int], list[int]] = {}
-        for nid in waiting:
-            roll = rng.random()
-            if roll < 0.06:
-                refused.setdefault(rng.choice(_WECHAT_REFUSALS), []).append(nid)
-        plain = sorted(set(waiting) - {n for ids in refused.values() for n in ids})
-        for start in range(0, len(plain), 500):
-            conn.execute(Notification.__table__.update().where(Notification.id.in_(plain[start:start + 500]))
-                         .values(state="sent", attempts=1, sent_at=sent_at))
-        for (state, message, attempts), ids in refused.items():
-            conn.execute(Notification.__table__.update().where(Notification.id.in_(ids))
-                         .values(state=state, attempts=attempts, last_error=message))
-
-
 def seed(db: Database, *, days: int = 14, seed: int = 20261126, today: dt.date | None = None,
          now: dt.datetime | None = None, patients_count: int = 500) -> SeedSummary:
     """Fill an empty database with the demo hospital. Refuses when a hospital exists already.
@@ -446,9 +405,9 @@ def seed(db: Database, *, days: int = 14, seed: int = 20261126, today: dt.date |
     actors = {name: auth.actor_for(db, name) for name in ("admin", "head_nk", "clerk")}
     plan_rows = _weekly_plan(doctors, rng)
     for doc, weekday, period, minutes_, capacity in plan_rows:
-        rosters.save_template(db, actors["admin"], doc["id"], weekday, period, *HOURS[period], minutes_, capacity)
+        templates.save_template(db, actors["admin"], doc["id"], weekday, period, *HOURS[period], minutes_, capacity)
     first, last = today - dt.timedelta(days=PAST_DAYS), today + dt.timedelta(days=days - 1)
-    rosters.publish(db, actors["admin"], first, last, today=first)  # the history, as if published a week ago
+    templates.publish(db, actors["admin"], first, last, today=first)  # the history, as if published a week ago
     patient_ids = _patients(db, rng, today, patients_count)
     walk_in_ids = _walk_ins(db, rng, today, max(5, patients_count // 9), actors["clerk"])
     slots = _load_slots(db)
@@ -456,7 +415,7 @@ def seed(db: Database, *, days: int = 14, seed: int = 20261126, today: dt.date |
     plan.plan(slots, today)
     plan.write(db)
     _desk_work(db, rng, plan, slots, today, now, actors)
-    _notification_history(db, rng)
+    notices.notification_history(db, rng)
     with db.read() as conn:
         counts = dict(conn.execute(select(Booking.status, func.count()).group_by(Booking.status)).all())
         n_sessions = conn.execute(select(func.count()).select_from(ClinicSession)).scalar_one()
@@ -474,8 +433,9 @@ def prepare(url: str | None = None) -> tuple[Database, Actor]:
     and seeded on first use. Returns the database and the demo clerk's Actor (no password asked)."""
     from pathlib import Path
 
-    from services import config, migrate
     from sqlalchemy.engine import make_url
+
+    from services import config, migrate
     url = url or config.demo_database_url()
     u = make_url(url)
     if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":

@@ -1,17 +1,17 @@
 """The audit log: who changed what, when. Written inside the transaction of the change itself."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
-import datetime as dt
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from services.actor import Actor
 from services.clock import utcnow
 from services.models import AuditLog
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ A template says "doctor D works on weekday W, period P, from A to B, in slots of
 with C places each". ``publish`` turns the active templates into ``published`` clinic
 sessions and their slots for a range of days; the mini-program shows those to patients.
 Changing a session once it is published (hours, places, stop clinic, substitute) lives in
-services.clinic_sessions and is re-exported here, so callers import everything from here.
+services.rosters.clinic_sessions and is re-exported here, so callers import everything from here.
 
 Rules chosen here (documented for the console and the Excel import):
 - a template's slot length must divide its hours exactly (no shortened last slot: every
@@ -27,22 +27,44 @@ from typing import Iterable, Sequence
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
-from services import audit, limits
-from services.actor import Actor
+from services import limits
 from services.clock import hospital_today, utcnow
 from services.db import Database
 from services.errors import NotFound, ValidationError
 from services.limits import PLACES, SLOT_MINUTES
-from services.masterdata import DepartmentInfo, DoctorInfo, department_in, doctor_in, doctors_in
 from services.models import PERIODS, ClinicSession, Department, Doctor, RosterTemplate, Slot
-from services.roster_rules import (  # noqa: F401 - re-exported
-    PERIOD_LABELS, WEEKDAY_LABELS, check_hours, fmt_time, iso_week_monday, lock_doctors, minutes, overlaps,
-    parse_time, parse_weekday, slot_times,
+from services.rosters.calendar import (  # noqa: F401 - re-exported
+    PERIOD_LABELS,
+    WEEKDAY_LABELS,
+    check_hours,
+    fmt_time,
+    iso_week_monday,
+    lock_doctors,
+    minutes,
+    overlaps,
+    parse_time,
+    parse_weekday,
+    slot_times,
 )
-from services.clinic_sessions import (  # noqa: F401 - re-exported
-    SessionInfo, SlotInfo, StopSummary, affected_count, get_session, list_slots, notice_count, session_info,
-    session_select, sessions_for, set_slot_capacity, stop_session, substitute, update_session,
+from services.rosters.clinic_sessions import (  # noqa: F401 - re-exported
+    SessionInfo,
+    SlotInfo,
+    StopSummary,
+    affected_count,
+    get_session,
+    list_slots,
+    notice_count,
+    session_info,
+    session_select,
+    sessions_for,
+    set_slot_capacity,
+    stop_session,
+    substitute,
+    update_session,
 )
+from services.rosters.masterdata import DepartmentInfo, DoctorInfo, department_in, doctor_in, doctors_in
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

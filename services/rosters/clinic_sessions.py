@@ -1,7 +1,7 @@
 """Published clinic sessions: reading them with their counts, and changing them afterwards
 (hours, a slot's places, stop clinic 停诊, substitute doctor 替诊).
 
-Lock order, the same as services.bookings.lock_and_count (patient, session, slot, bookings):
+Lock order, the same as services.bookings.decisions.lock_and_count (patient, session, slot, bookings):
 doctor rows first (roster_rules.lock_doctors), then the session row, then its slots, then
 bookings. A decision share-locks the session before its slot, so stopping takes the session
 row (FOR UPDATE) before the slots: an approval either commits before the stop, whose UPDATE
@@ -17,14 +17,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from services import audit, limits, outbox
-from services.actor import Actor
+from services import limits
 from services.clock import utcnow
 from services.db import Database
 from services.errors import Conflict, NotFound, ValidationError
-from services.masterdata import doctor_in
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Slot
-from services.roster_rules import PERIOD_LABELS, check_hours, fmt_time, lock_doctors, overlaps, parse_time
+from services.notify import outbox
+from services.rosters.calendar import PERIOD_LABELS, check_hours, fmt_time, lock_doctors, overlaps, parse_time
+from services.rosters.masterdata import doctor_in
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +159,7 @@ def affected_count(db: Database, session_id: int) -> int:
 
 
 def notice_count(db: Database, session_id: int) -> int:
-    """How many patients a substitution or new hours would tell now (services.outbox.enqueue_for_session)."""
+    """How many patients a substitution or new hours would tell now (services.notify.outbox.enqueue_for_session)."""
     with db.read() as conn:
         session_in(conn, session_id)
         return conn.execute(select(func.count(func.distinct(Booking.patient_id)))

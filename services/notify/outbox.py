@@ -1,6 +1,6 @@
 """The notification outbox: a row per patient-visible change, written in the change's own transaction.
 
-Delivery (services.notify) claims and sends these rows later; here we only record them,
+Delivery (services.notify.delivery) claims and sends these rows later; here we only record them,
 so that a committed decision always has its message and a rolled-back one never does.
 """
 from __future__ import annotations
@@ -90,7 +90,7 @@ def outbox_state(db: Database, cfg: Config) -> OutboxState:
     # imported here: the decisions that queue messages need not load the WeChat client (requests).
     # Whether the secret is set, not the secret itself: a desk PC's account may not read it
     from services.jobs import heartbeat
-    from services.wechat_settings import describe_wechat_settings
+    from services.notify.wechat_settings import describe_wechat_settings
     configured = describe_wechat_settings(db, cfg).configured
     now = utcnow()
     with db.read() as conn:

@@ -35,13 +35,14 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from services import audit, limits
-from services.actor import Actor
+from services import limits
 from services.clock import utcnow
 from services.db import Database
 from services.errors import ConfigError, ValidationError
 from services.migrations.helpers import secure_function_statements
 from services.models import DB_ROLES, DbAccount
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

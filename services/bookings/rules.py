@@ -7,7 +7,7 @@ decide_pending() decides what is pending, oldest first. It loads the context of 
 few set-based queries (the bookings with their slots and sessions, the patients' recent
 no-shows), settles from that what cannot change under it (the clock, the booking window, the
 blacklist), then decides each booking in its own short transaction that re-checks, under the
-locks of services.bookings.lock_and_count, what other writers can change: the booking's status,
+locks of services.bookings.decisions.lock_and_count, what other writers can change: the booking's status,
 the session's status, the slot's free places and the patient's other bookings that day.
 """
 from __future__ import annotations
@@ -23,13 +23,15 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from services import audit, bookings, limits
-from services.actor import AUTOAPPROVE, Actor
+from services import limits
+from services.bookings import decisions
 from services.clock import local_now, utcnow
 from services.db import Database
 from services.errors import ValidationError
 from services.jobs.outage import is_outage
 from services.models import Booking, ClinicSession, Doctor, Rule, Slot
+from services.staff import audit
+from services.staff.actor import AUTOAPPROVE, Actor
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +178,7 @@ class Refusal:
 
     ``rule`` names the rule: stopped, unpublished, over (facts about the session, which nobody can
     override), cutoff, window, blacklist, duplicate (the hospital's policy, which a head or an admin
-    may override for one request with a reason; see services.bookings.approve). Capacity is not a
+    may override for one request with a reason; see services.bookings.decisions.approve). Capacity is not a
     rule here: a request with no place left is decided ``full``, never overridden.
     """
     rule: str
@@ -261,30 +263,30 @@ def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: 
     """One decision in its own transaction; returns the new status, or None if no longer pending."""
     if reason is None:
         dup = rules.one_per_department_day
-        fresh = bookings.lock_and_count(
+        fresh = decisions.lock_and_count(
             conn, slot_id=row.slot_id, session_id=row.session_id, patient_id=row.patient_id if dup else None,
             booking_id=row.id, day=row.day, department_id=row.department_id, day_sessions=day_sessions)
         refusal = verdict(row, rules, now, {}, session_status=fresh.session_status, duplicates=fresh.duplicates)
         if refusal is not None:
             to, reason = "rejected", refusal.reason
         elif fresh.taken >= fresh.capacity:
-            to, reason = "full", bookings.FULL_REASON
+            to, reason = "full", decisions.FULL_REASON
         else:
             to = "confirmed"
     else:
         to = "rejected"  # a rejection takes no place: no lock needed, the conditional UPDATE suffices
-    if not bookings.transition(conn, actor, row.id, to, reason=reason, action=bookings.DECISION_ACTION):
+    if not decisions.transition(conn, actor, row.id, to, reason=reason, action=decisions.DECISION_ACTION):
         return None
     return to
 
 
-def judge(conn: Connection, row, now: dt.datetime) -> tuple[bookings.Fresh, Refusal | None]:
+def judge(conn: Connection, row, now: dt.datetime) -> tuple[decisions.Fresh, Refusal | None]:
     """Inside a decision's transaction: take its locks (the patient's too under the one-a-day rule),
-    then the rules' verdict on ``row`` (a services.bookings.load_context row) with what they read."""
+    then the rules' verdict on ``row`` (a services.bookings.decisions.load_context row) with what they read."""
     rules = read(conn)
     blocks = patient_blocks(conn, {row.patient_id}, rules, now.date())
     dup = rules.one_per_department_day
-    fresh = bookings.lock_and_count(
+    fresh = decisions.lock_and_count(
         conn, slot_id=row.slot_id, session_id=row.session_id, patient_id=row.patient_id if dup else None,
         booking_id=row.id, day=row.day, department_id=row.department_id)
     return fresh, verdict(row, rules, now, blocks, session_status=fresh.session_status, duplicates=fresh.duplicates)
@@ -306,7 +308,7 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
     cursor, left = 0, limit
     while ceiling is not None and (left is None or left > 0):
         size = BATCH if left is None else min(BATCH, left)
-        q = (bookings._CONTEXT.where(Booking.status == "pending", Booking.id > cursor, Booking.id <= ceiling)
+        q = (decisions._CONTEXT.where(Booking.status == "pending", Booking.id > cursor, Booking.id <= ceiling)
              .order_by(Booking.id).limit(size))
         if actor.kind == "staff" and actor.role == "head" and actor.department_ids:
             q = q.where(Doctor.department_id.in_(actor.department_ids))

@@ -8,7 +8,7 @@ doctor, session and time. Phone and ID numbers are masked unless the caller asks
 numbers and holds ``export.unmasked``. Refused requests (``rejected``, ``full``) are not listed.
 
 The roster (``export_roster``) is laid out so that a department head can edit it and load it
-back with ``regdesk roster import``: see services/roster_layout.py for the layout.
+back with ``regdesk roster import``: see services/rosters/layout.py for the layout.
 """
 from __future__ import annotations
 
@@ -25,18 +25,26 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from services import audit, masterdata, xlsx
-from services.actor import Actor
-from services.bookings import SOURCE_LABELS, STATUS_LABELS
+from services.bookings.decisions import SOURCE_LABELS, STATUS_LABELS
+from services.bookings.patients import GENDER_LABELS, age_on, mask_id_card, mask_phone
 from services.clock import utc_to_local
 from services.db import Database
 from services.errors import PermissionDenied
+from services.excel import xlsx
+from services.excel.xlsx import Column, RowWriter
 from services.models import BOOKING_STATUSES, Booking, ClinicSession, Department, Doctor, Patient, Slot
-from services.patients import GENDER_LABELS, age_on, mask_id_card, mask_phone
-from services.roster_layout import (
-    WEEKDAYS, load_week, parse_week, sheet_title, week_label, write_help, write_roster_sheet,
+from services.rosters import masterdata
+from services.rosters.layout import (
+    WEEKDAYS,
+    load_week,
+    parse_week,
+    sheet_title,
+    week_label,
+    write_help,
+    write_roster_sheet,
 )
-from services.xlsx import Column, RowWriter
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

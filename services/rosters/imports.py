@@ -1,6 +1,6 @@
 """Loading a roster prepared in Excel (``regdesk roster import FILE.xlsx``). No Qt.
 
-The file has the layout ``export roster`` writes (services/roster_layout.py). Every cell is
+The file has the layout ``export roster`` writes (services/rosters/layout.py). Every cell is
 compared with the database, keyed by (doctor, day, period):
 
 * empty in the file, no session: nothing;
@@ -26,24 +26,35 @@ found anywhere is anything written. Every problem is reported with its sheet and
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy.engine import Connection
 
-from services import limits, masterdata
-from services.actor import Actor
+from services import limits
 from services.clock import hospital_today
 from services.db import Database
 from services.errors import ValidationError
-from services.roster_layout import (
-    CODE_LABEL, HELP_SHEET, PERIOD_LABELS, PERIODS, ROSTER_FIRST_ROW, WEEKDAYS, CellError, CellSpec, Problem,
-    parse_cell, parse_week, roster_column, week_label,
+from services.rosters import apply, masterdata
+from services.rosters.layout import (
+    CODE_LABEL,
+    HELP_SHEET,
+    PERIOD_LABELS,
+    PERIODS,
+    ROSTER_FIRST_ROW,
+    WEEKDAYS,
+    CellError,
+    Problem,
+    RowIn,
+    SheetIn,
+    parse_cell,
+    parse_week,
+    roster_column,
+    week_label,
 )
-from services import roster_apply
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -89,23 +100,6 @@ class ImportSummary:
 
 
 # ---------------------------------------------------------------- reading the file
-
-@dataclass
-class RowIn:
-    row: int
-    doctor_id: int | None
-    name: str | None
-    cells: dict[tuple[int, int], tuple[str, CellSpec | None]]  # (day index, period index) -> (ref, spec)
-    unreadable: set[tuple[int, int]] = field(default_factory=set)  # neither empty nor a session
-
-
-@dataclass
-class SheetIn:
-    title: str
-    department: masterdata.DepartmentInfo
-    monday: dt.date
-    rows: list[RowIn] = field(default_factory=list)
-
 
 def _text(value) -> str | None:
     if value is None:
@@ -289,12 +283,12 @@ def import_roster(db: Database, actor: Actor, path: str | Path, *,
 
     def tx(conn: Connection) -> ImportSummary:
         found = list(problems)  # a retried transaction starts again from the file's problems
-        roster_apply.lock_departments(conn, {s.department.id for s in sheets})
-        plans = [roster_apply.plan_sheet(conn, s, hospital.name, found) for s in sheets]
-        roster_apply.check_overlaps(conn, plans, found)
+        apply.lock_departments(conn, {s.department.id for s in sheets})
+        plans = [apply.plan_sheet(conn, s, hospital.name, found) for s in sheets]
+        apply.check_overlaps(conn, plans, found)
         if found:
             raise RosterImportError(found)
-        counts = roster_apply.apply(conn, actor, plans, str(path))
+        counts = apply.apply(conn, actor, plans, str(path))
         return ImportSummary(str(path), tuple(s.title for s in sheets), **counts)
 
     summary = db.run(tx)

@@ -6,7 +6,7 @@ Settings come from three places; the first that sets a value wins:
 2. the config file's ``[wechat]`` table,
 3. the database (``app_settings`` rows ``wechat.appid``, ``wechat.template_id``, ...), written by
    an admin in the console, shared by every console and worker on that database; the AppSecret
-   in the ``secrets`` table (services/secret_store.py), which only the sending account can read.
+   in the ``secrets`` table (services/notify/secret_store.py), which only the sending account can read.
 
 So a deployment can pin a value (e.g. the secret in the environment of the notify
 service) and the console then shows it as read-only. The console never reads the secret
@@ -22,16 +22,17 @@ from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import select, update
 
-from services import audit, limits
 from services import config as config_mod
-from services.actor import Actor
+from services import limits
 from services.clock import utcnow
 from services.config import Config, WeChatSettings
 from services.db import Database
 from services.errors import ConfigError, ValidationError
 from services.models import AppSetting
-from services import secret_store
-from services.wechat import ensure_setting_rows, field_type, is_field_name
+from services.notify import secret_store
+from services.notify.wechat import ensure_setting_rows, field_type, is_field_name
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +245,7 @@ def save_wechat_settings(db: Database, actor: Actor, *, appid: str | None = None
                          .values(value=value or None, updated_at=now))
         if new_secret is not None:
             # also forgets the token fetched with the old secret; a token of another appid is
-            # ignored by the client (services.wechat.WeChatClient.cached_token)
+            # ignored by the client (services.notify.wechat.WeChatClient.cached_token)
             secret_store.set_secret(conn, new_secret)
         shown: dict[str, str] = dict(changes)
         if new_secret is not None:

@@ -1,5 +1,5 @@
-"""The roster workbook's layout, shared by the export (services/exports.py) and the import
-(services/imports.py), so that what one writes the other reads. No Qt.
+"""The roster workbook's layout, shared by the export (services/excel/exports.py) and the import
+(services/rosters/imports.py), so that what one writes the other reads. No Qt.
 
 * one sheet per department, named after it; a last sheet ``填写说明`` explains the format;
 * row 1: title; row 2: ``科室代码`` | code | ``周次`` | ``2026-W48`` | a short hint;
@@ -26,15 +26,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from services import limits, masterdata, xlsx
+from services import limits
 from services.errors import ValidationError
+from services.excel import xlsx
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Slot
+from services.rosters import masterdata
 
 log = logging.getLogger(__name__)
 
@@ -351,6 +353,24 @@ class Problem:
     def __str__(self) -> str:
         message = self.message if len(self.message) <= PROBLEM_CHARS else self.message[:PROBLEM_CHARS] + "…"
         return f"{limits.shown(self.sheet, 31)}!{self.cell}: {message}"
+
+
+# what the import read from one sheet (services/rosters/imports.py), planned by services/rosters/apply.py
+@dataclass
+class RowIn:
+    row: int
+    doctor_id: int | None
+    name: str | None
+    cells: dict[tuple[int, int], tuple[str, CellSpec | None]]  # (day index, period index) -> (ref, spec)
+    unreadable: set[tuple[int, int]] = field(default_factory=set)  # neither empty nor a session
+
+
+@dataclass
+class SheetIn:
+    title: str
+    department: masterdata.DepartmentInfo
+    monday: dt.date
+    rows: list[RowIn] = field(default_factory=list)
 
 
 class CellError(ValueError):

@@ -2,7 +2,7 @@
 
     checked_in -> confirmed   undo_check_in: the check-in time is cleared
     no_show    -> confirmed   undo_no_show: ``no_show_undone_at`` is set, so the end-of-session job
-                              (services.bookings.mark_past_no_shows) never marks it again, and the
+                              (services.bookings.decisions.mark_past_no_shows) never marks it again, and the
                               no-show no longer counts toward the blacklist (which counts no_show rows)
 
 On the clinic's own day (the hospital's date, services.clock.hospital_today) whoever may check in
@@ -19,13 +19,13 @@ import logging
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from services import audit
-from services.actor import Actor
-from services.bookings import BookingResult, clean_reason, label, load_context
+from services.bookings.decisions import BookingResult, clean_reason, label, load_context
 from services.clock import hospital_today, utcnow
 from services.db import Database
 from services.errors import Conflict, PermissionDenied
 from services.models import Booking
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

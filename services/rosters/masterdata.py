@@ -16,11 +16,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from services import audit, limits
-from services.actor import Actor
+from services import limits
 from services.db import Database
 from services.errors import NotFound, ValidationError
 from services.models import Department, Doctor, Hospital
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

@@ -76,7 +76,7 @@ def random_birth_date(rng: random.Random, today: dt.date) -> dt.date:
 
 def random_id_card(rng: random.Random, birth_date: dt.date, gender: str) -> str:
     """A syntactically valid 18-character ID card number (region, birth date, sequence, checksum)."""
-    from services.patients import id_card_check_char
+    from services.bookings.patients import id_card_check_char
     seq = rng.randrange(0, 500) * 2 + (1 if gender == "M" else 0)  # the 17th digit is odd for men
     first17 = f"{rng.choice(REGION_CODES)}{birth_date:%Y%m%d}{seq:03d}"
     return first17 + id_card_check_char(first17)

@@ -16,12 +16,13 @@ from typing import Iterable
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.engine import Connection
 
-from services import audit, limits
-from services.actor import Actor
+from services import limits
 from services.clock import hospital_today, utcnow
 from services.db import Database
 from services.errors import NotFound, ValidationError
 from services.models import Booking, ClinicSession, Department, Doctor, Patient, Slot
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

@@ -1,33 +1,41 @@
 """The roster import's second half: compare the file with the database, then change it. No Qt.
 
-services/imports.py reads the workbook; ``plan_sheet`` turns each sheet into actions
+services/rosters/imports.py reads the workbook; ``plan_sheet`` turns each sheet into actions
 (create, update, delete, publish, unpublish) inside the import's write transaction, with
 the week's sessions and slots locked, and records a Problem for everything it refuses;
 ``check_overlaps`` looks at every doctor's day as it would be after the import; ``apply``
-runs the actions only when no problem was found anywhere (services/imports.py decides).
+runs the actions only when no problem was found anywhere (services/rosters/imports.py decides).
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from services import audit, limits, outbox
-from services.actor import Actor
+from services import limits
 from services.clock import hospital_today, utcnow
 from services.errors import Conflict, ValidationError
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, RosterTemplate, Slot
-from services.roster_rules import check_hours, lock_doctors, minutes, slot_times
-from services.roster_layout import (
-    PERIOD_LABELS, PERIODS, WEEKDAYS, CellSpec, Problem, RosterWeek, SessionState, SlotState, load_week,
+from services.notify import outbox
+from services.rosters.calendar import check_hours, lock_doctors, minutes, slot_times
+from services.rosters.layout import (
+    PERIOD_LABELS,
+    PERIODS,
+    WEEKDAYS,
+    CellSpec,
+    Problem,
+    RosterWeek,
+    RowIn,
+    SessionState,
+    SheetIn,
+    SlotState,
+    load_week,
 )
-
-if TYPE_CHECKING:
-    from services.imports import RowIn, SheetIn
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +115,7 @@ def _minutes(a: dt.time, b: dt.time) -> int:
 
 
 def _grid(spec: CellSpec, slot_minutes: int, refuse) -> list[tuple[dt.time, dt.time]] | None:
-    """The slots of new hours; like a template's, every slot the same length (services.rosters)."""
+    """The slots of new hours; like a template's, every slot the same length (services.rosters.templates)."""
     length = _minutes(spec.starts_at, spec.ends_at)
     if length % slot_minutes:
         refuse(f"出诊时长 {length} 分钟不是每个时段 {slot_minutes} 分钟的整数倍")
@@ -168,7 +176,7 @@ def _resolve_row(row: "RowIn", sheet: "SheetIn", docs, seen: dict[int, int], pro
 
 def lock_departments(conn: Connection, department_ids) -> None:
     """Lock the departments' doctors (id order), as every session-creating transaction does first
-    (services.roster_rules.lock_doctors): a publish or a substitution running now waits for us."""
+    (services.rosters.calendar.lock_doctors): a publish or a substitution running now waits for us."""
     ids = conn.execute(select(Doctor.id).where(Doctor.department_id.in_(list(department_ids)))).scalars().all()
     lock_doctors(conn, ids)
 

@@ -1,11 +1,11 @@
 """The booking state machine: decisions, cancellations at the desk, check-in, no-shows and walk-ins.
 
-Legal transitions (shared/CONTRACT.md; ``stopped`` is set by services.rosters when a clinic stops):
+Legal transitions (shared/CONTRACT.md; ``stopped`` is set by services.rosters.templates when a clinic stops):
 
-    pending   -> confirmed | full | rejected    approve / reject here, or services.rules.decide_pending
+    pending   -> confirmed | full | rejected    approve / reject here, or services.bookings.rules.decide_pending
     pending   -> cancelled                      the mini-program, or cancel() at the desk
     confirmed -> cancelled | checked_in | no_show
-    checked_in | no_show -> confirmed           a check-in or no-show undone (services.attendance)
+    checked_in | no_show -> confirmed           a check-in or no-show undone (services.bookings.attendance)
 
 Every change is one conditional UPDATE (``WHERE id = :id AND status IN (...)``) whose row count is
 checked, in one transaction with its audit row and its outbox row: a refused or rolled-back change
@@ -26,12 +26,14 @@ from typing import Iterable
 from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 
-from services import audit, limits, outbox
-from services.actor import Actor
+from services import limits
 from services.clock import hospital_today, local_now, utcnow
 from services.db import Database
 from services.errors import Conflict, NotFound, RegdeskError, RuleRefused, ValidationError
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Patient, Slot
+from services.notify import outbox
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -220,13 +222,13 @@ def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None
             now: dt.datetime | None = None) -> BookingResult:
     """pending -> confirmed, or -> full when the slot has no place left, if the hospital's rules allow it.
 
-    What the rules refuse (services.rules.verdict: booking window, blacklist, one a day per
+    What the rules refuse (services.bookings.rules.verdict: booking window, blacklist, one a day per
     department, cut-off, a session not published or over) raises RuleRefused with the rule's own
     words and changes nothing. ``override`` (a reason) lets a holder of ``booking.override`` approve
     past a policy rule (window, blacklist, one a day, cut-off); the audit row names the rule and the
     reason. Nobody overrides a stopped, unpublished or finished session, nor the slot's capacity.
     """
-    from services import rules  # services.rules builds on this module; imported here to avoid a cycle
+    from services.bookings import rules  # services.bookings.rules builds on this module; imported here to avoid a cycle
     now = now or local_now()
     why = clean_reason(override, "越过规则的理由") if override is not None else None
 
@@ -329,7 +331,7 @@ def mark_past_no_shows(db: Database, actor: Actor, now: dt.datetime | None = Non
     over = or_(ClinicSession.day < today, and_(ClinicSession.day == today, ClinicSession.ends_at <= now.time()))
     q = (select(Booking.id).join(Slot, Slot.id == Booking.slot_id)
          .join(ClinicSession, ClinicSession.id == Slot.session_id)
-         # a no-show undone at the desk (services.attendance) is never marked again by this job
+         # a no-show undone at the desk (services.bookings.attendance) is never marked again by this job
          .where(Booking.status == "confirmed", Booking.no_show_undone_at.is_(None), over))
     if actor.kind == "staff" and actor.role == "head" and actor.department_ids:
         q = q.join(Doctor, Doctor.id == ClinicSession.doctor_id).where(Doctor.department_id.in_(actor.department_ids))

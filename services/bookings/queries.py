@@ -18,12 +18,19 @@ from typing import Iterable, NamedTuple, Sequence
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 
+from services.bookings.patients import NO_SHOW_DAYS, age_on, mask_phone
 from services.clock import hospital_today, local_now
 from services.db import Database
 from services.models import (
-    TAKEN_STATUSES, Booking, ClinicSession, Department, Doctor, Notification, Patient, Slot,
+    TAKEN_STATUSES,
+    Booking,
+    ClinicSession,
+    Department,
+    Doctor,
+    Notification,
+    Patient,
+    Slot,
 )
-from services.patients import NO_SHOW_DAYS, age_on, mask_phone
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +51,7 @@ class OtherBooking(NamedTuple):
 
 
 class _Asked(NamedTuple):
-    """What services.rules.verdict reads of a request."""
+    """What services.bookings.rules.verdict reads of a request."""
     day: dt.date
     slot_starts_at: dt.time
     session_ends_at: dt.time
@@ -57,10 +64,10 @@ class BookingRow(NamedTuple):
 
     ``remaining``/``pending_in_slot`` are the slot's places left and waiting requests;
     ``no_shows`` (last 90 days), ``others`` (same patient, same day) and the rules' verdict
-    (``rule``: services.rules.Refusal's rule, None when the rules allow it; ``rule_reason``: its
+    (``rule``: services.bookings.rules.Refusal's rule, None when the rules allow it; ``rule_reason``: its
     words) are filled for the queue only (day-list rows leave them at 0, () and None).
     ``notify_state`` is the state of the booking's newest WeChat notification
-    (services.notify.STATE_LABELS keys), None if it has none.
+    (services.notify.delivery.STATE_LABELS keys), None if it has none.
     """
     booking_id: int
     status: str
@@ -130,7 +137,7 @@ def _rows(raw: Iterable[Sequence], today: dt.date,
 
     The records are made with ``tuple.__new__`` directly (what a NamedTuple's generated ``__new__``
     does, minus a Python call per row), and an ordinary 11-digit mobile is masked inline; others go
-    through services.patients.mask_phone. Both matter for a day of 30,000 rows.
+    through services.bookings.patients.mask_phone. Both matter for a day of 30,000 rows.
     """
     make = BookingRow
     new = tuple.__new__
@@ -226,11 +233,13 @@ def _scope(q, department_ids: Iterable[int] | None):
 
 
 def _with_verdicts(conn: Connection, rows: list[BookingRow], now: dt.datetime) -> list[BookingRow]:
-    """Each request's verdict under the hospital's rules (services.rules.verdict, the very function
+    """Each request's verdict under the hospital's rules (services.bookings.rules.verdict, the very function
     that decides), so the clerk sees what the rules say before deciding: three queries in all."""
     if not rows:
         return rows
-    from services import rules  # services.rules imports services.bookings; keep this module's imports light
+    from services.bookings import (
+        rules,  # services.bookings.rules imports services.bookings.decisions; keep this module's imports light
+    )
     book = rules.read(conn)
     ends: dict[int, dt.time] = {}
     for part in _chunks(sorted({r.session_id for r in rows})):

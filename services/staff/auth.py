@@ -6,7 +6,7 @@ lock is never held while a hash is computed.
 
 Log-in gives one answer for an unknown user, a wrong password and a name that must wait,
 after the same work (one argon2 verification, against a dummy hash for an unknown user, and
-one throttle write): services/throttle.py delays repeated failures per username and
+one throttle write): services/staff/throttle.py delays repeated failures per username and
 workstation instead of locking the account. Usernames are case-insensitive (stored
 lower-case), so that MariaDB's case-insensitive collation and PostgreSQL/SQLite agree on
 what "the same username" is.
@@ -25,12 +25,13 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from services import audit, limits, throttle
-from services.actor import Actor
+from services import limits
 from services.clock import utc_to_local, utcnow
 from services.db import Database
 from services.errors import AuthError, NotFound, PermissionDenied, ValidationError
 from services.models import ROLES, AppSetting, Department, Staff, StaffDepartment
+from services.staff import audit, throttle
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -366,7 +367,7 @@ def login(db: Database, username: str, password: str, now: dt.datetime | None = 
     """Check a username and password typed on ``workstation`` (default: this computer).
 
     Every failure raises AuthError with the same text whether the user exists or not; while the
-    pair (username, workstation) must wait (services/throttle.py) the text says until when, for
+    pair (username, workstation) must wait (services/staff/throttle.py) the text says until when, for
     known and unknown names alike. ``now`` is naive UTC (tests pass it to move the clock)."""
     now = now or utcnow()
     where = (workstation or throttle.this_workstation()).strip().lower()[:throttle.MAX_KEY] or "unknown"

@@ -1,7 +1,7 @@
 """The WeChat API client: the shared access token cache and subscribe messages (订阅消息).
 
 The access token lives in the database (table ``secrets``, readable only by the sending
-account: services/secret_store.py), shared by every worker: fetching a new classic token
+account: services/notify/secret_store.py), shared by every worker: fetching a new classic token
 invalidates the old one everywhere, so processes must not each fetch their own. A refresh
 is guarded by a lease row (a conditional UPDATE on ``wechat_token_lock``) so only one
 process talks to the token endpoint at a time; the others wait for the token it writes. A refresh after WeChat rejected a token
@@ -35,7 +35,7 @@ from services.config import WeChatSettings
 from services.db import Database
 from services.errors import RegdeskError
 from services.models import AppSetting, Secret
-from services.secret_store import TOKEN_KEY, TOKEN_LOCK_KEY  # noqa: F401 - re-exported for callers
+from services.notify.secret_store import TOKEN_KEY, TOKEN_LOCK_KEY  # noqa: F401 - re-exported for callers
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def fit_value(field: str, value: object) -> str:
     if kind in ("phone_number", "car_number", "symbol"):
         return text[:LIMITS[kind]] or "-"
     if kind in ("time", "date", "amount"):
-        # formatted by whoever produced the value (see services.notify.booking_values)
+        # formatted by whoever produced the value (see services.notify.delivery.booking_values)
         return text or "-"
     if kind != "thing":
         log.warning("unknown WeChat template field type %r (field %s): cut to 20 characters", kind, field)

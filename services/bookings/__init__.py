@@ -1,0 +1,1 @@
+"""Bookings and the rules that decide them: the state machine, attendance, patients, the queue and day-list reads."""

@@ -1,0 +1,1 @@
+"""The demo hospital (seed) and the stand-in for the mini-program (simulator)."""

@@ -1,0 +1,1 @@
+"""Excel files: the day list and week roster exports and the cell helpers shared with the import."""

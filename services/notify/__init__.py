@@ -1,0 +1,1 @@
+"""Telling patients: the outbox, WeChat delivery, the WeChat client, settings and secret."""

@@ -1,0 +1,1 @@
+"""The change feed: what changed, whoever changed it, in cursor order."""
