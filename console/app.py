@@ -9,7 +9,8 @@ The database is opened off the GUI thread behind a small "connecting" dialog:
   clear dialog (upgrade with `regdesk db upgrade`, or install the newer regdesk);
 - an unreachable database gets a dialog with Retry.
 ``--demo`` opens (and on first use creates and seeds) demo.db in the data folder, starts the
-simulated mini-program in the background and logs in as the demo clerk.
+simulated mini-program and the job service (services.jobs.background) in the background and logs
+in as the demo clerk.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from console.common.icons import icon
 from console.login import LoginDialog
 from console.common.tasks import TaskRunner, is_unreachable, user_message
 from services import config as config_mod
-from services import migrate
+from services import clock, migrate
 from services.config import Config
 from services.db import Database
 from services.errors import SchemaError
@@ -76,10 +77,17 @@ def open_database(url: str, *, create: bool) -> Database:
                 migrate.upgrade(db)
         else:
             migrate.check(db)
+        clock.load_zone(db)  # the hospital's clock, not this PC's
     except BaseException:
         db.dispose()
         raise
     return db
+
+
+def _zoned(opened: tuple) -> tuple:
+    """Worker side: the demo's (db, actor), with the hospital's clock read from the database."""
+    clock.load_zone(opened[0])
+    return opened
 
 
 class StartupDialog(QDialog):
@@ -151,17 +159,21 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
     settings = S.Settings()
     app = make_app(settings)
     tasks = TaskRunner()
-    sim = None
+    sim = jobs = None
     if demo:
         from services.demo import hospital as demo_mod
         url = cfg.database_url if db_given else config_mod.demo_database_url()
-        opened = _start(StartupDialog(tasks, lambda: demo_mod.prepare(url)))
+        opened = _start(StartupDialog(tasks, lambda: _zoned(demo_mod.prepare(url))))
         if opened is None:
             return 1
         db, actor = opened
+        from services.jobs.background import BackgroundJobs
         from services.demo.simulate import Simulator
         sim = Simulator(url)
         sim.start()
+        # the demo's job service, in a thread of this console (a hospital runs `regdesk jobs` instead):
+        # it decides while the View menu's toggle is on (console.autoapprove), and sends, marks, reminds, prunes
+        jobs = BackgroundJobs(url, cfg, deciding=settings[S.DEMO_AUTOAPPROVE]).start()
     else:
         create = _embedded_default(cfg, db_given)
         db = _start(StartupDialog(tasks, lambda: open_database(cfg.database_url, create=create)))
@@ -174,7 +186,7 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
             return 0
         actor = login.actor
     from console.mainwindow import MainWindow
-    ctx = ConsoleContext(db=db, actor=actor, tasks=tasks, cfg=cfg, settings=settings, simulator=sim)
+    ctx = ConsoleContext(db=db, actor=actor, tasks=tasks, cfg=cfg, settings=settings, simulator=sim, jobs=jobs)
     window = MainWindow(ctx, demo=demo)
     window.show()
     restore = _close_on_ctrl_c(window)

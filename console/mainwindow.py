@@ -1,15 +1,16 @@
 """The main window, a composition root: a left navigation (预约审核, 今日就诊, 排班, 通知, 管理) over the
 pages, a banner and status bar for the connection (console.connection), the menus (console.menus), news
-of new requests (console.notices), the demo's automatic decisions (console.autoapprove) and this
-console's WeChat sender (console.wechat_sender).
+of new requests (console.notices), whether the job service runs (console.jobstatus) and the demo's
+automatic decisions (console.autoapprove).
 
 The live feed is started before the pages are built and put in ``ctx.live``, where the pages find it;
 the queue and the day list get its changes from here. Without a feed the window polls every two
 seconds (same update path, no model reset).
+
+Consoles do not decide or send in the background: the job service (`regdesk jobs`, in the demo a
+thread: ``ctx.jobs``) does; console.jobstatus shows whether it runs.
 """
 from __future__ import annotations
-
-import logging
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -23,6 +24,7 @@ from console.common import settings as S
 from console.admin.page import AdminPage
 from console.autoapprove import DemoAutoApprove
 from console.connection import ConnectionWatch
+from console.jobstatus import JobsBanner, JobsMonitor, JobsStatusLabel
 from console.common.context import ConsoleContext
 from console.bookings.daylist import DayListPage
 from console.common.icons import icon
@@ -32,14 +34,11 @@ from console.notifications.pages import NotificationFailuresPage, WeChatSettings
 from console.bookings.queue import QueuePage
 from console.rosters.page import RosterPage
 from console.shell import Banner, ConnectionStatus, HelpDialog, SettingsDialog
-from console.wechat_sender import WeChatSenderControl
-
-log = logging.getLogger(__name__)
 
 WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: see console.common.screenfit
 
 
-class MainWindow(WeChatSenderControl, QMainWindow):
+class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(self, ctx: ConsoleContext, *, demo: bool = False, live: bool = True, parent: QWidget | None = None):
@@ -52,7 +51,6 @@ class MainWindow(WeChatSenderControl, QMainWindow):
         self.setWindowIcon(icon("app"))
         screenfit.place(self, WANTED, MINIMUM)  # _restore() may take a saved geometry that fits instead
         screenfit.KeepOnScreen(self)
-        self._init_sender()
         self.pages: dict[str, QWidget] = {}
         self.nav_items: dict[str, QListWidgetItem] = {}
 
@@ -63,6 +61,8 @@ class MainWindow(WeChatSenderControl, QMainWindow):
         outer.setSpacing(0)
         self.banner = Banner(central)
         outer.addWidget(self.banner)
+        self.jobs_banner = JobsBanner(central)
+        outer.addWidget(self.jobs_banner)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
@@ -97,6 +97,11 @@ class MainWindow(WeChatSenderControl, QMainWindow):
         self.user_label = QLabel(f"{who} · {L.role_label(ctx.actor.role)}", self)
         self.user_label.setObjectName("userLabel")
         self.statusBar().addWidget(self.user_label)
+        self.jobs_status = JobsStatusLabel(self) if ctx.actor.role in ("head", "admin") else None
+        if self.jobs_status is not None:
+            self.statusBar().addPermanentWidget(self.jobs_status)
+        self.jobs_monitor = JobsMonitor(ctx, self)
+        self.jobs_monitor.updated.connect(self._jobs_updated)
 
         self.autoapprove = DemoAutoApprove(ctx, self)
         self.menus = MainMenus(self)
@@ -110,10 +115,7 @@ class MainWindow(WeChatSenderControl, QMainWindow):
         self.connection.refreshNeeded.connect(self.refresh_all)
         self._restore()
         self.queue.reload()  # the day list loads when first shown
-        wechat_page = self.pages.get("wechat")
-        if self.send_action is not None and isinstance(wechat_page, WeChatSettingsPage):
-            wechat_page.saved.connect(self.check_wechat)
-        self.check_wechat()
+        self.jobs_monitor.start()
 
     def _add(self, key: str, title: str, icon_name: str, page: QWidget) -> None:
         item = QListWidgetItem(icon(icon_name), title)
@@ -151,6 +153,12 @@ class MainWindow(WeChatSenderControl, QMainWindow):
     def show_help(self) -> None:
         HelpDialog(self).open()
 
+    def _jobs_updated(self, view) -> None:
+        """A new reading of the job service's heartbeat (a console.jobstatus.JobsView)."""
+        self.jobs_banner.show_view(view)
+        if self.jobs_status is not None:
+            self.jobs_status.show_view(view)
+
     def _changes(self, changes: list) -> None:
         self.queue.apply_changes(changes)
         self.daylist.apply_changes(changes)
@@ -172,12 +180,12 @@ class MainWindow(WeChatSenderControl, QMainWindow):
         st.sync()
 
     def shutdown(self) -> None:
-        """Stop every timer and thread this window started (the feed, the simulator, the workers)."""
+        """Stop every timer and thread this window started (the feed, the simulator, the job service, the workers)."""
         self.connection.stop()
-        self.autoapprove.stop()
-        self._stop_senders()
-        if self.ctx.simulator is not None:
-            self.ctx.simulator.stop()
+        self.jobs_monitor.stop()
+        for worker in (self.ctx.simulator, self.ctx.jobs):
+            if worker is not None:
+                worker.stop()
         self.notices.hide()
         self.ctx.tasks.wait_for_done()
         QCoreApplication.processEvents()  # deliver the last results while the pages still exist

@@ -1,4 +1,4 @@
-"""The main window's menu bar: File (Excel and printing, this console's WeChat sender, settings, quit),
+"""The main window's menu bar: File (Excel and printing, settings, quit),
 View (a page per Alt+number, the demo's automatic decisions) and Help (the keyboard shortcuts, F1)."""
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ class MainMenus(QObject):
         file_menu.setToolTipsVisible(True)  # a disabled action says why
         self.file_actions = FileActions(w.ctx, w, w.daylist)
         self.file_actions.add_to(file_menu)
-        w._sender_action(file_menu)
         settings = QAction(self.tr("&Settings…"), w)
         settings.triggered.connect(w.open_settings)
         file_menu.addAction(settings)
@@ -39,11 +38,12 @@ class MainMenus(QObject):
             view.addAction(act)
             w.addAction(act)
         self.autoapprove_action: QAction | None = None
-        if w.demo:
+        if w.demo and w.autoapprove.available:
             view.addSeparator()
             act = self.autoapprove_action = QAction(self.tr("Demo: decide requests automatically"), w)
             act.setCheckable(True)
-            act.setToolTip(self.tr("Runs the hospital's rules on new requests every few seconds"))
+            act.setToolTip(self.tr("The demo's job service, running inside this console, "
+                                   "decides new requests by the hospital's rules"))
             act.toggled.connect(w.autoapprove.set_on)
             view.addAction(act)
         help_menu = bar.addMenu(self.tr("&Help"))

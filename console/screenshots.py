@@ -278,7 +278,7 @@ def admin_screens(shoot: Shooter, window, dep: int, monday: dt.date, workbook: P
     admin = window.pages.get("admin")
     if admin is not None:
         window.show_page("admin")
-        for i, name in enumerate(("departments", "doctors", "staff", "rules")):
+        for i, name in enumerate(("departments", "doctors", "staff", "rules", "jobs")):
             admin.tabs.setCurrentIndex(i)
             shoot.shot(f"admin-{name}", window)
 
@@ -313,6 +313,9 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
     shoot = Shooter(app, tasks, out)
     cfg = config_mod.Config(url, config_mod.WeChatSettings())
     windows: list = []
+    # the hospital's job service runs, as in a working hospital (not deciding: the queue keeps its requests)
+    from services.jobs.background import BackgroundJobs
+    jobs = BackgroundJobs(url, cfg, deciding=False).start()
     try:
         dep, monday = busiest_evening_department(db)
         login = LoginDialog(db, tasks, None)
@@ -342,6 +345,7 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
     finally:
         for w in windows:
             w.close()  # stops its live feed and workers, also after a failure
+        jobs.stop()
         tasks.wait_for_done()
         db.dispose()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -141,6 +141,7 @@ DEMO_DAYS = IntRange("演示天数", 1, 60)
 
 INTERVAL = FloatRange("间隔秒数", 0.1, 3600.0)  # how often a loop looks for work
 TIMEOUT = FloatRange("超时秒数", 0.1, 600.0)
+LEASE = FloatRange("租约秒数", 5.0, 600.0)  # how long a job service's lease outlives its last renewal
 RATIO = FloatRange("比例", 0.0, 1.0)
 
 

@@ -325,3 +325,30 @@ class PatientDayGuard(Base):
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+
+
+class JobLease(Base):
+    """Which `regdesk jobs` process acts for a job (services/jobs/leases.py): one row per job; the
+    holder renews ``expires_at`` every round, and a holder that died lets it lapse for another."""
+    __tablename__ = "job_leases"
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(100))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    acquired_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class JobRunner(Base):
+    """A `regdesk jobs` process's heartbeat (services/jobs/heartbeat.py): what the console shows."""
+    __tablename__ = "job_runners"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # host:pid:random, the lease holder
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(32))
+    jobs: Mapped[str] = mapped_column(String(200))  # the jobs it runs, comma-separated
+    acting: Mapped[str | None] = mapped_column(String(200))  # the jobs whose lease it holds
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    beat_at: Mapped[dt.datetime] = mapped_column(DateTime)  # the last sign of life
+    last_round_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # the last complete round
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 import shutil
 import tempfile
 from pathlib import Path
@@ -9,9 +10,15 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The tests run as a clinic PC in the hospital's zone (services/clock.py's default), so a test's
+# dt.date.today() is the hospital's today whatever the zone of the machine running the suite;
+# tests/integration/test_hospital_clock.py runs the jobs in UTC against it.
+os.environ["TZ"] = "Asia/Shanghai"
+if hasattr(time, "tzset"):
+    time.tzset()
 
 from services.db import Database
-from services import migrate
+from services import clock, migrate
 from tests.dbs import DIALECTS, fresh_database
 
 
@@ -21,9 +28,12 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("REGDESK_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("REGDESK_CONFIG", str(home / "config.toml"))
+    monkeypatch.setenv("REGDESK_LOG_DIR", str(home / "log"))
     for var in ("REGDESK_DATABASE_URL", "REGDESK_WECHAT_APPID", "REGDESK_WECHAT_SECRET",
                 "REGDESK_WECHAT_TEMPLATE_ID", "REGDESK_WECHAT_API_BASE"):
         monkeypatch.delenv(var, raising=False)
+    yield
+    clock.use_zone(clock.DEFAULT_ZONE)  # a test that loaded or set another zone leaves none behind
 
 
 @pytest.fixture(params=DIALECTS)

@@ -1,4 +1,5 @@
-"""Administration (管理): departments, doctors, staff accounts and the hospital's booking rules.
+"""Administration (管理): departments, doctors, staff accounts, the hospital's booking rules and
+whether the job service runs (后台服务).
 
 ``AdminPage(ctx)`` is a QTabWidget page. Only admins see it (the shell decides), yet every
 action still goes through the services, which check the permission themselves: a refusal is
@@ -18,8 +19,9 @@ from PySide6.QtWidgets import (
 
 from console.admin.tabs import DepartmentsTab, DoctorsTab, StaffTab
 from console.common.forms import FieldErrors
-from console.common.live import LiveFeed
+from console.jobstatus import JobsTab
 from console.common.pagekit import call, error_label
+from console.common.live import LiveFeed
 from services.bookings import rules as rules_service
 
 log = logging.getLogger(__name__)
@@ -163,6 +165,8 @@ class AdminPage(QWidget):
         self.tabs.addTab(self.doctors, self.tr("Doctors"))
         self.tabs.addTab(self.staff, self.tr("Staff accounts"))
         self.tabs.addTab(self.rules, self.tr("Booking rules"))
+        self.jobs = JobsTab(ctx, self)  # whether the job service runs (console.jobstatus)
+        self.tabs.addTab(self.jobs, self.jobs.title())
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         # a department saved here shows up in the doctors' and staff tabs' pickers too

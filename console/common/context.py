@@ -1,8 +1,8 @@
 """What every window and page of the console needs: the database, who is logged in, the task runner,
-the settings, and what the main window starts for the pages (the live feed, the demo's simulator)."""
+the settings, and what the main window starts for the pages (the live feed, the demo's simulator and
+job service)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,10 +16,7 @@ if TYPE_CHECKING:
     from console.common.live import LiveFeed
     from console.common.settings import Settings
     from services.demo.simulate import Simulator
-
-
-def _not_sending() -> bool:
-    return False
+    from services.jobs.background import BackgroundJobs
 
 
 @dataclass
@@ -31,8 +28,7 @@ class ConsoleContext:
     settings: Settings | None = None  # the typed QSettings registry; None in tests that need none
     live: LiveFeed | None = None  # set by the main window before it builds the pages; None while polling
     simulator: Simulator | None = None  # the demo's mini-program, stopped with the window
-    # whether this console's own WeChat sender runs (the main window answers; console.notifications.delivery asks)
-    wechat_sending: Callable[[], bool] = _not_sending
+    jobs: BackgroundJobs | None = None  # the demo's job service in a thread (a hospital runs `regdesk jobs`)
 
     def can(self, permission: str, department_id: int | None = None) -> bool:
         return self.actor.can(permission, department_id)

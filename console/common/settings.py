@@ -78,9 +78,6 @@ WINDOW_STATE = option("window/state", QByteArray, QByteArray())
 LAST_PAGE = option("window/page", str, "queue")
 TRAY_NOTIFY = option("notify/tray", bool, True, doc="a tray message when new requests arrive")
 SOUND_NOTIFY = option("notify/sound", bool, False, doc="the system bell when new requests arrive")
-NOTIFY_SEND = option("notify/send_from_this_console", bool, False,
-                     doc="send the WeChat outbox from this console (heads and admins); off: a service or "
-                         "another console sends it (`regdesk notify`)")
 LAST_USER = option("login/username", str, "")
 
 QUEUE_HEADER = option("queue/header", QByteArray, QByteArray())
@@ -102,7 +99,8 @@ DAY_STATUS = option("daylist/status", str, "active",
 WALKIN_DEPARTMENT = option("walkin/department_id", int, 0)
 
 DEMO_AUTOAPPROVE = option("demo/autoapprove", bool, False,
-                          doc="off by default so that a newcomer sees requests wait in the queue")
+                          doc="the demo's in-process job service decides requests; off by default so that a "
+                              "newcomer sees requests wait in the queue")
 
 
 def default_path() -> Path:

@@ -17,14 +17,14 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTimeEdit, QWidget,
 )
 
-from console.notifications.delivery import delivery_text, sending_here
+from console.notifications.delivery import delivery_text
 from console.common.pagekit import TaskDialog, call
-from console.common.labels import period_label, weekday_label
 from console.rosters.grid import hm
 from console.common.widgets import calendar_popup
+from services.errors import ValidationError
+from console.common.labels import period_label, weekday_label
 from services.notify import outbox
 from services.rosters import templates
-from services.errors import ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +191,7 @@ class SessionDialog(TaskDialog):
     def _loaded(self, loaded: tuple[Any, Sequence[Any], int, Any]) -> None:
         self.session, self.slots = loaded[0], list(loaded[1])
         told, state = loaded[2], loaded[3]
-        self.message.setText(self.tr("If the hours change: ") + notice_text(told, delivery_text(
-            state, sending_here(self.ctx)) if told else ""))
+        self.message.setText(self.tr("If the hours change: ") + notice_text(told, delivery_text(state) if told else ""))
         s = self.session
         self.heading.setText(session_title(s))
         self.starts.setTime(qtime(s.starts_at))

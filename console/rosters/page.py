@@ -25,17 +25,17 @@ from PySide6.QtWidgets import (
     QTableView, QToolBar, QVBoxLayout, QWidget,
 )
 
-from console.notifications.delivery import delivery_text, sending_here
-from console.common.live import LiveFeed
+from console.notifications.delivery import delivery_text
 from console.common.pagekit import call
 from console.rosters.dialogs import PublishDialog, SessionDialog, StopDialog, SubstituteDialog, pydate, qdate
 from console.rosters.grid import COLORS, CellDelegate, RosterGridModel
 from console.rosters.templates import TemplatesDialog
 from console.common.widgets import calendar_popup, open_dialog
+from services.clock import hospital_today
+from console.common.live import LiveFeed
 from services.rosters import masterdata
 from services.notify import outbox
 from services.rosters import templates
-from services.clock import hospital_today
 
 log = logging.getLogger(__name__)
 
@@ -392,7 +392,7 @@ class RosterPage(QWidget):
 
     def _confirm_stop(self, found: tuple[Any, int, Any]) -> None:
         session, affected, state = found
-        dialog = StopDialog(self.ctx, session, affected, self, delivery_text(state, sending_here(self.ctx)))
+        dialog = StopDialog(self.ctx, session, affected, self, delivery_text(state))
         dialog.done_ok.connect(lambda s: self._done(
             self.tr("Session stopped: {bookings} bookings stopped, {notified} WeChat messages queued.")
             .format(bookings=s.bookings_stopped, notified=s.notified)))
@@ -410,7 +410,7 @@ class RosterPage(QWidget):
     def _choose_substitute(self, found: tuple[Any, list[Any], int, Any]) -> None:
         session, doctors, told, state = found
         dialog = SubstituteDialog(self.ctx, session, doctors, self, told=told,
-                                  delivery=delivery_text(state, sending_here(self.ctx)) if told else "")
+                                  delivery=delivery_text(state) if told else "")
         dialog.done_ok.connect(lambda s: self._done(
             self.tr("{doctor} now takes the session; {n} WeChat message(s) queued.").format(
                 doctor=s.doctor_name, n=s.notified)))

@@ -426,7 +426,8 @@ def mark_past_no_shows(db: Database, actor: Actor, now: dt.datetime | None = Non
         total += changed
         if seen < _JOB_BATCH:
             break
-    log.info("marked %d past bookings as no-show", total)
+    if total:
+        log.info("marked %d past bookings as no-show", total)
     return total
 
 

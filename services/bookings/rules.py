@@ -17,19 +17,18 @@ import datetime as dt
 import json
 import logging
 import threading
-import time
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Callable
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from services import limits
 from services.bookings import decisions
 from services.clock import local_now, utcnow
 from services.db import Database
-from services.errors import DatabaseUnavailable, RegdeskError, ValidationError
+from services.errors import ValidationError
+from services.jobs.outage import is_outage
 from services.models import Booking, ClinicSession, Doctor, Rule, Slot
 from services.staff import audit
 from services.staff.actor import AUTOAPPROVE, Actor
@@ -295,8 +294,9 @@ def judge(conn: Connection, row, now: dt.datetime) -> tuple[decisions.Fresh, Ref
 
 
 def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime | None = None,
-                   limit: int | None = None) -> DecideSummary:
-    """Decide the bookings pending now (oldest first; at most ``limit``) by the rules."""
+                   limit: int | None = None, stop: threading.Event | None = None) -> DecideSummary:
+    """Decide the bookings pending now (oldest first; at most ``limit``) by the rules. ``now``: the
+    hospital's wall-clock time (services.clock.local_now); ``stop`` ends the run between decisions."""
     actor.require("booking.decide")
     if limit is not None:
         limit = limits.DECIDE_LIMIT.check(limit)
@@ -323,15 +323,18 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
         if left is not None:
             left -= len(rows)
         for row in rows:
+            if stop is not None and stop.is_set():
+                left = 0
+                break
             refusal = verdict(row, rules, now, blocks)
             reason = refusal.reason if refusal is not None else None
             sessions = day_sessions.get((row.day, row.department_id))
             try:
                 to = db.run(lambda conn, row=row, reason=reason, sessions=sessions: _decide_one(
                     conn, actor, row, reason, rules, now, sessions))
-            except DatabaseUnavailable:
-                raise
-            except Exception:  # one bad booking must not stop the round; it stays pending for the next
+            except Exception as exc:  # one bad booking must not stop the round; it stays pending for the next
+                if is_outage(exc):  # but the database being away stops it: nothing else can be decided
+                    raise
                 log.exception("could not decide booking %s", row.id)
                 counts["errors"] += 1
                 continue
@@ -340,66 +343,3 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
     if summary.decided or summary.errors:
         log.info("autoapprove: %s", summary.line())
     return summary
-
-
-def _change_feed(db: Database):
-    """services.sync.feed.ChangeFeed(db) when it can start, else None (we poll instead)."""
-    try:
-        from services.sync.feed import ChangeFeed
-        return ChangeFeed(db)
-    except Exception as exc:  # the database is away at start, or the feed cannot listen: poll
-        log.info("no change feed to wait on (%s); polling", exc)
-        return None
-
-
-def _prune_quietly(db: Database) -> None:
-    from services.sync import feed
-    try:
-        feed.prune(db)
-    except (RegdeskError, DBAPIError) as exc:  # a missed prune is harmless: try again next time
-        log.warning("pruning the change log failed: %s", exc)
-
-
-def run_forever(db: Database, stop: threading.Event, interval: float = 1.0,
-                wait: Callable[[float], bool] | None = None,
-                on_round: Callable[[DecideSummary], None] | None = None, actor: Actor = AUTOAPPROVE,
-                prune_every: float | None = 3600.0) -> None:
-    """Decide continually until ``stop`` is set. ``wait(timeout)`` blocks until something may have
-    changed; without one we wait on services.sync.feed's change feed, or else poll every ``interval``.
-    Every ``prune_every`` seconds the change log is pruned (the long-running deciders are the
-    hospital's always-on processes, so the log stays small without a cron job)."""
-    next_prune = time.monotonic() if prune_every is not None else None
-    feed = _change_feed(db) if wait is None else None
-    if feed is not None:
-        def wait(timeout: float) -> bool:
-            if not feed.wait(timeout):
-                return False
-            try:
-                feed.poll()  # move the feed's cursor on, else it keeps reporting the same change
-            except DatabaseUnavailable:
-                pass
-            return True
-    try:
-        while not stop.is_set():
-            if next_prune is not None and time.monotonic() >= next_prune:
-                next_prune = time.monotonic() + prune_every
-                _prune_quietly(db)
-            summary = DecideSummary()
-            try:
-                if load(db).autoapprove_enabled:
-                    summary = decide_pending(db, actor, limit=BATCH)
-                    if on_round:
-                        on_round(summary)
-            except RegdeskError as exc:  # database away, schema trouble: say so and try again later
-                log.warning("autoapprove round failed: %s", exc)
-            if stop.is_set():
-                break
-            if summary.decided or summary.skipped:
-                continue  # there may be more right away
-            if wait is not None:
-                wait(interval)
-            else:
-                stop.wait(interval)
-    finally:
-        if feed is not None:
-            feed.close()

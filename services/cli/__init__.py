@@ -22,7 +22,7 @@ from services.errors import ConfigError, RegdeskError
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = ("cmd_db", "cmd_demo", "cmd_staff", "cmd_autoapprove", "cmd_watch", "cmd_notify", "cmd_excel",
+COMMAND_MODULES = ("cmd_db", "cmd_demo", "cmd_staff", "cmd_autoapprove", "cmd_watch", "cmd_notify", "cmd_jobs", "cmd_excel",
                    "cmd_roster", "cmd_config")
 
 
@@ -164,6 +164,25 @@ def float_arg(rng: limits.FloatRange, unit: str = ""):
     return parse
 
 
+def stop_on_signals(stop) -> dict:
+    """SIGINT and SIGTERM set ``stop`` (a long-running command ends between steps, never between
+    WeChat's ok and the database's record of it); returns the handlers to put back."""
+    import signal
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, lambda _s, _f: stop.set())
+        except ValueError:  # not the main thread (called from a test): no handlers
+            break
+    return previous
+
+
+def restore_signals(previous: dict) -> None:
+    import signal
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
 def require_existing(url: str) -> None:
     """Commands that work on existing data must not leave an empty SQLite file behind a typo."""
     from pathlib import Path
@@ -186,7 +205,7 @@ def require_existing(url: str) -> None:
 
 def open_database(cfg: config_mod.Config, *, check_schema: bool = True):
     """The Database for a command; refuses a schema that does not fit this program."""
-    from services import migrate
+    from services import clock, migrate
     from services.db import Database
     if check_schema:
         require_existing(cfg.database_url)
@@ -194,6 +213,7 @@ def open_database(cfg: config_mod.Config, *, check_schema: bool = True):
     if check_schema:
         try:
             migrate.check(db)
+            clock.load_zone(db)  # the hospital's clock, not this machine's
         except BaseException:
             db.dispose()
             raise

@@ -3,18 +3,19 @@
 Runs as the AUTOAPPROVE actor. With ``--once`` it decides what is pending now, prints one summary
 line and exits; without it, it keeps deciding (woken by the change feed when there is one) and
 prints a line for every round that decided something, until stopped (Ctrl+C or SIGTERM).
-When an admin has switched auto-approval off, it decides nothing.
+When an admin has switched auto-approval off, it decides nothing. The continuous mode is the job
+service's decide job (services/jobs; `regdesk jobs` runs it with the others): it waits out database
+outages and shares the job service's lease, so only one process decides at a time.
 """
 from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import threading
 
 from services import limits
 from services.bookings import rules
-from services.cli import float_arg, int_arg, open_database
+from services.cli import float_arg, int_arg, open_database, restore_signals, stop_on_signals
 from services.config import Config
 from services.staff.actor import AUTOAPPROVE
 
@@ -28,14 +29,9 @@ def register(sub, common) -> None:
     p.add_argument("--limit", type=int_arg(limits.DECIDE_LIMIT), default=None, metavar="N",
                    help="with --once: decide at most N bookings")
     p.add_argument("--interval", type=float_arg(limits.INTERVAL, " seconds"), default=1.0, metavar="SECONDS",
-                   help="without --once: how often to look for new requests when no change feed wakes us "
+                   help="without --once: how often to look for new requests "
                         f"({limits.INTERVAL.lo:g} to {limits.INTERVAL.hi:g})")
     p.set_defaults(func=cmd_autoapprove)
-
-
-def _print_round(summary: rules.DecideSummary) -> None:
-    if summary.decided or summary.skipped or summary.errors:
-        print(f"autoapprove: {summary.line()}", flush=True)
 
 
 def cmd_autoapprove(args: argparse.Namespace, cfg: Config) -> int:
@@ -48,15 +44,20 @@ def cmd_autoapprove(args: argparse.Namespace, cfg: Config) -> int:
             summary = rules.decide_pending(db, AUTOAPPROVE, limit=args.limit)
             print(f"autoapprove: {summary.line()}", flush=True)
             return 1 if summary.errors else 0
+        # the job service's decide (and prune) jobs, with its leases: beside a running `regdesk jobs`
+        # only one of them decides at a time
+        from services.cli.cmd_jobs import make_jobs
+        from services.jobs.runner import Runner
         stop = threading.Event()
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        previous = stop_on_signals(stop)
         print(f"autoapprove: running on {db.url} (Ctrl+C to stop)", flush=True)
+        runner = Runner(db, cfg, make_jobs(("decide", "prune")), stop=stop, interval=args.interval,
+                        on_line=lambda line: print(f"autoapprove: {line.split(': ', 1)[-1]}", flush=True)
+                        if line.startswith("decide:") else log.info("%s", line))
         try:
-            rules.run_forever(db, stop, interval=args.interval, on_round=_print_round)
-        except KeyboardInterrupt:
-            stop.set()
+            runner.run_forever()
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            restore_signals(previous)
         return 0
     finally:
         db.dispose()

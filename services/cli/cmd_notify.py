@@ -1,15 +1,17 @@
-"""`regdesk notify [--once]`: send the patients' WeChat notifications that are due, with retries."""
+"""`regdesk notify [--once]`: send the patients' WeChat notifications that are due, with retries.
+
+The continuous mode is the job service's send job (services/jobs; `regdesk jobs` runs it with the
+others), with its lease and its patience with database outages."""
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import logging
-import signal
 import threading
 
 from services import limits
+from services.cli import float_arg, int_arg, iso_date, open_database, restore_signals, stop_on_signals
 from services.notify import delivery
-from services.cli import float_arg, int_arg, iso_date, open_database
 from services.clock import hospital_today
 from services.config import Config
 from services.errors import ConfigError
@@ -35,22 +37,10 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_notify)
 
 
-def _stop_on_signals(stop: threading.Event) -> dict:
-    """Ctrl-C / SIGTERM end the run after the message in hand, never between WeChat's ok and
-    the database's record of it (an interrupted send would be sent again later)."""
-    previous = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            previous[sig] = signal.signal(sig, lambda _s, _f: stop.set())
-        except ValueError:  # not the main thread (called from a test): no handlers
-            break
-    return previous
-
-
 def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)
     stop = threading.Event()
-    previous = _stop_on_signals(stop)
+    previous = stop_on_signals(stop)
     try:
         settings = load_wechat_settings(db, cfg)
         if not settings.configured:
@@ -60,9 +50,12 @@ def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
         policy = delivery.DeliveryPolicy(max_attempts=args.max_attempts)
         if args.reminders_for:
             print(f"queued {delivery.enqueue_reminders(db, args.reminders_for)} reminders for {args.reminders_for}")
-        if not args.once:
-            delivery.run_forever(db, cfg, stop, interval=args.interval, timeout=args.timeout, policy=policy,
-                               reminders=args.reminders)
+        if not args.once:  # the job service's send (and reminder) jobs: outages are waited out
+            from services.jobs.reminders import Reminders
+            from services.jobs.runner import Runner
+            from services.jobs.send import Send
+            jobs = [Send(args.timeout, policy)] + ([Reminders()] if args.reminders else [])
+            Runner(db, cfg, jobs, stop=stop, interval=args.interval).run_forever()
             return 0
         if args.reminders:
             day = hospital_today() + dt.timedelta(days=1)
@@ -73,5 +66,4 @@ def cmd_notify(args: argparse.Namespace, cfg: Config) -> int:
         return 0
     finally:
         db.dispose()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        restore_signals(previous)

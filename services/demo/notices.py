@@ -22,7 +22,7 @@ def notification_history(db: Database, rng: random.Random) -> None:
     """The outbox as a working hospital would have it: the directly inserted history gets the
     messages its decisions sent (mostly 已发送, a few refusals and failures), so the day list's
     通知 column and the failures page have something to show. Rows the services queued while
-    seeding stay 待发送 until someone runs `regdesk notify`."""
+    seeding stay 待发送 until the job service (`regdesk jobs`) sends them."""
     with db.read() as conn:
         told = select(Notification.booking_id)
         rows = conn.execute(select(Booking.id, Booking.status).where(Booking.status.in_(tuple(_TOLD)),

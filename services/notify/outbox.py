@@ -72,12 +72,15 @@ def enqueue_for_session(conn: Connection, session_id: int, kind: str, extra: dic
 
 @dataclass(frozen=True)
 class OutboxState:
-    """What happens to a message queued now: is WeChat set up, is anything sending (for the console's
-    confirmations: nothing on the screen may promise a message that nobody sends)."""
+    """What happens to a message queued now: is WeChat set up, does the job service send (for the
+    console's confirmations: nothing on the screen may promise a message that nobody sends).
+    Consoles do not send; the job service (`regdesk jobs`, services/jobs) does."""
     configured: bool
     waiting: int  # messages due and not yet sent
     stale_since: dt.datetime | None  # local time of the oldest message due for STALE or longer: nobody sends
     last_sent_at: dt.datetime | None  # local time
+    sender_running: bool = False  # a job service acting for 'send' has a fresh heartbeat
+    sender_seen_at: dt.datetime | None = None  # local time of the newest heartbeat of one that sends
 
 
 STALE = dt.timedelta(minutes=3)  # a sender passes every few seconds: older due messages mean none runs
@@ -86,6 +89,7 @@ STALE = dt.timedelta(minutes=3)  # a sender passes every few seconds: older due 
 def outbox_state(db: Database, cfg: Config) -> OutboxState:
     # imported here: the decisions that queue messages need not load the WeChat client (requests).
     # Whether the secret is set, not the secret itself: a desk PC's account may not read it
+    from services.jobs import heartbeat
     from services.notify.wechat_settings import describe_wechat_settings
     configured = describe_wechat_settings(db, cfg).configured
     now = utcnow()
@@ -94,5 +98,8 @@ def outbox_state(db: Database, cfg: Config) -> OutboxState:
             select(func.count(Notification.id), func.min(Notification.next_attempt_at))
             .where(Notification.state == "waiting", Notification.next_attempt_at <= now)).one()
         last = conn.execute(select(func.max(Notification.sent_at))).scalar()
+    senders = [r for r in heartbeat.status(db, now).runners if "send" in r.jobs]
     stale = utc_to_local(oldest) if oldest is not None and oldest <= now - STALE else None
-    return OutboxState(configured, int(waiting or 0), stale, utc_to_local(last) if last is not None else None)
+    return OutboxState(configured, int(waiting or 0), stale, utc_to_local(last) if last is not None else None,
+                       any(r.fresh and "send" in r.acting for r in senders),
+                       max((r.beat_at for r in senders), default=None))

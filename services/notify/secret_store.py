@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 WECHAT_SECRET = "wechat.secret"
 TOKEN_KEY = "wechat_token"
 TOKEN_LOCK_KEY = "wechat_token_lock"
-UNREADABLE = ("此电脑的数据库账号不能读取微信 AppSecret（只有发送服务的账号可以）："
-              "微信消息由发送服务（regdesk notify）发送")
+UNREADABLE = ("此电脑的数据库账号不能读取微信 AppSecret（只有后台服务的账号可以）："
+              "微信消息由后台服务（regdesk jobs）发送")
 
 
 class SecretUnreadable(ConfigError):

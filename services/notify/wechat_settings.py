@@ -151,20 +151,6 @@ def load_wechat_settings(db: Database, cfg: Config) -> WeChatSettings:
     return view.settings
 
 
-def sender_state(db: Database, cfg: Config) -> str:
-    """Whether this program can send WeChat messages: 'ready', 'not configured', or 'elsewhere'
-    (configured, but this database account may not read the secret: the job service sends)."""
-    view = describe_wechat_settings(db, cfg)
-    if not view.configured:
-        return "not configured"
-    if view.sources["secret"] == "database":
-        try:
-            secret_store.read(db)
-        except secret_store.SecretUnreadable:
-            return "elsewhere"
-    return "ready"
-
-
 def api_base_problem(value: str) -> str | None:
     """What is wrong with a WeChat API base URL (an http(s) URL with a host), or None."""
     from urllib.parse import urlsplit

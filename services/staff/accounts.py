@@ -9,8 +9,9 @@ and grants it exactly what its job needs, on PostgreSQL and MySQL/MariaDB.
 - ``desk``: what the console and the staff commands need: read and write the hospital's data, append
   to the audit log (never change it), read the change log; no DDL; never the WeChat secret or token
   (it may replace the secret through ``regdesk_set_wechat_secret``).
-- ``jobs``: what autoapprove, notify (reminders included), no-show marking and pruning need, the
-  secret and the token included; no staff accounts, no log-in data.
+- ``jobs``: what the job service (`regdesk jobs`: deciding, sending, reminders, no-show marking,
+  pruning) needs, the secret and the token included, its leases and heartbeats; no staff accounts,
+  no log-in data. The desk only reads the leases and heartbeats (the console's 后台服务 view).
 
 Every table the spec does not name gets the role's default (full read/write for desk and jobs,
 nothing for the mini-program), so a table a later revision adds is covered when the grants are
@@ -84,6 +85,7 @@ SPEC: dict[str, dict[str, Privileges]] = {
         "change_log": _READ,
         **_CAPACITY,
         "secrets": (), "db_accounts": (),
+        "job_leases": _READ, "job_runners": _READ,  # the console shows whether the job service runs
         "alembic_version": _READ,
     },
     "jobs": {
@@ -93,6 +95,8 @@ SPEC: dict[str, dict[str, Privileges]] = {
         **_CAPACITY,
         "secrets": _all("SELECT", "UPDATE"),
         "staff": (), "staff_departments": (), "login_throttle": (), "db_accounts": (),
+        "job_leases": _all("SELECT", "INSERT", "UPDATE"),  # a lease row is taken over, never deleted
+        "job_runners": _all("SELECT", "INSERT", "UPDATE", "DELETE"),  # heartbeats; old ones are removed
         "alembic_version": _READ,
     },
 }

@@ -1,31 +1,24 @@
 """The console side of WeChat notifications: the day list's 通知 column (with the rows, then kept
-current in place), and the main window's own sender (who may switch it on, when, and that closing
-the window stops it), against a local fake of the WeChat API."""
+current in place). Consoles do not send (tests/gui/test_jobs_console.py): the job service does."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
-import pytest
 from PySide6.QtCore import Qt
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from console.bookings import daylist as daylist_mod
-from console.common import settings as S
 from console.bookings.daylist import DayListPage
-from console.mainwindow import MainWindow
 from services.bookings import queries
-from services.models import Booking, Notification, Patient
+from services.models import Booking, Notification
 from services.notify import outbox
 from tests import factories as f
 from tests.gui.console_helpers import console_context, staff
 from tests.gui.page_support import OFFSCREEN_NOISE
-from tests.wechat_fake import FakeWeChat
 
 pytestmark = OFFSCREEN_NOISE
 
 TODAY = dt.date.today()
-SENDER_THREAD = "regdesk-notify"  # services.notify.delivery.BackgroundSender's thread name
 
 
 def notified_day(db, day: dt.date = TODAY, n: int = 3) -> tuple[dict, list[int]]:
@@ -43,31 +36,9 @@ def set_state(db, booking_id: int, state: str) -> None:
         c.execute(update(Notification).where(Notification.booking_id == booking_id).values(state=state))
 
 
-def state_in_db(db, booking_id: int) -> str | None:
-    with db.read() as c:
-        return c.execute(select(Notification.state).where(Notification.booking_id == booking_id)
-                         .order_by(Notification.id.desc()).limit(1)).scalar()
-
-
 def notice_cell(page: DayListPage, booking_id: int) -> str:
     model = page.model
     return model.index(model.index_of(booking_id), model.column_index("notify")).data()
-
-
-def sender_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == SENDER_THREAD and t.is_alive()]
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    """A fake WeChat that the settings point at through the environment, as a deployment would."""
-    with FakeWeChat() as fw:
-        monkeypatch.setenv("REGDESK_WECHAT_APPID", fw.appid)
-        monkeypatch.setenv("REGDESK_WECHAT_SECRET", fw.secret)
-        monkeypatch.setenv("REGDESK_WECHAT_TEMPLATE_ID", fw.template_id)
-        monkeypatch.setenv("REGDESK_WECHAT_API_BASE", fw.url)
-        monkeypatch.setenv("REGDESK_WECHAT_PAGE", "pages/booking/detail?id={booking_id}")
-        yield fw
 
 
 # ---------------------------------------------------------------- the rows (every database)
@@ -161,83 +132,3 @@ def test_the_states_are_not_polled_while_the_page_is_hidden(qtbot, sqlite_db, tm
             page.show()  # looks again at once when shown
         assert blocker.args == [1] and notice_cell(page, booking) == "已发送"
         assert page._notify_timer.isActive()
-
-
-# ---------------------------------------------------------------- the main window's sender
-
-def open_window(qtbot, ctx) -> MainWindow:
-    w = MainWindow(ctx, live=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.queue.loaded and ctx.tasks.idle, timeout=15_000)
-    return w
-
-
-def menu_texts(w: MainWindow) -> list[str]:
-    return [a.text() for menu in w.menuBar().actions() if menu.menu() is not None for a in menu.menu().actions()]
-
-
-def test_a_clerk_has_no_sender_action(qtbot, sqlite_db, tmp_path):
-    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
-        w = open_window(qtbot, ctx)
-        assert w.send_action is None and w.send_status is None
-        assert not any("WeChat" in t or "微信" in t for t in menu_texts(w))
-        w.close()
-
-
-@pytest.mark.parametrize("role", ["head", "admin"])
-def test_without_wechat_settings_the_sender_cannot_be_switched_on(qtbot, sqlite_db, tmp_path, role):
-    f.department(sqlite_db, code="NK")
-    actor = staff(sqlite_db, "boss", role, ("NK",) if role == "head" else ())
-    with console_context(sqlite_db, actor, tmp_path) as ctx:
-        ctx.settings[S.NOTIFY_SEND] = True  # wanted, but nothing to send with
-        w = open_window(qtbot, ctx)
-        assert w.send_action.text() in menu_texts(w)
-        assert not w.send_action.isEnabled() and not w.send_action.isChecked()
-        assert "not configured" in w.send_action.toolTip() or "未配置微信参数" in w.send_action.toolTip()
-        assert w.send_status.text() in ("WeChat notices: off", "微信通知：已停用")
-        assert w.wechat_sender is None and not sender_threads()
-        w.close()
-
-
-def test_switching_the_sender_on_delivers_and_closing_stops_it(qtbot, sqlite_db, tmp_path, fake, monkeypatch):
-    monkeypatch.setattr(daylist_mod, "NOTIFY_POLL_MS", 50)
-    _clinic, (booking,) = notified_day(sqlite_db, n=1)
-    with console_context(sqlite_db, staff(sqlite_db, "a1", "admin"), tmp_path) as ctx:
-        w = open_window(qtbot, ctx)
-        qtbot.waitUntil(lambda: w.send_action.isEnabled(), timeout=10_000)
-        assert not w.send_action.isChecked() and w.wechat_sender is None  # off unless chosen
-        w.show_page("daylist")
-        qtbot.waitUntil(lambda: w.daylist.model.index_of(booking) >= 0, timeout=10_000)
-        assert notice_cell(w.daylist, booking) == "待发送"
-
-        w.send_action.trigger()  # as a click in the menu does
-        assert w.send_action.isChecked() and ctx.settings[S.NOTIFY_SEND] is True
-        assert w.send_status.text() in ("WeChat notices: sending", "微信通知：发送中")
-        qtbot.waitUntil(lambda: state_in_db(sqlite_db, booking) == "sent", timeout=15_000)
-        [delivered] = fake.delivered()
-        assert delivered.body["touser"] == openid_of(sqlite_db, booking)
-        assert delivered.body["page"] == f"pages/booking/detail?id={booking}"
-        qtbot.waitUntil(lambda: notice_cell(w.daylist, booking) == "已发送", timeout=10_000)
-        assert len(sender_threads()) == 1
-
-        w.close()
-        assert not sender_threads() and w.wechat_sender is None
-        assert w.send_status.text() in ("WeChat notices: off", "微信通知：已停用")
-
-    # the choice is remembered: the next window sends by itself
-    with console_context(sqlite_db, staff(sqlite_db, "a2", "admin"), tmp_path) as ctx:
-        w = open_window(qtbot, ctx)
-        qtbot.waitUntil(lambda: w.send_action.isChecked(), timeout=10_000)
-        assert len(sender_threads()) == 1
-        w.send_action.trigger()  # switched off again
-        assert w.wechat_sender is None and ctx.settings[S.NOTIFY_SEND] is False
-        assert w.send_status.text() in ("WeChat notices: off", "微信通知：已停用")
-        w.close()
-        assert not sender_threads()
-
-
-def openid_of(db, booking_id: int) -> str:
-    with db.read() as c:
-        return c.execute(select(Patient.openid).join(Booking, Booking.patient_id == Patient.id)
-                         .where(Booking.id == booking_id)).scalar_one()

@@ -9,12 +9,18 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 
 from console.rosters.page import RosterPage, monday_of
+from console.notifications.delivery import delivery_text
 from services.bookings import decisions
+from services.cli.cmd_jobs import make_jobs
+from services.config import Config, WeChatSettings
+from services.jobs.runner import Runner
+from services.notify import outbox
 from services.clock import utcnow
 from services.models import Notification
 from services.notify.wechat_settings import save_wechat_settings
 from tests import factories
 from tests.gui.page_support import ADMIN, OFFSCREEN_NOISE, drain, make_ctx
+from tests.wechat_fake import FakeWeChat
 
 pytestmark = OFFSCREEN_NOISE
 
@@ -40,9 +46,8 @@ def configure(db) -> None:
     save_wechat_settings(db, ADMIN, appid="wx-test", secret="s3cret", template_id="TPL")
 
 
-def open_page(qtbot, db, sending: bool = False) -> RosterPage:
+def open_page(qtbot, db) -> RosterPage:
     ctx = make_ctx(db, ADMIN)
-    ctx.wechat_sending = lambda: sending
     page = RosterPage(ctx)
     qtbot.addWidget(page)
     page.resize(1366, 768)
@@ -68,12 +73,19 @@ def test_stop_says_plainly_that_nothing_sends_when_wechat_is_not_configured(qtbo
     assert "will all be told" not in text
 
 
-def test_stop_says_this_console_sends_when_it_does(qtbot, clinic):
-    configure(clinic["db"])
-    page = open_page(qtbot, clinic["db"], sending=True)
+def test_stop_says_the_job_service_sends_when_its_heartbeat_is_fresh(qtbot, clinic):
+    with FakeWeChat() as fake:
+        save_wechat_settings(clinic["db"], ADMIN, appid=fake.appid, secret=fake.secret,
+                             template_id=fake.template_id, api_base=fake.url)
+        runner = Runner(clinic["db"], Config("", WeChatSettings()), make_jobs(("send",), timeout=2))
+        runner.run_once()  # a job service's round: it sends the approvals' messages
+        assert len(fake.delivered()) == 3
+    page = open_page(qtbot, clinic["db"])
     assert page.select_session(clinic["session"])
     text = dialog_of(qtbot, page, "stop_action", "stopDialog").message.text()
-    assert "This console sends WeChat messages" in text
+    assert "The job service sends WeChat messages: they go out within a few seconds" in text
+    runner.close()  # stopped: no longer a promise
+    assert "has not reported since" in delivery_text(outbox.outbox_state(clinic["db"], Config("", WeChatSettings())))
 
 
 def test_stop_says_nothing_is_sending_when_messages_have_waited(qtbot, clinic):
@@ -84,8 +96,8 @@ def test_stop_says_nothing_is_sending_when_messages_have_waited(qtbot, clinic):
     page = open_page(qtbot, db)
     assert page.select_session(clinic["session"])
     text = dialog_of(qtbot, page, "stop_action", "stopDialog").message.text()
-    assert "`regdesk notify`" in text and "this console is not sending" in text
-    assert "Nothing is sending right now: 3 message(s) have waited since" in text
+    assert "the job service (regdesk jobs), which has never run on this database" in text
+    assert "3 message(s) have waited since" in text and "console" not in text
 
 
 def test_substitute_names_the_patients_told_and_queues_their_messages(qtbot, clinic):

@@ -54,7 +54,7 @@ def test_the_shipped_translation_loads(qapp):
         # texts built outside a widget's tr() are found by lupdate and translated as well
         from console.notifications.delivery import delivery_text
         from services.notify.outbox import OutboxState
-        assert delivery_text(OutboxState(False, 0, None, None), False).startswith("微信尚未配置")
+        assert delivery_text(OutboxState(False, 0, None, None)).startswith("微信尚未配置")
     finally:
         i18n.install(app, "en")
     assert QCoreApplication.translate("MainWindow", "Requests") == "Requests"

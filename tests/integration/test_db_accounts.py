@@ -9,9 +9,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from services.bookings import attendance, decisions, queries, rules
+from services.cli.cmd_jobs import ALL_JOBS, make_jobs
 from services.config import Config, WeChatSettings
 from services.demo import simulate
 from services.errors import ConfigError, ValidationError
+from services.jobs import heartbeat
+from services.jobs.runner import Runner
 from services.models import AuditLog, Booking, ChangeLog
 from services.notify import delivery, outbox, secret_store
 from services.notify.wechat import WeChatClient
@@ -19,7 +22,6 @@ from services.notify.wechat_settings import (
     describe_wechat_settings,
     load_wechat_settings,
     save_wechat_settings,
-    sender_state,
 )
 from services.rosters import clinic_sessions
 from services.staff import accounts, auth
@@ -176,7 +178,6 @@ def test_the_desk_runs_the_console_and_cannot_read_the_secret(dep):
     assert view.secret_set and view.settings.secret == "" and view.configured
     with pytest.raises(secret_store.SecretUnreadable):
         load_wechat_settings(desk, Config("", WeChatSettings()))
-    assert sender_state(desk, Config("", WeChatSettings())) == "elsewhere"
     # what a stop or substitution's confirmation says: configured, known without reading the secret
     assert outbox.outbox_state(desk, Config("", WeChatSettings())).configured
     assert secret_store.read(owner) == "desk-typed-secret"
@@ -206,8 +207,31 @@ def test_the_jobs_account_decides_and_sends_but_reads_no_staff(dep):
     assert delivery.enqueue_reminders(jobs, clinic["day"]) == 1
     assert feed.prune(jobs, keep_rows=1) >= 1
     for sql in ("SELECT * FROM staff", "SELECT * FROM login_throttle", "INSERT INTO staff (username) VALUES ('x')",
-                "CREATE TABLE mine (id int)"):
+                "CREATE TABLE mine (id int)", "DELETE FROM job_leases"):
         assert _denied(jobs, sql), sql
+
+
+def test_the_jobs_account_runs_the_job_service_and_the_desk_sees_its_heartbeat(dep):
+    owner, jobs, desk = dep.owner, dep.db("jobs"), dep.db("desk")
+    clinic = _clinic(owner)
+    request = f.request(owner, clinic["slot_ids"][0], clinic["patient"])
+    with FakeWeChat() as fake:
+        save_wechat_settings(desk, SYSTEM, appid=fake.appid, secret=fake.secret,
+                             template_id=fake.template_id, api_base=fake.url)
+        runner = Runner(jobs, Config("", WeChatSettings()), make_jobs(ALL_JOBS, timeout=2))
+        try:
+            said = runner.run_once()  # every job: decide, send, no-shows, reminders, prune
+        finally:
+            runner.close()
+        assert set(said) >= {"decide"} and runner.failed == {}, (said, runner.failed)
+        assert f.status_of(owner, request) == "confirmed" and len(fake.delivered()) == 1
+    [seen] = heartbeat.status(desk).runners  # the console's 后台服务 view, on the desk's account
+    assert seen.jobs == ALL_JOBS and seen.last_round_at is not None
+    assert outbox.outbox_state(desk, Config("", WeChatSettings())).sender_seen_at is not None
+    for sql in ("UPDATE job_leases SET holder = 'desk'", "DELETE FROM job_runners",
+                "INSERT INTO job_runners (id) VALUES ('x')"):
+        assert _denied(desk, sql), sql
+    assert _denied(dep.db("miniprogram"), "SELECT * FROM job_runners")
 
 
 def test_grants_follow_a_later_migration_and_take_away_what_a_job_no_longer_needs(dep):

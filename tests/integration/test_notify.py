@@ -16,8 +16,10 @@ from services.db import Database
 from services.errors import Conflict, ConfigError, NotFound, PermissionDenied, ValidationError
 from services.models import Booking, ClinicSession, Department, Notification
 from services.config import Config, WeChatSettings
-from services.notify.delivery import (BackgroundSender, DeliveryPolicy, PassResult, deliver_due, enqueue_reminders,
-                             list_failures, retry, send_test)
+from services.jobs.runner import Runner
+from services.jobs.send import Send
+from services.notify.delivery import (DeliveryPolicy, PassResult, deliver_due, enqueue_reminders, list_failures, retry,
+                                      send_test)
 from services.notify.wechat import WeChatClient, WeChatError
 from services.notify.wechat_settings import save_wechat_settings
 from tests import factories as f
@@ -332,15 +334,20 @@ def test_settings_from_the_console_drive_the_command_line(db, db_url, fake, caps
     assert len(fake.delivered()) == 1
 
 
-def test_background_sender_delivers_with_the_settings_saved_in_the_console(db, db_url, fake):
+def test_the_send_job_delivers_with_the_settings_saved_in_the_console(db, db_url, fake):
     ids = decide(db, n=2)
     save_wechat_settings(db, ADMIN, appid=fake.appid, secret=fake.secret, template_id=fake.template_id,
                          api_base=fake.url, page="pages/booking/detail?id={booking_id}")
-    sender = BackgroundSender(db, Config(db_url, WeChatSettings()), interval=0.2, timeout=2).start()
+    stop = threading.Event()
+    runner = Runner(db, Config(db_url, WeChatSettings()), [Send(2)], stop=stop, interval=0.2)
+    worker = threading.Thread(target=runner.run_forever, daemon=True)
+    worker.start()
     try:
         assert fake.wait_delivered(2)
     finally:
-        assert sender.stop()
+        stop.set()
+        worker.join(10)
+    assert not worker.is_alive()
     assert sorted(booking_of(r) for r in fake.delivered()) == ids
     assert set(f.notification_states(db, ids).values()) == {"已发送"}
 

@@ -3,7 +3,6 @@ decide_pending() gives with the reason the patient reads."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import func, select, update
@@ -218,72 +217,3 @@ def test_oldest_first_with_limit_and_scoped_head(db):
     assert reason_of(db, theirs)[0] == "confirmed" and reason_of(db, ids[2])[0] == "pending"
     with pytest.raises(PermissionDenied):
         decide(db, actor=Actor(kind="miniprogram", name="mp"))
-
-
-def test_run_forever_decides_until_stopped(db):
-    c = f.basic_clinic(db, capacity=1, slots=1)
-    ids = [f.request(db, c["slot_ids"][0], f.patient(db)) for _ in range(2)]
-    stop = threading.Event()
-    rounds: list[rules.DecideSummary] = []
-    waits: list[float] = []
-
-    def wait(timeout: float) -> bool:  # a change feed that has nothing more to report
-        waits.append(timeout)
-        stop.set()
-        return False
-
-    rules.run_forever(db, stop, interval=0.25, wait=wait, on_round=rounds.append)
-    assert waits == [0.25]
-    assert rounds[0] == rules.DecideSummary(confirmed=1, full=1)
-    assert [reason_of(db, i)[0] for i in ids] == ["confirmed", "full"]
-
-
-def test_run_forever_respects_the_switch(db):
-    c = f.basic_clinic(db, capacity=1, slots=1)
-    b = f.request(db, c["slot_ids"][0], f.patient(db))
-    rules.save(db, ADMIN, autoapprove_enabled=False)
-    stop = threading.Event()
-    rounds: list[rules.DecideSummary] = []
-    rules.run_forever(db, stop, wait=lambda t: stop.set() or False, on_round=rounds.append)
-    assert rounds == [] and reason_of(db, b) == ("pending", None)
-
-
-def test_run_forever_wakes_on_new_requests(db):
-    """Without a wait function it follows services.sync.feed's change feed (or polls) and decides
-    requests written while it runs."""
-    c = f.basic_clinic(db, capacity=5, slots=1)
-    stop = threading.Event()
-    worker = threading.Thread(target=rules.run_forever, args=(db, stop), kwargs={"interval": 0.2}, daemon=True)
-    worker.start()
-    try:
-        ids = [f.request(db, c["slot_ids"][0], f.patient(db)) for _ in range(3)]
-        settled = threading.Event()
-        for _ in range(400):  # wait for the condition (at most ~20 s), no fixed sleep
-            if all(f.status_of(db, i) == "confirmed" for i in ids):
-                settled.set()
-                break
-            stop.wait(0.05)
-        assert settled.is_set(), [f.status_of(db, i) for i in ids]
-    finally:
-        stop.set()
-        worker.join(timeout=10)
-    assert not worker.is_alive()
-
-
-def test_run_forever_prunes_the_change_log(db):
-    """The always-on decider keeps the change log small: rows older than two days go, the newest stays."""
-    from services.models import ChangeLog
-    c = f.basic_clinic(db, capacity=3, slots=1)
-    for _ in range(3):
-        f.request(db, c["slot_ids"][0], f.patient(db))
-    with db.write() as conn:
-        conn.execute(update(ChangeLog).values(changed_at=dt.datetime(2000, 1, 1)))
-        before = conn.execute(select(func.count()).select_from(ChangeLog)).scalar_one()
-    stop = threading.Event()
-    rules.run_forever(db, stop, wait=lambda t: stop.set() or False, prune_every=0.0)
-    with db.read() as conn:
-        left = conn.execute(select(ChangeLog.entity, ChangeLog.changed_at)).all()
-    assert before > 3
-    # everything old is gone; what is left is the prune marker and the decisions just made
-    assert all(at > dt.datetime(2000, 1, 2) for _, at in left)
-    assert "feed" in {e for e, _ in left}

@@ -21,7 +21,7 @@ from services.migrations.capacity import (
 from services.migrations.helpers import secure_function_statements
 
 revision = '0008_capacity'
-down_revision = '0006_accounts'
+down_revision = '0007_jobs'
 branch_labels = None
 depends_on = None
 
