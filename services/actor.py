@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "masterdata.edit": frozenset({"admin"}),
     "staff.manage": frozenset({"admin"}),
     "rules.edit": frozenset({"admin"}),
+    "holidays.edit": frozenset({"admin"}),  # the hospital's own holiday exceptions (hospital_days)
     "wechat.settings": frozenset({"admin"}),
     "notify.manage": frozenset({"head", "admin"}),
 }
@@ -49,6 +50,7 @@ PERMISSION_LABELS = {
     "masterdata.edit": "维护科室医生",
     "staff.manage": "管理账号",
     "rules.edit": "修改预约规则",
+    "holidays.edit": "维护节假日例外",
     "wechat.settings": "微信设置",
     "notify.manage": "重发微信通知",
     "export.daily": "导出日清单",

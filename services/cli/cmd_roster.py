@@ -119,6 +119,8 @@ def cmd_publish(args: argparse.Namespace, cfg: Config) -> int:
           f"已存在 {s.sessions_existing} 个；草稿转发布 {s.drafts_published} 个；跳过 {len(s.skipped)} 个")
     for line in s.skipped:
         print("  跳过 " + line)
+    for line in s.notes:
+        print("  注意 " + line)
     return 0
 
 
