@@ -83,7 +83,7 @@ def clean_reason(reason: str | None, what: str = "原因") -> str:
 _CONTEXT = (select(Booking.id, Booking.status, Booking.slot_id, Booking.patient_id, Booking.reason,
                    Slot.session_id, Slot.starts_at.label("slot_starts_at"), ClinicSession.day,
                    ClinicSession.ends_at.label("session_ends_at"), ClinicSession.status.label("session_status"),
-                   Doctor.department_id)
+                   Doctor.department_id, Booking.created_at.label("requested_at"))
             .join(Slot, Slot.id == Booking.slot_id)
             .join(ClinicSession, ClinicSession.id == Slot.session_id)
             .join(Doctor, Doctor.id == ClinicSession.doctor_id))

@@ -27,10 +27,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from services import audit, bookings, limits
 from services.actor import AUTOAPPROVE, Actor
-from services.clock import local_now, utcnow
+from services.clock import as_datetime, local_now, utc_to_local, utcnow
 from services.db import Database
 from services.errors import DatabaseUnavailable, RegdeskError, ValidationError
 from services.models import Booking, ClinicSession, Doctor, Rule, Slot
+from services.roster_rules import fmt_time, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,12 @@ class Rules:
     noshow_lookback_days: int = 90
     blacklist_days: int = 90
     autoapprove_enabled: bool = True
+    # 放号: a day opens to online requests at this time (HH:MM), booking_window_days before it; None: at 00:00
+    release_time: str | None = None
+    # 退号: a cancel after this time (HH:MM), late_cancel_days_before the clinic day, is late (services.late_cancel)
+    late_cancel_days_before: int = 1
+    late_cancel_time: str = "15:00"
+    late_cancel_counts: bool = False  # late cancels count toward the blacklist as no-shows do
 
 
 DEFAULTS = Rules()
@@ -56,13 +63,18 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "noshow_lookback_days": ("爽约回溯天数", "统计爽约次数的时间范围（天）"),
     "blacklist_days": ("暂停预约天数", "自最近一次爽约起暂停网上预约的天数"),
     "autoapprove_enabled": ("自动审核", "开启后按以上规则自动审核小程序的预约申请"),
+    "release_time": ("放号时间", "每天几点放出第“可预约天数”天的号（如 07:00）；留空表示零点放号"),
+    "late_cancel_days_before": ("退号截止（提前天数）", "就诊前第几天的截止时间之后取消算晚退号（1 表示前一天）"),
+    "late_cancel_time": ("退号截止时间", "该天几点之后取消算晚退号（如 15:00）"),
+    "late_cancel_counts": ("晚退号计入爽约", "开启后晚退号与爽约一样计入暂停网上预约的次数"),
 }
 # key -> (min, max) for the whole-number rules
 RULE_LIMITS: dict[str, tuple[int, int]] = {
     "booking_window_days": (1, 365), "cutoff_minutes": (0, 24 * 60), "noshow_limit": (1, 100),
-    "noshow_lookback_days": (1, 3650), "blacklist_days": (0, 3650),
+    "noshow_lookback_days": (1, 3650), "blacklist_days": (0, 3650), "late_cancel_days_before": (0, 30),
 }
-_TYPES = {f.name: type(getattr(DEFAULTS, f.name)) for f in fields(Rules)}
+TIME_RULES = {"release_time": True, "late_cancel_time": False}  # rule -> may be empty (None)
+_TYPES = {f.name: (dt.time if f.name in TIME_RULES else type(getattr(DEFAULTS, f.name))) for f in fields(Rules)}
 
 STOPPED_REASON = "该门诊已停诊"
 UNPUBLISHED_REASON = "该门诊未开放预约"
@@ -75,6 +87,14 @@ def _check(key: str, value) -> object:
     if key not in _TYPES:
         raise ValidationError(f"未知的规则：{key}", field=key)
     name = RULE_LABELS[key][0]
+    if _TYPES[key] is dt.time:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if TIME_RULES[key]:
+                return None
+            raise ValidationError(f"“{name}”不能为空", field=key)
+        if not isinstance(value, str):
+            raise ValidationError(f"“{name}”应为 HH:MM 格式的时间", field=key)
+        return fmt_time(parse_time(value, f"“{name}”", field=key))
     if _TYPES[key] is bool:
         if not isinstance(value, bool):
             raise ValidationError(f"“{name}”只能是开或关", field=key)
@@ -85,6 +105,13 @@ def _check(key: str, value) -> object:
     if not lo <= value <= hi:
         raise ValidationError(f"“{name}”必须在 {lo} 到 {hi} 之间", field=key)
     return value
+
+
+def release_at(day: dt.date, rules: Rules) -> dt.datetime:
+    """When a clinic day opens to online requests (放号): booking_window_days before it, at the release
+    time (00:00 without one). The view slot_availability says the same in its ``opens_at`` column."""
+    at = dt.time.fromisoformat(rules.release_time) if rules.release_time else dt.time(0, 0)
+    return dt.datetime.combine(day - dt.timedelta(days=rules.booking_window_days), at)
 
 
 def read(conn: Connection) -> Rules:
@@ -188,7 +215,7 @@ class Refusal:
         return self.rule in OVERRIDABLE
 
 
-OVERRIDABLE = frozenset({"cutoff", "window", "blacklist", "duplicate"})
+OVERRIDABLE = frozenset({"cutoff", "release", "window", "blacklist", "duplicate"})
 
 
 def verdict(row, rules: Rules, now: dt.datetime, blocks: dict, *, session_status: str | None = None,
@@ -212,6 +239,12 @@ def verdict(row, rules: Rules, now: dt.datetime, blocks: dict, *, session_status
         if rules.cutoff_minutes:
             return Refusal("cutoff", f"已过网上预约截止时间（就诊前{rules.cutoff_minutes}分钟）")
         return Refusal("cutoff", "该时段已开始，无法预约")
+    if rules.release_time is not None:  # 放号: judged at the time of the request, not of the decision
+        asked = getattr(row, "requested_at", None)
+        asked = now if asked is None else utc_to_local(as_datetime(asked))
+        opens = release_at(row.day, rules)
+        if asked < opens:
+            return Refusal("release", f"尚未放号，放号时间 {opens:%Y-%m-%d %H:%M}")
     if (row.day - now.date()).days > rules.booking_window_days:
         return Refusal("window", f"只能预约{rules.booking_window_days}天内的号源")
     block = blocks.get(row.patient_id)
