@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from services import audit, bookings, limits
+from services import audit, bookings, late_cancel, limits
 from services.actor import AUTOAPPROVE, Actor
 from services.clock import as_datetime, local_now, utc_to_local, utcnow
 from services.db import Database
@@ -249,7 +249,8 @@ def verdict(row, rules: Rules, now: dt.datetime, blocks: dict, *, session_status
         return Refusal("window", f"只能预约{rules.booking_window_days}天内的号源")
     block = blocks.get(row.patient_id)
     if block and now.date() <= block[0]:
-        return Refusal("blacklist", f"近{rules.noshow_lookback_days}天爽约{block[1]}次，"
+        what = "爽约或晚退号" if rules.late_cancel_counts else "爽约"
+        return Refusal("blacklist", f"近{rules.noshow_lookback_days}天{what}{block[1]}次，"
                                     f"暂停网上预约至{block[0].isoformat()}")
     if rules.one_per_department_day and duplicates:
         return Refusal("duplicate", DUPLICATE_REASON)
@@ -269,6 +270,11 @@ def patient_blocks(conn: Connection, patient_ids: set[int], rules: Rules,
                 ClinicSession.day >= since, ClinicSession.day <= today))
     for pid, day in conn.execute(q):
         days.setdefault(pid, []).append(day)
+    if rules.late_cancel_counts:  # 退号: a late cancel counts as a no-show does
+        # known when it happens, before the clinic day: a late cancel for next week counts already
+        ahead = today + dt.timedelta(days=limits.ROSTER_DAYS_AHEAD)
+        for pid, late in late_cancel.late_days(conn, sorted(patient_ids), since, ahead, rules).items():
+            days.setdefault(pid, []).extend(late)
     out = {}
     for pid, ds in days.items():
         found = blocked_until(sorted(ds), rules)
