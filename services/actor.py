@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export.roster": frozenset({"head", "admin"}),
     "session.stop": frozenset({"head", "admin"}),
     "session.substitute": frozenset({"head", "admin"}),
+    # 加号: add places to a slot or session (clerks too when the hospital's rule clerks_add_places is on)
+    "session.extra": frozenset({"head", "admin"}),
     "masterdata.edit": frozenset({"admin"}),
     "staff.manage": frozenset({"admin"}),
     "rules.edit": frozenset({"admin"}),
@@ -47,6 +49,7 @@ PERMISSION_LABELS = {
     "roster.import": "导入排班",
     "session.stop": "停诊",
     "session.substitute": "替诊",
+    "session.extra": "加号",
     "masterdata.edit": "维护科室医生",
     "staff.manage": "管理账号",
     "rules.edit": "修改预约规则",

@@ -51,6 +51,7 @@ class Rules:
     late_cancel_days_before: int = 1
     late_cancel_time: str = "15:00"
     late_cancel_counts: bool = False  # late cancels count toward the blacklist as no-shows do
+    clerks_add_places: bool = False  # 加号 by clerks too (heads and admins always may: services.extra_places)
 
 
 DEFAULTS = Rules()
@@ -67,6 +68,7 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "late_cancel_days_before": ("退号截止（提前天数）", "就诊前第几天的截止时间之后取消算晚退号（1 表示前一天）"),
     "late_cancel_time": ("退号截止时间", "该天几点之后取消算晚退号（如 15:00）"),
     "late_cancel_counts": ("晚退号计入爽约", "开启后晚退号与爽约一样计入暂停网上预约的次数"),
+    "clerks_add_places": ("挂号员可加号", "开启后挂号员也可为出诊加号（科主任和管理员始终可以）"),
 }
 # key -> (min, max) for the whole-number rules
 RULE_LIMITS: dict[str, tuple[int, int]] = {

@@ -8,8 +8,9 @@
     regdesk roster stop SESSION_ID --reason TEXT
     regdesk roster substitute SESSION_ID --doctor ID [--note TEXT]
     regdesk roster import FILE.xlsx
+    regdesk roster extra (--slot ID | --session ID) --places N --reason TEXT
 
-The commands that change rosters (template add, publish, stop, substitute, import) act as the staff
+The commands that change rosters (template add, publish, stop, substitute, import, extra) act as the staff
 member who logs in (``--user NAME`` or ``REGDESK_USER``, see services.cli.cli_actor): that person's
 permissions and departments apply, and the audit log names them. Listing needs no log-in.
 """
@@ -74,6 +75,14 @@ def register(sub, common) -> None:
     imp = rsub.add_parser("import", parents=[common], help="publish a roster prepared in Excel, all or nothing")
     imp.add_argument("file", metavar="FILE.xlsx")
     imp.set_defaults(func=cmd_import)
+
+    extra = rsub.add_parser("extra", parents=[common], help="add places (加号) to a slot or a session, with a reason")
+    where = extra.add_mutually_exclusive_group(required=True)
+    where.add_argument("--slot", type=_ID, metavar="ID")
+    where.add_argument("--session", type=_ID, metavar="ID", help="the places go to the session's last slot")
+    extra.add_argument("--places", type=int_arg(limits.PLACES), required=True, metavar="N")
+    extra.add_argument("--reason", required=True)
+    extra.set_defaults(func=cmd_extra)
 
 
 def _department_id(db, code: str | None) -> int | None:
@@ -169,4 +178,16 @@ def cmd_import(args: argparse.Namespace, cfg: Config) -> int:
         db.dispose()
     if result is not None:
         print(result)
+    return 0
+
+
+def cmd_extra(args: argparse.Namespace, cfg: Config) -> int:
+    from services import extra_places
+    db = open_database(cfg)
+    try:
+        done = extra_places.add_places(db, cli_actor(db, args), args.places, args.reason, slot_id=args.slot,
+                                       session_id=args.session)
+    finally:
+        db.dispose()
+    print(done.line())
     return 0
