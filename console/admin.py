@@ -12,12 +12,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QTabWidget, QVBoxLayout,
+    QCheckBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QTabWidget, QVBoxLayout,
     QWidget,
 )
 
 from console.admin_tabs import DepartmentsTab, DoctorsTab, StaffTab
 from console.forms import FieldErrors
+from console.holidays_tab import HolidaysTab
 from console.pagekit import call, error_label
 from services import rules as rules_service
 
@@ -50,6 +51,12 @@ class RulesTab(QWidget):
             default = getattr(rules_service.DEFAULTS, f.name)
             if isinstance(default, bool):
                 widget: QWidget = QCheckBox(self.tr("On"), self)
+            elif f.name in rules_service.TIME_RULES:  # HH:MM; the service checks it (empty: none, if allowed)
+                widget = QLineEdit(self)
+                widget.setPlaceholderText(self.tr("HH:MM") if not rules_service.TIME_RULES[f.name]
+                                          else self.tr("HH:MM, empty for none"))
+                widget.setMaxLength(8)
+                widget.setMinimumWidth(120)
             else:
                 widget = QSpinBox(self)
                 # the service checks the limits too; the wide range lets a wrong value reach it and be explained
@@ -111,11 +118,21 @@ class RulesTab(QWidget):
             value = getattr(rules, name)
             if isinstance(widget, QCheckBox):
                 widget.setChecked(bool(value))
+            elif isinstance(widget, QLineEdit):
+                widget.setText(value or "")
             else:
                 widget.setValue(int(value))
 
+    @staticmethod
+    def _value(w: QWidget) -> Any:
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QLineEdit):  # a time as typed; the service normalises '7:00' and checks it
+            return w.text().strip() or None
+        return w.value()
+
     def values(self) -> dict[str, Any]:
-        return {name: (w.isChecked() if isinstance(w, QCheckBox) else w.value()) for name, w in self.fields.items()}
+        return {name: self._value(w) for name, w in self.fields.items()}
 
     def changes(self) -> dict[str, Any]:
         if self.rules is None:
@@ -146,7 +163,7 @@ class RulesTab(QWidget):
 
 
 class AdminPage(QWidget):
-    """Tabs 科室 / 医生 / 员工账号 / 预约规则. Loads each tab's data when the page is built."""
+    """Tabs 科室 / 医生 / 员工账号 / 预约规则 / 节假日. Loads each tab's data when the page is built."""
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
@@ -158,10 +175,12 @@ class AdminPage(QWidget):
         self.doctors = DoctorsTab(ctx, self)
         self.staff = StaffTab(ctx, self)
         self.rules = RulesTab(ctx, self)
+        self.holidays = HolidaysTab(ctx, self)
         self.tabs.addTab(self.departments, self.tr("Departments"))
         self.tabs.addTab(self.doctors, self.tr("Doctors"))
         self.tabs.addTab(self.staff, self.tr("Staff accounts"))
         self.tabs.addTab(self.rules, self.tr("Booking rules"))
+        self.tabs.addTab(self.holidays, self.tr("Holidays"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         # a department saved here shows up in the doctors' and staff tabs' pickers too
@@ -179,7 +198,7 @@ class AdminPage(QWidget):
             feed.reloadNeeded.connect(lambda: self.rules.changes() or self.rules.reload())
 
     def refresh(self) -> None:
-        for tab in (self.departments, self.doctors, self.staff):
+        for tab in (self.departments, self.doctors, self.staff, self.holidays):
             tab.reload()
         self.rules.reload()
 

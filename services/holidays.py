@@ -265,3 +265,28 @@ def apply(plans_by_day: dict[dt.date, DayPlan], templates) -> Calendar:  # noqa:
     if years:
         notes.append("、".join(str(y) for y in years) + " 年的法定节假日安排尚未收录（chinese-calendar），按平常排班")
     return Calendar(work, tuple(skipped), tuple(notes))
+
+
+@dataclass(frozen=True)
+class DayRow:
+    """One line of the admin page's holidays tab: a day's public arrangement, with one of its exceptions."""
+    id: str  # 'x<exception id>' or 'd<day>' (a public holiday or make-up day without an exception)
+    day: dt.date
+    public: str  # 国庆节休息, 国庆节调休上班（按周三排班）, or ''
+    exception: DayException | None
+    active: bool = True  # (the admin page's lists grey out inactive rows; every day here is shown plainly)
+
+
+def overview(db: Database, start: dt.date, end: dt.date) -> list[DayRow]:
+    """The days of [start, end] with a public holiday, a make-up day or an exception of the hospital."""
+    if end < start or (end - start).days >= LIST_DAYS:
+        raise ValidationError(f"日期范围应为 1 至 {LIST_DAYS} 天：{start} 至 {end}", field="end")
+    with db.read() as conn:
+        by_day = plans(conn, start, end)
+    rows = []
+    for day, plan in by_day.items():
+        public = DayPlan(day, plan.public).label()
+        rows += [DayRow(f"x{e.id}", day, public, e) for e in plan.exceptions]
+        if public and not plan.exceptions:
+            rows.append(DayRow(f"d{day}", day, public, None))
+    return rows
