@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from services import audit, masterdata, xlsx
+from services import audit, holidays, masterdata, xlsx
 from services.actor import Actor
 from services.bookings import SOURCE_LABELS, STATUS_LABELS
 from services.clock import utc_to_local
@@ -253,8 +253,9 @@ def export_roster(db: Database, actor: Actor, week: str | dt.date, out: str | Pa
             progress(i, len(deps))
         with db.read() as conn:
             state = load_week(conn, dep, hospital, monday)
+            plans = holidays.plans(conn, monday, monday + dt.timedelta(days=6))
         ws = wb.create_sheet(sheet_title(dep.name, dep.code, taken))
-        write_roster_sheet(ws, state)
+        write_roster_sheet(ws, state, {d: p.label(dep.id) for d, p in plans.items() if p.label(dep.id)})
         names.append(ws.title)
         rows += len(state.doctors)
     write_help(wb)

@@ -205,6 +205,16 @@ class DayPlan:
             return self.public.as_weekday
         return self.day.weekday()
 
+    def mark(self, department_id: int | None = None) -> str:
+        """One character for a crowded header: 休 (a holiday), 班 (a make-up day), 停 (closed by the
+        hospital, whole day), 例 (another exception); '' for an ordinary day."""
+        mine = [e for e in self.exceptions if e.department_id is None or e.department_id == department_id]
+        if any(e.kind == "closed" and e.period is None for e in mine):
+            return "停"
+        if mine:
+            return "例"
+        return {"holiday": "休", "makeup": "班"}.get(self.public.kind, "")
+
     def label(self, department_id: int | None = None) -> str:
         """A short note for the week grid's and the workbook's day header ('' for an ordinary day)."""
         parts = []

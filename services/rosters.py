@@ -386,6 +386,7 @@ class RosterGrid:
     doctors: list[DoctorInfo]  # the department's active doctors and anyone with a session that week
     cells: dict[tuple[int, dt.date, str], GridCell]  # (doctor who works, day, period) -> cell
     day_labels: dict[dt.date, str] = field(default_factory=dict)  # holidays, make-up days, exceptions
+    day_marks: dict[dt.date, str] = field(default_factory=dict)  # 休 / 班 / 停 / 例 (services.holidays)
 
 
 def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
@@ -401,7 +402,7 @@ def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
                             .order_by(ClinicSession.day, ClinicSession.starts_at, ClinicSession.id)).all()
         with_sessions = {r.doctor_id for r in rows}
         doctors = [d for d in doctors_in(conn, department_id, include_inactive=True) if d.active or d.id in with_sessions]
-        labels = {day: p.label(department_id) for day, p in holidays.plans(conn, days[0], days[-1]).items()}
+        plans = holidays.plans(conn, days[0], days[-1])
     cells: dict[tuple[int, dt.date, str], GridCell] = {}
     for r in rows:
         s = session_info(r)
@@ -416,5 +417,6 @@ def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
             if old is not None:
                 log.info("week grid: session %s hides session %s in one cell", cell.session_id, old.session_id)
             cells[key] = cell
-    return RosterGrid(dep, days, doctors, cells, {d: text for d, text in labels.items() if text})
+    labels = {d: p.label(department_id) for d, p in plans.items() if p.label(department_id)}
+    return RosterGrid(dep, days, doctors, cells, labels, {d: plans[d].mark(department_id) for d in labels})
 

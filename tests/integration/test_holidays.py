@@ -119,3 +119,34 @@ def test_exceptions_refuse_bad_input_and_non_admins(db, clinic):
     with pytest.raises(ValidationError, match="已有这一天的例外"):
         holidays.add_exception(db, ADMIN, dt.date(2026, 10, 2), "closed", "院庆", today=BEFORE)
     assert count() == 1
+
+
+def test_roster_workbook_and_grid_header_show_holidays(db, clinic, tmp_path, qapp):
+    from openpyxl import load_workbook
+
+    from console.roster_grid import RosterGridModel
+    from services import exports
+    holidays.add_exception(db, ADMIN, dt.date(2026, 10, 2), "open", "外科节日门诊", department_id=clinic["wk"],
+                           period="am", today=BEFORE)
+    rosters.publish(db, ADMIN, dt.date(2026, 9, 28), dt.date(2026, 10, 4), today=BEFORE)
+    out = tmp_path / "roster.xlsx"
+    exports.export_roster(db, ADMIN, dt.date(2026, 9, 28), out)
+    wb = load_workbook(out)
+    heads = {ws.title: [ws.cell(3, 4 + 3 * d).value for d in range(7)] for ws in wb.worksheets if ws.max_row > 3}
+    [nk] = [v for k, v in heads.items() if "内科" in k]
+    [wk] = [v for k, v in heads.items() if "外科" in k]
+    assert nk[0] == "周一 09-28" and nk[3] == "周四 10-01 国庆节休息" and nk[4] == "周五 10-02 国庆节休息"
+    assert wk[4] == "周五 10-02 国庆节休息；上午照常出诊：外科节日门诊"
+    # the console's week grid: a one-character mark after the weekday, the words in the tooltip
+    model = RosterGridModel()
+    model.set_grid(rosters.week_grid(db, clinic["wk"], dt.date(2026, 9, 28)))
+    from PySide6.QtCore import Qt
+    cols = {model.slot_of(c): c for c in range(1, model.columnCount())}
+    thu = cols[(dt.date(2026, 10, 1), "am")]
+    fri = cols[(dt.date(2026, 10, 2), "am")]
+    mon = cols[(dt.date(2026, 9, 28), "am")]
+    assert model.headerData(thu, Qt.Orientation.Horizontal).splitlines()[0].endswith("休")
+    assert model.headerData(fri, Qt.Orientation.Horizontal).splitlines()[0].endswith("例")
+    assert model.headerData(thu, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) == "国庆节休息"
+    assert model.headerData(mon, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) is None
+    assert model.data(model.index(0, fri), Qt.ItemDataRole.DisplayRole)  # surgery's open morning has its session
