@@ -87,6 +87,7 @@ SPEC: dict[str, dict[str, Privileges]] = {
         "change_log": _all("SELECT", "INSERT", "DELETE"),  # pruning deletes and writes its marker row
         "secrets": _all("SELECT", "UPDATE"),
         "staff": (), "staff_departments": (), "login_throttle": (), "db_accounts": (),
+        "hospital_days": _READ,  # the admins' holiday exceptions (services/holidays.py): the jobs only read them
         "alembic_version": _READ,
     },
 }
