@@ -128,9 +128,14 @@ def exceptions_in(conn: Connection, start: dt.date, end: dt.date) -> list[DayExc
     return [_info(r) for r in conn.execute(q)]
 
 
-def list_exceptions(db: Database, start: dt.date, end: dt.date) -> list[DayException]:
+def check_range(start: dt.date, end: dt.date) -> None:
+    """A range of days to list: 1 to LIST_DAYS days."""
     if end < start or (end - start).days >= LIST_DAYS:
         raise ValidationError(f"日期范围应为 1 至 {LIST_DAYS} 天：{start} 至 {end}", field="end")
+
+
+def list_exceptions(db: Database, start: dt.date, end: dt.date) -> list[DayException]:
+    check_range(start, end)
     with db.read() as conn:
         return exceptions_in(conn, start, end)
 
@@ -289,8 +294,7 @@ class DayRow:
 
 def overview(db: Database, start: dt.date, end: dt.date) -> list[DayRow]:
     """The days of [start, end] with a public holiday, a make-up day or an exception of the hospital."""
-    if end < start or (end - start).days >= LIST_DAYS:
-        raise ValidationError(f"日期范围应为 1 至 {LIST_DAYS} 天：{start} 至 {end}", field="end")
+    check_range(start, end)
     with db.read() as conn:
         by_day = plans(conn, start, end)
     rows = []

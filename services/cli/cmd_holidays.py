@@ -15,7 +15,7 @@ import argparse
 import datetime as dt
 
 from services import holidays, limits, masterdata
-from services.cli import UsageError, cli_actor, int_arg, iso_date, open_database
+from services.cli import cli_actor, int_arg, iso_date, open_database
 from services.clock import hospital_today
 from services.config import Config
 from services.models import PERIODS
@@ -49,21 +49,18 @@ def register(sub, common) -> None:
 def cmd_list(args: argparse.Namespace, cfg: Config) -> int:
     start = args.start or hospital_today()
     end = args.end or start + dt.timedelta(days=90)
-    if end < start or (end - start).days >= holidays.LIST_DAYS:
-        raise UsageError(f"--from {start} --to {end}: 应为 1 至 {holidays.LIST_DAYS} 天")
+    holidays.check_range(start, end)
     db = open_database(cfg)
     try:
-        with db.read() as conn:
-            plans = holidays.plans(conn, start, end)
+        rows = holidays.overview(db, start, end)
     finally:
         db.dispose()
-    print("日期\t星期\t安排\t例外编号")
-    for day, plan in plans.items():
-        if plan.public.kind in ("ordinary", "unknown") and not plan.exceptions:
-            continue
-        ids = ",".join(str(e.id) for e in plan.exceptions)
-        print(f"{day}\t{'一二三四五六日'[day.weekday()]}\t{limits.printable(plan.label())}\t{ids}")
-    years = holidays.unknown_years(plans)
+    print("日期\t星期\t法定安排\t医院例外\t例外编号")
+    for r in rows:
+        e = r.exception
+        print(f"{r.day}\t{'一二三四五六日'[r.day.weekday()]}\t{r.public}\t"
+              f"{limits.printable(e.line()) if e else ''}\t{e.id if e else ''}")
+    years = holidays.unknown_years(start + dt.timedelta(days=i) for i in range((end - start).days + 1))
     if years:
         print("注意 " + "、".join(map(str, years)) + " 年的法定节假日安排尚未收录，按平常排班")
     return 0

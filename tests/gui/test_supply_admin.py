@@ -8,11 +8,11 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QPushButton
 
-from console.admin import AdminPage
 from services import holidays, rules
 from services.clock import hospital_today
 from tests import factories
-from tests.gui.page_support import ADMIN, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, make_ctx
+from tests.gui.page_support import OFFSCREEN_NOISE, cleared_by_editing, error_by
+from tests.gui.test_admin_page import open_page
 
 pytestmark = OFFSCREEN_NOISE
 
@@ -21,16 +21,6 @@ pytestmark = OFFSCREEN_NOISE
 def clinic(sqlite_db):
     dep = factories.department(sqlite_db, "NK", "内科")
     return {"db": sqlite_db, "dep": dep}
-
-
-def open_page(qtbot, db) -> AdminPage:
-    ctx = make_ctx(db, ADMIN)
-    page = AdminPage(ctx)
-    qtbot.addWidget(page)
-    page.resize(1366, 768)
-    page.show()
-    drain(qtbot, ctx)
-    return page
 
 
 def test_time_rules_are_edited_and_checked(qtbot, clinic):
