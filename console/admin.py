@@ -53,8 +53,7 @@ class RulesTab(QWidget):
                 widget: QWidget = QCheckBox(self.tr("On"), self)
             elif f.name in rules_service.TIME_RULES:  # HH:MM; the service checks it (empty: none, if allowed)
                 widget = QLineEdit(self)
-                widget.setPlaceholderText(self.tr("HH:MM") if not rules_service.TIME_RULES[f.name]
-                                          else self.tr("HH:MM, empty for none"))
+                widget.setPlaceholderText(self.tr("HH:MM"))  # whether it may be empty: its help says
                 widget.setMaxLength(8)
                 widget.setMinimumWidth(120)
             else:

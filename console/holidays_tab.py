@@ -28,6 +28,10 @@ class HolidaysTab(_ListTab):
         self.add_button("addHoliday", self.tr("Add exception…"), self.add, needs_row=False)
         self.remove_button = self.add_button("removeHoliday", self.tr("Remove exception"), self.remove)
         self.buttons.addStretch(1)
+        self.note = QLabel(self)  # the years the package does not know yet
+        self.note.setObjectName("holidaysNote")
+        self.note.setWordWrap(True)
+        self.layout().addWidget(self.note)
         self.update_buttons()
 
     def columns(self) -> list[Column]:
@@ -47,7 +51,17 @@ class HolidaysTab(_ListTab):
 
     def loader(self):
         db, today = self.ctx.db, hospital_today()
-        return lambda: holidays.overview(db, today, today + dt.timedelta(days=AHEAD_DAYS))
+        end = today + dt.timedelta(days=AHEAD_DAYS)
+        days = [today + dt.timedelta(days=i) for i in range(AHEAD_DAYS + 1)]
+        return lambda: (holidays.overview(db, today, end), holidays.unknown_years(days))
+
+    def _loaded(self, rows: Any, select_id: Any) -> None:
+        found, years = rows
+        # an empty year is not a year without holidays: say when the package does not know it yet
+        self.note.setText(self.tr("Public holidays of {years} are not known yet (the chinese-calendar package has "
+                                    "no data): publishing treats those days as ordinary days.")
+                            .format(years="、".join(map(str, years))) if years else "")
+        super()._loaded(found, select_id)
 
     def update_buttons(self) -> None:
         super().update_buttons()

@@ -229,8 +229,10 @@ class DayPlan:
             parts.append(f"{self.public.name}调休上班（按{WEEKDAY_LABELS[self.public.as_weekday]}排班）")
         for e in self.exceptions:
             if e.department_id is None or department_id is None or e.department_id == department_id:
+                # one department's exception in a hospital-wide line (publishing, `holidays list`) names it
+                who = e.department_name if department_id is None and e.department_id is not None else ""
                 when = PERIOD_LABELS[e.period] if e.period else ""
-                parts.append(f"{when}{KIND_LABELS[e.kind]}：{e.note}")
+                parts.append(f"{who}{when}{KIND_LABELS[e.kind]}：{e.note}")
         return "；".join(parts)
 
 

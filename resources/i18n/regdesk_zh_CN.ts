@@ -1122,6 +1122,10 @@
             <translation>停诊</translation>
         </message>
         <message>
+            <source>Public holidays of {years} are not known yet (the chinese-calendar package has no data): publishing treats those days as ordinary days.</source>
+            <translation>{years} 年的法定节假日安排尚未收录（chinese-calendar 暂无数据）：发布排班时按平常日处理。</translation>
+        </message>
+        <message>
             <source>Exception of {day} removed.</source>
             <translation>已删除 {day} 的例外。</translation>
         </message>
@@ -2143,10 +2147,6 @@
         <message>
             <source>HH:MM</source>
             <translation>HH:MM</translation>
-        </message>
-        <message>
-            <source>HH:MM, empty for none</source>
-            <translation>HH:MM，留空表示不设</translation>
         </message>
         <message>
             <source>Save rules</source>

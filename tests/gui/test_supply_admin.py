@@ -52,6 +52,8 @@ def test_holidays_tab_adds_and_removes_an_exception(qtbot, clinic):
     tab = page.holidays
     page.tabs.setCurrentWidget(tab)
     day = hospital_today() + dt.timedelta(days=30)
+    years = holidays.unknown_years([hospital_today() + dt.timedelta(days=i) for i in range(366)])
+    assert (str(years[0]) in tab.note.text()) if years else tab.note.text() == ""
     qtbot.mouseClick(tab.findChild(QPushButton, "addHoliday"), Qt.MouseButton.LeftButton)
     dialog = tab.dialog
     qtbot.waitUntil(lambda: dialog.department.count() == 2)  # 全院 and 内科
