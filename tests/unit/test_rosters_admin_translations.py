@@ -13,7 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ["rosters.py", "roster_grid.py", "roster_dialogs.py", "roster_templates.py", "admin.py", "admin_tabs.py",
          "admin_dialogs.py", "pagekit.py"]
-TSV = ROOT / "resources" / "i18n" / "rosters_admin_zh.tsv"
+# the pages' strings, and those issue 14 (booking supply) added to them
+TSVS = [ROOT / "resources" / "i18n" / name for name in ("rosters_admin_zh.tsv", "supply_zh.tsv")]
 
 
 def _lupdate() -> str | None:
@@ -22,7 +23,8 @@ def _lupdate() -> str | None:
 
 
 def _tsv() -> dict[tuple[str, str], str]:
-    rows = [line.rstrip("\n").split("\t") for line in TSV.read_text(encoding="utf-8").splitlines() if line]
+    rows = [line.rstrip("\n").split("\t") for tsv in TSVS for line in tsv.read_text(encoding="utf-8").splitlines()
+            if line]
     assert all(len(r) == 3 for r in rows)
     return {(c, s): z for c, s, z in rows}
 
