@@ -1,4 +1,4 @@
-"""The administration page's new parts (issue 14): the time rules on the rules tab and the holidays tab,
+"""The console's new parts of issue 14: the time rules on the rules tab, the holidays tab, the queue's history,
 against a real SQLite database."""
 from __future__ import annotations
 
@@ -76,3 +76,31 @@ def test_holidays_tab_adds_and_removes_an_exception(qtbot, clinic):
     qtbot.mouseClick(tab.remove_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.model.row_of(f"x{e.id}") < 0, timeout=10_000)
     assert holidays.list_exceptions(clinic["db"], day, day) == []
+
+
+def test_queue_history_marks_a_late_cancel(qtbot, sqlite_db):
+    """The queue's side panel lists the patient's recent bookings; a cancel after the deadline (退号) says so."""
+    from PySide6.QtCore import QCoreApplication
+    from sqlalchemy import text
+
+    from console.qdetail import DetailPanel
+    from services import queries
+    from tests.gui.page_support import ADMIN, drain, make_ctx
+    db = sqlite_db
+    today = hospital_today()
+    c = factories.basic_clinic(db, day=today + dt.timedelta(days=2))
+    _, today_slots = factories.session(db, c["doctor_id"], today, "evening", dt.time(20, 0), dt.time(22, 0))
+    pid = factories.patient(db)
+    late = factories.request(db, today_slots[0], pid)
+    with db.engine.begin() as conn:  # the mini-program's cancel, today for today: after 15:00 yesterday
+        conn.execute(text("UPDATE bookings SET status = 'cancelled' WHERE id = :i"), {"i": late})
+    factories.request(db, c["slot_ids"][0], pid)
+    [row] = queries.pending_queue(db)
+    ctx = make_ctx(db, ADMIN)
+    panel = DetailPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_row(row)
+    words = QCoreApplication.translate("DetailPanel", "Cancelled late")
+    qtbot.waitUntil(lambda: words in panel.history.text(), timeout=10_000)
+    drain(qtbot, ctx)
