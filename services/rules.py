@@ -205,7 +205,7 @@ class Refusal:
     """What the rules refuse, in the rule's own words (``reason`` is what the patient reads).
 
     ``rule`` names the rule: stopped, unpublished, over (facts about the session, which nobody can
-    override), cutoff, window, blacklist, duplicate (the hospital's policy, which a head or an admin
+    override), cutoff, release, window, blacklist, duplicate (the hospital's policy, which a head or an admin
     may override for one request with a reason; see services.bookings.approve). Capacity is not a
     rule here: a request with no place left is decided ``full``, never overridden.
     """
@@ -224,8 +224,9 @@ def verdict(row, rules: Rules, now: dt.datetime, blocks: dict, *, session_status
             duplicates: int = 0) -> Refusal | None:
     """The one place that says what the rules refuse: None when they allow ``row``.
 
-    ``row`` carries ``day``, ``session_ends_at``, ``slot_starts_at``, ``patient_id`` and
-    ``session_status`` (``session_status=`` overrides it with one read under the decision's locks);
+    ``row`` carries ``day``, ``session_ends_at``, ``slot_starts_at``, ``patient_id``,
+    ``session_status`` (``session_status=`` overrides it with one read under the decision's locks), and
+    ``requested_at`` (UTC, optional: the release time is judged at it, else at ``now``);
     ``blocks`` is what :func:`patient_blocks` answers; ``duplicates`` the patient's other confirmed or
     checked-in bookings in the department that day. Autoapprove, a clerk's approval and the queue's
     verdict column all ask this function.
