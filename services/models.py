@@ -29,6 +29,7 @@ TAKEN_STATUSES = tuple(s.value for s in TAKEN)
 SOURCES = tuple(s.value for s in BookingSource)
 GENDERS = ("M", "F", "U")
 ROLES = tuple(r.value for r in Role)
+DAY_KINDS = ("open", "closed")  # a hospital's exception to the public holidays (hospital_days)
 DB_ROLES = ("miniprogram", "desk", "jobs")  # database accounts by job (services/staff/accounts.py)
 
 
@@ -150,6 +151,9 @@ class Booking(Base):
     # added by revision 0003_desk: when a no-show was undone at the desk (UTC); the end-of-session
     # job leaves such a booking alone, so the undo holds
     no_show_undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # added by revision 0009_supply: when the booking became 'cancelled' (UTC), stamped by a database
+    # trigger whoever cancels (the mini-program too); services.bookings.late_cancel says which cancels were late
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 # ---------------------------------------------------------------- regdesk's own tables
@@ -352,3 +356,23 @@ class JobRunner(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_error_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     stopped_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class HospitalDay(Base):
+    """The hospital's own exception to China's public holidays (services/rosters/holidays.py): a day, or one
+    period of it, for one department or (``department_id`` NULL) all, ``open`` although a public holiday
+    or ``closed`` (a hospital event), with the reason (``note``). Added by revision 0009_supply."""
+    __tablename__ = "hospital_days"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DAY_KINDS), name="ck_hospital_days_kind"),
+        CheckConstraint("period IS NULL OR " + _in("period", PERIODS), name="ck_hospital_days_period"),
+        Index("ix_hospital_days_day", "day"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(8))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    period: Mapped[str | None] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)  # database default: UTC now
+    created_by: Mapped[str] = mapped_column(String(100))

@@ -13,16 +13,17 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QTabWidget, QVBoxLayout,
+    QCheckBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QTabWidget, QVBoxLayout,
     QWidget,
 )
 
 from console.admin.tabs import DepartmentsTab, DoctorsTab, StaffTab
 from console.common.forms import FieldErrors
-from console.jobstatus import JobsTab
+from console.admin.holidays_tab import HolidaysTab
 from console.common.pagekit import call, error_label
-from console.common.live import LiveFeed
 from services.bookings import rules as rules_service
+from console.jobstatus import JobsTab
+from console.common.live import LiveFeed
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,11 @@ class RulesTab(QWidget):
             default = getattr(rules_service.DEFAULTS, f.name)
             if isinstance(default, bool):
                 widget: QWidget = QCheckBox(self.tr("On"), self)
+            elif f.name in rules_service.TIME_RULES:  # HH:MM; the service checks it (empty: none, if allowed)
+                widget = QLineEdit(self)
+                widget.setPlaceholderText(self.tr("HH:MM"))  # whether it may be empty: its help says
+                widget.setMaxLength(8)
+                widget.setMinimumWidth(120)
             else:
                 widget = QSpinBox(self)
                 # the service checks the limits too; the wide range lets a wrong value reach it and be explained
@@ -114,11 +120,21 @@ class RulesTab(QWidget):
             value = getattr(rules, name)
             if isinstance(widget, QCheckBox):
                 widget.setChecked(bool(value))
+            elif isinstance(widget, QLineEdit):
+                widget.setText(value or "")
             else:
                 widget.setValue(int(value))
 
+    @staticmethod
+    def _value(w: QWidget) -> Any:
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QLineEdit):  # a time as typed; the service normalises '7:00' and checks it
+            return w.text().strip() or None
+        return w.value()
+
     def values(self) -> dict[str, Any]:
-        return {name: (w.isChecked() if isinstance(w, QCheckBox) else w.value()) for name, w in self.fields.items()}
+        return {name: self._value(w) for name, w in self.fields.items()}
 
     def changes(self) -> dict[str, Any]:
         if self.rules is None:
@@ -149,7 +165,7 @@ class RulesTab(QWidget):
 
 
 class AdminPage(QWidget):
-    """Tabs 科室 / 医生 / 员工账号 / 预约规则. Loads each tab's data when the page is built."""
+    """Tabs 科室 / 医生 / 员工账号 / 预约规则 / 节假日. Loads each tab's data when the page is built."""
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
@@ -161,10 +177,12 @@ class AdminPage(QWidget):
         self.doctors = DoctorsTab(ctx, self)
         self.staff = StaffTab(ctx, self)
         self.rules = RulesTab(ctx, self)
+        self.holidays = HolidaysTab(ctx, self)
         self.tabs.addTab(self.departments, self.tr("Departments"))
         self.tabs.addTab(self.doctors, self.tr("Doctors"))
         self.tabs.addTab(self.staff, self.tr("Staff accounts"))
         self.tabs.addTab(self.rules, self.tr("Booking rules"))
+        self.tabs.addTab(self.holidays, self.tr("Holidays"))
         self.jobs = JobsTab(ctx, self)  # whether the job service runs (console.jobstatus)
         self.tabs.addTab(self.jobs, self.jobs.title())
         layout = QVBoxLayout(self)
@@ -182,7 +200,7 @@ class AdminPage(QWidget):
         feed.reloadNeeded.connect(lambda: self.rules.changes() or self.rules.reload())
 
     def refresh(self) -> None:
-        for tab in (self.departments, self.doctors, self.staff):
+        for tab in (self.departments, self.doctors, self.staff, self.holidays):
             tab.reload()
         self.rules.reload()
 

@@ -128,8 +128,9 @@ class DetailPanel(QScrollArea):
             return
         title = self.tr("Recent bookings")
         def line(h) -> str:
-            colour = "#b3261e" if h.status == "no_show" else "#4b5563"
+            colour = "#b3261e" if h.status == "no_show" or h.late_cancel else "#4b5563"
+            status = self.tr("Cancelled late") if h.late_cancel else L.status_label(h.status)
             return (f"{h.day:%m-%d} {_e(L.fmt_time(h.starts_at))} {_e(h.department)} {_e(h.doctor)}"
-                    f" · <span style='color:{colour}'>{_e(L.status_label(h.status))}</span>")
+                    f" · <span style='color:{colour}'>{_e(status)}</span>")
         items = "<br>".join(line(h) for h in recent)
         self.history.setText(f"<p style='margin:10px 0 0 0'><b>{_e(title)}</b><br>{items}</p>")

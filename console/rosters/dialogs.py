@@ -117,6 +117,8 @@ class PublishDialog(TaskDialog):
         if skipped:
             lines.append(self.tr("Not published ({n}):").format(n=len(skipped)))
             lines += [f"· {s}" for s in skipped[:10]] + (["…"] if len(skipped) > 10 else [])
+        notes = list(getattr(result, "notes", ()) or ())  # make-up working days (调休), unknown holiday years
+        lines += [f"· {s}" for s in notes[:10]]
         self.summary.setText("\n".join(lines))
         # the work is done: OK becomes "Close" so a second click does not look like a second publish
         self.ok_button.hide()

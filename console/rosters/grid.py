@@ -141,7 +141,8 @@ class RosterGridModel(QAbstractTableModel):
     def same_frame(self, grid: Any) -> bool:
         return (self.grid is not None and grid is not None
                 and getattr(self.grid.department, "id", None) == getattr(grid.department, "id", None)
-                and list(self.grid.days) == list(grid.days) and self._periods == self._periods_of(grid))
+                and list(self.grid.days) == list(grid.days) and self._periods == self._periods_of(grid)
+                and getattr(self.grid, "day_labels", None) == getattr(grid, "day_labels", None))
 
     def apply_grid(self, grid: Any) -> int:
         """Take a fresh grid of the shown week in place; returns how many cells changed."""
@@ -238,6 +239,11 @@ class RosterGridModel(QAbstractTableModel):
             font = QFont()
             font.setBold(True)  # today's columns stand out
             return font
+        marks = getattr(self.grid, "day_marks", None) or {}
+        if role == Qt.ItemDataRole.ToolTipRole and where is not None:  # 国庆节休息, 调休上班（按周三排班） ...
+            return (getattr(self.grid, "day_labels", None) or {}).get(where[0])
+        if role == Qt.ItemDataRole.ForegroundRole and where is not None and marks.get(where[0]) in ("休", "停"):
+            return QColor("#b3261e")
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if section == 0:
@@ -245,8 +251,10 @@ class RosterGridModel(QAbstractTableModel):
         if where is None:
             return None
         day, period = where
-        # three short lines: 21 columns (with evening clinics) must fit a 1366-pixel screen
-        return f"{weekday_label(day.weekday())}\n{day:%m-%d}\n{period_label(period)}"
+        # three short lines: 21 columns (with evening clinics) must fit a 1366-pixel screen; a holiday's
+        # one-character mark (休, 班, 停, 例) after the weekday, its words in the tooltip
+        mark = marks.get(day, "")
+        return f"{weekday_label(day.weekday())}{mark}\n{day:%m-%d}\n{period_label(period)}"
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():

@@ -155,6 +155,7 @@ class RosterPage(QWidget):
                                           "Ctrl+E")
         self.substitute_action = self._action("rosterSubstitute", self.tr("Substitute…"), self.substitute)
         self.stop_action = self._action("rosterStop", self.tr("Stop session (停诊)…"), self.stop_session)
+        self.extra_action = self._action("rosterExtra", self.tr("Extra places (加号)…"), self.add_places)
         self.toolbar.addSeparator()
         self.refresh_action = self._action("rosterRefresh", self.tr("Refresh"), self.refresh)
         # what a role may never do is not shown at all; the department check comes in update_actions
@@ -164,6 +165,7 @@ class RosterPage(QWidget):
         self.publish_action.setVisible(can("roster.publish"))
         self.stop_action.setVisible(can("session.stop"))
         self.substitute_action.setVisible(can("session.substitute"))
+        self.extra_action.setVisible(can("session.extra"))
 
     def _legend(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -332,7 +334,8 @@ class RosterPage(QWidget):
                 (self.publish_action, "roster.publish", dep is not None, self.tr("Choose a department first")),
                 (self.change_action, "roster.edit", live, why_not),
                 (self.stop_action, "session.stop", live, why_not),
-                (self.substitute_action, "session.substitute", live, why_not)):
+                (self.substitute_action, "session.substitute", live, why_not),
+                (self.extra_action, "session.extra", live, why_not)):
             allowed = can(permission, dep)
             action.setEnabled(possible and allowed)
             action.setToolTip(action.text() if possible and allowed else
@@ -340,7 +343,8 @@ class RosterPage(QWidget):
 
     def _context_menu(self, pos) -> None:
         menu = QMenu(self)
-        for a in (self.change_action, self.substitute_action, self.stop_action, None, self.templates_action):
+        for a in (self.change_action, self.extra_action, self.substitute_action, self.stop_action, None,
+                  self.templates_action):
             if a is None:
                 menu.addSeparator()
             elif a.isVisible():
@@ -414,6 +418,21 @@ class RosterPage(QWidget):
         dialog.done_ok.connect(lambda s: self._done(
             self.tr("{doctor} now takes the session; {n} WeChat message(s) queued.").format(
                 doctor=s.doctor_name, n=s.notified)))
+        self._open(dialog)
+
+    def add_places(self) -> None:
+        """加号 (console/rosters/extra_dialog.py): the session and its slots first, then the dialog."""
+        cell = self.current_cell()
+        if cell is None or not self.extra_action.isEnabled():
+            return
+        db, sid = self.ctx.db, cell.session_id
+        call(self.ctx, self, lambda: (templates.get_session(db, sid), templates.list_slots(db, sid)), self._choose_places)
+
+    def _choose_places(self, found: tuple[Any, list[Any]]) -> None:
+        from console.rosters.extra_dialog import ExtraPlacesDialog
+        dialog = ExtraPlacesDialog(self.ctx, *found, parent=self)
+        dialog.done_ok.connect(lambda e: self._done(self.tr("{n} place(s) added: the slot now has {capacity}.")
+                                                    .format(n=e.added, capacity=e.capacity)))
         self._open(dialog)
 
     def _done(self, text: str) -> None:

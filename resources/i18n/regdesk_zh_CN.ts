@@ -19,6 +19,10 @@
             <source>Booking rules</source>
             <translation>预约规则</translation>
         </message>
+        <message>
+            <source>Holidays</source>
+            <translation>节假日</translation>
+        </message>
     </context>
     <context>
         <name>Banner</name>
@@ -520,6 +524,10 @@
             <source>Recent bookings</source>
             <translation>最近预约</translation>
         </message>
+        <message>
+            <source>Cancelled late</source>
+            <translation>晚退号</translation>
+        </message>
     </context>
     <context>
         <name>DoctorDialog</name>
@@ -678,6 +686,41 @@
         </message>
     </context>
     <context>
+        <name>ExtraPlacesDialog</name>
+        <message>
+            <source>Add places</source>
+            <translation>加号</translation>
+        </message>
+        <message>
+            <source>Extra places (加号)</source>
+            <translation>加号</translation>
+        </message>
+        <message>
+            <source>The session (its last slot)</source>
+            <translation>整个出诊（加在最后一个时段）</translation>
+        </message>
+        <message>
+            <source>{start}–{end}: {taken} of {capacity} taken</source>
+            <translation>{start}–{end}：已约 {taken}/{capacity}</translation>
+        </message>
+        <message>
+            <source>e.g. the doctor agreed to see more patients</source>
+            <translation>例如：医生同意加号</translation>
+        </message>
+        <message>
+            <source>Where</source>
+            <translation>加到</translation>
+        </message>
+        <message>
+            <source>Places</source>
+            <translation>号数</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>原因</translation>
+        </message>
+    </context>
+    <context>
         <name>FileActions</name>
         <message>
             <source>Export the day list to Excel…</source>
@@ -805,6 +848,108 @@
         <message>
             <source>Letter keys work while the list has the focus, so typing in the search box is never taken for a command.</source>
             <translation>字母快捷键只在列表获得焦点时有效，在搜索框中输入文字不会误触发操作。</translation>
+        </message>
+    </context>
+    <context>
+        <name>HolidayDialog</name>
+        <message>
+            <source>New holiday exception</source>
+            <translation>新增节假日例外</translation>
+        </message>
+        <message>
+            <source>Open although a public holiday</source>
+            <translation>节假日照常出诊</translation>
+        </message>
+        <message>
+            <source>Closed (a hospital event)</source>
+            <translation>停诊（医院安排）</translation>
+        </message>
+        <message>
+            <source>Whole hospital</source>
+            <translation>全院</translation>
+        </message>
+        <message>
+            <source>Whole day</source>
+            <translation>全天</translation>
+        </message>
+        <message>
+            <source>e.g. 国庆节外科门诊, 院庆</source>
+            <translation>例如：国庆节外科门诊、院庆</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>日期</translation>
+        </message>
+        <message>
+            <source>Kind</source>
+            <translation>类型</translation>
+        </message>
+        <message>
+            <source>Department</source>
+            <translation>科室</translation>
+        </message>
+        <message>
+            <source>Period</source>
+            <translation>时段</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>原因</translation>
+        </message>
+        <message>
+            <source>Applies to rosters published afterwards.</source>
+            <translation>对之后发布的排班生效；已发布的出诊请用停诊。</translation>
+        </message>
+    </context>
+    <context>
+        <name>HolidaysTab</name>
+        <message>
+            <source>Add exception…</source>
+            <translation>新增例外…</translation>
+        </message>
+        <message>
+            <source>Remove exception</source>
+            <translation>删除例外</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>日期</translation>
+        </message>
+        <message>
+            <source>Weekday</source>
+            <translation>星期</translation>
+        </message>
+        <message>
+            <source>Public arrangement</source>
+            <translation>法定安排</translation>
+        </message>
+        <message>
+            <source>Hospital exception</source>
+            <translation>医院例外</translation>
+        </message>
+        <message>
+            <source>Whole hospital</source>
+            <translation>全院</translation>
+        </message>
+        <message>
+            <source>whole day</source>
+            <translation>全天</translation>
+        </message>
+        <message>
+            <source>open</source>
+            <translation>照常出诊</translation>
+        </message>
+        <message>
+            <source>closed</source>
+            <translation>停诊</translation>
+        </message>
+        <message>
+            <source>Public holidays of {years} are not known yet (the chinese-calendar package has no data): publishing treats those days as ordinary days.</source>
+            <translation>{years} 年的法定节假日安排尚未收录（chinese-calendar 暂无数据）：发布排班时按平常日处理。</translation>
+        </message>
+        <message>
+            <source>Exception of {day} removed.</source>
+            <translation>已删除 {day} 的例外。</translation>
         </message>
     </context>
     <context>
@@ -1717,6 +1862,10 @@
             <translation>停诊…</translation>
         </message>
         <message>
+            <source>Extra places (加号)…</source>
+            <translation>加号…</translation>
+        </message>
+        <message>
             <source>Refresh</source>
             <translation>刷新</translation>
         </message>
@@ -1792,6 +1941,10 @@
             <source>{doctor} now takes the session; {n} WeChat message(s) queued.</source>
             <translation>现由 {doctor} 出诊；{n} 条微信通知已加入发送队列。</translation>
         </message>
+        <message>
+            <source>{n} place(s) added: the slot now has {capacity}.</source>
+            <translation>已加号 {n} 个：该时段现有 {capacity} 号。</translation>
+        </message>
     </context>
     <context>
         <name>RuleDialog</name>
@@ -1841,6 +1994,10 @@
         <message>
             <source>On</source>
             <translation>开启</translation>
+        </message>
+        <message>
+            <source>HH:MM</source>
+            <translation>HH:MM</translation>
         </message>
         <message>
             <source>Save rules</source>

@@ -1,8 +1,9 @@
-"""Undoing a check-in or a no-show (撤销签到 / 撤销爽约): a mis-keyed C or N is not for ever.
+"""No-shows at the end of a session (``mark_past_no_shows``, the job service's job), and undoing a check-in or
+a no-show (撤销签到 / 撤销爽约): a mis-keyed C or N is not for ever.
 
     checked_in -> confirmed   undo_check_in: the check-in time is cleared
     no_show    -> confirmed   undo_no_show: ``no_show_undone_at`` is set, so the end-of-session job
-                              (services.bookings.decisions.mark_past_no_shows) never marks it again, and the
+                              (mark_past_no_shows, below) never marks it again, and the
                               no-show no longer counts toward the blacklist (which counts no_show rows)
 
 On the clinic's own day (the hospital's date, services.clock.hospital_today) whoever may check in
@@ -16,20 +17,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 
 from services.bookings.decisions import BookingResult, clean_reason, label, load_context
-from services.clock import hospital_today, utcnow
+from services.clock import hospital_today, local_now, utcnow
 from services.db import Database
 from services.errors import Conflict, PermissionDenied
-from services.models import Booking
+from services.models import Booking, ClinicSession, Doctor, Slot
 from services.staff import audit
 from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
 _VERBS = {"checked_in": "撤销签到", "no_show": "撤销爽约"}
+_JOB_BATCH = 500  # bookings marked per transaction
 _ACTIONS = {"checked_in": "undo_check_in", "no_show": "undo_no_show"}  # audit actions
 
 
@@ -76,3 +78,43 @@ def _undo(db: Database, actor: Actor, booking_id: int, source: str, values: dict
     result = db.run(work)
     log.info("%s undid %s of booking %s", actor.name, source, booking_id)
     return result
+
+
+def mark_past_no_shows(db: Database, actor: Actor, now: dt.datetime | None = None) -> int:
+    """The end-of-session job: confirmed bookings of sessions that are over -> no_show. Returns how many."""
+    actor.require("booking.checkin")
+    now = now or local_now()
+    today = now.date()
+    over = or_(ClinicSession.day < today, and_(ClinicSession.day == today, ClinicSession.ends_at <= now.time()))
+    q = (select(Booking.id).join(Slot, Slot.id == Booking.slot_id)
+         .join(ClinicSession, ClinicSession.id == Slot.session_id)
+         # a no-show undone at the desk (undo_no_show) is never marked again by this job
+         .where(Booking.status == "confirmed", Booking.no_show_undone_at.is_(None), over))
+    if actor.kind == "staff" and actor.role == "head" and actor.department_ids:
+        q = q.join(Doctor, Doctor.id == ClinicSession.doctor_id).where(Doctor.department_id.in_(actor.department_ids))
+    q = q.order_by(Booking.id).limit(_JOB_BATCH)
+
+    def batch(conn: Connection) -> tuple[int, int]:
+        candidates = list(conn.execute(q).scalars())
+        if not candidates:
+            return 0, 0
+        # lock only the booking rows (a FOR UPDATE on the join would lock slots and sessions too;
+        # NO KEY UPDATE on PostgreSQL leaves outbox inserts, which reference the row, free);
+        # a concurrent cancel then either waits for us or has already won
+        ids = list(conn.execute(select(Booking.id).where(Booking.id.in_(candidates), Booking.status == "confirmed")
+                                .with_for_update(key_share=True)).scalars())
+        if ids:
+            conn.execute(update(Booking).where(Booking.id.in_(ids), Booking.status == "confirmed")
+                         .values(status="no_show", updated_at=utcnow()))
+            audit.record_many(conn, actor, "no_show", "booking", ids, {"to": "no_show", "job": True})
+        return len(candidates), len(ids)
+
+    total = 0
+    while True:
+        seen, changed = db.run(batch)
+        total += changed
+        if seen < _JOB_BATCH:
+            break
+    if total:
+        log.info("marked %d past bookings as no-show", total)
+    return total

@@ -30,7 +30,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Iterable, TypeVar
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -59,7 +59,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 DECISION_ACTION = "decide"  # the audit action of every pending -> confirmed/full/rejected
 FULL_REASON = "该时段号源已满"
 MAX_REASON = 200
-_JOB_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def clean_reason(reason: str | None, what: str = "原因") -> str:
 _CONTEXT = (select(Booking.id, Booking.status, Booking.slot_id, Booking.patient_id, Booking.reason,
                    Slot.session_id, Slot.starts_at.label("slot_starts_at"), ClinicSession.day,
                    ClinicSession.ends_at.label("session_ends_at"), ClinicSession.status.label("session_status"),
-                   Doctor.department_id)
+                   Doctor.department_id, Booking.created_at.label("requested_at"))
             .join(Slot, Slot.id == Booking.slot_id)
             .join(ClinicSession, ClinicSession.id == Slot.session_id)
             .join(Doctor, Doctor.id == ClinicSession.doctor_id))
@@ -389,46 +388,6 @@ def mark_no_show(db: Database, actor: Actor, booking_id: int, *, now: dt.datetim
             raise ValidationError("就诊时间未到，不能标记爽约")
     return _simple(db, actor, booking_id, "booking.checkin", "no_show", "no_show", "标记爽约",
                    keep_reason=True, check=not_before_slot)
-
-
-def mark_past_no_shows(db: Database, actor: Actor, now: dt.datetime | None = None) -> int:
-    """The end-of-session job: confirmed bookings of sessions that are over -> no_show. Returns how many."""
-    actor.require("booking.checkin")
-    now = now or local_now()
-    today = now.date()
-    over = or_(ClinicSession.day < today, and_(ClinicSession.day == today, ClinicSession.ends_at <= now.time()))
-    q = (select(Booking.id).join(Slot, Slot.id == Booking.slot_id)
-         .join(ClinicSession, ClinicSession.id == Slot.session_id)
-         # a no-show undone at the desk (services.bookings.attendance) is never marked again by this job
-         .where(Booking.status == "confirmed", Booking.no_show_undone_at.is_(None), over))
-    if actor.kind == "staff" and actor.role == "head" and actor.department_ids:
-        q = q.join(Doctor, Doctor.id == ClinicSession.doctor_id).where(Doctor.department_id.in_(actor.department_ids))
-    q = q.order_by(Booking.id).limit(_JOB_BATCH)
-
-    def batch(conn: Connection) -> tuple[int, int]:
-        candidates = list(conn.execute(q).scalars())
-        if not candidates:
-            return 0, 0
-        # lock only the booking rows (a FOR UPDATE on the join would lock slots and sessions too;
-        # NO KEY UPDATE on PostgreSQL leaves outbox inserts, which reference the row, free);
-        # a concurrent cancel then either waits for us or has already won
-        ids = list(conn.execute(select(Booking.id).where(Booking.id.in_(candidates), Booking.status == "confirmed")
-                                .with_for_update(key_share=True)).scalars())
-        if ids:
-            conn.execute(update(Booking).where(Booking.id.in_(ids), Booking.status == "confirmed")
-                         .values(status="no_show", updated_at=utcnow()))
-            audit.record_many(conn, actor, "no_show", "booking", ids, {"to": "no_show", "job": True})
-        return len(candidates), len(ids)
-
-    total = 0
-    while True:
-        seen, changed = db.run(batch)
-        total += changed
-        if seen < _JOB_BATCH:
-            break
-    if total:
-        log.info("marked %d past bookings as no-show", total)
-    return total
 
 
 def walk_in(db: Database, actor: Actor, slot_id: int, patient_id: int, *,

@@ -17,12 +17,13 @@ from sqlalchemy import case, func, insert, select
 from sqlalchemy.engine import Connection
 
 from services import limits
+from services.staff import audit
+from services.bookings import late_cancel
+from services.staff.actor import Actor
 from services.clock import hospital_today, utcnow
 from services.db import Database
 from services.errors import NotFound, ValidationError
 from services.models import Booking, ClinicSession, Department, Doctor, Patient, Slot
-from services.staff import audit
-from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class HistoryItem:
     department: str
     doctor: str
     status: str
+    late_cancel: bool = False  # cancelled after the hospital's deadline (退号, services.bookings.late_cancel)
 
 
 @dataclass(frozen=True)
@@ -246,8 +248,9 @@ def register(db: Database, actor: Actor, name: str, gender: str, phone: str,
     return info
 
 
-def _item(r) -> HistoryItem:
-    return HistoryItem(r.booking_id, r.day, r.starts_at, r.department, r.doctor, r.status)
+def _item(r, book=None) -> HistoryItem:  # a row and services.bookings.rules.Rules
+    late = book is not None and r.status == "cancelled" and late_cancel.is_late(r.cancelled_at, r.day, book)
+    return HistoryItem(r.booking_id, r.day, r.starts_at, r.department, r.doctor, r.status, late)
 
 
 def histories(db: Database, patient_ids: Iterable[int], day: dt.date, *,
@@ -261,7 +264,7 @@ def histories(db: Database, patient_ids: Iterable[int], day: dt.date, *,
     that_day: dict[int, list[HistoryItem]] = {}
     recent: dict[int, list[HistoryItem]] = {}
     cols = (Booking.id.label("booking_id"), Booking.patient_id, Booking.status, ClinicSession.day,
-            Slot.starts_at, Department.name.label("department"), Doctor.name.label("doctor"))
+            Slot.starts_at, Department.name.label("department"), Doctor.name.label("doctor"), Booking.cancelled_at)
 
     def joined(stmt):
         return (stmt.join(Slot, Slot.id == Booking.slot_id)
@@ -269,7 +272,9 @@ def histories(db: Database, patient_ids: Iterable[int], day: dt.date, *,
                 .join(Doctor, Doctor.id == ClinicSession.doctor_id)
                 .join(Department, Department.id == Doctor.department_id))
 
+    from services.bookings import rules  # services.bookings.rules builds on services.bookings.decisions; keep this module's imports light
     with db.read() as conn:
+        book = rules.read(conn)
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             q1 = joined(select(Booking.patient_id, func.count()).select_from(Booking)).where(
@@ -287,7 +292,7 @@ def histories(db: Database, patient_ids: Iterable[int], day: dt.date, *,
             inner = joined(select(*cols, rn).select_from(Booking)).where(Booking.patient_id.in_(chunk)).subquery()
             q3 = select(inner).where(inner.c.rn <= RECENT).order_by(inner.c.patient_id, inner.c.rn)
             for r in conn.execute(q3):
-                recent.setdefault(r.patient_id, []).append(_item(r))
+                recent.setdefault(r.patient_id, []).append(_item(r, book))
     return {pid: PatientHistory(pid, no_shows.get(pid, 0), day, tuple(that_day.get(pid, ())),
                                 tuple(recent.get(pid, ()))) for pid in ids}
 

@@ -57,6 +57,7 @@ class _Asked(NamedTuple):
     session_ends_at: dt.time
     patient_id: int
     session_status: str
+    requested_at: dt.datetime | None = None  # UTC: the release time (放号) is judged at the request's time
 
 
 class BookingRow(NamedTuple):
@@ -250,7 +251,7 @@ def _with_verdicts(conn: Connection, rows: list[BookingRow], now: dt.datetime) -
     for r in rows:
         dup = sum(1 for o in r.others if o.department_id == r.department_id and o.status in ("confirmed", "checked_in"))
         refusal = rules.verdict(_Asked(r.day, r.starts_at, ends.get(r.session_id, r.ends_at), r.patient_id,
-                                       r.session_status), book, now, blocks, duplicates=dup)
+                                       r.session_status, r.created_at), book, now, blocks, duplicates=dup)
         out.append(r if refusal is None else r._replace(rule=refusal.rule, rule_reason=refusal.reason))
     return out
 

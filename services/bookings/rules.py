@@ -24,14 +24,16 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from services import limits
+from services.staff import audit
 from services.bookings import decisions
-from services.clock import local_now, utcnow
+from services.bookings import late_cancel
+from services.staff.actor import AUTOAPPROVE, Actor
+from services.clock import as_datetime, local_now, utc_to_local, utcnow
 from services.db import Database
 from services.errors import ValidationError
 from services.jobs.outage import is_outage
 from services.models import Booking, ClinicSession, Doctor, Rule, Slot
-from services.staff import audit
-from services.staff.actor import AUTOAPPROVE, Actor
+from services.rosters.calendar import fmt_time, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,13 @@ class Rules:
     noshow_lookback_days: int = 90
     blacklist_days: int = 90
     autoapprove_enabled: bool = True
+    # 放号: a day opens to online requests at this time (HH:MM), booking_window_days before it; None: at 00:00
+    release_time: str | None = None
+    # 退号: a cancel after this time (HH:MM), late_cancel_days_before the clinic day, is late (services.bookings.late_cancel)
+    late_cancel_days_before: int = 1
+    late_cancel_time: str = "15:00"
+    late_cancel_counts: bool = False  # late cancels count toward the blacklist as no-shows do
+    clerks_add_places: bool = False  # 加号 by clerks too (heads and admins always may: services.rosters.extra_places)
 
 
 DEFAULTS = Rules()
@@ -57,13 +66,19 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "noshow_lookback_days": ("爽约回溯天数", "统计爽约次数的时间范围（天）"),
     "blacklist_days": ("暂停预约天数", "自最近一次爽约起暂停网上预约的天数"),
     "autoapprove_enabled": ("自动审核", "开启后按以上规则自动审核小程序的预约申请"),
+    "release_time": ("放号时间", "每天几点放出第“可预约天数”天的号（如 07:00）；留空表示零点放号"),
+    "late_cancel_days_before": ("退号截止（提前天数）", "就诊前第几天的截止时间之后取消算晚退号（1 表示前一天）"),
+    "late_cancel_time": ("退号截止时间", "该天几点之后取消算晚退号（如 15:00）"),
+    "late_cancel_counts": ("晚退号计入爽约", "开启后晚退号与爽约一样计入暂停网上预约的次数"),
+    "clerks_add_places": ("挂号员可加号", "开启后挂号员也可为出诊加号（科主任和管理员始终可以）"),
 }
 # key -> (min, max) for the whole-number rules
 RULE_LIMITS: dict[str, tuple[int, int]] = {
     "booking_window_days": (1, 365), "cutoff_minutes": (0, 24 * 60), "noshow_limit": (1, 100),
-    "noshow_lookback_days": (1, 3650), "blacklist_days": (0, 3650),
+    "noshow_lookback_days": (1, 3650), "blacklist_days": (0, 3650), "late_cancel_days_before": (0, 30),
 }
-_TYPES = {f.name: type(getattr(DEFAULTS, f.name)) for f in fields(Rules)}
+TIME_RULES = {"release_time": True, "late_cancel_time": False}  # rule -> may be empty (None)
+_TYPES = {f.name: (dt.time if f.name in TIME_RULES else type(getattr(DEFAULTS, f.name))) for f in fields(Rules)}
 
 STOPPED_REASON = "该门诊已停诊"
 UNPUBLISHED_REASON = "该门诊未开放预约"
@@ -76,6 +91,14 @@ def _check(key: str, value) -> object:
     if key not in _TYPES:
         raise ValidationError(f"未知的规则：{key}", field=key)
     name = RULE_LABELS[key][0]
+    if _TYPES[key] is dt.time:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if TIME_RULES[key]:
+                return None
+            raise ValidationError(f"“{name}”不能为空", field=key)
+        if not isinstance(value, str):
+            raise ValidationError(f"“{name}”应为 HH:MM 格式的时间", field=key)
+        return fmt_time(parse_time(value, f"“{name}”", field=key))
     if _TYPES[key] is bool:
         if not isinstance(value, bool):
             raise ValidationError(f"“{name}”只能是开或关", field=key)
@@ -86,6 +109,13 @@ def _check(key: str, value) -> object:
     if not lo <= value <= hi:
         raise ValidationError(f"“{name}”必须在 {lo} 到 {hi} 之间", field=key)
     return value
+
+
+def release_at(day: dt.date, rules: Rules) -> dt.datetime:
+    """When a clinic day opens to online requests (放号): booking_window_days before it, at the release
+    time (00:00 without one). The view slot_availability says the same in its ``opens_at`` column."""
+    at = dt.time.fromisoformat(rules.release_time) if rules.release_time else dt.time(0, 0)
+    return dt.datetime.combine(day - dt.timedelta(days=rules.booking_window_days), at)
 
 
 def read(conn: Connection) -> Rules:
@@ -177,7 +207,7 @@ class Refusal:
     """What the rules refuse, in the rule's own words (``reason`` is what the patient reads).
 
     ``rule`` names the rule: stopped, unpublished, over (facts about the session, which nobody can
-    override), cutoff, window, blacklist, duplicate (the hospital's policy, which a head or an admin
+    override), cutoff, release, window, blacklist, duplicate (the hospital's policy, which a head or an admin
     may override for one request with a reason; see services.bookings.decisions.approve). Capacity is not a
     rule here: a request with no place left is decided ``full``, never overridden.
     """
@@ -189,15 +219,16 @@ class Refusal:
         return self.rule in OVERRIDABLE
 
 
-OVERRIDABLE = frozenset({"cutoff", "window", "blacklist", "duplicate"})
+OVERRIDABLE = frozenset({"cutoff", "release", "window", "blacklist", "duplicate"})
 
 
 def verdict(row, rules: Rules, now: dt.datetime, blocks: dict, *, session_status: str | None = None,
             duplicates: int = 0) -> Refusal | None:
     """The one place that says what the rules refuse: None when they allow ``row``.
 
-    ``row`` carries ``day``, ``session_ends_at``, ``slot_starts_at``, ``patient_id`` and
-    ``session_status`` (``session_status=`` overrides it with one read under the decision's locks);
+    ``row`` carries ``day``, ``session_ends_at``, ``slot_starts_at``, ``patient_id``,
+    ``session_status`` (``session_status=`` overrides it with one read under the decision's locks), and
+    ``requested_at`` (UTC, optional: the release time is judged at it, else at ``now``);
     ``blocks`` is what :func:`patient_blocks` answers; ``duplicates`` the patient's other confirmed or
     checked-in bookings in the department that day. Autoapprove, a clerk's approval and the queue's
     verdict column all ask this function.
@@ -213,11 +244,18 @@ def verdict(row, rules: Rules, now: dt.datetime, blocks: dict, *, session_status
         if rules.cutoff_minutes:
             return Refusal("cutoff", f"已过网上预约截止时间（就诊前{rules.cutoff_minutes}分钟）")
         return Refusal("cutoff", "该时段已开始，无法预约")
+    if rules.release_time is not None:  # 放号: judged at the time of the request, not of the decision
+        asked = getattr(row, "requested_at", None)
+        asked = now if asked is None else utc_to_local(as_datetime(asked))
+        opens = release_at(row.day, rules)
+        if asked < opens:
+            return Refusal("release", f"尚未放号，放号时间 {opens:%Y-%m-%d %H:%M}")
     if (row.day - now.date()).days > rules.booking_window_days:
         return Refusal("window", f"只能预约{rules.booking_window_days}天内的号源")
     block = blocks.get(row.patient_id)
     if block and now.date() <= block[0]:
-        return Refusal("blacklist", f"近{rules.noshow_lookback_days}天爽约{block[1]}次，"
+        what = "爽约或晚退号" if rules.late_cancel_counts else "爽约"
+        return Refusal("blacklist", f"近{rules.noshow_lookback_days}天{what}{block[1]}次，"
                                     f"暂停网上预约至{block[0].isoformat()}")
     if rules.one_per_department_day and duplicates:
         return Refusal("duplicate", DUPLICATE_REASON)
@@ -237,6 +275,11 @@ def patient_blocks(conn: Connection, patient_ids: set[int], rules: Rules,
                 ClinicSession.day >= since, ClinicSession.day <= today))
     for pid, day in conn.execute(q):
         days.setdefault(pid, []).append(day)
+    if rules.late_cancel_counts:  # 退号: a late cancel counts as a no-show does
+        # known when it happens, before the clinic day: a late cancel for next week counts already
+        ahead = today + dt.timedelta(days=limits.ROSTER_DAYS_AHEAD)
+        for pid, late in late_cancel.late_days(conn, sorted(patient_ids), since, ahead, rules).items():
+            days.setdefault(pid, []).extend(late)
     out = {}
     for pid, ds in days.items():
         found = blocked_until(sorted(ds), rules)

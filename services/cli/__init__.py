@@ -23,7 +23,7 @@ from services.errors import ConfigError, RegdeskError
 log = logging.getLogger(__name__)
 
 COMMAND_MODULES = ("cmd_db", "cmd_demo", "cmd_staff", "cmd_autoapprove", "cmd_watch", "cmd_notify", "cmd_jobs", "cmd_excel",
-                   "cmd_roster", "cmd_config")
+                   "cmd_roster", "cmd_config", "cmd_holidays", "cmd_rules")
 
 
 class UsageError(RegdeskError):

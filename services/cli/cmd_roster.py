@@ -8,8 +8,9 @@
     regdesk roster stop SESSION_ID --reason TEXT
     regdesk roster substitute SESSION_ID --doctor ID [--note TEXT]
     regdesk roster import FILE.xlsx
+    regdesk roster extra (--slot ID | --session ID) --places N --reason TEXT
 
-The commands that change rosters (template add, publish, stop, substitute, import) act as the staff
+The commands that change rosters (template add, publish, stop, substitute, import, extra) act as the staff
 member who logs in (``--user NAME`` or ``REGDESK_USER``, see services.cli.cli_actor): that person's
 permissions and departments apply, and the audit log names them. Listing needs no log-in.
 """
@@ -76,6 +77,14 @@ def register(sub, common) -> None:
     imp.add_argument("file", metavar="FILE.xlsx")
     imp.set_defaults(func=cmd_import)
 
+    extra = rsub.add_parser("extra", parents=[common], help="add places (加号) to a slot or a session, with a reason")
+    where = extra.add_mutually_exclusive_group(required=True)
+    where.add_argument("--slot", type=_ID, metavar="ID")
+    where.add_argument("--session", type=_ID, metavar="ID", help="the places go to the session's last slot")
+    extra.add_argument("--places", type=int_arg(limits.PLACES), required=True, metavar="N")
+    extra.add_argument("--reason", required=True)
+    extra.set_defaults(func=cmd_extra)
+
 
 def _department_id(db, code: str | None) -> int | None:
     return None if code is None else masterdata.department_by_code(db, code).id
@@ -120,6 +129,8 @@ def cmd_publish(args: argparse.Namespace, cfg: Config) -> int:
           f"已存在 {s.sessions_existing} 个；草稿转发布 {s.drafts_published} 个；跳过 {len(s.skipped)} 个")
     for line in s.skipped:
         print("  跳过 " + line)
+    for line in s.notes:
+        print("  注意 " + line)
     return 0
 
 
@@ -168,4 +179,16 @@ def cmd_import(args: argparse.Namespace, cfg: Config) -> int:
         db.dispose()
     if result is not None:
         print(result)
+    return 0
+
+
+def cmd_extra(args: argparse.Namespace, cfg: Config) -> int:
+    from services.rosters import extra_places
+    db = open_database(cfg)
+    try:
+        done = extra_places.add_places(db, cli_actor(db, args), args.places, args.reason, slot_id=args.slot,
+                                       session_id=args.session)
+    finally:
+        db.dispose()
+    print(done.line())
     return 0

@@ -26,15 +26,18 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
+from services.staff import audit
+from services.rosters import masterdata
+from services.excel import xlsx
+from services.rosters import holidays
+from services.staff.actor import Actor
 from services.bookings.decisions import SOURCE_LABELS, STATUS_LABELS
 from services.bookings.patients import GENDER_LABELS, age_on, mask_id_card, mask_phone
 from services.clock import utc_to_local
 from services.db import Database
 from services.errors import PermissionDenied
-from services.excel import xlsx
 from services.excel.xlsx import Column, RowWriter
 from services.models import BOOKING_STATUSES, Booking, ClinicSession, Department, Doctor, Patient, Slot
-from services.rosters import masterdata
 from services.rosters.layout import (
     WEEKDAYS,
     load_week,
@@ -44,8 +47,6 @@ from services.rosters.layout import (
     write_help,
     write_roster_sheet,
 )
-from services.staff import audit
-from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -264,8 +265,9 @@ def export_roster(db: Database, actor: Actor, week: str | dt.date, out: str | Pa
             progress(i, len(deps))
         with db.read() as conn:
             state = load_week(conn, dep, hospital, monday)
+            plans = holidays.plans(conn, monday, monday + dt.timedelta(days=6))
         ws = wb.create_sheet(sheet_title(dep.name, dep.code, taken))
-        write_roster_sheet(ws, state)
+        write_roster_sheet(ws, state, {d: p.label(dep.id) for d, p in plans.items() if p.label(dep.id)})
         names.append(ws.title)
         rows += len(state.doctors)
     write_help(wb)

@@ -43,6 +43,82 @@ def create_availability_view() -> None:
     op.execute(AVAILABILITY_VIEW)
 
 
+def _opens_at(dialect: str) -> str:
+    """slot_availability.opens_at (revision 0009_supply): the day minus the booking window (rule
+    booking_window_days, default 7) at the release time (rule release_time, 'HH:MM'; 00:00 when none),
+    in the hospital's local wall-clock time like ``day`` and ``starts_at``. The rules are JSON texts:
+    a number as its digits, a time as a quoted string, no time as null."""
+    key = "`key`" if dialect in ("mysql", "mariadb") else "key"
+    as_int = "SIGNED" if dialect in ("mysql", "mariadb") else "INTEGER"
+    days = (f"COALESCE((SELECT CAST(r.value AS {as_int}) FROM rules r WHERE r.{key} = 'booking_window_days'),"
+            " 7)")
+    raw = f"(SELECT REPLACE(r.value, '\"', '') FROM rules r WHERE r.{key} = 'release_time')"
+    hhmm = f"CASE WHEN {raw} LIKE '__:__' THEN {raw} ELSE '00:00' END"
+    if dialect == "postgresql":
+        return f"(cs.day - {days}) + CAST({hhmm} AS time)"
+    if dialect in ("mysql", "mariadb"):
+        return f"TIMESTAMP(DATE_SUB(cs.day, INTERVAL {days} DAY), {hhmm})"
+    # (no ':00' appended: a colon before a word would be taken for a bound parameter)
+    return f"datetime(date(cs.day, '-' || {days} || ' days') || ' ' || {hhmm})"
+
+
+def availability_view(dialect: str, with_opens_at: bool = True, replace: bool = False) -> str:
+    """The CREATE [OR REPLACE] VIEW statement of slot_availability, with ``opens_at`` at its end."""
+    sql = AVAILABILITY_VIEW
+    if with_opens_at:
+        sql = sql.replace("           AS remaining\n",
+                          f"           AS remaining,\n       {_opens_at(dialect)} AS opens_at\n")
+    if replace:
+        sql = sql.replace("CREATE VIEW", "CREATE OR REPLACE VIEW")
+    return sql
+
+
+# ---------------------------------------------------------------- bookings.cancelled_at (revision 0009_supply)
+#
+# The database stamps a booking's cancellation itself (UTC), whoever cancels it: a console, or the
+# mini-program's plain UPDATE ... SET status = 'cancelled' that names no other column. PostgreSQL and
+# MySQL/MariaDB set it in a BEFORE UPDATE trigger (the same row write); SQLite in an AFTER UPDATE trigger
+# that updates the row (SQLite's recursive triggers are off, and the change feed's trigger logs only
+# status and slot changes, so this adds no change_log row). PostgreSQL's function runs as its definer
+# (helpers.secure_function_statements, applied again at every `db grant`).
+
+CANCELLED_AT_TRIGGER = "trg_bookings_cancelled_at"
+
+
+def cancelled_at_statements(dialect: str) -> list[str]:
+    cond = "NEW.status = 'cancelled' AND OLD.status <> 'cancelled'"
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION regdesk_cancelled_at() RETURNS trigger LANGUAGE plpgsql AS $$"
+            f" BEGIN IF {cond} THEN NEW.cancelled_at := (now() AT TIME ZONE 'utc'); END IF; RETURN NEW; END $$",
+            f"CREATE TRIGGER {CANCELLED_AT_TRIGGER} BEFORE UPDATE OF status ON bookings FOR EACH ROW"
+            " EXECUTE FUNCTION regdesk_cancelled_at()",
+        ]
+    if dialect in ("mysql", "mariadb"):
+        return [f"CREATE TRIGGER {CANCELLED_AT_TRIGGER} BEFORE UPDATE ON bookings FOR EACH ROW"
+                f" BEGIN IF {cond} THEN SET NEW.cancelled_at = UTC_TIMESTAMP(); END IF; END"]
+    return [f"CREATE TRIGGER {CANCELLED_AT_TRIGGER} AFTER UPDATE OF status ON bookings FOR EACH ROW"
+            f" WHEN {cond} BEGIN UPDATE bookings SET cancelled_at = CURRENT_TIMESTAMP WHERE id = NEW.id; END"]
+
+
+def create_cancelled_at_trigger() -> None:
+    name = op.get_context().dialect.name
+    for stmt in cancelled_at_statements(name):
+        op.execute(stmt)
+    if name == "postgresql":  # as every regdesk trigger function: run as its definer, fixed search_path
+        for stmt in secure_function_statements(op.get_bind(), only_insecure=True):
+            op.execute(stmt)
+
+
+def drop_cancelled_at_trigger() -> None:
+    name = op.get_context().dialect.name
+    if name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {CANCELLED_AT_TRIGGER} ON bookings")
+        op.execute("DROP FUNCTION IF EXISTS regdesk_cancelled_at()")
+    else:
+        op.execute(f"DROP TRIGGER IF EXISTS {CANCELLED_AT_TRIGGER}")
+
+
 def drop_availability_view() -> None:
     op.execute("DROP VIEW IF EXISTS slot_availability")
 

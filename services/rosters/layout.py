@@ -234,7 +234,9 @@ def sheet_title(name: str, code: str, taken: set[str]) -> str:
     return title
 
 
-def write_roster_sheet(ws, week: RosterWeek) -> None:
+def write_roster_sheet(ws, week: RosterWeek, day_labels: dict[dt.date, str] | None = None) -> None:
+    """``day_labels``: a day's holiday words after its date in row 3 (services.rosters.holidays; the import reads
+    only the weekday at the start of the cell)."""
     from openpyxl.utils import get_column_letter
     last = roster_column(6, 2)
     last_letter = get_column_letter(last)
@@ -259,7 +261,8 @@ def write_roster_sheet(ws, week: RosterWeek) -> None:
         ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
     for d, day in enumerate(week.days):
         col = roster_column(d, 0)
-        ws.cell(3, col, f"{WEEKDAYS[d]} {day:%m-%d}")
+        note = (day_labels or {}).get(day)
+        ws.cell(3, col, f"{WEEKDAYS[d]} {day:%m-%d}" + (f" {note}" if note else ""))
         ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + 2)
         for p, period in enumerate(PERIODS):
             ws.cell(4, col + p, PERIOD_LABELS[period])

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from sqlalchemy import delete, insert, select, update
@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 
 from services import limits
 from services.staff import audit
+from services.rosters import holidays
 from services.staff.actor import Actor
 from services.clock import hospital_today, utcnow
 from services.db import Database
@@ -86,7 +87,8 @@ class PublishSummary:
     slots_created: int
     sessions_existing: int  # already there (published or stopped): left as they are
     drafts_published: int = 0  # draft sessions that became published
-    skipped: tuple[str, ...] = ()  # one line each: why a session was not created (overlap)
+    skipped: tuple[str, ...] = ()  # one line each: why a session (or a holiday's) was not created
+    notes: tuple[str, ...] = ()  # make-up working days (调休) and what they worked; unknown holiday years
 
 
 # ---------------------------------------------------------------- templates
@@ -262,15 +264,12 @@ def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department
         templates = conn.execute(q).all()
         for dep in sorted({t.department_id for t in templates}):
             actor.require("roster.publish", dep)
-        by_weekday: dict[int, list] = defaultdict(list)
-        for t in templates:
-            by_weekday[t.weekday].append(t)
-        specs = []
-        for i in range((end - first).days + 1):
-            day = first + dt.timedelta(days=i)
-            specs += [SessionSpec(t.doctor_id, day, t.period, t.starts_at, t.ends_at, t.slot_minutes,
-                                  t.capacity_per_slot) for t in by_weekday[day.weekday()]]
+        # public holidays are skipped, make-up days work the weekday they replace (services/rosters/holidays.py)
+        cal = holidays.apply(holidays.plans(conn, first, end), templates)
+        specs = [SessionSpec(t.doctor_id, day, t.period, t.starts_at, t.ends_at, t.slot_minutes,
+                             t.capacity_per_slot) for day, t in cal.work]
         summary = publish_sessions(conn, actor, specs)
+        summary = replace(summary, skipped=cal.skipped + summary.skipped, notes=cal.notes)
         if first > start:
             past = f"{start} 至 {first - dt.timedelta(days=1)} 已过去，未发布"
             summary = replace(summary, skipped=(past,) + summary.skipped)
@@ -391,6 +390,8 @@ class RosterGrid:
     days: list[dt.date]  # Monday..Sunday
     doctors: list[DoctorInfo]  # the department's active doctors and anyone with a session that week
     cells: dict[tuple[int, dt.date, str], GridCell]  # (doctor who works, day, period) -> cell
+    day_labels: dict[dt.date, str] = field(default_factory=dict)  # holidays, make-up days, exceptions
+    day_marks: dict[dt.date, str] = field(default_factory=dict)  # 休 / 班 / 停 / 例 (services.rosters.holidays)
 
 
 def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
@@ -406,6 +407,7 @@ def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
                             .order_by(ClinicSession.day, ClinicSession.starts_at, ClinicSession.id)).all()
         with_sessions = {r.doctor_id for r in rows}
         doctors = [d for d in doctors_in(conn, department_id, include_inactive=True) if d.active or d.id in with_sessions]
+        plans = holidays.plans(conn, days[0], days[-1])
     cells: dict[tuple[int, dt.date, str], GridCell] = {}
     for r in rows:
         s = session_info(r)
@@ -420,5 +422,6 @@ def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
             if old is not None:
                 log.info("week grid: session %s hides session %s in one cell", cell.session_id, old.session_id)
             cells[key] = cell
-    return RosterGrid(dep, days, doctors, cells)
+    labels = {d: p.label(department_id) for d, p in plans.items() if p.label(department_id)}
+    return RosterGrid(dep, days, doctors, cells, labels, {d: plans[d].mark(department_id) for d in labels})
 

@@ -97,6 +97,7 @@ SPEC: dict[str, dict[str, Privileges]] = {
         "staff": (), "staff_departments": (), "login_throttle": (), "db_accounts": (),
         "job_leases": _all("SELECT", "INSERT", "UPDATE"),  # a lease row is taken over, never deleted
         "job_runners": _all("SELECT", "INSERT", "UPDATE", "DELETE"),  # heartbeats; old ones are removed
+        "hospital_days": _READ,  # the admins' holiday exceptions (services/rosters/holidays.py): the jobs only read them
         "alembic_version": _READ,
     },
 }

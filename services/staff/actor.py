@@ -27,9 +27,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export.roster": frozenset({"head", "admin"}),
     "session.stop": frozenset({"head", "admin"}),
     "session.substitute": frozenset({"head", "admin"}),
+    # 加号: add places to a slot or session (clerks too when the hospital's rule clerks_add_places is on)
+    "session.extra": frozenset({"head", "admin"}),
     "masterdata.edit": frozenset({"admin"}),
     "staff.manage": frozenset({"admin"}),
     "rules.edit": frozenset({"admin"}),
+    "holidays.edit": frozenset({"admin"}),  # the hospital's own holiday exceptions (hospital_days)
     "wechat.settings": frozenset({"admin"}),
     "notify.manage": frozenset({"head", "admin"}),
 }
@@ -46,9 +49,11 @@ PERMISSION_LABELS = {
     "roster.import": "导入排班",
     "session.stop": "停诊",
     "session.substitute": "替诊",
+    "session.extra": "加号",
     "masterdata.edit": "维护科室医生",
     "staff.manage": "管理账号",
     "rules.edit": "修改预约规则",
+    "holidays.edit": "维护节假日例外",
     "wechat.settings": "微信设置",
     "notify.manage": "重发微信通知",
     "export.daily": "导出日清单",

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text, update
 
-from services.bookings import decisions
+from services.bookings import attendance, decisions
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.models import AuditLog, Booking, ClinicSession, Notification
 from services.staff.actor import SYSTEM, Actor
@@ -259,12 +259,12 @@ def test_mark_past_no_shows(db):
         set_status(db, ids[0], "confirmed")  # set up directly: the rules refuse approving a past session
         set_status(db, ids[1], "checked_in")
         made[name] = ids  # confirmed, checked_in, pending
-    n = decisions.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(today, dt.time(12, 30)))
+    n = attendance.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(today, dt.time(12, 30)))
     assert n == 2
     assert [f.status_of(db, i) for i in made["past"]] == ["no_show", "checked_in", "pending"]
     assert [f.status_of(db, i) for i in made["am"]] == ["no_show", "checked_in", "pending"]
     assert [f.status_of(db, i) for i in made["pm"]] == ["confirmed", "checked_in", "pending"]
     assert audit_rows(db, made["past"][0])[-1] == ("no_show", "system")
-    assert decisions.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(today, dt.time(12, 30))) == 0
+    assert attendance.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(today, dt.time(12, 30))) == 0
     with pytest.raises(PermissionDenied):
-        decisions.mark_past_no_shows(db, Actor(kind="autoapprove", name="autoapprove"))
+        attendance.mark_past_no_shows(db, Actor(kind="autoapprove", name="autoapprove"))

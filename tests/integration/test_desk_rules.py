@@ -250,12 +250,12 @@ def test_an_undone_no_show_no_longer_counts_and_the_job_leaves_it(db):
     assert {r.booking_id: r.rule for r in queries.pending_queue(db)}[b] is None
     assert decisions.approve(db, CLERK, b).status == "confirmed"
     # the end-of-session job does not mark the undone no-show again (its session is long over)
-    assert decisions.mark_past_no_shows(db, SYSTEM) == 0
+    assert attendance.mark_past_no_shows(db, SYSTEM) == 0
     assert f.status_of(db, misses[0]) == "confirmed"
     # a confirmed booking of that session never undone is marked as before
     other = f.request(db, past[0], f.patient(db))
     f.set_status(db, other, "confirmed")
-    assert decisions.mark_past_no_shows(db, SYSTEM) == 1
+    assert attendance.mark_past_no_shows(db, SYSTEM) == 1
     assert f.status_of(db, other) == "no_show" and f.status_of(db, misses[0]) == "confirmed"
 
 
@@ -265,5 +265,5 @@ def test_undo_check_in_then_the_job_may_mark_the_no_show(db, day_of_clinic):
     c, ids, now = day_of_clinic
     decisions.check_in(db, CLERK, ids[2], now=now)
     attendance.undo_check_in(db, CLERK, ids[2], now=now)
-    assert decisions.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(c["day"], dt.time(12, 30))) == 3
+    assert attendance.mark_past_no_shows(db, SYSTEM, now=dt.datetime.combine(c["day"], dt.time(12, 30))) == 3
     assert f.status_of(db, ids[2]) == "no_show"

@@ -1,0 +1,50 @@
+"""加号: add places to a session (its last slot) or to one of its slots, with the reason (services.rosters.extra_places).
+Opened from the roster grid; the service checks who may (heads, admins, clerks when the hospital allows)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
+
+from console.common.pagekit import TaskDialog
+from console.rosters.dialogs import fit_height, session_title
+from console.rosters.grid import hm
+from services import limits
+from services.rosters import extra_places
+
+
+class ExtraPlacesDialog(TaskDialog):
+    def __init__(self, ctx, session: Any, slots: Sequence[Any], parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.ok_button.setText(self.tr("Add places"))
+        self.setObjectName("extraDialog")
+        self.session = session
+        self.setWindowTitle(self.tr("Extra places (加号)"))
+        title = QLabel(session_title(session), self)
+        title.setStyleSheet("font-weight: bold;")
+        self.where = QComboBox(self)
+        self.where.setObjectName("extraWhere")
+        self.where.addItem(self.tr("The session (its last slot)"), None)
+        for s in slots:
+            self.where.addItem(self.tr("{start}–{end}: {taken} of {capacity} taken").format(
+                start=hm(s.starts_at), end=hm(s.ends_at), taken=s.taken, capacity=s.capacity), s.id)
+        self.places = QSpinBox(self)
+        self.places.setObjectName("extraPlaces")
+        self.places.setRange(limits.PLACES.lo, limits.PLACES.hi)
+        self.reason = QLineEdit(self)
+        self.reason.setObjectName("extraReason")
+        self.reason.setPlaceholderText(self.tr("e.g. the doctor agreed to see more patients"))
+        form = QFormLayout()
+        form.addRow(self.tr("Where"), self.errors.field("slot_id", self.where))
+        form.addRow(self.tr("Places"), self.errors.field("places", self.places))
+        form.addRow(self.tr("Reason"), self.errors.field("reason", self.reason))
+        self.form_area.addWidget(title)
+        self.form_area.addLayout(form)
+        fit_height(self, 440)
+
+    def prepare(self):
+        db, actor, sid = self.ctx.db, self.ctx.actor, self.session.id
+        slot, places, reason = self.where.currentData(), self.places.value(), self.reason.text()
+        if slot is None:
+            return lambda: extra_places.add_places(db, actor, places, reason, session_id=sid)
+        return lambda: extra_places.add_places(db, actor, places, reason, slot_id=slot)
