@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from tests import factories as f
 
 
-def _counter(db, slot: int) -> tuple[int, int]:  # noqa: ANN001
+def _counter(db, slot: int) -> tuple[int, int]:
     with db.read() as c:
         row = c.execute(text("SELECT taken, capacity FROM slot_counters WHERE slot_id = :s"), {"s": slot}).one()
         seen = c.execute(text("SELECT taken FROM slot_availability WHERE slot_id = :s"), {"s": slot}).scalar_one()
@@ -19,7 +19,7 @@ def _counter(db, slot: int) -> tuple[int, int]:  # noqa: ANN001
     return tuple(row)
 
 
-def _sql(db, statement: str, **params) -> None:  # noqa: ANN001
+def _sql(db, statement: str, **params) -> None:
     with db.write() as c:
         c.execute(text(statement), params)
 
