@@ -147,7 +147,7 @@ def test_cancel_for_the_patient_with_a_reason(qtbot, db, tmp_path):
 
 def test_the_day_is_read_once_and_only_when_the_page_is_first_shown(qtbot, sqlite_db, tmp_path):
     """A hidden day list reads nothing (the console starts on the queue); shown, it reads the day once."""
-    confirmed_clinic(sqlite_db, 3, day=hospital_today())
+    today_clinic(sqlite_db, 3)
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
         page = DayListPage(ctx)
         qtbot.addWidget(page)
