@@ -278,8 +278,8 @@ def admin_screens(shoot: Shooter, window, dep: int, monday: dt.date, workbook: P
     admin = window.pages.get("admin")
     if admin is not None:
         window.show_page("admin")
-        for i, name in enumerate(("departments", "doctors", "staff", "rules", "jobs")):
-            admin.tabs.setCurrentIndex(i)
+        for name in ("departments", "doctors", "staff", "rules", "holidays", "jobs"):
+            admin.tabs.setCurrentWidget(getattr(admin, name))
             shoot.shot(f"admin-{name}", window)
 
 
