@@ -135,6 +135,8 @@ def test_jobs_outlive_a_postgresql_that_goes_away(tmp_path):
                 ids += [_request_on(held, clinic["slot_ids"][0]) for _ in range(2)]
                 pg.stop("fast")
                 held.close()
+                # the server stays down until the job service has met it (its rounds are 0.2 s apart)
+                wait_for(lambda: "database unreachable" in jobs.stderr(), "the job service meeting the outage")
                 assert jobs.alive(), jobs.stderr()[-3000:]
                 # 3. a start without waiting: the first connections hear "starting up"
                 pg.start(wait=False)
@@ -146,9 +148,9 @@ def test_jobs_outlive_a_postgresql_that_goes_away(tmp_path):
                 code = jobs.stop()
             err = jobs.stderr()
             _once_each(fake, ids)
+        db.dispose()
         assert code == 0, err[-3000:]
         assert "Traceback" not in err and "database unreachable" in err, err[-3000:]
-        db.dispose()
     finally:
         pg.close()
 
@@ -190,6 +192,7 @@ def test_jobs_outlive_a_mariadb_that_goes_away(tmp_path):
                 # 2. a shutdown: connections refused (2003) until it is back
                 maria.stop()
                 wait_for(lambda: _connects(url, "can't connect"), "connections refused")
+                wait_for(lambda: "database unreachable" in jobs.stderr(), "the job service meeting the outage")
                 assert jobs.alive(), jobs.stderr()[-3000:]
                 maria.start()
                 wait_for(lambda: _connects(url), "MariaDB back", timeout=90)
@@ -200,9 +203,9 @@ def test_jobs_outlive_a_mariadb_that_goes_away(tmp_path):
                 code = jobs.stop()
             err = jobs.stderr()
             _once_each(fake, ids)
+        db.dispose()
         assert code == 0, err[-3000:]
         assert "Traceback" not in err and "database unreachable" in err, err[-3000:]
-        db.dispose()
     finally:
         maria.close()
 
