@@ -4,13 +4,18 @@ of new requests (console.notices), whether the job service runs (console.jobstat
 automatic decisions (console.autoapprove).
 
 The live feed is started before the pages are built and put in ``ctx.live``, where the pages find it;
-the queue and the day list get its changes from here. Without a feed the window polls every two
+the queue and the day list get its changes from here. The queue's load starts first; the roster,
+notification and administration pages are built (and start their loads) when first shown, so they
+do not compete with it at start-up; the day list is built at once (the File menu acts on it) and
+reads its day when first shown. Without a feed the window polls every two
 seconds (same update path, no model reset).
 
 Consoles do not decide or send in the background: the job service (`regdesk jobs`, in the demo a
 thread: ``ctx.jobs``) does; console.jobstatus shows whether it runs.
 """
 from __future__ import annotations
+
+from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -51,7 +56,8 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         screenfit.place(self, WANTED, MINIMUM)  # _restore() may take a saved geometry that fits instead
         screenfit.KeepOnScreen(self)
-        self.pages: dict[str, QWidget] = {}
+        self.pages: dict[str, QWidget] = {}  # the pages built so far: see page()
+        self._builders: dict[str, Callable[[], QWidget]] = {}  # the pages not shown yet
         self.nav_items: dict[str, QListWidgetItem] = {}
 
         central = QWidget(self)
@@ -85,14 +91,14 @@ class MainWindow(QMainWindow):
         self.daylist = DayListPage(ctx, self)
         self._add("queue", self.tr("Requests"), "queue", self.queue)
         self._add("daylist", self.tr("Day list"), "daylist", self.daylist)
-        self._add("roster", self.tr("Rosters"), "roster", RosterPage(ctx, self))
+        self._add_later("roster", self.tr("Rosters"), "roster", lambda: RosterPage(ctx, self))
         if ctx.can("notify.manage"):
-            self._add("notify", self.tr("Notifications"), "bell", NotificationFailuresPage(ctx, self))
+            self._add_later("notify", self.tr("Notifications"), "bell", lambda: NotificationFailuresPage(ctx, self))
         if ctx.can("wechat.settings"):
-            self._add("wechat", self.tr("WeChat"), "wechat", WeChatSettingsPage(ctx, self))
+            self._add_later("wechat", self.tr("WeChat"), "wechat", lambda: WeChatSettingsPage(ctx, self))
         if ctx.can("staff.manage") or ctx.can("masterdata.edit") or ctx.can("rules.edit"):
-            self._add("admin", self.tr("Administration"), "admin", AdminPage(ctx, self))
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+            self._add_later("admin", self.tr("Administration"), "admin", lambda: AdminPage(ctx, self))
+        self.nav.currentRowChanged.connect(self._row_chosen)
         who = ctx.actor.display_name or ctx.actor.name
         self.user_label = QLabel(f"{who} · {L.role_label(ctx.actor.role)}", self)
         self.user_label.setObjectName("userLabel")
@@ -113,8 +119,8 @@ class MainWindow(QMainWindow):
         self.daylist.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.connection.changes.connect(self._changes)
         self.connection.refreshNeeded.connect(self.refresh_all)
+        self.queue.reload()  # first: the other pages load when first shown, even the one _restore() shows
         self._restore()
-        self.queue.reload()  # the day list loads when first shown
         self.jobs_monitor.start()
 
     def _add(self, key: str, title: str, icon_name: str, page: QWidget) -> None:
@@ -126,10 +132,35 @@ class MainWindow(QMainWindow):
         self.pages[key] = page
         self.nav_items[key] = item
 
+    def _add_later(self, key: str, title: str, icon_name: str, build: Callable[[], QWidget]) -> None:
+        """A page built by ``build`` when first shown (an empty widget holds its place until then)."""
+        self._add(key, title, icon_name, QWidget(self.stack))
+        del self.pages[key]
+        self._builders[key] = build
+
+    def page(self, key: str) -> QWidget:
+        """The page under ``key``, built now if it was not yet shown (KeyError: not on this window)."""
+        build = self._builders.pop(key, None)
+        if build is not None:
+            row = self.nav.row(self.nav_items[key])
+            placeholder = self.stack.widget(row)
+            page = build()
+            self.stack.insertWidget(row, page)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.pages[key] = page
+        return self.pages[key]
+
+    def _row_chosen(self, row: int) -> None:
+        item = self.nav.item(row)
+        if item is not None:
+            self.page(item.data(Qt.ItemDataRole.UserRole))
+        self.stack.setCurrentIndex(row)
+
     def _restore(self) -> None:
         st = self.ctx.settings
         page = st[S.LAST_PAGE] if st is not None else "queue"
-        self.show_page(page if page in self.pages else "queue")
+        self.show_page(page if page in self.nav_items else "queue")
         if st is None:
             return
         screenfit.restore(self, st[S.GEOMETRY], WANTED, MINIMUM)

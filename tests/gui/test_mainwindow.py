@@ -3,6 +3,7 @@ cleanly, and `regdesk --demo` end to end."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -106,9 +107,9 @@ def test_each_role_sees_only_what_it_may_do(qtbot, sqlite_db, tmp_path):
     for role, actor in roles.items():
         with console_context(sqlite_db, actor, tmp_path / role) as ctx:
             w = open_window(qtbot, ctx, live=False)
-            seen[role] = set(w.pages)
+            seen[role] = set(w.nav_items)
             if role == "clerk":
-                roster = w.pages.get("roster")
+                roster = w.page("roster")
                 for name in ("publish_action", "stop_action", "substitute_action", "templates_action"):
                     action = getattr(roster, name, None)
                     assert action is None or not action.isVisible(), name
@@ -118,6 +119,37 @@ def test_each_role_sees_only_what_it_may_do(qtbot, sqlite_db, tmp_path):
     assert {"queue", "daylist"} <= seen["clerk"]
     assert "admin" not in seen["head"]
     assert "admin" in seen["admin"]
+
+
+def test_pages_not_shown_read_nothing_and_the_queue_still_loads(qtbot, sqlite_db, tmp_path):
+    """An administrator's window opens on the roster page saved last time: the queue still loads; the
+    notification and administration pages are not built and read nothing until first shown."""
+    from sqlalchemy import event
+    clinic_with_requests(sqlite_db, 2)
+    read: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest) -> None:
+        read.append(statement)
+    event.listen(sqlite_db.engine, "before_cursor_execute", seen)
+    try:
+        with console_context(sqlite_db, staff(sqlite_db, "a1", "admin"), tmp_path) as ctx:
+            ctx.settings[S.LAST_PAGE] = "roster"
+            read.clear()  # what the window reads, not what setting up the test wrote
+            w = open_window(qtbot, ctx, live=False)
+            qtbot.waitUntil(lambda: ctx.tasks.idle and w.jobs_monitor.latest is not None, timeout=15_000)
+            assert w.current_page() == "roster" and queue_ids(w) != []
+            assert set(w.pages) == {"queue", "daylist", "roster"}
+            assert {"notify", "wechat", "admin"} <= set(w.nav_items)
+            # the staff list (administration), the failed notifications, the WeChat settings
+            assert [s for s in read if re.search(r"\bFROM staff\b|notifications\.last_error|app_settings\.key", s)] == []
+            w.show_page("admin")
+            admin = w.page("admin")
+            assert w.stack.currentWidget() is admin
+            qtbot.waitUntil(lambda: admin.staff.model.rowCount() > 0 and ctx.tasks.idle, timeout=15_000)
+            assert any(re.search(r"\bFROM staff\b", s) for s in read)
+            w.close()
+    finally:
+        event.remove(sqlite_db.engine, "before_cursor_execute", seen)
 
 
 def test_closing_saves_the_window_and_stops_the_feed_and_simulator(qtbot, sqlite_db, tmp_path):
