@@ -318,7 +318,7 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
     jobs = BackgroundJobs(url, cfg, deciding=False).start()
     try:
         dep, monday = busiest_evening_department(db)
-        login = LoginDialog(db, tasks, None)
+        login = LoginDialog(lambda: db, db.url, tasks, None)
         login.username.setText("clerk")
         login.show()
         shoot.shot("login", login)

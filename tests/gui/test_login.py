@@ -18,7 +18,7 @@ UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/regdesk"  # nothing liste
 
 
 def dialog(qtbot, db, tmp_path) -> LoginDialog:
-    d = LoginDialog(db, TaskRunner(), Settings(tmp_path / "console.ini"))
+    d = LoginDialog(lambda: db, db.url, TaskRunner(), Settings(tmp_path / "console.ini"))
     qtbot.addWidget(d)
     d.open()
     return d

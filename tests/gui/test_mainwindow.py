@@ -242,6 +242,31 @@ def test_console_opens_after_log_in_on_a_new_embedded_database(qtbot, monkeypatc
     assert opened == {"who": "clerk9"}
 
 
+def test_the_log_in_comes_first_and_an_unreachable_database_then_says_why(qtbot, app_restored):
+    """The log-in dialog does not wait for the database: it is on the screen while the database opens
+    behind it; when that fails, the start-up dialog says why with Retry, and Quit ends the console."""
+    from console.app import StartupDialog
+    from console.login import LoginDialog
+    seen: list[str] = []
+
+    def watch():
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, LoginDialog) and w.isVisible() and "login" not in seen:
+                seen.append("login")
+            if isinstance(w, StartupDialog) and w.isVisible() and w.error is not None:
+                seen.append("startup:" + w.label.text())
+                w.quit.click()
+
+    timer = QTimer()
+    timer.timeout.connect(watch)
+    timer.start(20)
+    code = run_console(config_mod.Config(UNREACHABLE, config_mod.WeChatSettings()), demo=False, db_given=True)
+    timer.stop()
+    assert code == 1
+    assert seen[0] == "login" and len(seen) == 2, seen
+    assert "cannot be reached" in seen[1] or "无法连接" in seen[1]
+
+
 @pytest.mark.parametrize("sound", [False, True])
 def test_new_requests_ring_the_bell_only_when_asked(qtbot, sqlite_db, tmp_path, monkeypatch, sound):
     """The optional sound (文件 → 设置): the system bell when a new request arrives, never otherwise."""

@@ -79,7 +79,7 @@ def test_window_titles_name_regdesk_once(qtbot, sqlite_db, tmp_path):
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
         w = MainWindow(ctx, live=False, demo=True)
         qtbot.addWidget(w)
-        login = LoginDialog(sqlite_db, ctx.tasks, None)
+        login = LoginDialog(lambda: sqlite_db, sqlite_db.url, ctx.tasks, None)
         qtbot.addWidget(login)
         assert "regdesk" not in w.windowTitle() and "regdesk" not in login.windowTitle()
         w.close()
