@@ -89,6 +89,12 @@ def open_database(url: str, *, create: bool) -> Database:
     return db
 
 
+def _import_main_window() -> None:
+    """Worker side: import the main window and its pages (about 0.3 s of imports) while the log-in
+    dialog waits for the password, so that the queue shows sooner once the clerk is in."""
+    import console.mainwindow  # noqa: F401
+
+
 def _zoned(opened: tuple) -> tuple:
     """Worker side: the demo's (db, actor), with the hospital's clock read from the database."""
     from services import clock
@@ -223,6 +229,7 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
         url = config_mod.shown_url(cfg.database_url)
         login = LoginDialog(opening.wait, url, tasks, settings, icon=icon("app"))
         opening.failed.connect(lambda: login.done(REOPEN))
+        tasks.run_task(_import_main_window)  # while the clerk types the password
         answer = login.exec()
         if answer == REOPEN:  # why it could not be opened, with Retry; then the log-in again
             tasks.wait_for_done()
