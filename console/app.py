@@ -20,7 +20,6 @@ import logging
 import signal
 import sys
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -71,22 +70,8 @@ def _embedded_default(cfg: Config, db_given: bool) -> bool:
 
 def open_database(url: str, *, create: bool) -> Database:
     """Worker side: a Database whose schema fits this program (created/upgraded when ``create``)."""
-    from services import clock, migrate
-    from services.db import Database
-    if create and url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    db = Database(url)
-    try:
-        if create:
-            if migrate.current_revision(db) != migrate.HEAD:
-                migrate.upgrade(db)
-        else:
-            migrate.check(db)
-        clock.load_zone(db)  # the hospital's clock, not this PC's
-    except BaseException:
-        db.dispose()
-        raise
-    return db
+    from services import migrate
+    return migrate.open_fitting(url, create=create)
 
 
 def _import_main_window() -> None:

@@ -202,19 +202,12 @@ def require_existing(url: str) -> None:
 
 def open_database(cfg: config_mod.Config, *, check_schema: bool = True):
     """The Database for a command; refuses a schema that does not fit this program."""
-    from services import clock, migrate
+    from services import migrate
     from services.db import Database
-    if check_schema:
-        require_existing(cfg.database_url)
-    db = Database(cfg.database_url)
-    if check_schema:
-        try:
-            migrate.check(db)
-            clock.load_zone(db)  # the hospital's clock, not this machine's
-        except BaseException:
-            db.dispose()
-            raise
-    return db
+    if not check_schema:
+        return Database(cfg.database_url)
+    require_existing(cfg.database_url)
+    return migrate.open_fitting(cfg.database_url)
 
 
 def main(argv: Sequence[str] | None = None,
