@@ -22,9 +22,9 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
 from console.common import i18n
 from console.common import settings as S
@@ -32,6 +32,7 @@ from console.common.context import ConsoleContext
 from console.common.icons import icon
 from console.login import LoginDialog
 from console.common.tasks import TaskRunner, is_unreachable, user_message
+from console.common.widgets import text_label
 from services import config as config_mod
 from services.config import Config
 from services.errors import SchemaError
@@ -133,10 +134,7 @@ class StartupDialog(QDialog):
         self.result_value: Any = None
         self.error: BaseException | None = None
         lay = QVBoxLayout(self)
-        self.label = QLabel(self)
-        self.label.setObjectName("startupText")
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label = text_label(self, "startupText", selectable=True)
         lay.addWidget(self.label)
         self.buttons = QDialogButtonBox(self)
         self.retry = self.buttons.addButton(self.tr("Retry"), QDialogButtonBox.ButtonRole.AcceptRole)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from console.common import settings as S
 from console.common.forms import FieldErrors
 from console.common.tasks import TaskRunner, is_unreachable, user_message
-from console.common.widgets import set_role
+from console.common.widgets import set_role, text_label
 from services.errors import AuthError
 
 if TYPE_CHECKING:  # SQLAlchemy and the models load on a worker, while the dialog is on the screen
@@ -64,9 +64,7 @@ class LoginDialog(QDialog):
         self.password.setObjectName("loginPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setMaxLength(128)
-        self.error = QLabel(self)
-        self.error.setObjectName("loginError")
-        self.error.setWordWrap(True)
+        self.error = text_label(self, "loginError")
         self.error.hide()
         self.errors = FieldErrors(self.error, self)
         form.addRow(self.tr("Username"), self.errors.field("username", self.username))
@@ -74,10 +72,7 @@ class LoginDialog(QDialog):
         self.errors.share("credentials", "password", self.username, self.password)  # the pair, not which
         lay.addLayout(form)
         lay.addWidget(self.error)
-        where = QLabel(self.tr("Database: %1").replace("%1", url), self)
-        where.setObjectName("loginDatabase")
-        where.setWordWrap(True)
-        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        where = text_label(self, "loginDatabase", self.tr("Database: %1").replace("%1", url), selectable=True)
         lay.addWidget(where)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
