@@ -5,9 +5,8 @@ automatic decisions (console.autoapprove).
 
 The live feed is started before the pages are built and put in ``ctx.live``, where the pages find it;
 the queue and the day list get its changes from here. The queue's load starts first; the roster,
-notification and administration pages are built (and start their loads) when first shown, so they
-do not compete with it at start-up; the day list is built at once (the File menu acts on it) and
-reads its day when first shown. Without a feed the window polls every two
+notification and administration pages are built when first shown (console.navigation); the day list
+is built at once (the File menu acts on it) and reads its day when first shown. Without a feed the window polls every two
 seconds (same update path, no model reset).
 
 Consoles do not decide or send in the background: the job service (`regdesk jobs`, in the demo a
@@ -15,12 +14,11 @@ thread: ``ctx.jobs``) does; console.jobstatus shows whether it runs.
 """
 from __future__ import annotations
 
-from typing import Callable
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget,
 )
 
 from console.common import labels as L
@@ -34,6 +32,7 @@ from console.common.context import ConsoleContext
 from console.bookings.daylist import DayListPage
 from console.common.icons import icon
 from console.menus import MainMenus
+from console.navigation import Navigation
 from console.notices import RequestNotices
 from console.notifications.pages import NotificationFailuresPage, WeChatSettingsPage
 from console.bookings.queue import QueuePage
@@ -56,10 +55,6 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         screenfit.place(self, WANTED, MINIMUM)  # _restore() may take a saved geometry that fits instead
         screenfit.KeepOnScreen(self)
-        self.pages: dict[str, QWidget] = {}  # the pages built so far: see page()
-        self._builders: dict[str, Callable[[], QWidget]] = {}  # the pages not shown yet
-        self.nav_items: dict[str, QListWidgetItem] = {}
-
         central = QWidget(self)
         central.setObjectName("central")
         outer = QVBoxLayout(central)
@@ -72,12 +67,9 @@ class MainWindow(QMainWindow):
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
-        self.nav = QListWidget(central)
-        self.nav.setObjectName("nav")
-        self.nav.setIconSize(QSize(22, 22))
-        self.nav.setFixedWidth(166)
-        self.stack = QStackedWidget(central)
-        self.stack.setObjectName("pages")
+        self.navigation = Navigation(central)  # the pages: see console.navigation
+        self.nav, self.stack = self.navigation.nav, self.navigation.stack
+        self.pages, self.nav_items, self.page = self.navigation.pages, self.navigation.items, self.navigation.page
         body.addWidget(self.nav)
         body.addWidget(self.stack, 1)
         outer.addLayout(body, 1)
@@ -89,16 +81,15 @@ class MainWindow(QMainWindow):
 
         self.queue = QueuePage(ctx, self)
         self.daylist = DayListPage(ctx, self)
-        self._add("queue", self.tr("Requests"), "queue", self.queue)
-        self._add("daylist", self.tr("Day list"), "daylist", self.daylist)
-        self._add_later("roster", self.tr("Rosters"), "roster", lambda: RosterPage(ctx, self))
+        self.navigation.add("queue", self.tr("Requests"), "queue", self.queue)
+        self.navigation.add("daylist", self.tr("Day list"), "daylist", self.daylist)
+        self.navigation.add_later("roster", self.tr("Rosters"), "roster", lambda: RosterPage(ctx, self))
         if ctx.can("notify.manage"):
-            self._add_later("notify", self.tr("Notifications"), "bell", lambda: NotificationFailuresPage(ctx, self))
+            self.navigation.add_later("notify", self.tr("Notifications"), "bell", lambda: NotificationFailuresPage(ctx, self))
         if ctx.can("wechat.settings"):
-            self._add_later("wechat", self.tr("WeChat"), "wechat", lambda: WeChatSettingsPage(ctx, self))
+            self.navigation.add_later("wechat", self.tr("WeChat"), "wechat", lambda: WeChatSettingsPage(ctx, self))
         if ctx.can("staff.manage") or ctx.can("masterdata.edit") or ctx.can("rules.edit"):
-            self._add_later("admin", self.tr("Administration"), "admin", lambda: AdminPage(ctx, self))
-        self.nav.currentRowChanged.connect(self._row_chosen)
+            self.navigation.add_later("admin", self.tr("Administration"), "admin", lambda: AdminPage(ctx, self))
         who = ctx.actor.display_name or ctx.actor.name
         self.user_label = QLabel(f"{who} · {L.role_label(ctx.actor.role)}", self)
         self.user_label.setObjectName("userLabel")
@@ -123,40 +114,6 @@ class MainWindow(QMainWindow):
         self._restore()
         self.jobs_monitor.start()
 
-    def _add(self, key: str, title: str, icon_name: str, page: QWidget) -> None:
-        item = QListWidgetItem(icon(icon_name), title)
-        item.setData(Qt.ItemDataRole.UserRole, key)
-        item.setSizeHint(QSize(150, 44))
-        self.nav.addItem(item)
-        self.stack.addWidget(page)
-        self.pages[key] = page
-        self.nav_items[key] = item
-
-    def _add_later(self, key: str, title: str, icon_name: str, build: Callable[[], QWidget]) -> None:
-        """A page built by ``build`` when first shown (an empty widget holds its place until then)."""
-        self._add(key, title, icon_name, QWidget(self.stack))
-        del self.pages[key]
-        self._builders[key] = build
-
-    def page(self, key: str) -> QWidget:
-        """The page under ``key``, built now if it was not yet shown (KeyError: not on this window)."""
-        build = self._builders.pop(key, None)
-        if build is not None:
-            row = self.nav.row(self.nav_items[key])
-            placeholder = self.stack.widget(row)
-            page = build()
-            self.stack.insertWidget(row, page)
-            self.stack.removeWidget(placeholder)
-            placeholder.deleteLater()
-            self.pages[key] = page
-        return self.pages[key]
-
-    def _row_chosen(self, row: int) -> None:
-        item = self.nav.item(row)
-        if item is not None:
-            self.page(item.data(Qt.ItemDataRole.UserRole))
-        self.stack.setCurrentIndex(row)
-
     def _restore(self) -> None:
         st = self.ctx.settings
         page = st[S.LAST_PAGE] if st is not None else "queue"
@@ -171,12 +128,10 @@ class MainWindow(QMainWindow):
             self.menus.autoapprove_action.setChecked(st[S.DEMO_AUTOAPPROVE])
 
     def show_page(self, key: str) -> None:
-        if key in self.nav_items:
-            self.nav.setCurrentItem(self.nav_items[key])
+        self.navigation.show(key)
 
     def current_page(self) -> str:
-        item = self.nav.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else ""
+        return self.navigation.current()
 
     def open_settings(self) -> None:
         SettingsDialog(self.ctx.settings, self).open()
