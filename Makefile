@@ -46,7 +46,7 @@ translations: $(QM)
 
 # the console's tr()/translate() strings into the one translation source, resources/i18n/regdesk_zh_CN.ts
 # (new ones unfinished: translate them in Qt Linguist, `$(VENV)/bin/pyside6-linguist`, or by hand);
-# tests/unit/test_translations.py fails while a string of the code has no Chinese there
+# tests/test_translations.py fails while a string of the code has no Chinese there
 ts: $(STAMP)
 	$(VENV)/bin/pyside6-lupdate $$(find console -name '*.py' | sort) -ts resources/i18n/regdesk_zh_CN.ts \
 	  -no-obsolete -locations none -source-language en -target-language zh_CN

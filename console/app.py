@@ -2,7 +2,9 @@
 
 ``run_console(cfg, demo, db_given)`` is called by main.py when no command is given.
 
-The database is opened off the GUI thread behind a small "connecting" dialog:
+The database is opened off the GUI thread while the log-in dialog is already on the screen (``Opening``:
+SQLAlchemy, the models and the schema check load on a worker; the clerk's log-in waits for them). When
+it cannot be opened, a small start-up dialog says why, with Retry, then the log-in comes back:
 - the embedded default database (an SQLite file in the data folder, no --db given) is created or
   upgraded on the spot: nobody else uses it;
 - any other database must already have this program's schema; an older or newer one gets a
@@ -18,12 +20,11 @@ import logging
 import signal
 import sys
 import threading
-from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
 from console.common import i18n
 from console.common import settings as S
@@ -31,11 +32,13 @@ from console.common.context import ConsoleContext
 from console.common.icons import icon
 from console.login import LoginDialog
 from console.common.tasks import TaskRunner, is_unreachable, user_message
+from console.common.widgets import text_label
 from services import config as config_mod
-from services import clock, migrate
 from services.config import Config
-from services.db import Database
 from services.errors import SchemaError
+
+if TYPE_CHECKING:  # imported on the worker that opens the database, not before the log-in dialog
+    from services.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -68,26 +71,55 @@ def _embedded_default(cfg: Config, db_given: bool) -> bool:
 
 def open_database(url: str, *, create: bool) -> Database:
     """Worker side: a Database whose schema fits this program (created/upgraded when ``create``)."""
-    if create and url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    db = Database(url)
-    try:
-        if create:
-            if migrate.current_revision(db) != migrate.HEAD:
-                migrate.upgrade(db)
-        else:
-            migrate.check(db)
-        clock.load_zone(db)  # the hospital's clock, not this PC's
-    except BaseException:
-        db.dispose()
-        raise
-    return db
+    from services import migrate
+    return migrate.open_fitting(url, create=create)
+
+
+def _import_main_window() -> None:
+    """Worker side: import the main window and its pages (about 0.3 s of imports) while the log-in
+    dialog waits for the password, so that the queue shows sooner once the clerk is in."""
+    import console.mainwindow  # noqa: F401
 
 
 def _zoned(opened: tuple) -> tuple:
     """Worker side: the demo's (db, actor), with the hospital's clock read from the database."""
+    from services import clock
     clock.load_zone(opened[0])
     return opened
+
+
+class Opening(QObject):
+    """The database being opened on a worker while the log-in dialog is on the screen. ``wait()`` (on a
+    worker: the log-in's check) returns it once open or raises why it could not be; ``failed`` is
+    emitted on the GUI thread when it could not."""
+    failed = Signal()
+
+    def __init__(self, tasks: TaskRunner, work: Callable[[], Database]):
+        super().__init__()
+        self.db: Database | None = None
+        self.error: BaseException | None = None
+        self._done = threading.Event()
+        self._work = work
+        tasks.run_task(self._open, lambda _db, error: error is not None and self.failed.emit())
+
+    def _open(self) -> Database:  # worker
+        try:
+            self.db = self._work()
+            return self.db
+        except BaseException as exc:
+            self.error = exc
+            raise
+        finally:
+            self._done.set()
+
+    def wait(self) -> Database:
+        self._done.wait()
+        if self.db is None:
+            raise self.error or RuntimeError("the database was not opened")
+        return self.db
+
+
+REOPEN = 2  # the log-in dialog's result when the database could not be opened behind it
 
 
 class StartupDialog(QDialog):
@@ -102,10 +134,7 @@ class StartupDialog(QDialog):
         self.result_value: Any = None
         self.error: BaseException | None = None
         lay = QVBoxLayout(self)
-        self.label = QLabel(self)
-        self.label.setObjectName("startupText")
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label = text_label(self, "startupText", selectable=True)
         lay.addWidget(self.label)
         self.buttons = QDialogButtonBox(self)
         self.retry = self.buttons.addButton(self.tr("Retry"), QDialogButtonBox.ButtonRole.AcceptRole)
@@ -176,13 +205,30 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
         jobs = BackgroundJobs(url, cfg, deciding=settings[S.DEMO_AUTOAPPROVE]).start()
     else:
         create = _embedded_default(cfg, db_given)
-        db = _start(StartupDialog(tasks, lambda: open_database(cfg.database_url, create=create)))
-        if db is None:
-            return 1
-        login = LoginDialog(db, tasks, settings, icon=icon("app"))
-        if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+
+        def work() -> Database:
+            return open_database(cfg.database_url, create=create)
+        opening = Opening(tasks, work)  # first: the worker imports and opens while the dialog is built
+        url = config_mod.shown_url(cfg.database_url)
+        login = LoginDialog(opening.wait, url, tasks, settings, icon=icon("app"))
+        opening.failed.connect(lambda: login.done(REOPEN))
+        tasks.run_task(_import_main_window)  # while the clerk types the password
+        answer = login.exec()
+        if answer == REOPEN:  # why it could not be opened, with Retry; then the log-in again
             tasks.wait_for_done()
-            db.dispose()
+            db = _start(StartupDialog(tasks, work))
+            if db is None:
+                return 1
+            opened = db
+            login = LoginDialog(lambda: opened, url, tasks, settings, icon=icon("app"))
+            answer = login.exec()
+        else:
+            tasks.wait_for_done()
+            db = opening.db
+        if answer != QDialog.DialogCode.Accepted or login.actor is None:
+            tasks.wait_for_done()
+            if db is not None:
+                db.dispose()
             return 0
         actor = login.actor
     from console.mainwindow import MainWindow

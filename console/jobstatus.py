@@ -20,6 +20,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from console.common.pagekit import Column, RecordModel, call, fit_columns
+from console.common.widgets import text_label
 from services import clock
 from services.bookings import rules
 from services.jobs import heartbeat
@@ -149,9 +150,7 @@ class JobsBanner(QWidget):
         self.setStyleSheet("#jobsBanner { background: #fff4e5; border-bottom: 1px solid #f0c36d; }")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(16, 6, 12, 6)
-        self.label = QLabel(self)
-        self.label.setObjectName("jobsBannerText")
-        self.label.setWordWrap(True)
+        self.label = text_label(self, "jobsBannerText")
         lay.addWidget(self.label, 1)
         self.hide()
 
@@ -180,9 +179,7 @@ class JobsTab(QWidget):
         self.setObjectName("jobsTab")
         self.ctx = ctx
         self.view_data: JobsView | None = None
-        self.summary = QLabel(self)
-        self.summary.setObjectName("jobsSummary")
-        self.summary.setWordWrap(True)
+        self.summary = text_label(self, "jobsSummary")
         explain = QLabel(self.tr(
             "The job service decides requests by the rules, sends WeChat messages, marks no-shows, queues "
             "reminders and prunes the change log. Consoles do none of this: start it on one machine "

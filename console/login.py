@@ -10,8 +10,9 @@ said under the form.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
@@ -20,11 +21,12 @@ from PySide6.QtWidgets import (
 from console.common import settings as S
 from console.common.forms import FieldErrors
 from console.common.tasks import TaskRunner, is_unreachable, user_message
-from console.common.widgets import set_role
-from services.staff import auth
-from services.staff.actor import Actor
-from services.db import Database
+from console.common.widgets import set_role, text_label
 from services.errors import AuthError
+
+if TYPE_CHECKING:  # SQLAlchemy and the models load on a worker, while the dialog is on the screen
+    from services.db import Database
+    from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +34,13 @@ log = logging.getLogger(__name__)
 class LoginDialog(QDialog):
     loggedIn = Signal(object)  # Actor
 
-    def __init__(self, db: Database, tasks: TaskRunner, settings=None, parent: QWidget | None = None,
-                 icon: QIcon | None = None):
+    def __init__(self, database: Callable[[], Database], url: str, tasks: TaskRunner, settings=None,
+                 parent: QWidget | None = None, icon: QIcon | None = None):
+        """``database()`` is called on a worker when the clerk logs in: it may wait for the database
+        being opened in the background (console.app.Opening); ``url`` is shown without its password."""
         super().__init__(parent)
         self.setObjectName("loginDialog")
-        self.db, self.tasks, self.settings = db, tasks, settings
+        self.database, self.tasks, self.settings = database, tasks, settings
         self.actor: Actor | None = None
         self.busy = False
         self.setWindowTitle(self.tr("Log in"))  # shown as "登录 — regdesk"
@@ -60,9 +64,7 @@ class LoginDialog(QDialog):
         self.password.setObjectName("loginPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setMaxLength(128)
-        self.error = QLabel(self)
-        self.error.setObjectName("loginError")
-        self.error.setWordWrap(True)
+        self.error = text_label(self, "loginError")
         self.error.hide()
         self.errors = FieldErrors(self.error, self)
         form.addRow(self.tr("Username"), self.errors.field("username", self.username))
@@ -70,10 +72,7 @@ class LoginDialog(QDialog):
         self.errors.share("credentials", "password", self.username, self.password)  # the pair, not which
         lay.addLayout(form)
         lay.addWidget(self.error)
-        where = QLabel(self.tr("Database: %1").replace("%1", db.url), self)
-        where.setObjectName("loginDatabase")
-        where.setWordWrap(True)
-        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        where = text_label(self, "loginDatabase", self.tr("Database: %1").replace("%1", url), selectable=True)
         lay.addWidget(where)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
@@ -102,8 +101,12 @@ class LoginDialog(QDialog):
         self.ok.setEnabled(False)
         self.ok.setText(self.tr("Checking…"))
         self.errors.clear()
-        db = self.db
-        self.tasks.run_task(lambda: auth.login(db, username, password), self._checked)
+        database = self.database
+
+        def check() -> Actor:  # worker
+            from services.staff import auth
+            return auth.login(database(), username, password)
+        self.tasks.run_task(check, self._checked)
 
     def _checked(self, actor, error) -> None:
         self.busy = False

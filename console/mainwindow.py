@@ -4,7 +4,9 @@ of new requests (console.notices), whether the job service runs (console.jobstat
 automatic decisions (console.autoapprove).
 
 The live feed is started before the pages are built and put in ``ctx.live``, where the pages find it;
-the queue and the day list get its changes from here. Without a feed the window polls every two
+the queue and the day list get its changes from here. The queue's load starts first; the roster,
+notification and administration pages are built when first shown (console.navigation); the day list
+is built at once (the File menu acts on it) and reads its day when first shown. Without a feed the window polls every two
 seconds (same update path, no model reset).
 
 Consoles do not decide or send in the background: the job service (`regdesk jobs`, in the demo a
@@ -12,10 +14,11 @@ thread: ``ctx.jobs``) does; console.jobstatus shows whether it runs.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
+
+from PySide6.QtCore import QCoreApplication, QSize, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget,
 )
 
 from console.common import labels as L
@@ -29,6 +32,7 @@ from console.common.context import ConsoleContext
 from console.bookings.daylist import DayListPage
 from console.common.icons import icon
 from console.menus import MainMenus
+from console.navigation import Navigation
 from console.notices import RequestNotices
 from console.notifications.pages import NotificationFailuresPage, WeChatSettingsPage
 from console.bookings.queue import QueuePage
@@ -51,9 +55,6 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         screenfit.place(self, WANTED, MINIMUM)  # _restore() may take a saved geometry that fits instead
         screenfit.KeepOnScreen(self)
-        self.pages: dict[str, QWidget] = {}
-        self.nav_items: dict[str, QListWidgetItem] = {}
-
         central = QWidget(self)
         central.setObjectName("central")
         outer = QVBoxLayout(central)
@@ -66,12 +67,9 @@ class MainWindow(QMainWindow):
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
-        self.nav = QListWidget(central)
-        self.nav.setObjectName("nav")
-        self.nav.setIconSize(QSize(22, 22))
-        self.nav.setFixedWidth(166)
-        self.stack = QStackedWidget(central)
-        self.stack.setObjectName("pages")
+        self.navigation = Navigation(central)  # the pages: see console.navigation
+        self.nav, self.stack = self.navigation.nav, self.navigation.stack
+        self.pages, self.nav_items, self.page = self.navigation.pages, self.navigation.items, self.navigation.page
         body.addWidget(self.nav)
         body.addWidget(self.stack, 1)
         outer.addLayout(body, 1)
@@ -83,16 +81,15 @@ class MainWindow(QMainWindow):
 
         self.queue = QueuePage(ctx, self)
         self.daylist = DayListPage(ctx, self)
-        self._add("queue", self.tr("Requests"), "queue", self.queue)
-        self._add("daylist", self.tr("Day list"), "daylist", self.daylist)
-        self._add("roster", self.tr("Rosters"), "roster", RosterPage(ctx, self))
+        self.navigation.add("queue", self.tr("Requests"), "queue", self.queue)
+        self.navigation.add("daylist", self.tr("Day list"), "daylist", self.daylist)
+        self.navigation.add_later("roster", self.tr("Rosters"), "roster", lambda: RosterPage(ctx, self))
         if ctx.can("notify.manage"):
-            self._add("notify", self.tr("Notifications"), "bell", NotificationFailuresPage(ctx, self))
+            self.navigation.add_later("notify", self.tr("Notifications"), "bell", lambda: NotificationFailuresPage(ctx, self))
         if ctx.can("wechat.settings"):
-            self._add("wechat", self.tr("WeChat"), "wechat", WeChatSettingsPage(ctx, self))
+            self.navigation.add_later("wechat", self.tr("WeChat"), "wechat", lambda: WeChatSettingsPage(ctx, self))
         if ctx.can("staff.manage") or ctx.can("masterdata.edit") or ctx.can("rules.edit"):
-            self._add("admin", self.tr("Administration"), "admin", AdminPage(ctx, self))
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+            self.navigation.add_later("admin", self.tr("Administration"), "admin", lambda: AdminPage(ctx, self))
         who = ctx.actor.display_name or ctx.actor.name
         self.user_label = QLabel(f"{who} · {L.role_label(ctx.actor.role)}", self)
         self.user_label.setObjectName("userLabel")
@@ -113,23 +110,14 @@ class MainWindow(QMainWindow):
         self.daylist.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.connection.changes.connect(self._changes)
         self.connection.refreshNeeded.connect(self.refresh_all)
+        self.queue.reload()  # first: the other pages load when first shown, even the one _restore() shows
         self._restore()
-        self.queue.reload()  # the day list loads when first shown
         self.jobs_monitor.start()
-
-    def _add(self, key: str, title: str, icon_name: str, page: QWidget) -> None:
-        item = QListWidgetItem(icon(icon_name), title)
-        item.setData(Qt.ItemDataRole.UserRole, key)
-        item.setSizeHint(QSize(150, 44))
-        self.nav.addItem(item)
-        self.stack.addWidget(page)
-        self.pages[key] = page
-        self.nav_items[key] = item
 
     def _restore(self) -> None:
         st = self.ctx.settings
         page = st[S.LAST_PAGE] if st is not None else "queue"
-        self.show_page(page if page in self.pages else "queue")
+        self.show_page(page if page in self.nav_items else "queue")
         if st is None:
             return
         screenfit.restore(self, st[S.GEOMETRY], WANTED, MINIMUM)
@@ -140,12 +128,10 @@ class MainWindow(QMainWindow):
             self.menus.autoapprove_action.setChecked(st[S.DEMO_AUTOAPPROVE])
 
     def show_page(self, key: str) -> None:
-        if key in self.nav_items:
-            self.nav.setCurrentItem(self.nav_items[key])
+        self.navigation.show(key)
 
     def current_page(self) -> str:
-        item = self.nav.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else ""
+        return self.navigation.current()
 
     def open_settings(self) -> None:
         SettingsDialog(self.ctx.settings, self).open()

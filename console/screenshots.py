@@ -241,8 +241,8 @@ def extra_wait(shoot: Shooter):
 def admin_screens(shoot: Shooter, window, dep: int, monday: dt.date, workbook: Path) -> None:
     from console.rosters.excel import ExportDailyDialog, ImportRosterDialog
     shoot.settle(lambda: window.queue.loaded)
-    roster = window.pages["roster"]
     window.show_page("roster")
+    roster = window.page("roster")
     shoot.settle(lambda: roster.department.count() > 0)
     roster.set_department(dep)
     roster.set_week(monday)
@@ -272,12 +272,12 @@ def admin_screens(shoot: Shooter, window, dep: int, monday: dt.date, workbook: P
     imported.reject()
 
     for key in ("notify", "wechat"):
-        if key in window.pages:
+        if key in window.nav_items:
             window.show_page(key)
             shoot.shot({"notify": "notifications"}.get(key, key), window)
-    admin = window.pages.get("admin")
-    if admin is not None:
+    if "admin" in window.nav_items:
         window.show_page("admin")
+        admin = window.page("admin")
         for name in ("departments", "doctors", "staff", "rules", "holidays", "jobs"):
             admin.tabs.setCurrentWidget(getattr(admin, name))
             shoot.shot(f"admin-{name}", window)
@@ -318,7 +318,7 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
     jobs = BackgroundJobs(url, cfg, deciding=False).start()
     try:
         dep, monday = busiest_evening_department(db)
-        login = LoginDialog(db, tasks, None)
+        login = LoginDialog(lambda: db, db.url, tasks, None)
         login.username.setText("clerk")
         login.show()
         shoot.shot("login", login)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from console.common import i18n
 from console.common import settings as S
 from console.common.i18n import LANGUAGES
+from console.common.widgets import text_label
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,7 @@ class Banner(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(16, 8, 12, 8)
-        self.label = QLabel(self)
-        self.label.setObjectName("bannerText")
-        self.label.setWordWrap(True)
+        self.label = text_label(self, "bannerText")
         lay.addWidget(self.label, 1)
         self.button = QPushButton(self.tr("Retry now"), self)
         self.button.setObjectName("bannerRetry")

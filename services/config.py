@@ -28,6 +28,17 @@ KEYRING_SERVICE = "regdesk"  # the credential store's service name; the entry's 
 DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
 
 
+def shown_url(url: str) -> str:
+    """A database URL to show: its password replaced by ``***`` (as SQLAlchemy shows it), without
+    importing SQLAlchemy (the log-in dialog shows it before the database is open)."""
+    from urllib.parse import urlsplit, urlunsplit
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
 def data_dir() -> Path:
     """The user's data folder (databases live here). Overridable with REGDESK_DATA_DIR."""
     override = os.environ.get("REGDESK_DATA_DIR")

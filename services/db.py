@@ -252,5 +252,12 @@ class Database:
                 time.sleep(delay)
         raise AssertionError("unreachable")
 
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        """``with open_database(cfg) as db:`` disposes of the engine whatever happens inside."""
+        self.dispose()
+
     def dispose(self) -> None:
         self.engine.dispose()

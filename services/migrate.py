@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-# the newest revision in migrations/versions (tests/unit/test_migrate_head.py checks it against Alembic):
+# the newest revision in migrations/versions (tests/services/test_migrate_head.py checks it against Alembic):
 # a new revision changes it
 HEAD = "0009_supply"
 VERSION_TABLE = "alembic_version"
@@ -124,3 +124,24 @@ def check(db: Database) -> None:
     if not _known(rev):
         raise SchemaError(f"the database schema ({rev}) is newer than this program knows; upgrade regdesk first")
     raise SchemaError(f"the database schema ({rev}) is older than this program ({head}): run `regdesk db upgrade`")
+
+
+def open_fitting(url: str, *, create: bool = False) -> Database:
+    """A Database whose schema is the one this program was built for, with the hospital's clock read
+    (services.clock). ``create`` (the console's own embedded file): the folder, the schema created or
+    upgraded on the spot; otherwise SchemaError unless it fits (the commands, a shared database)."""
+    from services import clock
+    if create and url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    db = Database(url)
+    try:
+        if create:
+            if current_revision(db) != HEAD:
+                upgrade(db)
+        else:
+            check(db)
+        clock.load_zone(db)  # the hospital's clock, not this machine's
+    except BaseException:
+        db.dispose()
+        raise
+    return db

@@ -12,7 +12,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The tests run as a clinic PC in the hospital's zone (services/clock.py's default), so a test's
 # dt.date.today() is the hospital's today whatever the zone of the machine running the suite;
-# tests/integration/test_hospital_clock.py runs the jobs in UTC against it.
+# tests/services/jobs/test_hospital_clock.py runs the jobs in UTC against it.
 os.environ["TZ"] = "Asia/Shanghai"
 if hasattr(time, "tzset"):
     time.tzset()

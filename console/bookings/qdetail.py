@@ -9,12 +9,13 @@ from __future__ import annotations
 import html
 import logging
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from console.common import labels as L
 from console.bookings import queuemodel
 from console.common.tasks import is_unreachable, user_message
+from console.common.widgets import text_label
 from services.bookings import patients
 
 log = logging.getLogger(__name__)
@@ -36,17 +37,9 @@ class DetailPanel(QScrollArea):
         inner.setObjectName("detailInner")
         lay = QVBoxLayout(inner)
         lay.setContentsMargins(12, 8, 8, 8)
-        self.summary = QLabel(inner)
-        self.summary.setObjectName("detailSummary")
-        self.summary.setWordWrap(True)
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.summary = text_label(inner, "detailSummary", rich=True, top=True)
         lay.addWidget(self.summary)
-        self.history = QLabel(inner)
-        self.history.setObjectName("detailHistory")
-        self.history.setWordWrap(True)
-        self.history.setTextFormat(Qt.TextFormat.RichText)
-        self.history.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.history = text_label(inner, "detailHistory", rich=True, top=True)
         lay.addWidget(self.history)
         lay.addStretch(1)
         self.setWidget(inner)

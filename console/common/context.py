@@ -6,13 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from services.staff.actor import Actor
-from services.config import Config
-from services.db import Database
-
-from console.common.tasks import TaskRunner
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # not imported at run time: the log-in dialog does not wait for SQLAlchemy
+    from console.common.tasks import TaskRunner
+    from services.config import Config
+    from services.db import Database
+    from services.staff.actor import Actor
     from console.common.live import LiveFeed
     from console.common.settings import Settings
     from services.demo.simulate import Simulator

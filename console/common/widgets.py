@@ -15,6 +15,22 @@ from PySide6.QtWidgets import QCalendarWidget, QDateEdit, QHBoxLayout, QLabel, Q
 log = logging.getLogger(__name__)
 
 
+def text_label(parent: QWidget, name: str, text: str = "", *, rich: bool = False, selectable: bool = False,
+               top: bool = False) -> QLabel:
+    """A word-wrapped label named ``name`` (for the style sheet and the tests): ``rich`` text,
+    ``selectable`` by the mouse (a message the clerk may copy), aligned ``top``-left."""
+    label = QLabel(text, parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    if rich:
+        label.setTextFormat(Qt.TextFormat.RichText)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if top:
+        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    return label
+
+
 def open_dialog(owner, dialog) -> None:
     """Open (never exec) ``dialog`` as ``owner.dialog``, the dialog open now; ``owner.dialog`` goes
     back to None as soon as that dialog finishes, so nothing keeps a dialog Qt is about to delete."""
@@ -63,10 +79,7 @@ class MessageBar(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(10, 4, 4, 4)
-        self.label = QLabel(self)
-        self.label.setObjectName("messageText")
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label = text_label(self, "messageText", selectable=True)
         lay.addWidget(self.label, 1)
         close = QToolButton(self)
         close.setObjectName("messageClose")

@@ -13,11 +13,8 @@ import re
 import sys
 from typing import Callable, Sequence
 
-from sqlalchemy.exc import DBAPIError
-
 from services import config as config_mod
 from services import limits
-from services.db import first_line, is_connection_error
 from services.errors import ConfigError, RegdeskError
 
 log = logging.getLogger(__name__)
@@ -63,7 +60,7 @@ def check_argv(argv: Sequence[str]) -> None:
                              f"({limits.char_code(arg[bad])}), or bytes that are not UTF-8")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
                         help="SQLAlchemy database URL (default: $REGDESK_DATABASE_URL, else the embedded SQLite file)")
@@ -77,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open the console on a demo database with simulated mini-program traffic")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     import importlib
-    for name in COMMAND_MODULES:
+    for name in commands:
         try:
             mod = importlib.import_module(f"services.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -205,19 +202,12 @@ def require_existing(url: str) -> None:
 
 def open_database(cfg: config_mod.Config, *, check_schema: bool = True):
     """The Database for a command; refuses a schema that does not fit this program."""
-    from services import clock, migrate
+    from services import migrate
     from services.db import Database
-    if check_schema:
-        require_existing(cfg.database_url)
-    db = Database(cfg.database_url)
-    if check_schema:
-        try:
-            migrate.check(db)
-            clock.load_zone(db)  # the hospital's clock, not this machine's
-        except BaseException:
-            db.dispose()
-            raise
-    return db
+    if not check_schema:
+        return Database(cfg.database_url)
+    require_existing(cfg.database_url)
+    return migrate.open_fitting(cfg.database_url)
 
 
 def main(argv: Sequence[str] | None = None,
@@ -227,8 +217,7 @@ def main(argv: Sequence[str] | None = None,
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         check_argv(argv)
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        parser, args = _parse(argv)
         logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
         # `config set-password` stores the password that loading would look up
@@ -241,12 +230,32 @@ def main(argv: Sequence[str] | None = None,
     except RegdeskError as exc:
         print(f"regdesk: {one_line(str(exc))}", file=sys.stderr)
         return 2
-    except DBAPIError as exc:
-        first = first_line(exc)
-        what = "database unreachable" if is_connection_error(exc) else "database error"
-        print(f"regdesk: {what}: {first}", file=sys.stderr)
-        return 3
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        from sqlalchemy.exc import DBAPIError
+
+        from services.db import first_line, is_connection_error
+        if not isinstance(exc, DBAPIError):
+            raise
+        what = "database unreachable" if is_connection_error(exc) else "database error"
+        print(f"regdesk: {what}: {first_line(exc)}", file=sys.stderr)
+        return 3
+
+
+def _parse(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """The parser and the arguments. Without a command (the console opens) the commands' modules,
+    which import SQLAlchemy and the models, are not imported: the log-in dialog does not wait for them."""
+    if not {"-h", "--help"} & set(argv):
+        light = build_parser(commands=())
+        try:
+            args, rest = light.parse_known_args(argv)
+        except UsageError:  # a command: the full parser parses it, or says what is wrong
+            rest = ["command"]
+        if not rest and args.command is None:
+            return light, args
+    parser = build_parser()
+    return parser, parser.parse_args(argv)
+

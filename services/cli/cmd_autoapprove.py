@@ -35,8 +35,7 @@ def register(sub, common) -> None:
 
 
 def cmd_autoapprove(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         if args.once:
             if not rules.load(db).autoapprove_enabled:
                 print("autoapprove: auto-approval is switched off in the rules; nothing decided", flush=True)
@@ -59,5 +58,3 @@ def cmd_autoapprove(args: argparse.Namespace, cfg: Config) -> int:
         finally:
             restore_signals(previous)
         return 0
-    finally:
-        db.dispose()

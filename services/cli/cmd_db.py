@@ -62,13 +62,10 @@ def _password(args: argparse.Namespace) -> str | None:
 
 def cmd_grant(args: argparse.Namespace, cfg: Config) -> int:
     from services.cli import open_database
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         if db.dialect == "sqlite":
             raise ConfigError(accounts.NO_ACCOUNTS)
         granted = accounts.grant(db, args.role, args.account, _password(args), host=args.host)
-    finally:
-        db.dispose()
     what = "created" if granted.created else "updated"
     print(f"database account {granted.name} {what}: {granted.role} ({granted.tables} tables and views)")
     return 0

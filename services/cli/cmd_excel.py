@@ -49,13 +49,10 @@ def register(sub, common) -> None:
 
 def cmd_daily(args: argparse.Namespace, cfg: Config) -> int:
     from services.excel import exports
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         result = exports.export_daily(db, cli_actor(db, args), args.date, args.out,
                                       department_id=exports.department_id_by_code(db, args.department),
                                       unmasked=args.unmasked)
-    finally:
-        db.dispose()
     counts = "，".join(f"{exports.STATUS_LABELS.get(k, k)} {v}" for k, v in result.counts.items())
     print(f"已导出 {args.date} 患者名单 {result.rows} 人" + (f"（{counts}）" if counts else "") + f"：{result.path}")
     return 0
@@ -63,11 +60,8 @@ def cmd_daily(args: argparse.Namespace, cfg: Config) -> int:
 
 def cmd_roster(args: argparse.Namespace, cfg: Config) -> int:
     from services.excel import exports
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         result = exports.export_roster(db, cli_actor(db, args), args.week, args.out,
                                        department_id=exports.department_id_by_code(db, args.department))
-    finally:
-        db.dispose()
     print(f"已导出 {args.week} 排班表：{len(result.sheets)} 个科室、{result.rows} 位医生：{result.path}")
     return 0

@@ -52,11 +52,8 @@ def cmd_list(args: argparse.Namespace, cfg: Config) -> int:
     start = args.start or hospital_today()
     end = args.end or start + dt.timedelta(days=90)
     holidays.check_range(start, end)
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         rows = holidays.overview(db, start, end)
-    finally:
-        db.dispose()
     print("日期\t星期\t法定安排\t医院例外\t例外编号")
     for r in rows:
         e = r.exception
@@ -69,22 +66,16 @@ def cmd_list(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_add(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         actor = cli_actor(db, args)
         dep = None if args.department is None else masterdata.department_by_code(db, args.department).id
         e = holidays.add_exception(db, actor, args.day, args.kind, args.reason, department_id=dep, period=args.period)
-    finally:
-        db.dispose()
     print(f"例外 {e.id}：{limits.printable(e.line())}（对之后发布的排班生效；已发布的出诊请用停诊）")
     return 0
 
 
 def cmd_remove(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         e = holidays.remove_exception(db, cli_actor(db, args), args.exception_id)
-    finally:
-        db.dispose()
     print(f"已删除例外 {e.id}：{limits.printable(e.line())}")
     return 0

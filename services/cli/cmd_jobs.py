@@ -159,8 +159,7 @@ def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_timezone(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         if args.zone is None:
             name = clock.load_zone(db)
             print(f"{name} (now {clock.local_now():%Y-%m-%d %H:%M} there)")
@@ -169,5 +168,3 @@ def cmd_timezone(args: argparse.Namespace, cfg: Config) -> int:
         name = clock.save_zone(db, actor, args.zone)
         print(f"the hospital's time zone is now {name} (now {clock.local_now():%Y-%m-%d %H:%M} there)")
         return 0
-    finally:
-        db.dispose()

@@ -91,24 +91,18 @@ def _department_id(db, code: str | None) -> int | None:
 
 
 def cmd_template_add(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         actor = cli_actor(db, args)
         t = templates.save_template(db, actor, args.doctor, templates.parse_weekday(args.weekday), args.period,
                                   args.start, args.end, args.slot_minutes, args.places)
-    finally:
-        db.dispose()
     print(f"模板 {t.id}：{t.doctor_name} {WEEKDAY_LABELS[t.weekday]} {PERIOD_LABELS[t.period]} "
           f"{fmt_time(t.starts_at)}-{fmt_time(t.ends_at)}，每 {t.slot_minutes} 分钟 {t.capacity_per_slot} 个号")
     return 0
 
 
 def cmd_template_list(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         items = templates.list_templates(db, department_id=_department_id(db, args.department))
-    finally:
-        db.dispose()
     print("ID\t医生ID\t医生\t星期\t时段\t时间\t分钟/段\t号/段\t状态")
     for t in items:
         print(f"{t.id}\t{t.doctor_id}\t{limits.printable(t.doctor_name)}\t{WEEKDAY_LABELS[t.weekday]}\t"
@@ -119,12 +113,9 @@ def cmd_template_list(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         actor = cli_actor(db, args)
         s = templates.publish(db, actor, args.start, args.end, department_id=_department_id(db, args.department))
-    finally:
-        db.dispose()
     print(f"已发布 {args.start} 至 {args.end}：新建出诊 {s.sessions_created} 个、号源时段 {s.slots_created} 个；"
           f"已存在 {s.sessions_existing} 个；草稿转发布 {s.drafts_published} 个；跳过 {len(s.skipped)} 个")
     for line in s.skipped:
@@ -135,11 +126,8 @@ def cmd_publish(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         items = templates.sessions_for(db, args.date, department_id=_department_id(db, args.department))
-    finally:
-        db.dispose()
     print("出诊ID\t医生\t时段\t时间\t状态\t号源\t已约\t待审\t备注")
     for s in items:
         # names and notes from the database are shown with hidden characters made visible
@@ -150,21 +138,15 @@ def cmd_sessions(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_stop(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         s = templates.stop_session(db, cli_actor(db, args), args.session_id, args.reason)
-    finally:
-        db.dispose()
     print(f"出诊 {s.session_id} 已停诊：{s.bookings_stopped} 个预约已停止，{s.notified} 条通知待发送")
     return 0
 
 
 def cmd_substitute(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         s = templates.substitute(db, cli_actor(db, args), args.session_id, args.doctor, note=args.note)
-    finally:
-        db.dispose()
     print(f"出诊 {s.id}（{s.day} {PERIOD_LABELS[s.period]}）改由 {s.doctor_name} 出诊：{s.note}；"
           f"{s.notified} 条通知待发送")
     return 0
@@ -172,11 +154,8 @@ def cmd_substitute(args: argparse.Namespace, cfg: Config) -> int:
 
 def cmd_import(args: argparse.Namespace, cfg: Config) -> int:
     from services.rosters import imports  # written separately; loaded only when this command runs
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         result = imports.import_roster(db, cli_actor(db, args), args.file)
-    finally:
-        db.dispose()
     if result is not None:
         print(result)
     return 0
@@ -184,11 +163,8 @@ def cmd_import(args: argparse.Namespace, cfg: Config) -> int:
 
 def cmd_extra(args: argparse.Namespace, cfg: Config) -> int:
     from services.rosters import extra_places
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         done = extra_places.add_places(db, cli_actor(db, args), args.places, args.reason, slot_id=args.slot,
                                        session_id=args.session)
-    finally:
-        db.dispose()
     print(done.line())
     return 0

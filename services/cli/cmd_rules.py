@@ -36,23 +36,17 @@ def _print(book: rules.Rules) -> None:
 
 
 def cmd_show(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         book = rules.load(db)
-    finally:
-        db.dispose()
     _print(book)
     return 0
 
 
 def cmd_set(args: argparse.Namespace, cfg: Config) -> int:
     changes = rule_text.parse_assignments(args.assignments)  # all checked before the log-in and any change
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         before = rules.load(db)
         book = rules.save(db, cli_actor(db, args), **changes)
-    finally:
-        db.dispose()
     changed = [k for k in changes if getattr(before, k) != getattr(book, k)]
     if not changed:
         print("规则未变（与现有取值相同）")

@@ -78,8 +78,7 @@ def cmd_add(args: argparse.Namespace, cfg: Config) -> int:
     codes = _codes(args.department)
     if args.role == "head" and not codes:
         raise UsageError("a head needs at least one --department CODE")
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         if not login_name(args) and not auth.has_admin(db):
             if args.role != "admin":
                 raise UsageError("there is no admin account yet: the first account must be an admin "
@@ -90,19 +89,14 @@ def cmd_add(args: argparse.Namespace, cfg: Config) -> int:
             actor = cli_actor(db, args)
             info = auth.create_staff(db, actor, args.name, args.display_name or args.name, args.role,
                                      read_password(args.password_stdin), codes)
-    finally:
-        db.dispose()
     deps = f", departments {','.join(info.department_codes)}" if info.department_codes else ""
     print(f"created staff account {info.username} ({info.role}{deps})")
     return 0
 
 
 def cmd_list(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         staff = auth.list_staff(db)
-    finally:
-        db.dispose()
     for s in staff:
         state = "active" if s.active else "disabled"
         if s.locked():
@@ -115,24 +109,18 @@ def cmd_list(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_unlock(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         actor = cli_actor(db, args)
         info = _by_name(db, args.name)
         auth.unlock(db, actor, info.id)
-    finally:
-        db.dispose()
     print(f"unlocked {info.username}")
     return 0
 
 
 def cmd_password(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         actor = cli_actor(db, args)
         info = _by_name(db, args.name)
         auth.reset_password(db, actor, info.id, read_password(args.password_stdin))
-    finally:
-        db.dispose()
     print(f"password changed for {info.username}")
     return 0
