@@ -217,8 +217,9 @@ def guard_patient_day(conn: Connection, fresh: Fresh) -> None:
 
 
 def transition(conn: Connection, actor: Actor, booking_id: int, to: str, *, reason: str | None = None,
-               action: str, values: dict | None = None, keep_reason: bool = False) -> bool:
-    """The conditional UPDATE from any legal previous status to ``to``, with its audit and outbox rows.
+               action: str, values: dict | None = None, keep_reason: bool = False, kind: str | None = None) -> bool:
+    """The conditional UPDATE from any legal previous status to ``to``, with its audit and outbox rows
+    (the outbox's kind for ``to``, or ``kind``: a waiting request confirmed is told 候补成功).
 
     Returns False (and writes nothing) when the booking is no longer in a status ``to`` may follow.
     """
@@ -231,7 +232,7 @@ def transition(conn: Connection, actor: Actor, booking_id: int, to: str, *, reas
     if conn.execute(_UPDATES[to], vals).rowcount != 1:
         return False
     audit.record(conn, actor, action, "booking", booking_id, {"to": to, "reason": reason})
-    kind = outbox.NOTIFY_KINDS.get(to)
+    kind = kind or outbox.NOTIFY_KINDS.get(to)
     if kind:
         outbox.enqueue(conn, [booking_id], kind)
     return True
