@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from dataclasses import dataclass
 
@@ -56,6 +57,12 @@ def reason(position: int) -> str:
 
 def is_waiting(status: str, text: str | None) -> bool:
     return status == "pending" and bool(text) and text.startswith(WAITING)
+
+
+def position_of(text: str | None) -> int | None:
+    """N of a waiting request's reason 候补中（第 N 位）; None for any other reason."""
+    m = re.fullmatch(rf"{WAITING}（第 (\d+) 位）", text or "")
+    return int(m.group(1)) if m else None
 
 
 def cutoff_at(day: dt.date, r: rules.Rules) -> dt.datetime:
