@@ -264,7 +264,7 @@ def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None
     past a policy rule (window, blacklist, one a day, cut-off); the audit row names the rule and the
     reason. Nobody overrides a stopped, unpublished or finished session, nor the slot's capacity.
     """
-    from services.bookings import rules  # services.bookings.rules builds on this module; imported here to avoid a cycle
+    from services.bookings import rules, waitlist  # they build on this module; imported here to avoid a cycle
     now = now or local_now()
     why = clean_reason(override, "越过规则的理由") if override is not None else None
 
@@ -281,6 +281,8 @@ def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None
             actor.require("booking.override", row.department_id)
             detail = {"rule": refusal.rule, "rule_text": refusal.reason, "reason": why}
         to, reason = ("full", FULL_REASON) if fresh.taken >= fresh.capacity else ("confirmed", None)
+        if to == "full" and waitlist.is_waiting(row.status, row.reason):  # its wait is not ended at one key
+            raise Conflict(f"该申请{row.reason}，有号释放时将按先后自动预约成功；不需要时请拒绝")
         if to == "confirmed":
             guard_patient_day(conn, fresh)
         if not transition(conn, actor, booking_id, to, reason=reason, action=DECISION_ACTION):

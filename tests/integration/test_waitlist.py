@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import pytest
 from sqlalchemy import select, text, update
 
 from services.bookings import rules, waitlist
@@ -190,3 +191,13 @@ def test_the_job_service_fills_and_autoapprove_once_leaves_waiting_requests(db, 
         r.close()
     assert [f.status_of(db, i) for i in ids[1:]] == ["confirmed", "pending"]
     assert said["waitlist"].startswith("1 confirmed from the waitlist"), said
+
+
+def test_a_clerk_cannot_end_a_wait_by_approving_it_without_a_place(db):
+    from services.bookings import decisions
+    from services.errors import Conflict
+    _on(db)
+    _, _, ids = _full_slot(db, waiting=1)
+    with pytest.raises(Conflict, match="候补中（第 1 位）"):
+        decisions.approve(db, ADMIN, ids[0])
+    assert f.status_of(db, ids[0]) == "pending" and _reasons(db, ids) == ["候补中（第 1 位）"]
