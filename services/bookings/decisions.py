@@ -40,6 +40,7 @@ from services.db import Database, first_line, is_connection_error
 from services.errors import Conflict, DatabaseUnavailable, NotFound, RegdeskError, RuleRefused, ValidationError
 from services.models import Booking, ClinicSession, Doctor, Patient, Slot, SlotCounter
 from services.notify import outbox
+from services.rosters import shares
 from services.staff import audit
 from services.staff.actor import Actor
 
@@ -280,7 +281,8 @@ def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None
                 raise RuleRefused(refusal.reason, refusal.rule, refusal.overridable and why is None)
             actor.require("booking.override", row.department_id)
             detail = {"rule": refusal.rule, "rule_text": refusal.reason, "reason": why}
-        to, reason = ("full", FULL_REASON) if fresh.taken >= fresh.capacity else ("confirmed", None)
+        left = shares.online_left(conn, row.slot_id, fresh.capacity, fresh.taken)  # 号源池: the online share
+        to, reason = ("full", FULL_REASON) if left <= 0 else ("confirmed", None)
         if to == "full" and waitlist.is_waiting(row.status, row.reason):  # its wait is not ended at one key
             raise Conflict(f"该申请{row.reason}，有号释放时将按先后自动预约成功；不需要时请拒绝")
         if to == "confirmed":
@@ -415,6 +417,9 @@ def walk_in(db: Database, actor: Actor, slot_id: int, patient_id: int, *,
             raise ValidationError(_unpublished_message(fresh.session_status, "现场挂号"))
         if fresh.taken >= fresh.capacity:
             raise ValidationError("该时段已满")
+        desk = shares.desk_refusal(conn, slot_id, fresh.capacity, hospital_today(now))  # 号源池
+        if desk:
+            raise ValidationError(desk)
         stamp = utcnow()
         new_id = conn.execute(insert(Booking).values(
             slot_id=slot_id, patient_id=patient_id, status="confirmed", source="desk", updated_at=stamp,

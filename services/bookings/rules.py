@@ -34,6 +34,7 @@ from services.db import Database
 from services.errors import ValidationError
 from services.jobs.outage import is_outage
 from services.models import Booking, ClinicSession, Doctor, Rule, Slot
+from services.rosters import shares
 from services.rosters.calendar import fmt_time, parse_time
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,10 @@ class Rules:
     waitlist_any_slot: bool = False  # a waiting request takes a place freed in any slot of its session
     waitlist_cutoff_days_before: int = 1  # what still waits at this time (HH:MM), N days before the clinic day,
     waitlist_cutoff_time: str = "18:00"  # becomes full (候补未成功)
+    # 号源池 (services.rosters.shares): the places kept for the desk open to online requests at this time
+    # (HH:MM), desk_share_opens_days_before the clinic day
+    desk_share_opens_days_before: int = 1
+    desk_share_opens_time: str = "18:00"
 
 
 DEFAULTS = Rules()
@@ -81,14 +86,17 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "waitlist_any_slot": ("候补同一出诊任一时段", "开启后候补的申请可得到同一出诊任一时段释放的号"),
     "waitlist_cutoff_days_before": ("候补截止（提前天数）", "就诊前第几天的候补截止时间仍未候补成功的，按预约已满处理"),
     "waitlist_cutoff_time": ("候补截止时间", "该天几点候补截止（如 18:00）"),
+    "desk_share_opens_days_before": ("现场号开放（提前天数）", "就诊前第几天的开放时间起，未用完的现场号也可网上预约"),
+    "desk_share_opens_time": ("现场号开放时间", "该天几点起未用完的现场号开放给网上预约（如 18:00）"),
 }
 # key -> (min, max) for the whole-number rules
 RULE_LIMITS: dict[str, tuple[int, int]] = {
     "booking_window_days": (1, 365), "cutoff_minutes": (0, 24 * 60), "noshow_limit": (1, 100),
     "noshow_lookback_days": (1, 3650), "blacklist_days": (0, 3650), "late_cancel_days_before": (0, 30),
-    "waitlist_cutoff_days_before": (0, 30),
+    "waitlist_cutoff_days_before": (0, 30), "desk_share_opens_days_before": (0, 30),
 }
-TIME_RULES = {"release_time": True, "late_cancel_time": False, "waitlist_cutoff_time": False}  # rule -> may be empty (None)
+TIME_RULES = {"release_time": True, "late_cancel_time": False, "waitlist_cutoff_time": False,
+              "desk_share_opens_time": False}  # rule -> may be empty (None)
 _TYPES = {f.name: (dt.time if f.name in TIME_RULES else type(getattr(DEFAULTS, f.name))) for f in fields(Rules)}
 
 STOPPED_REASON = "该门诊已停诊"
@@ -325,9 +333,10 @@ def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: 
         refusal = verdict(row, rules, now, {}, session_status=fresh.session_status, duplicates=fresh.duplicates)
         if refusal is not None:
             to, reason = "rejected", refusal.reason
-        elif (place := waitlist.queues(conn, row, rules, now, fresh.taken, fresh.capacity)) is not None:
+        elif (place := waitlist.queues(conn, row, rules, now, left := shares.online_left(
+                conn, row.slot_id, fresh.capacity, fresh.taken))) is not None:
             return "waiting" if waitlist.hold(conn, actor, row.id, place) else None
-        elif fresh.taken >= fresh.capacity:
+        elif left <= 0:  # no place left, or none of the online share (号源池)
             to, reason = "full", decisions.FULL_REASON
         else:
             to = "confirmed"

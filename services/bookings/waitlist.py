@@ -37,6 +37,7 @@ from services.bookings import decisions, rules
 from services.clock import local_now, utcnow
 from services.db import Database
 from services.models import Booking, Slot, SlotCounter
+from services.rosters import shares
 from services.staff import audit
 from services.staff.actor import AUTOAPPROVE, Actor
 
@@ -82,13 +83,14 @@ def ahead(conn: Connection, row, r: rules.Rules) -> int:
     return conn.execute(q).scalar_one()
 
 
-def queues(conn: Connection, row, r: rules.Rules, now: dt.datetime, taken: int, capacity: int) -> int | None:
+def queues(conn: Connection, row, r: rules.Rules, now: dt.datetime, left: int) -> int | None:
     """Inside a decision (after lock_and_count): the position ``row`` takes on the waitlist, or None when it
-    does not wait (the waitlist is off, it is past the cut-off, or a place is free and nobody waits before it)."""
+    does not wait (the waitlist is off, it is past the cut-off, or ``left`` > 0 places are free for it
+    (services.rosters.shares.online_left) and nobody waits before it)."""
     if not r.waitlist or now >= cutoff_at(row.day, r):
         return None
     before = ahead(conn, row, r)
-    if taken < capacity and not before:
+    if left > 0 and not before:
         return None
     return before + 1
 
@@ -128,7 +130,7 @@ def _give(conn: Connection, actor: Actor, r: rules.Rules, now: dt.datetime, slot
     fresh = decisions.lock_and_count(
         conn, slot_id=slot_id, session_id=session_id, patient_id=oldest.patient_id if dup else None,
         booking_id=oldest.id, day=oldest.day, department_id=oldest.department_id)
-    if fresh.session_status != "published" or fresh.taken >= fresh.capacity:
+    if fresh.session_status != "published" or shares.online_left(conn, slot_id, fresh.capacity, fresh.taken) <= 0:
         return None
     blocks = rules.patient_blocks(conn, {oldest.patient_id}, r, now.date())
     refusal = rules.verdict(oldest, r, now, blocks, session_status=fresh.session_status,
