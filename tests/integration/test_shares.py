@@ -162,3 +162,31 @@ def test_racing_writers_deciders_and_walk_ins_never_take_the_desk_share_online(d
                                                              Booking.source == "miniprogram")).scalars().all()
     assert sorted(set(statuses)) == ["confirmed", "full"] and len(statuses) == online_requests
     assert tuple(_view(db, slot)) == (0, 0)
+
+
+def _shares_state(db):
+    with db.read() as c:
+        return (c.execute(text("SELECT id, desk_share_pct FROM departments ORDER BY id")).all(),
+                c.execute(text("SELECT id, desk_share_pct, desk_share_open FROM clinic_sessions ORDER BY id")).all(),
+                c.execute(text("SELECT COUNT(*) FROM audit_log WHERE action = 'share'")).scalar_one())
+
+
+def test_rules_share_command(db, db_url, capsys, monkeypatch):
+    c = f.basic_clinic(db, capacity=4, slots=1)
+    slot = c["slot_ids"][0]
+    rc, out, err = f.run_cli(capsys, "rules", "share", "--department", str(c["department_id"]), "50", "--db", db_url)
+    assert rc != 0 and out == "" and err.startswith("regdesk: ") and len(err.strip().splitlines()) == 1, err
+    f.cli_login(db, monkeypatch)
+    for bad in (["--department", str(c["department_id"]), "101"], ["--department", "x", "5"], ["50"],
+                ["--department", "999999", "50"]):
+        before = _shares_state(db)
+        rc, out, err = f.run_cli(capsys, "rules", "share", *bad, "--db", db_url)
+        assert rc != 0 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+        assert _shares_state(db) == before  # (a log-in may rehash the password: not compared)
+    rc, out, err = f.run_cli(capsys, "rules", "share", "--department", str(c["department_id"]), "50", "--db", db_url)
+    assert rc == 0 and "50%" in out, err
+    assert tuple(_view(db, slot)) == (4, 2)
+    rc, out, err = f.run_cli(capsys, "rules", "share", "--session", str(c["session_id"]), "25", "--db", db_url)
+    assert rc == 0 and tuple(_view(db, slot)) == (4, 3)
+    rc, out, err = f.run_cli(capsys, "rules", "share", "--session", str(c["session_id"]), "off", "--db", db_url)
+    assert rc == 0 and "沿用科室设置" in out and tuple(_view(db, slot)) == (4, 2)
