@@ -2531,6 +2531,10 @@
             <translation>余 %1/%2</translation>
         </message>
         <message>
+            <source> · desk %1</source>
+            <translation> · 现场号余 %1</translation>
+        </message>
+        <message>
             <source>%1 is full now (someone else took the last place). Nothing was booked.</source>
             <translation>%1 已满（最后一个号刚被他人约走），未挂号。</translation>
         </message>

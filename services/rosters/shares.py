@@ -70,12 +70,13 @@ def desk_refusal(conn: Connection, slot_id: int, capacity: int, today: dt.date) 
 
 
 def desk_left(db: Database, slot_ids: list[int], today: dt.date) -> dict[int, int]:
-    """slot -> the desk share's places left, for the slots that have a desk share (the walk-in dialog)."""
+    """slot -> the desk share's places left, for the slots that keep one before their clinic day (the
+    walk-in dialog; on the day every free place is the desk's)."""
     out: dict[int, int] = {}
     with db.read() as conn:
         for sid in slot_ids:
             pct, _open, day = conn.execute(_SHARE, {"slot": sid}).one()
-            if pct:
+            if pct and day > today:
                 cap = conn.execute(select(Slot.capacity).where(Slot.id == sid)).scalar_one()
                 desk = conn.execute(_HELD, {"slot": sid, "source": "desk"}).scalar_one()
                 out[sid] = max(kept(cap, pct) - desk, 0)
