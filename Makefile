@@ -74,6 +74,8 @@ bench: setup
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/printing.py
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/peak.py --quick
+	$(PY) benchmarks/waitlist.py
+	$(PY) benchmarks/release.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache resources/i18n/*.qm

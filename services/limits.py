@@ -132,6 +132,7 @@ def is_row_id(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and ROW_ID.lo <= value <= ROW_ID.hi
 CHANGE_ID = IntRange("变更编号", 0, INT64_MAX)  # the change log's cursor (0: before the first change)
 PLACES = IntRange("号数", 1, 9999)  # the places of one session (all its slots together), so also of one slot
+DESK_SHARE = IntRange("现场号比例（%）", 0, 100)  # 号源池: the % of a slot kept for the desk (services.rosters.shares)
 SLOT_MINUTES = IntRange("每个时段的分钟数", 1, 24 * 60)
 SIMULATED_BOOKINGS = IntRange("预约请求数", 1, 1_000_000)
 DECIDE_LIMIT = IntRange("一次审核的数量", 1, 1_000_000)

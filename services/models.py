@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer,
-    Numeric, String, Text, Time, UniqueConstraint, text, true,
+    Numeric, String, Text, Time, UniqueConstraint, false, text, true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -60,6 +60,8 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # 号源池 (services.rosters.shares): the % of each slot's places kept for the desk (现场号); None: none
+    desk_share_pct: Mapped[int | None] = mapped_column(Integer)
 
 
 class Doctor(Base):
@@ -94,6 +96,10 @@ class ClinicSession(Base):
     # regdesk's own: the doctor the roster was published for (unchanged by a substitution)
     rostered_doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id"))
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # 号源池: this session's desk share, overriding its department's (None: the department's); once the
+    # share's cut-off has passed (services.rosters.shares.open_due) the kept places are everyone's
+    desk_share_pct: Mapped[int | None] = mapped_column(Integer)
+    desk_share_open: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Slot(Base):

@@ -23,7 +23,7 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QComboBox, QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
 from console.common import settings as S
@@ -74,6 +74,16 @@ class QueuePage(BookingPage):
         self.search_box.setPlaceholderText(self.tr("Search name, phone, doctor… (Ctrl+F)"))
         self.search_box.setMinimumWidth(240)
         bar.addWidget(self.search_box)
+        # the waitlist (候补) apart from the requests that need a decision
+        self.view_box = QComboBox(self)
+        self.view_box.setObjectName("queueView")
+        for key, text in (("all", self.tr("All requests")), ("decide", self.tr("To decide")),
+                          ("waiting", self.tr("Waitlist"))):
+            self.view_box.addItem(text, key)
+        self.view_box.setToolTip(self.tr("Requests on the waitlist wait for a freed place; the job service "
+                                         "confirms them in turn"))
+        self.view_box.currentIndexChanged.connect(self._view_changed)
+        bar.addWidget(self.view_box)
         self.approve_button = QPushButton(self.tr("Approve (A)"), self)
         self.approve_button.setObjectName("approveButton")
         self.approve_button.setProperty("role", "primary")
@@ -195,6 +205,11 @@ class QueuePage(BookingPage):
             self.reload()
         self.table.viewport().update()
 
+    def _view_changed(self, *_args) -> None:
+        self.model.view = self.view_box.currentData()
+        self.loaded = False  # a new query: set_rows with the view's rows
+        self.reload()
+
     def _arrived(self, ids: list[int]) -> None:
         if self.loaded:
             self.newRequests.emit(len(ids))
@@ -228,7 +243,7 @@ class QueuePage(BookingPage):
         else:
             rows, keys = result
             if not self.loaded:
-                self.model.set_rows(rows, keys, checked=True)
+                self.model.set_rows(rows, keys, checked=self.model.view == "all")
                 self.loaded = True
                 self._count_changed()
             else:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor
 
 from console.common import labels as L
 from console.common.tablemodel import CENTER, RIGHT, Column, RowTableModel
+from services.bookings import waitlist
 from services.clock import local_now, utc_to_local
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,15 @@ def _waiting(r) -> str:
     return L.translated(WAITING).replace("%n", str(r.pending_in_slot or 0))
 
 
+def is_waiting(r) -> bool:
+    """On the waitlist (候补): pending, but the job service confirms it when a place frees, in turn."""
+    return waitlist.is_waiting(r.status, r.reason)
+
+
+def _position(r) -> int:
+    return waitlist.position_of(r.reason) or 0 if is_waiting(r) else 0
+
+
 def history_text(r) -> str:
     parts = []
     if r.no_shows:
@@ -98,7 +108,8 @@ def _history_tip(r) -> str | None:
 
 
 class QueueModel(RowTableModel):
-    """Pending requests; a row that is no longer pending leaves."""
+    """Pending requests; a row that is no longer pending leaves. ``view``: "all", "decide" (not on the
+    waitlist) or "waiting" (the waitlist, 候补, with its positions)."""
 
     tr_context = "QueueModel"
     presorted_column = 0  # pending_queue() orders by booking id
@@ -125,6 +136,8 @@ class QueueModel(RowTableModel):
         Column("places", QT_TRANSLATE_NOOP("QueueModel", "Left"), _places,
                sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER, tooltip=_waiting,
                width=52),
+        Column("waitlist", QT_TRANSLATE_NOOP("QueueModel", "Waitlist"), lambda r: r.reason if is_waiting(r) else "",
+               sort=_position, width=120),
         Column("rule", QT_TRANSLATE_NOOP("QueueModel", "Rules"), rule_word,
                sort=lambda r: (r.rule is not None, r.rule or ""), tooltip=lambda r: r.rule_reason, width=96,
                elastic=5),  # 超出预约期 whole, 当天同科… with its reason in the tooltip
@@ -133,8 +146,10 @@ class QueueModel(RowTableModel):
                elastic=1),  # its first word (爽…, 当…) marks the row; the detail pane and the tooltip say it all
     )
 
+    view = "all"
+
     def accepts(self, row) -> bool:
-        return row.status == "pending"
+        return row.status == "pending" and (self.view == "all" or is_waiting(row) == (self.view == "waiting"))
 
     @classmethod
     def search_text(cls, r) -> str:

@@ -31,9 +31,9 @@ from console.common.forms import FieldErrors
 from console.common.widgets import calendar_popup, set_role
 from services.bookings import decisions
 from services.rosters import clinic_sessions
-from services.rosters import masterdata
+from services.rosters import masterdata, shares
 from services.bookings import patients
-from services.clock import local_now
+from services.clock import hospital_today, local_now
 from services.errors import RuleRefused, ValidationError
 
 log = logging.getLogger(__name__)
@@ -260,7 +260,8 @@ class WalkInDialog(QDialog):
         sid = item.data(ID) if item is not None else None
         if sid is None:
             return
-        self._call(lambda db: clinic_sessions.list_slots(db, sid), lambda rows: self._slots_loaded(sid, rows))
+        self._call(lambda db: _with_desk(db, clinic_sessions.list_slots(db, sid)),
+                   lambda rows: self._slots_loaded(sid, rows))
 
     def _slots_loaded(self, session_id: int, rows) -> None:
         item = self.sessions.currentItem()
@@ -269,7 +270,8 @@ class WalkInDialog(QDialog):
         with self.errors.quietly():  # the times read again after a refusal: its message stays
             self._fill_slots(rows)
 
-    def _fill_slots(self, rows) -> None:
+    def _fill_slots(self, loaded) -> None:
+        rows, desk = loaded  # desk: slot -> the desk share's places left (号源池), for slots that keep one
         self.slots.clear()
         now = local_now()
         first_free = -1
@@ -277,7 +279,8 @@ class WalkInDialog(QDialog):
             over = dt.datetime.combine(self.day(), s.ends_at) <= now
             text = f"{L.fmt_span(s.starts_at, s.ends_at)}   " + (
                 self.tr("over") if over else self.tr("%1 of %2 left").replace("%1", str(max(s.remaining, 0)))
-                .replace("%2", str(s.capacity)))
+                .replace("%2", str(s.capacity))) + (
+                self.tr(" · desk %1").replace("%1", str(desk[s.id])) if s.id in desk and not over else "")
             row = QListWidgetItem(text)
             row.setData(ID, s.id)
             if s.remaining <= 0 or over:
@@ -441,3 +444,7 @@ class WalkInDialog(QDialog):
             return
         self.booked.emit(result[1])
         self.accept()
+
+
+def _with_desk(db, rows):  # the slots and their desk share's places left (before their clinic day)
+    return rows, shares.desk_left(db, [s.id for s in rows], hospital_today())

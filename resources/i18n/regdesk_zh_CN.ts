@@ -1582,6 +1582,10 @@
             <translation>余号</translation>
         </message>
         <message>
+            <source>Waitlist</source>
+            <translation>候补</translation>
+        </message>
+        <message>
             <source>Rules</source>
             <translation>规则</translation>
         </message>
@@ -1599,6 +1603,22 @@
         <message>
             <source>Search name, phone, doctor… (Ctrl+F)</source>
             <translation>搜索姓名、电话、医生 (Ctrl+F)</translation>
+        </message>
+        <message>
+            <source>All requests</source>
+            <translation>全部申请</translation>
+        </message>
+        <message>
+            <source>To decide</source>
+            <translation>需审核</translation>
+        </message>
+        <message>
+            <source>Waitlist</source>
+            <translation>候补</translation>
+        </message>
+        <message>
+            <source>Requests on the waitlist wait for a freed place; the job service confirms them in turn</source>
+            <translation>候补中的申请等待有号释放，由后台服务按先后顺序自动预约成功</translation>
         </message>
         <message>
             <source>Approve (A)</source>
@@ -2509,6 +2529,10 @@
         <message>
             <source>%1 of %2 left</source>
             <translation>余 %1/%2</translation>
+        </message>
+        <message>
+            <source> · desk %1</source>
+            <translation> · 现场号余 %1</translation>
         </message>
         <message>
             <source>%1 is full now (someone else took the last place). Nothing was booked.</source>

@@ -40,6 +40,7 @@ from services.db import Database, first_line, is_connection_error
 from services.errors import Conflict, DatabaseUnavailable, NotFound, RegdeskError, RuleRefused, ValidationError
 from services.models import Booking, ClinicSession, Doctor, Patient, Slot, SlotCounter
 from services.notify import outbox
+from services.rosters import shares
 from services.staff import audit
 from services.staff.actor import Actor
 
@@ -217,8 +218,9 @@ def guard_patient_day(conn: Connection, fresh: Fresh) -> None:
 
 
 def transition(conn: Connection, actor: Actor, booking_id: int, to: str, *, reason: str | None = None,
-               action: str, values: dict | None = None, keep_reason: bool = False) -> bool:
-    """The conditional UPDATE from any legal previous status to ``to``, with its audit and outbox rows.
+               action: str, values: dict | None = None, keep_reason: bool = False, kind: str | None = None) -> bool:
+    """The conditional UPDATE from any legal previous status to ``to``, with its audit and outbox rows
+    (the outbox's kind for ``to``, or ``kind``: a waiting request confirmed is told 候补成功).
 
     Returns False (and writes nothing) when the booking is no longer in a status ``to`` may follow.
     """
@@ -231,7 +233,7 @@ def transition(conn: Connection, actor: Actor, booking_id: int, to: str, *, reas
     if conn.execute(_UPDATES[to], vals).rowcount != 1:
         return False
     audit.record(conn, actor, action, "booking", booking_id, {"to": to, "reason": reason})
-    kind = outbox.NOTIFY_KINDS.get(to)
+    kind = kind or outbox.NOTIFY_KINDS.get(to)
     if kind:
         outbox.enqueue(conn, [booking_id], kind)
     return True
@@ -263,7 +265,7 @@ def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None
     past a policy rule (window, blacklist, one a day, cut-off); the audit row names the rule and the
     reason. Nobody overrides a stopped, unpublished or finished session, nor the slot's capacity.
     """
-    from services.bookings import rules  # services.bookings.rules builds on this module; imported here to avoid a cycle
+    from services.bookings import rules, waitlist  # they build on this module; imported here to avoid a cycle
     now = now or local_now()
     why = clean_reason(override, "越过规则的理由") if override is not None else None
 
@@ -279,7 +281,10 @@ def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None
                 raise RuleRefused(refusal.reason, refusal.rule, refusal.overridable and why is None)
             actor.require("booking.override", row.department_id)
             detail = {"rule": refusal.rule, "rule_text": refusal.reason, "reason": why}
-        to, reason = ("full", FULL_REASON) if fresh.taken >= fresh.capacity else ("confirmed", None)
+        left = shares.online_left(conn, row.slot_id, fresh.capacity, fresh.taken)  # 号源池: the online share
+        to, reason = ("full", FULL_REASON) if left <= 0 else ("confirmed", None)
+        if to == "full" and waitlist.is_waiting(row.status, row.reason):  # its wait is not ended at one key
+            raise Conflict(f"该申请{row.reason}，有号释放时将按先后自动预约成功；不需要时请拒绝")
         if to == "confirmed":
             guard_patient_day(conn, fresh)
         if not transition(conn, actor, booking_id, to, reason=reason, action=DECISION_ACTION):
@@ -412,6 +417,9 @@ def walk_in(db: Database, actor: Actor, slot_id: int, patient_id: int, *,
             raise ValidationError(_unpublished_message(fresh.session_status, "现场挂号"))
         if fresh.taken >= fresh.capacity:
             raise ValidationError("该时段已满")
+        desk = shares.desk_refusal(conn, slot_id, fresh.capacity, hospital_today(now))  # 号源池
+        if desk:
+            raise ValidationError(desk)
         stamp = utcnow()
         new_id = conn.execute(insert(Booking).values(
             slot_id=slot_id, patient_id=patient_id, status="confirmed", source="desk", updated_at=stamp,

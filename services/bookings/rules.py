@@ -27,12 +27,14 @@ from services import limits
 from services.staff import audit
 from services.bookings import decisions
 from services.bookings import late_cancel
+from services.bookings import waitlist
 from services.staff.actor import AUTOAPPROVE, Actor
 from services.clock import as_datetime, local_now, utc_to_local, utcnow
 from services.db import Database
 from services.errors import ValidationError
 from services.jobs.outage import is_outage
 from services.models import Booking, ClinicSession, Doctor, Rule, Slot
+from services.rosters import shares
 from services.rosters.calendar import fmt_time, parse_time
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,15 @@ class Rules:
     late_cancel_time: str = "15:00"
     late_cancel_counts: bool = False  # late cancels count toward the blacklist as no-shows do
     clerks_add_places: bool = False  # 加号 by clerks too (heads and admins always may: services.rosters.extra_places)
+    # 候补 (services.bookings.waitlist): a request with no place left waits (pending) instead of being full
+    waitlist: bool = False
+    waitlist_any_slot: bool = False  # a waiting request takes a place freed in any slot of its session
+    waitlist_cutoff_days_before: int = 1  # what still waits at this time (HH:MM), N days before the clinic day,
+    waitlist_cutoff_time: str = "18:00"  # becomes full (候补未成功)
+    # 号源池 (services.rosters.shares): the places kept for the desk open to online requests at this time
+    # (HH:MM), desk_share_opens_days_before the clinic day
+    desk_share_opens_days_before: int = 1
+    desk_share_opens_time: str = "18:00"
 
 
 DEFAULTS = Rules()
@@ -71,13 +82,21 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "late_cancel_time": ("退号截止时间", "该天几点之后取消算晚退号（如 15:00）"),
     "late_cancel_counts": ("晚退号计入爽约", "开启后晚退号与爽约一样计入暂停网上预约的次数"),
     "clerks_add_places": ("挂号员可加号", "开启后挂号员也可为出诊加号（科主任和管理员始终可以）"),
+    "waitlist": ("候补", "开启后号源已满的网上申请进入候补（保持待审核），有号释放时按先后自动预约成功"),
+    "waitlist_any_slot": ("候补同一出诊任一时段", "开启后候补的申请可得到同一出诊任一时段释放的号"),
+    "waitlist_cutoff_days_before": ("候补截止（提前天数）", "就诊前第几天的候补截止时间仍未候补成功的，按预约已满处理"),
+    "waitlist_cutoff_time": ("候补截止时间", "该天几点候补截止（如 18:00）"),
+    "desk_share_opens_days_before": ("现场号开放（提前天数）", "就诊前第几天的开放时间起，未用完的现场号也可网上预约"),
+    "desk_share_opens_time": ("现场号开放时间", "该天几点起未用完的现场号开放给网上预约（如 18:00）"),
 }
 # key -> (min, max) for the whole-number rules
 RULE_LIMITS: dict[str, tuple[int, int]] = {
     "booking_window_days": (1, 365), "cutoff_minutes": (0, 24 * 60), "noshow_limit": (1, 100),
     "noshow_lookback_days": (1, 3650), "blacklist_days": (0, 3650), "late_cancel_days_before": (0, 30),
+    "waitlist_cutoff_days_before": (0, 30), "desk_share_opens_days_before": (0, 30),
 }
-TIME_RULES = {"release_time": True, "late_cancel_time": False}  # rule -> may be empty (None)
+TIME_RULES = {"release_time": True, "late_cancel_time": False, "waitlist_cutoff_time": False,
+              "desk_share_opens_time": False}  # rule -> may be empty (None)
 _TYPES = {f.name: (dt.time if f.name in TIME_RULES else type(getattr(DEFAULTS, f.name))) for f in fields(Rules)}
 
 STOPPED_REASON = "该门诊已停诊"
@@ -171,6 +190,7 @@ class DecideSummary:
     rejected: int = 0
     skipped: int = 0  # no longer pending when its turn came (cancelled, decided elsewhere)
     errors: int = 0
+    waiting: int = 0  # put on the waitlist (候补, services.bookings.waitlist): still pending, with its position
 
     @property
     def decided(self) -> int:
@@ -180,8 +200,9 @@ class DecideSummary:
         return DecideSummary(**{k: v + getattr(other, k) for k, v in asdict(self).items()})
 
     def line(self) -> str:
+        waiting = f", {self.waiting} waiting" if self.waiting else ""
         return (f"{self.confirmed} confirmed, {self.full} full, {self.rejected} rejected, "
-                f"{self.skipped} skipped, {self.errors} errors")
+                f"{self.skipped} skipped, {self.errors} errors{waiting}")
 
 
 def blocked_until(days: list[dt.date], rules: Rules) -> tuple[dt.date, int] | None:
@@ -312,7 +333,10 @@ def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: 
         refusal = verdict(row, rules, now, {}, session_status=fresh.session_status, duplicates=fresh.duplicates)
         if refusal is not None:
             to, reason = "rejected", refusal.reason
-        elif fresh.taken >= fresh.capacity:
+        elif (place := waitlist.queues(conn, row, rules, now, left := shares.online_left(
+                conn, row.slot_id, fresh.capacity, fresh.taken))) is not None:
+            return "waiting" if waitlist.hold(conn, actor, row.id, place) else None
+        elif left <= 0:  # no place left, or none of the online share (号源池)
             to, reason = "full", decisions.FULL_REASON
         else:
             to = "confirmed"
@@ -345,7 +369,7 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
         limit = limits.DECIDE_LIMIT.check(limit)
     now = now or local_now()
     rules = load(db)
-    counts = dict(confirmed=0, full=0, rejected=0, skipped=0, errors=0)
+    counts = dict(confirmed=0, full=0, rejected=0, skipped=0, errors=0, waiting=0)
     with db.read() as conn:
         ceiling = conn.execute(select(Booking.id).where(Booking.status == "pending")
                                .order_by(Booking.id.desc()).limit(1)).scalar()
@@ -354,6 +378,8 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
         size = BATCH if left is None else min(BATCH, left)
         q = (decisions._CONTEXT.where(Booking.status == "pending", Booking.id > cursor, Booking.id <= ceiling)
              .order_by(Booking.id).limit(size))
+        if rules.waitlist:  # what waits is the waitlist job's (services.bookings.waitlist.fill)
+            q = q.where(waitlist.NOT_WAITING)
         if actor.kind == "staff" and actor.role == "head" and actor.department_ids:
             q = q.where(Doctor.department_id.in_(actor.department_ids))
         with db.read() as conn:

@@ -43,14 +43,15 @@ def cmd_autoapprove(args: argparse.Namespace, cfg: Config) -> int:
             summary = rules.decide_pending(db, AUTOAPPROVE, limit=args.limit)
             print(f"autoapprove: {summary.line()}", flush=True)
             return 1 if summary.errors else 0
-        # the job service's decide (and prune) jobs, with its leases: beside a running `regdesk jobs`
+        # the job service's decide (shares, waitlist and prune) jobs, with its leases: beside a running `regdesk jobs`
         # only one of them decides at a time
         from services.cli.cmd_jobs import make_jobs
         from services.jobs.runner import Runner
         stop = threading.Event()
         previous = stop_on_signals(stop)
         print(f"autoapprove: running on {db.url} (Ctrl+C to stop)", flush=True)
-        runner = Runner(db, cfg, make_jobs(("decide", "prune")), stop=stop, interval=args.interval,
+        jobs = make_jobs(("decide", "shares", "waitlist", "prune"))
+        runner = Runner(db, cfg, jobs, stop=stop, interval=args.interval,
                         on_line=lambda line: print(f"autoapprove: {line.split(': ', 1)[-1]}", flush=True)
                         if line.startswith("decide:") else log.info("%s", line))
         try:

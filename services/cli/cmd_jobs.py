@@ -27,14 +27,14 @@ from services.jobs.runner import Runner
 
 log = logging.getLogger(__name__)
 
-ALL_JOBS = ("decide", "send", "noshow", "reminders", "prune")
+ALL_JOBS = ("decide", "shares", "waitlist", "send", "noshow", "reminders", "prune")
 STOP_WITHIN = 4.5  # seconds: a signal ends the process within 5
 DECIDE_BATCH = 500
 
 
 def register(sub, common) -> None:
     p = sub.add_parser("jobs", parents=[common],
-                       help="the job service: decide requests, send WeChat messages, mark no-shows, "
+                       help="the job service: decide requests, open desk shares, fill the waitlist, send WeChat messages, mark no-shows, "
                             "queue reminders, prune the change log; runs until stopped")
     p.add_argument("--once", action="store_true", help="run one round of every job, then exit")
     p.add_argument("--jobs", default=",".join(ALL_JOBS), metavar="LIST", type=_job_list,
@@ -71,8 +71,11 @@ def make_jobs(names, *, timeout: float = 10.0, decide_limit: int | None = DECIDE
     from services.jobs.prune import Prune
     from services.jobs.reminders import Reminders
     from services.jobs.send import Send
-    made = {"decide": lambda: Decide(decide_limit), "send": lambda: Send(timeout), "noshow": NoShows,
-            "reminders": Reminders, "prune": Prune}
+    from services.jobs.shares import Shares
+    from services.jobs.waitlist import Waitlist
+    made = {"decide": lambda: Decide(decide_limit), "shares": Shares, "waitlist": Waitlist,
+            "send": lambda: Send(timeout),
+            "noshow": NoShows, "reminders": Reminders, "prune": Prune}
     return [made[n]() for n in ALL_JOBS if n in names]
 
 

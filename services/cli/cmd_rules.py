@@ -2,11 +2,14 @@
 
     regdesk rules show
     regdesk rules set KEY=VALUE [KEY=VALUE ...]
+    regdesk rules share (--department ID | --session ID) PCT|off
 
 ``show`` prints every rule as KEY=VALUE (what ``set`` reads back), with its Chinese name and meaning;
 it needs no log-in. ``set`` acts as the admin who logs in (``--user NAME`` or ``REGDESK_USER``,
 services.cli.cli_actor): every value is checked first (on/off, a whole number inside its limits,
 HH:MM or off for a time) and nothing changes unless all are good; each change is audited.
+``share`` sets the desk's share of each slot (号源池, services/rosters/shares.py) for a department (admins)
+or a session (``off``: its department's again; heads of its department too).
 """
 from __future__ import annotations
 
@@ -15,8 +18,10 @@ from dataclasses import fields
 
 from services.bookings import rules
 from services.bookings import rule_text
-from services.cli import cli_actor, open_database
+from services.cli import cli_actor, int_arg, open_database
 from services.config import Config
+from services import limits
+from services.rosters import shares
 
 
 def register(sub, common) -> None:
@@ -27,6 +32,18 @@ def register(sub, common) -> None:
     st = rsub.add_parser("set", parents=[common], help="change rules, all or nothing (admins)")
     st.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
     st.set_defaults(func=cmd_set)
+    sh = rsub.add_parser("share", parents=[common], help="the % of each slot kept for the desk (现场号)")
+    where = sh.add_mutually_exclusive_group(required=True)
+    where.add_argument("--department", type=int_arg(limits.ROW_ID), metavar="ID")
+    where.add_argument("--session", type=int_arg(limits.ROW_ID), metavar="ID")
+    sh.add_argument("pct", metavar="PCT|off", type=_pct)
+    sh.set_defaults(func=cmd_share)
+
+
+def _pct(text: str) -> int | None:
+    if text.strip().lower() in ("off", "none"):
+        return None
+    return int_arg(limits.DESK_SHARE)(text)
 
 
 def _print(book: rules.Rules) -> None:
@@ -52,4 +69,17 @@ def cmd_set(args: argparse.Namespace, cfg: Config) -> int:
         print("规则未变（与现有取值相同）")
     for k in changed:
         print(f"{k}: {rule_text.shown_value(getattr(before, k))} -> {rule_text.shown_value(getattr(book, k))}")
+    return 0
+
+
+def cmd_share(args: argparse.Namespace, cfg: Config) -> int:
+    db = open_database(cfg)
+    try:
+        done = shares.set_share(db, cli_actor(db, args), args.pct, department_id=args.department,
+                                session_id=args.session)
+    finally:
+        db.dispose()
+    where = f"科室 {done.department_id}" if done.department_id is not None else f"出诊 {done.session_id}"
+    what = f"{done.pct}%" if done.pct is not None else ("沿用科室设置" if done.session_id is not None else "不保留")
+    print(f"{where} 现场号比例：{what}")
     return 0

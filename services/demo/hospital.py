@@ -1,9 +1,8 @@
 """The demo hospital: departments, doctors, rosters, sessions, patients and bookings in every status.
 
-``seed(db)`` fills an empty database with 市第一人民医院: 14 departments, 45 doctors with
-weekly templates, sessions published from a week ago to ``days`` ahead, a few hundred
-patients and bookings that look like a working registration desk. A fixed RNG seed makes
-the data the same on every run (given the same day and time).
+``seed(db)`` fills an empty database with 市第一人民医院: 14 departments, 45 doctors with weekly
+templates, sessions published from a week ago to ``days`` ahead, a few hundred patients and bookings
+like a working registration desk, the waitlist (候补) on; the same on every run (fixed RNG seed).
 
 What goes through the real services (so the demo also has their audit rows and outbox):
 staff accounts, templates and publishing, desk registrations, rejections, 'full' decisions,
@@ -23,7 +22,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from services.bookings import decisions, patients
+from services.bookings import decisions, patients, rules
 from services.clock import hospital_today, local_now
 from services.db import Database
 from services.demo import notices
@@ -403,6 +402,7 @@ def seed(db: Database, *, days: int = 14, seed: int = 20261126, today: dt.date |
     for username, display, role, password, deps in STAFF:
         auth.create_staff(db, SYSTEM, username, display, role, password, deps)
     actors = {name: auth.actor_for(db, name) for name in ("admin", "head_nk", "clerk")}
+    rules.save(db, actors["admin"], waitlist=True)
     plan_rows = _weekly_plan(doctors, rng)
     for doc, weekday, period, minutes_, capacity in plan_rows:
         templates.save_template(db, actors["admin"], doc["id"], weekday, period, *HOURS[period], minutes_, capacity)

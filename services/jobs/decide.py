@@ -24,6 +24,6 @@ class Decide(Job):
             return None
         summary = rules.decide_pending(ctx.db, AUTOAPPROVE, now=ctx.now(), limit=self.limit, stop=ctx.stop)
         self.last = summary
-        if summary.decided or summary.skipped or summary.errors:
+        if summary.decided or summary.skipped or summary.errors or summary.waiting:
             return summary.line()
         return None

@@ -44,12 +44,14 @@ STATE_LABELS = {"waiting": "待发送", "sending": "发送中", "sent": "已发�
                 "unsubscribed": "未订阅", "skipped": "无需发送"}
 # what the patient reads in the template's result field (phrase: 5 Chinese characters at most)
 KIND_LABELS = {"confirmed": "预约成功", "rejected": "预约失败", "full": "预约已满", "stopped": "停诊",
-               "cancelled": "已取消", "reminder": "就诊提醒", "substituted": "更换医生", "rescheduled": "时间变更"}
+               "cancelled": "已取消", "reminder": "就诊提醒", "substituted": "更换医生", "rescheduled": "时间变更",
+               "waitlisted": "候补成功"}
 # said in the reason field when the change carries no reason of its own
 DEFAULT_REASONS = {"confirmed": "请按预约时间到院就诊", "rejected": "医院未通过您的预约申请",
                    "full": "该时段号已约满，请改约其他时段", "stopped": "医生停诊，请改约其他时间",
                    "cancelled": "医院已为您取消本次预约", "reminder": "明天请按预约时间到院就诊",
-                   "substituted": "出诊医生有变更，预约仍有效", "rescheduled": "出诊时间有调整，预约仍有效"}
+                   "substituted": "出诊医生有变更，预约仍有效", "rescheduled": "出诊时间有调整，预约仍有效",
+                   "waitlisted": "您候补的号已预约成功，请按预约时间到院就诊"}
 # kinds about a visit that still stands: not sent once the booking or the session changed again
 STANDING_KINDS = ("reminder",) + outbox.SESSION_KINDS
 REMINDER_LOCK_KEY = "notify_reminder_lock"
@@ -74,7 +76,7 @@ def booking_values(conn: Connection, booking_id: int, kind: str, payload: dict |
         .join(Hospital, Hospital.id == Department.hospital_id).where(Booking.id == booking_id)).first()
     if row is None:
         return None
-    reason = (payload or {}).get("reason") or (row.reason if kind != "confirmed" else None)
+    reason = (payload or {}).get("reason") or (row.reason if kind not in ("confirmed", "waitlisted") else None)
     return {
         "patient_name": row.patient, "hospital": row.hospital, "department": row.department,
         "doctor": f"{row.doctor} {row.title}", "doctor_name": row.doctor,

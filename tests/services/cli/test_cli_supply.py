@@ -36,7 +36,9 @@ def test_rules_show_and_set(db, db_url, capsys, monkeypatch):
                      "noshow_limit": "3", "noshow_lookback_days": "90", "blacklist_days": "90",
                      "autoapprove_enabled": "on", "release_time": "off", "late_cancel_days_before": "1",
                      "late_cancel_time": "15:00", "late_cancel_counts": "off",
-                     "clerks_add_places": "off"}
+                     "clerks_add_places": "off", "waitlist": "off", "waitlist_any_slot": "off",
+                     "waitlist_cutoff_days_before": "1", "waitlist_cutoff_time": "18:00",
+                     "desk_share_opens_days_before": "1", "desk_share_opens_time": "18:00"}
     assert "放号时间" in out
     # no log-in: refused, nothing changed
     _fails(capsys, db, ["rules", "set", "release_time=07:00", "--db", db_url], "--user", _rules_state)

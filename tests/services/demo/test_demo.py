@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from services import migrate
+from services.bookings import rules
 from services.db import Database
 from services.demo import hospital
 from services.errors import ValidationError
@@ -85,6 +86,7 @@ def test_seed(db):
         assert auth.login(db, user, pw).role == role
     nk = _scalar(db, select(Department.id).where(Department.code == "NK"))
     assert auth.actor_for(db, "head_nk").department_ids == frozenset({nk})
+    assert rules.load(db).waitlist  # 候补 is on in the demo
 
 
 def test_seed_refuses_a_database_with_a_hospital(sqlite_db):

@@ -236,7 +236,7 @@ def test_a_second_process_takes_over_when_the_first_is_killed(db, db_url, tmp_pa
             def acting() -> dict[int, tuple[str, ...]]:
                 return {r.pid: r.acting for r in heartbeat.status(db).runners if r.fresh}
             wait_for(lambda: len(acting()) == 2, "both processes beating")
-            assert acting()[first.proc.pid] == ("decide", "send", "noshow", "reminders", "prune")
+            assert acting()[first.proc.pid] == ("decide", "shares", "waitlist", "send", "noshow", "reminders", "prune")
             assert acting()[second.proc.pid] == ()  # it waits
             first.kill()  # SIGKILL: no clean hand-over; its leases lapse (--lease 5)
             ids += _requests(db, clinic, 3)
