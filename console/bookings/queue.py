@@ -33,7 +33,7 @@ from console.bookings.newbelow import NewBelowButton
 from console.bookings.page import BookingPage
 from console.bookings.qdetail import DetailPanel
 from console.bookings.reasons import REJECT_REASONS, ReasonDialog
-from console.bookings.queuemodel import QueueModel
+from console.bookings.queuemodel import QueueModel, is_waiting
 from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import MessageBar, SearchBox, open_dialog
 from services.bookings import decisions
@@ -172,7 +172,11 @@ class QueuePage(BookingPage):
 
     def _count_changed(self, *_args) -> None:
         n = self.model.rowCount()
-        text = self.tr("%n waiting", "", n) if n else ""
+        on_list = sum(1 for r in self.model.rows if is_waiting(r))  # 候补: no decision of the clerk's
+        decide = n - on_list
+        text = self.tr("%n waiting", "", decide) if decide else ""
+        if on_list:
+            text += (" · " if text else "") + self.tr("%n on the waitlist", "", on_list)
         marked = len(self.model.marked)
         if marked:
             text += " · " + self.tr("%n marked", "", marked)
@@ -181,7 +185,7 @@ class QueuePage(BookingPage):
                 text += " " + self.tr("(%n hidden by the search)", "", hidden)
         self.count_label.setText(text)
         self.empty_label.setVisible(self.loaded and n == 0)
-        self.pendingCount.emit(n)
+        self.pendingCount.emit(decide)
 
     def _selection_changed(self, *_args) -> None:
         ids = self.table.target_ids()

@@ -1655,6 +1655,12 @@
             </translation>
         </message>
         <message numerus="yes">
+            <source>%n on the waitlist</source>
+            <translation>
+                <numerusform>%n 人候补中</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
             <source>%n marked</source>
             <translation>
                 <numerusform>已标记 %n 条</numerusform>

@@ -29,6 +29,11 @@ def test_the_queue_shows_waiting_requests_apart_with_positions(qtbot, sqlite_db,
         page = open_page(qtbot, ctx)
         assert shown_ids(page) == ids[1:] + [fresh]
         assert _column(page, "waitlist") == {ids[1]: "候补中（第 1 位）", ids[2]: "候补中（第 2 位）", fresh: ""}
+        # the count says what needs the clerk: one request to decide, two on the waitlist (decided by the jobs)
+        counts = []
+        page.pendingCount.connect(counts.append)
+        page._count_changed()
+        assert page.count_label.text() == "1 waiting · 2 on the waitlist" and counts == [1]
         page.view_box.setCurrentIndex(page.view_box.findData("decide"))
         qtbot.waitUntil(lambda: page.loaded and shown_ids(page) == [fresh], timeout=10_000)
         page.view_box.setCurrentIndex(page.view_box.findData("waiting"))
