@@ -37,10 +37,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, text
 
+from benchmarks._clinic import clinic_day
 from benchmarks._dbs import available_kinds, bench_database
 from services import migrate
 from services.db import Database
-from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot
+from services.models import Booking
 from services.sync.feed import ChangeFeed
 
 log = logging.getLogger(__name__)
@@ -55,23 +56,7 @@ def setup(url: str, bookings: int) -> tuple[Database, list[int], list[int]]:
     db = Database(url)
     migrate.upgrade(db)
     day = dt.date.today() + dt.timedelta(days=3)
-    with db.write() as c:
-        hid = c.execute(insert(Hospital).values(name="基准医院")).inserted_primary_key[0]
-        dep = c.execute(insert(Department).values(hospital_id=hid, code="NK", name="内科")).inserted_primary_key[0]
-        doc = c.execute(insert(Doctor).values(department_id=dep, name="王医生", title="主治医师", fee=25)
-                        ).inserted_primary_key[0]
-        sid = c.execute(insert(ClinicSession).values(
-            doctor_id=doc, rostered_doctor_id=doc, day=day, period="am", starts_at=dt.time(8),
-            ends_at=dt.time(12), status="published")).inserted_primary_key[0]
-        start = dt.datetime.combine(day, dt.time(8))
-        c.execute(insert(Slot), [{"session_id": sid, "capacity": 50,
-                                  "starts_at": (start + dt.timedelta(minutes=5 * i)).time(),
-                                  "ends_at": (start + dt.timedelta(minutes=5 * i + 5)).time()}
-                                 for i in range(SLOTS)])
-        c.execute(insert(Patient), [{"openid": f"o-bench-{i}", "name": f"患者{i}", "gender": "F",
-                                     "phone": f"139{i:08d}"} for i in range(PATIENTS)])
-        slots = list(c.execute(text("SELECT id FROM slots ORDER BY id")).scalars())
-        patients = list(c.execute(text("SELECT id FROM patients ORDER BY id")).scalars())
+    slots, patients = clinic_day(db, day, slots=SLOTS, capacity=50, patients=PATIENTS, ends_at=dt.time(12))
     chunk = 5000
     for first in range(0, bookings, chunk):  # each chunk in its own transaction; the triggers log each row
         with db.write() as c:

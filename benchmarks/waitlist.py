@@ -31,8 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, text
 
+from benchmarks._clinic import clinic_day
 from benchmarks._dbs import available_kinds, bench_database
 from services import migrate
 from services.bookings import rules
@@ -40,7 +41,6 @@ from services.cli.cmd_jobs import make_jobs
 from services.config import Config, WeChatSettings
 from services.db import Database
 from services.jobs.runner import Runner
-from services.models import ClinicSession, Department, Doctor, Hospital, Patient, Slot
 from services.staff.actor import Actor
 from services.sync.feed import ChangeFeed
 
@@ -54,23 +54,7 @@ def setup(url: str, slots: int) -> tuple[Database, list[tuple[int, int]]]:
     migrate.upgrade(db)
     rules.save(db, ADMIN, waitlist=True)
     day = dt.date.today() + dt.timedelta(days=3)
-    with db.write() as c:
-        hid = c.execute(insert(Hospital).values(name="基准医院")).inserted_primary_key[0]
-        dep = c.execute(insert(Department).values(hospital_id=hid, code="NK", name="内科")).inserted_primary_key[0]
-        doc = c.execute(insert(Doctor).values(department_id=dep, name="王医生", title="主治医师", fee=25)
-                        ).inserted_primary_key[0]
-        sid = c.execute(insert(ClinicSession).values(
-            doctor_id=doc, rostered_doctor_id=doc, day=day, period="am", starts_at=dt.time(8),
-            ends_at=dt.time(20), status="published")).inserted_primary_key[0]
-        start = dt.datetime.combine(day, dt.time(8))
-        c.execute(insert(Slot), [{"session_id": sid, "capacity": 1,
-                                  "starts_at": (start + dt.timedelta(minutes=5 * i)).time(),
-                                  "ends_at": (start + dt.timedelta(minutes=5 * i + 5)).time()}
-                                 for i in range(slots)])
-        c.execute(insert(Patient), [{"openid": f"o-bench-{i}", "name": f"患者{i}", "gender": "F",
-                                     "phone": f"139{i:08d}"} for i in range(2 * slots)])
-        slot_ids = list(c.execute(text("SELECT id FROM slots ORDER BY id")).scalars())
-        patients = list(c.execute(text("SELECT id FROM patients ORDER BY id")).scalars())
+    slot_ids, patients = clinic_day(db, day, slots=slots, capacity=1, patients=2 * slots, ends_at=dt.time(20))
     pairs = []
     with db.engine.begin() as c:  # the mini-program's requests: the first of each slot is confirmed, the next waits
         for i, slot in enumerate(slot_ids):
