@@ -29,7 +29,7 @@ def _rows_history(n: int, slots: list[int], day_of: dict[int, dt.date], rng: ran
 
 
 def _rows_day(n: int, slots: list[int], rng: random.Random):
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for i in range(n):
         status = rng.choice(("confirmed",) * 5 + ("pending",) * 3 + ("checked_in", "cancelled"))
         yield (slots[i % len(slots)], rng.randrange(PATIENTS) + 1, status, "miniprogram", now, now)

@@ -34,12 +34,19 @@ from sqlalchemy import func, insert, select, update
 from benchmarks._dbs import available_kinds, bench_database
 from services import migrate
 from services.bookings import rules
-from services.staff.actor import AUTOAPPROVE
 from services.clock import utcnow
 from services.db import Database
 from services.models import (
-    TAKEN_STATUSES, Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot,
+    TAKEN_STATUSES,
+    Booking,
+    ClinicSession,
+    Department,
+    Doctor,
+    Hospital,
+    Patient,
+    Slot,
 )
+from services.staff.actor import AUTOAPPROVE
 
 log = logging.getLogger(__name__)
 AIM_RATE_SQLITE, AIM_RATIO = 300.0, 2.0

@@ -39,16 +39,16 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import insert, select, update
 
 from benchmarks._dbs import available_kinds, bench_database
-from console.common.context import ConsoleContext
 from console.bookings.daylist import DayListPage
+from console.common.context import ConsoleContext
 from console.common.settings import Settings
 from console.common.tasks import TaskRunner
 from services import migrate
 from services.bookings import queries
-from services.staff.actor import SYSTEM
 from services.config import Config, WeChatSettings
 from services.db import Database
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot
+from services.staff.actor import SYSTEM
 from services.sync.feed import Change
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

@@ -40,10 +40,10 @@ from sqlalchemy.engine import make_url
 
 from benchmarks._dbs import available_kinds, bench_database
 from services import migrate
-from services.staff import auth
-from services.staff.actor import SYSTEM
 from services.db import Database
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot
+from services.staff import auth
+from services.staff.actor import SYSTEM
 
 log = logging.getLogger(__name__)
 

@@ -44,12 +44,10 @@ from sqlalchemy import text
 
 from benchmarks._dbs import bench_database, reachable
 from benchmarks._peak_load import PATIENTS, load
-from services.bookings import decisions
-from services.bookings import patients
-from services.bookings import queries
-from services.staff.actor import Actor
+from services.bookings import decisions, patients, queries
 from services.db import Database
 from services.errors import RegdeskError
+from services.staff.actor import Actor
 
 SPAWN = multiprocessing.get_context("spawn")
 CLIENT_PROCS, CLIENT_THREADS, WRITER_PROCS, WRITER_THREADS = 4, 5, 2, 4
@@ -125,8 +123,8 @@ def _client(url: str, today_slots: list[int], departments: int, seconds: float, 
 
 
 def _writer(url: str, today_slots: list[int], seconds: float, rate: float, seed: int, out) -> None:
-    from services.demo.simulate import MiniProgram
     from services.db import make_engine
+    from services.demo.simulate import MiniProgram
     engine = make_engine(url, pool_size=WRITER_THREADS)
     errors: list[str] = []
     stop_at = time.monotonic() + seconds

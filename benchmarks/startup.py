@@ -213,8 +213,8 @@ def run_child(kind: str, url: str, rows: int, data_dir: Path) -> dict:
 
 def bench(kind: str, url: str, n: int, runs: int) -> dict:
     from benchmarks.console import seed
-    from services.staff import auth
     from services.db import Database
+    from services.staff import auth
     db = Database(url)
     seed(db, n, random.Random(7))
     auth.create_first_admin(db, USER, "基准", PASSWORD)

@@ -20,7 +20,8 @@ import logging
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QFont
@@ -30,9 +31,9 @@ from console.common import i18n
 from console.common import settings as S
 from console.common.context import ConsoleContext
 from console.common.icons import icon
-from console.login import LoginDialog
 from console.common.tasks import TaskRunner, is_unreachable, user_message
 from console.common.widgets import text_label
+from console.login import LoginDialog
 from services import config as config_mod
 from services.config import Config
 from services.errors import SchemaError
@@ -196,8 +197,8 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
         if opened is None:
             return 1
         db, actor = opened
-        from services.jobs.background import BackgroundJobs
         from services.demo.simulate import Simulator
+        from services.jobs.background import BackgroundJobs
         sim = Simulator(url)
         sim.start()
         # the demo's job service, in a thread of this console (a hospital runs `regdesk jobs` instead):

@@ -11,8 +11,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.common.context import ConsoleContext
 from console.common.live import LiveFeed
-from console.shell import Banner, ConnectionStatus
 from console.common.tasks import is_unreachable
+from console.shell import Banner, ConnectionStatus
 from services.bookings import queries
 
 log = logging.getLogger(__name__)

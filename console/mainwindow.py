@@ -14,28 +14,31 @@ thread: ``ctx.jobs``) does; console.jobstatus shows whether it runs.
 """
 from __future__ import annotations
 
-
 from PySide6.QtCore import QCoreApplication, QSize, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QVBoxLayout,
+    QWidget,
 )
 
+from console.admin.page import AdminPage
+from console.autoapprove import DemoAutoApprove
+from console.bookings.daylist import DayListPage
+from console.bookings.queue import QueuePage
 from console.common import labels as L
 from console.common import screenfit
 from console.common import settings as S
-from console.admin.page import AdminPage
-from console.autoapprove import DemoAutoApprove
+from console.common.context import ConsoleContext
+from console.common.icons import icon
 from console.connection import ConnectionWatch
 from console.jobstatus import JobsBanner, JobsMonitor, JobsStatusLabel
-from console.common.context import ConsoleContext
-from console.bookings.daylist import DayListPage
-from console.common.icons import icon
 from console.menus import MainMenus
 from console.navigation import Navigation
 from console.notices import RequestNotices
 from console.notifications.pages import NotificationFailuresPage, WeChatSettingsPage
-from console.bookings.queue import QueuePage
 from console.rosters.page import RosterPage
 from console.shell import Banner, ConnectionStatus, HelpDialog, SettingsDialog
 

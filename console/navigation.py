@@ -3,7 +3,7 @@ started) when first shown, so that pages the clerk has not opened do not compete
 at start-up (tests/console/test_mainwindow.py: a page not shown reads nothing)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStackedWidget, QWidget

@@ -60,7 +60,7 @@ class Display:
             time.sleep(0.05)
         raise RuntimeError(f"{what}: not ready after {timeout:.0f} s")
 
-    def __enter__(self) -> "Display":
+    def __enter__(self) -> Display:
         missing = [t for t in TOOLS if shutil.which(t) is None]
         if missing:
             raise RuntimeError(f"missing: {', '.join(missing)} (make sysdeps installs xvfb, openbox, imagemagick)")
@@ -288,17 +288,17 @@ def render(out: Path, lang: str | None = None) -> list[Path]:
     tmp = Path(tempfile.mkdtemp(prefix="regdesk-shots-"))
     os.environ["REGDESK_DATA_DIR"] = str(tmp / "data")
     os.environ["REGDESK_CONFIG"] = str(tmp / "config.toml")
-    from console.common import settings as S
     from console.app import make_app
+    from console.common import settings as S
     from console.common.context import ConsoleContext
+    from console.common.tasks import TaskRunner
     from console.login import LoginDialog
     from console.mainwindow import MainWindow
-    from console.common.tasks import TaskRunner
-    from services.staff import auth
+    from services import config as config_mod
     from services.demo import hospital
     from services.excel import exports
-    from services import config as config_mod
     from services.rosters.layout import week_label
+    from services.staff import auth
 
     def settings(name: str):
         st = S.Settings(tmp / f"{name}.ini")

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from services.db import Database
@@ -28,7 +29,7 @@ _zone: zoneinfo.ZoneInfo = zoneinfo.ZoneInfo(DEFAULT_ZONE)
 
 def utcnow() -> dt.datetime:
     """Naive UTC 'now', the form stored in timestamp columns."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def zone() -> zoneinfo.ZoneInfo:
@@ -56,7 +57,7 @@ def use_zone(name: str) -> None:
     _zone = parse_zone(name)
 
 
-def load_zone(db: "Database") -> str:
+def load_zone(db: Database) -> str:
     """Read the hospital's zone from the database and use it; returns its name. A database that
     has no setting (or an unknown zone in it) keeps the default, with a warning for the latter."""
     from sqlalchemy import select
@@ -72,14 +73,14 @@ def load_zone(db: "Database") -> str:
     return zone_name()
 
 
-def save_zone(db: "Database", actor, name: str) -> str:
+def save_zone(db: Database, actor, name: str) -> str:
     """Set the hospital's time zone (an admin's change, audited); returns the zone's name."""
     from sqlalchemy import insert, select, update
 
     from services import limits
-    from services.staff import audit
     from services.errors import ValidationError
     from services.models import AppSetting
+    from services.staff import audit
     actor.require("rules.edit")
     try:
         new = parse_zone(name).key
@@ -100,7 +101,7 @@ def save_zone(db: "Database", actor, name: str) -> str:
 
 def to_local(utc: dt.datetime) -> dt.datetime:
     """A naive UTC moment as the hospital's naive wall-clock time."""
-    return utc.replace(tzinfo=dt.timezone.utc).astimezone(_zone).replace(tzinfo=None)
+    return utc.replace(tzinfo=dt.UTC).astimezone(_zone).replace(tzinfo=None)
 
 
 def local_now(utc_now: Callable[[], dt.datetime] | None = None) -> dt.datetime:

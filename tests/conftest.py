@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import os
-import time
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +17,8 @@ os.environ["TZ"] = "Asia/Shanghai"
 if hasattr(time, "tzset"):
     time.tzset()
 
-from services.db import Database
 from services import clock, migrate
+from services.db import Database
 from tests.dbs import DIALECTS, fresh_database
 
 

@@ -324,7 +324,7 @@ if __name__ == "__main__":
 
 # ---------------------------------------------------------------- for the tests (tests/conftest.py)
 
-def fresh_database(cluster: Cluster) -> "contextlib.AbstractContextManager[list[str]]":
+def fresh_database(cluster: Cluster) -> contextlib.AbstractContextManager[list[str]]:
     """A new database on the cluster, created with the server's default character set (latin1 here,
     as on upstream MariaDB before 11.6), dropped afterwards: yields its URL on each node."""
     import uuid

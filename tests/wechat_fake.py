@@ -87,7 +87,7 @@ class FakeWeChat:
 
     # ------------------------------------------------------------ control
 
-    def start(self) -> "FakeWeChat":
+    def start(self) -> FakeWeChat:
         fake = self
 
         class Handler(_Handler):
@@ -107,7 +107,7 @@ class FakeWeChat:
             self._thread.join()
             self._server = None
 
-    def __enter__(self) -> "FakeWeChat":
+    def __enter__(self) -> FakeWeChat:
         return self.start()
 
     def __exit__(self, *exc) -> None:

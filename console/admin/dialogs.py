@@ -7,18 +7,26 @@ PermissionDenied in the dialog's banner; the dialog stays open with the input as
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QListWidget, QListWidgetItem, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QWidget,
 )
 
 from console.common.labels import role_label
 from console.common.pagekit import TaskDialog
-from services.staff import auth
 from services.rosters import masterdata
+from services.staff import auth
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,9 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QFormLayout, QLabel, QLineEd
 from console.admin.tabs import _ListTab
 from console.common.pagekit import Column, TaskDialog
 from console.common.widgets import calendar_popup
-from services.rosters import masterdata
-from services.rosters import holidays
 from services.clock import hospital_today
 from services.models import PERIODS
+from services.rosters import holidays, masterdata
 from services.rosters.calendar import PERIOD_LABELS
 
 AHEAD_DAYS = 365  # the tab shows the coming year

@@ -13,17 +13,26 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QTabWidget, QVBoxLayout,
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
+from console.admin.holidays_tab import HolidaysTab
 from console.admin.tabs import DepartmentsTab, DoctorsTab, StaffTab
 from console.common.forms import FieldErrors
-from console.admin.holidays_tab import HolidaysTab
-from console.common.pagekit import call, error_label
-from services.bookings import rules as rules_service
-from console.jobstatus import JobsTab
 from console.common.live import LiveFeed
+from console.common.pagekit import call, error_label
+from console.jobstatus import JobsTab
+from services.bookings import rules as rules_service
 
 log = logging.getLogger(__name__)
 

@@ -7,23 +7,32 @@ service call in the background; the services check the permission themselves, so
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QTableView,
-    QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console.admin.dialogs import DepartmentDialog, DoctorDialog, PasswordDialog, StaffDialog
-from console.common.labels import role_label
 from console.common.collation import CollatingProxy
+from console.common.labels import role_label
 from console.common.pagekit import RecordModel, call, show_message
 from console.common.tablemodel import SORT_ROLE, Column
 from console.common.widgets import open_dialog
-from services.staff import auth
-from services.rosters import masterdata
 from services.clock import utc_to_local
+from services.rosters import masterdata
+from services.staff import auth
 
 log = logging.getLogger(__name__)
 

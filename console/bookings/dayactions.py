@@ -20,13 +20,12 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
-from console.common import labels as L
 from console.bookings.decisions import split
 from console.bookings.reasons import CANCEL_REASONS, ReasonDialog
+from console.common import labels as L
 from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import open_dialog
-from services.bookings import attendance
-from services.bookings import decisions
+from services.bookings import attendance, decisions
 from services.clock import hospital_today
 
 log = logging.getLogger(__name__)

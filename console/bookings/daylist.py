@@ -19,20 +19,28 @@ import logging
 
 from PySide6.QtCore import QDate, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QDialog, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
+from console.bookings.dayactions import DayActions, UndoBar
+from console.bookings.daymodel import STATUS_FILTERS, DayListModel
+from console.bookings.page import BookingPage
 from console.common import labels as L
 from console.common import settings as S
 from console.common.booktable import BookingTable, touched_booking_ids
-from console.bookings.dayactions import DayActions, UndoBar
-from console.bookings.page import BookingPage
-from console.bookings.daymodel import STATUS_FILTERS, DayListModel
 from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import MessageBar, SearchBox, calendar_popup, open_dialog
-from services.rosters import masterdata
 from services.bookings import queries
 from services.clock import hospital_today
+from services.rosters import masterdata
 
 log = logging.getLogger(__name__)
 

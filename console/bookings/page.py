@@ -2,7 +2,7 @@
 (J/K), mark (Space), search (/ and Ctrl+F; Enter or Esc back to the table) and read again (F5)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut

@@ -18,21 +18,30 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QMarginsF, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QAction, QColor, QFont, QFontMetricsF, QGuiApplication, QPageLayout, QPageSize, QPainter, QPen,
+    QAction,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPen,
 )
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
 from console.common.pagekit import show_message
 from console.common.tasks import user_message
-from services.rosters import masterdata
 from services.clock import local_now
+from services.rosters import masterdata
 
 log = logging.getLogger(__name__)
 

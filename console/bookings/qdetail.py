@@ -12,8 +12,8 @@ import logging
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
-from console.common import labels as L
 from console.bookings import queuemodel
+from console.common import labels as L
 from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import text_label
 from services.bookings import patients
@@ -60,8 +60,8 @@ class DetailPanel(QScrollArea):
         self._row = row
         self.history.setText("")
         if row is None:
-            self.summary.setText("<p style='color:#6b7280'>%s</p>" % _e(self.tr(
-                "Select a request to see the patient and their history.")))
+            self.summary.setText("<p style='color:#6b7280'>{}</p>".format(_e(self.tr(
+                "Select a request to see the patient and their history."))))
             self._timer.stop()
             return
         places = "" if row.remaining is None else (

@@ -19,25 +19,32 @@ row is refreshed from the database (it leaves the queue), no dialog, no tracebac
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
-from console.common import settings as S
-from console.common.booktable import BookingTable, touched_booking_ids
 from console.bookings.decisions import split
 from console.bookings.newbelow import NewBelowButton
 from console.bookings.page import BookingPage
 from console.bookings.qdetail import DetailPanel
-from console.bookings.reasons import REJECT_REASONS, ReasonDialog
 from console.bookings.queuemodel import QueueModel, is_waiting
+from console.bookings.reasons import REJECT_REASONS, ReasonDialog
+from console.common import settings as S
+from console.common.booktable import BookingTable, touched_booking_ids
 from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import MessageBar, SearchBox, open_dialog
-from services.bookings import decisions
-from services.bookings import queries
+from services.bookings import decisions, queries
 
 log = logging.getLogger(__name__)
 

@@ -21,20 +21,32 @@ import logging
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-    QLineEdit, QListWidget, QListWidgetItem, QPushButton, QStackedWidget, QVBoxLayout, QWidget,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console.common import labels as L
 from console.common import settings as S
 from console.common.forms import FieldErrors
 from console.common.widgets import calendar_popup, set_role
-from services.bookings import decisions
-from services.rosters import clinic_sessions
-from services.rosters import masterdata, shares
-from services.bookings import patients
+from services.bookings import decisions, patients
 from services.clock import hospital_today, local_now
 from services.errors import RuleRefused, ValidationError
+from services.rosters import clinic_sessions, masterdata, shares
 
 log = logging.getLogger(__name__)
 

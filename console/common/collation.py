@@ -31,16 +31,16 @@ class Collated:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Collated) and self._key.compare(other._key) == 0
 
-    def __lt__(self, other: "Collated") -> bool:
+    def __lt__(self, other: Collated) -> bool:
         return self._key.compare(other._key) < 0
 
-    def __le__(self, other: "Collated") -> bool:
+    def __le__(self, other: Collated) -> bool:
         return self._key.compare(other._key) <= 0
 
-    def __gt__(self, other: "Collated") -> bool:
+    def __gt__(self, other: Collated) -> bool:
         return self._key.compare(other._key) > 0
 
-    def __ge__(self, other: "Collated") -> bool:
+    def __ge__(self, other: Collated) -> bool:
         return self._key.compare(other._key) >= 0
 
     def __hash__(self) -> int:

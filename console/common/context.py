@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # not imported at run time: the log-in dialog does not wait for SQLAlchemy
+    from console.common.live import LiveFeed
+    from console.common.settings import Settings
     from console.common.tasks import TaskRunner
     from services.config import Config
     from services.db import Database
-    from services.staff.actor import Actor
-    from console.common.live import LiveFeed
-    from console.common.settings import Settings
     from services.demo.simulate import Simulator
     from services.jobs.background import BackgroundJobs
+    from services.staff.actor import Actor
 
 
 @dataclass

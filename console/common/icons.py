@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
+from functools import cache
 
 from PySide6.QtGui import QIcon
 
@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 ICONS = RESOURCES / "icons"
 
 
-@lru_cache(maxsize=None)
+@cache
 def icon(name: str) -> QIcon:
     path = ICONS / f"{name}.svg"
     if not path.exists():

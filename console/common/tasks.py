@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from services.errors import DatabaseUnavailable, RegdeskError
-
 
 log = logging.getLogger(__name__)
 

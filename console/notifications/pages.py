@@ -13,8 +13,18 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-    QPushButton, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console.common.collation import CollatingProxy
@@ -24,7 +34,12 @@ from console.common.tablemodel import SORT_ROLE, Column
 from console.common.tasks import user_message
 from services.notify import delivery
 from services.notify.wechat_settings import (
-    LANGS, SOURCE_LABELS, STATES, VALUE_KEYS, describe_wechat_settings, save_wechat_settings,
+    LANGS,
+    SOURCE_LABELS,
+    STATES,
+    VALUE_KEYS,
+    describe_wechat_settings,
+    save_wechat_settings,
 )
 
 log = logging.getLogger(__name__)

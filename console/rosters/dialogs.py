@@ -8,21 +8,35 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDate, Qt, QTime
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTimeEdit, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTimeEdit,
+    QWidget,
 )
 
-from console.notifications.delivery import delivery_text
-from console.common.pagekit import TaskDialog, call
-from console.rosters.grid import hm
-from console.common.widgets import calendar_popup
-from services.errors import ValidationError
 from console.common.labels import period_label, weekday_label
+from console.common.pagekit import TaskDialog, call
+from console.common.widgets import calendar_popup
+from console.notifications.delivery import delivery_text
+from console.rosters.grid import hm
+from services.errors import ValidationError
 from services.notify import outbox
 from services.rosters import templates
 

@@ -14,22 +14,32 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDate, QObject, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QPlainTextEdit, QProgressBar, QPushButton, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QWidget,
 )
 
 from console.common.pagekit import TaskDialog, call
 from console.common.widgets import calendar_popup
-from services.excel import exports
-from services.rosters import imports
-from services.rosters import masterdata
 from services.clock import hospital_today
+from services.excel import exports
+from services.rosters import imports, masterdata
 from services.rosters.layout import week_label
 
 log = logging.getLogger(__name__)

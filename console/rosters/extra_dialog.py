@@ -2,7 +2,8 @@
 Opened from the roster grid; the service checks who may (heads, admins, clerks when the hospital allows)."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
 

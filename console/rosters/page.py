@@ -21,21 +21,31 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QDialog, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton,
-    QTableView, QToolBar, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
 )
 
-from console.notifications.delivery import delivery_text
+from console.common.live import LiveFeed
 from console.common.pagekit import call
+from console.common.widgets import calendar_popup, open_dialog
+from console.notifications.delivery import delivery_text
 from console.rosters.dialogs import PublishDialog, SessionDialog, StopDialog, SubstituteDialog, pydate, qdate
 from console.rosters.grid import COLORS, CellDelegate, RosterGridModel
 from console.rosters.templates import TemplatesDialog
-from console.common.widgets import calendar_popup, open_dialog
 from services.clock import hospital_today
-from console.common.live import LiveFeed
-from services.rosters import masterdata
 from services.notify import outbox
-from services.rosters import templates
+from services.rosters import masterdata, templates
 
 log = logging.getLogger(__name__)
 

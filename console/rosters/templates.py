@@ -12,15 +12,28 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-    QLabel, QMessageBox, QPushButton, QSpinBox, QTableView, QTimeEdit, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
 from console.common.forms import FieldErrors
+from console.common.labels import period_label, weekday_label
 from console.common.pagekit import RecordModel, call, error_label, fit_columns
 from console.common.tablemodel import Column
 from console.rosters.dialogs import pytime, qtime
-from console.common.labels import period_label, weekday_label
 from console.rosters.grid import PERIODS, hm
 from services.rosters import templates
 

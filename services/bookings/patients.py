@@ -10,20 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.engine import Connection
 
 from services import limits
-from services.staff import audit
 from services.bookings import late_cancel
-from services.staff.actor import Actor
 from services.clock import hospital_today, utcnow
 from services.db import Database
 from services.errors import NotFound, ValidationError
 from services.models import Booking, ClinicSession, Department, Doctor, Patient, Slot
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +272,9 @@ def histories(db: Database, patient_ids: Iterable[int], day: dt.date, *,
                 .join(Doctor, Doctor.id == ClinicSession.doctor_id)
                 .join(Department, Department.id == Doctor.department_id))
 
-    from services.bookings import rules  # services.bookings.rules builds on services.bookings.decisions; keep this module's imports light
+    from services.bookings import (
+        rules,  # services.bookings.rules builds on services.bookings.decisions; keep this module's imports light
+    )
     with db.read() as conn:
         book = rules.read(conn)
         for start in range(0, len(ids), 500):

@@ -6,8 +6,8 @@ console's rules page and the stored rules agree on what is allowed.
 from __future__ import annotations
 
 from services import limits
-from services.errors import ValidationError
 from services.bookings.rules import _TYPES, RULE_LABELS, RULE_LIMITS, _check
+from services.errors import ValidationError
 
 _ON, _OFF = {"on", "true", "yes", "1", "开"}, {"off", "false", "no", "0", "关"}
 

@@ -24,11 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from services import limits
-from services.staff import audit
-from services.bookings import decisions
-from services.bookings import late_cancel
-from services.bookings import waitlist
-from services.staff.actor import AUTOAPPROVE, Actor
+from services.bookings import decisions, late_cancel, waitlist
 from services.clock import as_datetime, local_now, utc_to_local, utcnow
 from services.db import Database
 from services.errors import ValidationError
@@ -36,6 +32,8 @@ from services.jobs.outage import is_outage
 from services.models import Booking, ClinicSession, Doctor, Rule, Slot
 from services.rosters import shares
 from services.rosters.calendar import fmt_time, parse_time
+from services.staff import audit
+from services.staff.actor import AUTOAPPROVE, Actor
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +194,7 @@ class DecideSummary:
     def decided(self) -> int:
         return self.confirmed + self.full + self.rejected
 
-    def __add__(self, other: "DecideSummary") -> "DecideSummary":
+    def __add__(self, other: DecideSummary) -> DecideSummary:
         return DecideSummary(**{k: v + getattr(other, k) for k, v in asdict(self).items()})
 
     def line(self) -> str:

@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from services import config as config_mod
 from services import limits
@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
     ("invalid choice: 'xxxx…'") is cut as every quoted value is (services.limits.shown)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        message = re.sub(r"'([^']{%d,})'" % (limits.SHOWN_CHARS + 1),
+        message = re.sub(rf"'([^']{{{limits.SHOWN_CHARS + 1},}})'",
                          lambda m: repr(limits.shown(m.group(1))), message)
         raise UsageError(f"{self.prog}: {message}")
 

@@ -15,12 +15,11 @@ import argparse
 import datetime as dt
 
 from services import limits
-from services.rosters import masterdata
-from services.rosters import holidays
 from services.cli import cli_actor, int_arg, iso_date, open_database
 from services.clock import hospital_today
 from services.config import Config
 from services.models import PERIODS
+from services.rosters import holidays, masterdata
 
 _ID = int_arg(limits.ROW_ID)
 

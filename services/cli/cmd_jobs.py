@@ -17,8 +17,7 @@ import threading
 from pathlib import Path
 
 from services import clock, limits
-from services.cli import (cli_actor, float_arg, open_database, require_existing, restore_signals,
-                          stop_on_signals)
+from services.cli import cli_actor, float_arg, open_database, require_existing, restore_signals, stop_on_signals
 from services.config import Config
 from services.db import Database
 from services.jobs import leases

@@ -11,10 +11,10 @@ import threading
 
 from services import limits
 from services.cli import float_arg, int_arg, iso_date, open_database, restore_signals, stop_on_signals
-from services.notify import delivery
 from services.clock import hospital_today
 from services.config import Config
 from services.errors import ConfigError
+from services.notify import delivery
 from services.notify.wechat import WeChatClient
 from services.notify.wechat_settings import check_settings, load_wechat_settings
 

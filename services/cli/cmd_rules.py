@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 from dataclasses import fields
 
-from services.bookings import rules
-from services.bookings import rule_text
+from services import limits
+from services.bookings import rule_text, rules
 from services.cli import cli_actor, int_arg, open_database
 from services.config import Config
-from services import limits
 from services.rosters import shares
 
 

@@ -90,7 +90,7 @@ class SeedSummary:
 
 def _to_utc(local: dt.datetime) -> dt.datetime:
     """A naive local wall-clock time as the naive UTC the timestamp columns hold."""
-    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 # ---------------------------------------------------------------- master data

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -26,18 +27,15 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from services.staff import audit
-from services.rosters import masterdata
-from services.excel import xlsx
-from services.rosters import holidays
-from services.staff.actor import Actor
 from services.bookings.decisions import SOURCE_LABELS, STATUS_LABELS
 from services.bookings.patients import GENDER_LABELS, age_on, mask_id_card, mask_phone
 from services.clock import utc_to_local
 from services.db import Database
 from services.errors import PermissionDenied
+from services.excel import xlsx
 from services.excel.xlsx import Column, RowWriter
 from services.models import BOOKING_STATUSES, Booking, ClinicSession, Department, Doctor, Patient, Slot
+from services.rosters import holidays, masterdata
 from services.rosters.layout import (
     WEEKDAYS,
     load_week,
@@ -47,6 +45,8 @@ from services.rosters.layout import (
     write_help,
     write_roster_sheet,
 )
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

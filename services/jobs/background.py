@@ -39,7 +39,7 @@ class BackgroundJobs:
         finally:
             self.db.dispose()
 
-    def start(self) -> "BackgroundJobs":
+    def start(self) -> BackgroundJobs:
         self._thread.start()
         return self
 

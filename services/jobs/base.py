@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from services import clock
-from services.staff.actor import Actor
 from services.config import Config
 from services.db import Database
+from services.staff.actor import Actor
 
 # who the jobs act as in the audit log (no-show marking needs more than AUTOAPPROVE may do)
 JOBS = Actor(kind="system", name="jobs")

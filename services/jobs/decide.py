@@ -2,11 +2,11 @@
 admin's 自动审核 rule is on: what `regdesk autoapprove` does, in the job service."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from services.bookings import rules
-from services.staff.actor import AUTOAPPROVE
 from services.jobs.base import Context, Job
+from services.staff.actor import AUTOAPPROVE
 
 
 class Decide(Job):

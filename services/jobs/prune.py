@@ -2,8 +2,8 @@
 two days are of no use, and the log stays small without a cron job."""
 from __future__ import annotations
 
-from services.sync import feed as sync
 from services.jobs.base import Context, Job
+from services.sync import feed as sync
 
 
 class Prune(Job):

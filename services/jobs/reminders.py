@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.notify import delivery as notify
 from services.clock import hospital_today
 from services.jobs.base import Context, Job
+from services.notify import delivery as notify
 
 REMINDER_FROM = dt.time(7, 0)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from services.notify import delivery as notify
 from services.errors import ConfigError
 from services.jobs.base import Context, Job
+from services.notify import delivery as notify
 from services.notify.wechat import CONFIG, WeChatClient, WeChatError
 
 log = logging.getLogger(__name__)

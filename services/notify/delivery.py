@@ -24,19 +24,36 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
-from services.staff import audit
-from services.notify import outbox
-from services.staff.actor import Actor
 from services.clock import hospital_today, utc_to_local, utcnow
 from services.config import Config
 from services.db import Database
-from services.errors import Conflict, ConfigError, NotFound, ValidationError
-from services.models import (AppSetting, Booking, ClinicSession, Department, Doctor, Hospital,
-                             Notification, Patient, Slot)
-from services.notify.wechat import (CONFIG, TRANSIENT, UNSUBSCRIBED, WeChatClient, WeChatError, ensure_setting_rows,
-                             template_data)
+from services.errors import ConfigError, Conflict, NotFound, ValidationError
+from services.models import (
+    AppSetting,
+    Booking,
+    ClinicSession,
+    Department,
+    Doctor,
+    Hospital,
+    Notification,
+    Patient,
+    Slot,
+)
+from services.notify import outbox
+from services.notify.wechat import (
+    CONFIG,
+    TRANSIENT,
+    UNSUBSCRIBED,
+    WeChatClient,
+    WeChatError,
+    ensure_setting_rows,
+    template_data,
+)
+
 # re-exported: the settings the console edits live in services.notify.wechat_settings
 from services.notify.wechat_settings import check_settings, load_wechat_settings
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

@@ -189,7 +189,7 @@ class WeChatClient:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> "WeChatClient":
+    def __enter__(self) -> WeChatClient:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -142,7 +142,7 @@ def _templates(conn: Connection, doctor_ids) -> dict[tuple[int, int, str], int]:
     return {(r[0], r[1], r[2]): int(r[3]) for r in conn.execute(q)}
 
 
-def _resolve_row(row: "RowIn", sheet: "SheetIn", docs, seen: dict[int, int], problems: list[Problem]):
+def _resolve_row(row: RowIn, sheet: SheetIn, docs, seen: dict[int, int], problems: list[Problem]):
     dep = sheet.department
     if row.doctor_id is not None:
         doc = docs.get(row.doctor_id)
@@ -181,7 +181,7 @@ def lock_departments(conn: Connection, department_ids) -> None:
     lock_doctors(conn, ids)
 
 
-def plan_sheet(conn: Connection, sheet: "SheetIn", hospital: str, problems: list[Problem]) -> SheetPlan:
+def plan_sheet(conn: Connection, sheet: SheetIn, hospital: str, problems: list[Problem]) -> SheetPlan:
     week = load_week(conn, sheet.department, hospital, sheet.monday, lock=True)
     plan = SheetPlan(sheet.title, week)
     docs = _doctors(conn, sheet.department.id, {r.doctor_id for r in sheet.rows if r.doctor_id is not None})

@@ -20,15 +20,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
 from services import limits
-from services.staff import audit
 from services.bookings import rules
-from services.staff.actor import Actor
 from services.clock import local_now
-from services.rosters.clinic_sessions import session_in
 from services.db import Database
 from services.errors import NotFound, ValidationError
 from services.models import ClinicSession, Slot
 from services.rosters.calendar import PERIOD_LABELS, fmt_time
+from services.rosters.clinic_sessions import session_in
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

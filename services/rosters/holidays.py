@@ -25,14 +25,14 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from services import limits
-from services.staff import audit
-from services.staff.actor import Actor
 from services.clock import hospital_today, utcnow
 from services.db import Database
 from services.errors import NotFound, ValidationError
-from services.rosters.masterdata import department_in
 from services.models import DAY_KINDS, PERIODS, Department, HospitalDay
 from services.rosters.calendar import PERIOD_LABELS, WEEKDAY_LABELS
+from services.rosters.masterdata import department_in
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,9 @@ found anywhere is anything written. Every problem is reported with its sheet and
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy.engine import Connection
 

@@ -21,33 +21,70 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from services import limits
-from services.staff import audit
-from services.rosters import holidays
-from services.staff.actor import Actor
 from services.clock import hospital_today, utcnow
 from services.db import Database
 from services.errors import NotFound, ValidationError
 from services.limits import PLACES, SLOT_MINUTES
-from services.rosters.masterdata import DepartmentInfo, DoctorInfo, department_in, doctor_in, doctors_in
 from services.models import PERIODS, ClinicSession, Department, Doctor, RosterTemplate, Slot
+from services.rosters import holidays
 from services.rosters.calendar import (
-    PERIOD_LABELS, WEEKDAY_LABELS, check_hours, fmt_time, lock_doctors, minutes, overlaps, parse_time,
-    parse_weekday, slot_times,
+    PERIOD_LABELS,
+    WEEKDAY_LABELS,
+    check_hours,
+    fmt_time,
+    lock_doctors,
+    minutes,
+    overlaps,
+    parse_time,
+    parse_weekday,
+    slot_times,
 )
+
 # the operations on one published session live in clinic_sessions; callers reach them as rosters.X
 from services.rosters.clinic_sessions import (
-    StopSummary as StopSummary, affected_count as affected_count, get_session as get_session,
-    list_slots as list_slots, notice_count as notice_count, session_info, session_select,
-    sessions_for as sessions_for, set_slot_capacity as set_slot_capacity, stop_session as stop_session,
-    substitute as substitute, update_session as update_session,
+    StopSummary as StopSummary,
 )
+from services.rosters.clinic_sessions import (
+    affected_count as affected_count,
+)
+from services.rosters.clinic_sessions import (
+    get_session as get_session,
+)
+from services.rosters.clinic_sessions import (
+    list_slots as list_slots,
+)
+from services.rosters.clinic_sessions import (
+    notice_count as notice_count,
+)
+from services.rosters.clinic_sessions import (
+    session_info,
+    session_select,
+)
+from services.rosters.clinic_sessions import (
+    sessions_for as sessions_for,
+)
+from services.rosters.clinic_sessions import (
+    set_slot_capacity as set_slot_capacity,
+)
+from services.rosters.clinic_sessions import (
+    stop_session as stop_session,
+)
+from services.rosters.clinic_sessions import (
+    substitute as substitute,
+)
+from services.rosters.clinic_sessions import (
+    update_session as update_session,
+)
+from services.rosters.masterdata import DepartmentInfo, DoctorInfo, department_in, doctor_in, doctors_in
+from services.staff import audit
+from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 

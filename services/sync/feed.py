@@ -36,8 +36,8 @@ import datetime as dt
 import logging
 import sqlite3
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -92,7 +92,7 @@ class Change:
     who: str | None = None
 
     def to_json(self) -> dict:
-        at = self.at.replace(tzinfo=dt.timezone.utc).isoformat() if self.at else None
+        at = self.at.replace(tzinfo=dt.UTC).isoformat() if self.at else None
         return {"booking_id": self.entity_id if self.entity == "booking" else None, "status": self.status,
                 "entity": self.entity, "entity_id": self.entity_id, "op": self.op, "slot_id": self.slot_id,
                 "session_id": self.session_id, "patient_id": self.patient_id, "who": self.who, "at": at,
@@ -209,7 +209,7 @@ class ChangeFeed:
     def close(self) -> None:
         self._close_waiter()
 
-    def __enter__(self) -> "ChangeFeed":
+    def __enter__(self) -> ChangeFeed:
         return self
 
     def __exit__(self, *_exc) -> None:

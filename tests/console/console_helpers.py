@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from PySide6.QtCore import QCoreApplication
 
 from console.common.context import ConsoleContext
 from console.common.settings import Settings
 from console.common.tasks import TaskRunner
-from services.staff import auth
-from services.staff.actor import SYSTEM, Actor
 from services.config import Config, WeChatSettings
 from services.db import Database
+from services.staff import auth
+from services.staff.actor import SYSTEM, Actor
 from tests import factories as f
 
 PASSWORD = "secret-pass-1"

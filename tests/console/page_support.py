@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.staff.actor import Actor
-from services.config import Config, WeChatSettings
-
 from console.common.context import ConsoleContext
 from console.common.tasks import TaskRunner
+from services.config import Config, WeChatSettings
+from services.staff.actor import Actor
 
 # the offscreen platform says so whenever a top-level window (a page, a dialog) is shown
 OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")

@@ -10,8 +10,8 @@ import threading
 import pytest
 from sqlalchemy import update
 
-from console.notifications.delivery import delivery_text
 from console.mainwindow import MainWindow
+from console.notifications.delivery import delivery_text
 from services.bookings import rules
 from services.cli.cmd_jobs import make_jobs
 from services.clock import utcnow

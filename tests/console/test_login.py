@@ -4,11 +4,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from sqlalchemy import text
 
-from console.common import settings as S
 from console.app import StartupDialog, open_database
-from console.login import LoginDialog
+from console.common import settings as S
 from console.common.settings import Settings
 from console.common.tasks import TaskRunner
+from console.login import LoginDialog
 from services import migrate
 from services.db import Database
 from tests.console.console_helpers import PASSWORD, staff

@@ -9,11 +9,11 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from console.common import settings as S
 from console.app import run_console
+from console.common import settings as S
+from console.common.tablemodel import ID_ROLE
 from console.mainwindow import MainWindow
 from console.shell import HelpDialog
-from console.common.tablemodel import ID_ROLE
 from services import config as config_mod
 from services.db import Database
 from services.demo.simulate import Simulator

@@ -12,10 +12,10 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
 from services.bookings import decisions
-from services.sync import feed
-from services.staff.actor import Actor
 from services.db import Database
 from services.models import SlotCounter
+from services.staff.actor import Actor
+from services.sync import feed
 from tests import factories as f
 from tests.services.bookings.test_race import _contract_retry, _synced, race
 

@@ -68,7 +68,7 @@ def test_miniprogram_statements_work_as_contract_says(db):
     assert (av.taken, av.pending, av.remaining, av.capacity, av.department_id) == (0, 2, 2, 2, 1)
     if isinstance(created, str):  # SQLite hands back text; it must still be a UTC timestamp
         created = dt.datetime.fromisoformat(created)
-    assert abs(created - dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)) < dt.timedelta(minutes=5)
+    assert abs(created - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(minutes=5)
 
 
 def test_database_refuses_bad_rows(db):

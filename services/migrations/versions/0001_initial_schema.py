@@ -4,11 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-26 08:40:46.302193
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-from services.migrations.helpers import utcnow, create_availability_view, drop_availability_view
-
+from services.migrations.helpers import create_availability_view, drop_availability_view, utcnow
 
 revision = '0001'
 down_revision = None

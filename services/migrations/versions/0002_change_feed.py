@@ -9,8 +9,8 @@ The new columns are added with plain ALTER TABLE ... ADD COLUMN (SQLite supports
 batch recreate: a batch recreate on SQLite drops the table's triggers, so any later batch migration
 of a table with change feed triggers must recreate them (helpers.create_change_triggers).
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from services.migrations.helpers import create_change_triggers, drop_change_triggers
 

@@ -8,8 +8,8 @@ A plain ALTER TABLE ... ADD COLUMN (SQLite supports it) rather than a batch recr
 drop the change feed triggers on bookings (see 0002). The column is nullable: the mini-program's
 plain INSERTs and UPDATEs never name it.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0003_desk'
 down_revision = '0002'

@@ -14,8 +14,8 @@ Create Date: 2026-11-27 09:00:00
 - PostgreSQL and MySQL/MariaDB: the mini-program guard on bookings, SECURITY DEFINER trigger functions
   and the secret setter (helpers.create_account_guards).
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from services.migrations.helpers import SECRET_STATE_VIEW, create_account_guards, drop_account_guards
 

@@ -11,8 +11,8 @@ Create Date: 2026-12-02 02:00:00
 - app_settings 'hospital.timezone' = Asia/Shanghai: the hospital's clock (services/clock.py).
 Both tables are regdesk's own; the mini-program's account gets nothing on them.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0007_jobs'
 down_revision = '0006_accounts'

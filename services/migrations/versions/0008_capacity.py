@@ -12,11 +12,14 @@ Create Date: 2026-12-02 01:50:00
   one-a-day rule writes (services.bookings.decisions.guard_patient_day), so two such decisions conflict.
 - Both are backfilled from the bookings there are.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from services.migrations.capacity import (
-    BACKFILL_COUNTERS, BACKFILL_GUARDS, capacity_trigger_statements, drop_capacity_statements,
+    BACKFILL_COUNTERS,
+    BACKFILL_GUARDS,
+    capacity_trigger_statements,
+    drop_capacity_statements,
 )
 from services.migrations.helpers import secure_function_statements
 

@@ -14,11 +14,15 @@ Create Date: 2026-12-02 01:30:00
   the slot may be requested online (放号): the day minus the booking window in days, at the release
   time rule (00:00 when there is none). Every other column keeps its meaning.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from services.migrations.helpers import (
-    availability_view, create_cancelled_at_trigger, drop_availability_view, drop_cancelled_at_trigger, utcnow,
+    availability_view,
+    create_cancelled_at_trigger,
+    drop_availability_view,
+    drop_cancelled_at_trigger,
+    utcnow,
 )
 
 revision = '0009_supply'

@@ -11,8 +11,8 @@ Create Date: 2026-12-02 02:50:00
 - slot_availability gets one column at its end, ``online_remaining``: the places left for online requests
   (services/migrations/shares.py). Every other column keeps its meaning.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from services.migrations.helpers import availability_view, drop_availability_view
 from services.migrations.shares import shares_view

@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from console.admin.page import AdminPage
-from services.staff import auth
-from services.rosters import masterdata
 from services.bookings import rules
+from services.rosters import masterdata
+from services.staff import auth
 from tests import factories
 from tests.console.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, make_ctx
 

@@ -12,10 +12,9 @@ from console.bookings.daylist import DayListModel, DayListPage
 from console.common.live import LiveFeed
 from console.common.rowproxy import RowFilterProxy
 from console.common.tablemodel import ID_ROLE
-from services.bookings import decisions
-from services.bookings import queries
-from services.db import Database
+from services.bookings import decisions, queries
 from services.clock import hospital_today
+from services.db import Database
 from services.models import Booking
 from tests import factories as f
 from tests.console.console_helpers import clinic_with_requests, console_context, staff

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QLabel
 
 from services.clock import hospital_today
 from tests import factories as f
-from tests.console.console_helpers import console_context, staff
 from tests.console.bookings.test_daylist import answer_no_show, confirmed_clinic, open_page, today_clinic
+from tests.console.console_helpers import console_context, staff
 
 TOMORROW = hospital_today() + dt.timedelta(days=1)
 

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QMessageBox
 from console.common.live import LiveFeed
 from console.common.tablemodel import MARKED_ROLE
 from tests import factories as f
-from tests.console.console_helpers import clinic_with_requests, console_context, staff
 from tests.console.bookings.test_queue import open_page, shown_ids
+from tests.console.console_helpers import clinic_with_requests, console_context, staff
 
 
 def test_a_row_filtered_out_then_a_live_insert_then_keyboard_approve_approves_nothing(qtbot, db, tmp_path):

@@ -12,9 +12,9 @@ from PySide6.QtPrintSupport import QPrintPreviewDialog
 from console.bookings import printing
 from console.common.tablemodel import ID_ROLE
 from tests import factories as f
+from tests.console.bookings.test_daylist import open_page, shown
 from tests.console.console_helpers import console_context, staff
 from tests.console.page_support import OFFSCREEN_NOISE
-from tests.console.bookings.test_daylist import open_page, shown
 
 pytestmark = OFFSCREEN_NOISE
 

@@ -8,11 +8,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from console.common.live import LiveFeed
 from console.bookings.queue import QueueModel, QueuePage
+from console.common.live import LiveFeed
 from console.common.tablemodel import ID_ROLE
-from services.bookings import decisions
-from services.bookings import queries
+from services.bookings import decisions, queries
 from tests import factories as f
 from tests.console.console_helpers import clinic_with_requests, console_context, staff
 
@@ -109,6 +108,7 @@ def test_reject_with_a_picked_reason_and_details(qtbot, db, tmp_path):
         assert f.status_of(db, c["requests"][1]) == "rejected"
         with db.read() as conn:
             from sqlalchemy import select
+
             from services.models import Booking
             reason = conn.execute(select(Booking.reason).where(Booking.id == c["requests"][1])).scalar_one()
         assert reason.startswith("预约信息不完整") and "请带身份证" in reason

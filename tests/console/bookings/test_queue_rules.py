@@ -14,8 +14,8 @@ from sqlalchemy import select
 from services.clock import hospital_today
 from services.models import AuditLog
 from tests import factories as f
-from tests.console.console_helpers import console_context, staff
 from tests.console.bookings.test_queue import open_page, shown_ids
+from tests.console.console_helpers import console_context, staff
 
 
 def refused_and_fine(db) -> dict:

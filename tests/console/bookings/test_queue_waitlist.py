@@ -6,8 +6,8 @@ from console.common.tablemodel import ID_ROLE
 from services.bookings import rules
 from services.staff.actor import Actor
 from tests import factories as f
-from tests.console.console_helpers import console_context, staff
 from tests.console.bookings.test_queue import open_page, shown_ids
+from tests.console.console_helpers import console_context, staff
 
 ADMIN = Actor("staff", "admin", 1, "admin")
 

@@ -9,11 +9,11 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QPushButton
 
 from services.bookings import rules
-from services.rosters import holidays
 from services.clock import hospital_today
+from services.rosters import holidays
 from tests import factories
-from tests.console.page_support import OFFSCREEN_NOISE, cleared_by_editing, error_by
 from tests.console.admin.test_admin_page import open_page
+from tests.console.page_support import OFFSCREEN_NOISE, cleared_by_editing, error_by
 
 pytestmark = OFFSCREEN_NOISE
 

@@ -11,9 +11,9 @@ from console.bookings.walkin import WalkInDialog
 from services.bookings import decisions
 from services.models import Booking, Patient
 from tests import factories as f
+from tests.console.bookings.test_daylist import open_page, shown
 from tests.console.console_helpers import console_context, staff
 from tests.console.page_support import cleared_by_editing, error_by
-from tests.console.bookings.test_daylist import open_page, shown
 
 TOMORROW = dt.date.today() + dt.timedelta(days=1)
 

@@ -8,8 +8,8 @@ from services.bookings import decisions
 from services.rosters import shares
 from services.staff.actor import Actor
 from tests import factories as f
-from tests.console.console_helpers import console_context, staff
 from tests.console.bookings.test_walkin import ready
+from tests.console.console_helpers import console_context, staff
 
 TOMORROW = dt.date.today() + dt.timedelta(days=1)
 ADMIN = Actor("staff", "admin", 1, "admin")

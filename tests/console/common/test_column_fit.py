@@ -10,14 +10,15 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QStyleOptionViewItem, QToolTip
 from sqlalchemy import text
 
+from console.app import STYLE
+from console.bookings.queue import QueuePage
 from console.common import i18n
 from console.common import settings as S
-from console.app import STYLE
 from console.common.booktable import elided
-from console.bookings.queue import QueuePage
 from services.clock import hospital_today, utcnow
 from tests import factories as f
 from tests.console.console_helpers import console_context, staff
+
 # the offscreen platform says so when a window (a page, the tooltip) is shown or raised
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support (propagateSizeHints|raise)")
 

@@ -73,8 +73,9 @@ def test_a_saved_geometry_that_fits_is_restored(qtbot, sqlite_db, tmp_path):
 
 def test_window_titles_name_regdesk_once(qtbot, sqlite_db, tmp_path):
     """Qt appends the application's display name (" — regdesk") to every title itself."""
-    from console.login import LoginDialog
     from PySide6.QtWidgets import QApplication
+
+    from console.login import LoginDialog
     QApplication.instance().setApplicationDisplayName("regdesk")
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
         w = MainWindow(ctx, live=False, demo=True)

@@ -8,12 +8,21 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 
 from console.notifications.pages import NotificationFailuresPage, WeChatSettingsPage
-from services.notify import outbox
 from services.models import Booking, Notification
+from services.notify import outbox
 from services.notify.delivery import list_failures
 from services.notify.wechat_settings import load_wechat_settings, save_wechat_settings
 from tests import factories as f
-from tests.console.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, head, make_ctx
+from tests.console.page_support import (
+    ADMIN,
+    CLERK,
+    OFFSCREEN_NOISE,
+    cleared_by_editing,
+    drain,
+    error_by,
+    head,
+    make_ctx,
+)
 from tests.wechat_fake import FakeWeChat
 
 pytestmark = OFFSCREEN_NOISE

@@ -12,10 +12,19 @@ from PySide6.QtCore import QDate, Qt
 
 import console.rosters.excel as excel
 from services.excel import exports
-from services.staff.actor import SYSTEM
 from services.rosters.layout import ROSTER_FIRST_ROW, roster_column
+from services.staff.actor import SYSTEM
 from tests import factories
-from tests.console.page_support import ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, head, make_ctx
+from tests.console.page_support import (
+    ADMIN,
+    CLERK,
+    OFFSCREEN_NOISE,
+    cleared_by_editing,
+    drain,
+    error_by,
+    head,
+    make_ctx,
+)
 
 pytestmark = OFFSCREEN_NOISE
 

@@ -8,15 +8,15 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 
-from console.rosters.page import RosterPage, monday_of
 from console.notifications.delivery import delivery_text
+from console.rosters.page import RosterPage, monday_of
 from services.bookings import decisions
 from services.cli.cmd_jobs import make_jobs
+from services.clock import utcnow
 from services.config import Config, WeChatSettings
 from services.jobs.runner import Runner
-from services.notify import outbox
-from services.clock import utcnow
 from services.models import Notification
+from services.notify import outbox
 from services.notify.wechat_settings import save_wechat_settings
 from tests import factories
 from tests.console.page_support import ADMIN, OFFSCREEN_NOISE, drain, make_ctx

@@ -9,12 +9,19 @@ from PySide6.QtWidgets import QMessageBox
 
 from console.rosters.page import RosterPage, monday_of
 from services.bookings import decisions
-from services.rosters import templates
 from services.errors import PermissionDenied
+from services.rosters import templates
 from services.sync.feed import Change
 from tests import factories
 from tests.console.page_support import (
-    ADMIN, CLERK, OFFSCREEN_NOISE, cleared_by_editing, drain, error_by, head, make_ctx,
+    ADMIN,
+    CLERK,
+    OFFSCREEN_NOISE,
+    cleared_by_editing,
+    drain,
+    error_by,
+    head,
+    make_ctx,
 )
 
 pytestmark = OFFSCREEN_NOISE
@@ -277,6 +284,7 @@ def test_live_changes_update_cells_in_place(qtbot, clinic):
 def test_real_live_feed_updates_the_grid_in_place(qtbot, clinic):
     """The mini-program cancels a confirmed booking (plain SQL); the feed brings it; the cell follows."""
     from sqlalchemy import text
+
     from console.common.live import LiveFeed
 
     db = clinic["db"]

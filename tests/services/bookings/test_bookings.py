@@ -160,7 +160,7 @@ def test_check_in_sets_time_and_no_show_waits_for_the_slot(db, clinic):
     assert decisions.check_in(db, CLERK, ids[0], now=on_the_day).status == "checked_in"
     with db.read() as c:
         at = c.execute(select(Booking.checked_in_at).where(Booking.id == ids[0])).scalar_one()
-    assert at is not None and abs((dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - at).total_seconds()) < 300
+    assert at is not None and abs((dt.datetime.now(dt.UTC).replace(tzinfo=None) - at).total_seconds()) < 300
     before = totals(db)
     with pytest.raises(ValidationError, match="时间未到"):
         decisions.mark_no_show(db, CLERK, ids[1], now=dt.datetime.combine(clinic["day"], dt.time(7, 59)))

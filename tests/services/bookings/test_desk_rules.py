@@ -10,14 +10,11 @@ import json
 import pytest
 from sqlalchemy import func, select, update
 
-from services.bookings import attendance
-from services.bookings import decisions
-from services.bookings import queries
-from services.bookings import rules
-from services.staff.actor import Actor
+from services.bookings import attendance, decisions, queries, rules
 from services.clock import hospital_today
 from services.errors import Conflict, PermissionDenied, RuleRefused, ValidationError
 from services.models import AuditLog, Booking, ClinicSession, Notification
+from services.staff.actor import Actor
 from tests import factories as f
 
 CLERK = Actor(kind="staff", name="clerk1", role="clerk")

@@ -6,11 +6,10 @@ import datetime as dt
 
 from sqlalchemy import select, text, update
 
-from services.bookings import patients
-from services.bookings import rules
-from services.staff.actor import Actor
+from services.bookings import patients, rules
 from services.clock import as_datetime, hospital_today, utcnow
 from services.models import Booking
+from services.staff.actor import Actor
 from tests import factories as f
 
 ADMIN = Actor("staff", "admin", 1, "admin")
@@ -18,7 +17,7 @@ ADMIN = Actor("staff", "admin", 1, "admin")
 
 def _utc(local: dt.datetime) -> dt.datetime:
     """A naive local wall-clock time as the naive UTC the database stores (services.clock's inverse)."""
-    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _requested_at(db, booking_id: int, local: dt.datetime) -> None:

@@ -6,10 +6,9 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from services.rosters import templates
 from services.bookings import rules
-from services.rosters import holidays
 from services.models import AuditLog, HospitalDay, Rule
+from services.rosters import holidays, templates
 from tests import factories as f
 
 

@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from sqlalchemy import select, update
 
-from services.excel import exports
-from services.staff.actor import SYSTEM, Actor
 from services.cli import main as cli_main
 from services.errors import NotFound, PermissionDenied, ValidationError
+from services.excel import exports
 from services.models import AuditLog, Booking, ClinicSession, Department, Doctor, Patient, Slot
 from services.rosters.layout import ROSTER_FIRST_ROW, roster_column, week_label
+from services.staff.actor import SYSTEM, Actor
 from tests import factories as f
 
 DAY = dt.date(2026, 12, 1)  # a Tuesday

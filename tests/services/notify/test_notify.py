@@ -8,20 +8,27 @@ import threading
 import pytest
 from sqlalchemy import select, update
 
-from services.notify import outbox
-from services.staff.actor import Actor
 from services.cli import main as cli_main
 from services.clock import utcnow
-from services.db import Database
-from services.errors import Conflict, ConfigError, NotFound, PermissionDenied, ValidationError
-from services.models import Booking, ClinicSession, Department, Notification
 from services.config import Config, WeChatSettings
+from services.db import Database
+from services.errors import ConfigError, Conflict, NotFound, PermissionDenied, ValidationError
 from services.jobs.runner import Runner
 from services.jobs.send import Send
-from services.notify.delivery import (DeliveryPolicy, PassResult, deliver_due, enqueue_reminders, list_failures, retry,
-                                      send_test)
+from services.models import Booking, ClinicSession, Department, Notification
+from services.notify import outbox
+from services.notify.delivery import (
+    DeliveryPolicy,
+    PassResult,
+    deliver_due,
+    enqueue_reminders,
+    list_failures,
+    retry,
+    send_test,
+)
 from services.notify.wechat import WeChatClient, WeChatError
 from services.notify.wechat_settings import save_wechat_settings
+from services.staff.actor import Actor
 from tests import factories as f
 from tests.wechat_fake import FakeWeChat, settings_for
 

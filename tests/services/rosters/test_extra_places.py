@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from services.bookings import rules
-from services.rosters import extra_places
-from services.staff.actor import Actor
 from services.clock import hospital_today
 from services.errors import PermissionDenied, ValidationError
 from services.models import AuditLog, Slot
+from services.rosters import extra_places
+from services.staff.actor import Actor
 from tests import factories as f
 
 ADMIN = Actor("staff", "admin", 1, "admin")

@@ -7,11 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from services.rosters import templates
-from services.rosters import holidays
-from services.staff.actor import Actor
 from services.errors import PermissionDenied, ValidationError
 from services.models import AuditLog, ClinicSession, HospitalDay, Slot
+from services.rosters import holidays, templates
+from services.staff.actor import Actor
 from tests import factories as f
 
 ADMIN = Actor("staff", "admin", 1, "admin")

@@ -7,11 +7,10 @@ import threading
 import pytest
 from sqlalchemy import event, func, select
 
-from services.rosters import masterdata
-from services.rosters import templates
-from services.staff.actor import Actor
 from services.errors import NotFound, PermissionDenied, ValidationError
 from services.models import AuditLog, ClinicSession, RosterTemplate, Slot
+from services.rosters import masterdata, templates
+from services.staff.actor import Actor
 from tests import factories as f
 
 TODAY = dt.date.today()

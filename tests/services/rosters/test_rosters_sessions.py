@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text
 
-from services.rosters import templates
-from services.staff.actor import Actor
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.models import AuditLog, Booking, ClinicSession, Notification, Slot
+from services.rosters import templates
+from services.staff.actor import Actor
 from tests import factories as f
 
 DAY = dt.date(2030, 1, 7)

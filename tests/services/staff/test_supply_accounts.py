@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, text
 
-from services.demo import simulate
 from services.clock import as_datetime, utcnow
+from services.demo import simulate
 from services.models import Booking
 from tests import factories as f
 from tests.deployments import deployment
