@@ -49,13 +49,32 @@ class ExtraPlaces:
                 f"该时段共 {self.capacity} 号，本次出诊共 {self.session_capacity} 号")
 
 
-def _require(conn: Connection, actor: Actor, department_id: int) -> None:
+def allowed(actor: Actor, department_id: int | None, clerks_add_places: bool) -> bool:
+    """Whether ``actor`` may add places in a department (None: in some department), under the hospital's
+    rule ``clerks_add_places``: the one answer for the services and the screens that offer 加号."""
     if actor.can("session.extra", department_id):
-        return
-    if actor.kind == "staff" and actor.role == "clerk" and rules.read(conn).clerks_add_places \
-            and actor.can("booking.walkin", department_id):
-        return
-    actor.require("session.extra", department_id)  # refuses, naming the permission
+        return True
+    return actor.kind == "staff" and actor.role == "clerk" and clerks_add_places \
+        and actor.can("booking.walkin", department_id)
+
+
+@dataclass(frozen=True)
+class Right:
+    """Who may add places, read once for a screen (the rule may change later: the service checks again)."""
+    actor: Actor
+    clerks_add_places: bool
+
+    def allows(self, department_id: int | None = None) -> bool:
+        return allowed(self.actor, department_id, self.clerks_add_places)
+
+
+def right(db: Database, actor: Actor) -> Right:
+    return Right(actor, rules.load(db).clerks_add_places)
+
+
+def _require(conn: Connection, actor: Actor, department_id: int) -> None:
+    if not allowed(actor, department_id, rules.read(conn).clerks_add_places):
+        actor.require("session.extra", department_id)  # refuses, naming the permission
 
 
 def add_places(db: Database, actor: Actor, places: int, reason: str, *, slot_id: int | None = None,

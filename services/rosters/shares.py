@@ -119,6 +119,64 @@ def set_share(db: Database, actor: Actor, pct: int | None, *, department_id: int
     return db.run(tx)
 
 
+# ---------------------------------------------------------------- what the console shows
+
+@dataclass(frozen=True)
+class SessionSupply:
+    """A session's desk share and waitlist, as the week grid and the session dialog show them."""
+    pct: int | None  # the share in force: the session's own, else its department's; None: nothing kept
+    own: bool  # the session overrides its department's share
+    department_pct: int | None
+    open: bool  # the cut-off passed: the share's unused places are everyone's
+    waiting: int  # requests on the waitlist (候补) for the session's slots
+
+
+def session_supply(conn: Connection, session_ids) -> dict[int, SessionSupply]:
+    """session -> its SessionSupply, for these sessions: one grouped query per 900 sessions."""
+    from services.bookings.waitlist import IS_WAITING  # the waitlist builds on this module
+    ids = sorted(set(session_ids))
+    out: dict[int, SessionSupply] = {}
+    for i in range(0, len(ids), 900):
+        q = (select(ClinicSession.id, ClinicSession.desk_share_pct, Department.desk_share_pct,
+                    ClinicSession.desk_share_open, func.count(Booking.id))
+             .join(Doctor, Doctor.id == ClinicSession.doctor_id).join(Department, Department.id == Doctor.department_id)
+             .outerjoin(Slot, Slot.session_id == ClinicSession.id)
+             .outerjoin(Booking, and_(Booking.slot_id == Slot.id, IS_WAITING))
+             .where(ClinicSession.id.in_(ids[i:i + 900]))
+             .group_by(ClinicSession.id, ClinicSession.desk_share_pct, Department.desk_share_pct,
+                       ClinicSession.desk_share_open))
+        for sid, own, dep, is_open, waiting in conn.execute(q):
+            pct = own if own is not None else dep
+            out[sid] = SessionSupply(pct or None, own is not None, dep, bool(is_open), int(waiting))
+    return out
+
+
+def supply_of(db: Database, session_id: int) -> SessionSupply:
+    """One session's SessionSupply (the session dialog)."""
+    with db.read() as conn:
+        found = session_supply(conn, [session_id])
+    if session_id not in found:
+        raise NotFound(f"没有出诊 ID {limits.shown(session_id)}")
+    return found[session_id]
+
+
+@dataclass(frozen=True)
+class DepartmentShare:
+    id: int
+    code: str
+    name: str
+    active: bool
+    pct: int | None  # None: no share kept
+
+
+def department_shares(db: Database) -> list[DepartmentShare]:
+    """Every department with its desk share (the admin page), by code."""
+    with db.read() as conn:
+        rows = conn.execute(select(Department.id, Department.code, Department.name, Department.active,
+                                   Department.desk_share_pct).order_by(Department.code)).all()
+    return [DepartmentShare(r.id, r.code, r.name, bool(r.active), r.desk_share_pct) for r in rows]
+
+
 def opens_at(day: dt.date, r) -> dt.datetime:
     """When the desk share of a session on ``day`` opens to online requests (``r``: the rules)."""
     at = dt.time.fromisoformat(r.desk_share_opens_time)

@@ -33,7 +33,7 @@ from services.db import Database
 from services.errors import NotFound, ValidationError
 from services.limits import PLACES, SLOT_MINUTES
 from services.models import PERIODS, ClinicSession, Department, Doctor, RosterTemplate, Slot
-from services.rosters import holidays
+from services.rosters import holidays, shares
 from services.rosters.calendar import (
     PERIOD_LABELS,
     WEEKDAY_LABELS,
@@ -419,6 +419,7 @@ class GridCell:
     substitute_for: str | None  # the rostered doctor's name when this doctor stands in for them
     pending: int = 0
     note: str | None = None
+    supply: shares.SessionSupply | None = None  # the desk share and the waitlist (services.rosters.shares)
 
 
 @dataclass(frozen=True)
@@ -445,12 +446,13 @@ def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
         with_sessions = {r.doctor_id for r in rows}
         doctors = [d for d in doctors_in(conn, department_id, include_inactive=True) if d.active or d.id in with_sessions]
         plans = holidays.plans(conn, days[0], days[-1])
+        supply = shares.session_supply(conn, [r.id for r in rows])
     cells: dict[tuple[int, dt.date, str], GridCell] = {}
     for r in rows:
         s = session_info(r)
         key = (s.doctor_id, s.day, s.period)
         cell = GridCell(s.id, s.starts_at, s.ends_at, s.status, s.taken, s.capacity,
-                        s.rostered_doctor_name if s.substituted else None, s.pending, s.note)
+                        s.rostered_doctor_name if s.substituted else None, s.pending, s.note, supply.get(s.id))
         old = cells.get(key)
         # two sessions in one cell happen only when a substitution fills a doctor's free part of a
         # period: keep the live one, and the doctor's own over the one they stand in for

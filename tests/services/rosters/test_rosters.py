@@ -286,4 +286,4 @@ def test_week_grid_statement_count_does_not_grow_with_sessions(db, clinic):
         f.template(db, clinic["zhang"], wd)
         f.template(db, clinic["li"], wd, "pm", T(14), T(16), 30, 2)
     templates.publish(db, ADMIN, MONDAY + dt.timedelta(7), SUNDAY + dt.timedelta(7))
-    assert count(MONDAY + dt.timedelta(7)) == small <= 5
+    assert count(MONDAY + dt.timedelta(7)) == small <= 6  # 6: the shares and waitlist read too
