@@ -32,6 +32,10 @@ COLORS = {
 }
 
 
+# a day header's holiday mark (services.rosters.holidays.DayPlan.mark): days off red, days worked blue
+MARK_COLORS = {"休": "#b3261e", "停": "#b3261e", "班": "#1d4ed8", "例": "#8a5a00"}
+
+
 def hm(value: Any) -> str:
     return value.strftime("%H:%M") if isinstance(value, (dt.time, dt.datetime)) else str(value or "")
 
@@ -242,8 +246,8 @@ class RosterGridModel(QAbstractTableModel):
         marks = getattr(self.grid, "day_marks", None) or {}
         if role == Qt.ItemDataRole.ToolTipRole and where is not None:  # 国庆节休息, 调休上班（按周三排班） ...
             return (getattr(self.grid, "day_labels", None) or {}).get(where[0])
-        if role == Qt.ItemDataRole.ForegroundRole and where is not None and marks.get(where[0]) in ("休", "停"):
-            return QColor("#b3261e")
+        if role == Qt.ItemDataRole.ForegroundRole and where is not None and marks.get(where[0]) in MARK_COLORS:
+            return QColor(MARK_COLORS[marks[where[0]]])
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if section == 0:
@@ -299,6 +303,9 @@ class RosterGridModel(QAbstractTableModel):
         kind = cell_kind(cell)
         if role == Qt.ItemDataRole.DisplayRole:
             count = f"{cell.taken}/{cell.capacity}"
+            more = self._supply_line(cell)
+            if more and kind not in ("stopped", "draft"):
+                count += f"\n{more}"
             if kind == "stopped":
                 return self.tr("Stopped") + f"\n{count}"
             if kind == "substituted":
@@ -312,7 +319,7 @@ class RosterGridModel(QAbstractTableModel):
                      {"stopped": self.tr("Stopped (停诊)"), "draft": self.tr("Not published")}.get(kind, "")]
             if getattr(cell, "substitute_for", None):
                 lines.append(self.tr("Substituting for {name}").format(name=self.doctor_name(cell.substitute_for)))
-            return "\n".join(x for x in lines if x)
+            return "\n".join(x for x in lines + self._supply_tip(cell) if x)
         if role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(QColor(COLORS[kind][0]))
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -328,3 +335,32 @@ class RosterGridModel(QAbstractTableModel):
         if role == self.CellRole:
             return cell
         return None
+
+    def _supply_line(self, cell: Any) -> str:
+        """'现场30% · 候补2' under the places: the desk's share while it is kept, the requests on the waitlist."""
+        supply = getattr(cell, "supply", None)
+        if supply is None:
+            return ""
+        parts = []
+        if supply.pct and not supply.open:
+            parts.append(self.tr("Desk {pct}%").format(pct=supply.pct))
+        if supply.waiting:
+            parts.append(self.tr("Waitlist {n}").format(n=supply.waiting))
+        return " · ".join(parts)
+
+    def _supply_tip(self, cell: Any) -> list[str]:
+        supply = getattr(cell, "supply", None)
+        if supply is None:
+            return []
+        if not supply.pct:
+            share = self.tr("Desk share (现场号): none kept") + (
+                self.tr(" (this session's own setting)") if supply.own and supply.department_pct else "")
+        else:
+            share = self.tr("Desk share (现场号): {pct}% of each slot").format(pct=supply.pct) + (
+                self.tr(" (this session's own setting)") if supply.own else self.tr(" (the department's)"))
+            if supply.open:
+                share += "\n" + self.tr("Its unused places are open to online requests now")
+        lines = [share]
+        if supply.waiting:
+            lines.append(self.tr("On the waitlist (候补): {n} request(s)").format(n=supply.waiting))
+        return lines

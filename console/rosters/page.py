@@ -186,8 +186,9 @@ class RosterPage(QWidget):
             bg, fg = COLORS[kind]
             label.setStyleSheet(f"background: {bg}; color: {fg}; padding: 2px 8px; border-radius: 3px;")
             row.addWidget(label)
-        hint = QLabel(self.tr("Cells show places taken / places in all. Double-click a session to change it."),
-                      self)
+        hint = QLabel(self.tr("Cells show places taken / places in all, the desk's share and the waitlist. "
+                              "Days: 休 off, 班 worked (调休), 停 closed, 例 exception."), self)
+        hint.setToolTip(self.tr("Double-click a session to change it."))
         hint.setStyleSheet("color: #5f6368;")
         row.addSpacing(12)
         row.addWidget(hint, 1)

@@ -1848,6 +1848,38 @@
             <source>Substituting for {name}</source>
             <translation>替 {name} 出诊</translation>
         </message>
+        <message>
+            <source>Desk {pct}%</source>
+            <translation>现场{pct}%</translation>
+        </message>
+        <message>
+            <source>Waitlist {n}</source>
+            <translation>候补{n}</translation>
+        </message>
+        <message>
+            <source>Desk share (现场号): none kept</source>
+            <translation>现场号：不保留</translation>
+        </message>
+        <message>
+            <source> (this session's own setting)</source>
+            <translation>（本次出诊单独设置）</translation>
+        </message>
+        <message>
+            <source>Desk share (现场号): {pct}% of each slot</source>
+            <translation>现场号：每个时段保留 {pct}%</translation>
+        </message>
+        <message>
+            <source> (the department's)</source>
+            <translation>（沿用科室设置）</translation>
+        </message>
+        <message>
+            <source>Its unused places are open to online requests now</source>
+            <translation>未用完的现场号已开放网上预约</translation>
+        </message>
+        <message>
+            <source>On the waitlist (候补): {n} request(s)</source>
+            <translation>候补：{n} 个申请</translation>
+        </message>
     </context>
     <context>
         <name>RosterPage</name>
@@ -1916,8 +1948,12 @@
             <translation>未发布</translation>
         </message>
         <message>
-            <source>Cells show places taken / places in all. Double-click a session to change it.</source>
-            <translation>格内为 已约/总号源。双击出诊可修改。</translation>
+            <source>Cells show places taken / places in all, the desk's share and the waitlist. Days: 休 off, 班 worked (调休), 停 closed, 例 exception.</source>
+            <translation>格内为 已约/总号源、现场号比例与候补人数。日期：休 休息，班 调休上班，停 停诊，例 医院例外。</translation>
+        </message>
+        <message>
+            <source>Double-click a session to change it.</source>
+            <translation>双击出诊可修改。</translation>
         </message>
         <message>
             <source>No department to show.</source>
