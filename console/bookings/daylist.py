@@ -124,6 +124,9 @@ class DayListPage(DayActions, BookingPage):
                                             "after the clinic day a department head or an admin, with a reason"))
         self.walkin_button = QPushButton(self.tr("Walk-in… (Ctrl+N)"), self)
         self.walkin_button.setObjectName("walkinButton")
+        self.extra_button = QPushButton(self.tr("Extra places (加号)…"), self)
+        self.extra_button.setObjectName("extraPlacesButton")
+        self.extra_button.hide()  # until who may add places is read (DayActions.read_extra_right)
         self.refresh_button = QPushButton(self.tr("Refresh"), self)
         self.refresh_button.setToolTip(self.tr("Reload from the database (F5)"))
         can = ctx.can
@@ -132,7 +135,8 @@ class DayListPage(DayActions, BookingPage):
         self.undo_button.setVisible(can("booking.checkin"))
         self.cancel_button.setVisible(can("booking.cancel"))
         self.walkin_button.setVisible(can("booking.walkin"))
-        for b in (self.checkin_button, self.noshow_button, self.undo_button, self.cancel_button, self.walkin_button):
+        for b in (self.checkin_button, self.noshow_button, self.undo_button, self.cancel_button, self.walkin_button,
+                  self.extra_button):
             actions.addWidget(b)
         # why check-in is off: shown, not hidden in a tooltip
         self.day_note = QLabel(self)
@@ -193,6 +197,7 @@ class DayListPage(DayActions, BookingPage):
         self.undo_button.clicked.connect(self.undo_selected)
         self.undo_bar.button.clicked.connect(self.undo_last)
         self.walkin_button.clicked.connect(self.open_walkin)
+        self.extra_button.clicked.connect(self.add_places_selected)
         self.refresh_button.clicked.connect(self.reload)
         self.table.targetsChanged.connect(self._selection_changed)
         self._shortcuts()

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor
 
 from console.common import labels as L
 from console.common.tablemodel import CENTER, RIGHT, Column, RowTableModel
+from services.bookings import waitlist
 from services.notify.delivery import STATE_LABELS
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,25 @@ def _places(r) -> str:
     return "" if r.remaining is None else f"{max(r.remaining, 0)}/{r.capacity}"
 
 
+def _status(r) -> str:
+    """The status; a request on the waitlist (候补) with its place in the queue."""
+    position = waitlist.position_of(r.reason) if r.status == "pending" else None
+    if position is None:
+        return L.status_label(r.status)
+    return QCoreApplication.translate("DayListModel", "Waitlist No. %1").replace("%1", str(position))
+
+
+def _desk(r) -> str:
+    return "" if r.desk_left is None else str(r.desk_left)
+
+
+def _desk_tip(r) -> str | None:
+    if r.desk_left is None:
+        return None
+    return QCoreApplication.translate("DayListModel", "Places a walk-in may take in this slot now: before the clinic "
+                                                      "day only the desk's share (现场号), on the day every free place")
+
+
 class DayListModel(RowTableModel):
     """The bookings of ``query``'s day (optionally one department/doctor), any status."""
 
@@ -74,14 +94,17 @@ class DayListModel(RowTableModel):
         Column("doctor", QT_TRANSLATE_NOOP("DayListModel", "Doctor"), lambda r: r.doctor_name,
                sort=lambda r: r.doctor_name, tooltip=lambda r: f"{r.doctor_name} · {r.doctor_title}", width=80,
                elastic=2),
-        Column("status", QT_TRANSLATE_NOOP("DayListModel", "Status"), lambda r: L.status_label(r.status),
-               sort=lambda r: r.status, width=100),
+        Column("status", QT_TRANSLATE_NOOP("DayListModel", "Status"), _status,
+               sort=lambda r: (r.status, waitlist.position_of(r.reason) or 0), width=100),
         Column("notify", QT_TRANSLATE_NOOP("DayListModel", "Notice"), _notify,
                sort=lambda r: _NOTIFY_ORDER.get(r.notify_state, 99), tooltip=_notify_tip, width=84),
         Column("source", QT_TRANSLATE_NOOP("DayListModel", "Source"), lambda r: L.source_label(r.source),
                sort=lambda r: r.source, width=96),
         Column("places", QT_TRANSLATE_NOOP("DayListModel", "Left"), _places,
                sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER, width=56),
+        Column("desk", QT_TRANSLATE_NOOP("DayListModel", "Desk left"), _desk,
+               sort=lambda r: r.desk_left if r.desk_left is not None else -1, align=CENTER, tooltip=_desk_tip,
+               width=64),
         Column("note", QT_TRANSLATE_NOOP("DayListModel", "Note"), lambda r: r.reason or "",
                tooltip=lambda r: r.reason, elastic=2),
     )

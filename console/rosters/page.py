@@ -436,15 +436,8 @@ class RosterPage(QWidget):
         cell = self.current_cell()
         if cell is None or not self.extra_action.isEnabled():
             return
-        db, sid = self.ctx.db, cell.session_id
-        call(self.ctx, self, lambda: (templates.get_session(db, sid), templates.list_slots(db, sid)), self._choose_places)
-
-    def _choose_places(self, found: tuple[Any, list[Any]]) -> None:
-        from console.rosters.extra_dialog import ExtraPlacesDialog
-        dialog = ExtraPlacesDialog(self.ctx, *found, parent=self)
-        dialog.done_ok.connect(lambda e: self._done(self.tr("{n} place(s) added: the slot now has {capacity}.")
-                                                    .format(n=e.added, capacity=e.capacity)))
-        self._open(dialog)
+        from console.rosters.extra_dialog import offer
+        offer(self.ctx, self, cell.session_id, lambda dialog, e: self._done(dialog.summary(e)))
 
     def _done(self, text: str) -> None:
         self.status.setText(text)

@@ -159,12 +159,36 @@
             <source>Cancelled %n booking(s).</source>
             <translation>已取消 %n 个预约。</translation>
         </message>
+        <message>
+            <source>Choose a patient of the slot first</source>
+            <translation>请先选择该时段的一位患者</translation>
+        </message>
+        <message>
+            <source>Not in the departments you are responsible for</source>
+            <translation>不在您负责的科室</translation>
+        </message>
+        <message>
+            <source>This slot's session is stopped or over</source>
+            <translation>该时段的出诊已停诊或已结束</translation>
+        </message>
+        <message>
+            <source>Add places to the chosen patient's slot, with a reason (加号)</source>
+            <translation>为所选患者的时段加号（需填写原因）</translation>
+        </message>
     </context>
     <context>
         <name>DayListModel</name>
         <message>
             <source>Not delivered: see the Notifications page to send it again</source>
             <translation>未送达：可在「通知」页重发</translation>
+        </message>
+        <message>
+            <source>Waitlist No. %1</source>
+            <translation>候补第 %1 位</translation>
+        </message>
+        <message>
+            <source>Places a walk-in may take in this slot now: before the clinic day only the desk's share (现场号), on the day every free place</source>
+            <translation>该时段现场挂号现在可用的号数：就诊日前只能用现场号，就诊当天所有空号均可</translation>
         </message>
         <message>
             <source>Time</source>
@@ -209,6 +233,10 @@
         <message>
             <source>Left</source>
             <translation>余号</translation>
+        </message>
+        <message>
+            <source>Desk left</source>
+            <translation>现场余号</translation>
         </message>
         <message>
             <source>Note</source>
@@ -288,6 +316,10 @@
         <message>
             <source>Walk-in… (Ctrl+N)</source>
             <translation>现场挂号… (Ctrl+N)</translation>
+        </message>
+        <message>
+            <source>Extra places (加号)…</source>
+            <translation>加号…</translation>
         </message>
         <message>
             <source>Refresh</source>
@@ -718,6 +750,10 @@
         <message>
             <source>Reason</source>
             <translation>原因</translation>
+        </message>
+        <message>
+            <source>{n} place(s) added: the slot now has {capacity}.</source>
+            <translation>已加号 {n} 个：该时段现有 {capacity} 号。</translation>
         </message>
     </context>
     <context>
@@ -2002,10 +2038,6 @@
         <message>
             <source>{doctor} now takes the session; {n} WeChat message(s) queued.</source>
             <translation>现由 {doctor} 出诊；{n} 条微信通知已加入发送队列。</translation>
-        </message>
-        <message>
-            <source>{n} place(s) added: the slot now has {capacity}.</source>
-            <translation>已加号 {n} 个：该时段现有 {capacity} 号。</translation>
         </message>
     </context>
     <context>
