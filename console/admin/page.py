@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.admin.holidays_tab import HolidaysTab
+from console.admin.shares_tab import SharesTab
 from console.admin.tabs import DepartmentsTab, DoctorsTab, StaffTab
 from console.common.forms import FieldErrors
 from console.common.live import LiveFeed
@@ -174,7 +175,7 @@ class RulesTab(QWidget):
 
 
 class AdminPage(QWidget):
-    """Tabs 科室 / 医生 / 员工账号 / 预约规则 / 节假日. Loads each tab's data when the page is built."""
+    """Tabs 科室 / 医生 / 员工账号 / 预约规则 / 现场号 / 节假日. Loads each tab's data when the page is built."""
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
@@ -187,10 +188,12 @@ class AdminPage(QWidget):
         self.staff = StaffTab(ctx, self)
         self.rules = RulesTab(ctx, self)
         self.holidays = HolidaysTab(ctx, self)
+        self.shares = SharesTab(ctx, self)  # the desk's share of each department (号源池)
         self.tabs.addTab(self.departments, self.tr("Departments"))
         self.tabs.addTab(self.doctors, self.tr("Doctors"))
         self.tabs.addTab(self.staff, self.tr("Staff accounts"))
         self.tabs.addTab(self.rules, self.tr("Booking rules"))
+        self.tabs.addTab(self.shares, self.tr("Desk shares"))
         self.tabs.addTab(self.holidays, self.tr("Holidays"))
         self.jobs = JobsTab(ctx, self)  # whether the job service runs (console.jobstatus)
         self.tabs.addTab(self.jobs, self.jobs.title())
@@ -209,7 +212,7 @@ class AdminPage(QWidget):
         feed.reloadNeeded.connect(lambda: self.rules.changes() or self.rules.reload())
 
     def refresh(self) -> None:
-        for tab in (self.departments, self.doctors, self.staff, self.holidays):
+        for tab in (self.departments, self.doctors, self.staff, self.holidays, self.shares):
             tab.reload()
         self.rules.reload()
 
@@ -219,6 +222,7 @@ class AdminPage(QWidget):
             return
         self.doctors.reload()
         self.staff.reload()
+        self.shares.reload()
 
     def apply_changes(self, changes: list) -> None:
         """Another console changed the rules: show them unless this admin is editing the form."""

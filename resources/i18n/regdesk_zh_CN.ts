@@ -20,6 +20,10 @@
             <translation>预约规则</translation>
         </message>
         <message>
+            <source>Desk shares</source>
+            <translation>现场号</translation>
+        </message>
+        <message>
             <source>Holidays</source>
             <translation>节假日</translation>
         </message>
@@ -2129,6 +2133,14 @@
             <translation>备注</translation>
         </message>
         <message>
+            <source>Its own</source>
+            <translation>单独设置</translation>
+        </message>
+        <message>
+            <source>Desk share</source>
+            <translation>现场号比例</translation>
+        </message>
+        <message>
             <source>Time</source>
             <translation>时段</translation>
         </message>
@@ -2147,6 +2159,10 @@
         <message>
             <source>Places per slot</source>
             <translation>每时段号源</translation>
+        </message>
+        <message>
+            <source>else its department's: {share}</source>
+            <translation>否则沿用科室：{share}</translation>
         </message>
         <message>
             <source>If the hours change: </source>
@@ -2178,6 +2194,55 @@
         <message>
             <source>Play a sound when new requests arrive</source>
             <translation>有新申请时发出提示音</translation>
+        </message>
+    </context>
+    <context>
+        <name>ShareDialog</name>
+        <message>
+            <source>Desk share of {name}</source>
+            <translation>{name} 的现场号比例</translation>
+        </message>
+        <message>
+            <source>The share of each slot's places kept for walk-ins at the desk (现场号). Online requests take only the rest until the cut-off in the booking rules; a session may keep its own share (the session dialog).</source>
+            <translation>每个时段为窗口现场挂号保留的号源比例（现场号）。在预约规则中的开放时间之前，网上预约只能使用其余的号；单次出诊可单独设置（在“修改出诊”中）。</translation>
+        </message>
+        <message>
+            <source>Keep places for the desk</source>
+            <translation>保留现场号</translation>
+        </message>
+    </context>
+    <context>
+        <name>ShareField</name>
+        <message>
+            <source>None kept</source>
+            <translation>不保留</translation>
+        </message>
+    </context>
+    <context>
+        <name>SharesTab</name>
+        <message>
+            <source>Set desk share…</source>
+            <translation>设置现场号比例…</translation>
+        </message>
+        <message>
+            <source>A session may keep its own share: change it in the roster's session dialog.</source>
+            <translation>单次出诊可单独设置比例：在排班的“修改出诊”中修改。</translation>
+        </message>
+        <message>
+            <source>Code</source>
+            <translation>代码</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>名称</translation>
+        </message>
+        <message>
+            <source>Desk share (现场号)</source>
+            <translation>现场号比例</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
         </message>
     </context>
     <context>
