@@ -283,7 +283,7 @@ class RosterGridModel(QAbstractTableModel):
             if role == self.SortKeyRole:
                 return -1
             return None
-        return self._cell_data(cell, role)
+        return self._cell_data(cell, role, day)
 
     def _doctor_data(self, doc: Any, role: int):
         if role == Qt.ItemDataRole.DisplayRole:
@@ -299,11 +299,11 @@ class RosterGridModel(QAbstractTableModel):
             return font
         return None
 
-    def _cell_data(self, cell: Any, role: int):
+    def _cell_data(self, cell: Any, role: int, day: dt.date | None = None):
         kind = cell_kind(cell)
         if role == Qt.ItemDataRole.DisplayRole:
             count = f"{cell.taken}/{cell.capacity}"
-            more = self._supply_line(cell)
+            more = self._supply_line(cell, past=day is not None and day < hospital_today())
             if more and kind not in ("stopped", "draft"):
                 count += f"\n{more}"
             if kind == "stopped":
@@ -336,13 +336,14 @@ class RosterGridModel(QAbstractTableModel):
             return cell
         return None
 
-    def _supply_line(self, cell: Any) -> str:
-        """'现场30% · 候补2' under the places: the desk's share while it is kept, the requests on the waitlist."""
+    def _supply_line(self, cell: Any, past: bool = False) -> str:
+        """'现场30% · 候补2' under the places: the desk's share while it is kept (not on a past day), the requests
+        on the waitlist."""
         supply = getattr(cell, "supply", None)
         if supply is None:
             return ""
         parts = []
-        if supply.pct and not supply.open:
+        if supply.pct and not supply.open and not past:
             parts.append(self.tr("Desk {pct}%").format(pct=supply.pct))
         if supply.waiting:
             parts.append(self.tr("Waitlist {n}").format(n=supply.waiting))

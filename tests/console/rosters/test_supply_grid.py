@@ -7,6 +7,7 @@ import datetime as dt
 from PySide6.QtCore import QCoreApplication, Qt
 
 from services.bookings import rules
+from services.clock import hospital_today
 from services.rosters import shares
 from tests import factories
 from tests.console.page_support import ADMIN, OFFSCREEN_NOISE
@@ -63,3 +64,16 @@ def test_day_headers_mark_holidays_and_make_up_days(qtbot, clinic):  # noqa: F81
     worked, off = header(sat, Qt.ItemDataRole.ForegroundRole), header(tue, Qt.ItemDataRole.ForegroundRole)
     assert worked is not None and off is not None and worked != off
     assert header(fri, Qt.ItemDataRole.ForegroundRole) is None and header(fri, Qt.ItemDataRole.ToolTipRole) is None
+
+
+def test_a_past_session_does_not_show_a_share_kept(qtbot, clinic):  # noqa: F811 - the fixture
+    db = clinic["db"]
+    yesterday = hospital_today() - dt.timedelta(days=1)
+    factories.session(db, clinic["wang"], yesterday, "pm", dt.time(14, 0), dt.time(16, 0))
+    shares.set_share(db, ADMIN, 30, department_id=clinic["dep"])  # its share never opened: the day is over
+    page = open_page(qtbot, db)
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.set_week(yesterday)
+    index = page.model.index_of(clinic["wang"], yesterday, "pm")
+    assert index.data().splitlines() == [index.data().splitlines()[0]]  # the places only
+    assert "30%" in index.data(Qt.ItemDataRole.ToolTipRole)  # what was kept, said in the tooltip
