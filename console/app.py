@@ -27,8 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
-from console.common import i18n
-from console.common import settings as S
+from console.common import i18n, settings as S
 from console.common.context import ConsoleContext
 from console.common.icons import icon
 from console.common.tasks import TaskRunner, is_unreachable, user_message

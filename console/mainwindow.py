@@ -28,9 +28,7 @@ from console.admin.page import AdminPage
 from console.autoapprove import DemoAutoApprove
 from console.bookings.daylist import DayListPage
 from console.bookings.queue import QueuePage
-from console.common import labels as L
-from console.common import screenfit
-from console.common import settings as S
+from console.common import labels as L, screenfit, settings as S
 from console.common.context import ConsoleContext
 from console.common.icons import icon
 from console.connection import ConnectionWatch

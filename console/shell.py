@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.common import i18n
-from console.common import settings as S
+from console.common import i18n, settings as S
 from console.common.i18n import LANGUAGES
 from console.common.widgets import text_label
 

@@ -33,8 +33,7 @@ from PySide6.QtWidgets import (
 from console.bookings.dayactions import DayActions, UndoBar
 from console.bookings.daymodel import STATUS_FILTERS, DayListModel
 from console.bookings.page import BookingPage
-from console.common import labels as L
-from console.common import settings as S
+from console.common import labels as L, settings as S
 from console.common.booktable import BookingTable, touched_booking_ids
 from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import MessageBar, SearchBox, calendar_popup, open_dialog

@@ -39,8 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.common import labels as L
-from console.common import settings as S
+from console.common import labels as L, settings as S
 from console.common.forms import FieldErrors
 from console.common.widgets import calendar_popup, set_role
 from services.bookings import decisions, patients

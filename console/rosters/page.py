@@ -45,7 +45,7 @@ from console.rosters.grid import COLORS, CellDelegate, RosterGridModel
 from console.rosters.templates import TemplatesDialog
 from services.clock import hospital_today
 from services.notify import outbox
-from services.rosters import masterdata, templates
+from services.rosters import masterdata, templates, week
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +263,7 @@ class RosterPage(QWidget):
         self._loading = key
         self._again = False
         db, monday = self.ctx.db, self.monday
-        call(self.ctx, self, lambda: templates.week_grid(db, dep_id, monday),
+        call(self.ctx, self, lambda: week.week_grid(db, dep_id, monday),
              lambda grid: self._grid_loaded(key, grid, in_place), lambda e: self._grid_failed(key, e))
 
     def _grid_loaded(self, key: tuple, grid: Any, in_place: bool) -> None:

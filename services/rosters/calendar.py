@@ -56,6 +56,18 @@ def parse_time(value, what: str = "时间", field: str | None = None) -> dt.time
     raise ValidationError(f"{what}不是有效时间（应为 HH:MM）：{shown(value)}", field=field)
 
 
+def parse_date(value, what: str, field: str) -> dt.date:
+    """A date from a date, a datetime or "YYYY-MM-DD"; bad input raises ValidationError naming ``what``."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"{what}不是有效日期（应为 YYYY-MM-DD）：{value}", field=field) from None
+
+
 def parse_weekday(value) -> int:
     """Monday = 0. Accepts 0-6 as int, '1'-'7' (Monday = 1) as text, mon..sun, 周一..周日."""
     if isinstance(value, int) and not isinstance(value, bool):

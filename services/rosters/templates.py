@@ -1,4 +1,4 @@
-"""Rosters (排班): weekly templates -> published clinic sessions -> bookable slots; the week grid.
+"""Rosters (排班): weekly templates -> published clinic sessions -> bookable slots. The week grid is services.rosters.week.
 
 A template says "doctor D works on weekday W, period P, from A to B, in slots of N minutes
 with C places each". ``publish`` turns the active templates into ``published`` clinic
@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
@@ -33,7 +33,7 @@ from services.db import Database
 from services.errors import NotFound, ValidationError
 from services.limits import PLACES, SLOT_MINUTES
 from services.models import PERIODS, ClinicSession, Department, Doctor, RosterTemplate, Slot
-from services.rosters import holidays, shares
+from services.rosters import holidays
 from services.rosters.calendar import (
     PERIOD_LABELS,
     WEEKDAY_LABELS,
@@ -42,6 +42,7 @@ from services.rosters.calendar import (
     lock_doctors,
     minutes,
     overlaps,
+    parse_date,
     parse_time,
     parse_weekday,
     slot_times,
@@ -50,39 +51,17 @@ from services.rosters.calendar import (
 # the operations on one published session live in clinic_sessions; callers reach them as rosters.X
 from services.rosters.clinic_sessions import (
     StopSummary as StopSummary,
-)
-from services.rosters.clinic_sessions import (
     affected_count as affected_count,
-)
-from services.rosters.clinic_sessions import (
     get_session as get_session,
-)
-from services.rosters.clinic_sessions import (
     list_slots as list_slots,
-)
-from services.rosters.clinic_sessions import (
     notice_count as notice_count,
-)
-from services.rosters.clinic_sessions import (
-    session_info,
-    session_select,
-)
-from services.rosters.clinic_sessions import (
     sessions_for as sessions_for,
-)
-from services.rosters.clinic_sessions import (
     set_slot_capacity as set_slot_capacity,
-)
-from services.rosters.clinic_sessions import (
     stop_session as stop_session,
-)
-from services.rosters.clinic_sessions import (
     substitute as substitute,
-)
-from services.rosters.clinic_sessions import (
     update_session as update_session,
 )
-from services.rosters.masterdata import DepartmentInfo, DoctorInfo, department_in, doctor_in, doctors_in
+from services.rosters.masterdata import department_in, doctor_in
 from services.staff import audit
 from services.staff.actor import Actor
 
@@ -242,17 +221,6 @@ def delete_template(db: Database, actor: Actor, template_id: int) -> None:
 
 # ---------------------------------------------------------------- publishing
 
-def _as_date(value, what: str, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(f"{what}不是有效日期（应为 YYYY-MM-DD）：{value}", field=field) from None
-
-
 def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department_id: int | None = None,
             doctor_ids: Iterable[int] | None = None, *, today: dt.date | None = None) -> PublishSummary:
     """Create published sessions and slots from the active templates for every day in [start, end].
@@ -264,7 +232,7 @@ def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department
     real one; the demo passes an earlier day to write its history.
     """
     actor.require("roster.publish", department_id)
-    start, end = _as_date(start, "开始日期", "start"), _as_date(end, "结束日期", "end")
+    start, end = parse_date(start, "开始日期", "start"), parse_date(end, "结束日期", "end")
     if start > end:
         raise ValidationError(f"开始日期 {start} 晚于结束日期 {end}", field="end")
     n_days = (end - start).days + 1
@@ -404,63 +372,3 @@ def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec
 def _slot_rows(session_id: int, s: SessionSpec) -> list[dict]:
     return [{"session_id": session_id, "starts_at": a, "ends_at": b, "capacity": s.capacity_per_slot}
             for a, b in slot_times(s.starts_at, s.ends_at, s.slot_minutes)]
-
-
-# ---------------------------------------------------------------- the week grid
-
-@dataclass(frozen=True)
-class GridCell:
-    session_id: int
-    starts_at: dt.time
-    ends_at: dt.time
-    status: str
-    taken: int
-    capacity: int
-    substitute_for: str | None  # the rostered doctor's name when this doctor stands in for them
-    pending: int = 0
-    note: str | None = None
-    supply: shares.SessionSupply | None = None  # the desk share and the waitlist (services.rosters.shares)
-
-
-@dataclass(frozen=True)
-class RosterGrid:
-    department: DepartmentInfo
-    days: list[dt.date]  # Monday..Sunday
-    doctors: list[DoctorInfo]  # the department's active doctors and anyone with a session that week
-    cells: dict[tuple[int, dt.date, str], GridCell]  # (doctor who works, day, period) -> cell
-    day_labels: dict[dt.date, str] = field(default_factory=dict)  # holidays, make-up days, exceptions
-    day_marks: dict[dt.date, str] = field(default_factory=dict)  # 休 / 班 / 停 / 例 (services.rosters.holidays)
-
-
-def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
-    """A department's week: one row per doctor, a cell per (day, period) with a session (any status)."""
-    monday = _as_date(monday, "周一日期", "monday")
-    if monday.weekday() != 0:
-        raise ValidationError(f"{monday} 不是周一", field="monday")
-    days = [monday + dt.timedelta(days=i) for i in range(7)]
-    with db.read() as conn:
-        dep = department_in(conn, department_id)
-        rows = conn.execute(session_select().where(Doctor.department_id == department_id,
-                                                   ClinicSession.day.between(days[0], days[-1]))
-                            .order_by(ClinicSession.day, ClinicSession.starts_at, ClinicSession.id)).all()
-        with_sessions = {r.doctor_id for r in rows}
-        doctors = [d for d in doctors_in(conn, department_id, include_inactive=True) if d.active or d.id in with_sessions]
-        plans = holidays.plans(conn, days[0], days[-1])
-        supply = shares.session_supply(conn, [r.id for r in rows])
-    cells: dict[tuple[int, dt.date, str], GridCell] = {}
-    for r in rows:
-        s = session_info(r)
-        key = (s.doctor_id, s.day, s.period)
-        cell = GridCell(s.id, s.starts_at, s.ends_at, s.status, s.taken, s.capacity,
-                        s.rostered_doctor_name if s.substituted else None, s.pending, s.note, supply.get(s.id))
-        old = cells.get(key)
-        # two sessions in one cell happen only when a substitution fills a doctor's free part of a
-        # period: keep the live one, and the doctor's own over the one they stand in for
-        if old is None or (old.status == "stopped", old.substitute_for is not None) > \
-                (cell.status == "stopped", cell.substitute_for is not None):
-            if old is not None:
-                log.info("week grid: session %s hides session %s in one cell", cell.session_id, old.session_id)
-            cells[key] = cell
-    labels = {d: p.label(department_id) for d, p in plans.items() if p.label(department_id)}
-    return RosterGrid(dep, days, doctors, cells, labels, {d: plans[d].mark(department_id) for d in labels})
-

@@ -6,7 +6,7 @@ import datetime as dt
 
 from services.bookings import decisions, queries, rules
 from services.clock import hospital_today
-from services.rosters import extra_places, shares, templates
+from services.rosters import extra_places, shares, week
 from services.staff.actor import Actor
 from tests import factories as f
 
@@ -24,7 +24,7 @@ def test_week_grid_cells_carry_the_desk_share_and_the_waitlist(db):
     first = c["slot_ids"][0]
     ids = [f.request(db, first, f.patient(db)) for _ in range(3)]  # one place: two wait
     assert rules.decide_pending(db).waiting == 2
-    grid = templates.week_grid(db, c["department_id"], day - dt.timedelta(days=day.weekday()))
+    grid = week.week_grid(db, c["department_id"], day - dt.timedelta(days=day.weekday()))
     am = grid.cells[(c["doctor_id"], day, "am")].supply
     pm = grid.cells[(c["doctor_id"], day, "pm")].supply
     assert (am.pct, am.own, am.department_pct, am.open, am.waiting) == (30, False, 30, False, 2)
