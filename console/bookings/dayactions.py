@@ -27,6 +27,7 @@ from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import open_dialog
 from services.bookings import attendance, decisions
 from services.clock import hospital_today
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +241,9 @@ class DayActions:
             text = " ".join(notes)
             self.messages.show_message(text, kind, seconds=0 if kind == "error" else 8)
             self.statusMessage.emit(text)
-        # the rows (and their neighbours' places left) as the database has them now
-        slots = {r.slot_id for r in self.model.rows if r.booking_id in set(ids)}
-        self.refresh_ids(set(ids) | {r.booking_id for r in self.model.rows if r.slot_id in slots},
-                         then=self._selection_changed)
+        # what the database did, told to every page at once; here the rows (and their neighbours' places
+        # left) as the database has them now
+        made = Changes.merged(r.changes for _i, r in done if not isinstance(r, str))
+        self.ctx.changes.publish(made, self)
+        mine = Changes(bookings=ids, slots={r.slot_id for r in self.model.rows if r.booking_id in set(ids)})
+        self.apply_changes(made | mine, then=self._selection_changed)
