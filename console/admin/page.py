@@ -30,6 +30,7 @@ from console.admin.holidays_tab import HolidaysTab
 from console.admin.tabs import DepartmentsTab, DoctorsTab, StaffTab
 from console.common.forms import FieldErrors
 from console.common.pagekit import call, error_label
+from console.common.widgets import MessageBar
 from console.jobstatus import JobsTab
 from services.bookings import rules as rules_service
 from services.sync.changes import Changes
@@ -203,6 +204,8 @@ class AdminPage(QWidget):
         self.jobs = JobsTab(ctx, self)  # whether the job service runs (console.jobstatus)
         self.tabs.addTab(self.jobs, self.jobs.title())
         layout = QVBoxLayout(self)
+        self.messages = MessageBar(self)  # what failed, for every tab (console.common.pagekit.show_error)
+        layout.addWidget(self.messages)
         layout.addWidget(self.tabs)
         # a department saved here shows up in the doctors' and staff tabs' pickers too
         self.departments.loaded.connect(self._departments_changed)

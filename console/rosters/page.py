@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.common.pagekit import call
-from console.common.widgets import calendar_popup, open_dialog
+from console.common.pagekit import call, show_error
+from console.common.widgets import MessageBar, calendar_popup, open_dialog
 from console.notifications.delivery import delivery_text
 from console.rosters.dialogs import PublishDialog, SessionDialog, StopDialog, SubstituteDialog, pydate, qdate
 from console.rosters.grid import COLORS, CellDelegate, RosterGridModel
@@ -98,6 +98,8 @@ class RosterPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(self.top)
         layout.addWidget(self.toolbar)
+        self.messages = MessageBar(self)  # what failed (console.common.pagekit.show_error)
+        layout.addWidget(self.messages)
         layout.addWidget(self.view, 1)
         layout.addLayout(self._legend())
         layout.addWidget(self.status)
@@ -278,10 +280,9 @@ class RosterPage(QWidget):
             self.refresh()
 
     def _grid_failed(self, key: tuple, error: BaseException) -> None:
-        from console.common.tasks import user_message
         if key == self._loading:
             self._loading = None
-        self.status.setText(user_message(error))
+        show_error(self, error)
 
     def apply_changes(self, changes: Changes) -> None:
         """What changed: re-read the week when it may touch it (then update in place)."""
