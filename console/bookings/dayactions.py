@@ -245,5 +245,6 @@ class DayActions:
         # left) as the database has them now
         made = Changes.merged(r.changes for _i, r in done if not isinstance(r, str))
         self.ctx.changes.publish(made, self)
-        mine = Changes(bookings=ids, slots={r.slot_id for r in self.model.rows if r.booking_id in set(ids)})
+        asked = set(ids)
+        mine = Changes(bookings=asked, slots={r.slot_id for r in self.model.rows if r.booking_id in asked})
         self.apply_changes(made | mine, then=self._selection_changed)

@@ -355,13 +355,11 @@ class DayListPage(DayActions, BookingPage):
             self.reload()
 
     def apply_changes(self, changes: Changes, then=None) -> None:
-        """What changed (services.sync.changes.Changes): every changed booking is looked up (it may be new
-        on this day); neighbours in the same slots and sessions too, for their places left and doctors.
-        When nobody can tell what changed, the day is read again."""
+        """What changed (console.common.changes): the changed bookings (new here, maybe) and their neighbours
+        in the same slots and sessions looked up again, for places left and doctors; all when nobody can tell."""
         if changes.everything:
-            self.reload()
-        else:
-            self.refresh_ids(changes.touched_bookings(self.model.rows), then=then)
+            return self.reload()
+        self.refresh_ids(changes.touched_bookings(self.model.rows), then=then)
 
     def refresh_ids(self, ids, then=None) -> None:
         """Look these bookings up again and apply them in place; ``then()`` afterwards (also on failure)."""

@@ -435,6 +435,7 @@ class QueuePage(BookingPage):
         # the refused rows (decided by a colleague, a stopped clinic...) come back fresh from the database
         made = Changes.merged(r.changes for _i, r in done if not isinstance(r, str))
         self.ctx.changes.publish(made, self)
-        stale = Changes(bookings={i for i, _ in refused}, slots={r.slot_id for r in self.model.rows if r.booking_id in ids})
+        asked = set(ids)
+        stale = Changes(bookings={i for i, _ in refused}, slots={r.slot_id for r in self.model.rows if r.booking_id in asked})
         self.refresh_ids((made | stale).touched_bookings(self.model.rows) - set(ok))
         self._selection_changed()
