@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from console.rosters.page import RosterPage, monday_of
 from services.bookings import decisions
@@ -94,6 +94,9 @@ def test_stop_session_after_confirmation_naming_the_patients(qtbot, clinic):
     db = clinic["db"]
     page = open_page(qtbot, db)
     select(page, clinic["session"])
+    heard, other_page = [], QWidget()  # another page following ctx.changes
+    qtbot.addWidget(other_page)
+    page.ctx.changes.subscribe(other_page, heard.append)
     assert page.stop_action.isEnabled()
     page.stop_action.trigger()
     qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.objectName() == "stopDialog", timeout=10_000)
@@ -110,6 +113,7 @@ def test_stop_session_after_confirmation_naming_the_patients(qtbot, clinic):
     index = page.model.index_of(clinic["wang"], clinic["day"], "am")
     assert index.data(page.model.StatusRole) == "stopped"
     assert "4" in page.status.text()
+    assert [c.sessions for c in heard] == [{clinic["session"]}]  # the other pages were told at once
     assert not page.stop_action.isEnabled()  # a stopped session cannot be stopped again
 
 
