@@ -19,7 +19,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
-from console.common.pagekit import Column, RecordModel, call, fit_columns
+from console.common.pagekit import RecordModel, call, fit_columns
+from console.common.tablemodel import Column
 from console.common.widgets import text_label
 from services import clock
 from services.bookings import rules

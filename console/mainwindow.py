@@ -3,8 +3,8 @@ pages, a banner and status bar for the connection (console.connection), the menu
 of new requests (console.notices), whether the job service runs (console.jobstatus) and the demo's
 automatic decisions (console.autoapprove).
 
-The live feed is started before the pages are built and put in ``ctx.live``, where the pages find it;
-the queue and the day list get its changes from here. The queue's load starts first; the roster,
+The live feed is started before the pages are built and publishes on ``ctx.changes``, to which every
+page subscribes itself (console.common.changes). The queue's load starts first; the roster,
 notification and administration pages are built when first shown (console.navigation); the day list
 is built at once (the File menu acts on it) and reads its day when first shown. Without a feed the window polls every two
 seconds (same update path, no model reset).
@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self.status = ConnectionStatus(self)
         self.statusBar().addPermanentWidget(self.status)
         self.connection = ConnectionWatch(ctx, self.banner, self.status, self)
-        self.feed = self.connection.start(live)  # before the pages, which follow ctx.live
+        self.feed = self.connection.start(live)  # before the pages, which follow ctx.changes
 
         self.queue = QueuePage(ctx, self)
         self.daylist = DayListPage(ctx, self)
@@ -109,8 +109,6 @@ class MainWindow(QMainWindow):
         self.queue.newRequests.connect(self.notices.new_requests)
         self.queue.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.daylist.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.connection.changes.connect(self._changes)
-        self.connection.refreshNeeded.connect(self.refresh_all)
         self.queue.reload()  # first: the other pages load when first shown, even the one _restore() shows
         self._restore()
         self.jobs_monitor.start()
@@ -145,15 +143,6 @@ class MainWindow(QMainWindow):
         self.jobs_banner.show_view(view)
         if self.jobs_status is not None:
             self.jobs_status.show_view(view)
-
-    def _changes(self, changes: list) -> None:
-        self.queue.apply_changes(changes)
-        self.daylist.apply_changes(changes)
-
-    def refresh_all(self) -> None:
-        """A full look at the queue and the day list (a poll, a gap in the feed, a restored connection)."""
-        self.queue.reload()
-        self.daylist.reload()
 
     def save_state(self) -> None:
         st = self.ctx.settings

@@ -102,7 +102,7 @@ class _ListTab(QWidget):
         self.loaded.emit()
 
     def select(self, row_id: Any) -> None:
-        row = self.model.row_of(row_id)
+        row = self.model.index_of(row_id)
         if row >= 0:
             index = self.proxy.mapFromSource(self.model.index(row, 0))
             self.view.selectRow(index.row())

@@ -31,6 +31,7 @@ from console.common.widgets import open_dialog
 from services.bookings import attendance, decisions
 from services.clock import hospital_today, local_now
 from services.rosters import extra_places
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -253,6 +254,7 @@ class DayActions:
 
         def done(dialog, result) -> None:
             self.messages.show_message(dialog.summary(result), "info")
+            self.ctx.changes.publish(result.changes, self)
             self.refresh_ids({r.booking_id for r in self.model.rows if r.slot_id == result.slot_id},
                              then=self._selection_changed)
         offer(self.ctx, self, row.session_id, done, slot_id=row.slot_id)
@@ -296,7 +298,10 @@ class DayActions:
             text = " ".join(notes)
             self.messages.show_message(text, kind, seconds=0 if kind == "error" else 8)
             self.statusMessage.emit(text)
-        # the rows (and their neighbours' places left) as the database has them now
-        slots = {r.slot_id for r in self.model.rows if r.booking_id in set(ids)}
-        self.refresh_ids(set(ids) | {r.booking_id for r in self.model.rows if r.slot_id in slots},
-                         then=self._selection_changed)
+        # what the database did, told to every page at once; here the rows (and their neighbours' places
+        # left) as the database has them now
+        made = Changes.merged(r.changes for _i, r in done if not isinstance(r, str))
+        self.ctx.changes.publish(made, self)
+        asked = set(ids)
+        mine = Changes(bookings=asked, slots={r.slot_id for r in self.model.rows if r.booking_id in asked})
+        self.apply_changes(made | mine, then=self._selection_changed)

@@ -34,12 +34,13 @@ from console.bookings.dayactions import DayActions, UndoBar
 from console.bookings.daymodel import STATUS_FILTERS, DayListModel
 from console.bookings.page import BookingPage
 from console.common import labels as L, settings as S
-from console.common.booktable import BookingTable, touched_booking_ids
+from console.common.booktable import BookingTable
 from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import MessageBar, SearchBox, calendar_popup, open_dialog
 from services.bookings import queries
 from services.clock import hospital_today
 from services.rosters import masterdata
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +200,7 @@ class DayListPage(DayActions, BookingPage):
         self.extra_button.clicked.connect(self.add_places_selected)
         self.refresh_button.clicked.connect(self.reload)
         self.table.targetsChanged.connect(self._selection_changed)
+        ctx.changes.subscribe(self, self.apply_changes)  # what others change (console.common.changes)
         self._shortcuts()
         self._day_shown()
         self._load_departments()
@@ -356,10 +358,12 @@ class DayListPage(DayActions, BookingPage):
         if want is not None or q != self.query():
             self.reload()
 
-    def apply_changes(self, changes, then=None) -> None:
-        """Live changes: every changed booking is looked up (it may be new on this day); neighbours in the
-        same slots and sessions too, for their places left and doctors."""
-        self.refresh_ids(touched_booking_ids(changes, self.model.rows), then=then)
+    def apply_changes(self, changes: Changes, then=None) -> None:
+        """What changed (console.common.changes): the changed bookings (new here, maybe) and their neighbours
+        in the same slots and sessions looked up again, for places left and doctors; all when nobody can tell."""
+        if changes.everything:
+            return self.reload()
+        self.refresh_ids(changes.touched_bookings(self.model.rows), then=then)
 
     def refresh_ids(self, ids, then=None) -> None:
         """Look these bookings up again and apply them in place; ``then()`` afterwards (also on failure)."""
@@ -442,4 +446,5 @@ class DayListPage(DayActions, BookingPage):
 
     def _walked_in(self, result) -> None:
         self.messages.show_message(self.tr("Walk-in booked: No. %1.").replace("%1", str(result.id)), "info")
-        self.refresh_ids({result.id}, then=lambda: self.table.select_id(result.id))
+        self.ctx.changes.publish(result.changes, self)
+        self.apply_changes(result.changes, then=lambda: self.table.select_id(result.id))

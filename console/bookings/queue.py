@@ -41,10 +41,11 @@ from console.bookings.qdetail import DetailPanel
 from console.bookings.queuemodel import QueueModel, is_waiting
 from console.bookings.reasons import REJECT_REASONS, ReasonDialog
 from console.common import settings as S
-from console.common.booktable import BookingTable, touched_booking_ids
+from console.common.booktable import BookingTable
 from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import MessageBar, SearchBox, open_dialog
 from services.bookings import decisions, queries
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,7 @@ class QueuePage(BookingPage):
         for sig in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset, self.model.marksChanged):
             sig.connect(self._count_changed)
         self.model.rowsArrived.connect(self._arrived)
+        ctx.changes.subscribe(self, self.apply_changes)  # what others change (console.common.changes)
         # the clock moves the rules' verdicts (a slot's cut-off passes) and the 申请时间 waits: read the
         # queue again every minute (applied in place, the selection kept) and repaint
         self._clock_timer = QTimer(self)
@@ -263,9 +265,13 @@ class QueuePage(BookingPage):
             self._reload_again = False
             self.reload()
 
-    def apply_changes(self, changes) -> None:
-        """services.sync.feed.Change items from the live feed: refresh just the rows they touch."""
-        self.refresh_ids(touched_booking_ids(changes, self.model.rows))
+    def apply_changes(self, changes: Changes) -> None:
+        """What changed (services.sync.changes.Changes): refresh just the rows it touches; a full look
+        again when nobody can tell."""
+        if changes.everything:
+            self.reload()
+        else:
+            self.refresh_ids(changes.touched_bookings(self.model.rows))
 
     def refresh_ids(self, ids) -> None:
         ids = set(ids)
@@ -425,11 +431,11 @@ class QueuePage(BookingPage):
         if text:
             self.messages.show_message(text, kind, seconds=0 if kind == "error" else 10)
             self.statusMessage.emit(text)
-        # refused rows (decided by a colleague, a stopped clinic...) and the neighbours in the same
-        # slots come back fresh from the database
-        touched = set(ids)
-        slots = {r.slot_id for r in self.model.rows if r.booking_id in touched}
-        slots |= {getattr(r, "slot_id", None) for _i, r in done if not isinstance(r, str)}
-        neighbours = {r.booking_id for r in self.model.rows if r.slot_id in slots}
-        self.refresh_ids(({i for i, _ in refused} | neighbours) - set(ok))
+        # what the database did, told to every page at once; here, the neighbours in the same slots and
+        # the refused rows (decided by a colleague, a stopped clinic...) come back fresh from the database
+        made = Changes.merged(r.changes for _i, r in done if not isinstance(r, str))
+        self.ctx.changes.publish(made, self)
+        asked = set(ids)
+        stale = Changes(bookings={i for i, _ in refused}, slots={r.slot_id for r in self.model.rows if r.booking_id in asked})
+        self.refresh_ids((made | stale).touched_bookings(self.model.rows) - set(ok))
         self._selection_changed()

@@ -43,25 +43,6 @@ ROW_HEIGHT = 30
 MAX_FIT = 300  # a column fitted to its rows is never wider than this; a longer text elides (tooltip)
 
 
-def touched_booking_ids(changes, rows) -> set[int]:
-    """The bookings a batch of live changes (services.sync.feed.Change) may have altered: the changed
-    bookings themselves, and every shown row in a changed slot or session, whose places left (or
-    doctor, after a substitution) may have moved with them."""
-    ids, slots, sessions = set(), set(), set()
-    for c in changes:
-        if c.entity == "booking":
-            ids.add(int(c.entity_id))
-            if c.slot_id is not None:
-                slots.add(c.slot_id)
-        elif c.entity == "slot":
-            slots.add(int(c.entity_id))
-        elif c.entity == "session":
-            sessions.add(int(c.entity_id))
-    if slots or sessions:
-        ids |= {r.booking_id for r in rows if r.slot_id in slots or r.session_id in sessions}
-    return ids
-
-
 MARK_TINT = QColor("#fff1b8")  # a marked row's background (the selection's colour wins while selected)
 MARK_BAR = QColor("#1d4ed8")  # and a bar at its left edge, seen even on a selected row
 

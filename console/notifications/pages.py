@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 
 from console.common.collation import CollatingProxy
 from console.common.forms import FieldErrors
-from console.common.pagekit import RecordModel, call, error_label, fit_columns
+from console.common.pagekit import RecordModel, call, error_label, fit_columns, show_error
 from console.common.tablemodel import SORT_ROLE, Column
 from console.common.tasks import user_message
+from console.common.widgets import MessageBar
 from services.notify import delivery
 from services.notify.wechat_settings import (
     LANGS,
@@ -82,14 +83,14 @@ class NotificationFailuresPage(QWidget):
         self.refresh_button.clicked.connect(self.reload)
         self.status = QLabel(self)
         self.status.setObjectName("failuresStatus")
-        self.error = error_label(self)
+        self.messages = MessageBar(self)
         buttons = QHBoxLayout()
         buttons.addWidget(self.retry_button)
         buttons.addWidget(self.refresh_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
-        layout.addWidget(self.error)
+        layout.addWidget(self.messages)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status)
         self.timer = QTimer(self)
@@ -125,7 +126,7 @@ class NotificationFailuresPage(QWidget):
     def _loaded(self, rows: Any, keep: list[int]) -> None:
         self.model.set_rows(rows)
         for rid in keep:
-            row = self.model.row_of(rid)
+            row = self.model.index_of(rid)
             if row >= 0:
                 index = self.proxy.mapFromSource(self.model.index(row, 0))
                 self.view.selectionModel().select(
@@ -150,7 +151,7 @@ class NotificationFailuresPage(QWidget):
             return
         db, actor = self.ctx.db, self.ctx.actor
         self.busy = True
-        self.error.hide()
+        self.messages.hide()
         self.update_buttons()
 
         def work() -> tuple[list[int], list[str]]:
@@ -169,16 +170,14 @@ class NotificationFailuresPage(QWidget):
         done, problems = result
         self.busy = False
         if problems:
-            self.error.setText("\n".join(dict.fromkeys(problems)))
-            self.error.show()
+            show_error(self, "\n".join(dict.fromkeys(problems)))
         if done:
             self.retried.emit(done)
         self.reload()
 
     def _failed(self, error: BaseException) -> None:
         self.busy = False
-        self.error.setText(user_message(error))
-        self.error.show()
+        show_error(self, error)
         self.update_buttons()
 
 

@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 
 from console.common.labels import period_label, weekday_label
+from console.common.tablemodel import ID_ROLE, OWN_ROLE, ROW_ROLE, SORT_ROLE
 from services.clock import hospital_today
 
 log = logging.getLogger(__name__)
@@ -104,13 +105,14 @@ class CellDelegate(QStyledItemDelegate):
 class RosterGridModel(QAbstractTableModel):
     """Column 0 is the doctor; column 1 + d * len(periods) + p is day d, period p."""
 
-    SessionIdRole = Qt.ItemDataRole.UserRole + 1
-    SortKeyRole = Qt.ItemDataRole.UserRole + 2
-    StatusRole = Qt.ItemDataRole.UserRole + 3
-    DoctorIdRole = Qt.ItemDataRole.UserRole + 4
-    DayRole = Qt.ItemDataRole.UserRole + 5
-    PeriodRole = Qt.ItemDataRole.UserRole + 6
-    CellRole = Qt.ItemDataRole.UserRole + 7
+    # the table model's roles (console.common.tablemodel): a cell's id is its session's, its record the cell
+    SessionIdRole = ID_ROLE
+    SortKeyRole = SORT_ROLE
+    CellRole = ROW_ROLE
+    StatusRole = OWN_ROLE
+    DoctorIdRole = OWN_ROLE + 1
+    DayRole = OWN_ROLE + 2
+    PeriodRole = OWN_ROLE + 3
 
     def __init__(self, parent=None):
         super().__init__(parent)

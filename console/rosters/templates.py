@@ -176,8 +176,8 @@ class TemplatesDialog(QDialog):
 
     def _loaded(self, rows: Any, select_id: int | None) -> None:
         self.model.set_rows(rows)
-        if select_id is not None and self.model.row_of(select_id) >= 0:
-            self.view.selectRow(self.model.row_of(select_id))
+        if select_id is not None and self.model.index_of(select_id) >= 0:
+            self.view.selectRow(self.model.index_of(select_id))
         self.loaded.emit()
 
     def selected(self) -> Any | None:

@@ -44,6 +44,7 @@ from services.notify import outbox
 from services.rosters import shares
 from services.staff import audit
 from services.staff.actor import Actor
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,11 @@ class BookingResult:
     reason: str | None
     slot_id: int
     patient_id: int
+
+    @property
+    def changes(self) -> Changes:
+        """The booking and its slot's places (its session is not known here)."""
+        return Changes(bookings={self.id}, slots={self.slot_id}, unplaced=True)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from services.rosters.calendar import PERIOD_LABELS, check_hours, fmt_time, lock
 from services.rosters.masterdata import doctor_in
 from services.staff import audit
 from services.staff.actor import Actor
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,11 @@ class SessionInfo:
     def substituted(self) -> bool:
         return self.doctor_id != self.rostered_doctor_id
 
+    @property
+    def changes(self) -> Changes:
+        """The session (its hours, doctor, places: every booking in it shows them)."""
+        return Changes(sessions={self.id})
+
 
 @dataclass(frozen=True)
 class SlotInfo:
@@ -69,12 +75,20 @@ class SlotInfo:
     pending: int
     remaining: int
 
+    @property
+    def changes(self) -> Changes:
+        return Changes(slots={self.id}, around={self.session_id})
+
 
 @dataclass(frozen=True)
 class StopSummary:
     session_id: int
     bookings_stopped: int
     notified: int  # notifications queued (patients without an openid get a 'skipped' row, see outbox)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(sessions={self.session_id})  # and every booking in it
 
 
 # ---------------------------------------------------------------- reading

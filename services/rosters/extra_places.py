@@ -29,6 +29,7 @@ from services.rosters.calendar import PERIOD_LABELS, fmt_time
 from services.rosters.clinic_sessions import session_in
 from services.staff import audit
 from services.staff.actor import Actor
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ class ExtraPlaces:
     added: int
     capacity: int  # the slot's places now
     session_capacity: int  # the session's places now
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(slots={self.slot_id}, around={self.session_id})
 
     def line(self) -> str:
         return (f"出诊 {self.session_id} 的 {fmt_time(self.slot_starts_at)} 时段加号 {self.added} 个："

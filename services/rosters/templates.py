@@ -64,6 +64,7 @@ from services.rosters.clinic_sessions import (
 from services.rosters.masterdata import department_in, doctor_in
 from services.staff import audit
 from services.staff.actor import Actor
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,11 @@ class PublishSummary:
     drafts_published: int = 0  # draft sessions that became published
     skipped: tuple[str, ...] = ()  # one line each: why a session (or a holiday's) was not created
     notes: tuple[str, ...] = ()  # make-up working days (调休) and what they worked; unknown holiday years
+
+    @property
+    def changes(self) -> Changes:
+        """Sessions created or published, in weeks the summary does not name."""
+        return Changes(new_sessions=bool(self.sessions_created or self.drafts_published))
 
 
 # ---------------------------------------------------------------- templates
