@@ -23,7 +23,7 @@ def test_department_desk_share_is_set_checked_and_turned_off(qtbot, clinic):  # 
     page.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=10_000)
     column = 2  # code, name, share, status
-    none_kept = tab.model.index(tab.model.row_of(clinic["dep"]), column).data()
+    none_kept = tab.model.index(tab.model.index_of(clinic["dep"]), column).data()
     assert none_kept and "%" not in none_kept
     tab.select(clinic["dep"])
     qtbot.mouseClick(tab.edit_button, Qt.MouseButton.LeftButton)
@@ -39,7 +39,7 @@ def test_department_desk_share_is_set_checked_and_turned_off(qtbot, clinic):  # 
     with qtbot.waitSignal(dialog.done_ok, timeout=10_000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert _pcts(db) == {"NK": 30, "WK": None}
-    qtbot.waitUntil(lambda: tab.model.index(tab.model.row_of(clinic["dep"]), column).data() == "30%",
+    qtbot.waitUntil(lambda: tab.model.index(tab.model.index_of(clinic["dep"]), column).data() == "30%",
                     timeout=10_000)
     # off again: none kept
     tab.select(clinic["dep"])
