@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from console.admin.page import AdminPage
 from console.autoapprove import DemoAutoApprove
 from console.bookings.daylist import DayListPage
-from console.bookings.queue import QueuePage
+from console.bookings.queue import FirstRead, QueuePage
 from console.common import labels as L
 from console.common import screenfit
 from console.common import settings as S
@@ -48,7 +48,9 @@ WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: se
 class MainWindow(QMainWindow):
     closed = Signal()
 
-    def __init__(self, ctx: ConsoleContext, *, demo: bool = False, live: bool = True, parent: QWidget | None = None):
+    def __init__(self, ctx: ConsoleContext, *, demo: bool = False, live: bool = True, parent: QWidget | None = None,
+                 queue_read: FirstRead | None = None):
+        """``queue_read``: the queue's first read, already under way (console.app starts it at the log-in)."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.ctx = ctx
@@ -82,7 +84,7 @@ class MainWindow(QMainWindow):
         self.connection = ConnectionWatch(ctx, self.banner, self.status, self)
         self.feed = self.connection.start(live)  # before the pages, which follow ctx.live
 
-        self.queue = QueuePage(ctx, self)
+        self.queue = QueuePage(ctx, self, first_read=queue_read)
         self.daylist = DayListPage(ctx, self)
         self.navigation.add("queue", self.tr("Requests"), "queue", self.queue)
         self.navigation.add("daylist", self.tr("Day list"), "daylist", self.daylist)

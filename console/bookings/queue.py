@@ -21,12 +21,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -42,7 +44,7 @@ from console.bookings.queuemodel import QueueModel, is_waiting
 from console.bookings.reasons import REJECT_REASONS, ReasonDialog
 from console.common import settings as S
 from console.common.booktable import BookingTable, touched_booking_ids
-from console.common.tasks import is_unreachable, user_message
+from console.common.tasks import NextFunc, is_unreachable, user_message
 from console.common.widgets import MessageBar, SearchBox, open_dialog
 from services.bookings import decisions, queries
 
@@ -50,16 +52,34 @@ log = logging.getLogger(__name__)
 
 __all__ = ["QueueModel", "QueuePage"]
 
+# hands the result of a read already under way to the page (console.app.Prefetch.then), once
+FirstRead = Callable[[NextFunc, QWidget], None]
+
+
+def queue_scope(actor) -> list[int] | None:
+    """The departments a head sees in the queue (None: all)."""
+    return sorted(actor.department_ids) if actor.role == "head" and actor.department_ids else None
+
+
+def read_queue(db, scope: list[int] | None) -> tuple[list, list[str]]:
+    """Worker side: the pending requests and their search strings (what a reload reads)."""
+    rows = queries.pending_queue(db, department_ids=scope)
+    return rows, QueueModel.search_keys(rows)
+
 
 class QueuePage(BookingPage):
     pendingCount = Signal(int)
     newRequests = Signal(int)
     statusMessage = Signal(str)
 
-    def __init__(self, ctx, parent: QWidget | None = None):
+    def __init__(self, ctx, parent: QWidget | None = None, first_read: FirstRead | None = None):
+        """``first_read``: the queue's first read, started when the log-in was accepted (console.app), so
+        that the rows do not wait for the window to be built; the first ``reload()`` takes it over."""
         super().__init__(parent)
         self.setObjectName("queuePage")
         self.ctx = ctx
+        self._first_read = first_read
+        self._wants_focus = True  # once, when the first rows arrive (_take_focus)
         self.dialog: QDialog | None = None  # the dialog open now (widgets.open_dialog)
         self.model = QueueModel(self)
         self.loaded = False
@@ -229,8 +249,7 @@ class QueuePage(BookingPage):
     # ---------------------------------------------------------------- loading and live changes
 
     def _scope(self) -> list[int] | None:
-        a = self.ctx.actor
-        return sorted(a.department_ids) if a.role == "head" and a.department_ids else None
+        return queue_scope(self.ctx.actor)
 
     def reload(self) -> None:
         """The whole queue again: a new query the first time, then applied in place (no reset)."""
@@ -240,11 +259,12 @@ class QueuePage(BookingPage):
         self._loading = True
         db, scope = self.ctx.db, self._scope()
         ticket = self.model.ticket()
-
-        def work():
-            rows = queries.pending_queue(db, department_ids=scope)
-            return rows, QueueModel.search_keys(rows)
-        self.ctx.tasks.run_task(work, lambda res, err: self._loaded(ticket, res, err), owner=self)
+        first, self._first_read = self._first_read, None
+        if first is not None and self.model.view == "all":
+            first(lambda res, err: self._loaded(ticket, res, err), self)
+            return
+        self.ctx.tasks.run_task(lambda: read_queue(db, scope), lambda res, err: self._loaded(ticket, res, err),
+                                owner=self)
 
     def _loaded(self, ticket: int, result, error) -> None:
         self._loading = False
@@ -257,11 +277,27 @@ class QueuePage(BookingPage):
                 self.model.set_rows(rows, keys, checked=self.model.view == "all")
                 self.loaded = True
                 self._count_changed()
+                self._take_focus()
             else:
                 self.model.sync(rows, since=ticket)
         if self._reload_again:
             self._reload_again = False
             self.reload()
+
+    def _take_focus(self) -> None:
+        """The first rows are in: the list takes the keyboard focus with a current row (not selected:
+        nothing is chosen for the clerk), so J/K, Space and A work at once. Not when the queue is not the
+        page shown, or the clerk is typing somewhere (the search box)."""
+        if not self._wants_focus:
+            return
+        self._wants_focus = False
+        focus = self.window().focusWidget()
+        if not self.isVisible() or isinstance(focus, (QLineEdit, QAbstractSpinBox)):
+            return
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.table.currentIndex().isValid() and self.table.proxy.rowCount():
+            self.table.selectionModel().setCurrentIndex(self.table.proxy.index(0, 0),
+                                                        QItemSelectionModel.SelectionFlag.NoUpdate)
 
     def apply_changes(self, changes) -> None:
         """services.sync.feed.Change items from the live feed: refresh just the rows they touch."""
