@@ -24,7 +24,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView, QVBo
 from console.common.pagekit import Column, RecordModel, call, fit_columns
 from console.common.widgets import text_label
 from services import clock
-from services.bookings import rules
 from services.jobs import heartbeat
 
 log = logging.getLogger(__name__)
@@ -50,6 +49,8 @@ class JobsView:
 
 
 def read_view(db) -> JobsView:
+    """Worker side (the rules, and the decisions under them, are imported here: not before the window)."""
+    from services.bookings import rules
     return JobsView(heartbeat.status(db), rules.load(db).autoapprove_enabled, clock.local_now())
 
 

@@ -5,7 +5,8 @@ automatic decisions (console.autoapprove).
 
 The live feed is started before the pages are built and put in ``ctx.live``, where the pages find it;
 the queue and the day list get its changes from here. The queue's load starts first; the roster,
-notification and administration pages are built when first shown (console.navigation); the day list
+notification and administration pages are imported and built when first shown (console.pages,
+console.navigation); the day list
 is built at once (the File menu acts on it) and reads its day when first shown. Without a feed the window polls every two
 seconds (same update path, no model reset).
 
@@ -24,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.admin.page import AdminPage
 from console.autoapprove import DemoAutoApprove
 from console.bookings.daylist import DayListPage
 from console.bookings.queue import FirstRead, QueuePage
@@ -38,8 +38,7 @@ from console.jobstatus import JobsBanner, JobsMonitor, JobsStatusLabel
 from console.menus import MainMenus
 from console.navigation import Navigation
 from console.notices import RequestNotices
-from console.notifications.pages import NotificationFailuresPage, WeChatSettingsPage
-from console.rosters.page import RosterPage
+from console.pages import admin_page, notifications_page, roster_page, wechat_page
 from console.shell import Banner, ConnectionStatus, HelpDialog, SettingsDialog
 
 WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: see console.common.screenfit
@@ -88,13 +87,13 @@ class MainWindow(QMainWindow):
         self.daylist = DayListPage(ctx, self)
         self.navigation.add("queue", self.tr("Requests"), "queue", self.queue)
         self.navigation.add("daylist", self.tr("Day list"), "daylist", self.daylist)
-        self.navigation.add_later("roster", self.tr("Rosters"), "roster", lambda: RosterPage(ctx, self))
+        self.navigation.add_later("roster", self.tr("Rosters"), "roster", lambda: roster_page(ctx, self))
         if ctx.can("notify.manage"):
-            self.navigation.add_later("notify", self.tr("Notifications"), "bell", lambda: NotificationFailuresPage(ctx, self))
+            self.navigation.add_later("notify", self.tr("Notifications"), "bell", lambda: notifications_page(ctx, self))
         if ctx.can("wechat.settings"):
-            self.navigation.add_later("wechat", self.tr("WeChat"), "wechat", lambda: WeChatSettingsPage(ctx, self))
+            self.navigation.add_later("wechat", self.tr("WeChat"), "wechat", lambda: wechat_page(ctx, self))
         if ctx.can("staff.manage") or ctx.can("masterdata.edit") or ctx.can("rules.edit"):
-            self.navigation.add_later("admin", self.tr("Administration"), "admin", lambda: AdminPage(ctx, self))
+            self.navigation.add_later("admin", self.tr("Administration"), "admin", lambda: admin_page(ctx, self))
         who = ctx.actor.display_name or ctx.actor.name
         self.user_label = QLabel(f"{who} · {L.role_label(ctx.actor.role)}", self)
         self.user_label.setObjectName("userLabel")
