@@ -85,8 +85,8 @@ def _import_main_window() -> None:
 
 
 def _read_queue(db: Database, actor) -> tuple:
-    """Worker side: the queue's first read (console.bookings.queue.read_queue)."""
-    from console.bookings.queue import queue_scope, read_queue
+    """Worker side: the queue's first read (console.bookings.queuemodel.read_queue)."""
+    from console.bookings.queuemodel import queue_scope, read_queue
     return read_queue(db, queue_scope(actor))
 
 

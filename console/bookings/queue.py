@@ -40,7 +40,7 @@ from console.bookings.decisions import split
 from console.bookings.newbelow import NewBelowButton
 from console.bookings.page import BookingPage
 from console.bookings.qdetail import DetailPanel
-from console.bookings.queuemodel import QueueModel, is_waiting
+from console.bookings.queuemodel import QueueModel, is_waiting, queue_scope, read_queue
 from console.bookings.reasons import REJECT_REASONS, ReasonDialog
 from console.common import settings as S
 from console.common.booktable import BookingTable, touched_booking_ids
@@ -55,16 +55,6 @@ __all__ = ["QueueModel", "QueuePage"]
 # hands the result of a read already under way to the page (console.app.Prefetch.then), once
 FirstRead = Callable[[NextFunc, QWidget], None]
 
-
-def queue_scope(actor) -> list[int] | None:
-    """The departments a head sees in the queue (None: all)."""
-    return sorted(actor.department_ids) if actor.role == "head" and actor.department_ids else None
-
-
-def read_queue(db, scope: list[int] | None) -> tuple[list, list[str]]:
-    """Worker side: the pending requests and their search strings (what a reload reads)."""
-    rows = queries.pending_queue(db, department_ids=scope)
-    return rows, QueueModel.search_keys(rows)
 
 
 class QueuePage(BookingPage):
