@@ -274,6 +274,11 @@ class QueuePage(BookingPage):
             self._reload_again = False
             self.reload()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._wants_focus:  # shown at start-up: keys go to the list while its rows load, not the navigation
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _take_focus(self) -> None:
         """The first rows are in: the list takes the keyboard focus with a current row (not selected:
         nothing is chosen for the clerk), so J/K, Space and A work at once. Not when the queue is not the
