@@ -285,6 +285,7 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
         window.shutdown()  # idempotent: closeEvent did it already unless the loop ended otherwise
         settings.sync()
         db.dispose()
+        gc.unfreeze()  # the process may go on (a test run): its objects are the collector's again
     return int(code)
 
 
