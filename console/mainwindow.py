@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from console.autoapprove import DemoAutoApprove
 from console.bookings.daylist import DayListPage
-from console.bookings.queue import FirstRead, QueuePage
+from console.bookings.queue import QueuePage
+from console.bookings.queuemodel import FirstRead
 from console.common import labels as L
 from console.common import screenfit
 from console.common import settings as S

@@ -21,14 +21,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -40,21 +38,17 @@ from console.bookings.decisions import split
 from console.bookings.newbelow import NewBelowButton
 from console.bookings.page import BookingPage
 from console.bookings.qdetail import DetailPanel
-from console.bookings.queuemodel import QueueModel, is_waiting, queue_scope, read_queue
+from console.bookings.queuemodel import FirstRead, QueueModel, is_waiting, queue_scope, read_queue
 from console.bookings.reasons import REJECT_REASONS, ReasonDialog
 from console.common import settings as S
 from console.common.booktable import BookingTable, touched_booking_ids
-from console.common.tasks import NextFunc, is_unreachable, user_message
+from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import MessageBar, SearchBox, open_dialog
 from services.bookings import decisions, queries
 
 log = logging.getLogger(__name__)
 
 __all__ = ["QueueModel", "QueuePage"]
-
-# hands the result of a read already under way to the page (console.app.Prefetch.then), once
-FirstRead = Callable[[NextFunc, QWidget], None]
-
 
 
 class QueuePage(BookingPage):
@@ -69,7 +63,7 @@ class QueuePage(BookingPage):
         self.setObjectName("queuePage")
         self.ctx = ctx
         self._first_read = first_read
-        self._wants_focus = True  # once, when the first rows arrive (_take_focus)
+        self._wants_focus = True  # the list takes the keyboard at start-up (BookingPage.take_keyboard)
         self.dialog: QDialog | None = None  # the dialog open now (widgets.open_dialog)
         self.model = QueueModel(self)
         self.loaded = False
@@ -267,7 +261,9 @@ class QueuePage(BookingPage):
                 self.model.set_rows(rows, keys, checked=self.model.view == "all")
                 self.loaded = True
                 self._count_changed()
-                self._take_focus()
+                if self._wants_focus:  # the first rows are in: J/K, Space and A work on them at once
+                    self._wants_focus = False
+                    self.take_keyboard(current_row=True)
             else:
                 self.model.sync(rows, since=ticket)
         if self._reload_again:
@@ -277,22 +273,7 @@ class QueuePage(BookingPage):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._wants_focus:  # shown at start-up: keys go to the list while its rows load, not the navigation
-            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _take_focus(self) -> None:
-        """The first rows are in: the list takes the keyboard focus with a current row (not selected:
-        nothing is chosen for the clerk), so J/K, Space and A work at once. Not when the queue is not the
-        page shown, or the clerk is typing somewhere (the search box)."""
-        if not self._wants_focus:
-            return
-        self._wants_focus = False
-        focus = self.window().focusWidget()
-        if not self.isVisible() or isinstance(focus, (QLineEdit, QAbstractSpinBox)):
-            return
-        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
-        if not self.table.currentIndex().isValid() and self.table.proxy.rowCount():
-            self.table.selectionModel().setCurrentIndex(self.table.proxy.index(0, 0),
-                                                        QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.take_keyboard()
 
     def apply_changes(self, changes) -> None:
         """services.sync.feed.Change items from the live feed: refresh just the rows they touch."""

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt
 from PySide6.QtGui import QColor
 
 from console.common import labels as L
 from console.common.tablemodel import CENTER, RIGHT, Column, RowTableModel
+from console.common.tasks import NextFunc
 from services.bookings import queries, waitlist
 from services.clock import local_now, utc_to_local
 
@@ -165,6 +167,10 @@ class QueueModel(RowTableModel):
         if column.key == "rule":
             return QColor("#b3261e") if row.rule else QColor("#1f6f43")
         return None
+
+
+# hands the result of a read already under way to the page (console.app.Prefetch.then(next_func, owner)), once
+FirstRead = Callable[[NextFunc, QObject], None]
 
 
 def queue_scope(actor) -> list[int] | None:
