@@ -5,7 +5,8 @@ automatic decisions (console.autoapprove).
 
 The live feed is started before the pages are built and publishes on ``ctx.changes``, to which every
 page subscribes itself (console.common.changes). The queue's load starts first; the roster,
-notification and administration pages are built when first shown (console.navigation); the day list
+notification and administration pages are imported and built when first shown (console.pages,
+console.navigation); the day list
 is built at once (the File menu acts on it) and reads its day when first shown. Without a feed the window polls every two
 seconds (same update path, no model reset).
 
@@ -24,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.admin.page import AdminPage
 from console.autoapprove import DemoAutoApprove
 from console.bookings.daylist import DayListPage
 from console.bookings.queue import QueuePage
+from console.bookings.queuemodel import FirstRead
 from console.common import labels as L, screenfit, settings as S
 from console.common.context import ConsoleContext
 from console.common.icons import icon
@@ -36,8 +37,7 @@ from console.jobstatus import JobsBanner, JobsMonitor, JobsStatusLabel
 from console.menus import MainMenus
 from console.navigation import Navigation
 from console.notices import RequestNotices
-from console.notifications.pages import NotificationFailuresPage, WeChatSettingsPage
-from console.rosters.page import RosterPage
+from console.pages import admin_page, notifications_page, roster_page, wechat_page
 from console.shell import Banner, ConnectionStatus, HelpDialog, SettingsDialog
 
 WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: see console.common.screenfit
@@ -46,7 +46,9 @@ WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: se
 class MainWindow(QMainWindow):
     closed = Signal()
 
-    def __init__(self, ctx: ConsoleContext, *, demo: bool = False, live: bool = True, parent: QWidget | None = None):
+    def __init__(self, ctx: ConsoleContext, *, demo: bool = False, live: bool = True, parent: QWidget | None = None,
+                 queue_read: FirstRead | None = None):
+        """``queue_read``: the queue's first read, already under way (console.app starts it at the log-in)."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.ctx = ctx
@@ -80,17 +82,17 @@ class MainWindow(QMainWindow):
         self.connection = ConnectionWatch(ctx, self.banner, self.status, self)
         self.feed = self.connection.start(live)  # before the pages, which follow ctx.changes
 
-        self.queue = QueuePage(ctx, self)
+        self.queue = QueuePage(ctx, self, first_read=queue_read)
         self.daylist = DayListPage(ctx, self)
         self.navigation.add("queue", self.tr("Requests"), "queue", self.queue)
         self.navigation.add("daylist", self.tr("Day list"), "daylist", self.daylist)
-        self.navigation.add_later("roster", self.tr("Rosters"), "roster", lambda: RosterPage(ctx, self))
+        self.navigation.add_later("roster", self.tr("Rosters"), "roster", lambda: roster_page(ctx, self))
         if ctx.can("notify.manage"):
-            self.navigation.add_later("notify", self.tr("Notifications"), "bell", lambda: NotificationFailuresPage(ctx, self))
+            self.navigation.add_later("notify", self.tr("Notifications"), "bell", lambda: notifications_page(ctx, self))
         if ctx.can("wechat.settings"):
-            self.navigation.add_later("wechat", self.tr("WeChat"), "wechat", lambda: WeChatSettingsPage(ctx, self))
+            self.navigation.add_later("wechat", self.tr("WeChat"), "wechat", lambda: wechat_page(ctx, self))
         if ctx.can("staff.manage") or ctx.can("masterdata.edit") or ctx.can("rules.edit"):
-            self.navigation.add_later("admin", self.tr("Administration"), "admin", lambda: AdminPage(ctx, self))
+            self.navigation.add_later("admin", self.tr("Administration"), "admin", lambda: admin_page(ctx, self))
         who = ctx.actor.display_name or ctx.actor.name
         self.user_label = QLabel(f"{who} · {L.role_label(ctx.actor.role)}", self)
         self.user_label.setObjectName("userLabel")

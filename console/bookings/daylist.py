@@ -335,10 +335,9 @@ class DayListPage(DayActions, BookingPage):
         fresh = new_query or q != self.model.query
         ticket = self.model.ticket()
 
-        def work():
-            rows = queries.day_list(db, day, department_id=dep, doctor_id=doc)
-            return rows, DayListModel.search_keys(rows) if fresh else None
-        self.ctx.tasks.run_task(work, lambda res, err: self._loaded(q, fresh, ticket, res, err), owner=self)
+        # the rows only: their search strings are made when the clerk first searches (RowTableModel.keys)
+        self.ctx.tasks.run_task(lambda: queries.day_list(db, day, department_id=dep, doctor_id=doc),
+                                lambda res, err: self._loaded(q, fresh, ticket, res, err), owner=self)
 
     def _loaded(self, q, fresh: bool, ticket: int, result, error) -> None:
         self._loading = None
@@ -347,13 +346,12 @@ class DayListPage(DayActions, BookingPage):
             if not is_unreachable(error):
                 self.messages.show_message(user_message(error), "error")
         elif q == self.query():
-            rows, keys = result
             if fresh or q != self.model.query:
                 self.model.query = q
                 self.model.loaded_at = ticket
-                self.model.set_rows(rows, keys, checked=True)
+                self.model.set_rows(result, checked=True)
             else:
-                self.model.sync(rows, since=ticket)
+                self.model.sync(result, since=ticket)
             self.loadedRows.emit(self.model.rowCount())
         if want is not None or q != self.query():
             self.reload()

@@ -4,7 +4,7 @@
 or doctor is not accepted, so a live change that does not belong here never shows up.
 
 The 通知 column shows the state of the booking's newest WeChat notification in the words of
-services.notify.delivery.STATE_LABELS (the failures page uses the same words); the page refreshes it with
+services.notify.outbox.STATE_LABELS (the failures page uses the same words); the page refreshes it with
 ``set_notify_states``, since the sender changes a notification without changing its booking.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor
 from console.common import labels as L
 from console.common.tablemodel import CENTER, RIGHT, Column, RowTableModel
 from services.bookings import waitlist
-from services.notify.delivery import STATE_LABELS
+from services.notify.outbox import STATE_LABELS
 
 log = logging.getLogger(__name__)
 

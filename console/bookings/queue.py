@@ -38,7 +38,7 @@ from console.bookings.decisions import split
 from console.bookings.newbelow import NewBelowButton
 from console.bookings.page import BookingPage
 from console.bookings.qdetail import DetailPanel
-from console.bookings.queuemodel import QueueModel, is_waiting
+from console.bookings.queuemodel import FirstRead, QueueModel, is_waiting, queue_scope, read_queue
 from console.bookings.reasons import REJECT_REASONS, ReasonDialog
 from console.common import settings as S
 from console.common.booktable import BookingTable
@@ -57,10 +57,14 @@ class QueuePage(BookingPage):
     newRequests = Signal(int)
     statusMessage = Signal(str)
 
-    def __init__(self, ctx, parent: QWidget | None = None):
+    def __init__(self, ctx, parent: QWidget | None = None, first_read: FirstRead | None = None):
+        """``first_read``: the queue's first read, started when the log-in was accepted (console.app), so
+        that the rows do not wait for the window to be built; the first ``reload()`` takes it over."""
         super().__init__(parent)
         self.setObjectName("queuePage")
         self.ctx = ctx
+        self._first_read = first_read
+        self._wants_focus = True  # the list takes the keyboard at start-up (BookingPage.take_keyboard)
         self.dialog: QDialog | None = None  # the dialog open now (widgets.open_dialog)
         self.model = QueueModel(self)
         self.loaded = False
@@ -231,8 +235,7 @@ class QueuePage(BookingPage):
     # ---------------------------------------------------------------- loading and live changes
 
     def _scope(self) -> list[int] | None:
-        a = self.ctx.actor
-        return sorted(a.department_ids) if a.role == "head" and a.department_ids else None
+        return queue_scope(self.ctx.actor)
 
     def reload(self) -> None:
         """The whole queue again: a new query the first time, then applied in place (no reset)."""
@@ -242,11 +245,12 @@ class QueuePage(BookingPage):
         self._loading = True
         db, scope = self.ctx.db, self._scope()
         ticket = self.model.ticket()
-
-        def work():
-            rows = queries.pending_queue(db, department_ids=scope)
-            return rows, QueueModel.search_keys(rows)
-        self.ctx.tasks.run_task(work, lambda res, err: self._loaded(ticket, res, err), owner=self)
+        first, self._first_read = self._first_read, None
+        if first is not None and self.model.view == "all":
+            first(lambda res, err: self._loaded(ticket, res, err), self)
+            return
+        self.ctx.tasks.run_task(lambda: read_queue(db, scope), lambda res, err: self._loaded(ticket, res, err),
+                                owner=self)
 
     def _loaded(self, ticket: int, result, error) -> None:
         self._loading = False
@@ -259,11 +263,19 @@ class QueuePage(BookingPage):
                 self.model.set_rows(rows, keys, checked=self.model.view == "all")
                 self.loaded = True
                 self._count_changed()
+                if self._wants_focus:  # the first rows are in: J/K, Space and A work on them at once
+                    self._wants_focus = False
+                    self.take_keyboard(current_row=True)
             else:
                 self.model.sync(rows, since=ticket)
         if self._reload_again:
             self._reload_again = False
             self.reload()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._wants_focus:  # shown at start-up: keys go to the list while its rows load, not the navigation
+            self.take_keyboard()
 
     def apply_changes(self, changes: Changes) -> None:
         """What changed (services.sync.changes.Changes): refresh just the rows it touches; a full look

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt
 from PySide6.QtGui import QColor
 
 from console.common import labels as L
 from console.common.tablemodel import CENTER, RIGHT, Column, RowTableModel
-from services.bookings import waitlist
+from console.common.tasks import NextFunc
+from services.bookings import queries, waitlist
 from services.clock import local_now, utc_to_local
 
 log = logging.getLogger(__name__)
@@ -165,3 +167,19 @@ class QueueModel(RowTableModel):
         if column.key == "rule":
             return QColor("#b3261e") if row.rule else QColor("#1f6f43")
         return None
+
+
+# hands the result of a read already under way to the page (console.app.Prefetch.then(next_func, owner)), once
+FirstRead = Callable[[NextFunc, QObject], None]
+
+
+def queue_scope(actor) -> list[int] | None:
+    """The departments a head sees in the queue (None: all)."""
+    return sorted(actor.department_ids) if actor.role == "head" and actor.department_ids else None
+
+
+def read_queue(db, scope: list[int] | None) -> tuple[list, list[str]]:
+    """Worker side: the pending requests and their search strings (what the queue page reads; console.app
+    starts it at the log-in, before the page's module is imported)."""
+    rows = queries.pending_queue(db, department_ids=scope)
+    return rows, QueueModel.search_keys(rows)

@@ -40,6 +40,7 @@ from services.models import (
     Slot,
 )
 from services.notify import outbox
+from services.notify.outbox import STATE_LABELS
 from services.notify.wechat import (
     CONFIG,
     TRANSIENT,
@@ -57,8 +58,6 @@ from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
-STATE_LABELS = {"waiting": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
-                "unsubscribed": "未订阅", "skipped": "无需发送"}
 # what the patient reads in the template's result field (phrase: 5 Chinese characters at most)
 KIND_LABELS = {"confirmed": "预约成功", "rejected": "预约失败", "full": "预约已满", "stopped": "停诊",
                "cancelled": "已取消", "reminder": "就诊提醒", "substituted": "更换医生", "rescheduled": "时间变更",

@@ -21,6 +21,10 @@ from services.models import Booking, Notification, Patient, Slot
 
 log = logging.getLogger(__name__)
 
+# a notification row's state in words (the day list's 通知 column, the failures page, the command line);
+# here, not in services.notify.delivery, so that showing them does not load the WeChat client (requests)
+STATE_LABELS = {"waiting": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
+                "unsubscribed": "未订阅", "skipped": "无需发送"}
 # booking status -> notification kind; only these changes are told to the patient
 NOTIFY_KINDS = {"confirmed": "confirmed", "rejected": "rejected", "full": "full",
                 "stopped": "stopped", "cancelled": "cancelled"}
