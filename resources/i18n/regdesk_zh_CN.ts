@@ -1501,6 +1501,73 @@
         </message>
     </context>
     <context>
+        <name>PatientChooser</name>
+        <message>
+            <source>2. Patient</source>
+            <translation>2. 患者</translation>
+        </message>
+        <message>
+            <source>Name, phone (or its last 4 digits) or ID card</source>
+            <translation>姓名、电话（或后4位）或身份证号</translation>
+        </message>
+        <message>
+            <source>New patient…</source>
+            <translation>新患者……</translation>
+        </message>
+        <message>
+            <source>YYYY-MM-DD (optional)</source>
+            <translation>年-月-日（可不填）</translation>
+        </message>
+        <message>
+            <source>optional; fills in the birth date</source>
+            <translation>可不填；填写后自动得出出生日期</translation>
+        </message>
+        <message>
+            <source>‹ Find a patient instead</source>
+            <translation>‹ 改为查找已有患者</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>姓名</translation>
+        </message>
+        <message>
+            <source>Sex</source>
+            <translation>性别</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <source>Birth date</source>
+            <translation>出生日期</translation>
+        </message>
+        <message>
+            <source>ID card</source>
+            <translation>身份证号</translation>
+        </message>
+        <message>
+            <source>Nobody found. Register a new patient?</source>
+            <translation>未找到患者。要登记新患者吗？</translation>
+        </message>
+        <message>
+            <source>Birth date: use the form 1980-05-17.</source>
+            <translation>出生日期格式：1980-05-17。</translation>
+        </message>
+        <message>
+            <source>Patient: %1</source>
+            <translation>患者：%1</translation>
+        </message>
+        <message>
+            <source>A new patient will be registered.</source>
+            <translation>将登记一位新患者。</translation>
+        </message>
+        <message>
+            <source>No patient chosen yet.</source>
+            <translation>尚未选择患者。</translation>
+        </message>
+    </context>
+    <context>
         <name>PublishDialog</name>
         <message>
             <source>Publish</source>
@@ -2469,50 +2536,6 @@
             <translation>时段</translation>
         </message>
         <message>
-            <source>2. Patient</source>
-            <translation>2. 患者</translation>
-        </message>
-        <message>
-            <source>Name, phone (or its last 4 digits) or ID card</source>
-            <translation>姓名、电话（或后4位）或身份证号</translation>
-        </message>
-        <message>
-            <source>New patient…</source>
-            <translation>新患者……</translation>
-        </message>
-        <message>
-            <source>YYYY-MM-DD (optional)</source>
-            <translation>年-月-日（可不填）</translation>
-        </message>
-        <message>
-            <source>optional; fills in the birth date</source>
-            <translation>可不填；填写后自动得出出生日期</translation>
-        </message>
-        <message>
-            <source>‹ Find a patient instead</source>
-            <translation>‹ 改为查找已有患者</translation>
-        </message>
-        <message>
-            <source>Name</source>
-            <translation>姓名</translation>
-        </message>
-        <message>
-            <source>Sex</source>
-            <translation>性别</translation>
-        </message>
-        <message>
-            <source>Phone</source>
-            <translation>电话</translation>
-        </message>
-        <message>
-            <source>Birth date</source>
-            <translation>出生日期</translation>
-        </message>
-        <message>
-            <source>ID card</source>
-            <translation>身份证号</translation>
-        </message>
-        <message>
             <source>Book</source>
             <translation>挂号</translation>
         </message>
@@ -2551,26 +2574,6 @@
         <message>
             <source>%1 is full now and this session has no free time left. Nothing was booked.</source>
             <translation>%1 已满，本场门诊已无空号，未挂号。</translation>
-        </message>
-        <message>
-            <source>Nobody found. Register a new patient?</source>
-            <translation>未找到患者。要登记新患者吗？</translation>
-        </message>
-        <message>
-            <source>Patient: %1</source>
-            <translation>患者：%1</translation>
-        </message>
-        <message>
-            <source>A new patient will be registered.</source>
-            <translation>将登记一位新患者。</translation>
-        </message>
-        <message>
-            <source>No patient chosen yet.</source>
-            <translation>尚未选择患者。</translation>
-        </message>
-        <message>
-            <source>Birth date: use the form 1980-05-17.</source>
-            <translation>出生日期格式：1980-05-17。</translation>
         </message>
     </context>
     <context>
