@@ -22,6 +22,10 @@ capacity_trigger_statements when slot_counters exists).
 """
 from __future__ import annotations
 
+from functools import partial
+
+from services.migrations.dialects import changed, pick
+
 TAKEN = "('confirmed', 'checked_in', 'no_show')"
 TRIGGERS = (("trg_counter_slots_insert", "slots"), ("trg_counter_slots_update", "slots"),
             ("trg_counter_bookings_insert", "bookings"), ("trg_counter_bookings_update", "bookings"),
@@ -48,8 +52,7 @@ def _enters(differs) -> str:
 
 
 def _sqlite() -> list[str]:
-    def differs(c: str) -> str:
-        return f"OLD.{c} IS NOT NEW.{c}"
+    differs = partial(changed, "sqlite")
     return [
         f"CREATE TRIGGER trg_counter_slots_insert AFTER INSERT ON slots FOR EACH ROW BEGIN {_NEW_SLOT}; END",
         "CREATE TRIGGER trg_counter_slots_update AFTER UPDATE OF capacity ON slots FOR EACH ROW"
@@ -67,8 +70,7 @@ def _sqlite() -> list[str]:
 
 
 def _postgresql() -> list[str]:
-    def differs(c: str) -> str:
-        return f"OLD.{c} IS DISTINCT FROM NEW.{c}"
+    differs = partial(changed, "postgresql")
     return [
         "CREATE OR REPLACE FUNCTION regdesk_count_slots() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
         f" IF TG_OP = 'INSERT' THEN {_NEW_SLOT}; ELSE {_CAPACITY}; END IF; RETURN NULL; END $$",
@@ -91,8 +93,7 @@ def _postgresql() -> list[str]:
 
 
 def _mysql() -> list[str]:
-    def differs(c: str) -> str:
-        return f"NOT (OLD.{c} <=> NEW.{c})"
+    differs = partial(changed, "mysql")
     return [
         f"CREATE TRIGGER trg_counter_slots_insert AFTER INSERT ON slots FOR EACH ROW {_NEW_SLOT}",
         "CREATE TRIGGER trg_counter_slots_update AFTER UPDATE ON slots FOR EACH ROW BEGIN"
@@ -108,11 +109,7 @@ def _mysql() -> list[str]:
 
 
 def capacity_trigger_statements(dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return _postgresql()
-    if dialect in ("mysql", "mariadb"):
-        return _mysql()
-    return _sqlite()
+    return pick(dialect, _postgresql, _mysql, _sqlite)()
 
 
 def drop_capacity_statements(dialect: str) -> list[str]:
