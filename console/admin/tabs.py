@@ -129,6 +129,13 @@ class _ListTab(QWidget):
             self.reload(getattr(result, "id", None))
         call(self.ctx, self, work, ok)
 
+    def run_on_selected(self, work: Callable[[Any, Any, Any], Any], done_text: Callable[[Any], str]) -> None:
+        """``run`` on the selected row (nothing when none is): ``work(db, actor, row)``, then ``done_text(row)``."""
+        row = self.selected()
+        if row is not None:
+            db, actor = self.ctx.db, self.ctx.actor
+            self.run(lambda: work(db, actor, row), done_text(row))
+
     def active_text(self, row: Any) -> str:
         return self.tr("Active") if row.active else self.tr("Inactive")
 
@@ -160,14 +167,11 @@ class DepartmentsTab(_ListTab):
             self.open_dialog(DepartmentDialog(self.ctx, dep, self))
 
     def toggle(self) -> None:
-        dep = self.selected()
-        if dep is None:
-            return
-        db, actor = self.ctx.db, self.ctx.actor
-        text = (self.tr("Department {name} deactivated.") if dep.active
-                else self.tr("Department {name} activated.")).format(name=dep.name)
-        self.run(lambda: masterdata.save_department(db, actor, dep.code, dep.name, active=not dep.active,
-                                                    department_id=dep.id), text)
+        self.run_on_selected(
+            lambda db, actor, dep: masterdata.save_department(db, actor, dep.code, dep.name, active=not dep.active,
+                                                              department_id=dep.id),
+            lambda dep: (self.tr("Department {name} deactivated.") if dep.active
+                         else self.tr("Department {name} activated.")).format(name=dep.name))
 
 
 class DoctorsTab(_ListTab):
@@ -223,15 +227,12 @@ class DoctorsTab(_ListTab):
             self.open_dialog(DoctorDialog(self.ctx, self.departments, doc, parent=self))
 
     def toggle(self) -> None:
-        doc = self.selected()
-        if doc is None:
-            return
-        db, actor = self.ctx.db, self.ctx.actor
-        text = (self.tr("Doctor {name} deactivated.") if doc.active
-                else self.tr("Doctor {name} activated.")).format(name=doc.name)
-        self.run(lambda: masterdata.save_doctor(
-            db, actor, doc.department_id, doc.name, doc.title, doc.fee, specialty=doc.specialty,
-            active=not doc.active, doctor_id=doc.id), text)
+        self.run_on_selected(
+            lambda db, actor, doc: masterdata.save_doctor(db, actor, doc.department_id, doc.name, doc.title, doc.fee,
+                                                          specialty=doc.specialty, active=not doc.active,
+                                                          doctor_id=doc.id),
+            lambda doc: (self.tr("Doctor {name} deactivated.") if doc.active
+                         else self.tr("Doctor {name} activated.")).format(name=doc.name))
 
 
 class StaffTab(_ListTab):
@@ -298,18 +299,11 @@ class StaffTab(_ListTab):
         open_dialog(self, dialog)
 
     def unlock(self) -> None:
-        staff = self.selected()
-        if staff is None:
-            return
-        db, actor = self.ctx.db, self.ctx.actor
-        self.run(lambda: auth.unlock(db, actor, staff.id),
-                 self.tr("Account {user} unlocked.").format(user=staff.username))
+        self.run_on_selected(lambda db, actor, staff: auth.unlock(db, actor, staff.id),
+                             lambda staff: self.tr("Account {user} unlocked.").format(user=staff.username))
 
     def toggle(self) -> None:
-        staff = self.selected()
-        if staff is None:
-            return
-        db, actor = self.ctx.db, self.ctx.actor
-        text = (self.tr("Account {user} deactivated.") if staff.active
-                else self.tr("Account {user} activated.")).format(user=staff.username)
-        self.run(lambda: auth.update_staff(db, actor, staff.id, active=not staff.active), text)
+        self.run_on_selected(
+            lambda db, actor, staff: auth.update_staff(db, actor, staff.id, active=not staff.active),
+            lambda staff: (self.tr("Account {user} deactivated.") if staff.active
+                           else self.tr("Account {user} activated.")).format(user=staff.username))

@@ -70,24 +70,33 @@ def calendar_popup(edit: QDateEdit) -> QDateEdit:
     return edit
 
 
-class MessageBar(QWidget):
+class Bar(QWidget):
+    """A strip across a page or the window, coloured by style.qss after its object ``name``: a word-wrapped
+    ``label`` named ``text_name`` takes the room, and a subclass adds what stands at its right end to ``row``."""
+
+    def __init__(self, name: str, text_name: str, margins: tuple[int, int, int, int], parent: QWidget | None = None,
+                 *, selectable: bool = False):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(*margins)
+        self.label = text_label(self, text_name, selectable=selectable)
+        self.row.addWidget(self.label, 1)
+
+
+class MessageBar(Bar):
     """One line of news above a table: info (green), warning (amber), error (red)."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("messageBar")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(10, 4, 4, 4)
-        self.label = text_label(self, "messageText", selectable=True)
-        lay.addWidget(self.label, 1)
+        super().__init__("messageBar", "messageText", (10, 4, 4, 4), parent, selectable=True)
         close = QToolButton(self)
         close.setObjectName("messageClose")
         close.setText("×")
         close.setAutoRaise(True)
         close.setToolTip(self.tr("Close"))
         close.clicked.connect(self.hide)
-        lay.addWidget(close)
+        self.row.addWidget(close)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTableView,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -33,7 +32,7 @@ from console.common.forms import FieldErrors
 from console.common.labels import period_label, weekday_label
 from console.common.pagekit import RecordModel, call, error_label, fit_columns
 from console.common.tablemodel import Column
-from console.rosters.dialogs import pytime, qtime
+from console.rosters.dialogs import pytime, qtime, time_edits
 from console.rosters.grid import PERIODS, hm
 from services.rosters import templates
 
@@ -91,12 +90,7 @@ class TemplatesDialog(QDialog):
         for p in PERIODS:
             self.period.addItem(period_label(p), p)
         self.period.currentIndexChanged.connect(self._period_changed)
-        self.starts = QTimeEdit(self)
-        self.starts.setObjectName("templateStarts")
-        self.ends = QTimeEdit(self)
-        self.ends.setObjectName("templateEnds")
-        for edit in (self.starts, self.ends):
-            edit.setDisplayFormat("HH:mm")
+        self.starts, self.ends = time_edits(self, "template")
         self.slot_minutes = QSpinBox(self)
         self.slot_minutes.setObjectName("templateSlotMinutes")
         self.slot_minutes.setRange(5, 240)

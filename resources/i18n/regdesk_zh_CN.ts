@@ -40,6 +40,77 @@
         </message>
     </context>
     <context>
+        <name>BookingModel</name>
+        <message>
+            <source>No.</source>
+            <translation>编号</translation>
+        </message>
+        <message>
+            <source>Patient</source>
+            <translation>患者</translation>
+        </message>
+        <message>
+            <source>Sex/Age</source>
+            <translation>性别/年龄</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <source>Department</source>
+            <translation>科室</translation>
+        </message>
+        <message>
+            <source>Doctor</source>
+            <translation>医生</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>时段</translation>
+        </message>
+        <message>
+            <source>Left</source>
+            <translation>余号</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Notice</source>
+            <translation>通知</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>来源</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>Sent</source>
+            <translation>申请时间</translation>
+        </message>
+        <message>
+            <source>Day</source>
+            <translation>就诊日</translation>
+        </message>
+        <message>
+            <source>Waitlist</source>
+            <translation>候补</translation>
+        </message>
+        <message>
+            <source>Rules</source>
+            <translation>规则</translation>
+        </message>
+        <message>
+            <source>History</source>
+            <translation>就诊记录</translation>
+        </message>
+    </context>
+    <context>
         <name>ConnectionStatus</name>
         <message>
             <source>No changes seen yet</source>
@@ -166,54 +237,6 @@
             <source>Not delivered: see the Notifications page to send it again</source>
             <translation>未送达：可在「通知」页重发</translation>
         </message>
-        <message>
-            <source>Time</source>
-            <translation>时段</translation>
-        </message>
-        <message>
-            <source>No.</source>
-            <translation>编号</translation>
-        </message>
-        <message>
-            <source>Patient</source>
-            <translation>患者</translation>
-        </message>
-        <message>
-            <source>Sex/Age</source>
-            <translation>性别/年龄</translation>
-        </message>
-        <message>
-            <source>Phone</source>
-            <translation>电话</translation>
-        </message>
-        <message>
-            <source>Department</source>
-            <translation>科室</translation>
-        </message>
-        <message>
-            <source>Doctor</source>
-            <translation>医生</translation>
-        </message>
-        <message>
-            <source>Status</source>
-            <translation>状态</translation>
-        </message>
-        <message>
-            <source>Notice</source>
-            <translation>通知</translation>
-        </message>
-        <message>
-            <source>Source</source>
-            <translation>来源</translation>
-        </message>
-        <message>
-            <source>Left</source>
-            <translation>余号</translation>
-        </message>
-        <message>
-            <source>Note</source>
-            <translation>备注</translation>
-        </message>
     </context>
     <context>
         <name>DayListPage</name>
@@ -318,12 +341,12 @@
             <translation>签到仅限就诊当天</translation>
         </message>
         <message>
-            <source>Check-in only on the clinic's own day: this is the list of %1.</source>
-            <translation>只能在就诊当天签到：这是 %1 的名单。</translation>
-        </message>
-        <message>
             <source>Check in the chosen patients (C or Ctrl+Enter); only on the clinic's own day</source>
             <translation>为所选患者签到（C 或 Ctrl+Enter）；仅限就诊当天</translation>
+        </message>
+        <message>
+            <source>Check-in only on the clinic's own day: this is the list of %1.</source>
+            <translation>只能在就诊当天签到：这是 %1 的名单。</translation>
         </message>
         <message>
             <source>%1 booked · %2 checked in · %3 to come · %4 no-show · %5 pending</source>
@@ -1604,61 +1627,6 @@
         <message>
             <source>Close</source>
             <translation>关闭</translation>
-        </message>
-    </context>
-    <context>
-        <name>QueueModel</name>
-        <message>
-            <source>No.</source>
-            <translation>编号</translation>
-        </message>
-        <message>
-            <source>Sent</source>
-            <translation>申请时间</translation>
-        </message>
-        <message>
-            <source>Patient</source>
-            <translation>患者</translation>
-        </message>
-        <message>
-            <source>Sex/Age</source>
-            <translation>性别/年龄</translation>
-        </message>
-        <message>
-            <source>Phone</source>
-            <translation>电话</translation>
-        </message>
-        <message>
-            <source>Department</source>
-            <translation>科室</translation>
-        </message>
-        <message>
-            <source>Doctor</source>
-            <translation>医生</translation>
-        </message>
-        <message>
-            <source>Day</source>
-            <translation>就诊日</translation>
-        </message>
-        <message>
-            <source>Time</source>
-            <translation>时段</translation>
-        </message>
-        <message>
-            <source>Left</source>
-            <translation>余号</translation>
-        </message>
-        <message>
-            <source>Waitlist</source>
-            <translation>候补</translation>
-        </message>
-        <message>
-            <source>Rules</source>
-            <translation>规则</translation>
-        </message>
-        <message>
-            <source>History</source>
-            <translation>就诊记录</translation>
         </message>
     </context>
     <context>

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +38,7 @@ from services.models import BOOKING_STATUSES, Booking, ClinicSession, Department
 from services.rosters import holidays, masterdata
 from services.rosters.layout import (
     WEEKDAYS,
+    Progress,
     load_week,
     parse_week,
     sheet_title,
@@ -50,7 +51,6 @@ from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
 DAILY_STATUSES = tuple(s for s in BOOKING_STATUSES if s not in ("rejected", "full"))
 STREAM_BATCH = 2000
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import aliased
 
 from services import limits
 from services.clock import utcnow
-from services.db import Database
-from services.errors import Conflict, NotFound, ValidationError
+from services.db import Database, row_by_id
+from services.errors import Conflict, ValidationError
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Slot
 from services.notify import outbox
 from services.rosters.calendar import PERIOD_LABELS, check_hours, fmt_time, lock_doctors, overlaps, parse_time
@@ -104,11 +104,7 @@ def session_info(r) -> SessionInfo:
 
 
 def session_in(conn: Connection, session_id: int) -> SessionInfo:
-    r = conn.execute(session_select().where(ClinicSession.id == session_id)).first() \
-        if limits.is_row_id(session_id) else None
-    if r is None:
-        raise NotFound(f"没有出诊 ID {limits.shown(session_id)}")
-    return session_info(r)
+    return session_info(row_by_id(conn, session_select().where(ClinicSession.id == session_id), session_id, "出诊 ID"))
 
 
 def get_session(db: Database, session_id: int) -> SessionInfo:
@@ -247,10 +243,7 @@ def set_slot_capacity(db: Database, actor: Actor, slot_id: int, capacity: int) -
     capacity = limits.PLACES.check(capacity, field="capacity")
 
     def tx(conn: Connection) -> SlotInfo:
-        row = conn.execute(select(Slot.session_id).where(Slot.id == slot_id).with_for_update()).first() \
-            if limits.is_row_id(slot_id) else None
-        if row is None:
-            raise NotFound(f"没有时段 ID {limits.shown(slot_id)}")
+        row = row_by_id(conn, select(Slot.session_id).where(Slot.id == slot_id).with_for_update(), slot_id, "时段 ID")
         s = session_in(conn, row.session_id)
         actor.require("roster.edit", s.department_id)
         if s.status == "stopped":

@@ -22,8 +22,8 @@ from sqlalchemy.engine import Connection
 from services import limits
 from services.bookings import rules
 from services.clock import local_now
-from services.db import Database
-from services.errors import NotFound, ValidationError
+from services.db import Database, row_by_id
+from services.errors import ValidationError
 from services.models import ClinicSession, Slot
 from services.rosters.calendar import PERIOD_LABELS, fmt_time
 from services.rosters.clinic_sessions import session_in
@@ -69,10 +69,7 @@ def add_places(db: Database, actor: Actor, places: int, reason: str, *, slot_id:
 
     def tx(conn: Connection) -> ExtraPlaces:
         if slot_id is not None:
-            sid = conn.execute(select(Slot.session_id).where(Slot.id == slot_id)).scalar() \
-                if limits.is_row_id(slot_id) else None
-            if sid is None:
-                raise NotFound(f"没有时段 ID {limits.shown(slot_id)}")
+            sid = row_by_id(conn, select(Slot.session_id).where(Slot.id == slot_id), slot_id, "时段 ID").session_id
         else:
             sid = session_id
         s = session_in(conn, sid)

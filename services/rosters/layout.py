@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
@@ -81,6 +82,11 @@ class SlotState:
     bookings: int  # any status (a booking row of any status keeps the slot from being deleted)
 
 
+def _total(count: str) -> property:
+    """A session's sum of one of its slots' counts (SlotState's ``count``)."""
+    return property(lambda session: sum(getattr(s, count) for s in session.slots), doc=f"the slots' {count}, summed")
+
+
 @dataclass(frozen=True)
 class SessionState:
     id: int
@@ -94,21 +100,11 @@ class SessionState:
     status: str
     slots: tuple[SlotState, ...]
 
-    @property
-    def capacity(self) -> int:
-        return sum(s.capacity for s in self.slots)
-
-    @property
-    def taken(self) -> int:
-        return sum(s.taken for s in self.slots)
-
-    @property
-    def live(self) -> int:
-        return sum(s.live for s in self.slots)
-
-    @property
-    def bookings(self) -> int:
-        return sum(s.bookings for s in self.slots)
+    # the session's totals over its slots
+    capacity = _total("capacity")
+    taken = _total("taken")
+    live = _total("live")
+    bookings = _total("bookings")
 
 
 @dataclass(frozen=True)
@@ -188,6 +184,8 @@ def load_week(conn: Connection, department: masterdata.DepartmentInfo, hospital:
 
 # ---------------------------------------------------------------- the week's roster: writing
 
+# how far a workbook's export or import has come, told (done, total) as it goes
+Progress = Callable[[int, int], None]
 ROSTER_FIRST_ROW = 5  # the first doctor row
 ROSTER_FIRST_COL = 4  # column D: Monday morning
 ROSTER_META = {"code_label": "A2", "code": "B2", "week_label": "C2", "week": "D2"}
