@@ -12,14 +12,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +25,7 @@ from PySide6.QtWidgets import (
 from console.admin.dialogs import DepartmentDialog, DoctorDialog, PasswordDialog, StaffDialog
 from console.common.collation import CollatingProxy
 from console.common.labels import role_label
-from console.common.pagekit import RecordModel, call, show_message
+from console.common.pagekit import RecordModel, call, record_view, show_message
 from console.common.tablemodel import SORT_ROLE, Column
 from console.common.widgets import open_dialog
 from services.clock import utc_to_local
@@ -37,27 +35,21 @@ from services.staff import auth
 log = logging.getLogger(__name__)
 
 
-class _ListTab(QWidget):
+class ListTab(QWidget):
     """A table with a button row; subclasses fill ``columns()`` and ``loader()``."""
 
     loaded = Signal()
 
-    def __init__(self, ctx, parent: QWidget | None = None):
+    def __init__(self, ctx, name: str, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setObjectName(name)
         self.ctx = ctx
         self.dialog: QDialog | None = None  # the dialog open now (widgets.open_dialog)
         self.model = RecordModel(self.columns(), self, inactive=lambda r: not r.active)
         self.proxy = CollatingProxy(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.view = QTableView(self)
-        self.view.setModel(self.proxy)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().hide()
+        self.view = record_view(self, self.proxy, Qt.SortOrder.AscendingOrder)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda _i: self.edit())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
@@ -140,10 +132,9 @@ class _ListTab(QWidget):
         return self.tr("Active") if row.active else self.tr("Inactive")
 
 
-class DepartmentsTab(_ListTab):
+class DepartmentsTab(ListTab):
     def __init__(self, ctx, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("departmentsTab")
+        super().__init__(ctx, "departmentsTab", parent)
         self.add_button("addDepartment", self.tr("Add…"), self.add, needs_row=False)
         self.add_button("editDepartment", self.tr("Edit…"), self.edit)
         self.toggle_button = self.add_button("toggleDepartment", self.tr("Deactivate / activate"), self.toggle)
@@ -174,10 +165,9 @@ class DepartmentsTab(_ListTab):
                          else self.tr("Department {name} activated.")).format(name=dep.name))
 
 
-class DoctorsTab(_ListTab):
+class DoctorsTab(ListTab):
     def __init__(self, ctx, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("doctorsTab")
+        super().__init__(ctx, "doctorsTab", parent)
         self.departments: list[Any] = []
         self.filter = QComboBox(self)
         self.filter.setObjectName("doctorDepartmentFilter")
@@ -235,10 +225,9 @@ class DoctorsTab(_ListTab):
                          else self.tr("Doctor {name} activated.")).format(name=doc.name))
 
 
-class StaffTab(_ListTab):
+class StaffTab(ListTab):
     def __init__(self, ctx, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("staffTab")
+        super().__init__(ctx, "staffTab", parent)
         self.departments: list[Any] = []
         self.names: dict[str, str] = {}
         self.add_button("addStaff", self.tr("Add…"), self.add, needs_row=False)

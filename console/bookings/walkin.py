@@ -41,7 +41,7 @@ from console.bookings.walkin_patient import PatientChooser
 from console.common import labels as L
 from console.common import settings as S
 from console.common.forms import FieldErrors
-from console.common.widgets import calendar_popup, set_role
+from console.common.widgets import calendar_popup, primary_ok
 from services.bookings import decisions, patients
 from services.clock import hospital_today, local_now
 from services.errors import RuleRefused, ValidationError
@@ -103,10 +103,7 @@ class WalkInDialog(QDialog):
         outer.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setObjectName("walkinBook")
-        self.ok.setText(self.tr("Book"))
-        set_role(self.ok, "primary")
+        self.ok = primary_ok(self.buttons, "walkinBook", self.tr("Book"))
         self.cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.cancel.setObjectName("walkinCancel")
         self.cancel.setAutoDefault(False)  # Enter on it does nothing; Esc or a click cancels

@@ -78,22 +78,14 @@ class PatientChooser(QGroupBox):
         form = QWidget(self.pages)
         gl = QGridLayout(form)
         gl.setContentsMargins(0, 0, 0, 0)
-        self.new_name = QLineEdit(form)
-        self.new_name.setObjectName("newName")
-        self.new_name.setMaxLength(50)
+        self.new_name = _line_edit(form, "newName", 50)
         self.new_gender = QComboBox(form)
         self.new_gender.setObjectName("newGender")
         for code in ("F", "M", "U"):
             self.new_gender.addItem(L.gender_label(code), code)
-        self.new_phone = QLineEdit(form)
-        self.new_phone.setObjectName("newPhone")
-        self.new_birth = QLineEdit(form)
-        self.new_birth.setObjectName("newBirth")
-        self.new_birth.setPlaceholderText(self.tr("YYYY-MM-DD (optional)"))
-        self.new_card = QLineEdit(form)
-        self.new_card.setObjectName("newIdCard")
-        self.new_card.setMaxLength(18)
-        self.new_card.setPlaceholderText(self.tr("optional; fills in the birth date"))
+        self.new_phone = _line_edit(form, "newPhone")
+        self.new_birth = _line_edit(form, "newBirth", hint=self.tr("YYYY-MM-DD (optional)"))
+        self.new_card = _line_edit(form, "newIdCard", 18, self.tr("optional; fills in the birth date"))
         back = QPushButton(self.tr("‹ Find a patient instead"), form)
         back.clicked.connect(lambda: self._show_form(False))
         # by the names of services.bookings.patients.register, whose errors say which one is wrong
@@ -188,3 +180,14 @@ class PatientChooser(QGroupBox):
         else:
             self.chosen.setText(self.tr("No patient chosen yet."))
         self.changed.emit()
+
+
+def _line_edit(parent: QWidget, name: str, max_length: int = 0, hint: str = "") -> QLineEdit:
+    """One of the new patient's text inputs: named ``name``, at most ``max_length`` characters (0: Qt's
+    default), ``hint`` shown while it is empty."""
+    edit = QLineEdit(parent)
+    edit.setObjectName(name)
+    if max_length:
+        edit.setMaxLength(max_length)
+    edit.setPlaceholderText(hint)
+    return edit

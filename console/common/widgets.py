@@ -10,7 +10,17 @@ import logging
 
 from PySide6.QtCore import QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QCalendarWidget, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QCalendarWidget,
+    QDateEdit,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +55,15 @@ def set_role(widget: QWidget, role: str) -> None:
     widget.setProperty("role", role)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
+
+
+def primary_ok(buttons: QDialogButtonBox, name: str, text: str) -> QPushButton:
+    """``buttons``' OK button as the form's primary action: named ``name``, saying ``text``."""
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setObjectName(name)
+    ok.setText(text)
+    set_role(ok, "primary")
+    return ok
 
 
 def calendar_popup(edit: QDateEdit) -> QDateEdit:

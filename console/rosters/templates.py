@@ -12,7 +12,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -23,14 +22,13 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from console.common.forms import FieldErrors
 from console.common.labels import period_label, weekday_label
-from console.common.pagekit import RecordModel, call, error_label, fit_columns
+from console.common.pagekit import RecordModel, call, error_label, fit_columns, record_view
 from console.common.tablemodel import Column
 from console.rosters.dialogs import pytime, qtime, time_edits
 from console.rosters.grid import PERIODS, hm
@@ -71,13 +69,8 @@ class TemplatesDialog(QDialog):
                    align=Qt.AlignmentFlag.AlignRight),
             Column("status", self.tr("Status"), lambda t: self.tr("Active") if t.active else self.tr("Paused")),
         ], self, inactive=lambda t: not t.active)
-        self.view = QTableView(self)
+        self.view = record_view(self, self.model)
         self.view.setObjectName("templatesView")
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().hide()
         fit_columns(self.view)  # the hours whole (08:00–12:00), not 08:00–1…
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
 

@@ -1325,6 +1325,17 @@
         </message>
     </context>
     <context>
+        <name>ListTab</name>
+        <message>
+            <source>Active</source>
+            <translation>启用</translation>
+        </message>
+        <message>
+            <source>Inactive</source>
+            <translation>已停用</translation>
+        </message>
+    </context>
+    <context>
         <name>LoginDialog</name>
         <message>
             <source>Registration desk</source>
@@ -2715,17 +2726,6 @@
         <message>
             <source>Close</source>
             <translation>关闭</translation>
-        </message>
-    </context>
-    <context>
-        <name>_ListTab</name>
-        <message>
-            <source>Active</source>
-            <translation>启用</translation>
-        </message>
-        <message>
-            <source>Inactive</source>
-            <translation>已停用</translation>
         </message>
     </context>
 </TS>
