@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 
 from services.db import Database
+from services.domain import BookingSource, BookingStatus, SessionStatus
 from services.models import Booking, ClinicSession, Doctor, Slot
 
 REJECT_REASONS = ("该医生本时段仅接诊复诊患者，请改约其他医生", "您近期爽约次数较多，请到窗口现场挂号",
@@ -35,7 +36,8 @@ class PlannedSlot:
 def load_slots(db: Database) -> list[PlannedSlot]:
     q = (select(Slot.id, Slot.session_id, ClinicSession.day, Slot.starts_at, Slot.capacity, Doctor.department_id)
          .join(ClinicSession, ClinicSession.id == Slot.session_id).join(Doctor, Doctor.id == ClinicSession.doctor_id)
-         .where(ClinicSession.status == "published").order_by(ClinicSession.day, Slot.session_id, Slot.starts_at))
+         .where(ClinicSession.status == SessionStatus.PUBLISHED).order_by(ClinicSession.day, Slot.session_id,
+                                                                          Slot.starts_at))
     with db.read() as conn:
         return [PlannedSlot(*r) for r in conn.execute(q)]
 
@@ -66,20 +68,24 @@ class BookingPlan:
         slot_at = dt.datetime.combine(s.day, s.starts_at)
         asked = min(self.now - dt.timedelta(minutes=5),
                     slot_at - dt.timedelta(days=self.rng.randint(0, 6), hours=self.rng.randint(1, 12)))
-        if status == "pending":  # requests still waiting came in during the last hours
+        if status == BookingStatus.PENDING:  # requests still waiting came in during the last hours
             asked = self.now - dt.timedelta(minutes=self.rng.randint(3, 360))
-        decided = None if status == "pending" else min(self.now, asked + dt.timedelta(minutes=self.rng.randint(2, 90)))
-        row = {"slot_id": s.id, "patient_id": p, "status": status, "source": "desk" if desk else "miniprogram",
+        decided = None if status == BookingStatus.PENDING else min(self.now,
+                                                                   asked + dt.timedelta(minutes=self.rng.randint(2,
+                                                                                                                 90)))
+        row = {"slot_id": s.id, "patient_id": p, "status": status,
+               "source": BookingSource.DESK if desk else BookingSource.MINIPROGRAM,
                "reason": reason, "created_at": to_utc(asked),
                "updated_at": to_utc(decided) if decided else None, "decided_at": to_utc(decided) if decided else None,
-               "decided_by": None if status == "pending" else self.rng.choice(("clerk", "autoapprove", "demo")),
+               "decided_by": None if status == BookingStatus.PENDING else self.rng.choice(("clerk", "autoapprove",
+                                                                                           "demo")),
                "checked_in_at": None}
-        if status in ("checked_in", "no_show", "confirmed"):
+        if status in (BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW, BookingStatus.CONFIRMED):
             s.taken += 1
-        if status == "checked_in":
+        if status == BookingStatus.CHECKED_IN:
             row["checked_in_at"] = to_utc(slot_at - dt.timedelta(minutes=self.rng.randint(0, 25)))
             row["updated_at"] = row["checked_in_at"]
-        if status == "no_show":
+        if status == BookingStatus.NO_SHOW:
             row["updated_at"] = to_utc(dt.datetime.combine(s.day, dt.time(21, 30)))
         self.rows.append(row)
         return row
@@ -95,15 +101,16 @@ class BookingPlan:
                     continue
                 desk = rng.random() < 0.08
                 # past days are settled history; today's begun slots are settled by the services later
-                status = rng.choices(("checked_in", "no_show"), (92, 8))[0] if d < 0 else "confirmed"
+                status = rng.choices((BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW), (92, 8))[0] if d < 0 \
+                    else BookingStatus.CONFIRMED
                 self.add(s, status, desk=desk)
             # requests that did not take a place
             if rng.random() < 0.02:
-                self.add(s, "cancelled")
+                self.add(s, BookingStatus.CANCELLED)
             if rng.random() < 0.015 and d < 0:
-                self.add(s, "rejected", reason=rng.choice(REJECT_REASONS))
+                self.add(s, BookingStatus.REJECTED, reason=rng.choice(REJECT_REASONS))
             if 0 <= d <= 6 and not begun and rng.random() < 0.05 * (7 - d) / 7 + 0.01:
-                self.add(s, "pending")
+                self.add(s, BookingStatus.PENDING)
 
     def write(self, db: Database) -> None:
         with db.write() as conn:

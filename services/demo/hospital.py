@@ -28,6 +28,7 @@ from services.db import Database
 from services.demo import notices
 from services.demo.history import REJECT_REASONS, BookingPlan, PlannedSlot, load_slots, to_utc
 from services.demo.simulate import MiniProgram, random_name, random_patient
+from services.domain import BookingSource, BookingStatus, Period, Role
 from services.errors import RegdeskError, RuleRefused, ValidationError
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot, Staff
 from services.rosters import templates
@@ -58,13 +59,13 @@ BIG = ("NK", "WK", "EK")  # four doctors; the others three
 EVENING = ("NK", "EK", "KQK")  # departments with an evening clinic
 TITLE_FEES = {"主任医师": Decimal("50.00"), "副主任医师": Decimal("35.00"),
               "主治医师": Decimal("25.00"), "住院医师": Decimal("15.00")}
-HOURS = {"am": (dt.time(8, 0), dt.time(12, 0)), "pm": (dt.time(13, 30), dt.time(17, 0)),
-         "evening": (dt.time(18, 0), dt.time(21, 0))}
+HOURS = {Period.AM: (dt.time(8, 0), dt.time(12, 0)), Period.PM: (dt.time(13, 30), dt.time(17, 0)),
+         Period.EVENING: (dt.time(18, 0), dt.time(21, 0))}
 STAFF = (  # username, display name, role, password, departments (the README lists these)
-    ("admin", "系统管理员", "admin", "admin1234", ()),
-    ("head_nk", "内科 李主任", "head", "head1234", ("NK",)),
-    ("clerk", "挂号员 王芳", "clerk", "clerk1234", ()),
-    ("demo", "演示挂号员", "clerk", "demo1234", ()),
+    ("admin", "系统管理员", Role.ADMIN, "admin1234", ()),
+    ("head_nk", "内科 李主任", Role.HEAD, "head1234", ("NK",)),
+    ("clerk", "挂号员 王芳", Role.CLERK, "clerk1234", ()),
+    ("demo", "演示挂号员", Role.CLERK, "demo1234", ()),
 )
 DEMO_USER = "demo"
 DESK_CANCEL_REASONS = ("患者来电取消", "患者改约其他时间", "患者已在外院就诊")
@@ -127,25 +128,25 @@ def _weekly_plan(doctors: list[dict], rng: random.Random) -> list[tuple]:
     def add(doc: dict, weekday: int, period: str) -> None:
         minutes_, caps = shape[doc["title"]]
         m = rng.choice(minutes_)
-        if period == "pm" and 210 % m:  # 13:30-17:00 is 210 minutes
+        if period == Period.PM and 210 % m:  # 13:30-17:00 is 210 minutes
             m = 15 if m < 30 else 30
         plan[(doc["id"], weekday, period)] = (doc, weekday, period, m, rng.choice(caps))
 
     for code, docs in by_dep.items():
         for weekday in range(5):
-            for period in ("am", "pm"):
-                add(docs[(weekday * 2 + (period == "pm")) % len(docs)], weekday, period)
+            for period in (Period.AM, Period.PM):
+                add(docs[(weekday * 2 + (period == Period.PM)) % len(docs)], weekday, period)
         for doc in docs:
             for _ in range(extra[doc["title"]]):
-                weekday, period = rng.randrange(5), rng.choice(("am", "pm"))
+                weekday, period = rng.randrange(5), rng.choice((Period.AM, Period.PM))
                 if (doc["id"], weekday, period) not in plan:
                     add(doc, weekday, period)
-        add(docs[-1], 5, "am")  # weekend mornings: every department on Saturday, the busy ones on Sunday
+        add(docs[-1], 5, Period.AM)  # weekend mornings: every department on Saturday, the busy ones on Sunday
         if code in BIG or code in EVENING:
-            add(docs[-2], 6, "am")
+            add(docs[-2], 6, Period.AM)
         if code in EVENING:
             for weekday in (1, 3):
-                add(docs[-1], weekday, "evening")
+                add(docs[-1], weekday, Period.EVENING)
     return sorted(plan.values(), key=lambda p: (p[0]["id"], p[1], p[2]))
 
 
@@ -185,7 +186,7 @@ def _ids(db: Database, where, limit: int | None = None) -> list[int]:
 def _approve(db: Database, clerk, booking_id: int, now: dt.datetime) -> bool:
     """A clerk's approval as at the desk: what the rules refuse is rejected with the rule's words."""
     try:
-        return decisions.approve(db, clerk, booking_id, now=now).status == "confirmed"
+        return decisions.approve(db, clerk, booking_id, now=now).status == BookingStatus.CONFIRMED
     except RuleRefused as exc:
         decisions.reject(db, clerk, booking_id, str(exc))
         return False
@@ -203,7 +204,8 @@ def _desk_work(db: Database, rng: random.Random, plan: BookingPlan, slots: list[
         return None if p is None else mp.request(s.id, p)
 
     # today: patients who came are checked in, a few did not come
-    begun = _ids(db, (ClinicSession.day == today, Slot.starts_at <= now.time(), Booking.status == "confirmed"))
+    begun = _ids(db, (ClinicSession.day == today, Slot.starts_at <= now.time(),
+                      Booking.status == BookingStatus.CONFIRMED))
     for i, bid in enumerate(begun):
         r = rng.random()
         if i >= 80:  # enough for the audit trail; the rest stay confirmed (late arrivals)
@@ -249,11 +251,12 @@ def _desk_work(db: Database, rng: random.Random, plan: BookingPlan, slots: list[
         if bid is not None and i < 4:
             _approve(db, clerk, bid, now)  # -> full
     # cancellations: some at the desk (with a reason), some by patients in the mini-program
-    confirmed = _ids(db, (ClinicSession.day > today, Booking.status == "confirmed"))
+    confirmed = _ids(db, (ClinicSession.day > today, Booking.status == BookingStatus.CONFIRMED))
     for bid in rng.sample(confirmed, min(10, len(confirmed))):
         decisions.cancel(db, clerk, bid, rng.choice(DESK_CANCEL_REASONS))
-    open_ids = _ids(db, (ClinicSession.day > today, Booking.status.in_(("pending", "confirmed")),
-                         Booking.source == "miniprogram"))
+    open_ids = _ids(db, (ClinicSession.day > today, Booking.status.in_((BookingStatus.PENDING,
+                                                                        BookingStatus.CONFIRMED)),
+                         Booking.source == BookingSource.MINIPROGRAM))
     for bid in rng.sample(open_ids, min(15, len(open_ids))):
         mp.cancel(bid)
     # one clinic stopped: a 内科 session a couple of days ahead, by the head of 内科

@@ -31,6 +31,7 @@ from services.bookings.decisions import SOURCE_LABELS, STATUS_LABELS
 from services.bookings.patients import GENDER_LABELS, age_on, mask_id_card, mask_phone
 from services.clock import utc_to_local
 from services.db import Database
+from services.domain import BookingStatus
 from services.errors import PermissionDenied
 from services.excel import xlsx
 from services.excel.xlsx import Column, RowWriter
@@ -51,7 +52,7 @@ from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
-DAILY_STATUSES = tuple(s for s in BOOKING_STATUSES if s not in ("rejected", "full"))
+DAILY_STATUSES = tuple(s for s in BOOKING_STATUSES if s not in (BookingStatus.REJECTED, BookingStatus.FULL))
 STREAM_BATCH = 2000
 
 

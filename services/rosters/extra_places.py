@@ -23,6 +23,7 @@ from services import limits
 from services.bookings import rules
 from services.clock import local_now
 from services.db import Database, row_by_id
+from services.domain import Role, SessionStatus
 from services.errors import ValidationError
 from services.models import ClinicSession, Slot
 from services.rosters.calendar import PERIOD_LABELS, fmt_time
@@ -52,7 +53,7 @@ class ExtraPlaces:
 def _require(conn: Connection, actor: Actor, department_id: int) -> None:
     if actor.can("session.extra", department_id):
         return
-    if actor.kind == "staff" and actor.role == "clerk" and rules.read(conn).clerks_add_places \
+    if actor.kind == "staff" and actor.role == Role.CLERK and rules.read(conn).clerks_add_places \
             and actor.can("booking.walkin", department_id):
         return
     actor.require("session.extra", department_id)  # refuses, naming the permission
@@ -75,8 +76,8 @@ def add_places(db: Database, actor: Actor, places: int, reason: str, *, slot_id:
         s = session_in(conn, sid)
         _require(conn, actor, s.department_id)
         what = f"{s.day} {s.doctor_name} {PERIOD_LABELS[s.period]}"
-        if s.status != "published":
-            raise ValidationError(f"{what} 的出诊{'已停诊' if s.status == 'stopped' else '未发布'}，不能加号")
+        if s.status != SessionStatus.PUBLISHED:
+            raise ValidationError(f"{what} 的出诊{'已停诊' if s.status == SessionStatus.STOPPED else '未发布'}，不能加号")
         if dt.datetime.combine(s.day, s.ends_at) <= now:
             raise ValidationError(f"{what} 的出诊已结束，不能加号")
         # the decisions' lock order: the session row, then the slot
