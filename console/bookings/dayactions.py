@@ -21,13 +21,13 @@ import logging
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from console.bookings.decisions import split
 from console.bookings.reasons import CANCEL_REASONS, ReasonDialog
 from console.common import labels as L
 from console.common.tasks import is_unreachable, user_message
-from console.common.widgets import open_dialog
+from console.common.widgets import Bar, open_dialog
 from services.bookings import attendance, decisions
 from services.clock import hospital_today, local_now
 from services.rosters import extra_places
@@ -39,23 +39,15 @@ UNDO_SECONDS = 60  # how long the undo bar stays (the 撤销… button undoes la
 UNDO_REASONS = ("患者当天已到诊，误标爽约", "误点签到，患者未到", "患者迟到后已就诊")
 
 
-class UndoBar(QWidget):
+class UndoBar(Bar):
     """“已签到：张三 #123 [撤销签到 (Ctrl+Z)]”: the last check-ins or no-shows, one button from undone."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("undoBar")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(10, 2, 4, 2)
-        self.label = QLabel(self)
-        self.label.setObjectName("undoText")
-        self.label.setWordWrap(True)
-        lay.addWidget(self.label, 1)
+        super().__init__("undoBar", "undoText", (10, 2, 4, 2), parent)
         self.button = QPushButton(self)
         self.button.setObjectName("undoButton")
         self.button.setAutoDefault(False)
-        lay.addWidget(self.button)
+        self.row.addWidget(self.button)
         self.ids: list[int] = []
         self.status = ""
         self._timer = QTimer(self)

@@ -6,9 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject
+
 from console.common.changes import ChangeHub
 
 if TYPE_CHECKING:  # not imported at run time: the log-in dialog does not wait for SQLAlchemy
+    from PySide6.QtWidgets import QMainWindow
+
     from console.common.live import LiveFeed
     from console.common.settings import Settings
     from console.common.tasks import TaskRunner
@@ -33,3 +37,13 @@ class ConsoleContext:
 
     def can(self, permission: str, department_id: int | None = None) -> bool:
         return self.actor.can(permission, department_id)
+
+
+class WindowPart(QObject):
+    """A part of the main window that acts for it (the File menu's actions, the news of new requests): the
+    console's context and the window, which owns it."""
+
+    def __init__(self, ctx: ConsoleContext, window: QMainWindow):
+        super().__init__(window)
+        self.ctx = ctx
+        self.window = window

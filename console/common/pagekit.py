@@ -8,6 +8,7 @@
 - ``TaskDialog``: a dialog whose OK runs a service call in the background; on an error it stays open
   and shows the message by the field it concerns (console.common.forms), so a change that failed is never
   shown as done.
+- ``record_view``: the read-only table those pages show a RecordModel in.
 - ``RecordModel``: console.common.tablemodel's model for small tables of frozen dataclasses.
 """
 from __future__ import annotations
@@ -19,7 +20,17 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.common.forms import FieldErrors
 from console.common.tablemodel import Column, RowTableModel
@@ -163,6 +174,22 @@ def fit_columns(view) -> None:
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(True)
+
+
+def record_view(parent: QWidget, model, sort: Qt.SortOrder | None = None, *, many: bool = False) -> QTableView:
+    """A read-only table of a RecordModel (or its sorting proxy): whole rows are selected, one (``many``: several);
+    no row numbers; sorted by its first column in ``sort`` order, when given, and by a click on a column."""
+    view = QTableView(parent)
+    view.setModel(model)
+    if sort is not None:
+        view.setSortingEnabled(True)
+        view.sortByColumn(0, sort)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if many
+                          else QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    return view
 
 
 class RecordModel(RowTableModel):

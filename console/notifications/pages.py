@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -22,14 +21,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from console.common.collation import CollatingProxy
 from console.common.forms import FieldErrors
-from console.common.pagekit import RecordModel, call, error_label, fit_columns, show_error
+from console.common.pagekit import RecordModel, call, error_label, fit_columns, record_view, show_error
 from console.common.tablemodel import SORT_ROLE, Column
 from console.common.tasks import user_message
 from console.common.widgets import MessageBar
@@ -62,16 +60,9 @@ class NotificationFailuresPage(QWidget):
         self.proxy = CollatingProxy(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.view = QTableView(self)
+        self.view = record_view(self, self.proxy, Qt.SortOrder.DescendingOrder, many=True)
         self.view.setObjectName("failuresView")
-        self.view.setModel(self.proxy)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setWordWrap(False)
-        self.view.verticalHeader().hide()
         fit_columns(self.view)  # dates and times whole; the reason takes the rest
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
         self.retry_button = QPushButton(self.tr("Send again"), self)

@@ -61,6 +61,15 @@ def pytime(q: QTime) -> dt.time:
     return dt.time(q.hour(), q.minute())
 
 
+def time_edits(parent: QWidget, prefix: str) -> tuple[QTimeEdit, QTimeEdit]:
+    """A start and an end time of day (HH:mm), named ``prefix``Starts and ``prefix``Ends."""
+    edits = (QTimeEdit(parent), QTimeEdit(parent))
+    for edit, name in zip(edits, ("Starts", "Ends"), strict=True):
+        edit.setObjectName(prefix + name)
+        edit.setDisplayFormat("HH:mm")
+    return edits
+
+
 def session_title(s: Any) -> str:
     """'03-04 周一 上午 王明 08:00–12:00' for a SessionInfo."""
     return (f"{s.day:%m-%d} {weekday_label(s.day.weekday())} {period_label(s.period)} "
@@ -156,12 +165,7 @@ class SessionDialog(TaskDialog):
         self.heading.setObjectName("sessionHeading")
         form = QFormLayout()
         hours = QHBoxLayout()
-        self.starts = QTimeEdit(self)
-        self.starts.setObjectName("sessionStarts")
-        self.ends = QTimeEdit(self)
-        self.ends.setObjectName("sessionEnds")
-        for edit in (self.starts, self.ends):
-            edit.setDisplayFormat("HH:mm")
+        self.starts, self.ends = time_edits(self, "session")
         hours.addWidget(self.starts)
         hours.addWidget(QLabel("–", self))
         hours.addWidget(self.ends)
@@ -284,18 +288,26 @@ class SessionDialog(TaskDialog):
         return work
 
 
-class StopDialog(TaskDialog):
+class OneSessionDialog(TaskDialog):
+    """A dialog that acts on one session (stop, substitute, extra places): ``session``, and its title in bold,
+    ``title``, for the top of the form."""
+
+    def __init__(self, ctx, session: Any, name: str, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.setObjectName(name)
+        self.session = session
+        self.title = QLabel(session_title(session), self)
+        self.title.setStyleSheet("font-weight: bold;")
+
+
+class StopDialog(OneSessionDialog):
     """停诊: says how many patients will be told and asks for the reason."""
 
     def __init__(self, ctx, session: Any, affected: int, parent: QWidget | None = None, delivery: str = ""):
-        super().__init__(ctx, parent)
+        super().__init__(ctx, session, "stopDialog", parent)
         self.ok_button.setText(self.tr("Stop session"))
-        self.setObjectName("stopDialog")
-        self.session = session
         self.affected = affected
         self.setWindowTitle(self.tr("Stop session (停诊)"))
-        title = QLabel(session_title(session), self)
-        title.setStyleSheet("font-weight: bold;")
         if affected:
             # what really happens: a message per patient queued now, sent when a sender runs (delivery)
             text = self.tr("{n} patients hold a booking or a request for this session. A WeChat message "
@@ -321,7 +333,7 @@ class StopDialog(TaskDialog):
         # the service's "reason" is the pick and the details together: its errors under the details
         form.addRow(self.tr("Details"), self.errors.field("reason", self.details))
         self.errors.cleared_by("reason", self.reason)
-        self.form_area.addWidget(title)
+        self.form_area.addWidget(self.title)
         self.form_area.addWidget(self.message)
         self.form_area.addLayout(form)
         self.ok_button.setStyleSheet("color: #b3261e;")
@@ -342,18 +354,14 @@ class StopDialog(TaskDialog):
         return lambda: templates.stop_session(db, actor, sid, reason)
 
 
-class SubstituteDialog(TaskDialog):
+class SubstituteDialog(OneSessionDialog):
     """替诊: another doctor of the same department takes the session."""
 
     def __init__(self, ctx, session: Any, doctors: Sequence[Any], parent: QWidget | None = None,
                  told: int = 0, delivery: str = ""):
-        super().__init__(ctx, parent)
+        super().__init__(ctx, session, "substituteDialog", parent)
         self.ok_button.setText(self.tr("Substitute"))
-        self.setObjectName("substituteDialog")
-        self.session = session
         self.setWindowTitle(self.tr("Substitute doctor (替诊)"))
-        title = QLabel(session_title(session), self)
-        title.setStyleSheet("font-weight: bold;")
         self.doctor = QComboBox(self)
         self.doctor.setObjectName("substituteDoctor")
         for d in doctors:
@@ -370,7 +378,7 @@ class SubstituteDialog(TaskDialog):
         self.message = QLabel(notice_text(told, delivery), self)
         self.message.setObjectName("substituteMessage")
         self.message.setWordWrap(True)
-        self.form_area.addWidget(title)
+        self.form_area.addWidget(self.title)
         self.form_area.addLayout(form)
         self.form_area.addWidget(self.message)
         if self.doctor.count() == 0:

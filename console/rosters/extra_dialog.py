@@ -6,25 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
-from console.common.pagekit import TaskDialog, call
+from console.common.pagekit import call
 from console.common.widgets import open_dialog
-from console.rosters.dialogs import fit_height, session_title
+from console.rosters.dialogs import OneSessionDialog, fit_height
 from console.rosters.grid import hm
 from services import limits
 from services.rosters import extra_places, templates
 
 
-class ExtraPlacesDialog(TaskDialog):
+class ExtraPlacesDialog(OneSessionDialog):
     def __init__(self, ctx, session: Any, slots: Sequence[Any], parent: QWidget | None = None):
-        super().__init__(ctx, parent)
+        super().__init__(ctx, session, "extraDialog", parent)
         self.ok_button.setText(self.tr("Add places"))
-        self.setObjectName("extraDialog")
-        self.session = session
         self.setWindowTitle(self.tr("Extra places (加号)"))
-        title = QLabel(session_title(session), self)
-        title.setStyleSheet("font-weight: bold;")
         self.where = QComboBox(self)
         self.where.setObjectName("extraWhere")
         self.where.addItem(self.tr("The session (its last slot)"), None)
@@ -41,7 +37,7 @@ class ExtraPlacesDialog(TaskDialog):
         form.addRow(self.tr("Where"), self.errors.field("slot_id", self.where))
         form.addRow(self.tr("Places"), self.errors.field("places", self.places))
         form.addRow(self.tr("Reason"), self.errors.field("reason", self.reason))
-        self.form_area.addWidget(title)
+        self.form_area.addWidget(self.title)
         self.form_area.addLayout(form)
         fit_height(self, 440)
 

@@ -44,6 +44,81 @@
         </message>
     </context>
     <context>
+        <name>BookingModel</name>
+        <message>
+            <source>No.</source>
+            <translation>编号</translation>
+        </message>
+        <message>
+            <source>Patient</source>
+            <translation>患者</translation>
+        </message>
+        <message>
+            <source>Sex/Age</source>
+            <translation>性别/年龄</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <source>Department</source>
+            <translation>科室</translation>
+        </message>
+        <message>
+            <source>Doctor</source>
+            <translation>医生</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>时段</translation>
+        </message>
+        <message>
+            <source>Left</source>
+            <translation>余号</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Notice</source>
+            <translation>通知</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>来源</translation>
+        </message>
+        <message>
+            <source>Desk left</source>
+            <translation>现场余号</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>Sent</source>
+            <translation>申请时间</translation>
+        </message>
+        <message>
+            <source>Day</source>
+            <translation>就诊日</translation>
+        </message>
+        <message>
+            <source>Waitlist</source>
+            <translation>候补</translation>
+        </message>
+        <message>
+            <source>Rules</source>
+            <translation>规则</translation>
+        </message>
+        <message>
+            <source>History</source>
+            <translation>就诊记录</translation>
+        </message>
+    </context>
+    <context>
         <name>ConnectionStatus</name>
         <message>
             <source>No changes seen yet</source>
@@ -193,58 +268,6 @@
         <message>
             <source>Places a walk-in may take in this slot now: before the clinic day only the desk's share (现场号), on the day every free place</source>
             <translation>该时段现场挂号现在可用的号数：就诊日前只能用现场号，就诊当天所有空号均可</translation>
-        </message>
-        <message>
-            <source>Time</source>
-            <translation>时段</translation>
-        </message>
-        <message>
-            <source>No.</source>
-            <translation>编号</translation>
-        </message>
-        <message>
-            <source>Patient</source>
-            <translation>患者</translation>
-        </message>
-        <message>
-            <source>Sex/Age</source>
-            <translation>性别/年龄</translation>
-        </message>
-        <message>
-            <source>Phone</source>
-            <translation>电话</translation>
-        </message>
-        <message>
-            <source>Department</source>
-            <translation>科室</translation>
-        </message>
-        <message>
-            <source>Doctor</source>
-            <translation>医生</translation>
-        </message>
-        <message>
-            <source>Status</source>
-            <translation>状态</translation>
-        </message>
-        <message>
-            <source>Notice</source>
-            <translation>通知</translation>
-        </message>
-        <message>
-            <source>Source</source>
-            <translation>来源</translation>
-        </message>
-        <message>
-            <source>Left</source>
-            <translation>余号</translation>
-        </message>
-        <message>
-            <source>Desk left</source>
-            <translation>现场余号</translation>
-        </message>
-        <message>
-            <source>Note</source>
-            <translation>备注</translation>
         </message>
     </context>
     <context>
@@ -1342,6 +1365,17 @@
         </message>
     </context>
     <context>
+        <name>ListTab</name>
+        <message>
+            <source>Active</source>
+            <translation>启用</translation>
+        </message>
+        <message>
+            <source>Inactive</source>
+            <translation>已停用</translation>
+        </message>
+    </context>
+    <context>
         <name>LoginDialog</name>
         <message>
             <source>Registration desk</source>
@@ -1541,6 +1575,73 @@
         </message>
     </context>
     <context>
+        <name>PatientChooser</name>
+        <message>
+            <source>2. Patient</source>
+            <translation>2. 患者</translation>
+        </message>
+        <message>
+            <source>Name, phone (or its last 4 digits) or ID card</source>
+            <translation>姓名、电话（或后4位）或身份证号</translation>
+        </message>
+        <message>
+            <source>New patient…</source>
+            <translation>新患者……</translation>
+        </message>
+        <message>
+            <source>YYYY-MM-DD (optional)</source>
+            <translation>年-月-日（可不填）</translation>
+        </message>
+        <message>
+            <source>optional; fills in the birth date</source>
+            <translation>可不填；填写后自动得出出生日期</translation>
+        </message>
+        <message>
+            <source>‹ Find a patient instead</source>
+            <translation>‹ 改为查找已有患者</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>姓名</translation>
+        </message>
+        <message>
+            <source>Sex</source>
+            <translation>性别</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <source>Birth date</source>
+            <translation>出生日期</translation>
+        </message>
+        <message>
+            <source>ID card</source>
+            <translation>身份证号</translation>
+        </message>
+        <message>
+            <source>Nobody found. Register a new patient?</source>
+            <translation>未找到患者。要登记新患者吗？</translation>
+        </message>
+        <message>
+            <source>Birth date: use the form 1980-05-17.</source>
+            <translation>出生日期格式：1980-05-17。</translation>
+        </message>
+        <message>
+            <source>Patient: %1</source>
+            <translation>患者：%1</translation>
+        </message>
+        <message>
+            <source>A new patient will be registered.</source>
+            <translation>将登记一位新患者。</translation>
+        </message>
+        <message>
+            <source>No patient chosen yet.</source>
+            <translation>尚未选择患者。</translation>
+        </message>
+    </context>
+    <context>
         <name>PublishDialog</name>
         <message>
             <source>Publish</source>
@@ -1577,61 +1678,6 @@
         <message>
             <source>Close</source>
             <translation>关闭</translation>
-        </message>
-    </context>
-    <context>
-        <name>QueueModel</name>
-        <message>
-            <source>No.</source>
-            <translation>编号</translation>
-        </message>
-        <message>
-            <source>Sent</source>
-            <translation>申请时间</translation>
-        </message>
-        <message>
-            <source>Patient</source>
-            <translation>患者</translation>
-        </message>
-        <message>
-            <source>Sex/Age</source>
-            <translation>性别/年龄</translation>
-        </message>
-        <message>
-            <source>Phone</source>
-            <translation>电话</translation>
-        </message>
-        <message>
-            <source>Department</source>
-            <translation>科室</translation>
-        </message>
-        <message>
-            <source>Doctor</source>
-            <translation>医生</translation>
-        </message>
-        <message>
-            <source>Day</source>
-            <translation>就诊日</translation>
-        </message>
-        <message>
-            <source>Time</source>
-            <translation>时段</translation>
-        </message>
-        <message>
-            <source>Left</source>
-            <translation>余号</translation>
-        </message>
-        <message>
-            <source>Waitlist</source>
-            <translation>候补</translation>
-        </message>
-        <message>
-            <source>Rules</source>
-            <translation>规则</translation>
-        </message>
-        <message>
-            <source>History</source>
-            <translation>就诊记录</translation>
         </message>
     </context>
     <context>
@@ -2602,50 +2648,6 @@
             <translation>时段</translation>
         </message>
         <message>
-            <source>2. Patient</source>
-            <translation>2. 患者</translation>
-        </message>
-        <message>
-            <source>Name, phone (or its last 4 digits) or ID card</source>
-            <translation>姓名、电话（或后4位）或身份证号</translation>
-        </message>
-        <message>
-            <source>New patient…</source>
-            <translation>新患者……</translation>
-        </message>
-        <message>
-            <source>YYYY-MM-DD (optional)</source>
-            <translation>年-月-日（可不填）</translation>
-        </message>
-        <message>
-            <source>optional; fills in the birth date</source>
-            <translation>可不填；填写后自动得出出生日期</translation>
-        </message>
-        <message>
-            <source>‹ Find a patient instead</source>
-            <translation>‹ 改为查找已有患者</translation>
-        </message>
-        <message>
-            <source>Name</source>
-            <translation>姓名</translation>
-        </message>
-        <message>
-            <source>Sex</source>
-            <translation>性别</translation>
-        </message>
-        <message>
-            <source>Phone</source>
-            <translation>电话</translation>
-        </message>
-        <message>
-            <source>Birth date</source>
-            <translation>出生日期</translation>
-        </message>
-        <message>
-            <source>ID card</source>
-            <translation>身份证号</translation>
-        </message>
-        <message>
             <source>Book</source>
             <translation>挂号</translation>
         </message>
@@ -2684,26 +2686,6 @@
         <message>
             <source>%1 is full now and this session has no free time left. Nothing was booked.</source>
             <translation>%1 已满，本场门诊已无空号，未挂号。</translation>
-        </message>
-        <message>
-            <source>Nobody found. Register a new patient?</source>
-            <translation>未找到患者。要登记新患者吗？</translation>
-        </message>
-        <message>
-            <source>Patient: %1</source>
-            <translation>患者：%1</translation>
-        </message>
-        <message>
-            <source>A new patient will be registered.</source>
-            <translation>将登记一位新患者。</translation>
-        </message>
-        <message>
-            <source>No patient chosen yet.</source>
-            <translation>尚未选择患者。</translation>
-        </message>
-        <message>
-            <source>Birth date: use the form 1980-05-17.</source>
-            <translation>出生日期格式：1980-05-17。</translation>
         </message>
     </context>
     <context>
@@ -2877,17 +2859,6 @@
         <message>
             <source>Close</source>
             <translation>关闭</translation>
-        </message>
-    </context>
-    <context>
-        <name>_ListTab</name>
-        <message>
-            <source>Active</source>
-            <translation>启用</translation>
-        </message>
-        <message>
-            <source>Inactive</source>
-            <translation>已停用</translation>
         </message>
     </context>
 </TS>

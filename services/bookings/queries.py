@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from services.bookings.patients import NO_SHOW_DAYS, age_on, mask_phone
 from services.clock import hospital_today, local_now
 from services.db import Database
+from services.domain import BookingStatus
 from services.models import (
     TAKEN_STATUSES,
     Booking,
@@ -37,7 +38,7 @@ from services.rosters import shares
 log = logging.getLogger(__name__)
 
 # bookings that still hold (or may hold) a place: what "other bookings that day" counts
-ACTIVE_STATUSES = ("pending", "confirmed", "checked_in")
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
 # keeps IN lists well under every driver's parameter limit
 CHUNK = 900
 
@@ -187,7 +188,7 @@ def _chunks(values: Sequence, size: int = CHUNK):
 def _counts():
     """(taken, pending, taken by the desk) of a slot's bookings, as grouped columns."""
     taken = Booking.status.in_(TAKEN_STATUSES)
-    return (func.sum(case((taken, 1), else_=0)), func.sum(case((Booking.status == "pending", 1), else_=0)),
+    return (func.sum(case((taken, 1), else_=0)), func.sum(case((Booking.status == BookingStatus.PENDING, 1), else_=0)),
             func.sum(case((and_(taken, Booking.source == "desk"), 1), else_=0)))
 
 
@@ -223,7 +224,7 @@ def _with_history(conn: Connection, rows: list[BookingRow], today: dt.date) -> l
         q = (select(Booking.patient_id, func.count())
              .select_from(Booking).join(Slot, Slot.id == Booking.slot_id)
              .join(ClinicSession, ClinicSession.id == Slot.session_id)
-             .where(Booking.patient_id.in_(part), Booking.status == "no_show", ClinicSession.day >= since,
+             .where(Booking.patient_id.in_(part), Booking.status == BookingStatus.NO_SHOW, ClinicSession.day >= since,
                     ClinicSession.day <= today)
              .group_by(Booking.patient_id))
         no_shows.update({pid: int(n) for pid, n in conn.execute(q)})
@@ -264,7 +265,8 @@ def _with_verdicts(conn: Connection, rows: list[BookingRow], now: dt.datetime) -
     blocks = rules.patient_blocks(conn, {r.patient_id for r in rows}, book, now.date())
     out = []
     for r in rows:
-        dup = sum(1 for o in r.others if o.department_id == r.department_id and o.status in ("confirmed", "checked_in"))
+        dup = sum(1 for o in r.others if o.department_id == r.department_id and o.status in (BookingStatus.CONFIRMED,
+                                                                                             BookingStatus.CHECKED_IN))
         refusal = rules.verdict(_Asked(r.day, r.starts_at, ends.get(r.session_id, r.ends_at), r.patient_id,
                                        r.session_status, r.created_at), book, now, blocks, duplicates=dup)
         out.append(r if refusal is None else r._replace(rule=refusal.rule, rule_reason=refusal.reason))
@@ -279,7 +281,8 @@ def pending_queue(db: Database, limit: int = 1000, department_ids: Iterable[int]
     """
     now = now or local_now()
     today = hospital_today(now)
-    q = _scope(booking_select().where(Booking.status == "pending"), department_ids).order_by(Booking.id).limit(limit)
+    q = _scope(booking_select().where(Booking.status == BookingStatus.PENDING),
+               department_ids).order_by(Booking.id).limit(limit)
     with db.read() as conn:
         raw = conn.execute(q).all()
         rows = _rows(raw, today, _slot_counts(conn, (r[20] for r in raw)))  # r[20]: Slot.id in _COLUMNS
@@ -300,7 +303,8 @@ def pending_ids_in_slots(db: Database, slot_ids: Iterable[int]) -> list[int]:
     out: list[int] = []
     with db.read() as conn:
         for part in _chunks(ids):
-            out += conn.execute(select(Booking.id).where(Booking.slot_id.in_(part), Booking.status == "pending")
+            out += conn.execute(select(Booking.id).where(Booking.slot_id.in_(part),
+                                                         Booking.status == BookingStatus.PENDING)
                                 ).scalars().all()
     return out
 

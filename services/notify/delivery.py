@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from services.clock import hospital_today, utc_to_local, utcnow
 from services.config import Config
 from services.db import Database
+from services.domain import BookingStatus, Role, SessionStatus
 from services.errors import ConfigError, Conflict, NotFound, ValidationError
 from services.models import (
     AppSetting,
@@ -165,7 +166,8 @@ def _claim(db: Database, nid: int, worker: str, now: dt.datetime, policy: Delive
         why = None
         if not row.openid:
             why = "无微信 openid"
-        elif row.kind in STANDING_KINDS and (row.status != "confirmed" or row.session_status != "published"):
+        elif row.kind in STANDING_KINDS and (row.status != BookingStatus.CONFIRMED
+                                             or row.session_status != SessionStatus.PUBLISHED):
             why = "预约已变更，不再发送"  # about the visit as it stands when sent
         payload = json.loads(row.payload) if row.payload else {}
         values = None if why else booking_values(conn, row.booking_id, row.kind, payload)
@@ -267,7 +269,8 @@ def enqueue_reminders(db: Database, day: dt.date) -> int:
         ids = list(conn.execute(
             select(Booking.id).join(Slot, Slot.id == Booking.slot_id)
             .join(ClinicSession, ClinicSession.id == Slot.session_id).join(Patient, Patient.id == Booking.patient_id)
-            .where(ClinicSession.day == day, ClinicSession.status == "published", Booking.status == "confirmed",
+            .where(ClinicSession.day == day, ClinicSession.status == SessionStatus.PUBLISHED,
+                   Booking.status == BookingStatus.CONFIRMED,
                    Patient.openid.is_not(None), ~already).order_by(Booking.id)).scalars())
         return outbox.enqueue(conn, ids, "reminder")
     n = db.run(fn)
@@ -295,7 +298,7 @@ class Failure:
 
 def _scope(q, actor: Actor | None):
     """A head sees the notifications of their own departments only; an admin sees all."""
-    if actor is not None and actor.role == "head" and actor.department_ids:
+    if actor is not None and actor.role == Role.HEAD and actor.department_ids:
         q = q.where(Department.id.in_(sorted(actor.department_ids)))
     return q
 

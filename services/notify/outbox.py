@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from services.clock import utc_to_local, utcnow
 from services.config import Config
 from services.db import Database
+from services.domain import BookingStatus
 from services.models import Booking, Notification, Patient, Slot
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def enqueue_for_session(conn: Connection, session_id: int, kind: str, extra: dic
         raise ValueError(f"not a session notification kind: {kind}")
     ids = list(conn.execute(
         select(func.min(Booking.id)).join(Slot, Slot.id == Booking.slot_id)
-        .where(Slot.session_id == session_id, Booking.status == "confirmed")
+        .where(Slot.session_id == session_id, Booking.status == BookingStatus.CONFIRMED)
         .group_by(Booking.patient_id).order_by(func.min(Booking.id))).scalars())
     return enqueue(conn, ids, kind, {"session_id": session_id, **(extra or {})})
 

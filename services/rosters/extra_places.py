@@ -22,8 +22,9 @@ from sqlalchemy.engine import Connection
 from services import limits
 from services.bookings import rules
 from services.clock import local_now
-from services.db import Database
-from services.errors import NotFound, ValidationError
+from services.db import Database, row_by_id
+from services.domain import Role, SessionStatus
+from services.errors import ValidationError
 from services.models import ClinicSession, Slot
 from services.rosters.calendar import PERIOD_LABELS, fmt_time
 from services.rosters.clinic_sessions import session_in
@@ -59,7 +60,7 @@ def allowed(actor: Actor, department_id: int | None, clerks_add_places: bool) ->
     rule ``clerks_add_places``: the one answer for the services and the screens that offer 加号."""
     if actor.can("session.extra", department_id):
         return True
-    return actor.kind == "staff" and actor.role == "clerk" and clerks_add_places \
+    return actor.kind == "staff" and actor.role == Role.CLERK and clerks_add_places \
         and actor.can("booking.walkin", department_id)
 
 
@@ -93,17 +94,14 @@ def add_places(db: Database, actor: Actor, places: int, reason: str, *, slot_id:
 
     def tx(conn: Connection) -> ExtraPlaces:
         if slot_id is not None:
-            sid = conn.execute(select(Slot.session_id).where(Slot.id == slot_id)).scalar() \
-                if limits.is_row_id(slot_id) else None
-            if sid is None:
-                raise NotFound(f"没有时段 ID {limits.shown(slot_id)}")
+            sid = row_by_id(conn, select(Slot.session_id).where(Slot.id == slot_id), slot_id, "时段 ID").session_id
         else:
             sid = session_id
         s = session_in(conn, sid)
         _require(conn, actor, s.department_id)
         what = f"{s.day} {s.doctor_name} {PERIOD_LABELS[s.period]}"
-        if s.status != "published":
-            raise ValidationError(f"{what} 的出诊{'已停诊' if s.status == 'stopped' else '未发布'}，不能加号")
+        if s.status != SessionStatus.PUBLISHED:
+            raise ValidationError(f"{what} 的出诊{'已停诊' if s.status == SessionStatus.STOPPED else '未发布'}，不能加号")
         if dt.datetime.combine(s.day, s.ends_at) <= now:
             raise ValidationError(f"{what} 的出诊已结束，不能加号")
         # the decisions' lock order: the session row, then the slot

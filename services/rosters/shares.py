@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from services import limits
 from services.clock import local_now, utcnow
 from services.db import Database
-from services.domain import TAKEN
+from services.domain import TAKEN, BookingSource
 from services.errors import NotFound, ValidationError
 from services.models import Booking, ClinicSession, Department, Doctor, Slot
 from services.staff import audit
@@ -55,7 +55,7 @@ def online_left(conn: Connection, slot_id: int, capacity: int, taken: int) -> in
     left = capacity - taken
     if not pct or is_open:
         return left
-    online = conn.execute(_HELD, {"slot": slot_id, "source": "miniprogram"}).scalar_one()
+    online = conn.execute(_HELD, {"slot": slot_id, "source": BookingSource.MINIPROGRAM}).scalar_one()
     return min(left, capacity - kept(capacity, pct) - online)
 
 
@@ -65,7 +65,7 @@ def desk_refusal(conn: Connection, slot_id: int, capacity: int, today: dt.date) 
     pct, _open, day = conn.execute(_SHARE, {"slot": slot_id}).one()
     if not pct or day <= today:
         return None
-    desk = conn.execute(_HELD, {"slot": slot_id, "source": "desk"}).scalar_one()
+    desk = conn.execute(_HELD, {"slot": slot_id, "source": BookingSource.DESK}).scalar_one()
     return DESK_FULL if desk >= kept(capacity, pct) else None
 
 
@@ -78,7 +78,7 @@ def desk_left(db: Database, slot_ids: list[int], today: dt.date) -> dict[int, in
             pct, _open, day = conn.execute(_SHARE, {"slot": sid}).one()
             if pct and day > today:
                 cap = conn.execute(select(Slot.capacity).where(Slot.id == sid)).scalar_one()
-                desk = conn.execute(_HELD, {"slot": sid, "source": "desk"}).scalar_one()
+                desk = conn.execute(_HELD, {"slot": sid, "source": BookingSource.DESK}).scalar_one()
                 out[sid] = max(kept(cap, pct) - desk, 0)
     return out
 

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from services import limits
 from services.clock import hospital_today, utcnow
 from services.db import Database
+from services.domain import SessionStatus
 from services.errors import NotFound, ValidationError
 from services.limits import PLACES, SLOT_MINUTES
 from services.models import PERIODS, ClinicSession, Department, Doctor, RosterTemplate, Slot
@@ -295,7 +296,7 @@ def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department
 
 
 def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec],
-                     status: str = "published") -> PublishSummary:
+                     status: str = SessionStatus.PUBLISHED) -> PublishSummary:
     """Create these sessions (and their slots) inside the caller's transaction.
 
     The caller has checked permissions. Sessions are keyed by (rostered doctor, day, period):
@@ -317,7 +318,7 @@ def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec
     by_key = {(r.rostered_doctor_id, r.day, r.period): r for r in rows}
     busy: dict[tuple[int, dt.date], list[tuple[dt.time, dt.time]]] = defaultdict(list)
     for r in rows:
-        if r.status != "stopped":  # a stopped session no longer takes the doctor's time
+        if r.status != SessionStatus.STOPPED:  # a stopped session no longer takes the doctor's time
             busy[(r.doctor_id, r.day)].append((r.starts_at, r.ends_at))
     new_specs: dict[tuple, SessionSpec] = {}
     drafts: list[tuple[int, SessionSpec]] = []
@@ -328,7 +329,7 @@ def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec
         what = f"{s.day} {names.get(s.doctor_id, s.doctor_id)} {PERIOD_LABELS[s.period]} " \
                f"{fmt_time(s.starts_at)}-{fmt_time(s.ends_at)}"
         if key in by_key:
-            if by_key[key].status == "draft" and status == "published":
+            if by_key[key].status == SessionStatus.DRAFT and status == SessionStatus.PUBLISHED:
                 drafts.append((by_key[key].id, s))
             else:
                 existing += 1
@@ -361,8 +362,9 @@ def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec
         slot_rows += _slot_rows(ids[key], s)
     published_drafts = []
     for sid, s in drafts:
-        if conn.execute(update(ClinicSession).where(ClinicSession.id == sid, ClinicSession.status == "draft")
-                        .values(status="published", updated_at=now)).rowcount == 1:
+        if conn.execute(update(ClinicSession).where(ClinicSession.id == sid,
+                                                    ClinicSession.status == SessionStatus.DRAFT)
+                        .values(status=SessionStatus.PUBLISHED, updated_at=now)).rowcount == 1:
             published_drafts.append(sid)
             # a draft with no slots yet (e.g. kept from an unfinished import) gets the template's
             if conn.execute(select(Slot.id).where(Slot.session_id == sid).limit(1)).first() is None:
@@ -370,7 +372,7 @@ def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec
     if slot_rows:
         conn.execute(insert(Slot), slot_rows)
     created_ids = [ids[k] for k in new_specs]
-    audit.record_many(conn, actor, "create" if status == "draft" else "publish", "session", created_ids)
+    audit.record_many(conn, actor, "create" if status == SessionStatus.DRAFT else "publish", "session", created_ids)
     audit.record_many(conn, actor, "publish", "session", published_drafts, {"from": "draft"})
     return PublishSummary(len(created_ids), len(slot_rows), existing, len(published_drafts), tuple(skipped))
 

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from services.db import Database
+from services.domain import SessionStatus
 from services.errors import ValidationError
 from services.models import ClinicSession, Doctor
 from services.rosters import holidays, shares
@@ -69,8 +70,8 @@ def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
         old = cells.get(key)
         # two sessions in one cell happen only when a substitution fills a doctor's free part of a
         # period: keep the live one, and the doctor's own over the one they stand in for
-        if old is None or (old.status == "stopped", old.substitute_for is not None) > \
-                (cell.status == "stopped", cell.substitute_for is not None):
+        if old is None or (old.status == SessionStatus.STOPPED, old.substitute_for is not None) > \
+                (cell.status == SessionStatus.STOPPED, cell.substitute_for is not None):
             if old is not None:
                 log.info("week grid: session %s hides session %s in one cell", cell.session_id, old.session_id)
             cells[key] = cell
