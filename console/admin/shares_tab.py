@@ -5,16 +5,15 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
-from console.admin.tabs import _ListTab
+from console.admin.tabs import ListTab
 from console.common.tablemodel import Column
 from console.rosters.shares import ShareDialog, share_text
 from services.rosters import shares
 
 
-class SharesTab(_ListTab):
+class SharesTab(ListTab):
     def __init__(self, ctx, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("sharesTab")
+        super().__init__(ctx, "sharesTab", parent)
         self.edit_button = self.add_button("editShare", self.tr("Set desk share…"), self.edit)
         hint = QLabel(self.tr("A session may keep its own share: change it in the roster's session dialog."), self)
         hint.setStyleSheet("color: #5f6368;")
