@@ -353,14 +353,16 @@ def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: 
         refusal = verdict(row, rules, now, {}, session_status=fresh.session_status, duplicates=fresh.duplicates)
         if refusal is not None:
             to, reason = "rejected", refusal.reason
-        elif (queued := waitlist.queues(conn, row, rules, now, (place := shares.place_for(
-                conn, row.slot_id, fresh.capacity, fresh.taken, row, now=now, r=rules)).left)) is not None:
-            return "waiting" if waitlist.hold(conn, actor, row.id, queued) else None
-        elif place.left <= 0:  # no place left, or none of the shares this request may take (号源池)
-            to, reason = "full", decisions.FULL_REASON
-        else:
-            to, values = "confirmed", place.values
-            decisions.guard_patient_day(conn, fresh)
+        else:  # 号源池: which share this request may take a place from
+            place = shares.place_for(conn, row.slot_id, fresh.capacity, fresh.taken, row, now=now, r=rules)
+            queued = waitlist.queues(conn, row, rules, now, place.left, place.share)
+            if queued is not None:
+                return "waiting" if waitlist.hold(conn, actor, row.id, queued) else None
+            if place.left <= 0:  # no place left, or none of the shares this request may take
+                to, reason = "full", decisions.FULL_REASON
+            else:
+                to, values = "confirmed", place.values
+                decisions.guard_patient_day(conn, fresh)
     else:
         to = "rejected"  # a rejection takes no place: no lock needed, the conditional UPDATE suffices
     if not decisions.transition(conn, actor, row.id, to, reason=reason, action=decisions.DECISION_ACTION,

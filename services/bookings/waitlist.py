@@ -77,21 +77,24 @@ def _same_queue(r: rules.Rules, slot_id: int, session_id: int):
     return Slot.session_id == session_id if r.waitlist_any_slot else Booking.slot_id == slot_id
 
 
-def ahead(conn: Connection, row, r: rules.Rules) -> int:
-    """How many requests wait before ``row`` (a decisions context row) in its queue."""
+def ahead(conn: Connection, row, r: rules.Rules, *, referrals: bool = False) -> int:
+    """How many requests wait before ``row`` (a decisions context row) in its queue (only the referrals)."""
     q = (select(func.count()).select_from(Booking).join(Slot, Slot.id == Booking.slot_id)
          .where(IS_WAITING, Booking.id < row.id, _same_queue(r, row.slot_id, row.session_id)))
+    if referrals:
+        q = q.where(Booking.channel == shares.REFERRAL, Booking.referral_code.is_not(None))
     return conn.execute(q).scalar_one()
 
 
-def queues(conn: Connection, row, r: rules.Rules, now: dt.datetime, left: int) -> int | None:
+def queues(conn: Connection, row, r: rules.Rules, now: dt.datetime, left: int, share: str | None = None) -> int | None:
     """Inside a decision (after lock_and_count): the position ``row`` takes on the waitlist, or None when it
-    does not wait (the waitlist is off, it is past the cut-off, or ``left`` > 0 places are free for it
-    (services.rosters.shares.place_for) and nobody waits before it)."""
+    does not wait: the waitlist is off, it is past the cut-off, or ``left`` > 0 places are free for it
+    (services.rosters.shares.place_for) and nobody waits before it who could take the place (its ``share``:
+    a place of the referral share is for a referral waiting before it, not for the others)."""
     if not r.waitlist or now >= cutoff_at(row.day, r):
         return None
     before = ahead(conn, row, r)
-    if left > 0 and not before:
+    if left > 0 and (not before or (share == "referral" and not ahead(conn, row, r, referrals=True))):
         return None
     return before + 1
 

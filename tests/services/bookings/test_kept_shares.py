@@ -169,10 +169,20 @@ def test_the_waitlist_gives_a_freed_referral_place_to_a_waiting_referral(db):
     rules.decide_pending(db)
     assert [f.status_of(db, b) for b in [first, *online]] == ["confirmed", "confirmed", "pending"]
     second = f.referral(db, slot, f.patient(db), code="ZZ2")
-    rules.decide_pending(db)  # waits behind the online request
+    rules.decide_pending(db)  # no place for it: it waits behind the online request
+    assert waitlist.position_of(_reason(db, second)) == 2
     decisions.cancel(db, ADMIN, first, "患者改期")
     assert waitlist.fill(db).confirmed == 1
     assert (f.status_of(db, online[1]), f.status_of(db, second)) == ("pending", "confirmed")
+    decisions.cancel(db, ADMIN, second, "患者改期")
+    third = f.referral(db, slot, f.patient(db), code="ZZ3")
+    rules.decide_pending(db)  # the referral place is free: a waiting online request could not take it
+    assert (f.status_of(db, third), waitlist.position_of(_reason(db, online[1]))) == ("confirmed", 1)
+
+
+def _reason(db, booking_id):
+    with db.read() as c:
+        return c.execute(text("SELECT reason FROM bookings WHERE id = :b"), {"b": booking_id}).scalar_one()
 
 
 def test_the_online_share_opens_to_the_desk_at_its_cut_off(db):
