@@ -29,7 +29,7 @@ the retried one counts the other's. The view slot_availability says the same in 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, bindparam, false, func, select, update
 from sqlalchemy.engine import Connection
@@ -47,16 +47,17 @@ KINDS = ("desk", "referral", "followup")  # the kept shares
 KIND_LABELS = {"desk": "现场号", "referral": "转诊号", "followup": "复诊号"}
 REFERRAL = "referral"  # bookings.channel of a referral (转诊/医联体)
 
-_SHARE = (select(*[func.coalesce(getattr(ClinicSession, f"{k}_share_pct"), getattr(Department, f"{k}_share_pct"), 0)
+_SHARE = (select(Slot.id,
+                 *[func.coalesce(getattr(ClinicSession, f"{k}_share_pct"), getattr(Department, f"{k}_share_pct"), 0)
                    for k in KINDS],
                  *[getattr(ClinicSession, f"{k}_share_open") for k in KINDS],
                  ClinicSession.day, ClinicSession.doctor_id, Doctor.department_id)
           .select_from(Slot).join(ClinicSession, ClinicSession.id == Slot.session_id)
           .join(Doctor, Doctor.id == ClinicSession.doctor_id).join(Department, Department.id == Doctor.department_id)
-          .where(Slot.id == bindparam("slot")))
-_HELD = (select(Booking.source, Booking.share_kind, func.count()).select_from(Booking)
-         .where(Booking.slot_id == bindparam("slot"), Booking.status.in_(tuple(TAKEN)))
-         .group_by(Booking.source, Booking.share_kind))
+          .where(Slot.id.in_(bindparam("slots", expanding=True))))
+_HELD = (select(Booking.slot_id, Booking.source, Booking.share_kind, func.count()).select_from(Booking)
+         .where(Booking.slot_id.in_(bindparam("slots", expanding=True)), Booking.status.in_(tuple(TAKEN)))
+         .group_by(Booking.slot_id, Booking.source, Booking.share_kind))
 _SEEN = (select(Booking.id).join(Slot, Slot.id == Booking.slot_id).join(ClinicSession, ClinicSession.id == Slot.session_id)
          .join(Doctor, Doctor.id == ClinicSession.doctor_id)
          .where(Booking.patient_id == bindparam("patient"), Booking.status == "checked_in",
@@ -125,12 +126,41 @@ def _rules(conn: Connection, r):
     return rules.read(conn)
 
 
-def _held(conn: Connection, slot_id: int) -> dict[str, int]:
-    held = dict.fromkeys((*KINDS, "online"), 0)
-    for source, kind, n in conn.execute(_HELD, {"slot": slot_id}):
-        key = "desk" if source == "desk" else kind if kind in ("referral", "followup") else "online"
-        held[key] += n
-    return held
+@dataclass(frozen=True)
+class SlotShares:
+    """What :func:`place_for` reads of a slot (:func:`read_shares`): its shares' % (desk, referral, follow-up),
+    the kept shares opened, its session's day, doctor and department, and who holds its places (by
+    :class:`Slots`' keys; empty when the slot keeps nothing: then it is not read)."""
+    pcts: tuple[int, int, int]
+    opened: frozenset[str]
+    day: dt.date
+    doctor_id: int
+    department_id: int
+    held: dict[str, int]
+
+    def after(self, place: Place) -> SlotShares:
+        """The same slot once ``place`` was confirmed (a batch of decisions counts its own confirmations)."""
+        if not any(self.pcts):
+            return self
+        key = place.kind if place.kind in KINDS else "online"
+        return replace(self, held={**self.held, key: self.held[key] + 1})
+
+
+def read_shares(conn: Connection, slot_ids) -> dict[int, SlotShares]:
+    """slot -> its SlotShares, for many slots in two statements (read after the decision's locks)."""
+    ids = sorted(set(slot_ids))
+    out: dict[int, SlotShares] = {}
+    for row in conn.execute(_SHARE, {"slots": ids}):
+        out[row[0]] = SlotShares(tuple(row[1:4]), frozenset(k for k, flag in zip(KINDS, row[4:7], strict=True) if flag),
+                                 row[7], row[8], row[9], {})
+    keeping = [sid for sid, info in out.items() if any(info.pcts)]
+    for sid in keeping:
+        out[sid].held.update(dict.fromkeys((*KINDS, "online"), 0))
+    if keeping:
+        for sid, source, kind, n in conn.execute(_HELD, {"slots": keeping}):
+            key = "desk" if source == "desk" else kind if kind in ("referral", "followup") else "online"
+            out[sid].held[key] += n
+    return out
 
 
 def is_referral(channel: str | None, code: str | None) -> bool:
@@ -150,33 +180,49 @@ def online_opens_at(day: dt.date, r) -> dt.datetime:
 
 
 def place_for(conn: Connection, slot_id: int, capacity: int, taken: int, request=None, *,
-              now: dt.datetime, r=None) -> Place:
+              now: dt.datetime, r=None, known: SlotShares | None = None) -> Place:
     """Inside a decision, after lock_and_count (``capacity`` and ``taken`` as it read them): which share a
     request may take a place from. ``request``: an online request (a row with ``patient_id`` and, when the
     mini-program wrote them, ``channel`` and ``referral_code``: services.bookings.decisions' context rows),
     or None for a walk-in at the desk; ``now``: the hospital's wall-clock time; ``r``: the rules (read when
-    None). Every decider asks this one function: the batch decider, a clerk's approval, the waitlist, a walk-in."""
-    row = conn.execute(_SHARE, {"slot": slot_id}).one()
-    pcts, flags, (day, doctor_id, department_id) = row[0:3], row[3:6], row[6:9]
+    None); ``known``: the slot's SlotShares when read already (read_shares, for a batch; after each of its
+    confirmations SlotShares.after). Every decider asks this one function: the decide job, a clerk's approval,
+    the waitlist, a walk-in."""
+    info = known if known is not None else read_shares(conn, [slot_id])[slot_id]
     r = _rules(conn, r)
     if request is None:
         kind = "desk"
     elif is_referral(getattr(request, "channel", None), getattr(request, "referral_code", None)):
         kind = "referral"
+    elif (kept(capacity, info.pcts[2]) and "followup" not in info.opened
+          and _is_followup(conn, request, info.day, info.doctor_id, info.department_id, r)):
+        kind = "followup"
     else:
         kind = "online"
-    if not any(pcts):  # nothing kept: every place is everyone's
+    return _place(info, capacity, taken, kind, now >= online_opens_at(info.day, r))
+
+
+def _place(info: SlotShares, capacity: int, taken: int, kind: str, to_desk: bool) -> Place:
+    if not any(info.pcts):  # nothing kept: every place is everyone's
         left = capacity - taken
         return Place(kind, left, ("desk" if kind == "desk" else "online") if left > 0 else None)
-    sizes = {k: kept(capacity, p) for k, p in zip(KINDS, pcts, strict=True)}
-    opened = frozenset(k for k, flag in zip(KINDS, flags, strict=True) if flag)
-    if (kind == "online" and sizes["followup"] and "followup" not in opened
-            and _is_followup(conn, request, day, doctor_id, department_id, r)):
-        kind = "followup"
-    slots = Slots(capacity, sizes, opened, _held(conn, slot_id))
-    to_desk = now >= online_opens_at(day, r)
+    slots = Slots(capacity, {k: kept(capacity, p) for k, p in zip(KINDS, info.pcts, strict=True)}, info.opened,
+                  info.held)
     left = min(slots.left(kind, to_desk), capacity - taken)
     return Place(kind, left, slots.share(kind, to_desk) if left > 0 else None)
+
+
+def online_left_many(conn: Connection, counters: dict[int, tuple[int, int]]) -> dict[int, int]:
+    """slot -> the places an ordinary online request may take (the online share, and the kept shares opened),
+    for many slots (slot -> (capacity, taken), after the locks) in two statements: a lower bound of what
+    place_for gives a referral or a follow-up."""
+    infos = read_shares(conn, counters)
+    return {sid: _place(infos[sid], cap, taken, "online", True).left for sid, (cap, taken) in counters.items()}
+
+
+def online_left(conn: Connection, slot_id: int, capacity: int, taken: int) -> int:
+    """:func:`online_left_many` of one slot."""
+    return online_left_many(conn, {slot_id: (capacity, taken)})[slot_id]
 
 
 def desk_refusal(conn: Connection, slot_id: int, capacity: int, taken: int, now: dt.datetime) -> str | None:

@@ -279,3 +279,28 @@ def test_a_database_of_the_desk_share_upgrades_with_its_rows_and_back(db_url):
         assert _view(db, slot) == (3, 1, 1, 1)
     finally:
         db.dispose()
+
+
+def test_a_batch_reads_many_slots_at_once_and_counts_its_own_confirmations(db):
+    c = f.basic_clinic(db, capacity=4, slots=3)
+    shares.set_share(db, ADMIN, 50, department_id=c["department_id"], kind="referral")  # 2 referral, 2 online
+    a, b, free = c["slot_ids"]
+    f.referral(db, a, f.patient(db))
+    f.request(db, b, f.patient(db))
+    f.request(db, b, f.patient(db))
+    rules.decide_pending(db)
+    ref = f.referral(db, b, f.patient(db), code="ZZ9")
+    with db.read() as conn:
+        row = decisions.load_context(conn, ref)
+        counters = {s: tuple(conn.execute(text("SELECT capacity, taken FROM slot_counters WHERE slot_id = :s"),
+                                          {"s": s}).one()) for s in (a, b, free)}
+        many = shares.online_left_many(conn, counters)
+        infos = shares.read_shares(conn, counters)
+        now = dt.datetime.combine(c["day"], dt.time(0, 0)) - dt.timedelta(days=2)
+        one = shares.place_for(conn, b, *counters[b], row, now=now)
+        batch = shares.place_for(conn, b, *counters[b], row, now=now, known=infos[b])
+        after = infos[b].after(batch)
+        assert shares.place_for(conn, b, counters[b][0], counters[b][1] + 1, row, now=now, known=after).left == 1
+    assert many == {s: _view(db, s)[1] for s in (a, b, free)} == {a: 2, b: 0, free: 2}
+    assert one == batch and (batch.kind, batch.left, batch.share) == ("referral", 2, "referral")
+    assert after.held["referral"] == 1 and infos[b].held["referral"] == 0
