@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # the newest revision in migrations/versions (tests/services/test_migrate_head.py checks it against Alembic):
 # a new revision changes it
-HEAD = "0010_shares"
+HEAD = "0011_referral"
 VERSION_TABLE = "alembic_version"
 
 

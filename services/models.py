@@ -76,6 +76,9 @@ class Department(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
     # 号源池 (services.rosters.shares): the % of each slot's places kept for the desk (现场号); None: none
     desk_share_pct: Mapped[int | None] = mapped_column(Integer)
+    # added by revision 0011_referral: the % kept for referrals (转诊/医联体) and for follow-ups (复诊)
+    referral_share_pct: Mapped[int | None] = mapped_column(Integer)
+    followup_share_pct: Mapped[int | None] = mapped_column(Integer)
 
 
 class Doctor(Base):
@@ -114,6 +117,11 @@ class ClinicSession(Base):
     # share's cut-off has passed (services.rosters.shares.open_due) the kept places are everyone's
     desk_share_pct: Mapped[int | None] = mapped_column(Integer)
     desk_share_open: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # added by revision 0011_referral: the same for the referral and follow-up shares
+    referral_share_pct: Mapped[int | None] = mapped_column(Integer)
+    followup_share_pct: Mapped[int | None] = mapped_column(Integer)
+    referral_share_open: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    followup_share_open: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Slot(Base):
@@ -174,6 +182,14 @@ class Booking(Base):
     # added by revision 0009_supply: when the booking became 'cancelled' (UTC), stamped by a database
     # trigger whoever cancels (the mini-program too); services.bookings.late_cancel says which cancels were late
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # added by revision 0011_referral. Written by the mini-program (or a referral partner through it), both
+    # optional: channel 'referral' with the referral's number in referral_code marks a referral (转诊/医联体);
+    # null (or any other channel) an ordinary online request
+    channel: Mapped[str | None] = mapped_column(String(16))
+    referral_code: Mapped[str | None] = mapped_column(String(64))
+    # regdesk's own: the kept share a confirmed request was entitled to, as its decision judged it
+    # ('referral', 'followup'; null: none), so the view and the deciders count each share's places
+    share_kind: Mapped[str | None] = mapped_column(String(16))
 
 
 # ---------------------------------------------------------------- regdesk's own tables

@@ -71,6 +71,14 @@ def request(db: Database, slot_id: int, patient_id: int) -> int:
         return c.execute(text("SELECT max(id) FROM bookings WHERE patient_id = :p"), {"p": patient_id}).scalar_one()
 
 
+def referral(db: Database, slot_id: int, patient_id: int, code: str = "ZZ20261202000001") -> int:
+    """A referral (转诊/医联体) exactly as the mini-program writes it: the request naming also its channel and code."""
+    from services.demo.simulate import INSERT_REFERRAL
+    with db.engine.begin() as c:
+        c.execute(text(INSERT_REFERRAL), {"slot_id": slot_id, "patient_id": patient_id, "referral_code": code})
+        return c.execute(text("SELECT max(id) FROM bookings WHERE patient_id = :p"), {"p": patient_id}).scalar_one()
+
+
 def status_of(db: Database, booking_id: int) -> str:
     with db.read() as c:
         return c.execute(select(Booking.status).where(Booking.id == booking_id)).scalar_one()

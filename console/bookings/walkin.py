@@ -42,7 +42,7 @@ from console.common import labels as L, settings as S
 from console.common.forms import FieldErrors
 from console.common.widgets import calendar_popup, primary_ok
 from services.bookings import decisions, patients
-from services.clock import hospital_today, local_now
+from services.clock import local_now
 from services.errors import RuleRefused, ValidationError
 from services.rosters import clinic_sessions, masterdata, shares
 
@@ -333,5 +333,5 @@ class WalkInDialog(QDialog):
         self.accept()
 
 
-def _with_desk(db, rows):  # the slots and their desk share's places left (before their clinic day)
-    return rows, shares.desk_left(db, [s.id for s in rows], hospital_today())
+def _with_desk(db, rows):  # the slots and the places a walk-in may take where the shares keep some (号源池)
+    return rows, shares.desk_left(db, [s.id for s in rows])

@@ -107,7 +107,8 @@ def clean_reason(reason: str | None, what: str = "原因") -> str:
 _CONTEXT = (select(Booking.id, Booking.status, Booking.slot_id, Booking.patient_id, Booking.reason,
                    Slot.session_id, Slot.starts_at.label("slot_starts_at"), ClinicSession.day,
                    ClinicSession.ends_at.label("session_ends_at"), ClinicSession.status.label("session_status"),
-                   Doctor.department_id, Booking.created_at.label("requested_at"))
+                   Doctor.department_id, Booking.created_at.label("requested_at"), Booking.channel,
+                   Booking.referral_code)
             .join(Slot, Slot.id == Booking.slot_id)
             .join(ClinicSession, ClinicSession.id == Slot.session_id)
             .join(Doctor, Doctor.id == ClinicSession.doctor_id))
@@ -295,13 +296,14 @@ def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None
                 raise RuleRefused(refusal.reason, refusal.rule, refusal.overridable and why is None)
             actor.require("booking.override", row.department_id)
             detail = {"rule": refusal.rule, "rule_text": refusal.reason, "reason": why}
-        left = shares.online_left(conn, row.slot_id, fresh.capacity, fresh.taken)  # 号源池: the online share
-        to, reason = (BookingStatus.FULL, FULL_REASON) if left <= 0 else (BookingStatus.CONFIRMED, None)
+        place = shares.place_for(conn, row.slot_id, fresh.capacity, fresh.taken, row, now=now)  # 号源池
+        to, reason = (BookingStatus.FULL, FULL_REASON) if place.left <= 0 else (BookingStatus.CONFIRMED, None)
         if to == BookingStatus.FULL and waitlist.is_waiting(row.status, row.reason):  # its wait is not ended at one key
             raise Conflict(f"该申请{row.reason}，有号释放时将按先后自动预约成功；不需要时请拒绝")
         if to == BookingStatus.CONFIRMED:
             guard_patient_day(conn, fresh)
-        if not transition(conn, actor, booking_id, to, reason=reason, action=DECISION_ACTION):
+        if not transition(conn, actor, booking_id, to, reason=reason, action=DECISION_ACTION,
+                          values=place.values if to == "confirmed" else None):
             raise Conflict(f"该预约已被处理：{label(_current_status(conn, booking_id))}")
         if detail is not None and to == BookingStatus.CONFIRMED:
             audit.record(conn, actor, "override", "booking", booking_id, detail)
@@ -431,7 +433,7 @@ def walk_in(db: Database, actor: Actor, slot_id: int, patient_id: int, *,
             raise ValidationError(_unpublished_message(fresh.session_status, "现场挂号"))
         if fresh.taken >= fresh.capacity:
             raise ValidationError("该时段已满")
-        desk = shares.desk_refusal(conn, slot_id, fresh.capacity, hospital_today(now))  # 号源池
+        desk = shares.desk_refusal(conn, slot_id, fresh.capacity, fresh.taken, now)  # 号源池
         if desk:
             raise ValidationError(desk)
         stamp = utcnow()

@@ -64,6 +64,16 @@ class Rules:
     # (HH:MM), desk_share_opens_days_before the clinic day
     desk_share_opens_days_before: int = 1
     desk_share_opens_time: str = "18:00"
+    # the places kept for referrals (转诊/医联体) and follow-ups (复诊) open to everyone the same way
+    referral_share_opens_days_before: int = 1
+    referral_share_opens_time: str = "18:00"
+    followup_share_opens_days_before: int = 1
+    followup_share_opens_time: str = "18:00"
+    # the online share's unused places open to the desk at this time, N days before the clinic day
+    online_share_opens_days_before: int = 0
+    online_share_opens_time: str = "00:00"
+    followup_days: int = 14  # 复诊: the patient was seen (checked in) in the department within N days
+    followup_same_doctor: bool = False  # ... by the same doctor
 
 
 DEFAULTS = Rules()
@@ -87,15 +97,26 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "waitlist_cutoff_time": ("候补截止时间", "该天几点候补截止（如 18:00）"),
     "desk_share_opens_days_before": ("现场号开放（提前天数）", "就诊前第几天的开放时间起，未用完的现场号也可网上预约"),
     "desk_share_opens_time": ("现场号开放时间", "该天几点起未用完的现场号开放给网上预约（如 18:00）"),
+    "referral_share_opens_days_before": ("转诊号开放（提前天数）", "就诊前第几天的开放时间起，未用完的转诊号开放给所有人"),
+    "referral_share_opens_time": ("转诊号开放时间", "该天几点起未用完的转诊号开放给所有人（如 18:00）"),
+    "followup_share_opens_days_before": ("复诊号开放（提前天数）", "就诊前第几天的开放时间起，未用完的复诊号开放给所有人"),
+    "followup_share_opens_time": ("复诊号开放时间", "该天几点起未用完的复诊号开放给所有人（如 18:00）"),
+    "online_share_opens_days_before": ("网上号开放给窗口（提前天数）", "就诊前第几天的开放时间起，未用完的网上号窗口也可挂（0 表示就诊当天）"),
+    "online_share_opens_time": ("网上号开放给窗口时间", "该天几点起未用完的网上号窗口也可挂（如 00:00）"),
+    "followup_days": ("复诊天数", "患者在此天数内在同一科室就诊（已签到）过，其预约算复诊，可用复诊号"),
+    "followup_same_doctor": ("复诊限同一医生", "开启后须在此天数内看过同一位医生才算复诊"),
 }
 # key -> (min, max) for the whole-number rules
 RULE_LIMITS: dict[str, tuple[int, int]] = {
     "booking_window_days": (1, 365), "cutoff_minutes": (0, 24 * 60), "noshow_limit": (1, 100),
     "noshow_lookback_days": (1, 3650), "blacklist_days": (0, 3650), "late_cancel_days_before": (0, 30),
     "waitlist_cutoff_days_before": (0, 30), "desk_share_opens_days_before": (0, 30),
+    "referral_share_opens_days_before": (0, 30), "followup_share_opens_days_before": (0, 30),
+    "online_share_opens_days_before": (0, 30), "followup_days": (1, 365),
 }
 TIME_RULES = {"release_time": True, "late_cancel_time": False, "waitlist_cutoff_time": False,
-              "desk_share_opens_time": False}  # rule -> may be empty (None)
+              "desk_share_opens_time": False, "referral_share_opens_time": False, "followup_share_opens_time": False,
+              "online_share_opens_time": False}  # rule -> may be empty (None)
 _TYPES = {f.name: (dt.time if f.name in TIME_RULES else type(getattr(DEFAULTS, f.name))) for f in fields(Rules)}
 
 STOPPED_REASON = "该门诊已停诊"
@@ -324,6 +345,7 @@ def _day_sessions(conn: Connection, rows) -> dict[tuple[dt.date, int], list[int]
 def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: Rules, now: dt.datetime,
                 day_sessions: list[int] | None = None) -> str | None:
     """One decision in its own transaction; returns the new status, or None if no longer pending."""
+    values = None
     if reason is None:
         dup = rules.one_per_department_day
         fresh = decisions.lock_and_count(
@@ -332,17 +354,20 @@ def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: 
         refusal = verdict(row, rules, now, {}, session_status=fresh.session_status, duplicates=fresh.duplicates)
         if refusal is not None:
             to, reason = BookingStatus.REJECTED, refusal.reason
-        elif (place := waitlist.queues(conn, row, rules, now, left := shares.online_left(
-                conn, row.slot_id, fresh.capacity, fresh.taken))) is not None:
-            return "waiting" if waitlist.hold(conn, actor, row.id, place) else None
-        elif left <= 0:  # no place left, or none of the online share (号源池)
-            to, reason = BookingStatus.FULL, decisions.FULL_REASON
-        else:
-            to = BookingStatus.CONFIRMED
-            decisions.guard_patient_day(conn, fresh)
+        else:  # 号源池: which share this request may take a place from
+            place = shares.place_for(conn, row.slot_id, fresh.capacity, fresh.taken, row, now=now, r=rules)
+            queued = waitlist.queues(conn, row, rules, now, place.left, place.share)
+            if queued is not None:
+                return "waiting" if waitlist.hold(conn, actor, row.id, queued) else None
+            if place.left <= 0:  # no place left, or none of the shares this request may take
+                to, reason = BookingStatus.FULL, decisions.FULL_REASON
+            else:
+                to, values = BookingStatus.CONFIRMED, place.values
+                decisions.guard_patient_day(conn, fresh)
     else:
         to = BookingStatus.REJECTED  # a rejection takes no place: no lock needed, the conditional UPDATE suffices
-    if not decisions.transition(conn, actor, row.id, to, reason=reason, action=decisions.DECISION_ACTION):
+    if not decisions.transition(conn, actor, row.id, to, reason=reason, action=decisions.DECISION_ACTION,
+                                values=values):
         return None
     return to
 

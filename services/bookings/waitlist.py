@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 WAITING = "候补中"
 FAILED_REASON = "候补未成功"
+_LOOK = 50  # the waiting requests of a queue looked at for one freed place
 KIND = "waitlisted"  # the outbox kind of a waiting request confirmed (候补成功)
 ACTION = "waitlist"  # the audit action of a request put on the waitlist
 IS_WAITING = and_(Booking.status == BookingStatus.PENDING, Booking.reason.like(f"{WAITING}%"))
@@ -77,21 +78,24 @@ def _same_queue(r: rules.Rules, slot_id: int, session_id: int):
     return Slot.session_id == session_id if r.waitlist_any_slot else Booking.slot_id == slot_id
 
 
-def ahead(conn: Connection, row, r: rules.Rules) -> int:
-    """How many requests wait before ``row`` (a decisions context row) in its queue."""
+def ahead(conn: Connection, row, r: rules.Rules, *, referrals: bool = False) -> int:
+    """How many requests wait before ``row`` (a decisions context row) in its queue (only the referrals)."""
     q = (select(func.count()).select_from(Booking).join(Slot, Slot.id == Booking.slot_id)
          .where(IS_WAITING, Booking.id < row.id, _same_queue(r, row.slot_id, row.session_id)))
+    if referrals:
+        q = q.where(Booking.channel == shares.REFERRAL, Booking.referral_code.is_not(None))
     return conn.execute(q).scalar_one()
 
 
-def queues(conn: Connection, row, r: rules.Rules, now: dt.datetime, left: int) -> int | None:
+def queues(conn: Connection, row, r: rules.Rules, now: dt.datetime, left: int, share: str | None = None) -> int | None:
     """Inside a decision (after lock_and_count): the position ``row`` takes on the waitlist, or None when it
-    does not wait (the waitlist is off, it is past the cut-off, or ``left`` > 0 places are free for it
-    (services.rosters.shares.online_left) and nobody waits before it)."""
+    does not wait: the waitlist is off, it is past the cut-off, or ``left`` > 0 places are free for it
+    (services.rosters.shares.place_for) and nobody waits before it who could take the place (its ``share``:
+    a place of the referral share is for a referral waiting before it, not for the others)."""
     if not r.waitlist or now >= cutoff_at(row.day, r):
         return None
     before = ahead(conn, row, r)
-    if left > 0 and not before:
+    if left > 0 and (not before or (share == "referral" and not ahead(conn, row, r, referrals=True))):
         return None
     return before + 1
 
@@ -122,17 +126,23 @@ class FillSummary:
 
 def _give(conn: Connection, actor: Actor, r: rules.Rules, now: dt.datetime, slot_id: int, session_id: int,
           queue) -> str | None:
-    """One free place of ``slot_id`` to the oldest request of ``queue``: 'confirmed', 'rejected', 'gone'
-    (it stopped waiting meanwhile: try again), or None (no place or nobody waiting)."""
-    oldest = conn.execute(decisions._CONTEXT.where(IS_WAITING, queue).order_by(Booking.id).limit(1)).one_or_none()
+    """One free place of ``slot_id`` to the oldest request of ``queue`` that may take it (号源池: a place kept
+    for referrals is not an ordinary request's): 'confirmed', 'rejected', 'gone' (it stopped waiting
+    meanwhile: try again), or None (no place or nobody waiting who may take it)."""
+    waiting = conn.execute(decisions._CONTEXT.where(IS_WAITING, queue).order_by(Booking.id).limit(_LOOK)).all()
+    cap, taken = conn.execute(select(SlotCounter.capacity, SlotCounter.taken).where(SlotCounter.slot_id == slot_id)).one()
+    # who may take it, read before the locks (taken in the decisions' order, the patient's first) and checked again
+    oldest = next((w for w in waiting if shares.place_for(conn, slot_id, cap, taken, w, now=now, r=r).left > 0), None)
     if oldest is None:
         return None
     dup = r.one_per_department_day
     fresh = decisions.lock_and_count(
         conn, slot_id=slot_id, session_id=session_id, patient_id=oldest.patient_id if dup else None,
         booking_id=oldest.id, day=oldest.day, department_id=oldest.department_id)
-    if fresh.session_status != SessionStatus.PUBLISHED or shares.online_left(conn, slot_id, fresh.capacity,
-                                                                             fresh.taken) <= 0:
+    if fresh.session_status != SessionStatus.PUBLISHED:
+        return None
+    place = shares.place_for(conn, slot_id, fresh.capacity, fresh.taken, oldest, now=now, r=r)
+    if place.left <= 0:
         return None
     blocks = rules.patient_blocks(conn, {oldest.patient_id}, r, now.date())
     refusal = rules.verdict(oldest, r, now, blocks, session_status=fresh.session_status,
@@ -144,7 +154,7 @@ def _give(conn: Connection, actor: Actor, r: rules.Rules, now: dt.datetime, slot
     decisions.guard_patient_day(conn, fresh)
     moved = {"slot_id": slot_id} if slot_id != oldest.slot_id else None
     done = decisions.transition(conn, actor, oldest.id, BookingStatus.CONFIRMED, action=decisions.DECISION_ACTION,
-                                values=moved, kind=KIND)
+                                values={**(moved or {}), **place.values}, kind=KIND)
     return "confirmed" if done else "gone"
 
 

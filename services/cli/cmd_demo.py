@@ -32,6 +32,8 @@ def register(sub, common) -> None:
                      help="share of the requests the patients cancel again (0..1, default 0.1)")
     sim.add_argument("--new-patient-ratio", type=float_arg(limits.RATIO), default=0.2, metavar="R",
                      help="share of the requests from patients registering first (0..1, default 0.2)")
+    sim.add_argument("--referral-ratio", type=float_arg(limits.RATIO), default=simulate.REFERRAL_RATIO, metavar="R",
+                     help="share of the requests that are referrals (转诊/医联体; 0..1, default 0.05)")
     sim.add_argument("--seed", type=int_arg(limits.SEED), default=None, metavar="S", help="random seed")
     sim.set_defaults(func=cmd_simulate)
 
@@ -60,6 +62,7 @@ def cmd_simulate(args: argparse.Namespace, cfg: Config) -> int:
     db = open_database(cfg)  # refuses a missing or outdated schema before anything is written
     db.dispose()
     s = simulate.simulate(cfg.database_url, args.bookings, cancel_ratio=args.cancel_ratio, rng_seed=args.seed,
-                          new_patient_ratio=args.new_patient_ratio)
-    print(f"{s.requests} booking requests, {s.cancellations} cancelled, {s.patients_created} new patients")
+                          new_patient_ratio=args.new_patient_ratio, referral_ratio=args.referral_ratio)
+    print(f"{s.requests} booking requests, {s.cancellations} cancelled, {s.patients_created} new patients, "
+          f"{s.referrals} referrals")
     return 0

@@ -2,14 +2,15 @@
 
     regdesk rules show
     regdesk rules set KEY=VALUE [KEY=VALUE ...]
-    regdesk rules share (--department ID | --session ID) PCT|off
+    regdesk rules share (--department ID | --session ID) [--kind desk|referral|followup] PCT|off
 
 ``show`` prints every rule as KEY=VALUE (what ``set`` reads back), with its Chinese name and meaning;
 it needs no log-in. ``set`` acts as the admin who logs in (``--user NAME`` or ``REGDESK_USER``,
 services.cli.cli_actor): every value is checked first (on/off, a whole number inside its limits,
 HH:MM or off for a time) and nothing changes unless all are good; each change is audited.
-``share`` sets the desk's share of each slot (号源池, services/rosters/shares.py) for a department (admins)
-or a session (``off``: its department's again; heads of its department too).
+``share`` sets a share of each slot kept (号源池, services/rosters/shares.py): for the desk (现场号, the default
+``--kind``), for referrals (转诊/医联体) or for follow-ups (复诊), for a department (admins) or a session (``off``:
+its department's again; heads of its department too).
 """
 from __future__ import annotations
 
@@ -31,10 +32,12 @@ def register(sub, common) -> None:
     st = rsub.add_parser("set", parents=[common], help="change rules, all or nothing (admins)")
     st.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
     st.set_defaults(func=cmd_set)
-    sh = rsub.add_parser("share", parents=[common], help="the % of each slot kept for the desk (现场号)")
+    sh = rsub.add_parser("share", parents=[common],
+                         help="the % of each slot kept for the desk (现场号), referrals (转诊) or follow-ups (复诊)")
     where = sh.add_mutually_exclusive_group(required=True)
     where.add_argument("--department", type=int_arg(limits.ROW_ID), metavar="ID")
     where.add_argument("--session", type=int_arg(limits.ROW_ID), metavar="ID")
+    sh.add_argument("--kind", choices=shares.KINDS, default="desk", help="whose share (default: desk)")
     sh.add_argument("pct", metavar="PCT|off", type=_pct)
     sh.set_defaults(func=cmd_share)
 
@@ -72,13 +75,10 @@ def cmd_set(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_share(args: argparse.Namespace, cfg: Config) -> int:
-    db = open_database(cfg)
-    try:
+    with open_database(cfg) as db:
         done = shares.set_share(db, cli_actor(db, args), args.pct, department_id=args.department,
-                                session_id=args.session)
-    finally:
-        db.dispose()
+                                session_id=args.session, kind=args.kind)
     where = f"科室 {done.department_id}" if done.department_id is not None else f"出诊 {done.session_id}"
     what = f"{done.pct}%" if done.pct is not None else ("沿用科室设置" if done.session_id is not None else "不保留")
-    print(f"{where} 现场号比例：{what}")
+    print(f"{where} {shares.KIND_LABELS[done.kind]}比例：{what}")
     return 0

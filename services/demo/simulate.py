@@ -5,6 +5,8 @@ It does exactly what shared/CONTRACT.md allows the mini-program to do, with plai
 
 * ``INSERT INTO patients (openid, name, gender, birth_date, phone, id_card) VALUES (...)``
 * ``INSERT INTO bookings (slot_id, patient_id, status, source) VALUES (?, ?, 'pending', 'miniprogram')``
+* now and then a referral (转诊/医联体) instead: the same INSERT naming also ``channel`` ('referral') and
+  ``referral_code`` (the referral's number), the optional columns docs/contract.md adds
 * ``UPDATE bookings SET status = 'cancelled' WHERE id = ? AND status IN ('pending', 'confirmed')``,
   sometimes also setting ``updated_at``, sometimes not (the console must not depend on it).
 
@@ -47,10 +49,13 @@ INSERT_PATIENT = ("INSERT INTO patients (openid, name, gender, birth_date, phone
                   " VALUES (:openid, :name, :gender, :birth_date, :phone, :id_card)")
 INSERT_BOOKING = ("INSERT INTO bookings (slot_id, patient_id, status, source)"
                   " VALUES (:slot_id, :patient_id, 'pending', 'miniprogram')")
+INSERT_REFERRAL = ("INSERT INTO bookings (slot_id, patient_id, status, source, channel, referral_code)"
+                   " VALUES (:slot_id, :patient_id, 'pending', 'miniprogram', 'referral', :referral_code)")
+REFERRAL_RATIO = 0.05  # the share of requests that are referrals (转诊/医联体)
 CANCEL = "UPDATE bookings SET status = 'cancelled' WHERE id = :id AND status IN ('pending', 'confirmed')"
 CANCEL_STAMPED = ("UPDATE bookings SET status = 'cancelled', updated_at = :now"
                   " WHERE id = :id AND status IN ('pending', 'confirmed')")
-CONTRACT_WRITES = (INSERT_PATIENT, INSERT_BOOKING, CANCEL, CANCEL_STAMPED)
+CONTRACT_WRITES = (INSERT_PATIENT, INSERT_BOOKING, INSERT_REFERRAL, CANCEL, CANCEL_STAMPED)
 MP_RETRIES = 10  # a transaction aborted with 1213 on a multi-primary cluster, retried (docs/contract.md)
 
 _OPEN_SLOTS = text(
@@ -110,10 +115,13 @@ def _plain(conn: Connection, value):
 class MiniProgram:
     """One mini-program backend process: plain SQL on its own engine."""
 
-    def __init__(self, engine: Engine, rng: random.Random, new_patient_ratio: float = 0.2):
+    def __init__(self, engine: Engine, rng: random.Random, new_patient_ratio: float = 0.2,
+                 referral_ratio: float = REFERRAL_RATIO):
         self.engine = engine
         self.rng = rng
         self.new_patient_ratio = new_patient_ratio
+        self.referral_ratio = referral_ratio
+        self.referrals = 0  # referral requests written
         self.patient_ids: list[int] = []
         self.mine: list[int] = []  # bookings this process requested and may cancel
         self.patients_created = 0
@@ -164,9 +172,14 @@ class MiniProgram:
         self.patients_created += 1
         return pid
 
-    def request(self, slot_id: int, patient_id: int) -> int:
+    def request(self, slot_id: int, patient_id: int, referral_code: str | None = None) -> int:
+        """A booking request; with ``referral_code`` a referral (转诊/医联体)."""
         def tx(conn: Connection) -> int:
-            result = conn.execute(text(INSERT_BOOKING), {"slot_id": slot_id, "patient_id": patient_id})
+            if referral_code is None:
+                result = conn.execute(text(INSERT_BOOKING), {"slot_id": slot_id, "patient_id": patient_id})
+            else:
+                result = conn.execute(text(INSERT_REFERRAL), {"slot_id": slot_id, "patient_id": patient_id,
+                                                              "referral_code": referral_code})
             if conn.dialect.name == "postgresql":
                 # currval of the bookings sequence, not lastval(): the change-feed trigger uses a sequence too
                 return conn.execute(text("SELECT currval(pg_get_serial_sequence('bookings', 'id'))")).scalar_one()
@@ -193,7 +206,11 @@ class MiniProgram:
             pid = self.register()
         else:
             pid = self.rng.choice(self.patient_ids)
-        return self.request(self.rng.choice(slots), pid)
+        code = None
+        if self.referral_ratio and self.rng.random() < self.referral_ratio:  # a referral from a partner hospital
+            code = f"ZZ{hospital_today():%Y%m%d}{self.rng.randrange(10 ** 6):06d}"
+            self.referrals += 1
+        return self.request(self.rng.choice(slots), pid, code)
 
 
 # ---------------------------------------------------------------- one-shot run
@@ -203,6 +220,7 @@ class SimSummary:
     requests: int
     cancellations: int
     patients_created: int
+    referrals: int = 0  # of the requests, referrals (转诊/医联体)
 
 
 def _engine_of(url_or_db: str | Database) -> tuple[Engine, bool]:
@@ -212,15 +230,16 @@ def _engine_of(url_or_db: str | Database) -> tuple[Engine, bool]:
 
 
 def simulate(url_or_db: str | Database, bookings: int, cancel_ratio: float = 0.1, rng_seed: int | None = None,
-             new_patient_ratio: float = 0.2) -> SimSummary:
+             new_patient_ratio: float = 0.2, referral_ratio: float = REFERRAL_RATIO) -> SimSummary:
     """Write ``bookings`` requests, cancelling about ``cancel_ratio`` of them at random later moments."""
     bookings = limits.SIMULATED_BOOKINGS.check(bookings)
     cancel_ratio = limits.RATIO.check(cancel_ratio)
     new_patient_ratio = limits.RATIO.check(new_patient_ratio)
+    referral_ratio = limits.RATIO.check(referral_ratio)
     rng = random.Random(rng_seed)
     engine, own = _engine_of(url_or_db)
     try:
-        mp = MiniProgram(engine, rng, new_patient_ratio)
+        mp = MiniProgram(engine, rng, new_patient_ratio, referral_ratio)
         slots = mp.open_slots()
         if not slots:
             raise ValidationError("no published sessions ahead to book: publish a roster (or run `regdesk demo seed`)")
@@ -236,9 +255,9 @@ def simulate(url_or_db: str | Database, bookings: int, cancel_ratio: float = 0.1
             written.append(mp.one_request(slots))
             for t in due.get(i, ()):
                 cancelled += mp.cancel(written[t])
-        log.info("simulated %d requests, %d cancellations, %d new patients", bookings, cancelled,
-                 mp.patients_created)
-        return SimSummary(bookings, cancelled, mp.patients_created)
+        log.info("simulated %d requests (%d referrals), %d cancellations, %d new patients", bookings,
+                 mp.referrals, cancelled, mp.patients_created)
+        return SimSummary(bookings, cancelled, mp.patients_created, mp.referrals)
     finally:
         if own:
             engine.dispose()

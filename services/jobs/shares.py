@@ -1,5 +1,6 @@
-"""Shares of the places (号源池, services.rosters.shares): at the hospital's cut-off, open the desk share of
-each session to online requests (the waitlist job then fills from the places it frees)."""
+"""Shares of the places (号源池, services.rosters.shares): at the hospital's cut-offs, open each session's kept
+shares (the desk's, the referrals', the follow-ups') to everyone (the waitlist job then fills from the places
+they free)."""
 from __future__ import annotations
 
 from services.jobs.base import Context, Job
@@ -11,4 +12,4 @@ class Shares(Job):
 
     def run(self, ctx: Context) -> str | None:
         opened = shares.open_due(ctx.db, ctx.now())
-        return f"opened the desk share of {opened} sessions" if opened else None
+        return f"opened the kept shares of {opened} sessions" if opened else None

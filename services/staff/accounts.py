@@ -64,6 +64,8 @@ _READ = _all("SELECT")
 _CONTRACT_TABLES = ("hospitals", "departments", "doctors", "clinic_sessions", "slots", "slot_availability")
 _PATIENT = ("id", "openid", "name", "gender", "birth_date", "phone", "id_card", "created_at")
 _BOOKING = ("id", "slot_id", "patient_id", "status", "source", "reason", "created_at", "updated_at")
+# what a request may say besides the contract's columns (revision 0011_referral): a referral (转诊/医联体)
+_REFERRAL = ("channel", "referral_code")
 TABLE_DEFAULT, VIEW_DEFAULT = "*", "*view"
 # the slot counters are kept by triggers (running as their owner) only: read, never written directly;
 # the one-a-day guards are written by each confirming decision (services.bookings.decisions.guard_patient_day)
@@ -74,7 +76,8 @@ SPEC: dict[str, dict[str, Privileges]] = {
     "miniprogram": {
         **{t: _READ for t in _CONTRACT_TABLES},
         "patients": (("SELECT", _PATIENT), ("INSERT", _PATIENT[1:7]), ("UPDATE", ("name", "phone"))),
-        "bookings": (("SELECT", _BOOKING), ("INSERT", ("slot_id", "patient_id", "status", "source")),
+        "bookings": (("SELECT", _BOOKING + _REFERRAL),
+                     ("INSERT", ("slot_id", "patient_id", "status", "source", *_REFERRAL)),
                      ("UPDATE", ("status", "updated_at"))),
         "alembic_version": _READ,  # the schema's version, so a program can check it fits
         TABLE_DEFAULT: (), VIEW_DEFAULT: (),

@@ -68,7 +68,7 @@ def test_before_the_day_a_walk_in_takes_only_the_desk_share(db):
     with pytest.raises(ValidationError, match="现场号已用完"):
         decisions.walk_in(db, ADMIN, slot, third)
     assert snapshot(db) == before
-    assert shares.desk_left(db, [slot], hospital_today()) == {slot: 0}
+    assert shares.desk_left(db, [slot]) == {slot: 0}
     assert tuple(_view(db, slot)) == (2, 2)  # the online share is untouched
 
 
@@ -114,11 +114,10 @@ def test_the_desk_share_opens_at_the_cut_off_and_the_waitlist_fills_from_it(db):
     assert [f.status_of(db, i) for i in ids] == ["confirmed"] * 4
 
 
-def test_racing_writers_deciders_and_walk_ins_never_take_the_desk_share_online(db):
-    capacity, pct, online_requests, walk_ins = 10, 30, 14, 5  # 3 kept for the desk
-    c = _clinic(db, capacity=capacity, pct=pct)
-    slot = c["slot_ids"][0]
-    patients = [f.patient(db) for _ in range(online_requests + walk_ins)]
+def race(db, writers: list, walk_ins: list) -> None:
+    """Mini-program writers (each a callable writing its requests) and walk-ins (callables) at once, with two
+    deciders running until the writers are done and deciding what is left; a walk-in refused (ValidationError:
+    its share is used up) is expected, any other error fails the test."""
     errors: list[BaseException] = []
     done = threading.Event()
 
@@ -132,22 +131,16 @@ def test_racing_writers_deciders_and_walk_ins_never_take_the_desk_share_online(d
                 errors.append(exc)
         return run
 
-    def writer(part):
-        for p in part:
-            f.request(db, slot, p)
-
     def decider():
         while not done.is_set():
             rules.decide_pending(db)
         rules.decide_pending(db)
 
-    writers = [threading.Thread(target=guarded(lambda k=k: writer(patients[k:online_requests:4]))) for k in range(4)]
+    writing = [threading.Thread(target=guarded(w)) for w in writers + walk_ins]
     deciders = [threading.Thread(target=guarded(decider)) for _ in range(2)]
-    desk = [threading.Thread(target=guarded(lambda p=p: decisions.walk_in(db, ADMIN, slot, p)))
-            for p in patients[online_requests:]]
-    for t in writers + deciders + desk:
+    for t in writing + deciders:
         t.start()
-    for t in writers + desk:
+    for t in writing:
         t.join(timeout=120)
         assert not t.is_alive(), "a racing writer did not finish"
     done.set()
@@ -155,6 +148,20 @@ def test_racing_writers_deciders_and_walk_ins_never_take_the_desk_share_online(d
         t.join(timeout=120)
         assert not t.is_alive(), "a decider did not finish"
     assert not errors, errors
+
+
+def test_racing_writers_deciders_and_walk_ins_never_take_the_desk_share_online(db):
+    capacity, pct, online_requests, walk_ins = 10, 30, 14, 5  # 3 kept for the desk
+    c = _clinic(db, capacity=capacity, pct=pct)
+    slot = c["slot_ids"][0]
+    patients = [f.patient(db) for _ in range(online_requests + walk_ins)]
+
+    def writer(part):
+        for p in part:
+            f.request(db, slot, p)
+
+    race(db, [lambda k=k: writer(patients[k:online_requests:4]) for k in range(4)],
+         [lambda p=p: decisions.walk_in(db, ADMIN, slot, p) for p in patients[online_requests:]])
     held = _held(db, slot)
     assert held == {"miniprogram": capacity - 3, "desk": 3}, held
     with db.read() as conn:

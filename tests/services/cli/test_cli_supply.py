@@ -37,7 +37,11 @@ def test_rules_show_and_set(db, db_url, capsys, monkeypatch):
                      "late_cancel_time": "15:00", "late_cancel_counts": "off",
                      "clerks_add_places": "off", "waitlist": "off", "waitlist_any_slot": "off",
                      "waitlist_cutoff_days_before": "1", "waitlist_cutoff_time": "18:00",
-                     "desk_share_opens_days_before": "1", "desk_share_opens_time": "18:00"}
+                     "desk_share_opens_days_before": "1", "desk_share_opens_time": "18:00",
+                     "referral_share_opens_days_before": "1", "referral_share_opens_time": "18:00",
+                     "followup_share_opens_days_before": "1", "followup_share_opens_time": "18:00",
+                     "online_share_opens_days_before": "0", "online_share_opens_time": "00:00",
+                     "followup_days": "14", "followup_same_doctor": "off"}
     assert "放号时间" in out
     # no log-in: refused, nothing changed
     _fails(capsys, db, ["rules", "set", "release_time=07:00", "--db", db_url], "--user", _rules_state)

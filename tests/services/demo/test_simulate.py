@@ -64,10 +64,12 @@ def test_simulate_writes_exactly_n_requests_with_contract_sql_only(db):
         f.patient(db)
     with statements() as seen:
         summary = simulate.simulate(db.url if db.dialect == "sqlite" else db, 40, cancel_ratio=0.25,
-                                    rng_seed=7, new_patient_ratio=0.3)
+                                    rng_seed=7, new_patient_ratio=0.3, referral_ratio=0.1)
     writes = [_shape(s) for s in seen if WRITE.match(s)]
     assert writes and set(writes) <= CONTRACT_SHAPES, set(writes) - CONTRACT_SHAPES
-    assert writes.count(_shape(simulate.INSERT_BOOKING)) == 40
+    referrals = writes.count(_shape(simulate.INSERT_REFERRAL))
+    assert writes.count(_shape(simulate.INSERT_BOOKING)) + referrals == 40
+    assert referrals == summary.referrals > 0  # a few referrals (转诊/医联体), the rest plain requests
     assert writes.count(_shape(simulate.INSERT_PATIENT)) == summary.patients_created > 0
     total, by, stamped, patients = _counts(db)
     assert summary.requests == total == 40
@@ -78,7 +80,9 @@ def test_simulate_writes_exactly_n_requests_with_contract_sql_only(db):
     with db.read() as c:
         slots = set(c.execute(select(Booking.slot_id).distinct()).scalars())
         sources = set(c.execute(select(Booking.source).distinct()).scalars())
+        marked = c.execute(select(Booking.channel, Booking.referral_code).where(Booking.channel.is_not(None))).all()
     assert slots <= set(clinic["slot_ids"]) and sources == {"miniprogram"}
+    assert len(marked) == summary.referrals and all(ch == "referral" and code for ch, code in marked), marked
 
 
 def test_only_published_sessions_ahead_are_booked(db):
