@@ -33,8 +33,7 @@ log = logging.getLogger(__name__)
 
 class DepartmentDialog(TaskDialog):
     def __init__(self, ctx, department: Any | None = None, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("departmentDialog")
+        super().__init__(ctx, parent, name="departmentDialog")
         self.department = department
         self.setWindowTitle(self.tr("Edit department") if department else self.tr("New department"))
         form = QFormLayout()
@@ -62,8 +61,7 @@ class DepartmentDialog(TaskDialog):
 class DoctorDialog(TaskDialog):
     def __init__(self, ctx, departments: Sequence[Any], doctor: Any | None = None,
                  department_id: int | None = None, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("doctorDialog")
+        super().__init__(ctx, parent, name="doctorDialog")
         self.doctor = doctor
         self.setWindowTitle(self.tr("Edit doctor") if doctor else self.tr("New doctor"))
         form = QFormLayout()
@@ -118,8 +116,7 @@ class StaffDialog(TaskDialog):
     """A new account (username, password) or an existing one (name, role, departments)."""
 
     def __init__(self, ctx, departments: Sequence[Any], staff: Any | None = None, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("staffDialog")
+        super().__init__(ctx, parent, name="staffDialog")
         self.staff = staff
         self.setWindowTitle(self.tr("Edit staff account") if staff else self.tr("New staff account"))
         form = QFormLayout()
@@ -194,8 +191,7 @@ def _password_rows(dialog: TaskDialog, form: QFormLayout, name: str, field: str,
 
 class PasswordDialog(TaskDialog):
     def __init__(self, ctx, staff: Any, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("passwordDialog")
+        super().__init__(ctx, parent, name="passwordDialog")
         self.staff = staff
         self.setWindowTitle(self.tr("Reset password of {user}").format(user=staff.username))
         form = QFormLayout()

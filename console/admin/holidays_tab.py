@@ -84,8 +84,7 @@ class HolidayDialog(TaskDialog):
     """Add one exception: the day, open or closed, the whole hospital or a department, a period, the reason."""
 
     def __init__(self, ctx, day: dt.date | None = None, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("holidayDialog")
+        super().__init__(ctx, parent, name="holidayDialog")
         self.setWindowTitle(self.tr("New holiday exception"))
         form = QFormLayout()
         self.day = calendar_popup(QDateEdit(self))

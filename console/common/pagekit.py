@@ -112,9 +112,10 @@ class TaskDialog(QDialog):
 
     done_ok = Signal(object)
 
-    def __init__(self, ctx, parent: QWidget | None = None, ok_text: str | None = None):
+    def __init__(self, ctx, parent: QWidget | None = None, ok_text: str | None = None, *, name: str = ""):
         super().__init__(parent)
         self.ctx = ctx
+        self.setObjectName(name)
         self.setModal(True)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         outer = QVBoxLayout(self)

@@ -155,8 +155,7 @@ class SessionDialog(TaskDialog):
     """Change a session: hours, note, and the places of each slot."""
 
     def __init__(self, ctx, session_id: int, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("sessionDialog")
+        super().__init__(ctx, parent, name="sessionDialog")
         self.session_id = session_id
         self.session: Any = None
         self.slots: list[Any] = []

@@ -58,8 +58,7 @@ class ShareDialog(TaskDialog):
     """A department's desk share (admins)."""
 
     def __init__(self, ctx, department: Any, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("shareDialog")
+        super().__init__(ctx, parent, name="shareDialog")
         self.department = department
         self.setWindowTitle(self.tr("Desk share of {name}").format(name=department.name))
         explain = QLabel(self.tr("The share of each slot's places kept for walk-ins at the desk (现场号). Online "

@@ -1,7 +1,7 @@
 """Dialect-aware pieces shared by the migrations (defaults, views, triggers)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 
 import sqlalchemy as sa
@@ -122,6 +122,23 @@ def drop_cancelled_at_trigger() -> None:
 
 def drop_availability_view() -> None:
     op.execute("DROP VIEW IF EXISTS slot_availability")
+
+
+def widen_availability_view(view: Callable[[str, bool], str]) -> None:
+    """Put ``view(dialect, replace)``, slot_availability with new columns at its end, in place of the old one:
+    CREATE OR REPLACE keeps the grants on the view (PostgreSQL allows new columns at its end); SQLite has
+    no CREATE OR REPLACE VIEW, so there the old one is dropped first."""
+    name = op.get_context().dialect.name
+    if name == "sqlite":
+        drop_availability_view()
+    op.execute(view(name, name != "sqlite"))
+
+
+def narrow_availability_view(view: Callable[[str, bool], str]) -> None:
+    """Go back to ``view(dialect, False)``, which has fewer columns: PostgreSQL cannot drop a view's column, so
+    the view is dropped and created again (`db upgrade` grants again)."""
+    drop_availability_view()
+    op.execute(view(op.get_context().dialect.name, False))
 
 
 # ---------------------------------------------------------------- change feed triggers (revision 0002)

@@ -14,7 +14,7 @@ Create Date: 2026-12-02 02:50:00
 import sqlalchemy as sa
 from alembic import op
 
-from services.migrations.helpers import availability_view, drop_availability_view
+from services.migrations.helpers import availability_view, narrow_availability_view, widen_availability_view
 from services.migrations.shares import shares_view
 
 revision = '0010_shares'
@@ -28,17 +28,11 @@ def upgrade() -> None:
     op.add_column('clinic_sessions', sa.Column('desk_share_pct', sa.Integer(), nullable=True))
     op.add_column('clinic_sessions', sa.Column('desk_share_open', sa.Boolean(), server_default=sa.false(),
                                                nullable=False))
-    name = op.get_context().dialect.name
-    if name == "sqlite":  # no CREATE OR REPLACE VIEW
-        drop_availability_view()
-    # CREATE OR REPLACE keeps the grants on the view (PostgreSQL allows new columns at its end)
-    op.execute(shares_view(name, replace=name != "sqlite"))
+    widen_availability_view(shares_view)
 
 
 def downgrade() -> None:
-    name = op.get_context().dialect.name
-    drop_availability_view()  # PostgreSQL cannot drop a view's column; `db upgrade` grants again
-    op.execute(availability_view(name, True, replace=False))
+    narrow_availability_view(lambda name, replace: availability_view(name, True, replace))
     op.drop_column('clinic_sessions', 'desk_share_open')
     op.drop_column('clinic_sessions', 'desk_share_pct')
     op.drop_column('departments', 'desk_share_pct')

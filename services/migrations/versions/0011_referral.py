@@ -17,7 +17,7 @@ Create Date: 2026-12-02 06:20:00
 import sqlalchemy as sa
 from alembic import op
 
-from services.migrations.helpers import drop_availability_view
+from services.migrations.helpers import narrow_availability_view, widen_availability_view
 from services.migrations.shares import kept_shares_view, shares_view
 
 revision = '0011_referral'
@@ -37,17 +37,11 @@ def upgrade() -> None:
     op.add_column('bookings', sa.Column('channel', sa.String(16), nullable=True))
     op.add_column('bookings', sa.Column('referral_code', sa.String(64), nullable=True))
     op.add_column('bookings', sa.Column('share_kind', sa.String(16), nullable=True))
-    name = op.get_context().dialect.name
-    if name == "sqlite":  # no CREATE OR REPLACE VIEW
-        drop_availability_view()
-    # CREATE OR REPLACE keeps the grants on the view (PostgreSQL allows new columns at its end)
-    op.execute(kept_shares_view(name, replace=name != "sqlite"))
+    widen_availability_view(kept_shares_view)
 
 
 def downgrade() -> None:
-    name = op.get_context().dialect.name
-    drop_availability_view()  # PostgreSQL cannot drop a view's column; `db upgrade` grants again
-    op.execute(shares_view(name, replace=False))
+    narrow_availability_view(shares_view)
     for col in ('share_kind', 'referral_code', 'channel'):
         op.drop_column('bookings', col)
     for kind in _KINDS:
