@@ -397,20 +397,9 @@ class QueuePage(BookingPage):
         self.model.set_busy(ids, True)
         self._selection_changed()
         # the next row is selected now, so the clerk can go on while the database works
-        self._select_after(ids)
+        self.table.select_after(ids, self.model.busy)
         self.ctx.tasks.run_task(lambda: decide(ids), lambda res, err: self._decided(ids, verb, res, err),
                                 owner=self)
-
-    def _select_after(self, ids: list[int]) -> None:
-        rows = sorted(self.table.proxy.row_of_id(i) for i in ids)
-        rows = [r for r in rows if r >= 0]
-        if not rows:
-            return
-        after = rows[-1] + 1
-        while after < self.table.proxy.rowCount() and self.table.proxy.id_at(after) in self.model.busy:
-            after += 1
-        if after < self.table.proxy.rowCount():
-            self.table.select_id(self.table.proxy.id_at(after))
 
     def _decided(self, ids: list[int], verb: str, results, error) -> None:
         done: list[tuple[int, object]] = []

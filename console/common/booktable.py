@@ -195,6 +195,18 @@ class BookingTable(QTableView):
         self.scrollTo(self.proxy.index(p, 0))
         return True
 
+    def select_after(self, ids, skip) -> None:
+        """Select the first row shown below the last of ``ids`` that is not in ``skip`` (the clerk goes on while
+        the database works on ``ids``)."""
+        rows = [r for r in (self.proxy.row_of_id(i) for i in ids) if r >= 0]
+        if not rows:
+            return
+        after = max(rows) + 1
+        while after < self.proxy.rowCount() and self.proxy.id_at(after) in skip:
+            after += 1
+        if after < self.proxy.rowCount():
+            self.select_id(self.proxy.id_at(after))
+
     def select_row(self, p: int) -> None:
         p = max(0, min(p, self.proxy.rowCount() - 1))
         if self.proxy.rowCount():
