@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from console.admin.tabs import ListTab
 from console.common.tablemodel import Column
 from console.rosters.shares import ShareDialog, share_text
-from services.rosters import shares
+from services.rosters import share_view
 
 
 class SharesTab(ListTab):
@@ -29,7 +29,7 @@ class SharesTab(ListTab):
 
     def loader(self):
         db = self.ctx.db
-        return lambda: shares.department_shares(db)
+        return lambda: share_view.department_shares(db)
 
     def edit(self) -> None:
         dep = self.selected()

@@ -40,7 +40,7 @@ from console.rosters.shares import ShareField, share_text
 from services import limits
 from services.errors import ValidationError
 from services.notify import outbox
-from services.rosters import shares, templates
+from services.rosters import share_view, shares, templates
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ class SessionDialog(TaskDialog):
         db, cfg = ctx.db, ctx.cfg
         call(ctx, self, lambda: (templates.get_session(db, session_id), templates.list_slots(db, session_id),
                                  templates.notice_count(db, session_id), outbox.outbox_state(db, cfg),
-                                 shares.supply_of(db, session_id)),
+                                 share_view.supply_of(db, session_id)),
              self._loaded, lambda e: self._failed(e))
 
     def _loaded(self, loaded: tuple[Any, Sequence[Any], int, Any, Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from services.rosters import shares
+from services.rosters import share_view
 from tests.console.admin.test_admin_page import clinic, open_page  # noqa: F401 - the fixture
 from tests.console.page_support import OFFSCREEN_NOISE, cleared_by_editing, error_by
 from tests.snapshot import snapshot
@@ -13,7 +13,7 @@ pytestmark = OFFSCREEN_NOISE
 
 
 def _pcts(db):
-    return {d.code: d.pct for d in shares.department_shares(db)}
+    return {d.code: d.pct for d in share_view.department_shares(db)}
 
 
 def test_department_desk_share_is_set_checked_and_turned_off(qtbot, clinic):  # noqa: F811 - the fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from services.rosters import shares, templates
+from services.rosters import share_view, shares, templates
 from tests.console.page_support import ADMIN, OFFSCREEN_NOISE, error_by
 from tests.console.rosters.test_rosters_page import clinic, open_page, select  # noqa: F401 - the fixture
 from tests.snapshot import snapshot
@@ -36,7 +36,7 @@ def test_session_keeps_its_own_desk_share(qtbot, clinic):  # noqa: F811 - the fi
     dialog.share.pct.setValue(50)
     with qtbot.waitSignal(page.loaded, timeout=10_000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    supply = shares.supply_of(db, sid)
+    supply = share_view.supply_of(db, sid)
     assert (supply.pct, supply.own) == (50, True) and templates.get_session(db, sid).note == "只看复诊"
     assert page.model.index_of(clinic["wang"], clinic["day"], "am").data().splitlines()[1].startswith(
         page.model.tr("Desk {pct}%").format(pct=50))
@@ -46,4 +46,4 @@ def test_session_keeps_its_own_desk_share(qtbot, clinic):  # noqa: F811 - the fi
     dialog.share.check.setChecked(False)
     with qtbot.waitSignal(page.loaded, timeout=10_000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert (shares.supply_of(db, sid).pct, shares.supply_of(db, sid).own) == (30, False)
+    assert (share_view.supply_of(db, sid).pct, share_view.supply_of(db, sid).own) == (30, False)
