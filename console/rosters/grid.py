@@ -369,8 +369,9 @@ class RosterGridModel(QAbstractTableModel):
             else:
                 share = self.tr("{share}: {pct}% of each slot").format(share=names[kind], pct=ks.pct) + (
                     self.tr(" (this session's own setting)") if ks.own else self.tr(" (the department's)"))
-                if ks.open:
-                    share += "\n" + self.tr("Its unused places are open to online requests now")
+                if ks.open:  # the desk's to online requests; a referral or follow-up share's to everyone
+                    share += "\n" + (self.tr("Its unused places are open to online requests now") if kind == "desk"
+                                      else self.tr("Its unused places are open to everyone now"))
             lines.append(share)
         if supply.waiting:
             lines.append(self.tr("On the waitlist (候补): {n} request(s)").format(n=supply.waiting))

@@ -1975,6 +1975,10 @@
             <translation>未用完的现场号已开放网上预约</translation>
         </message>
         <message>
+            <source>Its unused places are open to everyone now</source>
+            <translation>未用完的号已向所有人开放</translation>
+        </message>
+        <message>
             <source>On the waitlist (候补): {n} request(s)</source>
             <translation>候补：{n} 个申请</translation>
         </message>

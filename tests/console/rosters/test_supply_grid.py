@@ -71,6 +71,13 @@ def test_the_tooltip_names_the_referral_and_follow_up_shares_kept(qtbot, clinic)
     assert _kept("Desk share (现场号)", 30) + _tr(" (the department's)") in pm
     assert _kept("Referral share (转诊号)") + own in pm  # turned off for this session alone: said so
     assert _kept("Follow-up share (复诊号)", 25) + own in pm
+    # past the cut-offs: the desk's unused places are open to online requests, the others' to everyone
+    shares.open_due(db, now=dt.datetime.combine(clinic["day"], dt.time(23)))
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.refresh()
+    am = page.model.index_of(clinic["wang"], clinic["day"], "am").data(Qt.ItemDataRole.ToolTipRole)
+    assert _tr("Its unused places are open to online requests now") in am
+    assert _tr("Its unused places are open to everyone now") in am
 
 
 def test_day_headers_mark_holidays_and_make_up_days(qtbot, clinic):  # noqa: F811 - the fixture
