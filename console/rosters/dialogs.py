@@ -36,11 +36,10 @@ from console.common.pagekit import TaskDialog, call
 from console.common.widgets import calendar_popup
 from console.notifications.delivery import delivery_text
 from console.rosters.grid import hm
-from console.rosters.shares import ShareField, share_text
-from services import limits
+from console.rosters.shares import ShareFields, share_text
 from services.errors import ValidationError
 from services.notify import outbox
-from services.rosters import shares, templates
+from services.rosters import share_view, shares, templates
 
 log = logging.getLogger(__name__)
 
@@ -176,9 +175,9 @@ class SessionDialog(TaskDialog):
         self.errors.cleared_by("starts_at", self.ends)  # errors about the hours together go with either
         self.errors.cleared_by("ends_at", self.starts)
         form.addRow(self.tr("Note"), self.errors.field("note", self.note))
-        self.share = ShareField(self.tr("Its own"), self)  # the desk's share (console.rosters.shares)
+        self.shares = ShareFields(self.tr("Its own"), self)  # the kept shares (console.rosters.shares)
         self.supply: Any = None
-        form.addRow(self.tr("Desk share"), self.errors.field("pct", self.share, self.share.pct, self.share.check))
+        form.addRow(self.tr("Kept shares"), self.shares.add_to(self.errors))
         self.table = QTableWidget(0, 3, self)
         self.table.setObjectName("sessionSlots")
         self.table.setHorizontalHeaderLabels([self.tr("Time"), self.tr("Taken"), self.tr("Places")])
@@ -206,17 +205,18 @@ class SessionDialog(TaskDialog):
         # the places of each slot: one line under the table, the spin box at fault outlined
         self.form_area.addLayout(self.errors.field("capacity", self.table, self.all_places))
         self.ok_button.setEnabled(False)
-        self.resize(500, 560)
+        self.resize(560, 640)
         db, cfg = ctx.db, ctx.cfg
         call(ctx, self, lambda: (templates.get_session(db, session_id), templates.list_slots(db, session_id),
                                  templates.notice_count(db, session_id), outbox.outbox_state(db, cfg),
-                                 shares.supply_of(db, session_id)),
+                                 share_view.supply_of(db, session_id)),
              self._loaded, lambda e: self._failed(e))
 
     def _loaded(self, loaded: tuple[Any, Sequence[Any], int, Any, Any]) -> None:
         self.session, self.slots, self.supply = loaded[0], list(loaded[1]), loaded[4]
-        self.share.set_value(self.own_share(), self.tr("else its department's: {share}").format(
-            share=share_text(self.supply.department_pct)))
+        self.shares.set_values(self.own_shares(), {
+            kind: self.tr("else its department's: {share}").format(share=share_text(ks.department_pct))
+            for kind, ks in self.supply.kinds.items()})
         told, state = loaded[2], loaded[3]
         self.message.setText(self.tr("If the hours change: ") + notice_text(told, delivery_text(state) if told else ""))
         s = self.session
@@ -242,8 +242,9 @@ class SessionDialog(TaskDialog):
         else:
             self.ok_button.setEnabled(True)
 
-    def own_share(self) -> int | None:
-        return (self.supply.pct or 0) if self.supply.own else None
+    def own_shares(self) -> dict[str, int | None]:
+        """kind -> the session's own share (0: none kept, whatever its department keeps), None: its department's."""
+        return {kind: (ks.pct or 0) if ks.own else None for kind, ks in self.supply.kinds.items()}
 
     def places(self) -> list[int]:
         return [self.table.cellWidget(r, 2).value() for r in range(self.table.rowCount())]
@@ -261,12 +262,12 @@ class SessionDialog(TaskDialog):
         hours_changed = (starts, ends) != (s.starts_at, s.ends_at)
         note_changed = note != (s.note or "")
         capacities = [(slot, n) for slot, n in zip(self.slots, self.places(), strict=True) if n != slot.capacity]
-        pct = self.share.value()
-        share_changed = pct != self.own_share()
+        own = self.own_shares()
+        changed = {k: v for k, v in self.shares.values().items() if v != own[k]}
 
         def work():
-            if share_changed and pct is not None:
-                limits.DESK_SHARE.check(pct, field="pct")  # before anything changes
+            if changed:
+                shares.check_shares(db, changed, session_id=sid)  # before anything changes
             told = 0
             if hours_changed or note_changed:
                 told = templates.update_session(db, actor, sid, starts_at=starts if hours_changed else None,
@@ -281,8 +282,8 @@ class SessionDialog(TaskDialog):
                     # by that slot's places: say which time, the table has many rows
                     raise ValidationError(f"{hm(slot.starts_at)}–{hm(slot.ends_at)}：{exc}",
                                           field=f"capacity:{slot.id}") from exc
-            if share_changed:
-                shares.set_share(db, actor, pct, session_id=sid)
+            if changed:
+                shares.set_shares(db, actor, changed, session_id=sid)
             return replace(templates.get_session(db, sid), notified=told)
         return work
 

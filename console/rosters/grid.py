@@ -352,18 +352,27 @@ class RosterGridModel(QAbstractTableModel):
         return " · ".join(parts)
 
     def _supply_tip(self, cell: Any) -> list[str]:
+        """The kept shares (the desk's always; a referral or follow-up share when kept, or turned off for this
+        session alone) and the waitlist."""
         supply = getattr(cell, "supply", None)
         if supply is None:
             return []
-        if not supply.pct:
-            share = self.tr("Desk share (现场号): none kept") + (
-                self.tr(" (this session's own setting)") if supply.own and supply.department_pct else "")
-        else:
-            share = self.tr("Desk share (现场号): {pct}% of each slot").format(pct=supply.pct) + (
-                self.tr(" (this session's own setting)") if supply.own else self.tr(" (the department's)"))
-            if supply.open:
-                share += "\n" + self.tr("Its unused places are open to online requests now")
-        lines = [share]
+        names = {"desk": self.tr("Desk share (现场号)"), "referral": self.tr("Referral share (转诊号)"),
+                 "followup": self.tr("Follow-up share (复诊号)")}
+        lines = []
+        for kind, ks in (supply.kinds or {"desk": supply}).items():
+            if not ks.pct:
+                if kind != "desk" and not (ks.own and ks.department_pct):
+                    continue
+                share = self.tr("{share}: none kept").format(share=names[kind]) + (
+                    self.tr(" (this session's own setting)") if ks.own and ks.department_pct else "")
+            else:
+                share = self.tr("{share}: {pct}% of each slot").format(share=names[kind], pct=ks.pct) + (
+                    self.tr(" (this session's own setting)") if ks.own else self.tr(" (the department's)"))
+                if ks.open:  # the desk's to online requests; a referral or follow-up share's to everyone
+                    share += "\n" + (self.tr("Its unused places are open to online requests now") if kind == "desk"
+                                      else self.tr("Its unused places are open to everyone now"))
+            lines.append(share)
         if supply.waiting:
             lines.append(self.tr("On the waitlist (候补): {n} request(s)").format(n=supply.waiting))
         return lines

@@ -20,8 +20,8 @@
             <translation>预约规则</translation>
         </message>
         <message>
-            <source>Desk shares</source>
-            <translation>现场号</translation>
+            <source>Kept shares</source>
+            <translation>号源池</translation>
         </message>
         <message>
             <source>Holidays</source>
@@ -179,7 +179,7 @@
             <translation>标记爽约</translation>
         </message>
         <message>
-            <source>A no-show counts toward the patient's no-show limit (online booking is suspended when it is reached). It can be undone today.</source>
+            <source>A no-show counts toward the patient&apos;s no-show limit (online booking is suspended when it is reached). It can be undone today.</source>
             <translation>爽约会计入患者的爽约次数（达到上限将暂停网上预约）。今天之内可以撤销。</translation>
         </message>
         <message>
@@ -247,11 +247,11 @@
             <translation>不在您负责的科室</translation>
         </message>
         <message>
-            <source>This slot's session is stopped or over</source>
+            <source>This slot&apos;s session is stopped or over</source>
             <translation>该时段的出诊已停诊或已结束</translation>
         </message>
         <message>
-            <source>Add places to the chosen patient's slot, with a reason (加号)</source>
+            <source>Add places to the chosen patient&apos;s slot, with a reason (加号)</source>
             <translation>为所选患者的时段加号（需填写原因）</translation>
         </message>
     </context>
@@ -266,7 +266,7 @@
             <translation>候补第 %1 位</translation>
         </message>
         <message>
-            <source>Places a walk-in may take in this slot now: before the clinic day only the desk's share (现场号), on the day every free place</source>
+            <source>Places a walk-in may take in this slot now: before the clinic day only the desk&apos;s share (现场号), on the day every free place</source>
             <translation>该时段现场挂号现在可用的号数：就诊日前只能用现场号，就诊当天所有空号均可</translation>
         </message>
     </context>
@@ -365,7 +365,7 @@
             <translation>全部医生</translation>
         </message>
         <message>
-            <source>Today's patients</source>
+            <source>Today&apos;s patients</source>
             <translation>今日就诊</translation>
         </message>
         <message>
@@ -373,15 +373,15 @@
             <translation>%1 就诊名单</translation>
         </message>
         <message>
-            <source>Check-in: on the clinic's day only</source>
+            <source>Check-in: on the clinic&apos;s day only</source>
             <translation>签到仅限就诊当天</translation>
         </message>
         <message>
-            <source>Check-in only on the clinic's own day: this is the list of %1.</source>
+            <source>Check-in only on the clinic&apos;s own day: this is the list of %1.</source>
             <translation>只能在就诊当天签到：这是 %1 的名单。</translation>
         </message>
         <message>
-            <source>Check in the chosen patients (C or Ctrl+Enter); only on the clinic's own day</source>
+            <source>Check in the chosen patients (C or Ctrl+Enter); only on the clinic&apos;s own day</source>
             <translation>为所选患者签到（C 或 Ctrl+Enter）；仅限就诊当天</translation>
         </message>
         <message>
@@ -720,7 +720,7 @@
     <context>
         <name>ExportRosterDialog</name>
         <message>
-            <source>Export the week's roster to Excel</source>
+            <source>Export the week&apos;s roster to Excel</source>
             <translation>导出本周排班表（Excel）</translation>
         </message>
         <message>
@@ -790,7 +790,7 @@
             <translation>导出当日名单到 Excel……</translation>
         </message>
         <message>
-            <source>Export the week's roster to Excel…</source>
+            <source>Export the week&apos;s roster to Excel…</source>
             <translation>导出本周排班到 Excel……</translation>
         </message>
         <message>
@@ -865,7 +865,7 @@
             <translation>预约规则的判定；通过不符合规则的申请时会说明原因（科主任和管理员可填写理由后越过规则通过）</translation>
         </message>
         <message>
-            <source>Check in (on the clinic's own day only)</source>
+            <source>Check in (on the clinic&apos;s own day only)</source>
             <translation>签到（仅限就诊当天）</translation>
         </message>
         <message>
@@ -1441,7 +1441,7 @@
             <translation>演示：自动审核申请</translation>
         </message>
         <message>
-            <source>The demo's job service, running inside this console, decides new requests by the hospital's rules</source>
+            <source>The demo&apos;s job service, running inside this console, decides new requests by the hospital&apos;s rules</source>
             <translation>演示用的后台服务在本程序内运行，按医院的规则审核新的预约申请</translation>
         </message>
         <message>
@@ -1660,7 +1660,7 @@
             <translation>结束日期</translation>
         </message>
         <message>
-            <source>Sessions are created from the doctors' weekly templates. Sessions that already exist are left as they are, so publishing twice is safe.</source>
+            <source>Sessions are created from the doctors&apos; weekly templates. Sessions that already exist are left as they are, so publishing twice is safe.</source>
             <translation>按医生的每周排班模板生成出诊。已存在的出诊保持不变，重复发布不会重复生成。</translation>
         </message>
         <message>
@@ -1943,24 +1943,40 @@
             <translation>候补{n}</translation>
         </message>
         <message>
-            <source>Desk share (现场号): none kept</source>
-            <translation>现场号：不保留</translation>
+            <source>Desk share (现场号)</source>
+            <translation>现场号</translation>
         </message>
         <message>
-            <source> (this session's own setting)</source>
+            <source>Referral share (转诊号)</source>
+            <translation>转诊号</translation>
+        </message>
+        <message>
+            <source>Follow-up share (复诊号)</source>
+            <translation>复诊号</translation>
+        </message>
+        <message>
+            <source>{share}: none kept</source>
+            <translation>{share}：不保留</translation>
+        </message>
+        <message>
+            <source>{share}: {pct}% of each slot</source>
+            <translation>{share}：每个时段的 {pct}%</translation>
+        </message>
+        <message>
+            <source> (this session&apos;s own setting)</source>
             <translation>（本次出诊单独设置）</translation>
         </message>
         <message>
-            <source>Desk share (现场号): {pct}% of each slot</source>
-            <translation>现场号：每个时段保留 {pct}%</translation>
-        </message>
-        <message>
-            <source> (the department's)</source>
+            <source> (the department&apos;s)</source>
             <translation>（沿用科室设置）</translation>
         </message>
         <message>
             <source>Its unused places are open to online requests now</source>
             <translation>未用完的现场号已开放网上预约</translation>
+        </message>
+        <message>
+            <source>Its unused places are open to everyone now</source>
+            <translation>未用完的号已向所有人开放</translation>
         </message>
         <message>
             <source>On the waitlist (候补): {n} request(s)</source>
@@ -1986,7 +2002,7 @@
             <translation>科室</translation>
         </message>
         <message>
-            <source>Doctor's templates…</source>
+            <source>Doctor&apos;s templates…</source>
             <translation>医生排班模板…</translation>
         </message>
         <message>
@@ -2034,7 +2050,7 @@
             <translation>未发布</translation>
         </message>
         <message>
-            <source>Cells show places taken / places in all, the desk's share and the waitlist. Days: 休 off, 班 worked (调休), 停 closed, 例 exception.</source>
+            <source>Cells show places taken / places in all, the desk&apos;s share and the waitlist. Days: 休 off, 班 worked (调休), 停 closed, 例 exception.</source>
             <translation>格内为 已约/总号源、现场号比例与候补人数。日期：休 休息，班 调休上班，停 停诊，例 医院例外。</translation>
         </message>
         <message>
@@ -2062,7 +2078,7 @@
             <translation>该出诊已停诊，不能再修改</translation>
         </message>
         <message>
-            <source>Select a doctor's row first</source>
+            <source>Select a doctor&apos;s row first</source>
             <translation>请先选中一位医生所在的行</translation>
         </message>
         <message>
@@ -2117,7 +2133,7 @@
             <translation>该门诊的申请任何人都不能通过。</translation>
         </message>
         <message>
-            <source>You may reject it; the patient then reads the rule's words.</source>
+            <source>You may reject it; the patient then reads the rule&apos;s words.</source>
             <translation>您可以拒绝，患者将看到上述规则原因。</translation>
         </message>
         <message>
@@ -2183,8 +2199,8 @@
             <translation>单独设置</translation>
         </message>
         <message>
-            <source>Desk share</source>
-            <translation>现场号比例</translation>
+            <source>Kept shares</source>
+            <translation>号源池</translation>
         </message>
         <message>
             <source>Time</source>
@@ -2207,7 +2223,7 @@
             <translation>每时段号源</translation>
         </message>
         <message>
-            <source>else its department's: {share}</source>
+            <source>else its department&apos;s: {share}</source>
             <translation>否则沿用科室：{share}</translation>
         </message>
         <message>
@@ -2245,16 +2261,16 @@
     <context>
         <name>ShareDialog</name>
         <message>
-            <source>Desk share of {name}</source>
-            <translation>{name} 的现场号比例</translation>
+            <source>Kept shares of {name}</source>
+            <translation>{name} 的号源池</translation>
         </message>
         <message>
-            <source>The share of each slot's places kept for walk-ins at the desk (现场号). Online requests take only the rest until the cut-off in the booking rules; a session may keep its own share (the session dialog).</source>
-            <translation>每个时段为窗口现场挂号保留的号源比例（现场号）。在预约规则中的开放时间之前，网上预约只能使用其余的号；单次出诊可单独设置（在“修改出诊”中）。</translation>
+            <source>The share of each slot&apos;s places kept for walk-ins at the desk (现场号), for referrals (转诊/医联体) and for follow-ups (复诊); together at most 100 %. Online requests take only the rest until each share&apos;s cut-off in the booking rules; a session may keep its own shares (the session dialog).</source>
+            <translation>每个时段为窗口现场挂号（现场号）、转诊（转诊/医联体）和复诊（复诊）保留的号源比例，合计不超过 100%。在预约规则中各自的开放时间之前，网上预约只能挂其余的号；某次出诊可另设自己的比例（出诊对话框）。</translation>
         </message>
         <message>
-            <source>Keep places for the desk</source>
-            <translation>保留现场号</translation>
+            <source>Keep</source>
+            <translation>保留</translation>
         </message>
     </context>
     <context>
@@ -2263,16 +2279,28 @@
             <source>None kept</source>
             <translation>不保留</translation>
         </message>
+        <message>
+            <source>Desk (现场号)</source>
+            <translation>现场号</translation>
+        </message>
+        <message>
+            <source>Referrals (转诊号)</source>
+            <translation>转诊号</translation>
+        </message>
+        <message>
+            <source>Follow-ups (复诊号)</source>
+            <translation>复诊号</translation>
+        </message>
     </context>
     <context>
         <name>SharesTab</name>
         <message>
-            <source>Set desk share…</source>
-            <translation>设置现场号比例…</translation>
+            <source>Set kept shares…</source>
+            <translation>设置号源池…</translation>
         </message>
         <message>
-            <source>A session may keep its own share: change it in the roster's session dialog.</source>
-            <translation>单次出诊可单独设置比例：在排班的“修改出诊”中修改。</translation>
+            <source>A session may keep its own shares: change them in the roster&apos;s session dialog.</source>
+            <translation>某次出诊可另设自己的比例：在排班的出诊对话框中修改。</translation>
         </message>
         <message>
             <source>Code</source>
@@ -2281,10 +2309,6 @@
         <message>
             <source>Name</source>
             <translation>名称</translation>
-        </message>
-        <message>
-            <source>Desk share (现场号)</source>
-            <translation>现场号比例</translation>
         </message>
         <message>
             <source>Status</source>
@@ -2795,7 +2819,7 @@
             <translation>来自{source}，请在那里修改</translation>
         </message>
         <message>
-            <source>Field map line without '=': {line}</source>
+            <source>Field map line without &apos;=&apos;: {line}</source>
             <translation>字段映射缺少“=”：{line}</translation>
         </message>
         <message>

@@ -265,9 +265,9 @@ def _check_total(pcts: dict[str, int | None], where: str) -> None:
 
 
 def _session_totals(conn: Connection, department_id: int | None, session_id: int | None,
-                    kind: str, pct: int | None) -> None:
-    """Refuse a share that would keep more than all of a slot's places, for the department or session set
-    and every session of the department that overrides one of its shares."""
+                    changes: dict[str, int | None]) -> None:
+    """Refuse shares (``changes``: kind -> pct) that would keep more than all of a slot's places, for the
+    department or session set and every session of the department that overrides one of its shares."""
     cols = [getattr(ClinicSession, f"{k}_share_pct") for k in KINDS]
     dep_cols = [getattr(Department, f"{k}_share_pct") for k in KINDS]
     q = (select(ClinicSession.id, *cols, *dep_cols).join(Doctor, Doctor.id == ClinicSession.doctor_id)
@@ -276,109 +276,84 @@ def _session_totals(conn: Connection, department_id: int | None, session_id: int
         q = q.where(ClinicSession.id == session_id)
     else:
         dep = conn.execute(select(*dep_cols).where(Department.id == department_id)).one()
-        _check_total({k: pct if k == kind else p for k, p in zip(KINDS, dep, strict=True)}, "科室")
+        _check_total({k: changes.get(k, p) for k, p in zip(KINDS, dep, strict=True)}, "科室")
         q = q.where(Department.id == department_id, func.coalesce(*cols).is_not(None))
     for row in conn.execute(q):
         own, dep = row[1:4], row[4:7]
         eff = {k: (o if o is not None else d) for k, o, d in zip(KINDS, own, dep, strict=True)}
-        if session_id is not None:
-            eff[kind] = pct if pct is not None else dep[KINDS.index(kind)]
-        elif own[KINDS.index(kind)] is None:
-            eff[kind] = pct
+        for kind, pct in changes.items():
+            i = KINDS.index(kind)
+            if session_id is not None:
+                eff[kind] = pct if pct is not None else dep[i]
+            elif own[i] is None:
+                eff[kind] = pct
         _check_total(eff, f"出诊 {row[0]} ")
 
 
-def set_share(db: Database, actor: Actor, pct: int | None, *, department_id: int | None = None,
-              session_id: int | None = None, kind: str = "desk") -> Share:
-    """Set a department's share of ``kind`` (desk, referral, followup; admin), or a session's (None: its
-    department's again; a head of its department too). Exactly one of department_id, session_id. The
-    shares kept together may not exceed 100 % anywhere."""
+_RANGES = {k: limits.DESK_SHARE if k == "desk" else limits.IntRange(f"{KIND_LABELS[k]}比例（%）", 0, 100)
+           for k in KINDS}
+
+
+def _checked(pcts: dict[str, int | None], department_id: int | None, session_id: int | None,
+             field: str | None) -> dict[str, int | None]:
+    """``pcts`` with each number checked (0-100; refused by ``field``, else by ``pct:<kind>``)."""
     if (department_id is None) == (session_id is None):
         raise ValidationError("请指定一个科室或一个出诊（二选一）", field="department_id")
-    if kind not in KINDS:
-        raise ValidationError(f"未知的保留号类型：{limits.shown(kind)}（可选 {'、'.join(KINDS)}）", field="kind")
-    if pct is not None:
-        pct = limits.DESK_SHARE.check(pct, field="pct")
-    column = f"{kind}_share_pct"
+    out: dict[str, int | None] = {}
+    for kind, pct in pcts.items():
+        if kind not in KINDS:
+            raise ValidationError(f"未知的保留号类型：{limits.shown(kind)}（可选 {'、'.join(KINDS)}）", field="kind")
+        out[kind] = None if pct is None else _RANGES[kind].check(pct, field=field or f"pct:{kind}")
+    return out
 
-    def tx(conn: Connection) -> Share:
+
+def check_shares(db: Database, pcts: dict[str, int | None], *, department_id: int | None = None,
+                 session_id: int | None = None) -> None:
+    """Refuse, as :func:`set_shares` would, shares that are out of range or keep over 100 % together (nothing
+    is written: a form that changes other things first asks this before any change)."""
+    pcts = _checked(pcts, department_id, session_id, None)
+    with db.read() as conn:
+        _session_totals(conn, department_id, session_id, pcts)
+
+
+def set_shares(db: Database, actor: Actor, pcts: dict[str, int | None], *, department_id: int | None = None,
+               session_id: int | None = None, field: str | None = None) -> list[Share]:
+    """Set several shares of a department (admin) or of a session (None: its department's again; a head of
+    its department too) at once, in one transaction: ``pcts`` kind -> pct. Exactly one of department_id,
+    session_id. The shares kept together may not exceed 100 % anywhere (refused by the field 'pct'); a
+    number out of range is refused by ``pct:<kind>`` (or ``field``); nothing is changed then."""
+    pcts = _checked(pcts, department_id, session_id, field)
+    values = {f"{kind}_share_pct": pct for kind, pct in pcts.items()}
+
+    def tx(conn: Connection) -> list[Share]:
         if department_id is not None:
             actor.require("rules.edit")
             if conn.execute(select(Department.id).where(Department.id == department_id)).scalar() is None:
                 raise NotFound(f"没有科室 ID {limits.shown(department_id)}")
-            _session_totals(conn, department_id, None, kind, pct)
-            conn.execute(update(Department).where(Department.id == department_id).values({column: pct}))
-            audit.record(conn, actor, "share", "department", department_id, {column: pct})
+            _session_totals(conn, department_id, None, pcts)
+            if values:
+                conn.execute(update(Department).where(Department.id == department_id).values(values))
+                audit.record(conn, actor, "share", "department", department_id, values)
         else:
             dep = conn.execute(select(Doctor.department_id).join(ClinicSession, ClinicSession.doctor_id == Doctor.id)
                                .where(ClinicSession.id == session_id)).scalar()
             if dep is None:
                 raise NotFound(f"没有出诊 ID {limits.shown(session_id)}")
             actor.require("session.extra", dep)
-            _session_totals(conn, None, session_id, kind, pct)
-            conn.execute(update(ClinicSession).where(ClinicSession.id == session_id)
-                         .values({column: pct, "updated_at": utcnow()}))
-            audit.record(conn, actor, "share", "session", session_id, {column: pct})
-        return Share(department_id, session_id, pct, kind)
+            _session_totals(conn, None, session_id, pcts)
+            if values:
+                conn.execute(update(ClinicSession).where(ClinicSession.id == session_id)
+                             .values({**values, "updated_at": utcnow()}))
+                audit.record(conn, actor, "share", "session", session_id, values)
+        return [Share(department_id, session_id, pct, kind) for kind, pct in pcts.items()]
     return db.run(tx)
 
 
-# ---------------------------------------------------------------- what the console shows
-
-@dataclass(frozen=True)
-class SessionSupply:
-    """A session's desk share and waitlist, as the week grid and the session dialog show them."""
-    pct: int | None  # the share in force: the session's own, else its department's; None: nothing kept
-    own: bool  # the session overrides its department's share
-    department_pct: int | None
-    open: bool  # the cut-off passed: the share's unused places are everyone's
-    waiting: int  # requests on the waitlist (候补) for the session's slots
-
-
-def session_supply(conn: Connection, session_ids) -> dict[int, SessionSupply]:
-    """session -> its SessionSupply, for these sessions: one grouped query per 900 sessions."""
-    from services.bookings.waitlist import IS_WAITING  # the waitlist builds on this module
-    ids = sorted(set(session_ids))
-    out: dict[int, SessionSupply] = {}
-    for i in range(0, len(ids), 900):
-        q = (select(ClinicSession.id, ClinicSession.desk_share_pct, Department.desk_share_pct,
-                    ClinicSession.desk_share_open, func.count(Booking.id))
-             .join(Doctor, Doctor.id == ClinicSession.doctor_id).join(Department, Department.id == Doctor.department_id)
-             .outerjoin(Slot, Slot.session_id == ClinicSession.id)
-             .outerjoin(Booking, and_(Booking.slot_id == Slot.id, IS_WAITING))
-             .where(ClinicSession.id.in_(ids[i:i + 900]))
-             .group_by(ClinicSession.id, ClinicSession.desk_share_pct, Department.desk_share_pct,
-                       ClinicSession.desk_share_open))
-        for sid, own, dep, is_open, waiting in conn.execute(q):
-            pct = own if own is not None else dep
-            out[sid] = SessionSupply(pct or None, own is not None, dep, bool(is_open), int(waiting))
-    return out
-
-
-def supply_of(db: Database, session_id: int) -> SessionSupply:
-    """One session's SessionSupply (the session dialog)."""
-    with db.read() as conn:
-        found = session_supply(conn, [session_id])
-    if session_id not in found:
-        raise NotFound(f"没有出诊 ID {limits.shown(session_id)}")
-    return found[session_id]
-
-
-@dataclass(frozen=True)
-class DepartmentShare:
-    id: int
-    code: str
-    name: str
-    active: bool
-    pct: int | None  # None: no share kept
-
-
-def department_shares(db: Database) -> list[DepartmentShare]:
-    """Every department with its desk share (the admin page), by code."""
-    with db.read() as conn:
-        rows = conn.execute(select(Department.id, Department.code, Department.name, Department.active,
-                                   Department.desk_share_pct).order_by(Department.code)).all()
-    return [DepartmentShare(r.id, r.code, r.name, bool(r.active), r.desk_share_pct) for r in rows]
+def set_share(db: Database, actor: Actor, pct: int | None, *, department_id: int | None = None,
+              session_id: int | None = None, kind: str = "desk") -> Share:
+    """Set a department's share of ``kind`` (desk, referral, followup; admin), or a session's (None: its
+    department's again; a head of its department too): :func:`set_shares` of one kind, refused by 'pct'."""
+    return set_shares(db, actor, {kind: pct}, department_id=department_id, session_id=session_id, field="pct")[0]
 
 
 def opens_at(day: dt.date, r, kind: str = "desk") -> dt.datetime:

@@ -14,7 +14,7 @@ from services.db import Database
 from services.domain import SessionStatus
 from services.errors import ValidationError
 from services.models import ClinicSession, Doctor
-from services.rosters import holidays, shares
+from services.rosters import holidays, share_view
 from services.rosters.calendar import parse_date
 from services.rosters.clinic_sessions import session_info, session_select
 from services.rosters.masterdata import DepartmentInfo, DoctorInfo, department_in, doctors_in
@@ -33,7 +33,7 @@ class GridCell:
     substitute_for: str | None  # the rostered doctor's name when this doctor stands in for them
     pending: int = 0
     note: str | None = None
-    supply: shares.SessionSupply | None = None  # the desk share and the waitlist (services.rosters.shares)
+    supply: share_view.SessionSupply | None = None  # the desk share and the waitlist (services.rosters.shares)
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
         with_sessions = {r.doctor_id for r in rows}
         doctors = [d for d in doctors_in(conn, department_id, include_inactive=True) if d.active or d.id in with_sessions]
         plans = holidays.plans(conn, days[0], days[-1])
-        supply = shares.session_supply(conn, [r.id for r in rows])
+        supply = share_view.session_supply(conn, [r.id for r in rows])
     cells: dict[tuple[int, dt.date, str], GridCell] = {}
     for r in rows:
         s = session_info(r)

@@ -1,4 +1,5 @@
-"""The week grid shows the supply rules: each session's desk share (现场号) and its waitlist (候补), and over each
+"""The week grid shows the supply rules: each session's kept shares (现场号, 转诊号, 复诊号: the desk's under the
+places, all in the tooltip) and its waitlist (候补), and over each
 day its holiday mark (休 / 班 / 停 / 例) in its colour with the words in the tooltip; against a real SQLite database."""
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("RosterGridModel", text)
 
 
+def _kept(name: str, pct: int | None = None) -> str:
+    """A tooltip line's start: '<name>: 30% of each slot' or '<name>: none kept'."""
+    if pct is None:
+        return _tr("{share}: none kept").format(share=_tr(name))
+    return _tr("{share}: {pct}% of each slot").format(share=_tr(name), pct=pct)
+
+
 def test_cells_show_the_desk_share_and_the_waitlist(qtbot, clinic):  # noqa: F811 - the fixture
     db = clinic["db"]
     shares.set_share(db, ADMIN, 30, department_id=clinic["dep"])
@@ -34,7 +42,8 @@ def test_cells_show_the_desk_share_and_the_waitlist(qtbot, clinic):  # noqa: F81
     assert lines[0] == "4/8"  # the fixture's three bookings and its request, now confirmed
     assert lines[1] == _tr("Desk {pct}%").format(pct=30) + " · " + _tr("Waitlist {n}").format(n=2)
     tip = index.data(Qt.ItemDataRole.ToolTipRole)
-    assert _tr("Desk share (现场号): {pct}% of each slot").format(pct=30) + _tr(" (the department's)") in tip
+    assert _kept("Desk share (现场号)", 30) + _tr(" (the department's)") in tip
+    assert _tr("Referral share (转诊号)") not in tip  # none kept: not named
     assert _tr("On the waitlist (候补): {n} request(s)").format(n=2) in tip
     # a session of its own keeps more; the grid follows in place
     shares.set_share(db, ADMIN, 50, session_id=clinic["pm_session"])
@@ -46,7 +55,29 @@ def test_cells_show_the_desk_share_and_the_waitlist(qtbot, clinic):  # noqa: F81
     assert _tr(" (this session's own setting)") in pm.data(Qt.ItemDataRole.ToolTipRole)
     am = page.model.index_of(clinic["wang"], clinic["day"], "am")
     assert am.data().splitlines()[1] == _tr("Waitlist {n}").format(n=2)  # no share kept now
-    assert _tr("Desk share (现场号): none kept") in am.data(Qt.ItemDataRole.ToolTipRole)
+    assert _kept("Desk share (现场号)") in am.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_the_tooltip_names_the_referral_and_follow_up_shares_kept(qtbot, clinic):  # noqa: F811 - the fixture
+    db = clinic["db"]
+    shares.set_shares(db, ADMIN, {"desk": 30, "referral": 20, "followup": 10}, department_id=clinic["dep"])
+    shares.set_shares(db, ADMIN, {"referral": 0, "followup": 25}, session_id=clinic["pm_session"])
+    page = open_page(qtbot, db)
+    am = page.model.index_of(clinic["wang"], clinic["day"], "am").data(Qt.ItemDataRole.ToolTipRole)
+    for name, pct in (("Desk share (现场号)", 30), ("Referral share (转诊号)", 20), ("Follow-up share (复诊号)", 10)):
+        assert _kept(name, pct) + _tr(" (the department's)") in am
+    pm = page.model.index_of(clinic["li"], clinic["day"], "pm").data(Qt.ItemDataRole.ToolTipRole)
+    own = _tr(" (this session's own setting)")
+    assert _kept("Desk share (现场号)", 30) + _tr(" (the department's)") in pm
+    assert _kept("Referral share (转诊号)") + own in pm  # turned off for this session alone: said so
+    assert _kept("Follow-up share (复诊号)", 25) + own in pm
+    # past the cut-offs: the desk's unused places are open to online requests, the others' to everyone
+    shares.open_due(db, now=dt.datetime.combine(clinic["day"], dt.time(23)))
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.refresh()
+    am = page.model.index_of(clinic["wang"], clinic["day"], "am").data(Qt.ItemDataRole.ToolTipRole)
+    assert _tr("Its unused places are open to online requests now") in am
+    assert _tr("Its unused places are open to everyone now") in am
 
 
 def test_day_headers_mark_holidays_and_make_up_days(qtbot, clinic):  # noqa: F811 - the fixture

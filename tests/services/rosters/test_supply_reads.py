@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from services.bookings import decisions, queries, rules
 from services.clock import hospital_today
-from services.rosters import extra_places, shares, week
+from services.errors import ValidationError
+from services.rosters import extra_places, share_view, shares, week
 from services.staff.actor import Actor
 from tests import factories as f
+from tests.snapshot import snapshot
 
 ADMIN = Actor("staff", "admin", 1, "admin")
 CLERK = Actor("staff", "clerk", 3, "clerk")
@@ -29,18 +33,18 @@ def test_week_grid_cells_carry_the_desk_share_and_the_waitlist(db):
     pm = grid.cells[(c["doctor_id"], day, "pm")].supply
     assert (am.pct, am.own, am.department_pct, am.open, am.waiting) == (30, False, 30, False, 2)
     assert (pm.pct, pm.own, pm.department_pct, pm.waiting) == (50, True, 30, 0)
-    assert shares.supply_of(db, other) == pm
+    assert share_view.supply_of(db, other) == pm
     shares.set_share(db, ADMIN, 0, session_id=other)  # nothing kept for this session, whatever its department keeps
-    assert (shares.supply_of(db, other).pct, shares.supply_of(db, other).own) == (None, True)
+    assert (share_view.supply_of(db, other).pct, share_view.supply_of(db, other).own) == (None, True)
     f.set_status(db, ids[1], "cancelled")
-    assert shares.supply_of(db, c["session_id"]).waiting == 1
+    assert share_view.supply_of(db, c["session_id"]).waiting == 1
 
 
 def test_department_shares_are_listed_by_code(db):
     nk = f.department(db, "NK", "内科")
     wk = f.department(db, "WK", "外科")
     shares.set_share(db, ADMIN, 30, department_id=wk)
-    assert [(d.id, d.code, d.name, d.pct) for d in shares.department_shares(db)] == [
+    assert [(d.id, d.code, d.name, d.pct) for d in share_view.department_shares(db)] == [
         (nk, "NK", "内科", None), (wk, "WK", "外科", 30)]
 
 
@@ -70,3 +74,33 @@ def test_who_may_add_places(db):
     assert not extra_places.right(db, CLERK).allows() and not extra_places.right(db, CLERK).allows(dep)
     rules.save(db, ADMIN, clerks_add_places=True)
     assert extra_places.right(db, CLERK).allows(dep)
+
+
+def test_the_three_kept_shares_are_read_and_set_together(db):
+    day = hospital_today() + dt.timedelta(days=2)
+    c = f.basic_clinic(db, day=day, capacity=10, slots=1)
+    dep, sid = c["department_id"], c["session_id"]
+    shares.set_shares(db, ADMIN, {"desk": 30, "referral": 20, "followup": 10}, department_id=dep)
+    [row] = share_view.department_shares(db)
+    assert row.pcts == {"desk": 30, "referral": 20, "followup": 10}
+    shares.set_shares(db, ADMIN, {"referral": 0, "followup": 40}, session_id=sid)
+    kinds = share_view.supply_of(db, sid).kinds
+    assert [(kinds[k].pct, kinds[k].own, kinds[k].department_pct, kinds[k].open) for k in shares.KINDS] == [
+        (30, False, 30, False), (None, True, 20, False), (40, True, 10, False)]
+    # over 100 % together: refused by the total, nothing written (not even the kinds within range)
+    before = snapshot(db)
+    for pcts in ({"desk": 50, "referral": 60}, {"desk": 20, "followup": 101}):
+        with pytest.raises(ValidationError) as err:
+            shares.set_shares(db, ADMIN, pcts, session_id=sid)
+        assert err.value.field == ("pct" if "referral" in pcts else "pct:followup")
+        with pytest.raises(ValidationError):
+            shares.check_shares(db, pcts, session_id=sid)
+    with pytest.raises(ValidationError) as err:  # the session's 40 % follow-up with the department's 70 %
+        shares.set_shares(db, ADMIN, {"desk": 70}, department_id=dep)
+    assert "出诊" in str(err.value) and err.value.field == "pct"
+    assert snapshot(db) == before
+    shares.check_shares(db, {"desk": 60}, session_id=sid)  # 60 + 0 + 40: allowed
+    # the session's own shares off: its department's again
+    shares.set_shares(db, ADMIN, dict.fromkeys(shares.KINDS), session_id=sid)
+    kinds = share_view.supply_of(db, sid).kinds
+    assert [(kinds[k].pct, kinds[k].own) for k in shares.KINDS] == [(30, False), (20, False), (10, False)]
