@@ -65,12 +65,22 @@ def fold(rows: list[tuple[str, str, str]], ts: Path = TS) -> list[str]:
             ET.SubElement(tr, "numerusform").text = zh  # Chinese has one plural form
         else:
             tr.text = zh
-    ET.indent(tree, space="    ")
+    write_like_lupdate(tree, ts)
+    return problems
+
+
+def write_like_lupdate(tree: ET.ElementTree, ts: Path) -> None:
+    """Write the .ts laid out as pyside6-lupdate writes it (contexts at the margin, four spaces a level), so
+    that `make ts` after a fold changes nothing but the strings."""
+    root = tree.getroot()
+    root.text = "\n"
+    for context in root:
+        ET.indent(context, space="    ")
+        context.tail = "\n"
     with ts.open("wb") as fh:
         fh.write(b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n')
         tree.write(fh, encoding="utf-8", xml_declaration=False)
         fh.write(b"\n")
-    return problems
 
 
 def main(argv: list[str]) -> int:
