@@ -41,6 +41,14 @@ _SHARE = (select(func.coalesce(ClinicSession.desk_share_pct, Department.desk_sha
 _HELD = (select(func.count()).select_from(Booking)
          .where(Booking.slot_id == bindparam("slot"), Booking.status.in_(tuple(TAKEN)),
                 Booking.source == bindparam("source")))
+_SHARES = (select(Slot.id, func.coalesce(ClinicSession.desk_share_pct, Department.desk_share_pct, 0),
+                  ClinicSession.desk_share_open)
+           .select_from(Slot).join(ClinicSession, ClinicSession.id == Slot.session_id)
+           .join(Doctor, Doctor.id == ClinicSession.doctor_id).join(Department, Department.id == Doctor.department_id)
+           .where(Slot.id.in_(bindparam("slots", expanding=True))))
+_HELD_MANY = (select(Booking.slot_id, func.count()).select_from(Booking)
+              .where(Booking.slot_id.in_(bindparam("slots", expanding=True)), Booking.status.in_(tuple(TAKEN)),
+                     Booking.source == "miniprogram").group_by(Booking.slot_id))
 DESK_FULL = "该时段的现场号已用完（其余为网上预约号，就诊当天起窗口也可挂）"
 
 
@@ -51,12 +59,21 @@ def kept(capacity: int, pct: int | None) -> int:
 
 def online_left(conn: Connection, slot_id: int, capacity: int, taken: int) -> int:
     """Inside a decision, after lock_and_count: the places an online request may still take."""
-    pct, is_open, _day = conn.execute(_SHARE, {"slot": slot_id}).one()
-    left = capacity - taken
-    if not pct or is_open:
-        return left
-    online = conn.execute(_HELD, {"slot": slot_id, "source": "miniprogram"}).scalar_one()
-    return min(left, capacity - kept(capacity, pct) - online)
+    return online_left_many(conn, {slot_id: (capacity, taken)})[slot_id]
+
+
+def online_left_many(conn: Connection, counters: dict[int, tuple[int, int]]) -> dict[int, int]:
+    """:func:`online_left` of many slots (slot -> (capacity, taken)) in two statements (a batch of decisions,
+    services.bookings.batch)."""
+    found = {sid: (pct, is_open) for sid, pct, is_open in conn.execute(_SHARES, {"slots": sorted(counters)})}
+    keeping = sorted(sid for sid, (pct, is_open) in found.items() if pct and not is_open)
+    online = dict(conn.execute(_HELD_MANY, {"slots": keeping}).all()) if keeping else {}
+    out = {}
+    for sid, (capacity, taken) in counters.items():
+        pct, is_open = found[sid]
+        left = capacity - taken
+        out[sid] = left if not pct or is_open else min(left, capacity - kept(capacity, pct) - online.get(sid, 0))
+    return out
 
 
 def desk_refusal(conn: Connection, slot_id: int, capacity: int, today: dt.date) -> str | None:
