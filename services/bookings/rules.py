@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from services import limits
 from services.bookings import batch, decisions, late_cancel, waitlist
 from services.clock import as_datetime, local_now, utc_to_local, utcnow
-from services.db import Database
+from services.db import Database, first_line
 from services.errors import ValidationError
 from services.jobs.outage import is_outage
 from services.models import Booking, ClinicSession, Doctor, Rule, Slot
@@ -347,6 +347,8 @@ def _decide_run(db: Database, actor: Actor, run: list, refused: dict, rules: Rul
         if len(run) == 1:
             log.exception("could not decide booking %s", run[0].id)
             return [_ERROR]
+        log.warning("could not decide %d requests in one transaction (%s); deciding them one at a time",
+                    len(run), first_line(exc))
     return [outcome for row in run for outcome in _decide_run(db, actor, [row], refused, rules, now, day_sessions)]
 
 

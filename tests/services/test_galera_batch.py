@@ -3,6 +3,8 @@ decision a transaction does, whichever node decides; batch deciders racing on tw
 within its capacity and its online share and decide each request once, with one message."""
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from services import migrate
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("variant", ["plain", "any_slot"])
-def test_batches_on_each_node_decide_as_one_a_transaction(galera_cluster, galera_urls, variant):
+def test_batches_on_each_node_decide_as_one_a_transaction(galera_cluster, galera_urls, variant, caplog):
     """The twins (tests/services/bookings/test_batch.py) in three databases of the cluster, built through
     node 1 (so their ids agree: each node numbers its inserts apart) and decided one a transaction on node
     1, in runs of 7 on node 2 and of 100 on node 3, each reading what the others have committed."""
@@ -32,7 +34,9 @@ def test_batches_on_each_node_decide_as_one_a_transaction(galera_cluster, galera
         try:
             for d in dbs[1:]:
                 migrate.upgrade(d)
+            caplog.set_level(logging.WARNING, logger="services.bookings.rules")
             assert_twins_decide_alike(dbs, variant, deciders)
+            assert not [r for r in caplog.records if r.name == "services.bookings.rules"], caplog.text  # no fallback
         finally:
             for d in dbs + deciders:
                 d.dispose()
