@@ -49,6 +49,7 @@ from services.config import Config, WeChatSettings
 from services.db import Database
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot
 from services.staff.actor import SYSTEM
+from services.sync.changes import Changes
 from services.sync.feed import Change
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -180,7 +181,7 @@ def bench(kind: str, url: str, n: int, repeat: int) -> dict:
     done = []
     loop = QEventLoop()
     t0 = time.perf_counter()
-    page.apply_changes(changes, then=lambda: (done.append(time.perf_counter()), loop.quit()))
+    page.apply_changes(Changes.from_feed(changes), then=lambda: (done.append(time.perf_counter()), loop.quit()))
     loop.exec()
     app.processEvents()
     out["changes"] = time.perf_counter() - t0

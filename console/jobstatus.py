@@ -1,7 +1,9 @@
 """Whether the job service runs (`regdesk jobs`, services/jobs): what the console shows of it.
 
 Consoles do not decide or send in the background; the job service does. Its processes write a
-heartbeat (services.jobs.heartbeat); this module reads it every JOBS_POLL_MS off the GUI thread:
+heartbeat (services.jobs.heartbeat); this module reads it every JOBS_POLL_MS off the GUI thread, and
+in the demo, whose job service runs in a thread of the console (``ctx.jobs``), again right after each
+of that service's rounds, so that the window never says it has not run once it has:
 
 - ``JobsMonitor``: the reading, shared by the widgets below (``updated`` carries a ``JobsView``);
 - ``JobsStatusLabel``: the status bar item heads and admins see (running or not, its last round);
@@ -19,15 +21,16 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
-from console.common.pagekit import Column, RecordModel, call, fit_columns
+from console.common.pagekit import RecordModel, call, fit_columns
+from console.common.tablemodel import Column
 from console.common.widgets import text_label
 from services import clock
-from services.bookings import rules
 from services.jobs import heartbeat
 
 log = logging.getLogger(__name__)
 
 JOBS_POLL_MS = 30_000
+ROUND_WATCH_MS = 250  # how often the demo's in-process job service is asked whether it did a round (no query)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class JobsView:
 
 
 def read_view(db) -> JobsView:
+    """Worker side (the rules, and the decisions under them, are imported here: not before the window)."""
+    from services.bookings import rules
     return JobsView(heartbeat.status(db), rules.load(db).autoapprove_enabled, clock.local_now())
 
 
@@ -92,7 +97,8 @@ def runner_lines(view: JobsView) -> list[str]:
 
 
 class JobsMonitor(QObject):
-    """Reads the heartbeat now and every JOBS_POLL_MS; ``updated`` with each JobsView."""
+    """Reads the heartbeat now, every JOBS_POLL_MS and after each round of the console's own job service
+    (the demo's ``ctx.jobs``); ``updated`` with each JobsView."""
 
     updated = Signal(object)
 
@@ -101,19 +107,37 @@ class JobsMonitor(QObject):
         self.ctx = ctx
         self.latest: JobsView | None = None
         self._busy = False
+        self._again = False  # asked again while a reading was under way: it may predate what changed
+        self._rounds = 0  # the rounds of ctx.jobs the latest reading was asked after
         self.timer = QTimer(self)
         self.timer.setInterval(JOBS_POLL_MS)
         self.timer.timeout.connect(self.refresh)
+        self.round_watch = QTimer(self)
+        self.round_watch.setInterval(ROUND_WATCH_MS)
+        self.round_watch.timeout.connect(self._round_done)
 
     def start(self) -> None:
         self.timer.start()
+        if self.ctx.jobs is not None:
+            self.round_watch.start()
         self.refresh()
 
     def stop(self) -> None:
         self.timer.stop()
+        self.round_watch.stop()
+
+    def _round_done(self) -> None:
+        """The in-process job service finished a round since the last look (its heartbeat is written
+        before the round counts): read it now rather than at the next poll."""
+        jobs = self.ctx.jobs
+        rounds = jobs.runner.rounds if jobs is not None else 0
+        if rounds != self._rounds:
+            self._rounds = rounds
+            self.refresh()
 
     def refresh(self) -> None:
         if self._busy:
+            self._again = True
             return
         self._busy = True
         db = self.ctx.db
@@ -123,9 +147,12 @@ class JobsMonitor(QObject):
         self._busy = False
         if error is not None:  # the database away: the connection banner says so already
             log.info("job service heartbeat not read: %s", error)
-            return
-        self.latest = view
-        self.updated.emit(view)
+        else:
+            self.latest = view
+            self.updated.emit(view)
+        if self._again:
+            self._again = False
+            self.refresh()
 
 
 class JobsStatusLabel(QLabel):

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from console.common import settings as S
 from console.common.forms import FieldErrors
 from console.common.tasks import TaskRunner, is_unreachable, user_message
-from console.common.widgets import set_role, text_label
+from console.common.widgets import primary_ok, text_label
 from services.errors import AuthError
 
 if TYPE_CHECKING:  # SQLAlchemy and the models load on a worker, while the dialog is on the screen
@@ -83,10 +83,7 @@ class LoginDialog(QDialog):
         lay.addWidget(where)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setObjectName("loginOk")
-        self.ok.setText(self.tr("Log in"))
-        set_role(self.ok, "primary")
+        self.ok = primary_ok(self.buttons, "loginOk", self.tr("Log in"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)

@@ -3,9 +3,10 @@ pages, a banner and status bar for the connection (console.connection), the menu
 of new requests (console.notices), whether the job service runs (console.jobstatus) and the demo's
 automatic decisions (console.autoapprove).
 
-The live feed is started before the pages are built and put in ``ctx.live``, where the pages find it;
-the queue and the day list get its changes from here. The queue's load starts first; the roster,
-notification and administration pages are built when first shown (console.navigation); the day list
+The live feed is started before the pages are built and publishes on ``ctx.changes``, to which every
+page subscribes itself (console.common.changes). The queue's load starts first; the roster,
+notification and administration pages are imported and built when first shown (console.pages,
+console.navigation); the day list
 is built at once (the File menu acts on it) and reads its day when first shown. Without a feed the window polls every two
 seconds (same update path, no model reset).
 
@@ -24,13 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.admin.page import AdminPage
 from console.autoapprove import DemoAutoApprove
 from console.bookings.daylist import DayListPage
 from console.bookings.queue import QueuePage
-from console.common import labels as L
-from console.common import screenfit
-from console.common import settings as S
+from console.bookings.queuemodel import FirstRead
+from console.common import labels as L, screenfit, settings as S
 from console.common.context import ConsoleContext
 from console.common.icons import icon
 from console.connection import ConnectionWatch
@@ -38,8 +37,7 @@ from console.jobstatus import JobsBanner, JobsMonitor, JobsStatusLabel
 from console.menus import MainMenus
 from console.navigation import Navigation
 from console.notices import RequestNotices
-from console.notifications.pages import NotificationFailuresPage, WeChatSettingsPage
-from console.rosters.page import RosterPage
+from console.pages import admin_page, notifications_page, roster_page, wechat_page
 from console.shell import Banner, ConnectionStatus, HelpDialog, SettingsDialog
 
 WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: see console.common.screenfit
@@ -48,7 +46,9 @@ WANTED, MINIMUM = QSize(1366, 768), QSize(1024, 640)  # shrunk to the screen: se
 class MainWindow(QMainWindow):
     closed = Signal()
 
-    def __init__(self, ctx: ConsoleContext, *, demo: bool = False, live: bool = True, parent: QWidget | None = None):
+    def __init__(self, ctx: ConsoleContext, *, demo: bool = False, live: bool = True, parent: QWidget | None = None,
+                 queue_read: FirstRead | None = None):
+        """``queue_read``: the queue's first read, already under way (console.app starts it at the log-in)."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.ctx = ctx
@@ -80,19 +80,19 @@ class MainWindow(QMainWindow):
         self.status = ConnectionStatus(self)
         self.statusBar().addPermanentWidget(self.status)
         self.connection = ConnectionWatch(ctx, self.banner, self.status, self)
-        self.feed = self.connection.start(live)  # before the pages, which follow ctx.live
+        self.feed = self.connection.start(live)  # before the pages, which follow ctx.changes
 
-        self.queue = QueuePage(ctx, self)
+        self.queue = QueuePage(ctx, self, first_read=queue_read)
         self.daylist = DayListPage(ctx, self)
         self.navigation.add("queue", self.tr("Requests"), "queue", self.queue)
         self.navigation.add("daylist", self.tr("Day list"), "daylist", self.daylist)
-        self.navigation.add_later("roster", self.tr("Rosters"), "roster", lambda: RosterPage(ctx, self))
+        self.navigation.add_later("roster", self.tr("Rosters"), "roster", lambda: roster_page(ctx, self))
         if ctx.can("notify.manage"):
-            self.navigation.add_later("notify", self.tr("Notifications"), "bell", lambda: NotificationFailuresPage(ctx, self))
+            self.navigation.add_later("notify", self.tr("Notifications"), "bell", lambda: notifications_page(ctx, self))
         if ctx.can("wechat.settings"):
-            self.navigation.add_later("wechat", self.tr("WeChat"), "wechat", lambda: WeChatSettingsPage(ctx, self))
+            self.navigation.add_later("wechat", self.tr("WeChat"), "wechat", lambda: wechat_page(ctx, self))
         if ctx.can("staff.manage") or ctx.can("masterdata.edit") or ctx.can("rules.edit"):
-            self.navigation.add_later("admin", self.tr("Administration"), "admin", lambda: AdminPage(ctx, self))
+            self.navigation.add_later("admin", self.tr("Administration"), "admin", lambda: admin_page(ctx, self))
         who = ctx.actor.display_name or ctx.actor.name
         self.user_label = QLabel(f"{who} · {L.role_label(ctx.actor.role)}", self)
         self.user_label.setObjectName("userLabel")
@@ -111,8 +111,6 @@ class MainWindow(QMainWindow):
         self.queue.newRequests.connect(self.notices.new_requests)
         self.queue.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.daylist.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.connection.changes.connect(self._changes)
-        self.connection.refreshNeeded.connect(self.refresh_all)
         self.queue.reload()  # first: the other pages load when first shown, even the one _restore() shows
         self._restore()
         self.jobs_monitor.start()
@@ -147,15 +145,6 @@ class MainWindow(QMainWindow):
         self.jobs_banner.show_view(view)
         if self.jobs_status is not None:
             self.jobs_status.show_view(view)
-
-    def _changes(self, changes: list) -> None:
-        self.queue.apply_changes(changes)
-        self.daylist.apply_changes(changes)
-
-    def refresh_all(self) -> None:
-        """A full look at the queue and the day list (a poll, a gap in the feed, a restored connection)."""
-        self.queue.reload()
-        self.daylist.reload()
 
     def save_state(self) -> None:
         st = self.ctx.settings

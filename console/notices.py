@@ -2,19 +2,16 @@
 the status bar, a tray message when the window is not active (setting), the system bell (setting)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QListWidgetItem, QMainWindow, QSystemTrayIcon
 
 from console.common import settings as S
-from console.common.context import ConsoleContext
+from console.common.context import ConsoleContext, WindowPart
 from console.common.icons import icon
 
 
-class RequestNotices(QObject):
+class RequestNotices(WindowPart):
     def __init__(self, ctx: ConsoleContext, window: QMainWindow, queue_item: QListWidgetItem):
-        super().__init__(window)
-        self.ctx = ctx
-        self.window = window
+        super().__init__(ctx, window)
         self.queue_item = queue_item
         self.tray = self._tray()
 

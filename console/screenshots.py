@@ -195,14 +195,14 @@ def clerk_screens(shoot: Shooter, window, dep: int) -> None:
     if walkin.sessions.count() and walkin.sessions.currentRow() < 0:
         walkin.sessions.setCurrentRow(0)
         shoot.settle(lambda: walkin.slots.count() > 0)
-    walkin.search.setText("王")
-    shoot.settle(lambda: walkin.results.count() > 0)
-    walkin.results.setCurrentRow(0)
+    walkin.who.search.setText("王")
+    shoot.settle(lambda: walkin.who.results.count() > 0)
+    walkin.who.results.setCurrentRow(0)
     shoot.shot("walkin", walkin)
     # a new patient whose phone number is wrong: the service's words under that input
-    walkin.new_button.click()
-    walkin.new_name.setText("王小明")
-    walkin.new_phone.setText("138123")
+    walkin.who.new_button.click()
+    walkin.who.new_name.setText("王小明")
+    walkin.who.new_phone.setText("138123")
     walkin.submit()
     shoot.shot("walkin-error", walkin, until=lambda: walkin.errors.shown() == "phone")
     walkin.reject()
@@ -240,7 +240,10 @@ def extra_wait(shoot: Shooter):
 
 def admin_screens(shoot: Shooter, window, dep: int, monday: dt.date, workbook: Path) -> None:
     from console.rosters.excel import ExportDailyDialog, ImportRosterDialog
+    from services.rosters import shares
     shoot.settle(lambda: window.queue.loaded)
+    # the department keeps 30% of each slot for the desk (号源池), as the 现场号 tab below sets it
+    shares.set_share(window.ctx.db, window.ctx.actor, 30, department_id=dep)
     window.show_page("roster")
     roster = window.page("roster")
     shoot.settle(lambda: roster.department.count() > 0)
@@ -255,13 +258,15 @@ def admin_screens(shoot: Shooter, window, dep: int, monday: dt.date, workbook: P
     roster.view.setFocus()
     shoot.shot("roster", window)
     for name, open_it in (("stop", roster.stop_session), ("substitute", roster.substitute),
-                          ("session", roster.change_session), ("templates", roster.edit_templates)):
+                          ("session", roster.change_session), ("templates", roster.edit_templates),
+                          ("extra", roster.add_places)):
         roster.dialog = None
         open_it()
         shoot.settle(lambda: roster.dialog is not None and roster.dialog.isVisible())
         shoot.shot(name, roster.dialog, until=lambda: getattr(roster.dialog, "session", True) is not None)
         roster.dialog.reject()
 
+    supply_daylist(shoot, window, dep)
     export = ExportDailyDialog(window.ctx, day=hospital_today(), department_id=dep, parent=window)
     export.open()
     shoot.shot("export", export)
@@ -278,9 +283,34 @@ def admin_screens(shoot: Shooter, window, dep: int, monday: dt.date, workbook: P
     if "admin" in window.nav_items:
         window.show_page("admin")
         admin = window.page("admin")
-        for name in ("departments", "doctors", "staff", "rules", "holidays", "jobs"):
+        for name in ("departments", "doctors", "staff", "rules", "shares", "holidays", "jobs"):
             admin.tabs.setCurrentWidget(getattr(admin, name))
             shoot.shot(f"admin-{name}", window)
+        admin.tabs.setCurrentWidget(admin.shares)
+        admin.shares.select(dep)
+        admin.shares.edit()
+        shoot.shot("share", admin.shares.dialog)
+        admin.shares.dialog.reject()
+
+
+def supply_daylist(shoot: Shooter, window, dep: int) -> None:
+    """The day list of tomorrow (the desk's share still kept) and its 加号 dialog for the chosen row's slot."""
+    window.show_page("daylist")
+    page = window.daylist
+    shoot.settle(lambda: page.department.count() > 1)
+    page.department.setCurrentIndex(max(0, page.department.findData(dep)))
+    page.department.activated.emit(page.department.currentIndex())
+    page.set_day(hospital_today() + dt.timedelta(days=1))
+    shoot.settle(lambda: page.model.rowCount() > 0 and page.model.query[0] == hospital_today() + dt.timedelta(days=1))
+    page.table.select_row(2)
+    page.table.setFocus()
+    shoot.shot("daylist-supply", window, until=lambda: page.extra_button.isVisible())
+    page.add_places_selected()
+    shoot.settle(lambda: page.dialog is not None and page.dialog.isVisible())
+    if page.dialog is not None:
+        shoot.shot("daylist-extra", page.dialog)
+        page.dialog.reject()
+    window.show_page("roster")
 
 
 def render(out: Path, lang: str | None = None) -> list[Path]:

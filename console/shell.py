@@ -22,31 +22,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.common import i18n
-from console.common import settings as S
+from console.common import i18n, settings as S
 from console.common.i18n import LANGUAGES
-from console.common.widgets import text_label
+from console.common.widgets import Bar
 
 log = logging.getLogger(__name__)
 
 
-class Banner(QWidget):
+class Banner(Bar):
     """'The database cannot be reached' across the top of the window, with a retry button."""
 
     retry = Signal()
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("banner")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(16, 8, 12, 8)
-        self.label = text_label(self, "bannerText")
-        lay.addWidget(self.label, 1)
+        super().__init__("banner", "bannerText", (16, 8, 12, 8), parent)
         self.button = QPushButton(self.tr("Retry now"), self)
         self.button.setObjectName("bannerRetry")
         self.button.clicked.connect(self.retry)
-        lay.addWidget(self.button)
+        self.row.addWidget(self.button)
         self.detail = ""
         self.hide()
 

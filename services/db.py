@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from services import limits
-from services.errors import ConfigError, DatabaseUnavailable, ValidationError
+from services.errors import ConfigError, DatabaseUnavailable, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -202,6 +202,15 @@ def is_connection_error(exc: BaseException) -> bool:
                    "gone away", "no such host", "could not translate host", "connection is closed")
         return any(n in msg for n in needles)
     return False
+
+
+def row_by_id(conn: Connection, query, row_id, what: str):
+    """The first row of ``query`` (a SELECT already narrowed to ``row_id``), else NotFound "没有{what} {row_id}".
+    An id no row can have is not looked up: a database would overflow on it."""
+    row = conn.execute(query).first() if limits.is_row_id(row_id) else None
+    if row is None:
+        raise NotFound(f"没有{what} {limits.shown(row_id)}")
+    return row
 
 
 class Database:

@@ -26,6 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 from services.errors import ValidationError
 
@@ -63,29 +64,52 @@ def is_float_text(s: str) -> bool:
 
 
 @dataclass(frozen=True)
-class IntRange:
-    """A whole number from ``lo`` to ``hi``; ``name`` (Chinese) says what it is in messages."""
+class _Range:
+    """A number from ``lo`` to ``hi``; ``name`` (Chinese) says what it is in messages. A subclass says which
+    numbers (``word`` in messages, ``types``), how their text is read (``read``) and how the range is written."""
     name: str
-    lo: int
-    hi: int
+    lo: Any
+    hi: Any
+    word: ClassVar[str]
+    types: ClassVar[tuple[type, ...]]
+
+    def read(self, s: str) -> Any:
+        """``s`` (stripped) as a number; None when it is not one; _LONG when it has too many digits to be read."""
+        raise NotImplementedError
+
+    def fits(self, value) -> bool:
+        return self.lo <= value <= self.hi
+
+    def bounds(self) -> str:
+        return f"{self.lo} 至 {self.hi}"
 
     def problem(self, value) -> str | None:
-        """What is wrong with ``value`` (an int or its text), in Chinese; None when it is fine."""
-        if isinstance(value, bool):
-            return f"{self.name}应为整数：{shown(value)}"
-        if isinstance(value, str):
-            s = value.strip()
-            if not _INT_RE.fullmatch(s):
-                return f"{self.name}应为整数：{shown(value)}"
-            digits = s.lstrip("+-").lstrip("0")
-            if len(digits) > 19:  # beyond any range here; int() of 5,000 digits would raise ValueError
-                return f"{self.name}应为 {self.lo} 至 {self.hi}：{shown(value)}"
-            value = int(s)
-        if not isinstance(value, int):
-            return f"{self.name}应为整数：{shown(value)}"
-        if not self.lo <= value <= self.hi:
-            return f"{self.name}应为 {self.lo} 至 {self.hi}：{shown(value)}"
+        """What is wrong with ``value`` (a number or its text), in Chinese; None when it is fine."""
+        number = self.read(value.strip()) if isinstance(value, str) else value
+        if number is _LONG:
+            return f"{self.name}应为 {self.bounds()}：{shown(value)}"
+        if isinstance(value, bool) or not isinstance(number, self.types):
+            return f"{self.name}应为{self.word}：{shown(value)}"
+        if not self.fits(number):
+            return f"{self.name}应为 {self.bounds()}：{shown(number)}"
         return None
+
+
+_LONG = object()  # a number whose digits are beyond any range here (int() of 5,000 digits would raise ValueError)
+
+
+@dataclass(frozen=True)
+class IntRange(_Range):
+    """A whole number from ``lo`` to ``hi``."""
+    lo: int
+    hi: int
+    word: ClassVar[str] = "整数"
+    types: ClassVar[tuple[type, ...]] = (int,)
+
+    def read(self, s: str) -> Any:
+        if not _INT_RE.fullmatch(s):
+            return None
+        return _LONG if len(s.lstrip("+-").lstrip("0")) > 19 else int(s)
 
     def check(self, value, field: str | None = None) -> int:
         """``value`` (an int or its text) as an int inside the range, else ValidationError."""
@@ -96,25 +120,21 @@ class IntRange:
 
 
 @dataclass(frozen=True)
-class FloatRange:
+class FloatRange(_Range):
     """A finite number from ``lo`` to ``hi`` (NaN, infinities and anything outside are refused)."""
-    name: str
     lo: float
     hi: float
+    word: ClassVar[str] = "数字"
+    types: ClassVar[tuple[type, ...]] = (int, float)
 
-    def problem(self, value) -> str | None:
-        if isinstance(value, bool):
-            return f"{self.name}应为数字：{shown(value)}"
-        if isinstance(value, str):
-            s = value.strip()
-            if not _FLOAT_RE.fullmatch(s):  # also refuses 'nan', 'inf', '1_0' that float() accepts
-                return f"{self.name}应为数字：{shown(value)}"
-            value = float(s)
-        if not isinstance(value, (int, float)):
-            return f"{self.name}应为数字：{shown(value)}"
-        if not math.isfinite(value) or not self.lo <= value <= self.hi:
-            return f"{self.name}应为 {self.lo:g} 至 {self.hi:g}：{shown(value)}"
-        return None
+    def read(self, s: str) -> Any:
+        return float(s) if _FLOAT_RE.fullmatch(s) else None  # also refuses 'nan', 'inf', '1_0' that float() takes
+
+    def fits(self, value) -> bool:
+        return math.isfinite(value) and self.lo <= value <= self.hi
+
+    def bounds(self) -> str:
+        return f"{self.lo:g} 至 {self.hi:g}"
 
     def check(self, value) -> float:
         msg = self.problem(value)

@@ -286,25 +286,27 @@ class Notification(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-class AppSetting(Base):
-    """Shared settings kept in the database (the WeChat settings but the secret, lock rows)."""
-    __tablename__ = "app_settings"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+class _ExpiringValue:
+    """A setting's or a secret's value, when it expires (a cached token) and when it was last set; after the
+    table's own key (migrations.columns.expiring_value_columns)."""
     value: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-class Secret(Base):
+class AppSetting(_ExpiringValue, Base):
+    """Shared settings kept in the database (the WeChat settings but the secret, lock rows)."""
+    __tablename__ = "app_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Secret(_ExpiringValue, Base):
     """The WeChat AppSecret and the shared access token (and its refresh lease): readable only by the
     jobs account. The desk account sets the secret through regdesk_set_wechat_secret() and sees only
     the ``secret_state`` view (whether a value is set). Rows: wechat.secret, wechat_token,
     wechat_token_lock (created by the migration)."""
     __tablename__ = "secrets"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str | None] = mapped_column(Text)
-    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class LoginThrottle(Base):

@@ -139,15 +139,8 @@ class StaffDialog(TaskDialog):
         form.addRow(self.tr("Role"), self.errors.field("role", self.role))
         self.password = self.password2 = None
         if staff is None:
-            self.password = QLineEdit(self)
-            self.password.setObjectName("staffPassword")
-            self.password.setEchoMode(QLineEdit.EchoMode.Password)
-            self.password2 = QLineEdit(self)
-            self.password2.setObjectName("staffPassword2")
-            self.password2.setEchoMode(QLineEdit.EchoMode.Password)
-            form.addRow(self.tr("Password"), self.errors.field("password", self.password))
-            form.addRow(self.tr("Repeat password"), self.errors.field("password2", self.password2))
-            self.errors.cleared_by("password2", self.password)  # "they differ": either may be mistyped
+            self.password, self.password2 = _password_rows(self, form, "staffPassword", "password",
+                                                           self.tr("Password"), self.tr("Repeat password"))
         self.departments = QListWidget(self)
         self.departments.setObjectName("staffDepartments")
         chosen = set(staff.department_ids) if staff else set()
@@ -185,6 +178,20 @@ class StaffDialog(TaskDialog):
         return lambda: auth.update_staff(db, actor, staff_id, display_name=name, role=role, department_codes=codes)
 
 
+def _password_rows(dialog: TaskDialog, form: QFormLayout, name: str, field: str, label: str,
+                   repeat_label: str) -> tuple[QLineEdit, QLineEdit]:
+    """A new password and its repetition (named ``name`` and ``name``2) as two rows of ``form``; the service's
+    error about the password stands by the first (``field``), "they differ" by the second."""
+    edits = (QLineEdit(dialog), QLineEdit(dialog))
+    for edit, suffix in zip(edits, ("", "2"), strict=True):
+        edit.setObjectName(name + suffix)
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+    form.addRow(label, dialog.errors.field(field, edits[0]))
+    form.addRow(repeat_label, dialog.errors.field("password2", edits[1]))
+    dialog.errors.cleared_by("password2", edits[0])  # "they differ": either may be mistyped
+    return edits
+
+
 class PasswordDialog(TaskDialog):
     def __init__(self, ctx, staff: Any, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -192,15 +199,8 @@ class PasswordDialog(TaskDialog):
         self.staff = staff
         self.setWindowTitle(self.tr("Reset password of {user}").format(user=staff.username))
         form = QFormLayout()
-        self.password = QLineEdit(self)
-        self.password.setObjectName("newPassword")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password2 = QLineEdit(self)
-        self.password2.setObjectName("newPassword2")
-        self.password2.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow(self.tr("New password"), self.errors.field("new_password", self.password))
-        form.addRow(self.tr("Repeat password"), self.errors.field("password2", self.password2))
-        self.errors.cleared_by("password2", self.password)
+        self.password, self.password2 = _password_rows(self, form, "newPassword", "new_password",
+                                                       self.tr("New password"), self.tr("Repeat password"))
         self.form_area.addLayout(form)
         self.resize(360, self.sizeHint().height())
 

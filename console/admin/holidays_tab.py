@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QComboBox, QDateEdit, QFormLayout, QLabel, QLineEdit, QWidget
 
-from console.admin.tabs import _ListTab
+from console.admin.tabs import ListTab
 from console.common.pagekit import Column, TaskDialog
 from console.common.widgets import calendar_popup
 from services.clock import hospital_today
@@ -21,10 +21,9 @@ from services.rosters.calendar import PERIOD_LABELS
 AHEAD_DAYS = 365  # the tab shows the coming year
 
 
-class HolidaysTab(_ListTab):
+class HolidaysTab(ListTab):
     def __init__(self, ctx, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("holidaysTab")
+        super().__init__(ctx, "holidaysTab", parent)
         self.add_button("addHoliday", self.tr("Add exception…"), self.add, needs_row=False)
         self.remove_button = self.add_button("removeHoliday", self.tr("Remove exception"), self.remove)
         self.buttons.addStretch(1)

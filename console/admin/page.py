@@ -27,12 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from console.admin.holidays_tab import HolidaysTab
+from console.admin.shares_tab import SharesTab
 from console.admin.tabs import DepartmentsTab, DoctorsTab, StaffTab
 from console.common.forms import FieldErrors
-from console.common.live import LiveFeed
 from console.common.pagekit import call, error_label
+from console.common.widgets import MessageBar
 from console.jobstatus import JobsTab
 from services.bookings import rules as rules_service
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,12 @@ class RulesTab(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         QVBoxLayout(self).addWidget(scroll)
         self.setEnabled(False)  # until the rules are loaded
+        ctx.changes.subscribe(self, self.apply_changes)
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Someone else changed the rules (or nobody can tell): show them unless the form is being edited."""
+        if (changes.rules or changes.everything) and not self.changes():
+            self.reload()
 
     def reload(self) -> None:
         db = self.ctx.db
@@ -158,12 +166,14 @@ class RulesTab(QWidget):
             return
         db, actor = self.ctx.db, self.ctx.actor
         self.save_button.setEnabled(False)
-        call(self.ctx, self, lambda: rules_service.save(db, actor, **changes), self._saved, self._failed)
+        call(self.ctx, self, lambda: rules_service.save(db, actor, **changes),
+             lambda rules: self._saved(rules, Changes(rules=changes)), self._failed)
 
-    def _saved(self, rules: Any) -> None:
+    def _saved(self, rules: Any, changed: Changes) -> None:
         self.save_button.setEnabled(True)
         self.show_rules(rules)
         self.status.setText(self.tr("Rules saved."))
+        self.ctx.changes.publish(changed, self)
         self.saved.emit(rules)
 
     def _failed(self, error: BaseException) -> None:
@@ -174,7 +184,7 @@ class RulesTab(QWidget):
 
 
 class AdminPage(QWidget):
-    """Tabs 科室 / 医生 / 员工账号 / 预约规则 / 节假日. Loads each tab's data when the page is built."""
+    """Tabs 科室 / 医生 / 员工账号 / 预约规则 / 现场号 / 节假日. Loads each tab's data when the page is built."""
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
@@ -187,29 +197,26 @@ class AdminPage(QWidget):
         self.staff = StaffTab(ctx, self)
         self.rules = RulesTab(ctx, self)
         self.holidays = HolidaysTab(ctx, self)
+        self.shares = SharesTab(ctx, self)  # the desk's share of each department (号源池)
         self.tabs.addTab(self.departments, self.tr("Departments"))
         self.tabs.addTab(self.doctors, self.tr("Doctors"))
         self.tabs.addTab(self.staff, self.tr("Staff accounts"))
         self.tabs.addTab(self.rules, self.tr("Booking rules"))
+        self.tabs.addTab(self.shares, self.tr("Desk shares"))
         self.tabs.addTab(self.holidays, self.tr("Holidays"))
         self.jobs = JobsTab(ctx, self)  # whether the job service runs (console.jobstatus)
         self.tabs.addTab(self.jobs, self.jobs.title())
         layout = QVBoxLayout(self)
+        self.messages = MessageBar(self)  # what failed, for every tab (console.common.pagekit.show_error)
+        layout.addWidget(self.messages)
         layout.addWidget(self.tabs)
         # a department saved here shows up in the doctors' and staff tabs' pickers too
         self.departments.loaded.connect(self._departments_changed)
         self._first = True
-        if ctx.live is not None:
-            self.connect_live(ctx.live)
         self.refresh()
 
-    def connect_live(self, feed: LiveFeed) -> None:
-        """Follow the live feed (done by the constructor when ctx.live is set)."""
-        feed.changes.connect(self.apply_changes)
-        feed.reloadNeeded.connect(lambda: self.rules.changes() or self.rules.reload())
-
     def refresh(self) -> None:
-        for tab in (self.departments, self.doctors, self.staff, self.holidays):
+        for tab in (self.departments, self.doctors, self.staff, self.holidays, self.shares):
             tab.reload()
         self.rules.reload()
 
@@ -219,8 +226,5 @@ class AdminPage(QWidget):
             return
         self.doctors.reload()
         self.staff.reload()
+        self.shares.reload()
 
-    def apply_changes(self, changes: list) -> None:
-        """Another console changed the rules: show them unless this admin is editing the form."""
-        if any(getattr(c, "entity", None) == "rule" for c in changes) and not self.rules.changes():
-            self.rules.reload()

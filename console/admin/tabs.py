@@ -12,14 +12,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +25,7 @@ from PySide6.QtWidgets import (
 from console.admin.dialogs import DepartmentDialog, DoctorDialog, PasswordDialog, StaffDialog
 from console.common.collation import CollatingProxy
 from console.common.labels import role_label
-from console.common.pagekit import RecordModel, call, show_message
+from console.common.pagekit import RecordModel, call, record_view, show_message
 from console.common.tablemodel import SORT_ROLE, Column
 from console.common.widgets import open_dialog
 from services.clock import utc_to_local
@@ -37,27 +35,21 @@ from services.staff import auth
 log = logging.getLogger(__name__)
 
 
-class _ListTab(QWidget):
+class ListTab(QWidget):
     """A table with a button row; subclasses fill ``columns()`` and ``loader()``."""
 
     loaded = Signal()
 
-    def __init__(self, ctx, parent: QWidget | None = None):
+    def __init__(self, ctx, name: str, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setObjectName(name)
         self.ctx = ctx
         self.dialog: QDialog | None = None  # the dialog open now (widgets.open_dialog)
         self.model = RecordModel(self.columns(), self, inactive=lambda r: not r.active)
         self.proxy = CollatingProxy(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.view = QTableView(self)
-        self.view.setModel(self.proxy)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().hide()
+        self.view = record_view(self, self.proxy, Qt.SortOrder.AscendingOrder)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda _i: self.edit())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
@@ -102,7 +94,7 @@ class _ListTab(QWidget):
         self.loaded.emit()
 
     def select(self, row_id: Any) -> None:
-        row = self.model.row_of(row_id)
+        row = self.model.index_of(row_id)
         if row >= 0:
             index = self.proxy.mapFromSource(self.model.index(row, 0))
             self.view.selectRow(index.row())
@@ -129,14 +121,20 @@ class _ListTab(QWidget):
             self.reload(getattr(result, "id", None))
         call(self.ctx, self, work, ok)
 
+    def run_on_selected(self, work: Callable[[Any, Any, Any], Any], done_text: Callable[[Any], str]) -> None:
+        """``run`` on the selected row (nothing when none is): ``work(db, actor, row)``, then ``done_text(row)``."""
+        row = self.selected()
+        if row is not None:
+            db, actor = self.ctx.db, self.ctx.actor
+            self.run(lambda: work(db, actor, row), done_text(row))
+
     def active_text(self, row: Any) -> str:
         return self.tr("Active") if row.active else self.tr("Inactive")
 
 
-class DepartmentsTab(_ListTab):
+class DepartmentsTab(ListTab):
     def __init__(self, ctx, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("departmentsTab")
+        super().__init__(ctx, "departmentsTab", parent)
         self.add_button("addDepartment", self.tr("Add…"), self.add, needs_row=False)
         self.add_button("editDepartment", self.tr("Edit…"), self.edit)
         self.toggle_button = self.add_button("toggleDepartment", self.tr("Deactivate / activate"), self.toggle)
@@ -160,20 +158,16 @@ class DepartmentsTab(_ListTab):
             self.open_dialog(DepartmentDialog(self.ctx, dep, self))
 
     def toggle(self) -> None:
-        dep = self.selected()
-        if dep is None:
-            return
-        db, actor = self.ctx.db, self.ctx.actor
-        text = (self.tr("Department {name} deactivated.") if dep.active
-                else self.tr("Department {name} activated.")).format(name=dep.name)
-        self.run(lambda: masterdata.save_department(db, actor, dep.code, dep.name, active=not dep.active,
-                                                    department_id=dep.id), text)
+        self.run_on_selected(
+            lambda db, actor, dep: masterdata.save_department(db, actor, dep.code, dep.name, active=not dep.active,
+                                                              department_id=dep.id),
+            lambda dep: (self.tr("Department {name} deactivated.") if dep.active
+                         else self.tr("Department {name} activated.")).format(name=dep.name))
 
 
-class DoctorsTab(_ListTab):
+class DoctorsTab(ListTab):
     def __init__(self, ctx, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("doctorsTab")
+        super().__init__(ctx, "doctorsTab", parent)
         self.departments: list[Any] = []
         self.filter = QComboBox(self)
         self.filter.setObjectName("doctorDepartmentFilter")
@@ -223,21 +217,17 @@ class DoctorsTab(_ListTab):
             self.open_dialog(DoctorDialog(self.ctx, self.departments, doc, parent=self))
 
     def toggle(self) -> None:
-        doc = self.selected()
-        if doc is None:
-            return
-        db, actor = self.ctx.db, self.ctx.actor
-        text = (self.tr("Doctor {name} deactivated.") if doc.active
-                else self.tr("Doctor {name} activated.")).format(name=doc.name)
-        self.run(lambda: masterdata.save_doctor(
-            db, actor, doc.department_id, doc.name, doc.title, doc.fee, specialty=doc.specialty,
-            active=not doc.active, doctor_id=doc.id), text)
+        self.run_on_selected(
+            lambda db, actor, doc: masterdata.save_doctor(db, actor, doc.department_id, doc.name, doc.title, doc.fee,
+                                                          specialty=doc.specialty, active=not doc.active,
+                                                          doctor_id=doc.id),
+            lambda doc: (self.tr("Doctor {name} deactivated.") if doc.active
+                         else self.tr("Doctor {name} activated.")).format(name=doc.name))
 
 
-class StaffTab(_ListTab):
+class StaffTab(ListTab):
     def __init__(self, ctx, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        self.setObjectName("staffTab")
+        super().__init__(ctx, "staffTab", parent)
         self.departments: list[Any] = []
         self.names: dict[str, str] = {}
         self.add_button("addStaff", self.tr("Add…"), self.add, needs_row=False)
@@ -298,18 +288,11 @@ class StaffTab(_ListTab):
         open_dialog(self, dialog)
 
     def unlock(self) -> None:
-        staff = self.selected()
-        if staff is None:
-            return
-        db, actor = self.ctx.db, self.ctx.actor
-        self.run(lambda: auth.unlock(db, actor, staff.id),
-                 self.tr("Account {user} unlocked.").format(user=staff.username))
+        self.run_on_selected(lambda db, actor, staff: auth.unlock(db, actor, staff.id),
+                             lambda staff: self.tr("Account {user} unlocked.").format(user=staff.username))
 
     def toggle(self) -> None:
-        staff = self.selected()
-        if staff is None:
-            return
-        db, actor = self.ctx.db, self.ctx.actor
-        text = (self.tr("Account {user} deactivated.") if staff.active
-                else self.tr("Account {user} activated.")).format(user=staff.username)
-        self.run(lambda: auth.update_staff(db, actor, staff.id, active=not staff.active), text)
+        self.run_on_selected(
+            lambda db, actor, staff: auth.update_staff(db, actor, staff.id, active=not staff.active),
+            lambda staff: (self.tr("Account {user} deactivated.") if staff.active
+                           else self.tr("Account {user} activated.")).format(user=staff.username))

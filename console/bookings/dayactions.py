@@ -10,23 +10,28 @@ apart so each file has one job. The rules a desk needs:
   (Enter marks, Esc goes back);
 - after C or N an undo bar names the patients with a 撤销 button (Ctrl+Z): a mis-keyed C or N is one
   key away from undone, the same day; later a head or an admin undoes it, with a reason
-  (services.bookings.attendance).
+  (services.bookings.attendance);
+- 加号 adds places to the chosen row's slot, in the roster grid's dialog (console.rosters.extra_dialog), for
+  whoever may (services.rosters.extra_places.right, read once: the button is hidden from the others).
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from console.bookings.decisions import split
 from console.bookings.reasons import CANCEL_REASONS, ReasonDialog
 from console.common import labels as L
 from console.common.tasks import is_unreachable, user_message
-from console.common.widgets import open_dialog
+from console.common.widgets import Bar, open_dialog
 from services.bookings import attendance, decisions
-from services.clock import hospital_today
+from services.clock import hospital_today, local_now
+from services.rosters import extra_places
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +39,15 @@ UNDO_SECONDS = 60  # how long the undo bar stays (the 撤销… button undoes la
 UNDO_REASONS = ("患者当天已到诊，误标爽约", "误点签到，患者未到", "患者迟到后已就诊")
 
 
-class UndoBar(QWidget):
+class UndoBar(Bar):
     """“已签到：张三 #123 [撤销签到 (Ctrl+Z)]”: the last check-ins or no-shows, one button from undone."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("undoBar")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(10, 2, 4, 2)
-        self.label = QLabel(self)
-        self.label.setObjectName("undoText")
-        self.label.setWordWrap(True)
-        lay.addWidget(self.label, 1)
+        super().__init__("undoBar", "undoText", (10, 2, 4, 2), parent)
         self.button = QPushButton(self)
         self.button.setObjectName("undoButton")
         self.button.setAutoDefault(False)
-        lay.addWidget(self.button)
+        self.row.addWidget(self.button)
         self.ids: list[int] = []
         self.status = ""
         self._timer = QTimer(self)
@@ -93,6 +90,7 @@ class DayActions:
         undoable = [r for r in free if r.status in ("checked_in", "no_show")]
         self.undo_button.setEnabled(bool(undoable) and (today or self.ctx.can("booking.correct")))
         self.day_note.setVisible(not today and self.ctx.can("booking.checkin"))
+        self._extra_possible(rows)
 
     def _targets(self, statuses: tuple[str, ...]) -> list[int]:
         ids = self.table.target_ids()
@@ -201,6 +199,58 @@ class DayActions:
             ids, lambda i: decisions.cancel(db, actor, i, reason), QCoreApplication.translate("DayActions", "Cancelled %n booking(s).")))
         open_dialog(self, dialog)
 
+    # ---------------------------------------------------------------- 加号 (extra places)
+
+    extra_right = None  # services.rosters.extra_places.Right, once read
+    _extra_asked = False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._extra_asked:  # when first shown: a hidden day list reads nothing at start-up
+            self._extra_asked = True
+            self.read_extra_right()
+
+    def read_extra_right(self) -> None:
+        db, actor = self.ctx.db, self.ctx.actor
+        self.ctx.tasks.run_task(lambda: extra_places.right(db, actor), self._extra_right_read, owner=self)
+
+    def _extra_right_read(self, right, error) -> None:
+        if error is not None:
+            log.warning("who may add places not read: %s", error)  # the button stays hidden
+            return
+        self.extra_right = right
+        self.extra_button.setVisible(right.allows())
+        self._selection_changed()
+
+    def _extra_possible(self, rows) -> None:
+        """The button on for one slot chosen whose session may still take places; else off, saying why."""
+        slots = {r.slot_id for r in rows}
+        row = rows[0] if len(slots) == 1 else None
+        why = None
+        if row is None:
+            why = QCoreApplication.translate("DayActions", "Choose a patient of the slot first")
+        elif self.extra_right is None or not self.extra_right.allows(row.department_id):
+            why = QCoreApplication.translate("DayActions", "Not in the departments you are responsible for")
+        elif row.session_status != "published" or local_now() >= dt.datetime.combine(row.day, row.ends_at):
+            why = QCoreApplication.translate("DayActions", "This slot's session is stopped or over")
+        self.extra_button.setEnabled(why is None)
+        self.extra_button.setToolTip(why or QCoreApplication.translate(
+            "DayActions", "Add places to the chosen patient's slot, with a reason (加号)"))
+
+    def add_places_selected(self) -> None:
+        rows = self._rows_of(self.table.target_ids())
+        if not rows or not self.extra_button.isEnabled():
+            return
+        row = rows[0]
+        from console.rosters.extra_dialog import offer
+
+        def done(dialog, result) -> None:
+            self.messages.show_message(dialog.summary(result), "info")
+            self.ctx.changes.publish(result.changes, self)
+            self.refresh_ids({r.booking_id for r in self.model.rows if r.slot_id == result.slot_id},
+                             then=self._selection_changed)
+        offer(self.ctx, self, row.session_id, done, slot_id=row.slot_id)
+
     # ---------------------------------------------------------------- running them
 
     def _run(self, ids: list[int], action, done_text: str, undo: tuple[str, str, str] | None = None) -> None:
@@ -240,7 +290,10 @@ class DayActions:
             text = " ".join(notes)
             self.messages.show_message(text, kind, seconds=0 if kind == "error" else 8)
             self.statusMessage.emit(text)
-        # the rows (and their neighbours' places left) as the database has them now
-        slots = {r.slot_id for r in self.model.rows if r.booking_id in set(ids)}
-        self.refresh_ids(set(ids) | {r.booking_id for r in self.model.rows if r.slot_id in slots},
-                         then=self._selection_changed)
+        # what the database did, told to every page at once; here the rows (and their neighbours' places
+        # left) as the database has them now
+        made = Changes.merged(r.changes for _i, r in done if not isinstance(r, str))
+        self.ctx.changes.publish(made, self)
+        asked = set(ids)
+        mine = Changes(bookings=asked, slots={r.slot_id for r in self.model.rows if r.booking_id in asked})
+        self.apply_changes(made | mine, then=self._selection_changed)

@@ -33,14 +33,14 @@ from PySide6.QtWidgets import (
 from console.bookings.dayactions import DayActions, UndoBar
 from console.bookings.daymodel import STATUS_FILTERS, DayListModel
 from console.bookings.page import BookingPage
-from console.common import labels as L
-from console.common import settings as S
-from console.common.booktable import BookingTable, touched_booking_ids
+from console.common import labels as L, settings as S
+from console.common.booktable import BookingTable
 from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import MessageBar, SearchBox, calendar_popup, open_dialog
 from services.bookings import queries
 from services.clock import hospital_today
 from services.rosters import masterdata
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,9 @@ class DayListPage(DayActions, BookingPage):
                                             "after the clinic day a department head or an admin, with a reason"))
         self.walkin_button = QPushButton(self.tr("Walk-in… (Ctrl+N)"), self)
         self.walkin_button.setObjectName("walkinButton")
+        self.extra_button = QPushButton(self.tr("Extra places (加号)…"), self)
+        self.extra_button.setObjectName("extraPlacesButton")
+        self.extra_button.hide()  # until who may add places is read (DayActions.read_extra_right)
         self.refresh_button = QPushButton(self.tr("Refresh"), self)
         self.refresh_button.setToolTip(self.tr("Reload from the database (F5)"))
         can = ctx.can
@@ -132,7 +135,8 @@ class DayListPage(DayActions, BookingPage):
         self.undo_button.setVisible(can("booking.checkin"))
         self.cancel_button.setVisible(can("booking.cancel"))
         self.walkin_button.setVisible(can("booking.walkin"))
-        for b in (self.checkin_button, self.noshow_button, self.undo_button, self.cancel_button, self.walkin_button):
+        for b in (self.checkin_button, self.noshow_button, self.undo_button, self.cancel_button, self.walkin_button,
+                  self.extra_button):
             actions.addWidget(b)
         # why check-in is off: shown, not hidden in a tooltip
         self.day_note = QLabel(self)
@@ -193,8 +197,10 @@ class DayListPage(DayActions, BookingPage):
         self.undo_button.clicked.connect(self.undo_selected)
         self.undo_bar.button.clicked.connect(self.undo_last)
         self.walkin_button.clicked.connect(self.open_walkin)
+        self.extra_button.clicked.connect(self.add_places_selected)
         self.refresh_button.clicked.connect(self.reload)
         self.table.targetsChanged.connect(self._selection_changed)
+        ctx.changes.subscribe(self, self.apply_changes)  # what others change (console.common.changes)
         self._shortcuts()
         self._day_shown()
         self._load_departments()
@@ -329,10 +335,9 @@ class DayListPage(DayActions, BookingPage):
         fresh = new_query or q != self.model.query
         ticket = self.model.ticket()
 
-        def work():
-            rows = queries.day_list(db, day, department_id=dep, doctor_id=doc)
-            return rows, DayListModel.search_keys(rows) if fresh else None
-        self.ctx.tasks.run_task(work, lambda res, err: self._loaded(q, fresh, ticket, res, err), owner=self)
+        # the rows only: their search strings are made when the clerk first searches (RowTableModel.keys)
+        self.ctx.tasks.run_task(lambda: queries.day_list(db, day, department_id=dep, doctor_id=doc),
+                                lambda res, err: self._loaded(q, fresh, ticket, res, err), owner=self)
 
     def _loaded(self, q, fresh: bool, ticket: int, result, error) -> None:
         self._loading = None
@@ -341,21 +346,22 @@ class DayListPage(DayActions, BookingPage):
             if not is_unreachable(error):
                 self.messages.show_message(user_message(error), "error")
         elif q == self.query():
-            rows, keys = result
             if fresh or q != self.model.query:
                 self.model.query = q
                 self.model.loaded_at = ticket
-                self.model.set_rows(rows, keys, checked=True)
+                self.model.set_rows(result, checked=True)
             else:
-                self.model.sync(rows, since=ticket)
+                self.model.sync(result, since=ticket)
             self.loadedRows.emit(self.model.rowCount())
         if want is not None or q != self.query():
             self.reload()
 
-    def apply_changes(self, changes, then=None) -> None:
-        """Live changes: every changed booking is looked up (it may be new on this day); neighbours in the
-        same slots and sessions too, for their places left and doctors."""
-        self.refresh_ids(touched_booking_ids(changes, self.model.rows), then=then)
+    def apply_changes(self, changes: Changes, then=None) -> None:
+        """What changed (console.common.changes): the changed bookings (new here, maybe) and their neighbours
+        in the same slots and sessions looked up again, for places left and doctors; all when nobody can tell."""
+        if changes.everything:
+            return self.reload()
+        self.refresh_ids(changes.touched_bookings(self.model.rows), then=then)
 
     def refresh_ids(self, ids, then=None) -> None:
         """Look these bookings up again and apply them in place; ``then()`` afterwards (also on failure)."""
@@ -438,4 +444,5 @@ class DayListPage(DayActions, BookingPage):
 
     def _walked_in(self, result) -> None:
         self.messages.show_message(self.tr("Walk-in booked: No. %1.").replace("%1", str(result.id)), "info")
-        self.refresh_ids({result.id}, then=lambda: self.table.select_id(result.id))
+        self.ctx.changes.publish(result.changes, self)
+        self.apply_changes(result.changes, then=lambda: self.table.select_id(result.id))

@@ -4,7 +4,7 @@
 or doctor is not accepted, so a live change that does not belong here never shows up.
 
 The 通知 column shows the state of the booking's newest WeChat notification in the words of
-services.notify.delivery.STATE_LABELS (the failures page uses the same words); the page refreshes it with
+services.notify.outbox.STATE_LABELS (the failures page uses the same words); the page refreshes it with
 ``set_notify_states``, since the sender changes a notification without changing its booking.
 """
 from __future__ import annotations
@@ -15,9 +15,11 @@ import logging
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QColor
 
+from console.bookings.bookingmodel import BookingModel, number_column, places_column, time_column, who_where_columns
 from console.common import labels as L
-from console.common.tablemodel import CENTER, RIGHT, Column, RowTableModel
-from services.notify.delivery import STATE_LABELS
+from console.common.tablemodel import CENTER, Column
+from services.bookings import waitlist
+from services.notify.outbox import STATE_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -50,39 +52,44 @@ def _notify_tip(r) -> str | None:
     return None
 
 
-def _places(r) -> str:
-    return "" if r.remaining is None else f"{max(r.remaining, 0)}/{r.capacity}"
+def _status(r) -> str:
+    """The status; a request on the waitlist (候补) with its place in the queue."""
+    position = waitlist.position_of(r.reason) if r.status == "pending" else None
+    if position is None:
+        return L.status_label(r.status)
+    return QCoreApplication.translate("DayListModel", "Waitlist No. %1").replace("%1", str(position))
 
 
-class DayListModel(RowTableModel):
+def _desk(r) -> str:
+    return "" if r.desk_left is None else str(r.desk_left)
+
+
+def _desk_tip(r) -> str | None:
+    if r.desk_left is None:
+        return None
+    return QCoreApplication.translate("DayListModel", "Places a walk-in may take in this slot now: before the clinic "
+                                                      "day only the desk's share (现场号), on the day every free place")
+
+
+class DayListModel(BookingModel):
     """The bookings of ``query``'s day (optionally one department/doctor), any status."""
 
-    tr_context = "DayListModel"
     presorted_column = 0  # day_list() orders by slot time, doctor, booking id
     columns = (
-        Column("time", QT_TRANSLATE_NOOP("DayListModel", "Time"), lambda r: L.fmt_span(r.starts_at, r.ends_at),
-               sort=lambda r: (r.starts_at, r.doctor_id, r.booking_id), width=100),
-        Column("id", QT_TRANSLATE_NOOP("DayListModel", "No."), lambda r: str(r.booking_id),
-               sort=lambda r: r.booking_id, align=RIGHT, width=60),
-        Column("patient", QT_TRANSLATE_NOOP("DayListModel", "Patient"), lambda r: r.patient_name, width=76,
-               elastic=3),  # most names whole
-        Column("sexage", QT_TRANSLATE_NOOP("DayListModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
-               sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=74),
-        Column("phone", QT_TRANSLATE_NOOP("DayListModel", "Phone"), lambda r: r.phone, width=112),
-        Column("department", QT_TRANSLATE_NOOP("DayListModel", "Department"), lambda r: r.department_name,
-               width=88, elastic=2),
-        Column("doctor", QT_TRANSLATE_NOOP("DayListModel", "Doctor"), lambda r: r.doctor_name,
-               sort=lambda r: r.doctor_name, tooltip=lambda r: f"{r.doctor_name} · {r.doctor_title}", width=80,
-               elastic=2),
-        Column("status", QT_TRANSLATE_NOOP("DayListModel", "Status"), lambda r: L.status_label(r.status),
-               sort=lambda r: r.status, width=100),
-        Column("notify", QT_TRANSLATE_NOOP("DayListModel", "Notice"), _notify,
+        time_column(lambda r: (r.starts_at, r.doctor_id, r.booking_id)),
+        number_column(60),
+        *who_where_columns(patient=76, sexage=74, phone=112, department=88, doctor=80),
+        Column("status", QT_TRANSLATE_NOOP("BookingModel", "Status"), _status,
+               sort=lambda r: (r.status, waitlist.position_of(r.reason) or 0), width=100),
+        Column("notify", QT_TRANSLATE_NOOP("BookingModel", "Notice"), _notify,
                sort=lambda r: _NOTIFY_ORDER.get(r.notify_state, 99), tooltip=_notify_tip, width=84),
-        Column("source", QT_TRANSLATE_NOOP("DayListModel", "Source"), lambda r: L.source_label(r.source),
+        Column("source", QT_TRANSLATE_NOOP("BookingModel", "Source"), lambda r: L.source_label(r.source),
                sort=lambda r: r.source, width=96),
-        Column("places", QT_TRANSLATE_NOOP("DayListModel", "Left"), _places,
-               sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER, width=56),
-        Column("note", QT_TRANSLATE_NOOP("DayListModel", "Note"), lambda r: r.reason or "",
+        places_column(56),
+        Column("desk", QT_TRANSLATE_NOOP("BookingModel", "Desk left"), _desk,
+               sort=lambda r: r.desk_left if r.desk_left is not None else -1, align=CENTER, tooltip=_desk_tip,
+               width=64),
+        Column("note", QT_TRANSLATE_NOOP("BookingModel", "Note"), lambda r: r.reason or "",
                tooltip=lambda r: r.reason, elastic=2),
     )
 
@@ -98,10 +105,6 @@ class DayListModel(RowTableModel):
             return False
         day, dep, doc = q
         return row.day == day and (dep is None or row.department_id == dep) and (doc is None or row.doctor_id == doc)
-
-    @classmethod
-    def search_text(cls, r) -> str:
-        return f"{r.booking_id} {r.patient_name} {r.phone} {r.department_name} {r.doctor_name}".lower()
 
     def decorate(self, row, column: Column, role: int):
         if role == Qt.ItemDataRole.ForegroundRole:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit, QWidget
 
 from console.common.booktable import BookingTable
 from console.common.widgets import SearchBox
@@ -34,6 +34,17 @@ class BookingPage(QWidget):
         self.shortcut("/", self.focus_search, on_table=True)
         self.shortcut("Ctrl+F", self.focus_search, on_table=False)
         self.shortcut("F5", self.reload, on_table=False)
+
+    def take_keyboard(self, *, current_row: bool = False) -> None:
+        """The list takes the keyboard focus, so its keys work at once; with ``current_row`` the first row
+        becomes the current one (not selected: nothing is chosen for the clerk). Not while the page is not
+        shown, nor from the clerk typing somewhere (a search box)."""
+        if not self.isVisible() or isinstance(self.window().focusWidget(), (QLineEdit, QAbstractSpinBox)):
+            return
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        proxy = self.table.proxy
+        if current_row and not self.table.currentIndex().isValid() and proxy.rowCount():
+            self.table.selectionModel().setCurrentIndex(proxy.index(0, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
 
     def focus_search(self) -> None:
         self.search_box.setFocus()

@@ -38,13 +38,14 @@ from console.bookings.decisions import split
 from console.bookings.newbelow import NewBelowButton
 from console.bookings.page import BookingPage
 from console.bookings.qdetail import DetailPanel
-from console.bookings.queuemodel import QueueModel, is_waiting
+from console.bookings.queuemodel import FirstRead, QueueModel, is_waiting, queue_scope, read_queue
 from console.bookings.reasons import REJECT_REASONS, ReasonDialog
 from console.common import settings as S
-from console.common.booktable import BookingTable, touched_booking_ids
+from console.common.booktable import BookingTable
 from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import MessageBar, SearchBox, open_dialog
 from services.bookings import decisions, queries
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +57,14 @@ class QueuePage(BookingPage):
     newRequests = Signal(int)
     statusMessage = Signal(str)
 
-    def __init__(self, ctx, parent: QWidget | None = None):
+    def __init__(self, ctx, parent: QWidget | None = None, first_read: FirstRead | None = None):
+        """``first_read``: the queue's first read, started when the log-in was accepted (console.app), so
+        that the rows do not wait for the window to be built; the first ``reload()`` takes it over."""
         super().__init__(parent)
         self.setObjectName("queuePage")
         self.ctx = ctx
+        self._first_read = first_read
+        self._wants_focus = True  # the list takes the keyboard at start-up (BookingPage.take_keyboard)
         self.dialog: QDialog | None = None  # the dialog open now (widgets.open_dialog)
         self.model = QueueModel(self)
         self.loaded = False
@@ -135,6 +140,7 @@ class QueuePage(BookingPage):
         for sig in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset, self.model.marksChanged):
             sig.connect(self._count_changed)
         self.model.rowsArrived.connect(self._arrived)
+        ctx.changes.subscribe(self, self.apply_changes)  # what others change (console.common.changes)
         # the clock moves the rules' verdicts (a slot's cut-off passes) and the 申请时间 waits: read the
         # queue again every minute (applied in place, the selection kept) and repaint
         self._clock_timer = QTimer(self)
@@ -229,8 +235,7 @@ class QueuePage(BookingPage):
     # ---------------------------------------------------------------- loading and live changes
 
     def _scope(self) -> list[int] | None:
-        a = self.ctx.actor
-        return sorted(a.department_ids) if a.role == "head" and a.department_ids else None
+        return queue_scope(self.ctx.actor)
 
     def reload(self) -> None:
         """The whole queue again: a new query the first time, then applied in place (no reset)."""
@@ -240,11 +245,12 @@ class QueuePage(BookingPage):
         self._loading = True
         db, scope = self.ctx.db, self._scope()
         ticket = self.model.ticket()
-
-        def work():
-            rows = queries.pending_queue(db, department_ids=scope)
-            return rows, QueueModel.search_keys(rows)
-        self.ctx.tasks.run_task(work, lambda res, err: self._loaded(ticket, res, err), owner=self)
+        first, self._first_read = self._first_read, None
+        if first is not None and self.model.view == "all":
+            first(lambda res, err: self._loaded(ticket, res, err), self)
+            return
+        self.ctx.tasks.run_task(lambda: read_queue(db, scope), lambda res, err: self._loaded(ticket, res, err),
+                                owner=self)
 
     def _loaded(self, ticket: int, result, error) -> None:
         self._loading = False
@@ -257,15 +263,27 @@ class QueuePage(BookingPage):
                 self.model.set_rows(rows, keys, checked=self.model.view == "all")
                 self.loaded = True
                 self._count_changed()
+                if self._wants_focus:  # the first rows are in: J/K, Space and A work on them at once
+                    self._wants_focus = False
+                    self.take_keyboard(current_row=True)
             else:
                 self.model.sync(rows, since=ticket)
         if self._reload_again:
             self._reload_again = False
             self.reload()
 
-    def apply_changes(self, changes) -> None:
-        """services.sync.feed.Change items from the live feed: refresh just the rows they touch."""
-        self.refresh_ids(touched_booking_ids(changes, self.model.rows))
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._wants_focus:  # shown at start-up: keys go to the list while its rows load, not the navigation
+            self.take_keyboard()
+
+    def apply_changes(self, changes: Changes) -> None:
+        """What changed (services.sync.changes.Changes): refresh just the rows it touches; a full look
+        again when nobody can tell."""
+        if changes.everything:
+            self.reload()
+        else:
+            self.refresh_ids(changes.touched_bookings(self.model.rows))
 
     def refresh_ids(self, ids) -> None:
         ids = set(ids)
@@ -425,11 +443,11 @@ class QueuePage(BookingPage):
         if text:
             self.messages.show_message(text, kind, seconds=0 if kind == "error" else 10)
             self.statusMessage.emit(text)
-        # refused rows (decided by a colleague, a stopped clinic...) and the neighbours in the same
-        # slots come back fresh from the database
-        touched = set(ids)
-        slots = {r.slot_id for r in self.model.rows if r.booking_id in touched}
-        slots |= {getattr(r, "slot_id", None) for _i, r in done if not isinstance(r, str)}
-        neighbours = {r.booking_id for r in self.model.rows if r.slot_id in slots}
-        self.refresh_ids(({i for i, _ in refused} | neighbours) - set(ok))
+        # what the database did, told to every page at once; here, the neighbours in the same slots and
+        # the refused rows (decided by a colleague, a stopped clinic...) come back fresh from the database
+        made = Changes.merged(r.changes for _i, r in done if not isinstance(r, str))
+        self.ctx.changes.publish(made, self)
+        asked = set(ids)
+        stale = Changes(bookings={i for i, _ in refused}, slots={r.slot_id for r in self.model.rows if r.booking_id in asked})
+        self.refresh_ids((made | stale).touched_bookings(self.model.rows) - set(ok))
         self._selection_changed()

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt
 from PySide6.QtGui import QColor
 
+from console.bookings.bookingmodel import BookingModel, number_column, places_column, time_column, who_where_columns
 from console.common import labels as L
-from console.common.tablemodel import CENTER, RIGHT, Column, RowTableModel
-from services.bookings import waitlist
+from console.common.tablemodel import Column
+from console.common.tasks import NextFunc
+from services.bookings import queries, waitlist
 from services.clock import local_now, utc_to_local
 
 log = logging.getLogger(__name__)
@@ -71,10 +74,6 @@ def rule_word(r) -> str:
     return L.translated(RULE_WORDS.get(r.rule, RULE_OK)) if r.rule else L.translated(RULE_OK)
 
 
-def _places(r) -> str:
-    return "" if r.remaining is None else f"{max(r.remaining, 0)}/{r.capacity}"
-
-
 def _waiting(r) -> str:
     return L.translated(WAITING).replace("%n", str(r.pending_in_slot or 0))
 
@@ -107,41 +106,27 @@ def _history_tip(r) -> str | None:
     return "\n".join(lines)
 
 
-class QueueModel(RowTableModel):
+class QueueModel(BookingModel):
     """Pending requests; a row that is no longer pending leaves. ``view``: "all", "decide" (not on the
     waitlist) or "waiting" (the waitlist, 候补, with its positions)."""
 
-    tr_context = "QueueModel"
     presorted_column = 0  # pending_queue() orders by booking id
     columns = (
-        Column("id", QT_TRANSLATE_NOOP("QueueModel", "No."), lambda r: str(r.booking_id),
-               sort=lambda r: r.booking_id, align=RIGHT, width=54),
-        Column("requested", QT_TRANSLATE_NOOP("QueueModel", "Sent"), _requested,
+        number_column(54),
+        Column("requested", QT_TRANSLATE_NOOP("BookingModel", "Sent"), _requested,
                sort=lambda r: r.created_at or dt.datetime.min, tooltip=_requested_tip, width=176,
                version=2),  # 2: the date and the wait beside the time
-        Column("patient", QT_TRANSLATE_NOOP("QueueModel", "Patient"), lambda r: r.patient_name, width=66,
-               elastic=3),  # most names whole
-        Column("sexage", QT_TRANSLATE_NOOP("QueueModel", "Sex/Age"), lambda r: L.sex_age(r.gender, r.age),
-               sort=lambda r: (r.gender, r.age if r.age is not None else -1), width=72),
-        Column("phone", QT_TRANSLATE_NOOP("QueueModel", "Phone"), lambda r: r.phone, width=106),
-        Column("department", QT_TRANSLATE_NOOP("QueueModel", "Department"), lambda r: r.department_name,
-               width=80, elastic=2),
-        Column("doctor", QT_TRANSLATE_NOOP("QueueModel", "Doctor"), lambda r: r.doctor_name,
-               sort=lambda r: r.doctor_name, tooltip=lambda r: f"{r.doctor_name} · {r.doctor_title}", width=72,
-               elastic=2),
-        Column("day", QT_TRANSLATE_NOOP("QueueModel", "Day"), lambda r: L.fmt_day(r.day),
+        *who_where_columns(patient=66, sexage=72, phone=106, department=80, doctor=72),
+        Column("day", QT_TRANSLATE_NOOP("BookingModel", "Day"), lambda r: L.fmt_day(r.day),
                sort=lambda r: (r.day, r.starts_at), width=76),
-        Column("time", QT_TRANSLATE_NOOP("QueueModel", "Time"), lambda r: L.fmt_span(r.starts_at, r.ends_at),
-               sort=lambda r: (r.day, r.starts_at), width=100),
-        Column("places", QT_TRANSLATE_NOOP("QueueModel", "Left"), _places,
-               sort=lambda r: r.remaining if r.remaining is not None else 0, align=CENTER, tooltip=_waiting,
-               width=52),
-        Column("waitlist", QT_TRANSLATE_NOOP("QueueModel", "Waitlist"), lambda r: r.reason if is_waiting(r) else "",
+        time_column(lambda r: (r.day, r.starts_at)),
+        places_column(52, tooltip=_waiting),
+        Column("waitlist", QT_TRANSLATE_NOOP("BookingModel", "Waitlist"), lambda r: r.reason if is_waiting(r) else "",
                sort=_position, width=120),
-        Column("rule", QT_TRANSLATE_NOOP("QueueModel", "Rules"), rule_word,
+        Column("rule", QT_TRANSLATE_NOOP("BookingModel", "Rules"), rule_word,
                sort=lambda r: (r.rule is not None, r.rule or ""), tooltip=lambda r: r.rule_reason, width=96,
                elastic=5),  # 超出预约期 whole, 当天同科… with its reason in the tooltip
-        Column("history", QT_TRANSLATE_NOOP("QueueModel", "History"), history_text,
+        Column("history", QT_TRANSLATE_NOOP("BookingModel", "History"), history_text,
                sort=lambda r: (r.no_shows, len(r.others)), tooltip=_history_tip,
                elastic=1),  # its first word (爽…, 当…) marks the row; the detail pane and the tooltip say it all
     )
@@ -150,10 +135,6 @@ class QueueModel(RowTableModel):
 
     def accepts(self, row) -> bool:
         return row.status == "pending" and (self.view == "all" or is_waiting(row) == (self.view == "waiting"))
-
-    @classmethod
-    def search_text(cls, r) -> str:
-        return f"{r.booking_id} {r.patient_name} {r.phone} {r.department_name} {r.doctor_name}".lower()
 
     def decorate(self, row, column: Column, role: int):
         if role != Qt.ItemDataRole.ForegroundRole:
@@ -165,3 +146,19 @@ class QueueModel(RowTableModel):
         if column.key == "rule":
             return QColor("#b3261e") if row.rule else QColor("#1f6f43")
         return None
+
+
+# hands the result of a read already under way to the page (console.app.Prefetch.then(next_func, owner)), once
+FirstRead = Callable[[NextFunc, QObject], None]
+
+
+def queue_scope(actor) -> list[int] | None:
+    """The departments a head sees in the queue (None: all)."""
+    return sorted(actor.department_ids) if actor.role == "head" and actor.department_ids else None
+
+
+def read_queue(db, scope: list[int] | None) -> tuple[list, list[str]]:
+    """Worker side: the pending requests and their search strings (what the queue page reads; console.app
+    starts it at the log-in, before the page's module is imported)."""
+    rows = queries.pending_queue(db, department_ids=scope)
+    return rows, QueueModel.search_keys(rows)

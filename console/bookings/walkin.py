@@ -1,10 +1,11 @@
 """现场挂号: a walk-in booking at the desk - department -> doctor -> session -> slot, then the patient.
 
 Left: where (department, doctor, the day's published sessions, their slots with places left;
-full slots cannot be picked). Right: who - find a patient by name, phone (or its last four
-digits) or ID card, or register a new one. "Book" registers the new patient if needed and
-books in the background; the dialog closes only when the database has the booking. A new
-patient registered before a failed booking stays selected, so a retry does not register twice.
+full slots cannot be picked). Right: who (console.bookings.walkin_patient) - find a patient by
+name, phone (or its last four digits) or ID card, or register a new one. "Book" registers the new
+patient if needed and books in the background; the dialog closes only when the database has the
+booking. A new patient registered before a failed booking stays selected, so a retry does not
+register twice.
 
 After a lost race (该时段已满: another desk or the mini-program took the last place meanwhile) the
 dialog stays on the chosen time, says it is full and offers the next free one (a button, the
@@ -19,30 +20,27 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from console.common import labels as L
-from console.common import settings as S
+from console.bookings.walkin_patient import PatientChooser
+from console.common import labels as L, settings as S
 from console.common.forms import FieldErrors
-from console.common.widgets import calendar_popup, set_role
+from console.common.widgets import calendar_popup, primary_ok
 from services.bookings import decisions, patients
 from services.clock import hospital_today, local_now
 from services.errors import RuleRefused, ValidationError
@@ -66,7 +64,6 @@ class WalkInDialog(QDialog):
         self.ctx = ctx
         self.busy = False
         self._doctors: list = []
-        self._patient = None  # services.bookings.patients.PatientInfo chosen or registered
         st = ctx.settings
         self._wanted_department = department_id or (st[S.WALKIN_DEPARTMENT] if st is not None else 0) or None
 
@@ -95,73 +92,17 @@ class WalkInDialog(QDialog):
         wl.addRow(self.tr("Session"), self.sessions)
         wl.addRow(self.tr("Time"), self.errors.field("slot_id", self.slots))
 
-        who = QGroupBox(self.tr("2. Patient"), self)
-        pl = QVBoxLayout(who)
-        self.pages = QStackedWidget(who)
-        find = QWidget(self.pages)
-        fl = QVBoxLayout(find)
-        fl.setContentsMargins(0, 0, 0, 0)
-        self.search = QLineEdit(find)
-        self.search.setObjectName("walkinSearch")
-        self.search.setPlaceholderText(self.tr("Name, phone (or its last 4 digits) or ID card"))
-        self.results = QListWidget(find)
-        self.results.setObjectName("walkinResults")
-        self.new_button = QPushButton(self.tr("New patient…"), find)
-        self.new_button.setObjectName("walkinNewPatient")
-        fl.addWidget(self.search)
-        fl.addWidget(self.results, 1)
-        fl.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignLeft)
-        form = QWidget(self.pages)
-        gl = QGridLayout(form)
-        gl.setContentsMargins(0, 0, 0, 0)
-        self.new_name = QLineEdit(form)
-        self.new_name.setObjectName("newName")
-        self.new_name.setMaxLength(50)
-        self.new_gender = QComboBox(form)
-        self.new_gender.setObjectName("newGender")
-        for code in ("F", "M", "U"):
-            self.new_gender.addItem(L.gender_label(code), code)
-        self.new_phone = QLineEdit(form)
-        self.new_phone.setObjectName("newPhone")
-        self.new_birth = QLineEdit(form)
-        self.new_birth.setObjectName("newBirth")
-        self.new_birth.setPlaceholderText(self.tr("YYYY-MM-DD (optional)"))
-        self.new_card = QLineEdit(form)
-        self.new_card.setObjectName("newIdCard")
-        self.new_card.setMaxLength(18)
-        self.new_card.setPlaceholderText(self.tr("optional; fills in the birth date"))
-        back = QPushButton(self.tr("‹ Find a patient instead"), form)
-        # by the names of services.bookings.patients.register, whose errors say which one is wrong
-        fields = (("name", self.tr("Name"), self.new_name), ("gender", self.tr("Sex"), self.new_gender),
-                  ("phone", self.tr("Phone"), self.new_phone), ("birth_date", self.tr("Birth date"), self.new_birth),
-                  ("id_card", self.tr("ID card"), self.new_card))
-        for r, (name, label, widget) in enumerate(fields):
-            gl.addWidget(QLabel(label, form), r, 0, Qt.AlignmentFlag.AlignTop)
-            gl.addLayout(self.errors.field(name, widget), r, 1)
-        for name in ("gender", "birth_date"):  # "不一致 with the ID card": correcting the card fixes it too
-            self.errors.cleared_by(name, self.new_card)
-        gl.addWidget(back, 5, 1, Qt.AlignmentFlag.AlignLeft)
-        gl.setRowStretch(6, 1)
-        self.pages.addWidget(find)
-        self.pages.addWidget(form)
-        pl.addWidget(self.pages)
-        self.chosen = QLabel(who)
-        self.chosen.setObjectName("walkinChosen")
-        self.chosen.setWordWrap(True)
-        pl.addWidget(self.chosen)
+        self.who = PatientChooser(ctx, self.errors, self)
 
         body = QHBoxLayout()
         body.addWidget(where, 1)
-        body.addWidget(who, 1)
+        body.addWidget(self.who, 1)
         outer = QVBoxLayout(self)
         outer.addLayout(body, 1)
         outer.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setObjectName("walkinBook")
-        self.ok.setText(self.tr("Book"))
-        set_role(self.ok, "primary")
+        self.ok = primary_ok(self.buttons, "walkinBook", self.tr("Book"))
         self.cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.cancel.setObjectName("walkinCancel")
         self.cancel.setAutoDefault(False)  # Enter on it does nothing; Esc or a click cancels
@@ -178,21 +119,12 @@ class WalkInDialog(QDialog):
         outer.addWidget(self.buttons)
         self._keep_slot: int | None = None  # the time the clerk chose, kept through a reload
 
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(250)
-        self._search_timer.timeout.connect(self._find)
         self.date.dateChanged.connect(lambda _d: self._load_sessions())
         self.department.currentIndexChanged.connect(lambda _i: self._department_changed())
         self.doctor.currentIndexChanged.connect(lambda _i: self._load_sessions())
         self.sessions.currentRowChanged.connect(lambda _r: self._load_slots())
         self.slots.currentRowChanged.connect(lambda _r: self._update())
-        self.search.textChanged.connect(lambda _t: self._search_timer.start())
-        self.results.currentRowChanged.connect(self._result_chosen)
-        self.new_button.clicked.connect(lambda: self._show_form(True))
-        back.clicked.connect(lambda: self._show_form(False))
-        for w in (self.new_name, self.new_phone):
-            w.textChanged.connect(lambda _t: self._update())
+        self.who.changed.connect(self._update)
         self._update()
         self._call(lambda db: (masterdata.list_departments(db), masterdata.list_doctors(db)), self._departments_loaded)
 
@@ -348,60 +280,8 @@ class WalkInDialog(QDialog):
             return None
         return item.data(ID)
 
-    # ---------------------------------------------------------------- who
-
-    def _find(self) -> None:
-        text = self.search.text().strip()
-        if len(text) < 1:
-            self.results.clear()
-            return
-        self._call(lambda db: patients.find(db, text), lambda rows: self._found(text, rows))
-
-    def _found(self, text: str, rows) -> None:
-        if text != self.search.text().strip():
-            return
-        self.results.clear()
-        for p in rows:
-            item = QListWidgetItem(f"{p.name}  {L.sex_age(p.gender, p.age)}  {patients.mask_phone(p.phone)}"
-                                   f"  #{p.id}")
-            item.setData(ID, p)
-            self.results.addItem(item)
-        if not rows:
-            empty = QListWidgetItem(self.tr("Nobody found. Register a new patient?"))
-            empty.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.results.addItem(empty)
-
-    def _result_chosen(self, row: int) -> None:
-        item = self.results.item(row) if row >= 0 else None
-        self._patient = item.data(ID) if item is not None else None
-        self._update()
-
-    def _show_form(self, on: bool) -> None:
-        self.pages.setCurrentIndex(1 if on else 0)
-        if on:
-            self._patient = None
-            self.new_name.setText(self.search.text().strip() if not self.search.text().strip().isdigit() else "")
-            if self.search.text().strip().isdigit() and len(self.search.text().strip()) == 11:
-                self.new_phone.setText(self.search.text().strip())
-            self.new_name.setFocus()
-        else:
-            self._result_chosen(self.results.currentRow())
-        self._update()
-
-    def registering(self) -> bool:
-        return self.pages.currentIndex() == 1 and self._patient is None
-
     def _update(self) -> None:
-        if self._patient is not None:
-            p = self._patient
-            self.chosen.setText(self.tr("Patient: %1").replace("%1", f"{p.name} {L.sex_age(p.gender, p.age)} #{p.id}"))
-        elif self.registering():
-            self.chosen.setText(self.tr("A new patient will be registered."))
-        else:
-            self.chosen.setText(self.tr("No patient chosen yet."))
-        who_ok = self._patient is not None or (self.registering() and self.new_name.text().strip()
-                                               and self.new_phone.text().strip())
-        self.ok.setEnabled(bool(self.slot_id()) and bool(who_ok) and not self.busy)
+        self.ok.setEnabled(bool(self.slot_id()) and self.who.ready() and not self.busy)
 
     # ---------------------------------------------------------------- booking
 
@@ -410,19 +290,14 @@ class WalkInDialog(QDialog):
         if self.busy or slot is None:
             return
         actor = self.ctx.actor
-        patient = self._patient
+        patient = self.who.patient
         form = None
         if patient is None:
-            if not self.registering():
+            if not self.who.registering():
                 return
-            birth = self.new_birth.text().strip()
-            try:
-                birth_date = dt.date.fromisoformat(birth) if birth else None
-            except ValueError:
-                self.errors.show(self.tr("Birth date: use the form 1980-05-17."), "birth_date")
+            form = self.who.new_patient()
+            if form is None:
                 return
-            form = (self.new_name.text(), self.new_gender.currentData(), self.new_phone.text(), birth_date,
-                    self.new_card.text() or None)
         self.busy = True
         self._submitted_slot = slot
         self.errors.clear()
@@ -444,8 +319,8 @@ class WalkInDialog(QDialog):
     def _submitted(self, result, error) -> None:
         self.busy = False
         if error is None and result[2] is not None:
-            self._patient, error = result[0], result[2]  # registered, but not booked: keep the patient
-            self.pages.setCurrentIndex(0)
+            error = result[2]
+            self.who.keep(result[0])  # registered, but not booked: keep the patient
         if error is not None:
             self.errors.show(error)  # by the patient's input at fault (which takes the focus), the times, or below
             self._update()

@@ -1,4 +1,6 @@
 """The console's live feed: services.sync.feed.ChangeFeed running in its own thread, reported with Qt signals.
+Pages do not connect to it: the main window publishes it on ``ctx.changes`` (console.common.changes), where
+each batch arrives as one services.sync.changes.Changes.
 
     live = LiveFeed(db)
     live.changes.connect(on_changes)          # list[services.sync.feed.Change], in the GUI thread

@@ -1,12 +1,15 @@
 """Small pieces shared by the rosters and administration pages.
 
 - ``call``: run a service function off the GUI thread and route the result or the error
-  (errors become a message box, never a traceback; a widget closed meanwhile is left alone).
+  (``show_error`` by default, never a traceback; a widget closed meanwhile is left alone).
+- ``show_error``: the one way a page says an action failed: its message bar (``messages``, the queue's
+  console.common.widgets.MessageBar), or a message box in a window without one (a dialog).
 - ``show_message``: a non-blocking message box (``open()``, never ``exec()``), so tests need no patching.
 - ``TaskDialog``: a dialog whose OK runs a service call in the background; on an error it stays open
   and shows the message by the field it concerns (console.common.forms), so a change that failed is never
   shown as done.
-- ``RecordModel``: a table model over a list of frozen dataclasses with an id role and a sort role.
+- ``record_view``: the read-only table those pages show a RecordModel in.
+- ``RecordModel``: console.common.tablemodel's model for small tables of frozen dataclasses.
 """
 from __future__ import annotations
 
@@ -15,22 +18,35 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.common.forms import FieldErrors
-from console.common.tablemodel import ID_ROLE, SORT_ROLE, Column
+from console.common.tablemodel import Column, RowTableModel
 from console.common.tasks import user_message
+from console.common.widgets import MessageBar
 
 log = logging.getLogger(__name__)
 
+INACTIVE = QColor("#8a8a8a")  # deactivated rows stay listed but greyed
 
 
 def call(ctx, widget: QWidget, func: Callable[[], Any], on_ok: Callable[[Any], None] | None = None,
          on_error: Callable[[BaseException], None] | None = None) -> None:
     """``func()`` on a worker; then ``on_ok(result)`` or ``on_error(error)`` in the GUI thread.
 
-    Without ``on_error`` the error is shown in a message box over ``widget``.
+    Without ``on_error`` the error is shown by ``show_error``.
     """
     def done(result: Any, error: BaseException | None) -> None:
         if not shiboken6.isValid(widget):
@@ -40,7 +56,7 @@ def call(ctx, widget: QWidget, func: Callable[[], Any], on_ok: Callable[[Any], N
             if on_error is not None:
                 on_error(error)
             else:
-                show_message(widget, user_message(error))
+                show_error(widget, error)
             return
         if on_ok is not None:
             on_ok(result)
@@ -57,6 +73,22 @@ def show_message(parent: QWidget, text: str, title: str | None = None,
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box
+
+
+def show_error(widget: QWidget, error: BaseException | str) -> None:
+    """An action of ``widget`` failed: in the message bar (``messages``) of its page, the first widget up
+    to its window that has one, kept until closed; in a message box when its window has none."""
+    text = error if isinstance(error, str) else user_message(error)
+    w: QWidget | None = widget
+    while w is not None:
+        bar = getattr(w, "messages", None)
+        if isinstance(bar, MessageBar):
+            bar.show_message(text, "error", seconds=0)
+            return
+        if w.isWindow():
+            break
+        w = w.parentWidget()
+    show_message(widget, text)
 
 
 def error_label(parent: QWidget | None = None) -> QLabel:
@@ -144,80 +176,58 @@ def fit_columns(view) -> None:
     header.setStretchLastSection(True)
 
 
-class RecordModel(QAbstractTableModel):
-    """Rows are frozen dataclasses with an ``id``; one column per console.common.tablemodel ``Column`` (its title
-    already translated by the page).
+def record_view(parent: QWidget, model, sort: Qt.SortOrder | None = None, *, many: bool = False) -> QTableView:
+    """A read-only table of a RecordModel (or its sorting proxy): whole rows are selected, one (``many``: several);
+    no row numbers; sorted by its first column in ``sort`` order, when given, and by a click on a column."""
+    view = QTableView(parent)
+    view.setModel(model)
+    if sort is not None:
+        view.setSortingEnabled(True)
+        view.sortByColumn(0, sort)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if many
+                          else QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    return view
 
-    ``set_rows`` keeps the model in place when the same ids come back (``dataChanged`` only),
-    appends with ``beginInsertRows``, and resets only when rows went away or moved.
-    """
+
+class RecordModel(RowTableModel):
+    """The small tables' model (administration, notifications, templates, the job service): the one table
+    model (console.common.tablemodel: ``Column``, ID_ROLE/SORT_ROLE, in-place updates) over frozen
+    dataclasses with an ``id`` (or ``key``), its columns given by the page with their titles translated.
+
+    ``set_rows`` updates in place (``dataChanged``, rows inserted, rows removed) while the rows keep their
+    order, and resets only when they moved; ``inactive`` rows stay listed, greyed. A cell's tooltip is its
+    whole text (the columns are fitted, the last one takes what is left)."""
 
     def __init__(self, columns: Sequence[Column], parent=None, key: Callable[[Any], Any] = lambda r: r.id,
                  inactive: Callable[[Any], bool] | None = None):
         super().__init__(parent)
-        self._columns = list(columns)
-        self._rows: list[Any] = []
-        self._key = key
+        self.columns = tuple(columns)
+        self.row_id = key
         self._inactive = inactive
 
-    # -- Qt interface
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self._columns):
-            return self._columns[section].title
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(self._columns):
-            return None
-        row, col = self._rows[index.row()], self._columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            value = col.display(row)  # the tooltip: the whole text of a cell too narrow for it
+    def cell(self, i: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        col = self.columns[column]
+        if role == Qt.ItemDataRole.DisplayRole or (role == Qt.ItemDataRole.ToolTipRole and col.tooltip is None):
+            value = col.display(self.rows[i])
             return "" if value is None else str(value)
-        if role == ID_ROLE:
-            return self._key(row)
-        if role == SORT_ROLE:
-            return (col.sort or col.display)(row)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(col.align | Qt.AlignmentFlag.AlignVCenter)
+            return col.align | Qt.AlignmentFlag.AlignVCenter
+        return super().cell(i, column, role)
+
+    def decorate(self, row, column: Column, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and self._inactive is not None and self._inactive(row):
-            from PySide6.QtGui import QColor
-            return QColor("#8a8a8a")  # deactivated rows stay listed but greyed
+            return INACTIVE
         return None
 
-    # -- ours
-    def rows(self) -> list[Any]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> Any | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, key: Any) -> int:
-        for i, r in enumerate(self._rows):
-            if self._key(r) == key:
-                return i
-        return -1
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
+    def set_rows(self, rows: Sequence, keys: list[str] | None = None, *, checked: bool = False) -> None:
         rows = list(rows)
-        old = [self._key(r) for r in self._rows]
-        new = [self._key(r) for r in rows]
-        if new[:len(old)] == old and self._rows:
-            for i, (a, b) in enumerate(zip(self._rows, rows, strict=False)):
-                if a != b:
-                    self._rows[i] = b
-                    self.dataChanged.emit(self.index(i, 0), self.index(i, len(self._columns) - 1))
-            if len(new) > len(old):
-                self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)
-                self._rows.extend(rows[len(old):])
-                self.endInsertRows()
-            return
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
+        key = self.row_id
+        new, old = [key(r) for r in rows], [key(r) for r in self.rows]
+        kept, known = set(new), set(old)
+        if old and [k for k in old if k in kept] + [k for k in new if k not in known] == new:
+            self.sync(rows)  # the same order: changed, new and gone rows in place
+        else:
+            super().set_rows(rows, keys, checked=checked)

@@ -241,7 +241,7 @@ class RowFilterProxy(QAbstractProxyModel):
             self._map = self._all
             return
         src = self._src
-        keys = src.keys()
+        keys = src.keys() if self._terms else []  # the search strings only for a search (made on first use)
         if narrow:
             cand: list[int] | range = self._map
         else:

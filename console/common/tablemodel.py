@@ -28,10 +28,11 @@ from console.common.collation import sort_key
 log = logging.getLogger(__name__)
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's id (booking id)
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a comparable sort key for the cell's column
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # the cell's sort value (Column.sort_by; texts compared by pinyin)
 ROW_ROLE = Qt.ItemDataRole.UserRole + 3  # the whole row record
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 4  # the row's search string
 MARKED_ROLE = Qt.ItemDataRole.UserRole + 5  # True for a row marked with Space (console.common.booktable paints it)
+OWN_ROLE = Qt.ItemDataRole.UserRole + 16  # a model's roles of its own start here (e.g. the roster grid's)
 
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -57,6 +58,10 @@ class Column:
     # list's place, these give way down to this many characters (elided, the whole text in a tooltip);
     # 0: never (times, dates, numbers)
     elastic: int = 0
+
+    def sort_by(self, row) -> Any:
+        """What the column sorts ``row`` by: ``sort`` when given, else what it shows."""
+        return self.sort(row) if self.sort is not None else self.display(row)
 
     @property
     def layout_key(self) -> str:
@@ -149,9 +154,7 @@ class RowTableModel(QAbstractTableModel):
         return set(self.positions())
 
     def sort_value(self, i: int, column: int) -> Any:
-        col = self.columns[column]
-        row = self._rows[i]
-        return sort_key(col.sort(row) if col.sort is not None else col.display(row))  # pinyin for Chinese
+        return sort_key(self.columns[column].sort_by(self._rows[i]))  # pinyin for Chinese
 
     def column_index(self, key: str) -> int:
         for i, c in enumerate(self.columns):
@@ -184,8 +187,8 @@ class RowTableModel(QAbstractTableModel):
             return col.align
         if role == Qt.ItemDataRole.ToolTipRole:
             return col.tooltip(row) if col.tooltip is not None else None
-        if role == SORT_ROLE:
-            return self.sort_value(i, column)
+        if role == SORT_ROLE:  # for Qt's proxies (console.common.collation.CollatingProxy)
+            return col.sort_by(row)
         if role == ROW_ROLE:
             return row
         if role == SEARCH_ROLE:

@@ -10,7 +10,17 @@ import logging
 
 from PySide6.QtCore import QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QCalendarWidget, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QCalendarWidget,
+    QDateEdit,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +57,15 @@ def set_role(widget: QWidget, role: str) -> None:
     widget.style().polish(widget)
 
 
+def primary_ok(buttons: QDialogButtonBox, name: str, text: str) -> QPushButton:
+    """``buttons``' OK button as the form's primary action: named ``name``, saying ``text``."""
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setObjectName(name)
+    ok.setText(text)
+    set_role(ok, "primary")
+    return ok
+
+
 def calendar_popup(edit: QDateEdit) -> QDateEdit:
     """``edit`` with a calendar popup whose weekday header can be read: one character a day in Chinese
     (一 二 … 日; the short names, 周一, do not fit a day's column and showed as "…"), the short names in
@@ -70,24 +89,33 @@ def calendar_popup(edit: QDateEdit) -> QDateEdit:
     return edit
 
 
-class MessageBar(QWidget):
+class Bar(QWidget):
+    """A strip across a page or the window, coloured by style.qss after its object ``name``: a word-wrapped
+    ``label`` named ``text_name`` takes the room, and a subclass adds what stands at its right end to ``row``."""
+
+    def __init__(self, name: str, text_name: str, margins: tuple[int, int, int, int], parent: QWidget | None = None,
+                 *, selectable: bool = False):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(*margins)
+        self.label = text_label(self, text_name, selectable=selectable)
+        self.row.addWidget(self.label, 1)
+
+
+class MessageBar(Bar):
     """One line of news above a table: info (green), warning (amber), error (red)."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("messageBar")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(10, 4, 4, 4)
-        self.label = text_label(self, "messageText", selectable=True)
-        lay.addWidget(self.label, 1)
+        super().__init__("messageBar", "messageText", (10, 4, 4, 4), parent, selectable=True)
         close = QToolButton(self)
         close.setObjectName("messageClose")
         close.setText("×")
         close.setAutoRaise(True)
         close.setToolTip(self.tr("Close"))
         close.clicked.connect(self.hide)
-        lay.addWidget(close)
+        self.row.addWidget(close)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide)

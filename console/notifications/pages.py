@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -22,16 +21,16 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from console.common.collation import CollatingProxy
 from console.common.forms import FieldErrors
-from console.common.pagekit import RecordModel, call, error_label, fit_columns
+from console.common.pagekit import RecordModel, call, error_label, fit_columns, record_view, show_error
 from console.common.tablemodel import SORT_ROLE, Column
 from console.common.tasks import user_message
+from console.common.widgets import MessageBar
 from services.notify import delivery
 from services.notify.wechat_settings import (
     LANGS,
@@ -61,16 +60,9 @@ class NotificationFailuresPage(QWidget):
         self.proxy = CollatingProxy(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.view = QTableView(self)
+        self.view = record_view(self, self.proxy, Qt.SortOrder.DescendingOrder, many=True)
         self.view.setObjectName("failuresView")
-        self.view.setModel(self.proxy)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setWordWrap(False)
-        self.view.verticalHeader().hide()
         fit_columns(self.view)  # dates and times whole; the reason takes the rest
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
         self.retry_button = QPushButton(self.tr("Send again"), self)
@@ -82,14 +74,14 @@ class NotificationFailuresPage(QWidget):
         self.refresh_button.clicked.connect(self.reload)
         self.status = QLabel(self)
         self.status.setObjectName("failuresStatus")
-        self.error = error_label(self)
+        self.messages = MessageBar(self)
         buttons = QHBoxLayout()
         buttons.addWidget(self.retry_button)
         buttons.addWidget(self.refresh_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
-        layout.addWidget(self.error)
+        layout.addWidget(self.messages)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status)
         self.timer = QTimer(self)
@@ -125,7 +117,7 @@ class NotificationFailuresPage(QWidget):
     def _loaded(self, rows: Any, keep: list[int]) -> None:
         self.model.set_rows(rows)
         for rid in keep:
-            row = self.model.row_of(rid)
+            row = self.model.index_of(rid)
             if row >= 0:
                 index = self.proxy.mapFromSource(self.model.index(row, 0))
                 self.view.selectionModel().select(
@@ -150,7 +142,7 @@ class NotificationFailuresPage(QWidget):
             return
         db, actor = self.ctx.db, self.ctx.actor
         self.busy = True
-        self.error.hide()
+        self.messages.hide()
         self.update_buttons()
 
         def work() -> tuple[list[int], list[str]]:
@@ -169,16 +161,14 @@ class NotificationFailuresPage(QWidget):
         done, problems = result
         self.busy = False
         if problems:
-            self.error.setText("\n".join(dict.fromkeys(problems)))
-            self.error.show()
+            show_error(self, "\n".join(dict.fromkeys(problems)))
         if done:
             self.retried.emit(done)
         self.reload()
 
     def _failed(self, error: BaseException) -> None:
         self.busy = False
-        self.error.setText(user_message(error))
-        self.error.show()
+        show_error(self, error)
         self.update_buttons()
 
 

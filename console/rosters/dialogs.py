@@ -36,9 +36,11 @@ from console.common.pagekit import TaskDialog, call
 from console.common.widgets import calendar_popup
 from console.notifications.delivery import delivery_text
 from console.rosters.grid import hm
+from console.rosters.shares import ShareField, share_text
+from services import limits
 from services.errors import ValidationError
 from services.notify import outbox
-from services.rosters import templates
+from services.rosters import shares, templates
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,15 @@ def qtime(t: dt.time) -> QTime:
 
 def pytime(q: QTime) -> dt.time:
     return dt.time(q.hour(), q.minute())
+
+
+def time_edits(parent: QWidget, prefix: str) -> tuple[QTimeEdit, QTimeEdit]:
+    """A start and an end time of day (HH:mm), named ``prefix``Starts and ``prefix``Ends."""
+    edits = (QTimeEdit(parent), QTimeEdit(parent))
+    for edit, name in zip(edits, ("Starts", "Ends"), strict=True):
+        edit.setObjectName(prefix + name)
+        edit.setDisplayFormat("HH:mm")
+    return edits
 
 
 def session_title(s: Any) -> str:
@@ -154,12 +165,7 @@ class SessionDialog(TaskDialog):
         self.heading.setObjectName("sessionHeading")
         form = QFormLayout()
         hours = QHBoxLayout()
-        self.starts = QTimeEdit(self)
-        self.starts.setObjectName("sessionStarts")
-        self.ends = QTimeEdit(self)
-        self.ends.setObjectName("sessionEnds")
-        for edit in (self.starts, self.ends):
-            edit.setDisplayFormat("HH:mm")
+        self.starts, self.ends = time_edits(self, "session")
         hours.addWidget(self.starts)
         hours.addWidget(QLabel("–", self))
         hours.addWidget(self.ends)
@@ -171,6 +177,9 @@ class SessionDialog(TaskDialog):
         self.errors.cleared_by("starts_at", self.ends)  # errors about the hours together go with either
         self.errors.cleared_by("ends_at", self.starts)
         form.addRow(self.tr("Note"), self.errors.field("note", self.note))
+        self.share = ShareField(self.tr("Its own"), self)  # the desk's share (console.rosters.shares)
+        self.supply: Any = None
+        form.addRow(self.tr("Desk share"), self.errors.field("pct", self.share, self.share.pct, self.share.check))
         self.table = QTableWidget(0, 3, self)
         self.table.setObjectName("sessionSlots")
         self.table.setHorizontalHeaderLabels([self.tr("Time"), self.tr("Taken"), self.tr("Places")])
@@ -201,11 +210,14 @@ class SessionDialog(TaskDialog):
         self.resize(500, 560)
         db, cfg = ctx.db, ctx.cfg
         call(ctx, self, lambda: (templates.get_session(db, session_id), templates.list_slots(db, session_id),
-                                 templates.notice_count(db, session_id), outbox.outbox_state(db, cfg)),
+                                 templates.notice_count(db, session_id), outbox.outbox_state(db, cfg),
+                                 shares.supply_of(db, session_id)),
              self._loaded, lambda e: self._failed(e))
 
-    def _loaded(self, loaded: tuple[Any, Sequence[Any], int, Any]) -> None:
-        self.session, self.slots = loaded[0], list(loaded[1])
+    def _loaded(self, loaded: tuple[Any, Sequence[Any], int, Any, Any]) -> None:
+        self.session, self.slots, self.supply = loaded[0], list(loaded[1]), loaded[4]
+        self.share.set_value(self.own_share(), self.tr("else its department's: {share}").format(
+            share=share_text(self.supply.department_pct)))
         told, state = loaded[2], loaded[3]
         self.message.setText(self.tr("If the hours change: ") + notice_text(told, delivery_text(state) if told else ""))
         s = self.session
@@ -231,6 +243,9 @@ class SessionDialog(TaskDialog):
         else:
             self.ok_button.setEnabled(True)
 
+    def own_share(self) -> int | None:
+        return (self.supply.pct or 0) if self.supply.own else None
+
     def places(self) -> list[int]:
         return [self.table.cellWidget(r, 2).value() for r in range(self.table.rowCount())]
 
@@ -247,8 +262,12 @@ class SessionDialog(TaskDialog):
         hours_changed = (starts, ends) != (s.starts_at, s.ends_at)
         note_changed = note != (s.note or "")
         capacities = [(slot, n) for slot, n in zip(self.slots, self.places(), strict=True) if n != slot.capacity]
+        pct = self.share.value()
+        share_changed = pct != self.own_share()
 
         def work():
+            if share_changed and pct is not None:
+                limits.DESK_SHARE.check(pct, field="pct")  # before anything changes
             told = 0
             if hours_changed or note_changed:
                 told = templates.update_session(db, actor, sid, starts_at=starts if hours_changed else None,
@@ -263,22 +282,32 @@ class SessionDialog(TaskDialog):
                     # by that slot's places: say which time, the table has many rows
                     raise ValidationError(f"{hm(slot.starts_at)}–{hm(slot.ends_at)}：{exc}",
                                           field=f"capacity:{slot.id}") from exc
+            if share_changed:
+                shares.set_share(db, actor, pct, session_id=sid)
             return replace(templates.get_session(db, sid), notified=told)
         return work
 
 
-class StopDialog(TaskDialog):
+class OneSessionDialog(TaskDialog):
+    """A dialog that acts on one session (stop, substitute, extra places): ``session``, and its title in bold,
+    ``title``, for the top of the form."""
+
+    def __init__(self, ctx, session: Any, name: str, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.setObjectName(name)
+        self.session = session
+        self.title = QLabel(session_title(session), self)
+        self.title.setStyleSheet("font-weight: bold;")
+
+
+class StopDialog(OneSessionDialog):
     """停诊: says how many patients will be told and asks for the reason."""
 
     def __init__(self, ctx, session: Any, affected: int, parent: QWidget | None = None, delivery: str = ""):
-        super().__init__(ctx, parent)
+        super().__init__(ctx, session, "stopDialog", parent)
         self.ok_button.setText(self.tr("Stop session"))
-        self.setObjectName("stopDialog")
-        self.session = session
         self.affected = affected
         self.setWindowTitle(self.tr("Stop session (停诊)"))
-        title = QLabel(session_title(session), self)
-        title.setStyleSheet("font-weight: bold;")
         if affected:
             # what really happens: a message per patient queued now, sent when a sender runs (delivery)
             text = self.tr("{n} patients hold a booking or a request for this session. A WeChat message "
@@ -304,7 +333,7 @@ class StopDialog(TaskDialog):
         # the service's "reason" is the pick and the details together: its errors under the details
         form.addRow(self.tr("Details"), self.errors.field("reason", self.details))
         self.errors.cleared_by("reason", self.reason)
-        self.form_area.addWidget(title)
+        self.form_area.addWidget(self.title)
         self.form_area.addWidget(self.message)
         self.form_area.addLayout(form)
         self.ok_button.setStyleSheet("color: #b3261e;")
@@ -325,18 +354,14 @@ class StopDialog(TaskDialog):
         return lambda: templates.stop_session(db, actor, sid, reason)
 
 
-class SubstituteDialog(TaskDialog):
+class SubstituteDialog(OneSessionDialog):
     """替诊: another doctor of the same department takes the session."""
 
     def __init__(self, ctx, session: Any, doctors: Sequence[Any], parent: QWidget | None = None,
                  told: int = 0, delivery: str = ""):
-        super().__init__(ctx, parent)
+        super().__init__(ctx, session, "substituteDialog", parent)
         self.ok_button.setText(self.tr("Substitute"))
-        self.setObjectName("substituteDialog")
-        self.session = session
         self.setWindowTitle(self.tr("Substitute doctor (替诊)"))
-        title = QLabel(session_title(session), self)
-        title.setStyleSheet("font-weight: bold;")
         self.doctor = QComboBox(self)
         self.doctor.setObjectName("substituteDoctor")
         for d in doctors:
@@ -353,7 +378,7 @@ class SubstituteDialog(TaskDialog):
         self.message = QLabel(notice_text(told, delivery), self)
         self.message.setObjectName("substituteMessage")
         self.message.setWordWrap(True)
-        self.form_area.addWidget(title)
+        self.form_area.addWidget(self.title)
         self.form_area.addLayout(form)
         self.form_area.addWidget(self.message)
         if self.doctor.count() == 0:

@@ -171,6 +171,15 @@ class _ExportDialog(_FileDialogBase):
     def department_id(self) -> int | None:
         return self.department.currentData()
 
+    def date_edit(self, name: str, day: dt.date | None, changed: Callable[..., None]) -> QDateEdit:
+        """The day (or a day of the week) to export, the hospital's today unless given; ``changed`` follows it."""
+        edit = QDateEdit(_qdate(day or hospital_today()), self)
+        edit.setObjectName(name)
+        calendar_popup(edit)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.dateChanged.connect(changed)
+        return edit
+
     def set_auto_name(self, name: str) -> None:
         """Follow the day or week in the file name until the user types a name of their own."""
         current = self.path_edit.text().strip()
@@ -218,11 +227,7 @@ class ExportDailyDialog(_ExportDialog):
         super().__init__(ctx, department_id, parent)
         self.setObjectName("exportDailyDialog")
         self.setWindowTitle(self.tr("Export the day list to Excel"))
-        self.day = QDateEdit(_qdate(day or hospital_today()), self)
-        self.day.setObjectName("excelDay")
-        calendar_popup(self.day)
-        self.day.setDisplayFormat("yyyy-MM-dd")
-        self.day.dateChanged.connect(self._day_changed)
+        self.day = self.date_edit("excelDay", day, self._day_changed)
         self.unmasked = QCheckBox(self.tr("Full phone and ID card numbers (not masked)"), self)
         self.unmasked.setObjectName("excelUnmasked")
         self.unmasked.setVisible(ctx.can("export.unmasked"))
@@ -262,13 +267,9 @@ class ExportRosterDialog(_ExportDialog):
         super().__init__(ctx, department_id, parent)
         self.setObjectName("exportRosterDialog")
         self.setWindowTitle(self.tr("Export the week's roster to Excel"))
-        self.week = QDateEdit(_qdate(monday or hospital_today()), self)
-        self.week.setObjectName("excelWeek")
-        calendar_popup(self.week)
-        self.week.setDisplayFormat("yyyy-MM-dd")
         self.week_name = QLabel(self)
         self.week_name.setObjectName("excelWeekName")
-        self.week.dateChanged.connect(self._week_changed)
+        self.week = self.date_edit("excelWeek", monday, self._week_changed)
         week_row = QHBoxLayout()
         week_row.addWidget(self.week)
         week_row.addWidget(self.week_name, 1)

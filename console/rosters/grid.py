@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 
 from console.common.labels import period_label, weekday_label
+from console.common.tablemodel import ID_ROLE, OWN_ROLE, ROW_ROLE, SORT_ROLE
 from services.clock import hospital_today
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,10 @@ COLORS = {
     "stopped": ("#f6d5d3", "#8c1d18"),
     "substituted": ("#fff1c7", "#5c4300"),
 }
+
+
+# a day header's holiday mark (services.rosters.holidays.DayPlan.mark): days off red, days worked blue
+MARK_COLORS = {"休": "#b3261e", "停": "#b3261e", "班": "#1d4ed8", "例": "#8a5a00"}
 
 
 def hm(value: Any) -> str:
@@ -100,13 +105,14 @@ class CellDelegate(QStyledItemDelegate):
 class RosterGridModel(QAbstractTableModel):
     """Column 0 is the doctor; column 1 + d * len(periods) + p is day d, period p."""
 
-    SessionIdRole = Qt.ItemDataRole.UserRole + 1
-    SortKeyRole = Qt.ItemDataRole.UserRole + 2
-    StatusRole = Qt.ItemDataRole.UserRole + 3
-    DoctorIdRole = Qt.ItemDataRole.UserRole + 4
-    DayRole = Qt.ItemDataRole.UserRole + 5
-    PeriodRole = Qt.ItemDataRole.UserRole + 6
-    CellRole = Qt.ItemDataRole.UserRole + 7
+    # the table model's roles (console.common.tablemodel): a cell's id is its session's, its record the cell
+    SessionIdRole = ID_ROLE
+    SortKeyRole = SORT_ROLE
+    CellRole = ROW_ROLE
+    StatusRole = OWN_ROLE
+    DoctorIdRole = OWN_ROLE + 1
+    DayRole = OWN_ROLE + 2
+    PeriodRole = OWN_ROLE + 3
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -242,8 +248,8 @@ class RosterGridModel(QAbstractTableModel):
         marks = getattr(self.grid, "day_marks", None) or {}
         if role == Qt.ItemDataRole.ToolTipRole and where is not None:  # 国庆节休息, 调休上班（按周三排班） ...
             return (getattr(self.grid, "day_labels", None) or {}).get(where[0])
-        if role == Qt.ItemDataRole.ForegroundRole and where is not None and marks.get(where[0]) in ("休", "停"):
-            return QColor("#b3261e")
+        if role == Qt.ItemDataRole.ForegroundRole and where is not None and marks.get(where[0]) in MARK_COLORS:
+            return QColor(MARK_COLORS[marks[where[0]]])
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if section == 0:
@@ -279,7 +285,7 @@ class RosterGridModel(QAbstractTableModel):
             if role == self.SortKeyRole:
                 return -1
             return None
-        return self._cell_data(cell, role)
+        return self._cell_data(cell, role, day)
 
     def _doctor_data(self, doc: Any, role: int):
         if role == Qt.ItemDataRole.DisplayRole:
@@ -295,10 +301,13 @@ class RosterGridModel(QAbstractTableModel):
             return font
         return None
 
-    def _cell_data(self, cell: Any, role: int):
+    def _cell_data(self, cell: Any, role: int, day: dt.date | None = None):
         kind = cell_kind(cell)
         if role == Qt.ItemDataRole.DisplayRole:
             count = f"{cell.taken}/{cell.capacity}"
+            more = self._supply_line(cell, past=day is not None and day < hospital_today())
+            if more and kind not in ("stopped", "draft"):
+                count += f"\n{more}"
             if kind == "stopped":
                 return self.tr("Stopped") + f"\n{count}"
             if kind == "substituted":
@@ -312,7 +321,7 @@ class RosterGridModel(QAbstractTableModel):
                      {"stopped": self.tr("Stopped (停诊)"), "draft": self.tr("Not published")}.get(kind, "")]
             if getattr(cell, "substitute_for", None):
                 lines.append(self.tr("Substituting for {name}").format(name=self.doctor_name(cell.substitute_for)))
-            return "\n".join(x for x in lines if x)
+            return "\n".join(x for x in lines + self._supply_tip(cell) if x)
         if role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(QColor(COLORS[kind][0]))
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -328,3 +337,33 @@ class RosterGridModel(QAbstractTableModel):
         if role == self.CellRole:
             return cell
         return None
+
+    def _supply_line(self, cell: Any, past: bool = False) -> str:
+        """'现场30% · 候补2' under the places: the desk's share while it is kept (not on a past day), the requests
+        on the waitlist."""
+        supply = getattr(cell, "supply", None)
+        if supply is None:
+            return ""
+        parts = []
+        if supply.pct and not supply.open and not past:
+            parts.append(self.tr("Desk {pct}%").format(pct=supply.pct))
+        if supply.waiting:
+            parts.append(self.tr("Waitlist {n}").format(n=supply.waiting))
+        return " · ".join(parts)
+
+    def _supply_tip(self, cell: Any) -> list[str]:
+        supply = getattr(cell, "supply", None)
+        if supply is None:
+            return []
+        if not supply.pct:
+            share = self.tr("Desk share (现场号): none kept") + (
+                self.tr(" (this session's own setting)") if supply.own and supply.department_pct else "")
+        else:
+            share = self.tr("Desk share (现场号): {pct}% of each slot").format(pct=supply.pct) + (
+                self.tr(" (this session's own setting)") if supply.own else self.tr(" (the department's)"))
+            if supply.open:
+                share += "\n" + self.tr("Its unused places are open to online requests now")
+        lines = [share]
+        if supply.waiting:
+            lines.append(self.tr("On the waitlist (候补): {n} request(s)").format(n=supply.waiting))
+        return lines

@@ -6,9 +6,10 @@ navigation and a department picker (a head sees their own departments only). Act
 weekly templates, publish a range, change a session, stop a session (停诊) after a confirmation
 that says how many patients will be told, and substitute a doctor (替诊).
 
-The live feed (``ctx.live``, signal ``changes(list[Change])``) calls ``apply_changes``;
-booking, slot and session changes re-read the shown week in the background and the model updates
-the changed cells in place (``dataChanged``), so the selection and the scroll position stay.
+What changed (``ctx.changes``, console.common.changes: the live feed's batches and other pages'
+results) reaches ``apply_changes``; a change in a shown session (or a new one) re-reads the week
+in the background and the model updates the changed cells in place (``dataChanged``), so the
+selection and the scroll position stay. What this page's dialogs did is published there too.
 All database work runs through ``ctx.tasks``; the buttons a role may not use are hidden, and the
 services refuse them anyway.
 """
@@ -36,21 +37,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.common.live import LiveFeed
-from console.common.pagekit import call
-from console.common.widgets import calendar_popup, open_dialog
+from console.common.pagekit import call, show_error
+from console.common.widgets import MessageBar, calendar_popup, open_dialog
 from console.notifications.delivery import delivery_text
 from console.rosters.dialogs import PublishDialog, SessionDialog, StopDialog, SubstituteDialog, pydate, qdate
 from console.rosters.grid import COLORS, CellDelegate, RosterGridModel
 from console.rosters.templates import TemplatesDialog
 from services.clock import hospital_today
 from services.notify import outbox
-from services.rosters import masterdata, templates
+from services.rosters import masterdata, templates, week
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
-
-LIVE_ENTITIES = frozenset({"booking", "session", "slot"})
-
 
 def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
@@ -100,12 +98,13 @@ class RosterPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(self.top)
         layout.addWidget(self.toolbar)
+        self.messages = MessageBar(self)  # what failed (console.common.pagekit.show_error)
+        layout.addWidget(self.messages)
         layout.addWidget(self.view, 1)
         layout.addLayout(self._legend())
         layout.addWidget(self.status)
 
-        if ctx.live is not None:
-            self.connect_live(ctx.live)
+        ctx.changes.subscribe(self, self.apply_changes)
         self.update_actions()
         self._show_week_label()
         self.load_departments()
@@ -186,8 +185,9 @@ class RosterPage(QWidget):
             bg, fg = COLORS[kind]
             label.setStyleSheet(f"background: {bg}; color: {fg}; padding: 2px 8px; border-radius: 3px;")
             row.addWidget(label)
-        hint = QLabel(self.tr("Cells show places taken / places in all. Double-click a session to change it."),
-                      self)
+        hint = QLabel(self.tr("Cells show places taken / places in all, the desk's share and the waitlist. "
+                              "Days: 休 off, 班 worked (调休), 停 closed, 例 exception."), self)
+        hint.setToolTip(self.tr("Double-click a session to change it."))
         hint.setStyleSheet("color: #5f6368;")
         row.addSpacing(12)
         row.addWidget(hint, 1)
@@ -262,7 +262,7 @@ class RosterPage(QWidget):
         self._loading = key
         self._again = False
         db, monday = self.ctx.db, self.monday
-        call(self.ctx, self, lambda: templates.week_grid(db, dep_id, monday),
+        call(self.ctx, self, lambda: week.week_grid(db, dep_id, monday),
              lambda grid: self._grid_loaded(key, grid, in_place), lambda e: self._grid_failed(key, e))
 
     def _grid_loaded(self, key: tuple, grid: Any, in_place: bool) -> None:
@@ -281,33 +281,14 @@ class RosterPage(QWidget):
             self.refresh()
 
     def _grid_failed(self, key: tuple, error: BaseException) -> None:
-        from console.common.tasks import user_message
         if key == self._loading:
             self._loading = None
-        self.status.setText(user_message(error))
+        show_error(self, error)
 
-    def connect_live(self, feed: LiveFeed) -> None:
-        """Follow the live feed (done by the constructor when ctx.live is set)."""
-        feed.changes.connect(self.apply_changes)
-        feed.reloadNeeded.connect(self.refresh)  # the feed lost track: read the week again
-
-    def apply_changes(self, changes: list) -> None:
-        """The live feed's changes: re-read the week when one may touch it (then update in place)."""
-        if any(self._touches_week(c) for c in changes):
+    def apply_changes(self, changes: Changes) -> None:
+        """What changed: re-read the week when it may touch it (then update in place)."""
+        if changes.touches_sessions(self.model.session_ids()):
             self.refresh()
-
-    def _touches_week(self, change: Any) -> bool:
-        entity = getattr(change, "entity", None)
-        if entity not in LIVE_ENTITIES:
-            return False
-        shown = self.model.session_ids()
-        if entity == "session":
-            # a new session may belong to the shown week; a changed one matters if it is shown
-            return getattr(change, "op", None) == "insert" or change.entity_id in shown
-        session_id = getattr(change, "session_id", None)
-        if session_id is None:
-            return True  # the feed could not tell: read again rather than miss it
-        return session_id in shown
 
     def _fit_columns(self) -> None:
         header = self.view.horizontalHeader()
@@ -382,7 +363,7 @@ class RosterPage(QWidget):
         if dep is None or not self.publish_action.isEnabled():
             return
         dialog = PublishDialog(self.ctx, dep, self.monday, self.monday + dt.timedelta(days=6), self)
-        dialog.done_ok.connect(lambda _s: self.refresh())
+        dialog.done_ok.connect(lambda s: self._done("", s))
         self._open(dialog)
 
     def change_session(self) -> None:
@@ -392,7 +373,7 @@ class RosterPage(QWidget):
         dialog = SessionDialog(self.ctx, cell.session_id, self)
         dialog.done_ok.connect(lambda s: self._done(
             self.tr("Session changed; {n} WeChat message(s) queued.").format(n=s.notified) if s.notified
-            else self.tr("Session changed.")))
+            else self.tr("Session changed."), s))
         self._open(dialog)
 
     def stop_session(self) -> None:
@@ -409,7 +390,7 @@ class RosterPage(QWidget):
         dialog = StopDialog(self.ctx, session, affected, self, delivery_text(state))
         dialog.done_ok.connect(lambda s: self._done(
             self.tr("Session stopped: {bookings} bookings stopped, {notified} WeChat messages queued.")
-            .format(bookings=s.bookings_stopped, notified=s.notified)))
+            .format(bookings=s.bookings_stopped, notified=s.notified), s))
         self._open(dialog)
 
     def substitute(self) -> None:
@@ -427,7 +408,7 @@ class RosterPage(QWidget):
                                   delivery=delivery_text(state) if told else "")
         dialog.done_ok.connect(lambda s: self._done(
             self.tr("{doctor} now takes the session; {n} WeChat message(s) queued.").format(
-                doctor=s.doctor_name, n=s.notified)))
+                doctor=s.doctor_name, n=s.notified), s))
         self._open(dialog)
 
     def add_places(self) -> None:
@@ -435,16 +416,12 @@ class RosterPage(QWidget):
         cell = self.current_cell()
         if cell is None or not self.extra_action.isEnabled():
             return
-        db, sid = self.ctx.db, cell.session_id
-        call(self.ctx, self, lambda: (templates.get_session(db, sid), templates.list_slots(db, sid)), self._choose_places)
+        from console.rosters.extra_dialog import offer
+        offer(self.ctx, self, cell.session_id, lambda dialog, e: self._done(dialog.summary(e), e))
 
-    def _choose_places(self, found: tuple[Any, list[Any]]) -> None:
-        from console.rosters.extra_dialog import ExtraPlacesDialog
-        dialog = ExtraPlacesDialog(self.ctx, *found, parent=self)
-        dialog.done_ok.connect(lambda e: self._done(self.tr("{n} place(s) added: the slot now has {capacity}.")
-                                                    .format(n=e.added, capacity=e.capacity)))
-        self._open(dialog)
-
-    def _done(self, text: str) -> None:
-        self.status.setText(text)
+    def _done(self, text: str, result: Any) -> None:
+        """A dialog's change is saved: say so (``text``), tell the other pages, show the week as it is now."""
+        if text:
+            self.status.setText(text)
+        self.ctx.changes.publish(result.changes, self)
         self.refresh()

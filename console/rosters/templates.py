@@ -12,7 +12,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -23,17 +22,15 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QTableView,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from console.common.forms import FieldErrors
 from console.common.labels import period_label, weekday_label
-from console.common.pagekit import RecordModel, call, error_label, fit_columns
+from console.common.pagekit import RecordModel, call, error_label, fit_columns, record_view
 from console.common.tablemodel import Column
-from console.rosters.dialogs import pytime, qtime
+from console.rosters.dialogs import pytime, qtime, time_edits
 from console.rosters.grid import PERIODS, hm
 from services.rosters import templates
 
@@ -72,13 +69,8 @@ class TemplatesDialog(QDialog):
                    align=Qt.AlignmentFlag.AlignRight),
             Column("status", self.tr("Status"), lambda t: self.tr("Active") if t.active else self.tr("Paused")),
         ], self, inactive=lambda t: not t.active)
-        self.view = QTableView(self)
+        self.view = record_view(self, self.model)
         self.view.setObjectName("templatesView")
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().hide()
         fit_columns(self.view)  # the hours whole (08:00–12:00), not 08:00–1…
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
 
@@ -91,12 +83,7 @@ class TemplatesDialog(QDialog):
         for p in PERIODS:
             self.period.addItem(period_label(p), p)
         self.period.currentIndexChanged.connect(self._period_changed)
-        self.starts = QTimeEdit(self)
-        self.starts.setObjectName("templateStarts")
-        self.ends = QTimeEdit(self)
-        self.ends.setObjectName("templateEnds")
-        for edit in (self.starts, self.ends):
-            edit.setDisplayFormat("HH:mm")
+        self.starts, self.ends = time_edits(self, "template")
         self.slot_minutes = QSpinBox(self)
         self.slot_minutes.setObjectName("templateSlotMinutes")
         self.slot_minutes.setRange(5, 240)
@@ -176,8 +163,8 @@ class TemplatesDialog(QDialog):
 
     def _loaded(self, rows: Any, select_id: int | None) -> None:
         self.model.set_rows(rows)
-        if select_id is not None and self.model.row_of(select_id) >= 0:
-            self.view.selectRow(self.model.row_of(select_id))
+        if select_id is not None and self.model.index_of(select_id) >= 0:
+            self.view.selectRow(self.model.index_of(select_id))
         self.loaded.emit()
 
     def selected(self) -> Any | None:

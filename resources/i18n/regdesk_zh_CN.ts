@@ -20,6 +20,10 @@
             <translation>预约规则</translation>
         </message>
         <message>
+            <source>Desk shares</source>
+            <translation>现场号</translation>
+        </message>
+        <message>
             <source>Holidays</source>
             <translation>节假日</translation>
         </message>
@@ -37,6 +41,81 @@
         <message>
             <source>Retrying…</source>
             <translation>正在重试……</translation>
+        </message>
+    </context>
+    <context>
+        <name>BookingModel</name>
+        <message>
+            <source>No.</source>
+            <translation>编号</translation>
+        </message>
+        <message>
+            <source>Patient</source>
+            <translation>患者</translation>
+        </message>
+        <message>
+            <source>Sex/Age</source>
+            <translation>性别/年龄</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <source>Department</source>
+            <translation>科室</translation>
+        </message>
+        <message>
+            <source>Doctor</source>
+            <translation>医生</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>时段</translation>
+        </message>
+        <message>
+            <source>Left</source>
+            <translation>余号</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Notice</source>
+            <translation>通知</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>来源</translation>
+        </message>
+        <message>
+            <source>Desk left</source>
+            <translation>现场余号</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>Sent</source>
+            <translation>申请时间</translation>
+        </message>
+        <message>
+            <source>Day</source>
+            <translation>就诊日</translation>
+        </message>
+        <message>
+            <source>Waitlist</source>
+            <translation>候补</translation>
+        </message>
+        <message>
+            <source>Rules</source>
+            <translation>规则</translation>
+        </message>
+        <message>
+            <source>History</source>
+            <translation>就诊记录</translation>
         </message>
     </context>
     <context>
@@ -159,6 +238,22 @@
             <source>Cancelled %n booking(s).</source>
             <translation>已取消 %n 个预约。</translation>
         </message>
+        <message>
+            <source>Choose a patient of the slot first</source>
+            <translation>请先选择该时段的一位患者</translation>
+        </message>
+        <message>
+            <source>Not in the departments you are responsible for</source>
+            <translation>不在您负责的科室</translation>
+        </message>
+        <message>
+            <source>This slot's session is stopped or over</source>
+            <translation>该时段的出诊已停诊或已结束</translation>
+        </message>
+        <message>
+            <source>Add places to the chosen patient's slot, with a reason (加号)</source>
+            <translation>为所选患者的时段加号（需填写原因）</translation>
+        </message>
     </context>
     <context>
         <name>DayListModel</name>
@@ -167,52 +262,12 @@
             <translation>未送达：可在「通知」页重发</translation>
         </message>
         <message>
-            <source>Time</source>
-            <translation>时段</translation>
+            <source>Waitlist No. %1</source>
+            <translation>候补第 %1 位</translation>
         </message>
         <message>
-            <source>No.</source>
-            <translation>编号</translation>
-        </message>
-        <message>
-            <source>Patient</source>
-            <translation>患者</translation>
-        </message>
-        <message>
-            <source>Sex/Age</source>
-            <translation>性别/年龄</translation>
-        </message>
-        <message>
-            <source>Phone</source>
-            <translation>电话</translation>
-        </message>
-        <message>
-            <source>Department</source>
-            <translation>科室</translation>
-        </message>
-        <message>
-            <source>Doctor</source>
-            <translation>医生</translation>
-        </message>
-        <message>
-            <source>Status</source>
-            <translation>状态</translation>
-        </message>
-        <message>
-            <source>Notice</source>
-            <translation>通知</translation>
-        </message>
-        <message>
-            <source>Source</source>
-            <translation>来源</translation>
-        </message>
-        <message>
-            <source>Left</source>
-            <translation>余号</translation>
-        </message>
-        <message>
-            <source>Note</source>
-            <translation>备注</translation>
+            <source>Places a walk-in may take in this slot now: before the clinic day only the desk's share (现场号), on the day every free place</source>
+            <translation>该时段现场挂号现在可用的号数：就诊日前只能用现场号，就诊当天所有空号均可</translation>
         </message>
     </context>
     <context>
@@ -288,6 +343,10 @@
         <message>
             <source>Walk-in… (Ctrl+N)</source>
             <translation>现场挂号… (Ctrl+N)</translation>
+        </message>
+        <message>
+            <source>Extra places (加号)…</source>
+            <translation>加号…</translation>
         </message>
         <message>
             <source>Refresh</source>
@@ -718,6 +777,10 @@
         <message>
             <source>Reason</source>
             <translation>原因</translation>
+        </message>
+        <message>
+            <source>{n} place(s) added: the slot now has {capacity}.</source>
+            <translation>已加号 {n} 个：该时段现有 {capacity} 号。</translation>
         </message>
     </context>
     <context>
@@ -1302,6 +1365,17 @@
         </message>
     </context>
     <context>
+        <name>ListTab</name>
+        <message>
+            <source>Active</source>
+            <translation>启用</translation>
+        </message>
+        <message>
+            <source>Inactive</source>
+            <translation>已停用</translation>
+        </message>
+    </context>
+    <context>
         <name>LoginDialog</name>
         <message>
             <source>Registration desk</source>
@@ -1501,6 +1575,73 @@
         </message>
     </context>
     <context>
+        <name>PatientChooser</name>
+        <message>
+            <source>2. Patient</source>
+            <translation>2. 患者</translation>
+        </message>
+        <message>
+            <source>Name, phone (or its last 4 digits) or ID card</source>
+            <translation>姓名、电话（或后4位）或身份证号</translation>
+        </message>
+        <message>
+            <source>New patient…</source>
+            <translation>新患者……</translation>
+        </message>
+        <message>
+            <source>YYYY-MM-DD (optional)</source>
+            <translation>年-月-日（可不填）</translation>
+        </message>
+        <message>
+            <source>optional; fills in the birth date</source>
+            <translation>可不填；填写后自动得出出生日期</translation>
+        </message>
+        <message>
+            <source>‹ Find a patient instead</source>
+            <translation>‹ 改为查找已有患者</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>姓名</translation>
+        </message>
+        <message>
+            <source>Sex</source>
+            <translation>性别</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <source>Birth date</source>
+            <translation>出生日期</translation>
+        </message>
+        <message>
+            <source>ID card</source>
+            <translation>身份证号</translation>
+        </message>
+        <message>
+            <source>Nobody found. Register a new patient?</source>
+            <translation>未找到患者。要登记新患者吗？</translation>
+        </message>
+        <message>
+            <source>Birth date: use the form 1980-05-17.</source>
+            <translation>出生日期格式：1980-05-17。</translation>
+        </message>
+        <message>
+            <source>Patient: %1</source>
+            <translation>患者：%1</translation>
+        </message>
+        <message>
+            <source>A new patient will be registered.</source>
+            <translation>将登记一位新患者。</translation>
+        </message>
+        <message>
+            <source>No patient chosen yet.</source>
+            <translation>尚未选择患者。</translation>
+        </message>
+    </context>
+    <context>
         <name>PublishDialog</name>
         <message>
             <source>Publish</source>
@@ -1537,61 +1678,6 @@
         <message>
             <source>Close</source>
             <translation>关闭</translation>
-        </message>
-    </context>
-    <context>
-        <name>QueueModel</name>
-        <message>
-            <source>No.</source>
-            <translation>编号</translation>
-        </message>
-        <message>
-            <source>Sent</source>
-            <translation>申请时间</translation>
-        </message>
-        <message>
-            <source>Patient</source>
-            <translation>患者</translation>
-        </message>
-        <message>
-            <source>Sex/Age</source>
-            <translation>性别/年龄</translation>
-        </message>
-        <message>
-            <source>Phone</source>
-            <translation>电话</translation>
-        </message>
-        <message>
-            <source>Department</source>
-            <translation>科室</translation>
-        </message>
-        <message>
-            <source>Doctor</source>
-            <translation>医生</translation>
-        </message>
-        <message>
-            <source>Day</source>
-            <translation>就诊日</translation>
-        </message>
-        <message>
-            <source>Time</source>
-            <translation>时段</translation>
-        </message>
-        <message>
-            <source>Left</source>
-            <translation>余号</translation>
-        </message>
-        <message>
-            <source>Waitlist</source>
-            <translation>候补</translation>
-        </message>
-        <message>
-            <source>Rules</source>
-            <translation>规则</translation>
-        </message>
-        <message>
-            <source>History</source>
-            <translation>就诊记录</translation>
         </message>
     </context>
     <context>
@@ -1848,6 +1934,38 @@
             <source>Substituting for {name}</source>
             <translation>替 {name} 出诊</translation>
         </message>
+        <message>
+            <source>Desk {pct}%</source>
+            <translation>现场{pct}%</translation>
+        </message>
+        <message>
+            <source>Waitlist {n}</source>
+            <translation>候补{n}</translation>
+        </message>
+        <message>
+            <source>Desk share (现场号): none kept</source>
+            <translation>现场号：不保留</translation>
+        </message>
+        <message>
+            <source> (this session's own setting)</source>
+            <translation>（本次出诊单独设置）</translation>
+        </message>
+        <message>
+            <source>Desk share (现场号): {pct}% of each slot</source>
+            <translation>现场号：每个时段保留 {pct}%</translation>
+        </message>
+        <message>
+            <source> (the department's)</source>
+            <translation>（沿用科室设置）</translation>
+        </message>
+        <message>
+            <source>Its unused places are open to online requests now</source>
+            <translation>未用完的现场号已开放网上预约</translation>
+        </message>
+        <message>
+            <source>On the waitlist (候补): {n} request(s)</source>
+            <translation>候补：{n} 个申请</translation>
+        </message>
     </context>
     <context>
         <name>RosterPage</name>
@@ -1916,8 +2034,12 @@
             <translation>未发布</translation>
         </message>
         <message>
-            <source>Cells show places taken / places in all. Double-click a session to change it.</source>
-            <translation>格内为 已约/总号源。双击出诊可修改。</translation>
+            <source>Cells show places taken / places in all, the desk's share and the waitlist. Days: 休 off, 班 worked (调休), 停 closed, 例 exception.</source>
+            <translation>格内为 已约/总号源、现场号比例与候补人数。日期：休 休息，班 调休上班，停 停诊，例 医院例外。</translation>
+        </message>
+        <message>
+            <source>Double-click a session to change it.</source>
+            <translation>双击出诊可修改。</translation>
         </message>
         <message>
             <source>No department to show.</source>
@@ -1966,10 +2088,6 @@
         <message>
             <source>{doctor} now takes the session; {n} WeChat message(s) queued.</source>
             <translation>现由 {doctor} 出诊；{n} 条微信通知已加入发送队列。</translation>
-        </message>
-        <message>
-            <source>{n} place(s) added: the slot now has {capacity}.</source>
-            <translation>已加号 {n} 个：该时段现有 {capacity} 号。</translation>
         </message>
     </context>
     <context>
@@ -2061,6 +2179,14 @@
             <translation>备注</translation>
         </message>
         <message>
+            <source>Its own</source>
+            <translation>单独设置</translation>
+        </message>
+        <message>
+            <source>Desk share</source>
+            <translation>现场号比例</translation>
+        </message>
+        <message>
             <source>Time</source>
             <translation>时段</translation>
         </message>
@@ -2079,6 +2205,10 @@
         <message>
             <source>Places per slot</source>
             <translation>每时段号源</translation>
+        </message>
+        <message>
+            <source>else its department's: {share}</source>
+            <translation>否则沿用科室：{share}</translation>
         </message>
         <message>
             <source>If the hours change: </source>
@@ -2110,6 +2240,55 @@
         <message>
             <source>Play a sound when new requests arrive</source>
             <translation>有新申请时发出提示音</translation>
+        </message>
+    </context>
+    <context>
+        <name>ShareDialog</name>
+        <message>
+            <source>Desk share of {name}</source>
+            <translation>{name} 的现场号比例</translation>
+        </message>
+        <message>
+            <source>The share of each slot's places kept for walk-ins at the desk (现场号). Online requests take only the rest until the cut-off in the booking rules; a session may keep its own share (the session dialog).</source>
+            <translation>每个时段为窗口现场挂号保留的号源比例（现场号）。在预约规则中的开放时间之前，网上预约只能使用其余的号；单次出诊可单独设置（在“修改出诊”中）。</translation>
+        </message>
+        <message>
+            <source>Keep places for the desk</source>
+            <translation>保留现场号</translation>
+        </message>
+    </context>
+    <context>
+        <name>ShareField</name>
+        <message>
+            <source>None kept</source>
+            <translation>不保留</translation>
+        </message>
+    </context>
+    <context>
+        <name>SharesTab</name>
+        <message>
+            <source>Set desk share…</source>
+            <translation>设置现场号比例…</translation>
+        </message>
+        <message>
+            <source>A session may keep its own share: change it in the roster's session dialog.</source>
+            <translation>单次出诊可单独设置比例：在排班的“修改出诊”中修改。</translation>
+        </message>
+        <message>
+            <source>Code</source>
+            <translation>代码</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>名称</translation>
+        </message>
+        <message>
+            <source>Desk share (现场号)</source>
+            <translation>现场号比例</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
         </message>
     </context>
     <context>
@@ -2469,50 +2648,6 @@
             <translation>时段</translation>
         </message>
         <message>
-            <source>2. Patient</source>
-            <translation>2. 患者</translation>
-        </message>
-        <message>
-            <source>Name, phone (or its last 4 digits) or ID card</source>
-            <translation>姓名、电话（或后4位）或身份证号</translation>
-        </message>
-        <message>
-            <source>New patient…</source>
-            <translation>新患者……</translation>
-        </message>
-        <message>
-            <source>YYYY-MM-DD (optional)</source>
-            <translation>年-月-日（可不填）</translation>
-        </message>
-        <message>
-            <source>optional; fills in the birth date</source>
-            <translation>可不填；填写后自动得出出生日期</translation>
-        </message>
-        <message>
-            <source>‹ Find a patient instead</source>
-            <translation>‹ 改为查找已有患者</translation>
-        </message>
-        <message>
-            <source>Name</source>
-            <translation>姓名</translation>
-        </message>
-        <message>
-            <source>Sex</source>
-            <translation>性别</translation>
-        </message>
-        <message>
-            <source>Phone</source>
-            <translation>电话</translation>
-        </message>
-        <message>
-            <source>Birth date</source>
-            <translation>出生日期</translation>
-        </message>
-        <message>
-            <source>ID card</source>
-            <translation>身份证号</translation>
-        </message>
-        <message>
             <source>Book</source>
             <translation>挂号</translation>
         </message>
@@ -2551,26 +2686,6 @@
         <message>
             <source>%1 is full now and this session has no free time left. Nothing was booked.</source>
             <translation>%1 已满，本场门诊已无空号，未挂号。</translation>
-        </message>
-        <message>
-            <source>Nobody found. Register a new patient?</source>
-            <translation>未找到患者。要登记新患者吗？</translation>
-        </message>
-        <message>
-            <source>Patient: %1</source>
-            <translation>患者：%1</translation>
-        </message>
-        <message>
-            <source>A new patient will be registered.</source>
-            <translation>将登记一位新患者。</translation>
-        </message>
-        <message>
-            <source>No patient chosen yet.</source>
-            <translation>尚未选择患者。</translation>
-        </message>
-        <message>
-            <source>Birth date: use the form 1980-05-17.</source>
-            <translation>出生日期格式：1980-05-17。</translation>
         </message>
     </context>
     <context>
@@ -2744,17 +2859,6 @@
         <message>
             <source>Close</source>
             <translation>关闭</translation>
-        </message>
-    </context>
-    <context>
-        <name>_ListTab</name>
-        <message>
-            <source>Active</source>
-            <translation>启用</translation>
-        </message>
-        <message>
-            <source>Inactive</source>
-            <translation>已停用</translation>
         </message>
     </context>
 </TS>

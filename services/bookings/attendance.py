@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from services.bookings.decisions import BookingResult, clean_reason, label, load_context
 from services.clock import hospital_today, local_now, utcnow
 from services.db import Database
+from services.domain import BookingStatus, Role
 from services.errors import Conflict, PermissionDenied
 from services.models import Booking, ClinicSession, Doctor, Slot
 from services.staff import audit
@@ -30,21 +31,21 @@ from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
-_VERBS = {"checked_in": "撤销签到", "no_show": "撤销爽约"}
+_VERBS = {BookingStatus.CHECKED_IN: "撤销签到", BookingStatus.NO_SHOW: "撤销爽约"}
 _JOB_BATCH = 500  # bookings marked per transaction
-_ACTIONS = {"checked_in": "undo_check_in", "no_show": "undo_no_show"}  # audit actions
+_ACTIONS = {BookingStatus.CHECKED_IN: "undo_check_in", BookingStatus.NO_SHOW: "undo_no_show"}  # audit actions
 
 
 def undo_check_in(db: Database, actor: Actor, booking_id: int, reason: str | None = None, *,
                   now: dt.datetime | None = None) -> BookingResult:
     """checked_in -> confirmed (a check-in keyed by mistake)."""
-    return _undo(db, actor, booking_id, "checked_in", {"checked_in_at": None}, reason, now)
+    return _undo(db, actor, booking_id, BookingStatus.CHECKED_IN, {"checked_in_at": None}, reason, now)
 
 
 def undo_no_show(db: Database, actor: Actor, booking_id: int, reason: str | None = None, *,
                  now: dt.datetime | None = None) -> BookingResult:
     """no_show -> confirmed (the patient came after all, or the no-show was keyed by mistake)."""
-    return _undo(db, actor, booking_id, "no_show", {"no_show_undone_at": utcnow()}, reason, now)
+    return _undo(db, actor, booking_id, BookingStatus.NO_SHOW, {"no_show_undone_at": utcnow()}, reason, now)
 
 
 def _undo(db: Database, actor: Actor, booking_id: int, source: str, values: dict, reason: str | None,
@@ -67,13 +68,13 @@ def _undo(db: Database, actor: Actor, booking_id: int, source: str, values: dict
         if row.status != source:
             raise Conflict(f"该预约状态为“{label(row.status)}”，不能{verb}")
         n = conn.execute(update(Booking).where(Booking.id == booking_id, Booking.status == source)
-                         .values(status="confirmed", updated_at=utcnow(), **values)).rowcount
+                         .values(status=BookingStatus.CONFIRMED, updated_at=utcnow(), **values)).rowcount
         if n != 1:
             now_status = conn.execute(select(Booking.status).where(Booking.id == booking_id)).scalar()
             raise Conflict(f"该预约状态已变为“{label(now_status)}”，不能{verb}")
         audit.record(conn, actor, _ACTIONS[source], "booking", booking_id,
                      {"from": source, "to": "confirmed", "reason": why, "late": late})
-        return BookingResult(id=row.id, status="confirmed", reason=row.reason, slot_id=row.slot_id,
+        return BookingResult(id=row.id, status=BookingStatus.CONFIRMED, reason=row.reason, slot_id=row.slot_id,
                              patient_id=row.patient_id)
     result = db.run(work)
     log.info("%s undid %s of booking %s", actor.name, source, booking_id)
@@ -89,8 +90,8 @@ def mark_past_no_shows(db: Database, actor: Actor, now: dt.datetime | None = Non
     q = (select(Booking.id).join(Slot, Slot.id == Booking.slot_id)
          .join(ClinicSession, ClinicSession.id == Slot.session_id)
          # a no-show undone at the desk (undo_no_show) is never marked again by this job
-         .where(Booking.status == "confirmed", Booking.no_show_undone_at.is_(None), over))
-    if actor.kind == "staff" and actor.role == "head" and actor.department_ids:
+         .where(Booking.status == BookingStatus.CONFIRMED, Booking.no_show_undone_at.is_(None), over))
+    if actor.kind == "staff" and actor.role == Role.HEAD and actor.department_ids:
         q = q.join(Doctor, Doctor.id == ClinicSession.doctor_id).where(Doctor.department_id.in_(actor.department_ids))
     q = q.order_by(Booking.id).limit(_JOB_BATCH)
 
@@ -101,11 +102,12 @@ def mark_past_no_shows(db: Database, actor: Actor, now: dt.datetime | None = Non
         # lock only the booking rows (a FOR UPDATE on the join would lock slots and sessions too;
         # NO KEY UPDATE on PostgreSQL leaves outbox inserts, which reference the row, free);
         # a concurrent cancel then either waits for us or has already won
-        ids = list(conn.execute(select(Booking.id).where(Booking.id.in_(candidates), Booking.status == "confirmed")
+        ids = list(conn.execute(select(Booking.id).where(Booking.id.in_(candidates),
+                                                         Booking.status == BookingStatus.CONFIRMED)
                                 .with_for_update(key_share=True)).scalars())
         if ids:
-            conn.execute(update(Booking).where(Booking.id.in_(ids), Booking.status == "confirmed")
-                         .values(status="no_show", updated_at=utcnow()))
+            conn.execute(update(Booking).where(Booking.id.in_(ids), Booking.status == BookingStatus.CONFIRMED)
+                         .values(status=BookingStatus.NO_SHOW, updated_at=utcnow()))
             audit.record_many(conn, actor, "no_show", "booking", ids, {"to": "no_show", "job": True})
         return len(candidates), len(ids)
 

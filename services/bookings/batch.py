@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 
 from services.bookings import decisions, rules, waitlist
 from services.clock import utcnow
+from services.domain import BookingStatus
 from services.errors import Conflict
 from services.models import Booking, ClinicSession, Doctor, Slot, SlotCounter
 from services.notify import outbox
@@ -52,13 +53,13 @@ _COUNTERS = (select(Slot.id, SlotCounter.capacity, ClinicSession.status, SlotCou
              .join(SlotCounter, SlotCounter.slot_id == Slot.id)
              .join(ClinicSession, ClinicSession.id == Slot.session_id)
              .where(Slot.id.in_(bindparam("ids", expanding=True))))
-_PENDING = (select(Booking.id).where(Booking.id.in_(bindparam("ids", expanding=True)), Booking.status == "pending")
+_PENDING = (select(Booking.id).where(Booking.id.in_(bindparam("ids", expanding=True)), Booking.status == BookingStatus.PENDING)
             .order_by(Booking.id).with_for_update(key_share=True))
 _HELD = (select(Booking.patient_id, Doctor.department_id, ClinicSession.day, func.count())
          .join(Slot, Slot.id == Booking.slot_id).join(ClinicSession, ClinicSession.id == Slot.session_id)
          .join(Doctor, Doctor.id == ClinicSession.doctor_id)
          .where(Booking.patient_id.in_(bindparam("patients", expanding=True)),
-                Booking.status.in_(("confirmed", "checked_in")),
+                Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)),
                 ClinicSession.day.in_(bindparam("days", expanding=True)),
                 Doctor.department_id.in_(bindparam("departments", expanding=True)))
          .group_by(Booking.patient_id, Doctor.department_id, ClinicSession.day))
@@ -148,7 +149,7 @@ def decide(conn: Connection, actor: Actor, rows, refused: dict[int, str | None],
             out[row.id] = None  # cancelled, or decided elsewhere, since it was loaded
             continue
         reason = refused.get(row.id)
-        to = "rejected"
+        to = BookingStatus.REJECTED
         if reason is None:
             slot = slots[row.slot_id]
             day_key = (row.patient_id, row.department_id, row.day)
@@ -161,9 +162,9 @@ def decide(conn: Connection, actor: Actor, rows, refused: dict[int, str | None],
                 out[row.id] = "waiting" if waitlist.hold(conn, actor, row.id, place) else None
                 continue
             elif left <= 0:  # no place left, or none of the online share (号源池)
-                to, reason = "full", decisions.FULL_REASON
+                to, reason = BookingStatus.FULL, decisions.FULL_REASON
             else:
-                to = "confirmed"
+                to = BookingStatus.CONFIRMED
                 slot.took()
                 if one_a_day:
                     held[day_key] = held.get(day_key, 0) + 1
@@ -193,7 +194,7 @@ class _Writes:
 
     def flush(self) -> None:
         for (to, reason), ids in self.waiting.items():
-            n = self.conn.execute(update(Booking).where(Booking.id.in_(ids), Booking.status == "pending").values(
+            n = self.conn.execute(update(Booking).where(Booking.id.in_(ids), Booking.status == BookingStatus.PENDING).values(
                 status=to, reason=reason, updated_at=self.stamp, decided_at=self.stamp,
                 decided_by=self.actor.name)).rowcount
             if n != len(ids):  # they are locked: only a broken lock could get here

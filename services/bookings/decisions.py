@@ -38,25 +38,32 @@ from sqlalchemy.exc import DBAPIError
 from services import limits
 from services.clock import hospital_today, local_now, utcnow
 from services.db import Database, first_line, is_connection_error
+from services.domain import BookingSource, BookingStatus, SessionStatus
 from services.errors import Conflict, DatabaseUnavailable, NotFound, RegdeskError, RuleRefused, ValidationError
 from services.models import Booking, ClinicSession, Doctor, Patient, Slot, SlotCounter
 from services.notify import outbox
 from services.rosters import shares
 from services.staff import audit
 from services.staff.actor import Actor
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
 STATUS_LABELS = {
-    "pending": "待审核", "confirmed": "预约成功", "rejected": "预约失败", "full": "预约已满",
-    "cancelled": "已取消", "stopped": "停诊", "checked_in": "已签到", "no_show": "爽约",
+    BookingStatus.PENDING: "待审核", BookingStatus.CONFIRMED: "预约成功", BookingStatus.REJECTED: "预约失败",
+    BookingStatus.FULL: "预约已满", BookingStatus.CANCELLED: "已取消", BookingStatus.STOPPED: "停诊",
+    BookingStatus.CHECKED_IN: "已签到", BookingStatus.NO_SHOW: "爽约",
 }
-SOURCE_LABELS = {"miniprogram": "小程序", "desk": "窗口"}
+SOURCE_LABELS = {BookingSource.MINIPROGRAM: "小程序", BookingSource.DESK: "窗口"}
 
 # new status -> the statuses it may be reached from (the contract's state machine)
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "confirmed": ("pending",), "full": ("pending",), "rejected": ("pending",),
-    "cancelled": ("pending", "confirmed"), "checked_in": ("confirmed",), "no_show": ("confirmed",),
+    BookingStatus.CONFIRMED: (BookingStatus.PENDING,),
+    BookingStatus.FULL: (BookingStatus.PENDING,),
+    BookingStatus.REJECTED: (BookingStatus.PENDING,),
+    BookingStatus.CANCELLED: (BookingStatus.PENDING, BookingStatus.CONFIRMED),
+    BookingStatus.CHECKED_IN: (BookingStatus.CONFIRMED,),
+    BookingStatus.NO_SHOW: (BookingStatus.CONFIRMED,),
 }
 DECISION_ACTION = "decide"  # the audit action of every pending -> confirmed/full/rejected
 FULL_REASON = "该时段号源已满"
@@ -70,6 +77,11 @@ class BookingResult:
     reason: str | None
     slot_id: int
     patient_id: int
+
+    @property
+    def changes(self) -> Changes:
+        """The booking and its slot's places (its session is not known here)."""
+        return Changes(bookings={self.id}, slots={self.slot_id}, unplaced=True)
 
 
 @dataclass(frozen=True)
@@ -116,7 +128,8 @@ _b2, _s2, _c2, _d2 = (Booking.__table__.alias("b2"), Slot.__table__.alias("s2"),
 _DUPLICATES = (select(func.count())
                .select_from(_b2.join(_s2, _s2.c.id == _b2.c.slot_id).join(_c2, _c2.c.id == _s2.c.session_id)
                             .join(_d2, _d2.c.id == _c2.c.doctor_id))
-               .where(_b2.c.patient_id == bindparam("patient"), _b2.c.status.in_(("confirmed", "checked_in")),
+               .where(_b2.c.patient_id == bindparam("patient"), _b2.c.status.in_((BookingStatus.CONFIRMED,
+                                                                                  BookingStatus.CHECKED_IN)),
                       _b2.c.id != bindparam("booking"), _c2.c.day == bindparam("day"),
                       _d2.c.department_id == bindparam("department"))
                .scalar_subquery())
@@ -229,7 +242,7 @@ def transition(conn: Connection, actor: Actor, booking_id: int, to: str, *, reas
     vals = {"b_id": booking_id, "status": to, "updated_at": now, **(values or {})}
     if not keep_reason:
         vals["reason"] = reason
-    if to in ("confirmed", "full", "rejected"):
+    if to in (BookingStatus.CONFIRMED, BookingStatus.FULL, BookingStatus.REJECTED):
         vals.update(decided_at=now, decided_by=actor.name)
     if conn.execute(_UPDATES[to], vals).rowcount != 1:
         return False
@@ -249,7 +262,7 @@ def _result(row, status: str, reason: str | None) -> BookingResult:
 
 
 def _unpublished_message(session_status: str, verb: str) -> str:
-    if session_status == "stopped":
+    if session_status == SessionStatus.STOPPED:
         return f"该门诊已停诊，不能{verb}"
     return f"该门诊尚未发布，不能{verb}"
 
@@ -273,7 +286,7 @@ def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None
     def work(conn: Connection) -> BookingResult:
         row = load_context(conn, booking_id)
         actor.require("booking.decide", row.department_id)
-        if row.status != "pending":
+        if row.status != BookingStatus.PENDING:
             raise Conflict(f"该预约已被处理：{label(row.status)}")
         fresh, refusal = rules.judge(conn, row, now)
         detail = None
@@ -283,14 +296,14 @@ def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None
             actor.require("booking.override", row.department_id)
             detail = {"rule": refusal.rule, "rule_text": refusal.reason, "reason": why}
         left = shares.online_left(conn, row.slot_id, fresh.capacity, fresh.taken)  # 号源池: the online share
-        to, reason = ("full", FULL_REASON) if left <= 0 else ("confirmed", None)
-        if to == "full" and waitlist.is_waiting(row.status, row.reason):  # its wait is not ended at one key
+        to, reason = (BookingStatus.FULL, FULL_REASON) if left <= 0 else (BookingStatus.CONFIRMED, None)
+        if to == BookingStatus.FULL and waitlist.is_waiting(row.status, row.reason):  # its wait is not ended at one key
             raise Conflict(f"该申请{row.reason}，有号释放时将按先后自动预约成功；不需要时请拒绝")
-        if to == "confirmed":
+        if to == BookingStatus.CONFIRMED:
             guard_patient_day(conn, fresh)
         if not transition(conn, actor, booking_id, to, reason=reason, action=DECISION_ACTION):
             raise Conflict(f"该预约已被处理：{label(_current_status(conn, booking_id))}")
-        if detail is not None and to == "confirmed":
+        if detail is not None and to == BookingStatus.CONFIRMED:
             audit.record(conn, actor, "override", "booking", booking_id, detail)
         return _result(row, to, reason)
     return db.run(work)
@@ -344,9 +357,9 @@ def reject(db: Database, actor: Actor, booking_id: int, reason: str) -> BookingR
     def work(conn: Connection) -> BookingResult:
         row = load_context(conn, booking_id)
         actor.require("booking.decide", row.department_id)
-        if not transition(conn, actor, booking_id, "rejected", reason=text, action=DECISION_ACTION):
+        if not transition(conn, actor, booking_id, BookingStatus.REJECTED, reason=text, action=DECISION_ACTION):
             raise Conflict(f"该预约已被处理：{label(_current_status(conn, booking_id))}")
-        return _result(row, "rejected", text)
+        return _result(row, BookingStatus.REJECTED, text)
     return db.run(work)
 
 
@@ -370,7 +383,7 @@ def _simple(db: Database, actor: Actor, booking_id: int, permission: str, to: st
 def cancel(db: Database, actor: Actor, booking_id: int, reason: str) -> BookingResult:
     """Cancel for the patient at the desk: pending or confirmed -> cancelled, the reason kept."""
     text = clean_reason(reason, "取消原因")
-    return _simple(db, actor, booking_id, "booking.cancel", "cancelled", "cancel", "取消", reason=text)
+    return _simple(db, actor, booking_id, "booking.cancel", BookingStatus.CANCELLED, "cancel", "取消", reason=text)
 
 
 def check_in(db: Database, actor: Actor, booking_id: int, *, now: dt.datetime | None = None) -> BookingResult:
@@ -381,7 +394,7 @@ def check_in(db: Database, actor: Actor, booking_id: int, *, now: dt.datetime | 
     def on_its_day(row) -> None:
         if row.day != today:
             raise ValidationError(f"只能在就诊当天签到（该预约的就诊日是 {row.day.isoformat()}）")
-    return _simple(db, actor, booking_id, "booking.checkin", "checked_in", "check_in", "签到",
+    return _simple(db, actor, booking_id, "booking.checkin", BookingStatus.CHECKED_IN, "check_in", "签到",
                    values={"checked_in_at": utcnow()}, keep_reason=True, check=on_its_day)
 
 
@@ -392,7 +405,7 @@ def mark_no_show(db: Database, actor: Actor, booking_id: int, *, now: dt.datetim
     def not_before_slot(row) -> None:
         if dt.datetime.combine(row.day, row.slot_starts_at) > now:
             raise ValidationError("就诊时间未到，不能标记爽约")
-    return _simple(db, actor, booking_id, "booking.checkin", "no_show", "no_show", "标记爽约",
+    return _simple(db, actor, booking_id, "booking.checkin", BookingStatus.NO_SHOW, "no_show", "标记爽约",
                    keep_reason=True, check=not_before_slot)
 
 
@@ -414,7 +427,7 @@ def walk_in(db: Database, actor: Actor, slot_id: int, patient_id: int, *,
         if dt.datetime.combine(slot.day, slot.ends_at) <= now:
             raise ValidationError("该门诊已结束，不能现场挂号")
         fresh = lock_and_count(conn, slot_id=slot_id, session_id=slot.session_id)
-        if fresh.session_status != "published":
+        if fresh.session_status != SessionStatus.PUBLISHED:
             raise ValidationError(_unpublished_message(fresh.session_status, "现场挂号"))
         if fresh.taken >= fresh.capacity:
             raise ValidationError("该时段已满")
@@ -423,9 +436,10 @@ def walk_in(db: Database, actor: Actor, slot_id: int, patient_id: int, *,
             raise ValidationError(desk)
         stamp = utcnow()
         new_id = conn.execute(insert(Booking).values(
-            slot_id=slot_id, patient_id=patient_id, status="confirmed", source="desk", updated_at=stamp,
-            decided_at=stamp, decided_by=actor.name)).inserted_primary_key[0]
+            slot_id=slot_id, patient_id=patient_id, status=BookingStatus.CONFIRMED, source=BookingSource.DESK,
+            updated_at=stamp, decided_at=stamp, decided_by=actor.name)).inserted_primary_key[0]
         audit.record(conn, actor, "walk_in", "booking", new_id, {"to": "confirmed", "slot_id": slot_id})
         outbox.enqueue(conn, [new_id], "confirmed")
-        return BookingResult(id=new_id, status="confirmed", reason=None, slot_id=slot_id, patient_id=patient_id)
+        return BookingResult(id=new_id, status=BookingStatus.CONFIRMED, reason=None, slot_id=slot_id,
+                             patient_id=patient_id)
     return db.run(work)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from services.clock import as_datetime, utc_to_local
+from services.domain import BookingStatus
 from services.models import Booking, ClinicSession, Slot
 
 
@@ -39,7 +40,7 @@ def late_days(conn: Connection, patient_ids: list[int], since: dt.date, until: d
         return out
     q = (select(Booking.patient_id, ClinicSession.day, Booking.cancelled_at)
          .join(Slot, Slot.id == Booking.slot_id).join(ClinicSession, ClinicSession.id == Slot.session_id)
-         .where(Booking.status == "cancelled", Booking.cancelled_at.is_not(None),
+         .where(Booking.status == BookingStatus.CANCELLED, Booking.cancelled_at.is_not(None),
                 Booking.patient_id.in_(patient_ids), ClinicSession.day.between(since, until)))
     for pid, day, at in conn.execute(q):
         if is_late(at, day, rules):

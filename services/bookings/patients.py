@@ -20,6 +20,7 @@ from services import limits
 from services.bookings import late_cancel
 from services.clock import hospital_today, utcnow
 from services.db import Database
+from services.domain import BookingStatus
 from services.errors import NotFound, ValidationError
 from services.models import Booking, ClinicSession, Department, Doctor, Patient, Slot
 from services.staff import audit
@@ -34,7 +35,7 @@ LANDLINE_RE = re.compile(r"(0\d{2,3}-?)?\d{7,8}(-\d{1,6})?")
 ID_CARD_RE = re.compile(r"\d{17}[\dX]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-ACTIVE_STATUSES = ("pending", "confirmed", "checked_in")
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
 NO_SHOW_DAYS = 90
 RECENT = 5
 
@@ -249,7 +250,7 @@ def register(db: Database, actor: Actor, name: str, gender: str, phone: str,
 
 
 def _item(r, book=None) -> HistoryItem:  # a row and services.bookings.rules.Rules
-    late = book is not None and r.status == "cancelled" and late_cancel.is_late(r.cancelled_at, r.day, book)
+    late = book is not None and r.status == BookingStatus.CANCELLED and late_cancel.is_late(r.cancelled_at, r.day, book)
     return HistoryItem(r.booking_id, r.day, r.starts_at, r.department, r.doctor, r.status, late)
 
 
@@ -280,7 +281,7 @@ def histories(db: Database, patient_ids: Iterable[int], day: dt.date, *,
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             q1 = joined(select(Booking.patient_id, func.count()).select_from(Booking)).where(
-                Booking.patient_id.in_(chunk), Booking.status == "no_show",
+                Booking.patient_id.in_(chunk), Booking.status == BookingStatus.NO_SHOW,
                 ClinicSession.day >= since, ClinicSession.day <= today).group_by(Booking.patient_id)
             no_shows.update({pid: n for pid, n in conn.execute(q1)})
             q2 = joined(select(*cols).select_from(Booking)).where(

@@ -16,12 +16,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
 from services.bookings.patients import NO_SHOW_DAYS, age_on, mask_phone
 from services.clock import hospital_today, local_now
 from services.db import Database
+from services.domain import BookingStatus
 from services.models import (
     TAKEN_STATUSES,
     Booking,
@@ -32,11 +33,12 @@ from services.models import (
     Patient,
     Slot,
 )
+from services.rosters import shares
 
 log = logging.getLogger(__name__)
 
 # bookings that still hold (or may hold) a place: what "other bookings that day" counts
-ACTIVE_STATUSES = ("pending", "confirmed", "checked_in")
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
 # keeps IN lists well under every driver's parameter limit
 CHUNK = 900
 
@@ -102,6 +104,9 @@ class BookingRow(NamedTuple):
     notify_state: str | None = None
     rule: str | None = None
     rule_reason: str | None = None
+    # the places a walk-in may take in the slot now: before the clinic day only the desk's share (号源池,
+    # services.rosters.shares) less what the desk holds, else every free place; None without the counts
+    desk_left: int | None = None
 
 
 # The newest notification's state per booking (the highest id: ids ascend with time), as one more
@@ -119,6 +124,7 @@ _COLUMNS = (
     Department.id, Department.name, Doctor.id, Doctor.name, Doctor.title,
     ClinicSession.id, ClinicSession.status, ClinicSession.day, ClinicSession.period,
     Slot.id, Slot.starts_at, Slot.ends_at, Slot.capacity, _NOTIFY_STATE,
+    func.coalesce(ClinicSession.desk_share_pct, Department.desk_share_pct).label("desk_share_pct"),
 )
 
 
@@ -134,7 +140,7 @@ def booking_select():
 
 
 def _rows(raw: Iterable[Sequence], today: dt.date,
-          counts: dict[int, tuple[int, int]] | None = None) -> list[BookingRow]:
+          counts: dict[int, tuple[int, int, int]] | None = None) -> list[BookingRow]:
     """Build the records in one pass (no ``_replace``: that would rebuild every tuple).
 
     The records are made with ``tuple.__new__`` directly (what a NamedTuple's generated ``__new__``
@@ -144,12 +150,12 @@ def _rows(raw: Iterable[Sequence], today: dt.date,
     make = BookingRow
     new = tuple.__new__
     ages: dict = {}  # many patients share a birth date; age_on is the costliest per-row step
-    zero = (0, 0)
+    zero = (0, 0, 0)
     out = []
     append = out.append
     for (bid, status, source, reason, created, checked, pid, pname, gender, birth, phone,
          dep_id, dep_name, doc_id, doc_name, title, sid, sstatus, day, period,
-         slot_id, starts, ends, capacity, notify_state) in raw:
+         slot_id, starts, ends, capacity, notify_state, share) in raw:
         if birth is None:
             age = None
         else:
@@ -159,14 +165,18 @@ def _rows(raw: Iterable[Sequence], today: dt.date,
                 born = dt.date.fromisoformat(birth) if isinstance(birth, str) else birth
                 age = ages[birth] = age_on(born, today)
         if counts is None:
-            remaining = pending = None
+            remaining = pending = desk_left = None
         else:
-            taken, pending = counts.get(slot_id, zero)
+            taken, pending, desk = counts.get(slot_id, zero)
             remaining = capacity - taken
+            desk_left = max(remaining, 0)
+            if share and day > today:  # before the clinic day a walk-in takes only the desk share
+                desk_left = min(desk_left, max(shares.kept(capacity, share) - desk, 0))
         masked = phone[:3] + "****" + phone[7:] if len(phone) == 11 and phone.isdigit() else mask_phone(phone)
         append(new(make, (bid, status, source, reason, created, checked, pid, pname, gender, age, masked,
                           dep_id, dep_name, doc_id, doc_name, title, sid, sstatus, day, period,
-                          slot_id, starts, ends, capacity, remaining, pending, 0, (), notify_state, None, None)))
+                          slot_id, starts, ends, capacity, remaining, pending, 0, (), notify_state, None, None,
+                          desk_left)))
     return out
 
 
@@ -175,16 +185,21 @@ def _chunks(values: Sequence, size: int = CHUNK):
         yield values[i:i + size]
 
 
-def _slot_counts(conn: Connection, slot_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """slot id -> (taken, pending), for the given slots only."""
-    taken = func.sum(case((Booking.status.in_(TAKEN_STATUSES), 1), else_=0))
-    pending = func.sum(case((Booking.status == "pending", 1), else_=0))
-    out: dict[int, tuple[int, int]] = {}
+def _counts():
+    """(taken, pending, taken by the desk) of a slot's bookings, as grouped columns."""
+    taken = Booking.status.in_(TAKEN_STATUSES)
+    return (func.sum(case((taken, 1), else_=0)), func.sum(case((Booking.status == BookingStatus.PENDING, 1), else_=0)),
+            func.sum(case((and_(taken, Booking.source == "desk"), 1), else_=0)))
+
+
+def _slot_counts(conn: Connection, slot_ids: Iterable[int]) -> dict[int, tuple[int, int, int]]:
+    """slot id -> (taken, pending, taken by the desk), for the given slots only."""
+    out: dict[int, tuple[int, int, int]] = {}
     ids = sorted(set(slot_ids))
     for part in _chunks(ids):
-        for sid, t, p in conn.execute(select(Booking.slot_id, taken, pending)
-                                      .where(Booking.slot_id.in_(part)).group_by(Booking.slot_id)):
-            out[sid] = (int(t or 0), int(p or 0))
+        for sid, t, p, d in conn.execute(select(Booking.slot_id, *_counts())
+                                         .where(Booking.slot_id.in_(part)).group_by(Booking.slot_id)):
+            out[sid] = (int(t or 0), int(p or 0), int(d or 0))
     return out
 
 
@@ -209,7 +224,7 @@ def _with_history(conn: Connection, rows: list[BookingRow], today: dt.date) -> l
         q = (select(Booking.patient_id, func.count())
              .select_from(Booking).join(Slot, Slot.id == Booking.slot_id)
              .join(ClinicSession, ClinicSession.id == Slot.session_id)
-             .where(Booking.patient_id.in_(part), Booking.status == "no_show", ClinicSession.day >= since,
+             .where(Booking.patient_id.in_(part), Booking.status == BookingStatus.NO_SHOW, ClinicSession.day >= since,
                     ClinicSession.day <= today)
              .group_by(Booking.patient_id))
         no_shows.update({pid: int(n) for pid, n in conn.execute(q)})
@@ -250,7 +265,8 @@ def _with_verdicts(conn: Connection, rows: list[BookingRow], now: dt.datetime) -
     blocks = rules.patient_blocks(conn, {r.patient_id for r in rows}, book, now.date())
     out = []
     for r in rows:
-        dup = sum(1 for o in r.others if o.department_id == r.department_id and o.status in ("confirmed", "checked_in"))
+        dup = sum(1 for o in r.others if o.department_id == r.department_id and o.status in (BookingStatus.CONFIRMED,
+                                                                                             BookingStatus.CHECKED_IN))
         refusal = rules.verdict(_Asked(r.day, r.starts_at, ends.get(r.session_id, r.ends_at), r.patient_id,
                                        r.session_status, r.created_at), book, now, blocks, duplicates=dup)
         out.append(r if refusal is None else r._replace(rule=refusal.rule, rule_reason=refusal.reason))
@@ -265,7 +281,8 @@ def pending_queue(db: Database, limit: int = 1000, department_ids: Iterable[int]
     """
     now = now or local_now()
     today = hospital_today(now)
-    q = _scope(booking_select().where(Booking.status == "pending"), department_ids).order_by(Booking.id).limit(limit)
+    q = _scope(booking_select().where(Booking.status == BookingStatus.PENDING),
+               department_ids).order_by(Booking.id).limit(limit)
     with db.read() as conn:
         raw = conn.execute(q).all()
         rows = _rows(raw, today, _slot_counts(conn, (r[20] for r in raw)))  # r[20]: Slot.id in _COLUMNS
@@ -286,7 +303,8 @@ def pending_ids_in_slots(db: Database, slot_ids: Iterable[int]) -> list[int]:
     out: list[int] = []
     with db.read() as conn:
         for part in _chunks(ids):
-            out += conn.execute(select(Booking.id).where(Booking.slot_id.in_(part), Booking.status == "pending")
+            out += conn.execute(select(Booking.id).where(Booking.slot_id.in_(part),
+                                                         Booking.status == BookingStatus.PENDING)
                                 ).scalars().all()
     return out
 
@@ -304,16 +322,14 @@ def day_list(db: Database, day: dt.date, department_id: int | None = None, docto
     if doctor_id is not None:
         q = q.where(Doctor.id == doctor_id)
     q = q.order_by(Slot.starts_at, Doctor.id, Booking.id)
-    taken = func.sum(case((Booking.status.in_(TAKEN_STATUSES), 1), else_=0))
-    pending = func.sum(case((Booking.status == "pending", 1), else_=0))
-    cq = (select(Booking.slot_id, taken, pending).select_from(Booking)
+    cq = (select(Booking.slot_id, *_counts()).select_from(Booking)
           .join(Slot, Slot.id == Booking.slot_id).join(ClinicSession, ClinicSession.id == Slot.session_id)
           .where(ClinicSession.day == day).group_by(Booking.slot_id))
     if doctor_id is not None:
         cq = cq.where(ClinicSession.doctor_id == doctor_id)
     with db.read() as conn:
         raw = conn.execute(q).all()
-        counts = {sid: (int(t or 0), int(p or 0)) for sid, t, p in conn.execute(cq)}
+        counts = {sid: (int(t or 0), int(p or 0), int(d or 0)) for sid, t, p, d in conn.execute(cq)}
     return _rows(raw, today, counts)
 
 

@@ -29,6 +29,7 @@ from services import limits
 from services.bookings import batch, decisions, late_cancel, waitlist
 from services.clock import as_datetime, local_now, utc_to_local, utcnow
 from services.db import Database, first_line
+from services.domain import BookingStatus, Role, SessionStatus
 from services.errors import ValidationError
 from services.jobs.outage import is_outage
 from services.models import Booking, ClinicSession, Doctor, Rule, Slot
@@ -255,9 +256,9 @@ def verdict(row, rules: Rules, now: dt.datetime, blocks: dict, *, session_status
     verdict column all ask this function.
     """
     status = row.session_status if session_status is None else session_status
-    if status == "stopped":
+    if status == SessionStatus.STOPPED:
         return Refusal("stopped", STOPPED_REASON)
-    if status != "published":
+    if status != SessionStatus.PUBLISHED:
         return Refusal("unpublished", UNPUBLISHED_REASON)
     if dt.datetime.combine(row.day, row.session_ends_at) <= now:
         return Refusal("over", OVER_REASON)
@@ -292,7 +293,7 @@ def patient_blocks(conn: Connection, patient_ids: set[int], rules: Rules,
     days: dict[int, list[dt.date]] = {}
     q = (select(Booking.patient_id, ClinicSession.day).join(Slot, Slot.id == Booking.slot_id)
          .join(ClinicSession, ClinicSession.id == Slot.session_id)
-         .where(Booking.status == "no_show", Booking.patient_id.in_(sorted(patient_ids)),
+         .where(Booking.status == BookingStatus.NO_SHOW, Booking.patient_id.in_(sorted(patient_ids)),
                 ClinicSession.day >= since, ClinicSession.day <= today))
     for pid, day in conn.execute(q):
         days.setdefault(pid, []).append(day)
@@ -367,16 +368,17 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
     rules = load(db)
     counts = dict(confirmed=0, full=0, rejected=0, skipped=0, errors=0, waiting=0)
     with db.read() as conn:
-        ceiling = conn.execute(select(Booking.id).where(Booking.status == "pending")
+        ceiling = conn.execute(select(Booking.id).where(Booking.status == BookingStatus.PENDING)
                                .order_by(Booking.id.desc()).limit(1)).scalar()
     cursor, left = 0, limit
     while ceiling is not None and (left is None or left > 0):
         size = BATCH if left is None else min(BATCH, left)
-        q = (decisions._CONTEXT.where(Booking.status == "pending", Booking.id > cursor, Booking.id <= ceiling)
+        q = (decisions._CONTEXT.where(Booking.status == BookingStatus.PENDING, Booking.id > cursor,
+                                      Booking.id <= ceiling)
              .order_by(Booking.id).limit(size))
         if rules.waitlist:  # what waits is the waitlist job's (services.bookings.waitlist.fill)
             q = q.where(waitlist.NOT_WAITING)
-        if actor.kind == "staff" and actor.role == "head" and actor.department_ids:
+        if actor.kind == "staff" and actor.role == Role.HEAD and actor.department_ids:
             q = q.where(Doctor.department_id.in_(actor.department_ids))
         with db.read() as conn:
             rows = conn.execute(q).all()

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection
 from services.bookings import decisions, rules
 from services.clock import local_now, utcnow
 from services.db import Database
+from services.domain import BookingStatus, SessionStatus
 from services.models import Booking, Slot, SlotCounter
 from services.rosters import shares
 from services.staff import audit
@@ -47,7 +48,7 @@ WAITING = "候补中"
 FAILED_REASON = "候补未成功"
 KIND = "waitlisted"  # the outbox kind of a waiting request confirmed (候补成功)
 ACTION = "waitlist"  # the audit action of a request put on the waitlist
-IS_WAITING = and_(Booking.status == "pending", Booking.reason.like(f"{WAITING}%"))
+IS_WAITING = and_(Booking.status == BookingStatus.PENDING, Booking.reason.like(f"{WAITING}%"))
 # not waiting (with SQL's NULL in mind: a new request has no reason)
 NOT_WAITING = or_(Booking.reason.is_(None), ~Booking.reason.like(f"{WAITING}%"))
 
@@ -57,7 +58,7 @@ def reason(position: int) -> str:
 
 
 def is_waiting(status: str, text: str | None) -> bool:
-    return status == "pending" and bool(text) and text.startswith(WAITING)
+    return status == BookingStatus.PENDING and bool(text) and text.startswith(WAITING)
 
 
 def position_of(text: str | None) -> int | None:
@@ -98,7 +99,7 @@ def queues(conn: Connection, row, r: rules.Rules, now: dt.datetime, left: int) -
 def hold(conn: Connection, actor: Actor, booking_id: int, position: int) -> bool:
     """Keep a pending request waiting at ``position`` (its reason), with an audit row."""
     text = reason(position)
-    n = conn.execute(update(Booking).where(Booking.id == booking_id, Booking.status == "pending")
+    n = conn.execute(update(Booking).where(Booking.id == booking_id, Booking.status == BookingStatus.PENDING)
                      .values(reason=text, updated_at=utcnow())).rowcount
     if n == 1:
         audit.record(conn, actor, ACTION, "booking", booking_id, {"reason": text})
@@ -130,18 +131,19 @@ def _give(conn: Connection, actor: Actor, r: rules.Rules, now: dt.datetime, slot
     fresh = decisions.lock_and_count(
         conn, slot_id=slot_id, session_id=session_id, patient_id=oldest.patient_id if dup else None,
         booking_id=oldest.id, day=oldest.day, department_id=oldest.department_id)
-    if fresh.session_status != "published" or shares.online_left(conn, slot_id, fresh.capacity, fresh.taken) <= 0:
+    if fresh.session_status != SessionStatus.PUBLISHED or shares.online_left(conn, slot_id, fresh.capacity,
+                                                                             fresh.taken) <= 0:
         return None
     blocks = rules.patient_blocks(conn, {oldest.patient_id}, r, now.date())
     refusal = rules.verdict(oldest, r, now, blocks, session_status=fresh.session_status,
                             duplicates=fresh.duplicates)
     if refusal is not None:
-        done = decisions.transition(conn, actor, oldest.id, "rejected", reason=refusal.reason,
+        done = decisions.transition(conn, actor, oldest.id, BookingStatus.REJECTED, reason=refusal.reason,
                                     action=decisions.DECISION_ACTION)
         return "rejected" if done else "gone"
     decisions.guard_patient_day(conn, fresh)
     moved = {"slot_id": slot_id} if slot_id != oldest.slot_id else None
-    done = decisions.transition(conn, actor, oldest.id, "confirmed", action=decisions.DECISION_ACTION,
+    done = decisions.transition(conn, actor, oldest.id, BookingStatus.CONFIRMED, action=decisions.DECISION_ACTION,
                                 values=moved, kind=KIND)
     return "confirmed" if done else "gone"
 
@@ -166,7 +168,7 @@ def fill(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime | None = 
         if now < cutoff_at(row.day, r):
             live.append(row)
         elif db.run(lambda conn, b=row.id: decisions.transition(
-                conn, actor, b, "full", reason=FAILED_REASON, action=decisions.DECISION_ACTION)):
+                conn, actor, b, BookingStatus.FULL, reason=FAILED_REASON, action=decisions.DECISION_ACTION)):
             counts["failed"] += 1
     # 2. free places: (slot, session) with a free place, for every queue that has a waiting request
     keys = {(row.session_id if r.waitlist_any_slot else row.slot_id) for row in live}

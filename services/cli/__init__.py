@@ -13,8 +13,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 
-from services import config as config_mod
-from services import limits
+from services import config as config_mod, limits
 from services.errors import ConfigError, RegdeskError
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ import sys
 from services import limits
 from services.cli import UsageError, cli_actor, login_name, open_database
 from services.config import Config
+from services.domain import Role
 from services.errors import NotFound, ValidationError
 from services.models import ROLES
 from services.staff import auth
@@ -76,11 +77,11 @@ def _by_name(db, name: str) -> auth.StaffInfo:
 
 def cmd_add(args: argparse.Namespace, cfg: Config) -> int:
     codes = _codes(args.department)
-    if args.role == "head" and not codes:
+    if args.role == Role.HEAD and not codes:
         raise UsageError("a head needs at least one --department CODE")
     with open_database(cfg) as db:
         if not login_name(args) and not auth.has_admin(db):
-            if args.role != "admin":
+            if args.role != Role.ADMIN:
                 raise UsageError("there is no admin account yet: the first account must be an admin "
                                  "(regdesk staff add NAME --role admin)")
             info = auth.create_first_admin(db, args.name, args.display_name or args.name,

@@ -26,7 +26,9 @@ from services.bookings import decisions, patients, rules
 from services.clock import hospital_today, local_now
 from services.db import Database
 from services.demo import notices
+from services.demo.history import REJECT_REASONS, BookingPlan, PlannedSlot, load_slots, to_utc
 from services.demo.simulate import MiniProgram, random_name, random_patient
+from services.domain import BookingSource, BookingStatus, Period, Role
 from services.errors import RegdeskError, RuleRefused, ValidationError
 from services.models import Booking, ClinicSession, Department, Doctor, Hospital, Patient, Slot, Staff
 from services.rosters import templates
@@ -57,17 +59,15 @@ BIG = ("NK", "WK", "EK")  # four doctors; the others three
 EVENING = ("NK", "EK", "KQK")  # departments with an evening clinic
 TITLE_FEES = {"主任医师": Decimal("50.00"), "副主任医师": Decimal("35.00"),
               "主治医师": Decimal("25.00"), "住院医师": Decimal("15.00")}
-HOURS = {"am": (dt.time(8, 0), dt.time(12, 0)), "pm": (dt.time(13, 30), dt.time(17, 0)),
-         "evening": (dt.time(18, 0), dt.time(21, 0))}
+HOURS = {Period.AM: (dt.time(8, 0), dt.time(12, 0)), Period.PM: (dt.time(13, 30), dt.time(17, 0)),
+         Period.EVENING: (dt.time(18, 0), dt.time(21, 0))}
 STAFF = (  # username, display name, role, password, departments (the README lists these)
-    ("admin", "系统管理员", "admin", "admin1234", ()),
-    ("head_nk", "内科 李主任", "head", "head1234", ("NK",)),
-    ("clerk", "挂号员 王芳", "clerk", "clerk1234", ()),
-    ("demo", "演示挂号员", "clerk", "demo1234", ()),
+    ("admin", "系统管理员", Role.ADMIN, "admin1234", ()),
+    ("head_nk", "内科 李主任", Role.HEAD, "head1234", ("NK",)),
+    ("clerk", "挂号员 王芳", Role.CLERK, "clerk1234", ()),
+    ("demo", "演示挂号员", Role.CLERK, "demo1234", ()),
 )
 DEMO_USER = "demo"
-REJECT_REASONS = ("该医生本时段仅接诊复诊患者，请改约其他医生", "您近期爽约次数较多，请到窗口现场挂号",
-                  "就诊人信息不完整，请完善后重新预约", "该号为专家特需号，请通过窗口预约")
 DESK_CANCEL_REASONS = ("患者来电取消", "患者改约其他时间", "患者已在外院就诊")
 STOP_REASON = "医生外出参加学术会议，本次门诊停诊，请改约其他时间"
 PAST_DAYS = 7
@@ -86,11 +86,6 @@ class SeedSummary:
     bookings: dict[str, int] = field(default_factory=dict)  # status -> count
     first_day: dt.date | None = None
     last_day: dt.date | None = None
-
-
-def _to_utc(local: dt.datetime) -> dt.datetime:
-    """A naive local wall-clock time as the naive UTC the timestamp columns hold."""
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 # ---------------------------------------------------------------- master data
@@ -133,25 +128,25 @@ def _weekly_plan(doctors: list[dict], rng: random.Random) -> list[tuple]:
     def add(doc: dict, weekday: int, period: str) -> None:
         minutes_, caps = shape[doc["title"]]
         m = rng.choice(minutes_)
-        if period == "pm" and 210 % m:  # 13:30-17:00 is 210 minutes
+        if period == Period.PM and 210 % m:  # 13:30-17:00 is 210 minutes
             m = 15 if m < 30 else 30
         plan[(doc["id"], weekday, period)] = (doc, weekday, period, m, rng.choice(caps))
 
     for code, docs in by_dep.items():
         for weekday in range(5):
-            for period in ("am", "pm"):
-                add(docs[(weekday * 2 + (period == "pm")) % len(docs)], weekday, period)
+            for period in (Period.AM, Period.PM):
+                add(docs[(weekday * 2 + (period == Period.PM)) % len(docs)], weekday, period)
         for doc in docs:
             for _ in range(extra[doc["title"]]):
-                weekday, period = rng.randrange(5), rng.choice(("am", "pm"))
+                weekday, period = rng.randrange(5), rng.choice((Period.AM, Period.PM))
                 if (doc["id"], weekday, period) not in plan:
                     add(doc, weekday, period)
-        add(docs[-1], 5, "am")  # weekend mornings: every department on Saturday, the busy ones on Sunday
+        add(docs[-1], 5, Period.AM)  # weekend mornings: every department on Saturday, the busy ones on Sunday
         if code in BIG or code in EVENING:
-            add(docs[-2], 6, "am")
+            add(docs[-2], 6, Period.AM)
         if code in EVENING:
             for weekday in (1, 3):
-                add(docs[-1], weekday, "evening")
+                add(docs[-1], weekday, Period.EVENING)
     return sorted(plan.values(), key=lambda p: (p[0]["id"], p[1], p[2]))
 
 
@@ -162,8 +157,8 @@ def _patients(db: Database, rng: random.Random, today: dt.date, count: int) -> l
     rows = [random_patient(rng, today) for _ in range(count)]
     with db.write() as conn:
         for r in rows:
-            r["created_at"] = _to_utc(dt.datetime.combine(today - dt.timedelta(days=rng.randint(8, 700)),
-                                                          dt.time(rng.randint(7, 22), rng.randint(0, 59))))
+            r["created_at"] = to_utc(dt.datetime.combine(today - dt.timedelta(days=rng.randint(8, 700)),
+                                                         dt.time(rng.randint(7, 22), rng.randint(0, 59))))
         conn.execute(insert(Patient), rows)
         ids = list(conn.execute(select(Patient.id).order_by(Patient.id)).scalars())
     return ids
@@ -176,98 +171,6 @@ def _walk_ins(db: Database, rng: random.Random, today: dt.date, count: int, cler
         ids.append(patients.register(db, clerk, p["name"], p["gender"], p["phone"], p["birth_date"],
                                      p["id_card"]).id)
     return ids
-
-
-# ---------------------------------------------------------------- bookings
-
-@dataclass
-class _Slot:
-    id: int
-    session_id: int
-    day: dt.date
-    starts_at: dt.time
-    capacity: int
-    department_id: int
-    taken: int = 0
-
-
-def _load_slots(db: Database) -> list[_Slot]:
-    q = (select(Slot.id, Slot.session_id, ClinicSession.day, Slot.starts_at, Slot.capacity, Doctor.department_id)
-         .join(ClinicSession, ClinicSession.id == Slot.session_id).join(Doctor, Doctor.id == ClinicSession.doctor_id)
-         .where(ClinicSession.status == "published").order_by(ClinicSession.day, Slot.session_id, Slot.starts_at))
-    with db.read() as conn:
-        return [_Slot(*r) for r in conn.execute(q)]
-
-
-class _Bookings:
-    """Plans the bookings slot by slot, keeping places and the one-a-day rule, then writes them."""
-
-    def __init__(self, rng: random.Random, patient_ids: list[int], walk_in_ids: list[int], now: dt.datetime):
-        self.rng = rng
-        self.patient_ids = patient_ids
-        self.walk_in_ids = walk_in_ids
-        self.now = now
-        self.busy: set[tuple[int, dt.date, int]] = set()
-        self.rows: list[dict] = []
-
-    def patient_for(self, s: _Slot, pool: list[int]) -> int | None:
-        for _ in range(6):
-            p = self.rng.choice(pool)
-            if (p, s.day, s.department_id) not in self.busy:
-                self.busy.add((p, s.day, s.department_id))
-                return p
-        return None
-
-    def add(self, s: _Slot, status: str, *, desk: bool = False, reason: str | None = None) -> dict | None:
-        p = self.patient_for(s, self.walk_in_ids if desk else self.patient_ids)
-        if p is None:
-            return None
-        slot_at = dt.datetime.combine(s.day, s.starts_at)
-        asked = min(self.now - dt.timedelta(minutes=5),
-                    slot_at - dt.timedelta(days=self.rng.randint(0, 6), hours=self.rng.randint(1, 12)))
-        if status == "pending":  # requests still waiting came in during the last hours
-            asked = self.now - dt.timedelta(minutes=self.rng.randint(3, 360))
-        decided = None if status == "pending" else min(self.now, asked + dt.timedelta(minutes=self.rng.randint(2, 90)))
-        row = {"slot_id": s.id, "patient_id": p, "status": status, "source": "desk" if desk else "miniprogram",
-               "reason": reason, "created_at": _to_utc(asked),
-               "updated_at": _to_utc(decided) if decided else None, "decided_at": _to_utc(decided) if decided else None,
-               "decided_by": None if status == "pending" else self.rng.choice(("clerk", "autoapprove", "demo")),
-               "checked_in_at": None}
-        if status in ("checked_in", "no_show", "confirmed"):
-            s.taken += 1
-        if status == "checked_in":
-            row["checked_in_at"] = _to_utc(slot_at - dt.timedelta(minutes=self.rng.randint(0, 25)))
-            row["updated_at"] = row["checked_in_at"]
-        if status == "no_show":
-            row["updated_at"] = _to_utc(dt.datetime.combine(s.day, dt.time(21, 30)))
-        self.rows.append(row)
-        return row
-
-    def plan(self, slots: list[_Slot], today: dt.date) -> None:
-        rng = self.rng
-        for s in slots:
-            d = (s.day - today).days
-            begun = dt.datetime.combine(s.day, s.starts_at) <= self.now
-            fill = 0.14 if d < 0 else max(0.02, 0.3 - 0.025 * d)
-            for _ in range(s.capacity):
-                if rng.random() >= fill:
-                    continue
-                desk = rng.random() < 0.08
-                # past days are settled history; today's begun slots are settled by the services later
-                status = rng.choices(("checked_in", "no_show"), (92, 8))[0] if d < 0 else "confirmed"
-                self.add(s, status, desk=desk)
-            # requests that did not take a place
-            if rng.random() < 0.02:
-                self.add(s, "cancelled")
-            if rng.random() < 0.015 and d < 0:
-                self.add(s, "rejected", reason=rng.choice(REJECT_REASONS))
-            if 0 <= d <= 6 and not begun and rng.random() < 0.05 * (7 - d) / 7 + 0.01:
-                self.add(s, "pending")
-
-    def write(self, db: Database) -> None:
-        with db.write() as conn:
-            for i in range(0, len(self.rows), 1000):
-                conn.execute(insert(Booking), self.rows[i:i + 1000])
 
 
 # ---------------------------------------------------------------- the desk's day, through the services
@@ -283,25 +186,26 @@ def _ids(db: Database, where, limit: int | None = None) -> list[int]:
 def _approve(db: Database, clerk, booking_id: int, now: dt.datetime) -> bool:
     """A clerk's approval as at the desk: what the rules refuse is rejected with the rule's words."""
     try:
-        return decisions.approve(db, clerk, booking_id, now=now).status == "confirmed"
+        return decisions.approve(db, clerk, booking_id, now=now).status == BookingStatus.CONFIRMED
     except RuleRefused as exc:
         decisions.reject(db, clerk, booking_id, str(exc))
         return False
 
 
-def _desk_work(db: Database, rng: random.Random, plan: _Bookings, slots: list[_Slot], today: dt.date,
+def _desk_work(db: Database, rng: random.Random, plan: BookingPlan, slots: list[PlannedSlot], today: dt.date,
                now: dt.datetime, actors: dict) -> None:
     clerk, head, admin = actors["clerk"], actors["head_nk"], actors["admin"]
     mp = MiniProgram(db.engine, rng)
     ahead = [s for s in slots if dt.datetime.combine(s.day, s.starts_at) > now]
     soon = [s for s in ahead if (s.day - today).days <= 6] or ahead
 
-    def request(s: _Slot) -> int | None:
+    def request(s: PlannedSlot) -> int | None:
         p = plan.patient_for(s, plan.patient_ids)
         return None if p is None else mp.request(s.id, p)
 
     # today: patients who came are checked in, a few did not come
-    begun = _ids(db, (ClinicSession.day == today, Slot.starts_at <= now.time(), Booking.status == "confirmed"))
+    begun = _ids(db, (ClinicSession.day == today, Slot.starts_at <= now.time(),
+                      Booking.status == BookingStatus.CONFIRMED))
     for i, bid in enumerate(begun):
         r = rng.random()
         if i >= 80:  # enough for the audit trail; the rest stay confirmed (late arrivals)
@@ -347,20 +251,21 @@ def _desk_work(db: Database, rng: random.Random, plan: _Bookings, slots: list[_S
         if bid is not None and i < 4:
             _approve(db, clerk, bid, now)  # -> full
     # cancellations: some at the desk (with a reason), some by patients in the mini-program
-    confirmed = _ids(db, (ClinicSession.day > today, Booking.status == "confirmed"))
+    confirmed = _ids(db, (ClinicSession.day > today, Booking.status == BookingStatus.CONFIRMED))
     for bid in rng.sample(confirmed, min(10, len(confirmed))):
         decisions.cancel(db, clerk, bid, rng.choice(DESK_CANCEL_REASONS))
-    open_ids = _ids(db, (ClinicSession.day > today, Booking.status.in_(("pending", "confirmed")),
-                         Booking.source == "miniprogram"))
+    open_ids = _ids(db, (ClinicSession.day > today, Booking.status.in_((BookingStatus.PENDING,
+                                                                        BookingStatus.CONFIRMED)),
+                         Booking.source == BookingSource.MINIPROGRAM))
     for bid in rng.sample(open_ids, min(15, len(open_ids))):
         mp.cancel(bid)
     # one clinic stopped: a 内科 session a couple of days ahead, by the head of 内科
     _stop_one(db, rng, plan, slots, today, head, admin, request)
 
 
-def _stop_one(db: Database, rng: random.Random, plan: _Bookings, slots: list[_Slot], today: dt.date,
+def _stop_one(db: Database, rng: random.Random, plan: BookingPlan, slots: list[PlannedSlot], today: dt.date,
               head, admin, request) -> None:
-    sessions: dict[int, list[_Slot]] = {}
+    sessions: dict[int, list[PlannedSlot]] = {}
     for s in slots:
         if s.day > today:
             sessions.setdefault(s.session_id, []).append(s)
@@ -410,8 +315,8 @@ def seed(db: Database, *, days: int = 14, seed: int = 20261126, today: dt.date |
     templates.publish(db, actors["admin"], first, last, today=first)  # the history, as if published a week ago
     patient_ids = _patients(db, rng, today, patients_count)
     walk_in_ids = _walk_ins(db, rng, today, max(5, patients_count // 9), actors["clerk"])
-    slots = _load_slots(db)
-    plan = _Bookings(rng, patient_ids, walk_in_ids, now)
+    slots = load_slots(db)
+    plan = BookingPlan(rng, patient_ids, walk_in_ids, now)
     plan.plan(slots, today)
     plan.write(db)
     _desk_work(db, rng, plan, slots, today, now, actors)

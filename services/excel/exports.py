@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +31,7 @@ from services.bookings.decisions import SOURCE_LABELS, STATUS_LABELS
 from services.bookings.patients import GENDER_LABELS, age_on, mask_id_card, mask_phone
 from services.clock import utc_to_local
 from services.db import Database
+from services.domain import BookingStatus
 from services.errors import PermissionDenied
 from services.excel import xlsx
 from services.excel.xlsx import Column, RowWriter
@@ -38,6 +39,7 @@ from services.models import BOOKING_STATUSES, Booking, ClinicSession, Department
 from services.rosters import holidays, masterdata
 from services.rosters.layout import (
     WEEKDAYS,
+    Progress,
     load_week,
     parse_week,
     sheet_title,
@@ -50,8 +52,7 @@ from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
-DAILY_STATUSES = tuple(s for s in BOOKING_STATUSES if s not in ("rejected", "full"))
+DAILY_STATUSES = tuple(s for s in BOOKING_STATUSES if s not in (BookingStatus.REJECTED, BookingStatus.FULL))
 STREAM_BATCH = 2000
 
 

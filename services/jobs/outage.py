@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import socket
 
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
 
 from services.errors import DatabaseUnavailable
 

@@ -12,7 +12,7 @@ import logging
 
 from services.errors import ConfigError
 from services.jobs.base import Context, Job
-from services.notify import delivery as notify
+from services.notify import delivery
 from services.notify.wechat import CONFIG, WeChatClient, WeChatError
 
 log = logging.getLogger(__name__)
@@ -23,26 +23,26 @@ NOT_CONFIGURED = ("WeChat is not configured: set appid, secret and template_id "
 
 def checked_settings(ctx: Context, *, required: bool):
     """The WeChat settings, checked; None when not set up (ConfigError if ``required``)."""
-    settings = notify.load_wechat_settings(ctx.db, ctx.cfg)
+    settings = delivery.load_wechat_settings(ctx.db, ctx.cfg)
     if not settings.configured:
         if required:
             raise ConfigError(NOT_CONFIGURED)
         return None
-    notify.check_settings(settings)
+    delivery.check_settings(settings)
     return settings
 
 
-DEFAULT_POLICY = notify.DeliveryPolicy()
+DEFAULT_POLICY = delivery.DeliveryPolicy()
 
 
 class Send(Job):
     name = "send"
 
-    def __init__(self, timeout: float = 10.0, policy: notify.DeliveryPolicy = DEFAULT_POLICY):
+    def __init__(self, timeout: float = 10.0, policy: delivery.DeliveryPolicy = DEFAULT_POLICY):
         self.timeout = timeout
         self.policy = policy
         self.client: WeChatClient | None = None
-        self.last: notify.PassResult | None = None
+        self.last: delivery.PassResult | None = None
         self.unconfigured = False
 
     def run(self, ctx: Context) -> str | None:
@@ -57,13 +57,13 @@ class Send(Job):
             self.client = WeChatClient(ctx.db, settings, timeout=self.timeout)
         self.client.settings = settings
         try:
-            result = notify.deliver_due(ctx.db, self.client, policy=self.policy, stop=ctx.stop)
+            result = delivery.deliver_due(ctx.db, self.client, policy=self.policy, stop=ctx.stop)
         except WeChatError as exc:
             if exc.category == CONFIG:
                 raise ConfigError(f"WeChat: {exc}") from None
             raise
         self.last = result
-        return None if result == notify.PassResult() else str(result)
+        return None if result == delivery.PassResult() else str(result)
 
     def close(self) -> None:
         if self.client is not None:

@@ -22,6 +22,10 @@ capacity_trigger_statements when slot_counters exists).
 """
 from __future__ import annotations
 
+from functools import partial
+
+from services.migrations.dialects import changed, pick
+
 TAKEN = "('confirmed', 'checked_in', 'no_show')"
 TRIGGERS = (("trg_counter_slots_insert", "slots"), ("trg_counter_slots_update", "slots"),
             ("trg_counter_bookings_insert", "bookings"), ("trg_counter_bookings_update", "bookings"),
@@ -47,72 +51,65 @@ def _enters(differs) -> str:
     return f"{_taken('NEW')} AND (NOT {_taken('OLD')} OR {differs('slot_id')})"
 
 
+def _triggers(of_columns: bool, *after_for_each_row: str) -> list[str]:
+    """The CREATE TRIGGER of each of TRIGGERS, in order, with what follows its FOR EACH ROW; ``of_columns``: an
+    update trigger names the columns it watches (SQLite and PostgreSQL; MySQL has no UPDATE OF)."""
+    events = ("INSERT", "UPDATE OF capacity" if of_columns else "UPDATE", "INSERT",
+              "UPDATE OF status, slot_id" if of_columns else "UPDATE", "DELETE")
+    return [f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW {rest}"
+            for (name, table), event, rest in zip(TRIGGERS, events, after_for_each_row, strict=True)]
+
+
 def _sqlite() -> list[str]:
-    def differs(c: str) -> str:
-        return f"OLD.{c} IS NOT NEW.{c}"
-    return [
-        f"CREATE TRIGGER trg_counter_slots_insert AFTER INSERT ON slots FOR EACH ROW BEGIN {_NEW_SLOT}; END",
-        "CREATE TRIGGER trg_counter_slots_update AFTER UPDATE OF capacity ON slots FOR EACH ROW"
-        f" WHEN OLD.capacity IS NOT NEW.capacity BEGIN {_CAPACITY}; END",
-        f"CREATE TRIGGER trg_counter_bookings_insert AFTER INSERT ON bookings FOR EACH ROW WHEN {_taken('NEW')}"
-        f" BEGIN {_UP.format(row='NEW')}; END",
+    differs = partial(changed, "sqlite")
+    return _triggers(
+        True,
+        f"BEGIN {_NEW_SLOT}; END",
+        f"WHEN {differs('capacity')} BEGIN {_CAPACITY}; END",
+        f"WHEN {_taken('NEW')} BEGIN {_UP.format(row='NEW')}; END",
         # one trigger, two guarded statements: a place left (old slot) and a place entered (new slot)
-        "CREATE TRIGGER trg_counter_bookings_update AFTER UPDATE OF status, slot_id ON bookings FOR EACH ROW"
-        f" WHEN ({_leaves(differs)}) OR ({_enters(differs)}) BEGIN"
-        f" {_DOWN.format(row='OLD')} AND ({_leaves(differs)});"
+        f"WHEN ({_leaves(differs)}) OR ({_enters(differs)}) BEGIN {_DOWN.format(row='OLD')} AND ({_leaves(differs)});"
         f" {_UP.format(row='NEW')} AND ({_enters(differs)}); END",
-        f"CREATE TRIGGER trg_counter_bookings_delete AFTER DELETE ON bookings FOR EACH ROW WHEN {_taken('OLD')}"
-        f" BEGIN {_DOWN.format(row='OLD')}; END",
-    ]
+        f"WHEN {_taken('OLD')} BEGIN {_DOWN.format(row='OLD')}; END")
 
 
 def _postgresql() -> list[str]:
-    def differs(c: str) -> str:
-        return f"OLD.{c} IS DISTINCT FROM NEW.{c}"
+    differs = partial(changed, "postgresql")
+    slots, bookings = "EXECUTE FUNCTION regdesk_count_slots()", "EXECUTE FUNCTION regdesk_count_bookings()"
+    triggers = _triggers(
+        True,
+        slots,
+        f"WHEN ({differs('capacity')}) {slots}",
+        f"WHEN ({_taken('NEW')}) {bookings}",
+        f"WHEN (({_leaves(differs)}) OR ({_enters(differs)})) {bookings}",
+        f"WHEN ({_taken('OLD')}) {bookings}")
     return [
         "CREATE OR REPLACE FUNCTION regdesk_count_slots() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
         f" IF TG_OP = 'INSERT' THEN {_NEW_SLOT}; ELSE {_CAPACITY}; END IF; RETURN NULL; END $$",
-        "CREATE TRIGGER trg_counter_slots_insert AFTER INSERT ON slots FOR EACH ROW"
-        " EXECUTE FUNCTION regdesk_count_slots()",
-        "CREATE TRIGGER trg_counter_slots_update AFTER UPDATE OF capacity ON slots FOR EACH ROW"
-        " WHEN (OLD.capacity IS DISTINCT FROM NEW.capacity) EXECUTE FUNCTION regdesk_count_slots()",
+        *triggers[:2],
         "CREATE OR REPLACE FUNCTION regdesk_count_bookings() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
         f" IF TG_OP = 'INSERT' THEN IF {_taken('NEW')} THEN {_UP.format(row='NEW')}; END IF;"
         f" ELSIF TG_OP = 'DELETE' THEN IF {_taken('OLD')} THEN {_DOWN.format(row='OLD')}; END IF;"
         f" ELSE IF {_leaves(differs)} THEN {_DOWN.format(row='OLD')}; END IF;"
         f" IF {_enters(differs)} THEN {_UP.format(row='NEW')}; END IF; END IF; RETURN NULL; END $$",
-        f"CREATE TRIGGER trg_counter_bookings_insert AFTER INSERT ON bookings FOR EACH ROW WHEN ({_taken('NEW')})"
-        " EXECUTE FUNCTION regdesk_count_bookings()",
-        "CREATE TRIGGER trg_counter_bookings_update AFTER UPDATE OF status, slot_id ON bookings FOR EACH ROW"
-        f" WHEN (({_leaves(differs)}) OR ({_enters(differs)})) EXECUTE FUNCTION regdesk_count_bookings()",
-        f"CREATE TRIGGER trg_counter_bookings_delete AFTER DELETE ON bookings FOR EACH ROW WHEN ({_taken('OLD')})"
-        " EXECUTE FUNCTION regdesk_count_bookings()",
+        *triggers[2:],
     ]
 
 
 def _mysql() -> list[str]:
-    def differs(c: str) -> str:
-        return f"NOT (OLD.{c} <=> NEW.{c})"
-    return [
-        f"CREATE TRIGGER trg_counter_slots_insert AFTER INSERT ON slots FOR EACH ROW {_NEW_SLOT}",
-        "CREATE TRIGGER trg_counter_slots_update AFTER UPDATE ON slots FOR EACH ROW BEGIN"
-        f" IF NOT (OLD.capacity <=> NEW.capacity) THEN {_CAPACITY}; END IF; END",
-        "CREATE TRIGGER trg_counter_bookings_insert AFTER INSERT ON bookings FOR EACH ROW BEGIN"
-        f" IF {_taken('NEW')} THEN {_UP.format(row='NEW')}; END IF; END",
-        "CREATE TRIGGER trg_counter_bookings_update AFTER UPDATE ON bookings FOR EACH ROW BEGIN"
-        f" IF {_leaves(differs)} THEN {_DOWN.format(row='OLD')}; END IF;"
+    differs = partial(changed, "mysql")
+    return _triggers(
+        False,
+        _NEW_SLOT,
+        f"BEGIN IF {differs('capacity')} THEN {_CAPACITY}; END IF; END",
+        f"BEGIN IF {_taken('NEW')} THEN {_UP.format(row='NEW')}; END IF; END",
+        f"BEGIN IF {_leaves(differs)} THEN {_DOWN.format(row='OLD')}; END IF;"
         f" IF {_enters(differs)} THEN {_UP.format(row='NEW')}; END IF; END",
-        "CREATE TRIGGER trg_counter_bookings_delete AFTER DELETE ON bookings FOR EACH ROW BEGIN"
-        f" IF {_taken('OLD')} THEN {_DOWN.format(row='OLD')}; END IF; END",
-    ]
+        f"BEGIN IF {_taken('OLD')} THEN {_DOWN.format(row='OLD')}; END IF; END")
 
 
 def capacity_trigger_statements(dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return _postgresql()
-    if dialect in ("mysql", "mariadb"):
-        return _mysql()
-    return _sqlite()
+    return pick(dialect, _postgresql, _mysql, _sqlite)()
 
 
 def drop_capacity_statements(dialect: str) -> list[str]:

@@ -1,20 +1,21 @@
 """Dialect-aware pieces shared by the migrations (defaults, views, triggers)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import partial
+
 import sqlalchemy as sa
 from alembic import op
 
 from services.migrations.capacity import capacity_trigger_statements, drop_capacity_statements
+from services.migrations.dialects import changed, pick
 
 
 def utcnow() -> sa.TextClause:
     """A column default that is the current UTC time, whatever the server's time zone."""
-    name = op.get_context().dialect.name
-    if name == "postgresql":
-        return sa.text("(now() AT TIME ZONE 'utc')")
-    if name in ("mysql", "mariadb"):
-        return sa.text("(UTC_TIMESTAMP())")
-    return sa.text("CURRENT_TIMESTAMP")  # SQLite: CURRENT_TIMESTAMP is UTC
+    # SQLite: CURRENT_TIMESTAMP is UTC
+    return sa.text(pick(op.get_context().dialect.name, "(now() AT TIME ZONE 'utc')", "(UTC_TIMESTAMP())",
+                        "CURRENT_TIMESTAMP"))
 
 
 AVAILABILITY_VIEW = """
@@ -168,9 +169,16 @@ def _row_values(table: str, op_name: str, row: str, tx: str, cast_id) -> str:
 _INSERT_COLS = "INSERT INTO change_log (entity, entity_id, op, status, slot_id, session_id, patient_id, tx)"
 
 
+def _row_triggers() -> Iterator[tuple[str, str, str, str, str]]:
+    """(table, its short name, SQL operation, op name, NEW or OLD) of each change feed trigger on a table."""
+    for table, short in _TABLE_SHORT.items():
+        for sql_op, op_name, row in _OPS:
+            yield table, short, sql_op, op_name, row
+
+
 def _trigger_names() -> list[tuple[str, str]]:
     """(trigger name, table) of every change feed trigger."""
-    names = [(f"trg_{_TABLE_SHORT[t]}_{o[1]}", t) for t in _SOURCES for o in _OPS]
+    names = [(f"trg_{short}_{op_name}", table) for table, short, _sql_op, op_name, _row in _row_triggers()]
     return names + [("trg_audit_log_actor", "audit_log")]
 
 
@@ -182,15 +190,13 @@ def _bookings_update_condition(old_new_differs) -> str:
 
 def _sqlite_statements() -> list[str]:
     out = []
-    for table in _SOURCES:
-        short = _TABLE_SHORT[table]
-        for sql_op, op_name, row in _OPS:
-            when = ""
-            if table == "bookings" and sql_op == "UPDATE":
-                when = " WHEN " + _bookings_update_condition(lambda c: f"OLD.{c} IS NOT NEW.{c}")
-            vals = _row_values(table, op_name, row, "NULL", lambda e: f"CAST({e} AS TEXT)")
-            out.append(f"CREATE TRIGGER trg_{short}_{op_name} AFTER {sql_op} ON {table} FOR EACH ROW{when}"
-                       f" BEGIN {_INSERT_COLS} VALUES ({vals}); END")
+    for table, short, sql_op, op_name, row in _row_triggers():
+        when = ""
+        if table == "bookings" and sql_op == "UPDATE":
+            when = " WHEN " + _bookings_update_condition(partial(changed, "sqlite"))
+        vals = _row_values(table, op_name, row, "NULL", lambda e: f"CAST({e} AS TEXT)")
+        out.append(f"CREATE TRIGGER trg_{short}_{op_name} AFTER {sql_op} ON {table} FOR EACH ROW{when}"
+                   f" BEGIN {_INSERT_COLS} VALUES ({vals}); END")
     # SQLite has no transaction id: the audit row (written by services.staff.audit with the client's UTC
     # clock, the same PC as the database file) claims the newest unclaimed change of its entity made
     # in the last 5 seconds. An audit row with no change of its own (none exists today) could thus
@@ -217,8 +223,7 @@ def _postgresql_statements() -> list[str]:
         for sql_op, op_name, _row in _OPS:
             when = ""
             if table == "bookings" and sql_op == "UPDATE":
-                when = " WHEN (" + _bookings_update_condition(
-                    lambda c: f"OLD.{c} IS DISTINCT FROM NEW.{c}") + ")"
+                when = " WHEN (" + _bookings_update_condition(partial(changed, "postgresql")) + ")"
             out.append(f"CREATE TRIGGER trg_{short}_{op_name} AFTER {sql_op} ON {table} FOR EACH ROW{when}"
                        f" EXECUTE FUNCTION regdesk_log_{short}()")
     # one NOTIFY per change row; delivered when (and only if) the transaction commits
@@ -240,15 +245,12 @@ def _postgresql_statements() -> list[str]:
 def _mysql_statements() -> list[str]:
     # One CREATE TRIGGER per statement: no DELIMITER is needed through a driver.
     out = []
-    for table in _SOURCES:
-        short = _TABLE_SHORT[table]
-        for sql_op, op_name, row in _OPS:
-            vals = _row_values(table, op_name, row, "CONNECTION_ID()", lambda e: f"CAST({e} AS CHAR)")
-            body = f"{_INSERT_COLS} VALUES ({vals})"
-            if table == "bookings" and sql_op == "UPDATE":
-                cond = _bookings_update_condition(lambda c: f"NOT (OLD.{c} <=> NEW.{c})")
-                body = f"BEGIN IF {cond} THEN {body}; END IF; END"
-            out.append(f"CREATE TRIGGER trg_{short}_{op_name} AFTER {sql_op} ON {table} FOR EACH ROW {body}")
+    for table, short, sql_op, op_name, row in _row_triggers():
+        vals = _row_values(table, op_name, row, "CONNECTION_ID()", lambda e: f"CAST({e} AS CHAR)")
+        body = f"{_INSERT_COLS} VALUES ({vals})"
+        if table == "bookings" and sql_op == "UPDATE":
+            body = f"BEGIN IF {_bookings_update_condition(partial(changed, 'mysql'))} THEN {body}; END IF; END"
+        out.append(f"CREATE TRIGGER trg_{short}_{op_name} AFTER {sql_op} ON {table} FOR EACH ROW {body}")
     out.append(
         "CREATE TRIGGER trg_audit_log_actor AFTER INSERT ON audit_log FOR EACH ROW BEGIN"
         " DECLARE newest BIGINT;"
@@ -260,11 +262,7 @@ def _mysql_statements() -> list[str]:
 
 
 def change_trigger_statements(dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return _postgresql_statements()
-    if dialect in ("mysql", "mariadb"):
-        return _mysql_statements()
-    return _sqlite_statements()
+    return pick(dialect, _postgresql_statements, _mysql_statements, _sqlite_statements)()
 
 
 def create_change_triggers() -> None:

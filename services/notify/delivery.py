@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from services.clock import hospital_today, utc_to_local, utcnow
 from services.config import Config
 from services.db import Database
+from services.domain import BookingStatus, Role, SessionStatus
 from services.errors import ConfigError, Conflict, NotFound, ValidationError
 from services.models import (
     AppSetting,
@@ -40,6 +41,7 @@ from services.models import (
     Slot,
 )
 from services.notify import outbox
+from services.notify.outbox import STATE_LABELS
 from services.notify.wechat import (
     CONFIG,
     TRANSIENT,
@@ -57,8 +59,6 @@ from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
-STATE_LABELS = {"waiting": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
-                "unsubscribed": "未订阅", "skipped": "无需发送"}
 # what the patient reads in the template's result field (phrase: 5 Chinese characters at most)
 KIND_LABELS = {"confirmed": "预约成功", "rejected": "预约失败", "full": "预约已满", "stopped": "停诊",
                "cancelled": "已取消", "reminder": "就诊提醒", "substituted": "更换医生", "rescheduled": "时间变更",
@@ -166,7 +166,8 @@ def _claim(db: Database, nid: int, worker: str, now: dt.datetime, policy: Delive
         why = None
         if not row.openid:
             why = "无微信 openid"
-        elif row.kind in STANDING_KINDS and (row.status != "confirmed" or row.session_status != "published"):
+        elif row.kind in STANDING_KINDS and (row.status != BookingStatus.CONFIRMED
+                                             or row.session_status != SessionStatus.PUBLISHED):
             why = "预约已变更，不再发送"  # about the visit as it stands when sent
         payload = json.loads(row.payload) if row.payload else {}
         values = None if why else booking_values(conn, row.booking_id, row.kind, payload)
@@ -268,7 +269,8 @@ def enqueue_reminders(db: Database, day: dt.date) -> int:
         ids = list(conn.execute(
             select(Booking.id).join(Slot, Slot.id == Booking.slot_id)
             .join(ClinicSession, ClinicSession.id == Slot.session_id).join(Patient, Patient.id == Booking.patient_id)
-            .where(ClinicSession.day == day, ClinicSession.status == "published", Booking.status == "confirmed",
+            .where(ClinicSession.day == day, ClinicSession.status == SessionStatus.PUBLISHED,
+                   Booking.status == BookingStatus.CONFIRMED,
                    Patient.openid.is_not(None), ~already).order_by(Booking.id)).scalars())
         return outbox.enqueue(conn, ids, "reminder")
     n = db.run(fn)
@@ -296,7 +298,7 @@ class Failure:
 
 def _scope(q, actor: Actor | None):
     """A head sees the notifications of their own departments only; an admin sees all."""
-    if actor is not None and actor.role == "head" and actor.department_ids:
+    if actor is not None and actor.role == Role.HEAD and actor.department_ids:
         q = q.where(Department.id.in_(sorted(actor.department_ids)))
     return q
 

@@ -17,10 +17,15 @@ from sqlalchemy.engine import Connection
 from services.clock import utc_to_local, utcnow
 from services.config import Config
 from services.db import Database
+from services.domain import BookingStatus
 from services.models import Booking, Notification, Patient, Slot
 
 log = logging.getLogger(__name__)
 
+# a notification row's state in words (the day list's 通知 column, the failures page, the command line);
+# here, not in services.notify.delivery, so that showing them does not load the WeChat client (requests)
+STATE_LABELS = {"waiting": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
+                "unsubscribed": "未订阅", "skipped": "无需发送"}
 # booking status -> notification kind; only these changes are told to the patient
 NOTIFY_KINDS = {"confirmed": "confirmed", "rejected": "rejected", "full": "full",
                 "stopped": "stopped", "cancelled": "cancelled"}
@@ -65,7 +70,7 @@ def enqueue_for_session(conn: Connection, session_id: int, kind: str, extra: dic
         raise ValueError(f"not a session notification kind: {kind}")
     ids = list(conn.execute(
         select(func.min(Booking.id)).join(Slot, Slot.id == Booking.slot_id)
-        .where(Slot.session_id == session_id, Booking.status == "confirmed")
+        .where(Slot.session_id == session_id, Booking.status == BookingStatus.CONFIRMED)
         .group_by(Booking.patient_id).order_by(func.min(Booking.id))).scalars())
     return enqueue(conn, ids, kind, {"session_id": session_id, **(extra or {})})
 

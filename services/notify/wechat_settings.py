@@ -22,8 +22,7 @@ from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import select, update
 
-from services import config as config_mod
-from services import limits
+from services import config as config_mod, limits
 from services.clock import utcnow
 from services.config import Config, WeChatSettings
 from services.db import Database

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from services import limits
 from services.clock import hospital_today, utcnow
+from services.domain import SessionStatus
 from services.errors import Conflict, ValidationError
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, RosterTemplate, Slot
 from services.notify import outbox
@@ -207,7 +208,7 @@ def plan_sheet(conn: Connection, sheet: SheetIn, hospital: str, problems: list[P
                 if action is None:
                     if existing is not None and spec is not None:
                         plan.unchanged += 1
-                        if existing.status != "stopped":
+                        if existing.status != SessionStatus.STOPPED:
                             plan.occupied.append(Occupied(existing.doctor_id, day, period, existing.starts_at,
                                                           existing.ends_at, sheet.title, ref, False, existing.id))
                     continue
@@ -216,7 +217,7 @@ def plan_sheet(conn: Connection, sheet: SheetIn, hospital: str, problems: list[P
                     problems.append(Problem(sheet.title, ref, out_of_reach))
                     continue
                 plan.actions.append(action)
-                if action.kind != "delete" and spec is not None and action.status != "stopped":
+                if action.kind != "delete" and spec is not None and action.status != SessionStatus.STOPPED:
                     plan.occupied.append(Occupied(action.doctor_id, day, period, spec.starts_at, spec.ends_at,
                                                   sheet.title, ref, True, existing.id if existing else None))
     return plan
@@ -233,18 +234,20 @@ def _plan_cell(title: str, ref: str, doc, day: dt.date, period: str, spec: CellS
             refuse(f"该出诊已有 {existing.live} 个预约，不能删除（如需取消出诊请在排班界面停诊）")
             return None
         if existing.bookings:  # only finished bookings: they keep the rows, the patients no longer see it
-            if existing.status == "draft":
+            if existing.status == SessionStatus.DRAFT:
                 return None
-            return Action("unpublish", doctor_id=existing.doctor_id, session=existing, status="draft", **base)
+            return Action("unpublish", doctor_id=existing.doctor_id, session=existing, status=SessionStatus.DRAFT,
+                          **base)
         return Action("delete", doctor_id=existing.doctor_id, session=existing, **base)
 
-    status = "draft" if spec.draft else "published"
+    status = SessionStatus.DRAFT if spec.draft else SessionStatus.PUBLISHED
     if existing is not None:
         same_hours = (spec.starts_at, spec.ends_at) == (existing.starts_at, existing.ends_at)
-        if (same_hours and spec.places == existing.capacity and spec.stopped == (existing.status == "stopped")
-                and spec.draft == (existing.status == "draft")):
+        if (same_hours and spec.places == existing.capacity
+                and spec.stopped == (existing.status == SessionStatus.STOPPED)
+                and spec.draft == (existing.status == SessionStatus.DRAFT)):
             return None  # unchanged: whatever the session looks like, the file agrees with it
-        if existing.status == "stopped":
+        if existing.status == SessionStatus.STOPPED:
             refuse("已停诊的出诊不能在表格中修改或恢复，请在排班界面操作")
             return None
     if spec.stopped:
@@ -275,7 +278,7 @@ def _plan_cell(title: str, ref: str, doc, day: dt.date, period: str, spec: CellS
         return Action("create", doctor_id=doc.id, status=status,
                       add=[(a, b, c) for (a, b), c in zip(grid, caps, strict=True)], **base)
 
-    if status == "draft" and existing.status != "draft" and existing.live:
+    if status == SessionStatus.DRAFT and existing.status != SessionStatus.DRAFT and existing.live:
         refuse(f"该出诊已有 {existing.live} 个预约，不能改为未发布")
         return None
     if spec.places < existing.taken:
@@ -283,7 +286,7 @@ def _plan_cell(title: str, ref: str, doc, day: dt.date, period: str, spec: CellS
         return None
     same_hours = (spec.starts_at, spec.ends_at) == (existing.starts_at, existing.ends_at)
     if same_hours and spec.places == existing.capacity:
-        kind = "publish" if status == "published" else "unpublish"
+        kind = "publish" if status == SessionStatus.PUBLISHED else "unpublish"
         return Action(kind, doctor_id=existing.doctor_id, session=existing, status=status, **base)
     if same_hours and existing.slots:
         grid = [(s.starts_at, s.ends_at) for s in existing.slots]
@@ -337,7 +340,7 @@ def check_overlaps(conn: Connection, plans: list[SheetPlan], problems: list[Prob
         select(ClinicSession.id, ClinicSession.doctor_id, ClinicSession.day, ClinicSession.period,
                ClinicSession.starts_at, ClinicSession.ends_at)
         .where(ClinicSession.doctor_id.in_(doctors), ClinicSession.day.in_(days),
-               ClinicSession.status != "stopped")).all()
+               ClinicSession.status != SessionStatus.STOPPED)).all()
     for s in others:
         if s.id not in covered and (s.doctor_id, s.day) in pairs:
             occupied.append(Occupied(s.doctor_id, s.day, s.period, s.starts_at, s.ends_at, None, None, False, s.id))

@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from services.domain import Period
 from services.errors import ValidationError
 from services.limits import is_row_id, shown
 from services.models import Doctor
 
 log = logging.getLogger(__name__)
 
-PERIOD_LABELS = {"am": "上午", "pm": "下午", "evening": "晚上"}
+PERIOD_LABELS = {Period.AM: "上午", Period.PM: "下午", Period.EVENING: "晚上"}
 WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 _WEEKDAY_NAMES = {
     **{n: i for i, n in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
@@ -56,6 +57,18 @@ def parse_time(value, what: str = "时间", field: str | None = None) -> dt.time
     raise ValidationError(f"{what}不是有效时间（应为 HH:MM）：{shown(value)}", field=field)
 
 
+def parse_date(value, what: str, field: str) -> dt.date:
+    """A date from a date, a datetime or "YYYY-MM-DD"; bad input raises ValidationError naming ``what``."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"{what}不是有效日期（应为 YYYY-MM-DD）：{value}", field=field) from None
+
+
 def parse_weekday(value) -> int:
     """Monday = 0. Accepts 0-6 as int, '1'-'7' (Monday = 1) as text, mon..sun, 周一..周日."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -77,12 +90,12 @@ def check_hours(period: str, starts_at: dt.time, ends_at: dt.time) -> None:
         if ends_at == starts_at:
             raise ValidationError(f"结束时间 {fmt_time(ends_at)} 与开始时间相同", field="ends_at")
         raise ValidationError(f"结束时间 {fmt_time(ends_at)} 早于开始时间 {fmt_time(starts_at)}", field="ends_at")
-    if period == "am" and starts_at >= NOON:
+    if period == Period.AM and starts_at >= NOON:
         raise ValidationError(f"上午出诊须在 12:00 前开始（开始时间 {fmt_time(starts_at)}）", field="starts_at")
-    if period == "pm" and not NOON <= starts_at < PM_LATEST_START:
+    if period == Period.PM and not NOON <= starts_at < PM_LATEST_START:
         raise ValidationError(f"下午出诊须在 12:00 至 18:00 之间开始（开始时间 {fmt_time(starts_at)}）",
                               field="starts_at")
-    if period == "evening" and starts_at < EVENING_EARLIEST_START:
+    if period == Period.EVENING and starts_at < EVENING_EARLIEST_START:
         raise ValidationError(f"晚上出诊须在 17:00 或以后开始（开始时间 {fmt_time(starts_at)}）", field="starts_at")
 
 

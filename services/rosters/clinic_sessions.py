@@ -19,18 +19,21 @@ from sqlalchemy.orm import aliased
 
 from services import limits
 from services.clock import utcnow
-from services.db import Database
-from services.errors import Conflict, NotFound, ValidationError
+from services.db import Database, row_by_id
+from services.domain import BookingStatus, SessionStatus
+from services.errors import Conflict, ValidationError
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Slot
 from services.notify import outbox
 from services.rosters.calendar import PERIOD_LABELS, check_hours, fmt_time, lock_doctors, overlaps, parse_time
 from services.rosters.masterdata import doctor_in
 from services.staff import audit
 from services.staff.actor import Actor
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
-STOPPABLE = ("pending", "confirmed")  # the bookings a stop clinic ends (and tells the patient about)
+STOPPABLE = (BookingStatus.PENDING,
+             BookingStatus.CONFIRMED)  # the bookings a stop clinic ends (and tells the patient about)
 RosteredDoctor = aliased(Doctor, name="rostered_doctor")
 
 
@@ -57,6 +60,11 @@ class SessionInfo:
     def substituted(self) -> bool:
         return self.doctor_id != self.rostered_doctor_id
 
+    @property
+    def changes(self) -> Changes:
+        """The session (its hours, doctor, places: every booking in it shows them)."""
+        return Changes(sessions={self.id})
+
 
 @dataclass(frozen=True)
 class SlotInfo:
@@ -69,12 +77,20 @@ class SlotInfo:
     pending: int
     remaining: int
 
+    @property
+    def changes(self) -> Changes:
+        return Changes(slots={self.id}, around={self.session_id})
+
 
 @dataclass(frozen=True)
 class StopSummary:
     session_id: int
     bookings_stopped: int
     notified: int  # notifications queued (patients without an openid get a 'skipped' row, see outbox)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(sessions={self.session_id})  # and every booking in it
 
 
 # ---------------------------------------------------------------- reading
@@ -92,7 +108,7 @@ def session_select():
     return (select(ClinicSession, Doctor.name.label("doctor_name"), Doctor.department_id,
                    RosteredDoctor.name.label("rostered_doctor_name"), capacity.label("capacity"),
                    _count_in_session(TAKEN_STATUSES).label("taken"),
-                   _count_in_session(("pending",)).label("pending"))
+                   _count_in_session((BookingStatus.PENDING,)).label("pending"))
             .join(Doctor, Doctor.id == ClinicSession.doctor_id)
             .join(RosteredDoctor, RosteredDoctor.id == ClinicSession.rostered_doctor_id))
 
@@ -104,11 +120,7 @@ def session_info(r) -> SessionInfo:
 
 
 def session_in(conn: Connection, session_id: int) -> SessionInfo:
-    r = conn.execute(session_select().where(ClinicSession.id == session_id)).first() \
-        if limits.is_row_id(session_id) else None
-    if r is None:
-        raise NotFound(f"没有出诊 ID {limits.shown(session_id)}")
-    return session_info(r)
+    return session_info(row_by_id(conn, session_select().where(ClinicSession.id == session_id), session_id, "出诊 ID"))
 
 
 def get_session(db: Database, session_id: int) -> SessionInfo:
@@ -125,7 +137,7 @@ def sessions_for(db: Database, day: dt.date, department_id: int | None = None, d
     if doctor_id is not None:
         q = q.where(ClinicSession.doctor_id == doctor_id)
     if published_only:
-        q = q.where(ClinicSession.status == "published")
+        q = q.where(ClinicSession.status == SessionStatus.PUBLISHED)
     q = q.order_by(ClinicSession.starts_at, Doctor.name, ClinicSession.id)
     with db.read() as conn:
         return [session_info(r) for r in conn.execute(q)]
@@ -135,7 +147,7 @@ def _slot_select():
     def count(statuses):
         return (select(func.count(Booking.id)).where(Booking.slot_id == Slot.id, Booking.status.in_(statuses))
                 .correlate(Slot).scalar_subquery())
-    return select(Slot, count(TAKEN_STATUSES).label("taken"), count(("pending",)).label("pending"))
+    return select(Slot, count(TAKEN_STATUSES).label("taken"), count((BookingStatus.PENDING,)).label("pending"))
 
 
 def _slot_info(r) -> SlotInfo:
@@ -164,14 +176,15 @@ def notice_count(db: Database, session_id: int) -> int:
         session_in(conn, session_id)
         return conn.execute(select(func.count(func.distinct(Booking.patient_id)))
                             .join(Slot, Slot.id == Booking.slot_id)
-                            .where(Slot.session_id == session_id, Booking.status == "confirmed")).scalar_one()
+                            .where(Slot.session_id == session_id,
+                                   Booking.status == BookingStatus.CONFIRMED)).scalar_one()
 
 
 def _doctor_clash(conn: Connection, doctor_id: int, day: dt.date, starts_at: dt.time, ends_at: dt.time,
                   exclude_session: int) -> SessionInfo | None:
     """Another live session of this doctor that day overlapping these hours, if any."""
     rows = conn.execute(session_select().where(ClinicSession.doctor_id == doctor_id, ClinicSession.day == day,
-                                               ClinicSession.status != "stopped",
+                                               ClinicSession.status != SessionStatus.STOPPED,
                                                ClinicSession.id != exclude_session)).all()
     for r in rows:
         if overlaps(starts_at, ends_at, r.starts_at, r.ends_at):
@@ -207,7 +220,7 @@ def update_session(db: Database, actor: Actor, session_id: int, *, starts_at=Non
         actor.require("roster.edit", first.department_id)
         lock_doctors(conn, [first.doctor_id])
         s = _locked_session(conn, session_id, first.doctor_id)
-        if s.status == "stopped":
+        if s.status == SessionStatus.STOPPED:
             raise ValidationError("该出诊已停诊，不能修改")
         a, b = new_start or s.starts_at, new_end or s.ends_at
         check_hours(s.period, a, b)
@@ -223,8 +236,9 @@ def update_session(db: Database, actor: Actor, session_id: int, *, starts_at=Non
         values = {"starts_at": a, "ends_at": b, "updated_at": utcnow()}
         if note is not None:
             values["note"] = note or None
-        rc = conn.execute(update(ClinicSession).where(ClinicSession.id == session_id,
-                                                      ClinicSession.status != "stopped").values(**values)).rowcount
+        rc = conn.execute(update(ClinicSession)
+                          .where(ClinicSession.id == session_id, ClinicSession.status != SessionStatus.STOPPED)
+                          .values(**values)).rowcount
         if rc != 1:
             raise Conflict(f"出诊 {session_id} 刚被他人停诊")
         notified = 0
@@ -247,13 +261,10 @@ def set_slot_capacity(db: Database, actor: Actor, slot_id: int, capacity: int) -
     capacity = limits.PLACES.check(capacity, field="capacity")
 
     def tx(conn: Connection) -> SlotInfo:
-        row = conn.execute(select(Slot.session_id).where(Slot.id == slot_id).with_for_update()).first() \
-            if limits.is_row_id(slot_id) else None
-        if row is None:
-            raise NotFound(f"没有时段 ID {limits.shown(slot_id)}")
+        row = row_by_id(conn, select(Slot.session_id).where(Slot.id == slot_id).with_for_update(), slot_id, "时段 ID")
         s = session_in(conn, row.session_id)
         actor.require("roster.edit", s.department_id)
-        if s.status == "stopped":
+        if s.status == SessionStatus.STOPPED:
             raise ValidationError("该出诊已停诊，不能修改号源")
         taken_q = (select(func.count(Booking.id))
                    .where(Booking.slot_id == slot_id, Booking.status.in_(TAKEN_STATUSES)).scalar_subquery())
@@ -290,8 +301,9 @@ def stop_session(db: Database, actor: Actor, session_id: int, reason: str) -> St
                                      .with_for_update(read=conn.dialect.name == "mysql")).scalars())
         now = utcnow()
         rc = conn.execute(update(ClinicSession)
-                          .where(ClinicSession.id == session_id, ClinicSession.status.in_(("draft", "published")))
-                          .values(status="stopped", updated_at=now)).rowcount
+                          .where(ClinicSession.id == session_id, ClinicSession.status.in_((SessionStatus.DRAFT,
+                                                                                           SessionStatus.PUBLISHED)))
+                          .values(status=SessionStatus.STOPPED, updated_at=now)).rowcount
         if rc != 1:
             raise Conflict(f"出诊 {session_id} 已经停诊")
         # Read the ids first, then update by primary key. An UPDATE that finds its rows through the
@@ -311,11 +323,11 @@ def stop_session(db: Database, actor: Actor, session_id: int, reason: str) -> St
             conn.execute(select(Booking.id).where(Booking.id.in_(chunk)).order_by(Booking.id)
                          .with_for_update(key_share=True))
             conn.execute(update(Booking).where(Booking.id.in_(chunk), Booking.status.in_(STOPPABLE))
-                         .values(status="stopped", reason=reason, updated_at=now, decided_at=now,
+                         .values(status=BookingStatus.STOPPED, reason=reason, updated_at=now, decided_at=now,
                                  decided_by=actor.name))
             # a patient may have cancelled meanwhile: only the rows this stop changed are told (only
             # this stop ever sets 'stopped' on this session's bookings: a session is stopped once)
-            ids += conn.execute(select(Booking.id).where(Booking.id.in_(chunk), Booking.status == "stopped")
+            ids += conn.execute(select(Booking.id).where(Booking.id.in_(chunk), Booking.status == BookingStatus.STOPPED)
                                 .order_by(Booking.id)).scalars()
         notified = outbox.enqueue(conn, ids, "stopped", {"session_id": session_id})
         audit.record(conn, actor, "stop", "session", session_id,
@@ -340,7 +352,7 @@ def substitute(db: Database, actor: Actor, session_id: int, new_doctor_id: int,
         lock_doctors(conn, [new_doctor_id])  # no publish or other substitution can place them meanwhile
         new = doctor_in(conn, new_doctor_id)
         s = _locked_session(conn, session_id, first.doctor_id)
-        if s.status == "stopped":
+        if s.status == SessionStatus.STOPPED:
             raise ValidationError("该出诊已停诊，不能替诊")
         if new.id == s.doctor_id:
             raise ValidationError(f"该出诊已由 {new.name} 出诊", field="new_doctor_id")
@@ -357,7 +369,7 @@ def substitute(db: Database, actor: Actor, session_id: int, new_doctor_id: int,
                         else f"恢复原医生 {new.name} 出诊")
         rc = conn.execute(update(ClinicSession)
                           .where(ClinicSession.id == session_id, ClinicSession.doctor_id == s.doctor_id,
-                                 ClinicSession.status != "stopped")
+                                 ClinicSession.status != SessionStatus.STOPPED)
                           .values(doctor_id=new.id, note=text, updated_at=utcnow())).rowcount
         if rc != 1:
             raise Conflict(f"出诊 {session_id} 刚被他人修改，请刷新后重试")

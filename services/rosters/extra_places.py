@@ -22,13 +22,15 @@ from sqlalchemy.engine import Connection
 from services import limits
 from services.bookings import rules
 from services.clock import local_now
-from services.db import Database
-from services.errors import NotFound, ValidationError
+from services.db import Database, row_by_id
+from services.domain import Role, SessionStatus
+from services.errors import ValidationError
 from services.models import ClinicSession, Slot
 from services.rosters.calendar import PERIOD_LABELS, fmt_time
 from services.rosters.clinic_sessions import session_in
 from services.staff import audit
 from services.staff.actor import Actor
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +46,41 @@ class ExtraPlaces:
     capacity: int  # the slot's places now
     session_capacity: int  # the session's places now
 
+    @property
+    def changes(self) -> Changes:
+        return Changes(slots={self.slot_id}, around={self.session_id})
+
     def line(self) -> str:
         return (f"出诊 {self.session_id} 的 {fmt_time(self.slot_starts_at)} 时段加号 {self.added} 个："
                 f"该时段共 {self.capacity} 号，本次出诊共 {self.session_capacity} 号")
 
 
-def _require(conn: Connection, actor: Actor, department_id: int) -> None:
+def allowed(actor: Actor, department_id: int | None, clerks_add_places: bool) -> bool:
+    """Whether ``actor`` may add places in a department (None: in some department), under the hospital's
+    rule ``clerks_add_places``: the one answer for the services and the screens that offer 加号."""
     if actor.can("session.extra", department_id):
-        return
-    if actor.kind == "staff" and actor.role == "clerk" and rules.read(conn).clerks_add_places \
-            and actor.can("booking.walkin", department_id):
-        return
-    actor.require("session.extra", department_id)  # refuses, naming the permission
+        return True
+    return actor.kind == "staff" and actor.role == Role.CLERK and clerks_add_places \
+        and actor.can("booking.walkin", department_id)
+
+
+@dataclass(frozen=True)
+class Right:
+    """Who may add places, read once for a screen (the rule may change later: the service checks again)."""
+    actor: Actor
+    clerks_add_places: bool
+
+    def allows(self, department_id: int | None = None) -> bool:
+        return allowed(self.actor, department_id, self.clerks_add_places)
+
+
+def right(db: Database, actor: Actor) -> Right:
+    return Right(actor, rules.load(db).clerks_add_places)
+
+
+def _require(conn: Connection, actor: Actor, department_id: int) -> None:
+    if not allowed(actor, department_id, rules.read(conn).clerks_add_places):
+        actor.require("session.extra", department_id)  # refuses, naming the permission
 
 
 def add_places(db: Database, actor: Actor, places: int, reason: str, *, slot_id: int | None = None,
@@ -69,17 +94,14 @@ def add_places(db: Database, actor: Actor, places: int, reason: str, *, slot_id:
 
     def tx(conn: Connection) -> ExtraPlaces:
         if slot_id is not None:
-            sid = conn.execute(select(Slot.session_id).where(Slot.id == slot_id)).scalar() \
-                if limits.is_row_id(slot_id) else None
-            if sid is None:
-                raise NotFound(f"没有时段 ID {limits.shown(slot_id)}")
+            sid = row_by_id(conn, select(Slot.session_id).where(Slot.id == slot_id), slot_id, "时段 ID").session_id
         else:
             sid = session_id
         s = session_in(conn, sid)
         _require(conn, actor, s.department_id)
         what = f"{s.day} {s.doctor_name} {PERIOD_LABELS[s.period]}"
-        if s.status != "published":
-            raise ValidationError(f"{what} 的出诊{'已停诊' if s.status == 'stopped' else '未发布'}，不能加号")
+        if s.status != SessionStatus.PUBLISHED:
+            raise ValidationError(f"{what} 的出诊{'已停诊' if s.status == SessionStatus.STOPPED else '未发布'}，不能加号")
         if dt.datetime.combine(s.day, s.ends_at) <= now:
             raise ValidationError(f"{what} 的出诊已结束，不能加号")
         # the decisions' lock order: the session row, then the slot

@@ -26,8 +26,8 @@ from sqlalchemy.engine import Connection
 
 from services import limits
 from services.clock import hospital_today, utcnow
-from services.db import Database
-from services.errors import NotFound, ValidationError
+from services.db import Database, row_by_id
+from services.errors import ValidationError
 from services.models import DAY_KINDS, PERIODS, Department, HospitalDay
 from services.rosters.calendar import PERIOD_LABELS, WEEKDAY_LABELS
 from services.rosters.masterdata import department_in
@@ -179,11 +179,7 @@ def remove_exception(db: Database, actor: Actor, exception_id: int) -> DayExcept
     actor.require("holidays.edit")
 
     def tx(conn: Connection) -> DayException:
-        r = conn.execute(_query().where(HospitalDay.id == exception_id)).first() \
-            if limits.is_row_id(exception_id) else None
-        if r is None:
-            raise NotFound(f"没有节假日例外 {limits.shown(exception_id)}")
-        e = _info(r)
+        e = _info(row_by_id(conn, _query().where(HospitalDay.id == exception_id), exception_id, "节假日例外"))
         conn.execute(delete(HospitalDay).where(HospitalDay.id == exception_id))
         audit.record(conn, actor, "delete", "hospital_day", exception_id,
                      {"day": e.day, "kind": e.kind, "department_id": e.department_id, "period": e.period,

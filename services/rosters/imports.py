@@ -27,7 +27,6 @@ found anywhere is anything written. Every problem is reported with its sheet and
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +46,7 @@ from services.rosters.layout import (
     WEEKDAYS,
     CellError,
     Problem,
+    Progress,
     RowIn,
     SheetIn,
     parse_cell,
@@ -58,7 +58,6 @@ from services.staff.actor import Actor
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
 MAX_DOCTOR_ROWS = 2000  # doctor rows per sheet; a sheet with more is refused, never cut short
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a workbook unpacking to more is not a roster (or a zip bomb)
 SHOWN_PROBLEMS = 10  # the message lists the first problems and counts the rest

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
@@ -33,6 +34,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from services import limits
+from services.domain import BookingStatus, Period, SessionStatus
 from services.errors import ValidationError
 from services.excel import xlsx
 from services.models import TAKEN_STATUSES, Booking, ClinicSession, Doctor, Slot
@@ -41,9 +43,9 @@ from services.rosters import masterdata
 log = logging.getLogger(__name__)
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-PERIODS = ("am", "pm", "evening")
-PERIOD_LABELS = {"am": "上午", "pm": "下午", "evening": "晚上"}
-LIVE_STATUSES = ("pending",) + TAKEN_STATUSES  # bookings that hold or may still get a place
+PERIODS = (Period.AM, Period.PM, Period.EVENING)
+PERIOD_LABELS = {Period.AM: "上午", Period.PM: "下午", Period.EVENING: "晚上"}
+LIVE_STATUSES = (BookingStatus.PENDING, *TAKEN_STATUSES)  # bookings that hold or may still get a place
 
 
 # ---------------------------------------------------------------- weeks
@@ -81,6 +83,11 @@ class SlotState:
     bookings: int  # any status (a booking row of any status keeps the slot from being deleted)
 
 
+def _total(count: str) -> property:
+    """A session's sum of one of its slots' counts (SlotState's ``count``)."""
+    return property(lambda session: sum(getattr(s, count) for s in session.slots), doc=f"the slots' {count}, summed")
+
+
 @dataclass(frozen=True)
 class SessionState:
     id: int
@@ -94,21 +101,11 @@ class SessionState:
     status: str
     slots: tuple[SlotState, ...]
 
-    @property
-    def capacity(self) -> int:
-        return sum(s.capacity for s in self.slots)
-
-    @property
-    def taken(self) -> int:
-        return sum(s.taken for s in self.slots)
-
-    @property
-    def live(self) -> int:
-        return sum(s.live for s in self.slots)
-
-    @property
-    def bookings(self) -> int:
-        return sum(s.bookings for s in self.slots)
+    # the session's totals over its slots
+    capacity = _total("capacity")
+    taken = _total("taken")
+    live = _total("live")
+    bookings = _total("bookings")
 
 
 @dataclass(frozen=True)
@@ -188,6 +185,8 @@ def load_week(conn: Connection, department: masterdata.DepartmentInfo, hospital:
 
 # ---------------------------------------------------------------- the week's roster: writing
 
+# how far a workbook's export or import has come, told (done, total) as it goes
+Progress = Callable[[int, int], None]
 ROSTER_FIRST_ROW = 5  # the first doctor row
 ROSTER_FIRST_COL = 4  # column D: Monday morning
 ROSTER_META = {"code_label": "A2", "code": "B2", "week_label": "C2", "week": "D2"}
@@ -206,9 +205,9 @@ def roster_column(day_index: int, period_index: int) -> int:
 def session_text(s: SessionState) -> str:
     lines = [f"{s.starts_at:%H:%M}-{s.ends_at:%H:%M}", f"共{s.capacity}号 已约{s.taken}"]
     marks = []
-    if s.status == "stopped":
+    if s.status == SessionStatus.STOPPED:
         marks.append(STOPPED_MARK)
-    elif s.status == "draft":
+    elif s.status == SessionStatus.DRAFT:
         marks.append(DRAFT_MARK)
     if s.doctor_id != s.rostered_doctor_id:
         marks.append(f"{SUBSTITUTE_MARK}:{s.doctor_name}")
@@ -283,9 +282,9 @@ def write_roster_sheet(ws, week: RosterWeek, day_labels: dict[dt.date, str] | No
                     text = session_text(s)
                     xlsx.set_text(c, text)
                     lines = max(lines, text.count("\n") + 1)
-                    if s.status == "stopped":
+                    if s.status == SessionStatus.STOPPED:
                         c.fill = xlsx.STOPPED_FILL
-                    elif s.status == "draft":
+                    elif s.status == SessionStatus.DRAFT:
                         c.fill = xlsx.DRAFT_FILL
                 # text format: a head typing "8:00" must not get an Excel time back
                 c.number_format = xlsx.TEXT_FORMAT
@@ -298,12 +297,12 @@ def write_roster_sheet(ws, week: RosterWeek, day_labels: dict[dt.date, str] | No
     ws.column_dimensions["B"].width = xlsx.fit_width([d.name for d in week.doctors] + ["医生"], 8, 20)
     ws.column_dimensions["C"].width = xlsx.fit_width([d.title for d in week.doctors] + ["职称"], 8, 14)
     # "08:00-12:00" is 11 characters: 21 such columns must still print readably on A4 landscape
-    evening = any(key[2] == "evening" for key in week.sessions)
+    evening = any(key[2] == Period.EVENING for key in week.sessions)
     for col in range(ROSTER_FIRST_COL, last + 1):
         dim = ws.column_dimensions[get_column_letter(col)]
         dim.width = 11.5
         # a week without evening clinics hides (not removes: the layout stays importable) their columns
-        dim.hidden = not evening and (col - ROSTER_FIRST_COL) % len(PERIODS) == PERIODS.index("evening")
+        dim.hidden = not evening and (col - ROSTER_FIRST_COL) % len(PERIODS) == PERIODS.index(Period.EVENING)
     ws.freeze_panes = f"{get_column_letter(ROSTER_FIRST_COL)}{ROSTER_FIRST_ROW}"
     xlsx.setup_print(ws, title_rows="3:4")
     ws.print_title_cols = "A:C"  # the doctors again on every page

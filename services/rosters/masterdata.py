@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from services import limits
-from services.db import Database
+from services.db import Database, row_by_id
 from services.errors import NotFound, ValidationError
 from services.models import Department, Doctor, Hospital
 from services.staff import audit
@@ -96,11 +96,8 @@ def get_department(db: Database, department_id: int) -> DepartmentInfo:
 
 def department_in(conn: Connection, department_id: int) -> DepartmentInfo:
     """The department inside a caller's transaction (NotFound if there is none)."""
-    r = conn.execute(select(Department).where(Department.id == department_id)).first() \
-        if limits.is_row_id(department_id) else None
-    if r is None:
-        raise NotFound(f"没有科室 ID {limits.shown(department_id)}")
-    return _dep_info(r)
+    return _dep_info(row_by_id(conn, select(Department).where(Department.id == department_id), department_id,
+                               "科室 ID"))
 
 
 def department_by_code(db: Database, code: str) -> DepartmentInfo:
@@ -145,11 +142,7 @@ def doctors_in(conn: Connection, department_id: int | None = None, include_inact
 
 def doctor_in(conn: Connection, doctor_id: int) -> DoctorInfo:
     """The doctor inside a caller's transaction (NotFound if there is none)."""
-    r = conn.execute(_doctor_query().where(Doctor.id == doctor_id)).first() \
-        if limits.is_row_id(doctor_id) else None
-    if r is None:
-        raise NotFound(f"没有医生 ID {limits.shown(doctor_id)}")
-    return _doc_info(r)
+    return _doc_info(row_by_id(conn, _doctor_query().where(Doctor.id == doctor_id), doctor_id, "医生 ID"))
 
 
 # ---------------------------------------------------------------- validation

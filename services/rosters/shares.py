@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from services import limits
 from services.clock import local_now, utcnow
 from services.db import Database
-from services.domain import TAKEN
+from services.domain import TAKEN, BookingSource
 from services.errors import NotFound, ValidationError
 from services.models import Booking, ClinicSession, Department, Doctor, Slot
 from services.staff import audit
@@ -48,7 +48,7 @@ _SHARES = (select(Slot.id, func.coalesce(ClinicSession.desk_share_pct, Departmen
            .where(Slot.id.in_(bindparam("slots", expanding=True))))
 _HELD_MANY = (select(Booking.slot_id, func.count()).select_from(Booking)
               .where(Booking.slot_id.in_(bindparam("slots", expanding=True)), Booking.status.in_(tuple(TAKEN)),
-                     Booking.source == "miniprogram").group_by(Booking.slot_id))
+                     Booking.source == BookingSource.MINIPROGRAM).group_by(Booking.slot_id))
 DESK_FULL = "该时段的现场号已用完（其余为网上预约号，就诊当天起窗口也可挂）"
 
 
@@ -82,7 +82,7 @@ def desk_refusal(conn: Connection, slot_id: int, capacity: int, today: dt.date) 
     pct, _open, day = conn.execute(_SHARE, {"slot": slot_id}).one()
     if not pct or day <= today:
         return None
-    desk = conn.execute(_HELD, {"slot": slot_id, "source": "desk"}).scalar_one()
+    desk = conn.execute(_HELD, {"slot": slot_id, "source": BookingSource.DESK}).scalar_one()
     return DESK_FULL if desk >= kept(capacity, pct) else None
 
 
@@ -95,7 +95,7 @@ def desk_left(db: Database, slot_ids: list[int], today: dt.date) -> dict[int, in
             pct, _open, day = conn.execute(_SHARE, {"slot": sid}).one()
             if pct and day > today:
                 cap = conn.execute(select(Slot.capacity).where(Slot.id == sid)).scalar_one()
-                desk = conn.execute(_HELD, {"slot": sid, "source": "desk"}).scalar_one()
+                desk = conn.execute(_HELD, {"slot": sid, "source": BookingSource.DESK}).scalar_one()
                 out[sid] = max(kept(cap, pct) - desk, 0)
     return out
 
@@ -134,6 +134,64 @@ def set_share(db: Database, actor: Actor, pct: int | None, *, department_id: int
             audit.record(conn, actor, "share", "session", session_id, {"desk_share_pct": pct})
         return Share(department_id, session_id, pct)
     return db.run(tx)
+
+
+# ---------------------------------------------------------------- what the console shows
+
+@dataclass(frozen=True)
+class SessionSupply:
+    """A session's desk share and waitlist, as the week grid and the session dialog show them."""
+    pct: int | None  # the share in force: the session's own, else its department's; None: nothing kept
+    own: bool  # the session overrides its department's share
+    department_pct: int | None
+    open: bool  # the cut-off passed: the share's unused places are everyone's
+    waiting: int  # requests on the waitlist (候补) for the session's slots
+
+
+def session_supply(conn: Connection, session_ids) -> dict[int, SessionSupply]:
+    """session -> its SessionSupply, for these sessions: one grouped query per 900 sessions."""
+    from services.bookings.waitlist import IS_WAITING  # the waitlist builds on this module
+    ids = sorted(set(session_ids))
+    out: dict[int, SessionSupply] = {}
+    for i in range(0, len(ids), 900):
+        q = (select(ClinicSession.id, ClinicSession.desk_share_pct, Department.desk_share_pct,
+                    ClinicSession.desk_share_open, func.count(Booking.id))
+             .join(Doctor, Doctor.id == ClinicSession.doctor_id).join(Department, Department.id == Doctor.department_id)
+             .outerjoin(Slot, Slot.session_id == ClinicSession.id)
+             .outerjoin(Booking, and_(Booking.slot_id == Slot.id, IS_WAITING))
+             .where(ClinicSession.id.in_(ids[i:i + 900]))
+             .group_by(ClinicSession.id, ClinicSession.desk_share_pct, Department.desk_share_pct,
+                       ClinicSession.desk_share_open))
+        for sid, own, dep, is_open, waiting in conn.execute(q):
+            pct = own if own is not None else dep
+            out[sid] = SessionSupply(pct or None, own is not None, dep, bool(is_open), int(waiting))
+    return out
+
+
+def supply_of(db: Database, session_id: int) -> SessionSupply:
+    """One session's SessionSupply (the session dialog)."""
+    with db.read() as conn:
+        found = session_supply(conn, [session_id])
+    if session_id not in found:
+        raise NotFound(f"没有出诊 ID {limits.shown(session_id)}")
+    return found[session_id]
+
+
+@dataclass(frozen=True)
+class DepartmentShare:
+    id: int
+    code: str
+    name: str
+    active: bool
+    pct: int | None  # None: no share kept
+
+
+def department_shares(db: Database) -> list[DepartmentShare]:
+    """Every department with its desk share (the admin page), by code."""
+    with db.read() as conn:
+        rows = conn.execute(select(Department.id, Department.code, Department.name, Department.active,
+                                   Department.desk_share_pct).order_by(Department.code)).all()
+    return [DepartmentShare(r.id, r.code, r.name, bool(r.active), r.desk_share_pct) for r in rows]
 
 
 def opens_at(day: dt.date, r) -> dt.datetime:

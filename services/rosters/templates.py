@@ -1,4 +1,4 @@
-"""Rosters (排班): weekly templates -> published clinic sessions -> bookable slots; the week grid.
+"""Rosters (排班): weekly templates -> published clinic sessions -> bookable slots. The week grid is services.rosters.week.
 
 A template says "doctor D works on weekday W, period P, from A to B, in slots of N minutes
 with C places each". ``publish`` turns the active templates into ``published`` clinic
@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from services import limits
 from services.clock import hospital_today, utcnow
 from services.db import Database
+from services.domain import SessionStatus
 from services.errors import NotFound, ValidationError
 from services.limits import PLACES, SLOT_MINUTES
 from services.models import PERIODS, ClinicSession, Department, Doctor, RosterTemplate, Slot
@@ -42,6 +43,7 @@ from services.rosters.calendar import (
     lock_doctors,
     minutes,
     overlaps,
+    parse_date,
     parse_time,
     parse_weekday,
     slot_times,
@@ -50,41 +52,20 @@ from services.rosters.calendar import (
 # the operations on one published session live in clinic_sessions; callers reach them as rosters.X
 from services.rosters.clinic_sessions import (
     StopSummary as StopSummary,
-)
-from services.rosters.clinic_sessions import (
     affected_count as affected_count,
-)
-from services.rosters.clinic_sessions import (
     get_session as get_session,
-)
-from services.rosters.clinic_sessions import (
     list_slots as list_slots,
-)
-from services.rosters.clinic_sessions import (
     notice_count as notice_count,
-)
-from services.rosters.clinic_sessions import (
-    session_info,
-    session_select,
-)
-from services.rosters.clinic_sessions import (
     sessions_for as sessions_for,
-)
-from services.rosters.clinic_sessions import (
     set_slot_capacity as set_slot_capacity,
-)
-from services.rosters.clinic_sessions import (
     stop_session as stop_session,
-)
-from services.rosters.clinic_sessions import (
     substitute as substitute,
-)
-from services.rosters.clinic_sessions import (
     update_session as update_session,
 )
-from services.rosters.masterdata import DepartmentInfo, DoctorInfo, department_in, doctor_in, doctors_in
+from services.rosters.masterdata import department_in, doctor_in
 from services.staff import audit
 from services.staff.actor import Actor
+from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +107,11 @@ class PublishSummary:
     drafts_published: int = 0  # draft sessions that became published
     skipped: tuple[str, ...] = ()  # one line each: why a session (or a holiday's) was not created
     notes: tuple[str, ...] = ()  # make-up working days (调休) and what they worked; unknown holiday years
+
+    @property
+    def changes(self) -> Changes:
+        """Sessions created or published, in weeks the summary does not name."""
+        return Changes(new_sessions=bool(self.sessions_created or self.drafts_published))
 
 
 # ---------------------------------------------------------------- templates
@@ -242,17 +228,6 @@ def delete_template(db: Database, actor: Actor, template_id: int) -> None:
 
 # ---------------------------------------------------------------- publishing
 
-def _as_date(value, what: str, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(f"{what}不是有效日期（应为 YYYY-MM-DD）：{value}", field=field) from None
-
-
 def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department_id: int | None = None,
             doctor_ids: Iterable[int] | None = None, *, today: dt.date | None = None) -> PublishSummary:
     """Create published sessions and slots from the active templates for every day in [start, end].
@@ -264,7 +239,7 @@ def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department
     real one; the demo passes an earlier day to write its history.
     """
     actor.require("roster.publish", department_id)
-    start, end = _as_date(start, "开始日期", "start"), _as_date(end, "结束日期", "end")
+    start, end = parse_date(start, "开始日期", "start"), parse_date(end, "结束日期", "end")
     if start > end:
         raise ValidationError(f"开始日期 {start} 晚于结束日期 {end}", field="end")
     n_days = (end - start).days + 1
@@ -321,7 +296,7 @@ def publish(db: Database, actor: Actor, start: dt.date, end: dt.date, department
 
 
 def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec],
-                     status: str = "published") -> PublishSummary:
+                     status: str = SessionStatus.PUBLISHED) -> PublishSummary:
     """Create these sessions (and their slots) inside the caller's transaction.
 
     The caller has checked permissions. Sessions are keyed by (rostered doctor, day, period):
@@ -343,7 +318,7 @@ def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec
     by_key = {(r.rostered_doctor_id, r.day, r.period): r for r in rows}
     busy: dict[tuple[int, dt.date], list[tuple[dt.time, dt.time]]] = defaultdict(list)
     for r in rows:
-        if r.status != "stopped":  # a stopped session no longer takes the doctor's time
+        if r.status != SessionStatus.STOPPED:  # a stopped session no longer takes the doctor's time
             busy[(r.doctor_id, r.day)].append((r.starts_at, r.ends_at))
     new_specs: dict[tuple, SessionSpec] = {}
     drafts: list[tuple[int, SessionSpec]] = []
@@ -354,7 +329,7 @@ def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec
         what = f"{s.day} {names.get(s.doctor_id, s.doctor_id)} {PERIOD_LABELS[s.period]} " \
                f"{fmt_time(s.starts_at)}-{fmt_time(s.ends_at)}"
         if key in by_key:
-            if by_key[key].status == "draft" and status == "published":
+            if by_key[key].status == SessionStatus.DRAFT and status == SessionStatus.PUBLISHED:
                 drafts.append((by_key[key].id, s))
             else:
                 existing += 1
@@ -387,8 +362,9 @@ def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec
         slot_rows += _slot_rows(ids[key], s)
     published_drafts = []
     for sid, s in drafts:
-        if conn.execute(update(ClinicSession).where(ClinicSession.id == sid, ClinicSession.status == "draft")
-                        .values(status="published", updated_at=now)).rowcount == 1:
+        if conn.execute(update(ClinicSession).where(ClinicSession.id == sid,
+                                                    ClinicSession.status == SessionStatus.DRAFT)
+                        .values(status=SessionStatus.PUBLISHED, updated_at=now)).rowcount == 1:
             published_drafts.append(sid)
             # a draft with no slots yet (e.g. kept from an unfinished import) gets the template's
             if conn.execute(select(Slot.id).where(Slot.session_id == sid).limit(1)).first() is None:
@@ -396,7 +372,7 @@ def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec
     if slot_rows:
         conn.execute(insert(Slot), slot_rows)
     created_ids = [ids[k] for k in new_specs]
-    audit.record_many(conn, actor, "create" if status == "draft" else "publish", "session", created_ids)
+    audit.record_many(conn, actor, "create" if status == SessionStatus.DRAFT else "publish", "session", created_ids)
     audit.record_many(conn, actor, "publish", "session", published_drafts, {"from": "draft"})
     return PublishSummary(len(created_ids), len(slot_rows), existing, len(published_drafts), tuple(skipped))
 
@@ -404,61 +380,3 @@ def publish_sessions(conn: Connection, actor: Actor, specs: Sequence[SessionSpec
 def _slot_rows(session_id: int, s: SessionSpec) -> list[dict]:
     return [{"session_id": session_id, "starts_at": a, "ends_at": b, "capacity": s.capacity_per_slot}
             for a, b in slot_times(s.starts_at, s.ends_at, s.slot_minutes)]
-
-
-# ---------------------------------------------------------------- the week grid
-
-@dataclass(frozen=True)
-class GridCell:
-    session_id: int
-    starts_at: dt.time
-    ends_at: dt.time
-    status: str
-    taken: int
-    capacity: int
-    substitute_for: str | None  # the rostered doctor's name when this doctor stands in for them
-    pending: int = 0
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class RosterGrid:
-    department: DepartmentInfo
-    days: list[dt.date]  # Monday..Sunday
-    doctors: list[DoctorInfo]  # the department's active doctors and anyone with a session that week
-    cells: dict[tuple[int, dt.date, str], GridCell]  # (doctor who works, day, period) -> cell
-    day_labels: dict[dt.date, str] = field(default_factory=dict)  # holidays, make-up days, exceptions
-    day_marks: dict[dt.date, str] = field(default_factory=dict)  # 休 / 班 / 停 / 例 (services.rosters.holidays)
-
-
-def week_grid(db: Database, department_id: int, monday: dt.date) -> RosterGrid:
-    """A department's week: one row per doctor, a cell per (day, period) with a session (any status)."""
-    monday = _as_date(monday, "周一日期", "monday")
-    if monday.weekday() != 0:
-        raise ValidationError(f"{monday} 不是周一", field="monday")
-    days = [monday + dt.timedelta(days=i) for i in range(7)]
-    with db.read() as conn:
-        dep = department_in(conn, department_id)
-        rows = conn.execute(session_select().where(Doctor.department_id == department_id,
-                                                   ClinicSession.day.between(days[0], days[-1]))
-                            .order_by(ClinicSession.day, ClinicSession.starts_at, ClinicSession.id)).all()
-        with_sessions = {r.doctor_id for r in rows}
-        doctors = [d for d in doctors_in(conn, department_id, include_inactive=True) if d.active or d.id in with_sessions]
-        plans = holidays.plans(conn, days[0], days[-1])
-    cells: dict[tuple[int, dt.date, str], GridCell] = {}
-    for r in rows:
-        s = session_info(r)
-        key = (s.doctor_id, s.day, s.period)
-        cell = GridCell(s.id, s.starts_at, s.ends_at, s.status, s.taken, s.capacity,
-                        s.rostered_doctor_name if s.substituted else None, s.pending, s.note)
-        old = cells.get(key)
-        # two sessions in one cell happen only when a substitution fills a doctor's free part of a
-        # period: keep the live one, and the doctor's own over the one they stand in for
-        if old is None or (old.status == "stopped", old.substitute_for is not None) > \
-                (cell.status == "stopped", cell.substitute_for is not None):
-            if old is not None:
-                log.info("week grid: session %s hides session %s in one cell", cell.session_id, old.session_id)
-            cells[key] = cell
-    labels = {d: p.label(department_id) for d, p in plans.items() if p.label(department_id)}
-    return RosterGrid(dep, days, doctors, cells, labels, {d: plans[d].mark(department_id) for d in labels})
-

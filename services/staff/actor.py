@@ -6,35 +6,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from services.domain import Role
 from services.errors import PermissionDenied
 
 # permission -> roles that hold it
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "booking.decide": frozenset({"clerk", "head", "admin"}),
-    "booking.checkin": frozenset({"clerk", "head", "admin"}),
-    "booking.cancel": frozenset({"clerk", "head", "admin"}),
-    "booking.walkin": frozenset({"clerk", "head", "admin"}),
+    "booking.decide": frozenset({Role.CLERK, Role.HEAD, Role.ADMIN}),
+    "booking.checkin": frozenset({Role.CLERK, Role.HEAD, Role.ADMIN}),
+    "booking.cancel": frozenset({Role.CLERK, Role.HEAD, Role.ADMIN}),
+    "booking.walkin": frozenset({Role.CLERK, Role.HEAD, Role.ADMIN}),
     # approve a request past a booking rule (window, blacklist, one a day, cut-off), with a reason
-    "booking.override": frozenset({"head", "admin"}),
+    "booking.override": frozenset({Role.HEAD, Role.ADMIN}),
     # undo a check-in or a no-show after the clinic day (on the day itself booking.checkin suffices)
-    "booking.correct": frozenset({"head", "admin"}),
-    "patient.register": frozenset({"clerk", "head", "admin"}),
-    "export.daily": frozenset({"clerk", "head", "admin"}),
-    "export.unmasked": frozenset({"head", "admin"}),
-    "roster.edit": frozenset({"head", "admin"}),
-    "roster.publish": frozenset({"head", "admin"}),
-    "roster.import": frozenset({"head", "admin"}),
-    "export.roster": frozenset({"head", "admin"}),
-    "session.stop": frozenset({"head", "admin"}),
-    "session.substitute": frozenset({"head", "admin"}),
+    "booking.correct": frozenset({Role.HEAD, Role.ADMIN}),
+    "patient.register": frozenset({Role.CLERK, Role.HEAD, Role.ADMIN}),
+    "export.daily": frozenset({Role.CLERK, Role.HEAD, Role.ADMIN}),
+    "export.unmasked": frozenset({Role.HEAD, Role.ADMIN}),
+    "roster.edit": frozenset({Role.HEAD, Role.ADMIN}),
+    "roster.publish": frozenset({Role.HEAD, Role.ADMIN}),
+    "roster.import": frozenset({Role.HEAD, Role.ADMIN}),
+    "export.roster": frozenset({Role.HEAD, Role.ADMIN}),
+    "session.stop": frozenset({Role.HEAD, Role.ADMIN}),
+    "session.substitute": frozenset({Role.HEAD, Role.ADMIN}),
     # 加号: add places to a slot or session (clerks too when the hospital's rule clerks_add_places is on)
-    "session.extra": frozenset({"head", "admin"}),
-    "masterdata.edit": frozenset({"admin"}),
-    "staff.manage": frozenset({"admin"}),
-    "rules.edit": frozenset({"admin"}),
-    "holidays.edit": frozenset({"admin"}),  # the hospital's own holiday exceptions (hospital_days)
-    "wechat.settings": frozenset({"admin"}),
-    "notify.manage": frozenset({"head", "admin"}),
+    "session.extra": frozenset({Role.HEAD, Role.ADMIN}),
+    "masterdata.edit": frozenset({Role.ADMIN}),
+    "staff.manage": frozenset({Role.ADMIN}),
+    "rules.edit": frozenset({Role.ADMIN}),
+    "holidays.edit": frozenset({Role.ADMIN}),  # the hospital's own holiday exceptions (hospital_days)
+    "wechat.settings": frozenset({Role.ADMIN}),
+    "notify.manage": frozenset({Role.HEAD, Role.ADMIN}),
 }
 
 PERMISSION_LABELS = {
@@ -79,7 +80,7 @@ class Actor:
             return permission == "booking.decide"
         if self.kind != "staff" or self.role not in PERMISSIONS.get(permission, frozenset()):
             return False
-        if self.role == "head" and department_id is not None and self.department_ids:
+        if self.role == Role.HEAD and department_id is not None and self.department_ids:
             return department_id in self.department_ids
         return True
 

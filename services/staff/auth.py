@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from services import limits
 from services.clock import utc_to_local, utcnow
 from services.db import Database
+from services.domain import Role
 from services.errors import AuthError, NotFound, PermissionDenied, ValidationError
 from services.models import ROLES, AppSetting, Department, Staff, StaffDepartment
 from services.staff import audit, throttle
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{2,32}")
-ROLE_LABELS = {"clerk": "挂号员", "head": "科室主任", "admin": "管理员"}
+ROLE_LABELS = {Role.CLERK: "挂号员", Role.HEAD: "科室主任", Role.ADMIN: "管理员"}
 
 BAD_CREDENTIALS = "用户名或密码错误"
 WAIT = "尝试次数过多，请于 {time} 后再试"  # for any typed name, known or not
@@ -181,7 +182,7 @@ def create_staff(db: Database, actor: Actor, username: str, display_name: str, r
 def has_admin(db: Database) -> bool:
     """Whether any admin account exists (active or not)."""
     with db.read() as conn:
-        return bool(conn.execute(select(func.count()).select_from(Staff).where(Staff.role == "admin")).scalar_one())
+        return bool(conn.execute(select(func.count()).select_from(Staff).where(Staff.role == Role.ADMIN)).scalar_one())
 
 
 def create_first_admin(db: Database, username: str, display_name: str, password: str) -> StaffInfo:
@@ -190,13 +191,13 @@ def create_first_admin(db: Database, username: str, display_name: str, password:
     Refused once any admin account exists. Two first admins at once: both insert the same marker
     row (app_settings ``staff.first_admin``) in their transaction, so only one commits."""
     def only_first(conn: Connection) -> None:
-        if conn.execute(select(func.count()).select_from(Staff).where(Staff.role == "admin")).scalar_one():
+        if conn.execute(select(func.count()).select_from(Staff).where(Staff.role == Role.ADMIN)).scalar_one():
             raise PermissionDenied(FIRST_ADMIN_EXISTS)
         conn.execute(insert(AppSetting).values(key=FIRST_ADMIN_KEY, value=username.strip().lower()[:64],
                                                updated_at=utcnow()))
 
     try:
-        return _create(db, BOOTSTRAP, username, display_name, "admin", password, (), only_first)
+        return _create(db, BOOTSTRAP, username, display_name, Role.ADMIN, password, (), only_first)
     except ValidationError as exc:
         if exc.__cause__ is not None and isinstance(exc.__cause__, IntegrityError):
             raise PermissionDenied(FIRST_ADMIN_EXISTS) from exc.__cause__
@@ -210,7 +211,7 @@ def _create(db: Database, actor: Actor, username: str, display_name: str, role: 
     _check_role(role)
     _check_password(password)
     codes = list(department_codes or ())
-    if role == "head" and not [c for c in codes if c and c.strip()]:
+    if role == Role.HEAD and not [c for c in codes if c and c.strip()]:
         raise ValidationError("科室主任至少要负责一个科室", field="department_codes")  # the CLI names its flag itself
     pw_hash = hash_password(password)  # slow: outside the transaction
 
@@ -242,7 +243,7 @@ def list_staff(db: Database) -> list[StaffInfo]:
 
 def _active_admins(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(Staff)
-                        .where(Staff.role == "admin", Staff.active.is_(True))).scalar_one()
+                        .where(Staff.role == Role.ADMIN, Staff.active.is_(True))).scalar_one()
 
 
 def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str | None = None,
@@ -257,7 +258,7 @@ def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str
 
     def tx(conn: Connection) -> StaffInfo:
         # lock the admins' rows: two admins demoting each other at once must not leave none
-        conn.execute(select(Staff.id).where(Staff.role == "admin").with_for_update()).all()
+        conn.execute(select(Staff.id).where(Staff.role == Role.ADMIN).with_for_update()).all()
         row = conn.execute(select(Staff).where(Staff.id == staff_id).with_for_update()).first()
         if row is None:
             raise NotFound(f"账号不存在：#{staff_id}")
@@ -265,12 +266,12 @@ def update_staff(db: Database, actor: Actor, staff_id: int, *, display_name: str
         new_role = role or row.role
         new_active = bool(row.active) if active is None else bool(active)
         dep_ids = list(before.department_ids) if codes is None else _department_ids(conn, codes)
-        if new_role == "head" and not dep_ids:
+        if new_role == Role.HEAD and not dep_ids:
             raise ValidationError("科室主任至少要负责一个科室", field="department_codes")
-        if row.role == "admin" and row.active and (new_role != "admin" or not new_active) \
+        if row.role == Role.ADMIN and row.active and (new_role != Role.ADMIN or not new_active) \
                 and _active_admins(conn) <= 1:
             raise ValidationError("不能停用或降级最后一个管理员账号",
-                                  field="role" if new_role != "admin" else "active")
+                                  field="role" if new_role != Role.ADMIN else "active")
         values: dict = {"role": new_role, "active": new_active}
         if display_name is not None:
             values["display_name"] = display_name

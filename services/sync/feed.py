@@ -64,15 +64,15 @@ SQLITE_TICK = 0.05
 MYSQL_TICK = 0.15
 BACKOFF = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 
-_log = sa.table(
+# the change log as the feed and services.sync.follow read it
+change_log = sa.table(
     "change_log",
     sa.column("id", sa.BigInteger), sa.column("entity", sa.String), sa.column("entity_id", sa.String),
     sa.column("op", sa.String), sa.column("status", sa.String), sa.column("changed_at", sa.DateTime),
     sa.column("slot_id", sa.Integer), sa.column("session_id", sa.Integer), sa.column("patient_id", sa.Integer),
     sa.column("actor", sa.String),
 )
-_COLS = (_log.c.id, _log.c.entity, _log.c.entity_id, _log.c.op, _log.c.status, _log.c.changed_at,
-         _log.c.slot_id, _log.c.session_id, _log.c.patient_id, _log.c.actor)
+_COLS = tuple(change_log.c)
 
 
 @dataclass(frozen=True)
@@ -221,14 +221,14 @@ class ChangeFeed:
         if cursor is not None:
             self._high = int(cursor)
             return
-        top = conn.execute(sa.select(sa.func.max(_log.c.id))).scalar()
+        top = conn.execute(sa.select(sa.func.max(change_log.c.id))).scalar()
         self._high = int(top or 0)
         if self._dialect == "sqlite" or not top:
             return
         # transactions in flight now hold ids below the end: wait for those like for any other gap
         low = max(self._high - START_WINDOW + 1,
-                  int(conn.execute(sa.select(sa.func.min(_log.c.id))).scalar()))  # not the pruned part
-        seen = set(conn.execute(sa.select(_log.c.id).where(_log.c.id >= low)).scalars())
+                  int(conn.execute(sa.select(sa.func.min(change_log.c.id))).scalar()))  # not the pruned part
+        seen = set(conn.execute(sa.select(change_log.c.id).where(change_log.c.id >= low)).scalars())
         xmax = self._pg_snapshot(conn)[1]
         now = self._clock()
         for i in range(low, self._high):
@@ -250,15 +250,15 @@ class ChangeFeed:
         if self._gaps:
             ids = sorted(self._gaps)
             for i in range(0, len(ids), BATCH):
-                rows += conn.execute(sa.select(*_COLS).where(_log.c.id.in_(ids[i:i + BATCH]))).all()
+                rows += conn.execute(sa.select(*_COLS).where(change_log.c.id.in_(ids[i:i + BATCH]))).all()
             for r in rows:
                 self._gaps.pop(int(r.id), None)
             self._expire_gaps(xmin_before)
         new = []
         self._more = False
         while True:
-            batch = conn.execute(sa.select(*_COLS).where(_log.c.id > self._high)
-                                 .order_by(_log.c.id).limit(BATCH)).all()
+            batch = conn.execute(sa.select(*_COLS).where(change_log.c.id > self._high)
+                                 .order_by(change_log.c.id).limit(BATCH)).all()
             new += batch
             if batch:
                 self._high = int(batch[-1].id)
@@ -355,7 +355,7 @@ class ChangeFeed:
         else:
             conn = self._db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             try:
-                conn.execute(sa.select(sa.func.max(_log.c.id))).scalar()
+                conn.execute(sa.select(sa.func.max(change_log.c.id))).scalar()
             except Exception:
                 conn.close()
                 raise
@@ -390,13 +390,13 @@ class ChangeFeed:
                 return True
             time.sleep(min(remaining, SQLITE_TICK))
             return False
-        top = self._waiter.execute(sa.select(sa.func.max(_log.c.id))).scalar() or 0
+        top = self._waiter.execute(sa.select(sa.func.max(change_log.c.id))).scalar() or 0
         if top > self._high:
             return True
         if self._gaps:  # a late commit below the highest id does not move max(id)
             ids = sorted(self._gaps)[:BATCH]
-            if self._waiter.execute(sa.select(sa.func.count()).select_from(_log)
-                                    .where(_log.c.id.in_(ids))).scalar():
+            if self._waiter.execute(sa.select(sa.func.count()).select_from(change_log)
+                                    .where(change_log.c.id.in_(ids))).scalar():
                 return True
         time.sleep(min(remaining, MYSQL_TICK))
         return False
@@ -411,17 +411,17 @@ def prune(db: Database, keep_days: float = 2.0, keep_rows: int | None = None) ->
     cutoff = utcnow() - dt.timedelta(days=keep_days)
 
     def work(conn: Connection) -> int:
-        newest = conn.execute(sa.select(sa.func.max(_log.c.id))).scalar()
+        newest = conn.execute(sa.select(sa.func.max(change_log.c.id))).scalar()
         if newest is None:
             return 0
-        old = conn.execute(sa.select(sa.func.max(_log.c.id)).where(_log.c.changed_at < cutoff)).scalar()
+        old = conn.execute(sa.select(sa.func.max(change_log.c.id)).where(change_log.c.changed_at < cutoff)).scalar()
         keep_from = int(old) + 1 if old is not None else 0
         if keep_rows is not None:
             keep_from = max(keep_from, int(newest) - keep_rows + 1)
         keep_from = min(keep_from, int(newest) + 1)
-        n = conn.execute(sa.delete(_log).where(_log.c.id < keep_from)).rowcount if keep_from > 0 else 0
+        n = conn.execute(sa.delete(change_log).where(change_log.c.id < keep_from)).rowcount if keep_from > 0 else 0
         if n:
-            conn.execute(sa.insert(_log).values(entity="feed", entity_id=str(keep_from), op="prune"))
+            conn.execute(sa.insert(change_log).values(entity="feed", entity_id=str(keep_from), op="prune"))
             log.info("change log pruned: %d rows below id %d", n, keep_from)
         return n
 
@@ -431,6 +431,6 @@ def prune(db: Database, keep_days: float = 2.0, keep_rows: int | None = None) ->
 def changes_since(db: Database, cursor: int, limit: int = 1000) -> Iterable[Change]:
     """The changes after ``cursor`` as they are now (no gap tracking): for tools and tests."""
     with db.read() as conn:
-        rows = conn.execute(sa.select(*_COLS).where(_log.c.id > cursor, _log.c.entity != "feed")
-                            .order_by(_log.c.id).limit(limit)).all()
+        rows = conn.execute(sa.select(*_COLS).where(change_log.c.id > cursor, change_log.c.entity != "feed")
+                            .order_by(change_log.c.id).limit(limit)).all()
     return [_change(r) for r in rows]

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from services import limits
 from services.db import Database
 from services.errors import DatabaseUnavailable, ValidationError
-from services.sync.feed import OFFLINE, Change, ChangeFeed, _log
+from services.sync.feed import OFFLINE, Change, ChangeFeed, change_log
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def check_resume_cursor(db: Database, cursor: int) -> int:
     come. Raises ValidationError."""
     cursor = limits.CHANGE_ID.check(cursor)
     with db.read() as conn:
-        top = int(conn.execute(sa.select(sa.func.max(_log.c.id))).scalar() or 0)
+        top = int(conn.execute(sa.select(sa.func.max(change_log.c.id))).scalar() or 0)
     if cursor > top:
         raise ValidationError(f"变更编号 {cursor} 还不存在（最新的是 {top}）")
     return cursor

@@ -94,6 +94,23 @@ def test_the_window_says_whether_the_jobs_run(qtbot, qtmodeltester, sqlite_db, t
         w.close()
 
 
+def test_the_demo_window_shows_its_job_service_running_after_its_first_round(qtbot, sqlite_db, tmp_path):
+    """The demo's job service runs in the console: once it has done a round the window says so at once,
+    not at the heartbeat's next 30-second reading (never "has never run" while it runs)."""
+    with console_context(sqlite_db, staff(sqlite_db, "a1", "admin"), tmp_path) as ctx:
+        jobs = BackgroundJobs(sqlite_db.engine.url.render_as_string(hide_password=False), ctx.cfg, interval=0.1)
+        ctx.jobs = jobs
+        w = open_window(qtbot, ctx, demo=True)
+        assert w.jobs_banner.isVisible()  # read before its first round: it has never run
+        assert either(w.jobs_banner.label.text(), "never run", "从未在此数据库上运行")
+        jobs.start()
+        qtbot.waitUntil(lambda: jobs.runner.rounds >= 1, timeout=10_000)
+        qtbot.waitUntil(lambda: not w.jobs_banner.isVisible() and either(w.jobs_status.text(), "running", "运行中"),
+                        timeout=10_000)
+        w.close()
+        assert not jobs.running
+
+
 def test_no_banner_while_automatic_approval_is_off(qtbot, sqlite_db, tmp_path):
     admin = staff(sqlite_db, "a1", "admin")
     rules.save(sqlite_db, admin, autoapprove_enabled=False)

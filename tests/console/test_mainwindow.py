@@ -121,6 +121,25 @@ def test_each_role_sees_only_what_it_may_do(qtbot, sqlite_db, tmp_path):
     assert "admin" in seen["admin"]
 
 
+def test_the_queue_takes_the_keyboard_as_soon_as_its_rows_arrive(qtbot, sqlite_db, tmp_path):
+    """Right after the log-in a clerk presses J, J, Space: the second request is chosen and marked. The
+    queue's list has the keyboard focus, with a current row (none chosen for the clerk) once rows arrive."""
+    clinic_with_requests(sqlite_db, 3)
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        w = MainWindow(ctx, live=False)
+        qtbot.addWidget(w)
+        w.show()
+        w.activateWindow()
+        qtbot.waitUntil(lambda: w.queue.loaded and w.queue.model.rowCount() == 3, timeout=15_000)
+        assert QApplication.focusWidget() is w.queue.table
+        assert w.queue.table.currentIndex().row() == 0 and w.queue.table.selected_ids() == []
+        for key in (Qt.Key.Key_J, Qt.Key.Key_J, Qt.Key.Key_Space):
+            qtbot.keyClick(QApplication.focusWidget(), key)
+        second = queue_ids(w)[1]
+        assert w.queue.table.selected_ids() == [second] and w.queue.model.marked == {second}
+        w.close()
+
+
 def test_pages_not_shown_read_nothing_and_the_queue_still_loads(qtbot, sqlite_db, tmp_path):
     """An administrator's window opens on the roster page saved last time: the queue still loads; the
     notification and administration pages are not built and read nothing until first shown."""

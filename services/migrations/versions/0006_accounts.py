@@ -17,6 +17,7 @@ Create Date: 2026-11-27 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
+from services.migrations.columns import expiring_value_columns, required_strings
 from services.migrations.helpers import SECRET_STATE_VIEW, create_account_guards, drop_account_guards
 
 revision = '0006_accounts'
@@ -40,8 +41,7 @@ def _move(source, source_key, target, target_key: str) -> None:
 
 def upgrade() -> None:
     op.create_table('db_accounts',
-    sa.Column('name', sa.String(length=64), nullable=False),
-    sa.Column('role', sa.String(length=16), nullable=False),
+    *required_strings(name=64, role=16),
     sa.Column('host', sa.String(length=255), nullable=True),
     sa.Column('granted_at', sa.DateTime(), nullable=False),
     sa.Column('granted_by', sa.String(length=100), nullable=False),
@@ -50,14 +50,11 @@ def upgrade() -> None:
     )
     secrets = op.create_table('secrets',
     sa.Column('name', sa.String(length=64), nullable=False),
-    sa.Column('value', sa.Text(), nullable=True),
-    sa.Column('expires_at', sa.DateTime(), nullable=True),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    *expiring_value_columns(),
     sa.PrimaryKeyConstraint('name')
     )
     op.create_table('login_throttle',
-    sa.Column('username', sa.String(length=64), nullable=False),
-    sa.Column('workstation', sa.String(length=64), nullable=False),
+    *required_strings(username=64, workstation=64),
     sa.Column('failures', sa.Integer(), nullable=False),
     sa.Column('last_failure_at', sa.DateTime(), nullable=False),
     sa.Column('next_allowed_at', sa.DateTime(), nullable=True),

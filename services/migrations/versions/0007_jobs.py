@@ -14,6 +14,8 @@ Both tables are regdesk's own; the mini-program's account gets nothing on them.
 import sqlalchemy as sa
 from alembic import op
 
+from services.migrations.columns import required_strings
+
 revision = '0007_jobs'
 down_revision = '0006_accounts'
 branch_labels = None
@@ -31,11 +33,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('job')
     )
     op.create_table('job_runners',
-    sa.Column('id', sa.String(length=100), nullable=False),
-    sa.Column('host', sa.String(length=255), nullable=False),
+    *required_strings(id=100, host=255),
     sa.Column('pid', sa.Integer(), nullable=False),
-    sa.Column('version', sa.String(length=32), nullable=False),
-    sa.Column('jobs', sa.String(length=200), nullable=False),
+    *required_strings(version=32, jobs=200),
     sa.Column('acting', sa.String(length=200), nullable=True),
     sa.Column('started_at', sa.DateTime(), nullable=False),
     sa.Column('beat_at', sa.DateTime(), nullable=False),

@@ -21,6 +21,7 @@ from services.migrations.capacity import (
     capacity_trigger_statements,
     drop_capacity_statements,
 )
+from services.migrations.columns import required_ints
 from services.migrations.helpers import secure_function_statements
 
 revision = '0008_capacity'
@@ -31,17 +32,14 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('slot_counters',
-    sa.Column('slot_id', sa.Integer(), nullable=False),
-    sa.Column('taken', sa.Integer(), nullable=False),
-    sa.Column('capacity', sa.Integer(), nullable=False),
+    *required_ints('slot_id', 'taken', 'capacity'),
     sa.CheckConstraint('taken <= capacity', name='ck_slot_counters_free'),
     sa.CheckConstraint('taken >= 0', name='ck_slot_counters_taken'),
     sa.ForeignKeyConstraint(['slot_id'], ['slots.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('slot_id')
     )
     op.create_table('patient_day_guards',
-    sa.Column('patient_id', sa.Integer(), nullable=False),
-    sa.Column('department_id', sa.Integer(), nullable=False),
+    *required_ints('patient_id', 'department_id'),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('patient_id', 'department_id', 'day')

@@ -192,7 +192,7 @@ def test_changes_made_elsewhere_arrive_in_place(qtbot, db, tmp_path):
     with console_context(db, staff(db), tmp_path) as ctx:
         page = open_page(qtbot, ctx, today)
         feed = LiveFeed(db)
-        feed.changes.connect(page.apply_changes)
+        ctx.changes.follow(feed)
         feed.start()
         try:
             qtbot.waitUntil(lambda: feed.state == "live", timeout=10_000)

@@ -22,7 +22,7 @@ def test_a_row_filtered_out_then_a_live_insert_then_keyboard_approve_approves_no
     wang = f.request(db, other_slots[0], f.patient(db, name="王的病人"))
     with console_context(db, staff(db), tmp_path) as ctx:
         feed = LiveFeed(db)
-        feed.changes.connect(lambda changes: page.apply_changes(changes))
+        ctx.changes.follow(feed)
         page = open_page(qtbot, ctx)
         feed.start()
         try:

@@ -150,7 +150,7 @@ def test_foreign_requests_appear_without_resetting_the_selection(qtbot, db, tmp_
     c = clinic_with_requests(db, 2)
     with console_context(db, staff(db), tmp_path) as ctx:
         feed = LiveFeed(db)
-        feed.changes.connect(lambda changes: page.apply_changes(changes))
+        ctx.changes.follow(feed)
         page = open_page(qtbot, ctx)
         feed.start()
         try:

@@ -69,13 +69,13 @@ def test_holidays_tab_adds_and_removes_an_exception(qtbot, clinic):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     [e] = holidays.list_exceptions(clinic["db"], day, day)
     assert (e.kind, e.department_id, e.period, e.note) == ("closed", clinic["dep"], None, "科室搬迁")
-    qtbot.waitUntil(lambda: tab.model.row_of(f"x{e.id}") >= 0, timeout=10_000)
-    texts = [tab.model.index(tab.model.row_of(f"x{e.id}"), c).data() for c in range(4)]
+    qtbot.waitUntil(lambda: tab.model.index_of(f"x{e.id}") >= 0, timeout=10_000)
+    texts = [tab.model.index(tab.model.index_of(f"x{e.id}"), c).data() for c in range(4)]
     assert texts[0] == day.isoformat() and "内科" in texts[3] and "科室搬迁" in texts[3]
     tab.select(f"x{e.id}")
     assert tab.remove_button.isEnabled()
     qtbot.mouseClick(tab.remove_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.model.row_of(f"x{e.id}") < 0, timeout=10_000)
+    qtbot.waitUntil(lambda: tab.model.index_of(f"x{e.id}") < 0, timeout=10_000)
     assert holidays.list_exceptions(clinic["db"], day, day) == []
 
 

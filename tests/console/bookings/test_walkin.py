@@ -36,10 +36,10 @@ def test_walk_in_for_a_patient_found_by_name(qtbot, db, tmp_path):
         full = dialog.slots.item(0)
         assert not (full.flags() & Qt.ItemFlag.ItemIsEnabled) and "0" in full.text()
         assert not dialog.ok.isEnabled()  # nobody chosen yet
-        dialog.search.setText("5678")  # the last four digits of the phone
-        qtbot.waitUntil(lambda: dialog.results.count() == 1 and dialog.results.item(0).data(Qt.ItemDataRole.UserRole)
+        dialog.who.search.setText("5678")  # the last four digits of the phone
+        qtbot.waitUntil(lambda: dialog.who.results.count() == 1 and dialog.who.results.item(0).data(Qt.ItemDataRole.UserRole)
                         is not None, timeout=10_000)
-        dialog.results.setCurrentRow(0)
+        dialog.who.results.setCurrentRow(0)
         assert dialog.ok.isEnabled()
         with qtbot.waitSignal(dialog.booked, timeout=10_000) as booked:
             qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
@@ -57,7 +57,7 @@ def new_patient_form(qtbot, ctx, department_id: int) -> WalkInDialog:
     qtbot.addWidget(dialog)
     dialog.open()
     ready(qtbot, dialog)
-    qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.who.new_button, Qt.MouseButton.LeftButton)
     return dialog
 
 
@@ -65,10 +65,10 @@ def test_walk_in_registers_a_new_patient(qtbot, sqlite_db, tmp_path):
     c = f.basic_clinic(sqlite_db, day=TOMORROW)
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
         dialog = new_patient_form(qtbot, ctx, c["department_id"])
-        dialog.new_name.setText("新患者")
-        dialog.new_gender.setCurrentIndex(dialog.new_gender.findData("M"))
-        dialog.new_phone.setText("13700001111")
-        dialog.new_birth.setText("1990-02-03")
+        dialog.who.new_name.setText("新患者")
+        dialog.who.new_gender.setCurrentIndex(dialog.who.new_gender.findData("M"))
+        dialog.who.new_phone.setText("13700001111")
+        dialog.who.new_birth.setText("1990-02-03")
         assert dialog.ok.isEnabled()
         with qtbot.waitSignal(dialog.booked, timeout=10_000) as booked:
             qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
@@ -87,9 +87,9 @@ def test_a_refused_booking_keeps_the_dialog_open_with_the_reason(qtbot, sqlite_d
         dialog.open()
         ready(qtbot, dialog)
         decisions.walk_in(sqlite_db, clerk, c["slot_ids"][0], f.patient(sqlite_db))  # a colleague took the place
-        qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
-        dialog.new_name.setText("晚来的")
-        dialog.new_phone.setText("13700002222")
+        qtbot.mouseClick(dialog.who.new_button, Qt.MouseButton.LeftButton)
+        dialog.who.new_name.setText("晚来的")
+        dialog.who.new_phone.setText("13700002222")
         qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
         # by the times: the service's words first (该时段已满), then the dialog's own once they are read again
         text = error_by(qtbot, dialog.errors, "slot_id")
@@ -98,7 +98,7 @@ def test_a_refused_booking_keeps_the_dialog_open_with_the_reason(qtbot, sqlite_d
         text = dialog.errors.text("slot_id")
         assert ("已满" in text or "full" in text) and dialog.isVisible()
         # the patient was registered once and stays chosen: a second try does not register again
-        assert dialog._patient is not None and dialog._patient.name == "晚来的"
+        assert dialog.who.patient is not None and dialog.who.patient.name == "晚来的"
         qtbot.waitUntil(lambda: dialog.slots.count() == 1 and dialog.slot_id() is None, timeout=10_000)
 
 
@@ -118,10 +118,10 @@ def test_after_a_lost_race_the_dialog_stays_on_the_time_and_enter_never_discards
         dialog.slots.setCurrentRow(1)  # the clerk chooses the second time
         chosen = c["slot_ids"][1]
         assert dialog.slot_id() == chosen
-        dialog.search.setText("2222")
-        qtbot.waitUntil(lambda: dialog.results.count() == 1 and dialog.results.item(0).data(Qt.ItemDataRole.UserRole)
+        dialog.who.search.setText("2222")
+        qtbot.waitUntil(lambda: dialog.who.results.count() == 1 and dialog.who.results.item(0).data(Qt.ItemDataRole.UserRole)
                         is not None, timeout=10_000)
-        dialog.results.setCurrentRow(0)
+        dialog.who.results.setCurrentRow(0)
         decisions.walk_in(db, clerk, chosen, f.patient(db))  # another desk takes its only place
         dialog.ok.setFocus()
         qtbot.keyClick(dialog.ok, Qt.Key.Key_Return)
@@ -136,7 +136,7 @@ def test_after_a_lost_race_the_dialog_stays_on_the_time_and_enter_never_discards
         assert dialog.next_free.hasFocus() and dialog.next_free.isDefault()
         qtbot.keyClick(dialog.next_free, Qt.Key.Key_Return)  # Enter: take the offer, nothing booked yet
         assert dialog.isVisible() and dialog.slot_id() == c["slot_ids"][2]
-        assert dialog._patient is not None and dialog._patient.id == known  # the patient is still chosen
+        assert dialog.who.patient is not None and dialog.who.patient.id == known  # the patient is still chosen
         assert dialog.ok.hasFocus() and dialog.ok.isDefault()
         with qtbot.waitSignal(dialog.booked, timeout=10_000) as booked:
             qtbot.keyClick(dialog.ok, Qt.Key.Key_Return)
@@ -152,23 +152,23 @@ def test_a_wrong_patient_detail_is_shown_by_its_input_and_goes_when_corrected(qt
     c = f.basic_clinic(sqlite_db, day=TOMORROW)
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
         dialog = new_patient_form(qtbot, ctx, c["department_id"])
-        dialog.new_name.setText("王女士")
-        dialog.new_gender.setCurrentIndex(dialog.new_gender.findData("F"))
-        dialog.new_phone.setText("137000")  # neither a mobile (11 digits) nor a landline (7 or 8)
+        dialog.who.new_name.setText("王女士")
+        dialog.who.new_gender.setCurrentIndex(dialog.who.new_gender.findData("F"))
+        dialog.who.new_phone.setText("137000")  # neither a mobile (11 digits) nor a landline (7 or 8)
         qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
         assert "电话号码无效" in error_by(qtbot, dialog.errors, "phone")
-        assert dialog.focusWidget() is dialog.new_phone and not dialog.error.isVisible()
-        dialog.new_name.setText("王女士 ")
+        assert dialog.focusWidget() is dialog.who.new_phone and not dialog.error.isVisible()
+        dialog.who.new_name.setText("王女士 ")
         assert dialog.errors.shown() == "phone"
-        assert cleared_by_editing(dialog.errors, "phone", lambda: dialog.new_phone.setText("13700003333"))
-        dialog.new_card.setText("11010519491231002X")  # a valid card of a woman (17th digit even)...
-        dialog.new_gender.setCurrentIndex(dialog.new_gender.findData("M"))  # ...saved as a man
+        assert cleared_by_editing(dialog.errors, "phone", lambda: dialog.who.new_phone.setText("13700003333"))
+        dialog.who.new_card.setText("11010519491231002X")  # a valid card of a woman (17th digit even)...
+        dialog.who.new_gender.setCurrentIndex(dialog.who.new_gender.findData("M"))  # ...saved as a man
         qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
         assert "性别与身份证号不一致" in error_by(qtbot, dialog.errors, "gender")
         assert dialog.slot_id() is not None and dialog.ok.isEnabled()  # the chosen time stays: fix and book
         assert cleared_by_editing(dialog.errors, "gender",
-                                  lambda: dialog.new_gender.setCurrentIndex(dialog.new_gender.findData("F")))
-        dialog.new_birth.setText("1949/12/31")
+                                  lambda: dialog.who.new_gender.setCurrentIndex(dialog.who.new_gender.findData("F")))
+        dialog.who.new_birth.setText("1949/12/31")
         qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)  # the dialog's own check, before any call
         assert "1980-05-17" in error_by(qtbot, dialog.errors, "birth_date")
         with sqlite_db.read() as conn:

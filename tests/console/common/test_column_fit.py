@@ -12,8 +12,7 @@ from sqlalchemy import text
 
 from console.app import STYLE
 from console.bookings.queue import QueuePage
-from console.common import i18n
-from console.common import settings as S
+from console.common import i18n, settings as S
 from console.common.booktable import elided
 from services.clock import hospital_today, utcnow
 from tests import factories as f

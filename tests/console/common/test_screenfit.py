@@ -5,8 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize
 from PySide6.QtWidgets import QMainWindow
 
-from console.common import screenfit
-from console.common import settings as S
+from console.common import screenfit, settings as S
 from console.mainwindow import MainWindow
 from tests.console.console_helpers import console_context, staff
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
-from console.common import i18n
-from console.common import settings as S
+from console.common import i18n, settings as S
 
 
 def test_values_come_back_typed_and_bad_ones_fall_back(tmp_path):

@@ -187,3 +187,32 @@ def test_chinese_names_sort_by_pinyin_in_every_table(qtbot):
     qt_proxy.setSortRole(SORT_ROLE)
     qt_proxy.sort(0, Qt.SortOrder.AscendingOrder)
     assert [qt_proxy.index(p, 0).data() for p in range(qt_proxy.rowCount())] == pinyin
+
+
+def test_small_tables_use_the_same_model_and_update_in_place(qtbot, qtmodeltester):
+    """RecordModel (administration, notifications, templates) is the one model: the same roles, rows
+    changed, added and gone updated in place; a reset only when the rows came back in another order."""
+    from PySide6.QtGui import QColor
+
+    from console.common.pagekit import RecordModel
+    from console.common.tablemodel import SORT_ROLE
+    model = RecordModel([Column("name", "Name", lambda r: r.name), Column("value", "Value", lambda r: r.value)],
+                        inactive=lambda r: not r.keep)
+    model.set_rows([R(1, "甲", 1), R(2, "乙", 2), R(3, "丙", 3)])
+    qtmodeltester.check(model)
+    events = []
+    model.modelReset.connect(lambda: events.append("reset"))
+    model.dataChanged.connect(lambda a, _b, _r: events.append(("changed", a.row())))
+    model.rowsRemoved.connect(lambda _p, a, _b: events.append(("removed", a)))
+    model.rowsInserted.connect(lambda _p, a, _b: events.append(("inserted", a)))
+    model.set_rows([R(1, "甲", 1), R(3, "丙", 30, keep=False), R(4, "丁", 4)])
+    assert events == [("changed", 2), ("removed", 1), ("inserted", 2)]
+    assert [(model.index(i, 0).data(ID_ROLE), model.index(i, 1).data()) for i in range(3)] == [
+        (1, "1"), (3, "30"), (4, "4")]
+    assert model.index(1, 1).data(SORT_ROLE) == 30 and model.index_of(4) == 2
+    assert model.index(1, 0).data(Qt.ItemDataRole.ForegroundRole) == QColor("#8a8a8a")  # inactive: greyed
+    assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is None
+    events.clear()
+    model.set_rows([R(4, "丁", 4), R(1, "甲", 1)])  # another order: the query's order wins
+    assert events == ["reset"] and [r.id for r in model.rows] == [4, 1]
+    qtmodeltester.check(model)

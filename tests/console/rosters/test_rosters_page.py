@@ -5,12 +5,13 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from console.rosters.page import RosterPage, monday_of
 from services.bookings import decisions
 from services.errors import PermissionDenied
 from services.rosters import templates
+from services.sync.changes import Changes
 from services.sync.feed import Change
 from tests import factories
 from tests.console.page_support import (
@@ -93,6 +94,9 @@ def test_stop_session_after_confirmation_naming_the_patients(qtbot, clinic):
     db = clinic["db"]
     page = open_page(qtbot, db)
     select(page, clinic["session"])
+    heard, other_page = [], QWidget()  # another page following ctx.changes
+    qtbot.addWidget(other_page)
+    page.ctx.changes.subscribe(other_page, heard.append)
     assert page.stop_action.isEnabled()
     page.stop_action.trigger()
     qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.objectName() == "stopDialog", timeout=10_000)
@@ -109,6 +113,7 @@ def test_stop_session_after_confirmation_naming_the_patients(qtbot, clinic):
     index = page.model.index_of(clinic["wang"], clinic["day"], "am")
     assert index.data(page.model.StatusRole) == "stopped"
     assert "4" in page.status.text()
+    assert [c.sessions for c in heard] == [{clinic["session"]}]  # the other pages were told at once
     assert not page.stop_action.isEnabled()  # a stopped session cannot be stopped again
 
 
@@ -271,13 +276,14 @@ def test_live_changes_update_cells_in_place(qtbot, clinic):
     decisions.approve(db, ADMIN, clinic["pending"])  # another console confirms a request
     target = m.index_of(clinic["wang"], clinic["day"], "am")
     with qtbot.waitSignal(page.loaded, timeout=10_000):
-        page.apply_changes([Change(1, "booking", clinic["pending"], "update", "confirmed", None,
-                                   slot_id=clinic["slots"][2], session_id=clinic["session"])])
+        page.apply_changes(Changes.from_feed([Change(1, "booking", clinic["pending"], "update", "confirmed", None,
+                                                     slot_id=clinic["slots"][2], session_id=clinic["session"])]))
     assert target.data() == "4/8"
     assert changed == [(target.row(), target.column())] and not resets
     assert page.current_cell().session_id == clinic["pm_session"]  # the selection survived
     # a change of a session in another week is ignored without reading the database
-    page.apply_changes([Change(2, "booking", 999, "update", "confirmed", None, slot_id=1, session_id=10_000)])
+    page.apply_changes(Changes.from_feed([Change(2, "booking", 999, "update", "confirmed", None, slot_id=1,
+                                                 session_id=10_000)]))
     assert page.ctx.tasks.idle
 
 
@@ -290,7 +296,7 @@ def test_real_live_feed_updates_the_grid_in_place(qtbot, clinic):
     db = clinic["db"]
     live = LiveFeed(db)
     ctx = make_ctx(db, ADMIN)
-    ctx.live = live
+    ctx.changes.follow(live)
     page = RosterPage(ctx)
     qtbot.addWidget(page)
     page.show()

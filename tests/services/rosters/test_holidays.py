@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from services.errors import PermissionDenied, ValidationError
 from services.models import AuditLog, ClinicSession, HospitalDay, Slot
-from services.rosters import holidays, templates
+from services.rosters import holidays, templates, week
 from services.staff.actor import Actor
 from tests import factories as f
 
@@ -86,13 +86,13 @@ def test_hospital_exceptions(db, clinic):
     assert "2026-10-09 停诊：院庆：未发布 4 个出诊" in s.skipped
     assert any(line.startswith("2026-10-02") and "照常出诊 1 个" in line for line in s.skipped), s.skipped
     # the week grid says so over each day
-    grid = templates.week_grid(db, clinic["wk"], dt.date(2026, 9, 28))
+    grid = week.week_grid(db, clinic["wk"], dt.date(2026, 9, 28))
     assert grid.day_labels[dt.date(2026, 10, 1)] == "国庆节休息"
     assert grid.day_labels[dt.date(2026, 10, 2)] == "国庆节休息；上午照常出诊：外科节日门诊"
-    assert templates.week_grid(db, clinic["wk"], dt.date(2026, 10, 5)).day_labels[dt.date(2026, 10, 9)] == "停诊：院庆"
+    assert week.week_grid(db, clinic["wk"], dt.date(2026, 10, 5)).day_labels[dt.date(2026, 10, 9)] == "停诊：院庆"
     assert dt.date(2026, 9, 28) not in grid.day_labels
     # internal medicine's grid does not show surgery's exception
-    assert templates.week_grid(db, clinic["nk"], dt.date(2026, 9, 28)).day_labels[dt.date(2026, 10, 2)] == "国庆节休息"
+    assert week.week_grid(db, clinic["nk"], dt.date(2026, 9, 28)).day_labels[dt.date(2026, 10, 2)] == "国庆节休息"
     # removing is audited; listing shows what is left
     holidays.remove_exception(db, ADMIN, opened.id)
     assert [e.id for e in holidays.list_exceptions(db, dt.date(2026, 10, 1), dt.date(2026, 10, 31))] == [closed.id]
@@ -139,7 +139,7 @@ def test_roster_workbook_and_grid_header_show_holidays(db, clinic, tmp_path, qap
     assert wk[4] == "周五 10-02 国庆节休息；上午照常出诊：外科节日门诊"
     # the console's week grid: a one-character mark after the weekday, the words in the tooltip
     model = RosterGridModel()
-    model.set_grid(templates.week_grid(db, clinic["wk"], dt.date(2026, 9, 28)))
+    model.set_grid(week.week_grid(db, clinic["wk"], dt.date(2026, 9, 28)))
     from PySide6.QtCore import Qt
     cols = {model.slot_of(c): c for c in range(1, model.columnCount())}
     thu = cols[(dt.date(2026, 10, 1), "am")]
