@@ -4,8 +4,9 @@ For each database (SQLite always; PostgreSQL and MariaDB when they answer), two 
 the same seed: N pending requests over enough slots that some fill up, with a sprinkling of
 patients who ask twice the same day or have recent no-shows, so every rule has work. Then:
 
-- rules: decide_pending() decides them all: context loaded per batch, one transaction per
-  decision with its locks, fresh counts, conditional UPDATE, audit row and outbox row.
+- rules: decide_pending() decides them all: context loaded per batch, decided in runs of 100 a
+  transaction (services.bookings.batch) with their locks, fresh counts, conditional UPDATEs, audit
+  rows and outbox rows.
 - bare (the baseline, same run): one short transaction per booking that locks the slot, counts
   its taken places and runs the conditional UPDATE to confirmed or full: no rules, no audit, no
   outbox. This is the least any correct decider must do.

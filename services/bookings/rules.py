@@ -6,9 +6,11 @@ process sees the same ones; a missing key means its default.
 decide_pending() decides what is pending, oldest first. It loads the context of a batch in a
 few set-based queries (the bookings with their slots and sessions, the patients' recent
 no-shows), settles from that what cannot change under it (the clock, the booking window, the
-blacklist), then decides each booking in its own short transaction that re-checks, under the
-locks of services.bookings.decisions.lock_and_count, what other writers can change: the booking's status,
-the session's status, the slot's free places and the patient's other bookings that day.
+blacklist), then decides them in runs of ``CHUNK``, a run in one short transaction
+(services.bookings.batch.decide, exactly as one decision a transaction would decide them, oldest first)
+that re-checks, under the locks of services.bookings.decisions.lock_and_count, what other writers can
+change: the booking's status, the session's status, the slot's free places and the patient's other
+bookings that day.
 """
 from __future__ import annotations
 
@@ -24,14 +26,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from services import limits
-from services.bookings import decisions, late_cancel, waitlist
+from services.bookings import batch, decisions, late_cancel, waitlist
 from services.clock import as_datetime, local_now, utc_to_local, utcnow
-from services.db import Database
+from services.db import Database, first_line
 from services.domain import BookingStatus, Role, SessionStatus
 from services.errors import ValidationError
 from services.jobs.outage import is_outage
 from services.models import Booking, ClinicSession, Doctor, Rule, Slot
-from services.rosters import shares
 from services.rosters.calendar import fmt_time, parse_time
 from services.staff import audit
 from services.staff.actor import AUTOAPPROVE, Actor
@@ -123,7 +124,8 @@ STOPPED_REASON = "该门诊已停诊"
 UNPUBLISHED_REASON = "该门诊未开放预约"
 OVER_REASON = "该门诊已结束，无法预约"
 DUPLICATE_REASON = "同一科室同一天只能预约一个号"
-BATCH = 500
+BATCH = 500  # requests loaded at a time
+CHUNK = 100  # decided in one transaction (services.bookings.batch)
 
 
 def _check(key: str, value) -> object:
@@ -342,36 +344,6 @@ def _day_sessions(conn: Connection, rows) -> dict[tuple[dt.date, int], list[int]
     return out
 
 
-def _decide_one(conn: Connection, actor: Actor, row, reason: str | None, rules: Rules, now: dt.datetime,
-                day_sessions: list[int] | None = None) -> str | None:
-    """One decision in its own transaction; returns the new status, or None if no longer pending."""
-    values = None
-    if reason is None:
-        dup = rules.one_per_department_day
-        fresh = decisions.lock_and_count(
-            conn, slot_id=row.slot_id, session_id=row.session_id, patient_id=row.patient_id if dup else None,
-            booking_id=row.id, day=row.day, department_id=row.department_id, day_sessions=day_sessions)
-        refusal = verdict(row, rules, now, {}, session_status=fresh.session_status, duplicates=fresh.duplicates)
-        if refusal is not None:
-            to, reason = BookingStatus.REJECTED, refusal.reason
-        else:  # 号源池: which share this request may take a place from
-            place = shares.place_for(conn, row.slot_id, fresh.capacity, fresh.taken, row, now=now, r=rules)
-            queued = waitlist.queues(conn, row, rules, now, place.left, place.share)
-            if queued is not None:
-                return "waiting" if waitlist.hold(conn, actor, row.id, queued) else None
-            if place.left <= 0:  # no place left, or none of the shares this request may take
-                to, reason = BookingStatus.FULL, decisions.FULL_REASON
-            else:
-                to, values = BookingStatus.CONFIRMED, place.values
-                decisions.guard_patient_day(conn, fresh)
-    else:
-        to = BookingStatus.REJECTED  # a rejection takes no place: no lock needed, the conditional UPDATE suffices
-    if not decisions.transition(conn, actor, row.id, to, reason=reason, action=decisions.DECISION_ACTION,
-                                values=values):
-        return None
-    return to
-
-
 def judge(conn: Connection, row, now: dt.datetime) -> tuple[decisions.Fresh, Refusal | None]:
     """Inside a decision's transaction: take its locks (the patient's too under the one-a-day rule),
     then the rules' verdict on ``row`` (a services.bookings.decisions.load_context row) with what they read."""
@@ -384,10 +356,36 @@ def judge(conn: Connection, row, now: dt.datetime) -> tuple[decisions.Fresh, Ref
     return fresh, verdict(row, rules, now, blocks, session_status=fresh.session_status, duplicates=fresh.duplicates)
 
 
+def _decide_run(db: Database, actor: Actor, run: list, refused: dict, rules: Rules, now: dt.datetime,
+                day_sessions: dict) -> list:
+    """Decide ``run`` in one transaction (services.bookings.batch.decide); each booking's outcome. A run that
+    fails (not for an outage) is decided again one booking a transaction, so one bad booking stays pending
+    (``_ERROR``) for the next round and the others are decided."""
+    try:
+        if len(run) == 1:  # one decision a transaction: the reference the batches decide exactly as
+            row = run[0]
+            sessions = day_sessions.get((row.day, row.department_id))
+            return [db.run(lambda conn: batch.decide_one(conn, actor, row, refused.get(row.id), rules, now, sessions))]
+        return list(db.run(lambda conn: batch.decide(conn, actor, run, refused, rules, now, day_sessions)).values())
+    except Exception as exc:
+        if is_outage(exc):  # the database being away stops the round: nothing else can be decided
+            raise
+        if len(run) == 1:
+            log.exception("could not decide booking %s", run[0].id)
+            return [_ERROR]
+        log.warning("could not decide %d requests in one transaction (%s); deciding them one at a time",
+                    len(run), first_line(exc))
+    return [outcome for row in run for outcome in _decide_run(db, actor, [row], refused, rules, now, day_sessions)]
+
+
+_ERROR = object()
+
+
 def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime | None = None,
-                   limit: int | None = None, stop: threading.Event | None = None) -> DecideSummary:
-    """Decide the bookings pending now (oldest first; at most ``limit``) by the rules. ``now``: the
-    hospital's wall-clock time (services.clock.local_now); ``stop`` ends the run between decisions."""
+                   limit: int | None = None, stop: threading.Event | None = None, chunk: int = CHUNK) -> DecideSummary:
+    """Decide the bookings pending now (oldest first; at most ``limit``) by the rules, ``chunk`` of them a
+    transaction (services.bookings.batch: as one a transaction would, oldest first). ``now``: the hospital's
+    wall-clock time (services.clock.local_now); ``stop`` ends the run between transactions."""
     actor.require("booking.decide")
     if limit is not None:
         limit = limits.DECIDE_LIMIT.check(limit)
@@ -416,23 +414,14 @@ def decide_pending(db: Database, actor: Actor = AUTOAPPROVE, *, now: dt.datetime
         cursor = rows[-1].id
         if left is not None:
             left -= len(rows)
-        for row in rows:
+        for start in range(0, len(rows), chunk):
             if stop is not None and stop.is_set():
                 left = 0
                 break
-            refusal = verdict(row, rules, now, blocks)
-            reason = refusal.reason if refusal is not None else None
-            sessions = day_sessions.get((row.day, row.department_id))
-            try:
-                to = db.run(lambda conn, row=row, reason=reason, sessions=sessions: _decide_one(
-                    conn, actor, row, reason, rules, now, sessions))
-            except Exception as exc:  # one bad booking must not stop the round; it stays pending for the next
-                if is_outage(exc):  # but the database being away stops it: nothing else can be decided
-                    raise
-                log.exception("could not decide booking %s", row.id)
-                counts["errors"] += 1
-                continue
-            counts[to or "skipped"] += 1
+            run = rows[start:start + chunk]
+            refused = {row.id: (x.reason if (x := verdict(row, rules, now, blocks)) else None) for row in run}
+            for outcome in _decide_run(db, actor, run, refused, rules, now, day_sessions):
+                counts["errors" if outcome is _ERROR else (outcome or "skipped")] += 1
     summary = DecideSummary(**counts)
     if summary.decided or summary.errors:
         log.info("autoapprove: %s", summary.line())

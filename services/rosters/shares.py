@@ -220,11 +220,6 @@ def online_left_many(conn: Connection, counters: dict[int, tuple[int, int]]) -> 
     return {sid: _place(infos[sid], cap, taken, "online", True).left for sid, (cap, taken) in counters.items()}
 
 
-def online_left(conn: Connection, slot_id: int, capacity: int, taken: int) -> int:
-    """:func:`online_left_many` of one slot."""
-    return online_left_many(conn, {slot_id: (capacity, taken)})[slot_id]
-
-
 def desk_refusal(conn: Connection, slot_id: int, capacity: int, taken: int, now: dt.datetime) -> str | None:
     """Inside a walk-in, after lock_and_count: why the desk may not take a place (the places left are kept
     for others), or None."""

@@ -25,14 +25,19 @@ def record(conn: Connection, actor: Actor, action: str, entity: str, entity_id, 
 
 def record_many(conn: Connection, actor: Actor, action: str, entity: str, ids, detail: dict | None = None) -> None:
     """One audit row per id, in one statement."""
-    ids = list(ids)
-    if not ids:
+    record_each(conn, actor, action, entity, [(i, detail) for i in ids])
+
+
+def record_each(conn: Connection, actor: Actor, action: str, entity: str, items) -> None:
+    """One audit row per (id, detail) of ``items``, as record() writes each, in one statement."""
+    items = list(items)
+    if not items:
         return
     now = utcnow()
-    text = json.dumps(detail, ensure_ascii=False, default=str) if detail else None
     conn.execute(insert(AuditLog), [
         {"at": now, "actor_kind": actor.kind, "actor": actor.name, "action": action, "entity": entity,
-         "entity_id": str(i), "detail": text} for i in ids])
+         "entity_id": str(i), "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None}
+        for i, detail in items])
 
 
 @dataclass(frozen=True)
