@@ -27,13 +27,15 @@ class UsageError(RegdeskError):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line and exit code 2; a long value it quotes
+    """argparse that reports a usage error as one line and exit code 2, naming the command once ("regdesk:
+    roster extra: argument --places: ..."); a long value it quotes
     ("invalid choice: 'xxxx…'") is cut as every quoted value is (services.limits.shown)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         message = re.sub(rf"'([^']{{{limits.SHOWN_CHARS + 1},}})'",
                          lambda m: repr(limits.shown(m.group(1))), message)
-        raise UsageError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("regdesk").strip()  # printed after "regdesk: " once (main)
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def one_line(message: str) -> str:

@@ -204,7 +204,7 @@ def test_entry_point_prints_one_line(tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "simulate", "--bookings", "-1"],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr.strip() == "regdesk: regdesk simulate: argument --bookings: must be greater than 0: -1"
+    assert proc.stderr.strip() == "regdesk: simulate: argument --bookings: must be greater than 0: -1"
 
 
 def test_a_mistyped_sqlite_path_leaves_no_file_behind(tmp_path, capsys):
