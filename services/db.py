@@ -34,6 +34,23 @@ from services import limits
 from services.errors import ConfigError, DatabaseUnavailable, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
+
+
+class _OneLinePoolReset(logging.Filter):
+    """SQLAlchemy logs a connection whose rollback failed as it went back to its pool (the server went away
+    mid-transaction: an outage, a restart) as an ERROR with a traceback. The caller has already met the
+    failure and says so in one line ("database unreachable"): this keeps the pool's note to one line too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Exception during reset"):
+            record.msg, record.args = "a connection was dropped on its way back to the pool: %s", (record.exc_info[1],)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+for _pool in ("QueuePool", "NullPool", "StaticPool", "SingletonThreadPool", "AsyncAdaptedQueuePool"):
+    logging.getLogger(f"sqlalchemy.pool.impl.{_pool}").addFilter(_OneLinePoolReset())
 T = TypeVar("T")
 
 MAX_RETRIES = 8
