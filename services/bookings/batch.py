@@ -124,9 +124,9 @@ def _lock(conn: Connection, rows, one_a_day: bool, day_sessions: dict) -> None:
                 found = day_sessions.get((r.day, r.department_id))
                 if found is None:
                     found = day_sessions[(r.day, r.department_id)] = list(conn.execute(
-                        decisions._MY_DAY_SESSIONS, {"day": r.day, "department": r.department_id}).scalars())
+                        decisions.MY_DAY_SESSIONS, {"day": r.day, "department": r.department_id}).scalars())
                 sessions.update(found)
-        conn.execute(decisions._MY_LOCK_SESSIONS, {"sessions": sorted(sessions)})
+        conn.execute(decisions.MY_LOCK_SESSIONS, {"sessions": sorted(sessions)})
         conn.execute(_MY_SHARE_SLOTS, {"ids": slots})
 
 

@@ -156,9 +156,9 @@ _PG_LOCK_WITH_PATIENT = text(
     "SELECT 1 FROM patients p, clinic_sessions cs JOIN slots s ON s.session_id = cs.id"
     " WHERE p.id = :patient AND cs.id = :session AND s.id = :slot"
     " FOR NO KEY UPDATE OF p FOR SHARE OF cs FOR NO KEY UPDATE OF s")
-_MY_DAY_SESSIONS = (select(ClinicSession.id).join(Doctor, Doctor.id == ClinicSession.doctor_id)
+MY_DAY_SESSIONS = (select(ClinicSession.id).join(Doctor, Doctor.id == ClinicSession.doctor_id)
                     .where(ClinicSession.day == bindparam("day"), Doctor.department_id == bindparam("department")))
-_MY_LOCK_SESSIONS = (select(ClinicSession.id).where(ClinicSession.id.in_(bindparam("sessions", expanding=True)))
+MY_LOCK_SESSIONS = (select(ClinicSession.id).where(ClinicSession.id.in_(bindparam("sessions", expanding=True)))
                      .order_by(ClinicSession.id).with_for_update())
 _MY_SHARE_SLOT = select(Slot.id).where(Slot.id == bindparam("slot")).with_for_update(read=True)
 # target status -> UPDATE ... WHERE id = :b_id AND status IN (its legal sources); SET given at execution
@@ -208,9 +208,9 @@ def lock_and_count(conn: Connection, *, slot_id: int, session_id: int, patient_i
         sessions = {session_id}
         if patient_id is not None:
             if day_sessions is None:
-                day_sessions = conn.execute(_MY_DAY_SESSIONS, {"day": day, "department": department_id}).scalars()
+                day_sessions = conn.execute(MY_DAY_SESSIONS, {"day": day, "department": department_id}).scalars()
             sessions.update(day_sessions)
-        conn.execute(_MY_LOCK_SESSIONS, {"sessions": sorted(sessions)})
+        conn.execute(MY_LOCK_SESSIONS, {"sessions": sorted(sessions)})
         conn.execute(_MY_SHARE_SLOT, {"slot": slot_id})
     if patient_id is None:
         row = conn.execute(_FRESH, {"slot": slot_id}).one()
