@@ -20,7 +20,7 @@ node 1). Prints per run: errors (anything but a refusal a clerk would read), ove
 lag p50/p95, the median poll; then the poll cost against the 10,000-history run (aim: <= 1.2x).
 
     .venv/bin/python benchmarks/peak.py [--db postgresql,galera] [--minutes 10] [--quick]
-                                        [--history 1000000] [--day 30000] [--galera-port 39350]
+                                        [--history 1000000] [--day 30000] [--galera-port 24350]
 """
 from __future__ import annotations
 
@@ -333,7 +333,7 @@ def main() -> int:
     ap.add_argument("--day", type=int, default=30_000)
     ap.add_argument("--rate", type=float, default=5.0, help="requests a second per mini-program writer")
     ap.add_argument("--think", type=float, default=0.5, help="mean pause of a console client between actions (s)")
-    ap.add_argument("--galera-port", type=int, default=39350)
+    ap.add_argument("--galera-port", type=int, default=24350)
     args = ap.parse_args()
     seconds = 40.0 if args.quick else args.minutes * 60
     history = args.history or (100_000 if args.quick else 1_000_000)
@@ -347,9 +347,9 @@ def main() -> int:
                 continue
             one_target(kind, history, args.day, seconds, args.rate, args.think)
         elif kind == "galera":
-            from tests.galera import Cluster, GaleraUnavailable
+            from tests.galera import Cluster, GaleraUnavailable, free_base
             folder = Path(tempfile.mkdtemp(prefix="regdesk-peak-galera-", dir="/tmp"))
-            cluster = Cluster(folder, args.galera_port)
+            cluster = Cluster(folder, free_base(args.galera_port))
             dog = cluster.watchdog()
             try:
                 cluster.start()

@@ -76,13 +76,16 @@ def galera_cluster():
         pytest.skip(f"Galera cluster cannot start: {why}")
     # under /tmp, not pytest's private tmp folder: the nodes run as the mysql account when we are root
     folder = Path(tempfile.mkdtemp(prefix="regdesk-galera-", dir="/tmp"))
-    cluster = galera.Cluster(folder, int(os.environ.get("REGDESK_TEST_GALERA_PORT", galera.DEFAULT_BASE)))
-    dog = cluster.watchdog()
+    dog = None
     try:
+        base = galera.free_base(int(os.environ.get("REGDESK_TEST_GALERA_PORT", galera.DEFAULT_BASE)))
+        cluster = galera.Cluster(folder, base)
+        dog = cluster.watchdog()
         cluster.start()
     except galera.GaleraUnavailable as exc:
-        dog.stdin.close()
-        dog.wait(60)
+        if dog is not None:
+            dog.stdin.close()
+            dog.wait(60)
         if _require_servers():
             pytest.fail(f"Galera cluster did not start: {exc} (REGDESK_REQUIRE_SERVERS=1)")
         pytest.skip(f"Galera cluster did not start: {exc}")

@@ -4,8 +4,9 @@
     python -m tests.galera stop DIR
 
 Node i (0, 1, 2) listens on base+i (SQL), base+10+i (group communication, gcomm://), base+20+i
-(incremental state transfer) and base+30+i (rsync state transfer); base is 39300 by default (this
-project's ports: 39300-39399). Node 1 is bootstrapped with --wsrep-new-cluster, nodes 2 and 3 join it
+(incremental state transfer) and base+30+i (rsync state transfer). The default base, 24300, is below
+Linux's ephemeral range (32768-60999), so an outgoing connection of another program cannot be holding
+one of those ports; ``free_base()`` still checks that all twelve are free and moves up by 100 if not. Node 1 is bootstrapped with --wsrep-new-cluster, nodes 2 and 3 join it
 by a full state transfer (rsync) into an empty data folder; start() returns once all three report
 wsrep_cluster_size 3 and wsrep_ready ON (about 20-30 s on two cores).
 
@@ -28,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 NODES = 3
-DEFAULT_BASE = 39300
+DEFAULT_BASE = 24300
+PORT_OFFSETS = tuple(k * 10 + i for k in range(4) for i in range(3))  # SQL, gcomm, IST, SST per node
 PROVIDER_CANDIDATES = ("/usr/lib/galera/libgalera_smm.so", "/usr/lib/galera-4/libgalera_smm.so",
                        "/usr/lib64/galera-4/libgalera_smm.so", "/usr/lib/libgalera_smm.so")
 START_TIMEOUT = 120.0  # generous: a bounded wait, normally ~30 s
@@ -54,6 +56,20 @@ def missing() -> str | None:
     if provider() is None:
         return "libgalera_smm.so (Debian package galera-4) not found"
     return None
+
+
+def free_base(preferred: int = DEFAULT_BASE, tries: int = 20) -> int:
+    """The first base from ``preferred`` (in steps of 100) whose twelve ports are all free on 127.0.0.1."""
+    import socket
+    for base in range(preferred, preferred + 100 * tries, 100):
+        try:
+            for offset in PORT_OFFSETS:
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", base + offset))
+        except OSError:
+            continue
+        return base
+    raise GaleraUnavailable(f"no free ports for a cluster from {preferred} to {preferred + 100 * tries}")
 
 
 def provider() -> str | None:

@@ -16,15 +16,18 @@ loads them) and, in the caller's transaction:
    counting what the run itself confirms: a slot's taken places, the share each confirmation took
    (SlotShares.after), a patient's booking that day (the one-a-day rule);
 4. writes the bookings a conditional UPDATE for each (status, reason, kept share), and the same audit rows,
-   outbox rows, guard rows (services.bookings.decisions.guard_patient_day) and waitlist positions as single
-   decisions write.
+   outbox rows and waitlist positions as single decisions write.
+
+Between 1 and 2, as each single decision does in lock_and_count, the run writes the one-a-day guard row
+(services.bookings.decisions.guard_days) of each request it is about to check, before it counts anything.
 
 :func:`decide_one` is the single decision, in its own transaction: the reference the batches decide
 exactly as, and what a run that fails is decided with again, one request a transaction.
 
 On a multi-primary cluster (Galera) the run writes every counter and guard row its decisions need, as
 single decisions do: a run that raced another node's decision fails certification (or the counter's
-CHECK) as a whole, and services.db retries it, reading the other's decisions.
+CHECK, or is aborted by the other's replication finding its guard row locked) as a whole, and services.db
+retries it, reading the other's decisions.
 """
 from __future__ import annotations
 
@@ -97,7 +100,6 @@ def decide_one(conn: Connection, actor: Actor, row, reason: str | None, r: rules
                 to, reason = BookingStatus.FULL, decisions.FULL_REASON
             else:
                 to, values = BookingStatus.CONFIRMED, place.values
-                decisions.guard_patient_day(conn, fresh)
     else:
         to = BookingStatus.REJECTED  # a rejection takes no place: no lock needed, the conditional UPDATE suffices
     if not decisions.transition(conn, actor, row.id, to, reason=reason, action=decisions.DECISION_ACTION,
@@ -158,7 +160,10 @@ def decide(conn: Connection, actor: Actor, rows, refused: dict[int, str | None],
     # here, and no other decider's conditional UPDATE can take one from under this one's feet
     pending = set(conn.execute(_PENDING, {"ids": [row.id for row in rows]}).scalars())
     if open_rows:
-        slots, held = _read(conn, [row for row in open_rows if row.id in pending], one_a_day)
+        checked = [row for row in open_rows if row.id in pending]
+        if one_a_day:
+            decisions.guard_days(conn, [(row.patient_id, row.department_id, row.day) for row in checked])
+        slots, held = _read(conn, checked, one_a_day)
         infos = shares.read_shares(conn, slots)
     out: dict[int, str | None] = {}
     todo = _Writes(conn, actor)
@@ -190,8 +195,6 @@ def decide(conn: Connection, actor: Actor, rows, refused: dict[int, str | None],
                     infos[sid] = infos[sid].after(place)
                     if one_a_day:
                         held[day_key] = held.get(day_key, 0) + 1
-                        todo.guards.append({"patient": row.patient_id, "department": row.department_id,
-                                            "day": row.day})
         todo.add(row.id, to, reason, values.get("share_kind"))
         out[row.id] = to
     todo.flush()
@@ -202,14 +205,13 @@ def decide(conn: Connection, actor: Actor, rows, refused: dict[int, str | None],
 class _Writes:
     """The decisions of a batch, written a statement for each (status, reason, kept share: Place.values) rather
     than for each booking:
-    the bookings (locked, pending), then the confirmations' guard rows, then each decision's audit row and
-    outbox row, as decisions.transition and decisions.guard_patient_day write them."""
+    the bookings (locked, pending), then each decision's audit row and outbox row, as decisions.transition
+    writes them."""
 
     def __init__(self, conn: Connection, actor: Actor):
         self.conn, self.actor = conn, actor
         self.stamp = utcnow()
         self.waiting: dict[tuple[str, str | None, str | None], list[int]] = {}
-        self.guards: list[dict] = []
         self.done: list[tuple[int, str, str | None]] = []
 
     def add(self, booking_id: int, to: str, reason: str | None, share_kind: str | None) -> None:
@@ -225,9 +227,6 @@ class _Writes:
             if n != len(ids):  # they are locked: only a broken lock could get here
                 raise Conflict("预约状态在审核中被改变")
         self.waiting.clear()
-        if self.guards:
-            self.conn.execute(decisions._GUARD[self.conn.dialect.name], self.guards)
-            self.guards.clear()
 
     def record(self) -> None:
         conn, done = self.conn, self.done

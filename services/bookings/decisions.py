@@ -18,7 +18,8 @@ row. On one server the locks below also make deciders take turns, so what they c
 multi-primary cluster (Galera), where a lock is known to its own node only, the second of two such
 decisions fails certification (1213) or the CHECK, and services.db retries it: it then reads the
 other's decision. The one-a-day rule likewise writes a guard row per patient, department and day
-(guard_patient_day). Lock order, everywhere: patient row, clinic session, slot row, bookings, then a
+before it counts the patient's bookings (lock_and_count). Lock order, everywhere: patient row, clinic
+session, slot row, the patient's guard row, bookings, then a
 booking's slot counter (the trigger, after its booking, as for the mini-program's cancel; see
 lock_and_count for how PostgreSQL and MySQL/MariaDB lock them).
 On SQLite ``BEGIN IMMEDIATE`` already serializes writers, so the lock statements are skipped there.
@@ -91,7 +92,6 @@ class Fresh:
     taken: int
     session_status: str
     duplicates: int  # the patient's other confirmed/checked_in bookings, same department and day
-    guard: tuple[int, int, dt.date] | None = None  # (patient, department, day) when duplicates were counted
 
 
 def label(status: str) -> str:
@@ -174,13 +174,21 @@ def lock_and_count(conn: Connection, *, slot_id: int, session_id: int, patient_i
 
     The locks make deciders on one server take turns, so what they read is what they decide on. On a
     multi-primary cluster they hold on their own node only: there the slot counter (written by the
-    confirmation's trigger, CHECK taken <= capacity) and guard_patient_day make two concurrent
+    confirmation's trigger, CHECK taken <= capacity) and the guard row (below) make two concurrent
     decisions conflict, and services.db retries the later one, which then reads the earlier's result.
 
     ``patient_id`` given: the patient's other confirmed or checked-in bookings in ``department_id``
     on ``day`` are counted too (the one-a-day rule), under a lock that keeps two deciders from both
     confirming the same patient twice. The counting statement runs after the locks, so under READ
-    COMMITTED it sees every decision committed by the previous holder of the lock.
+    COMMITTED it sees every decision committed by the previous holder of the lock. Before counting,
+    the decision writes the guard row of that patient, department and day (:func:`guard_days`), which
+    every such decision writes. On one server the locks already serialize them; on a multi-primary
+    cluster it is what makes the count trustworthy: another node's decision on that patient's day
+    either was applied here before the guard row was written (so the count sees it), or its
+    replication finds the row locked and aborts this transaction, or both are in flight together and
+    the later fails certification (1213); services.db retries the loser, which then counts the
+    other's booking. Writing the guard only when confirming, after the count, leaves a gap: the other
+    node's decision applied between the count and the write conflicts with nothing.
 
     PostgreSQL: patient FOR NO KEY UPDATE (one-a-day rule only), session FOR SHARE (a stop, which
     updates the session, waits for this decision or is seen by it), slot FOR NO KEY UPDATE: deciders
@@ -215,21 +223,17 @@ def lock_and_count(conn: Connection, *, slot_id: int, session_id: int, patient_i
     if patient_id is None:
         row = conn.execute(_FRESH, {"slot": slot_id}).one()
         return Fresh(capacity=row[0], session_status=row[1], taken=row[2], duplicates=0)
+    guard_days(conn, [(patient_id, department_id, day)])
     row = conn.execute(_FRESH_DUP, {"slot": slot_id, "patient": patient_id, "booking": booking_id or 0,
                                     "day": day, "department": department_id}).one()
-    return Fresh(capacity=row[0], session_status=row[1], taken=row[2], duplicates=row[3],
-                 guard=(patient_id, department_id, day))
+    return Fresh(capacity=row[0], session_status=row[1], taken=row[2], duplicates=row[3])
 
 
-def guard_patient_day(conn: Connection, fresh: Fresh) -> None:
-    """Before confirming a booking whose one-a-day rule was checked (``fresh.guard``): write the guard row
-    of its patient, department and day, which every other such confirmation writes too. On one server
-    the locks of lock_and_count already serialize them; on a multi-primary cluster the second of two
-    concurrent confirmations fails certification, is retried, and then counts the first."""
-    if fresh.guard is None:
-        return
-    patient, department, day = fresh.guard
-    conn.execute(_GUARD[conn.dialect.name], {"patient": patient, "department": department, "day": day})
+def guard_days(conn: Connection, keys: list[tuple[int, int, dt.date]]) -> None:
+    """Write the guard row of each (patient, department, day) whose one-a-day rule is about to be checked,
+    before its bookings are counted (lock_and_count says why); one row per decision, in the caller's order."""
+    if keys:
+        conn.execute(_GUARD[conn.dialect.name], [{"patient": p, "department": dep, "day": day} for p, dep, day in keys])
 
 
 def transition(conn: Connection, actor: Actor, booking_id: int, to: str, *, reason: str | None = None,
@@ -300,8 +304,6 @@ def approve(db: Database, actor: Actor, booking_id: int, *, override: str | None
         to, reason = (BookingStatus.FULL, FULL_REASON) if place.left <= 0 else (BookingStatus.CONFIRMED, None)
         if to == BookingStatus.FULL and waitlist.is_waiting(row.status, row.reason):  # its wait is not ended at one key
             raise Conflict(f"该申请{row.reason}，有号释放时将按先后自动预约成功；不需要时请拒绝")
-        if to == BookingStatus.CONFIRMED:
-            guard_patient_day(conn, fresh)
         if not transition(conn, actor, booking_id, to, reason=reason, action=DECISION_ACTION,
                           values=place.values if to == "confirmed" else None):
             raise Conflict(f"该预约已被处理：{label(_current_status(conn, booking_id))}")

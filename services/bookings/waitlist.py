@@ -151,7 +151,6 @@ def _give(conn: Connection, actor: Actor, r: rules.Rules, now: dt.datetime, slot
         done = decisions.transition(conn, actor, oldest.id, BookingStatus.REJECTED, reason=refusal.reason,
                                     action=decisions.DECISION_ACTION)
         return "rejected" if done else "gone"
-    decisions.guard_patient_day(conn, fresh)
     moved = {"slot_id": slot_id} if slot_id != oldest.slot_id else None
     done = decisions.transition(conn, actor, oldest.id, BookingStatus.CONFIRMED, action=decisions.DECISION_ACTION,
                                 values={**(moved or {}), **place.values}, kind=KIND)

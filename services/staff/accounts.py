@@ -68,7 +68,7 @@ _BOOKING = ("id", "slot_id", "patient_id", "status", "source", "reason", "create
 _REFERRAL = ("channel", "referral_code")
 TABLE_DEFAULT, VIEW_DEFAULT = "*", "*view"
 # the slot counters are kept by triggers (running as their owner) only: read, never written directly;
-# the one-a-day guards are written by each confirming decision (services.bookings.decisions.guard_patient_day)
+# the one-a-day guards are written by each decision that checks the rule (services.bookings.decisions.guard_days)
 _CAPACITY = {"slot_counters": _READ, "patient_day_guards": _all("SELECT", "INSERT", "UPDATE")}
 
 # role -> table or view -> privileges; TABLE_DEFAULT / VIEW_DEFAULT: every table / view not named

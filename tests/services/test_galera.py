@@ -76,6 +76,55 @@ def test_last_place_taken_on_two_nodes_at_once_goes_to_one(galera_urls, node_dbs
     assert (taken, counter) == (1, 1)
 
 
+def test_a_patients_day_counted_on_one_node_while_another_confirms_it_goes_to_one(galera_urls, node_dbs):
+    """The one-a-day rule across nodes, at its narrowest: node 1 has counted a patient's bookings that day
+    (none) and not yet confirmed, when node 2 confirms the patient's other request in that department and
+    its write is applied on node 1. Node 1's confirmation must then fail (the cluster aborts it; regdesk
+    retries and counts the other), never commit a second place that day. Reads are Galera's plain
+    statements: nothing on node 1 waits for node 2 unless a written row says so."""
+    c = f.basic_clinic(node_dbs[0], capacity=2, slots=2)
+    patient = f.patient(node_dbs[0])
+    first, second = (f.request(node_dbs[0], s, patient) for s in c["slot_ids"])
+    for url in galera_urls[:2]:  # both requests are on both nodes before either decides
+        synced = _synced(url)
+        try:
+            with synced.read() as conn:
+                assert conn.execute(text("SELECT COUNT(*) FROM bookings WHERE patient_id = :p"),
+                                    {"p": patient}).scalar_one() == 2
+        finally:
+            synced.dispose()
+    conn = node_dbs[0].engine.connect()
+    tx = conn.begin()
+    outcome = "committed"
+    try:
+        row = decisions.load_context(conn, first)
+        fresh = decisions.lock_and_count(conn, slot_id=row.slot_id, session_id=row.session_id, patient_id=patient,
+                                         booking_id=first, day=row.day, department_id=row.department_id)
+        assert fresh.duplicates == 0
+        assert decisions.approve(node_dbs[1], CLERK, second).status == "confirmed"  # node 2, committed
+        node1 = _synced(galera_urls[0])  # node 1 has applied node 2's confirmation
+        try:
+            with node1.read() as other:
+                assert other.execute(text("SELECT status FROM bookings WHERE id = :b"), {"b": second}).scalar_one() == "confirmed"
+        finally:
+            node1.dispose()
+        try:
+            decisions.transition(conn, CLERK, first, "confirmed", action=decisions.DECISION_ACTION)
+            tx.commit()
+        except DBAPIError as exc:
+            outcome = exc.orig.args[0]
+    finally:
+        conn.close()
+    assert outcome == 1213, "node 1 confirmed a second place on the patient's day"
+    synced = _synced(galera_urls[2])
+    try:
+        with synced.read() as conn:
+            statuses = dict(conn.execute(text("SELECT id, status FROM bookings WHERE patient_id = :p"), {"p": patient}).all())
+    finally:
+        synced.dispose()
+    assert statuses == {first: "pending", second: "confirmed"}
+
+
 def test_a_clerk_on_each_node_approves_the_last_place(node_dbs):
     """The services themselves, on two nodes at once, over many slots of one place each: every slot ends
     with one confirmed booking and one full, never two confirmed (the loser of a conflict is retried

@@ -9,7 +9,7 @@ Create Date: 2026-12-02 01:50:00
   writer can oversell a slot, and two decisions taking places in one slot write the same row (on a
   multi-primary cluster the second fails certification and is retried).
 - patient_day_guards: one row per (patient, department, day) that every decision confirming under the
-  one-a-day rule writes (services.bookings.decisions.guard_patient_day), so two such decisions conflict.
+  one-a-day rule writes (services.bookings.decisions.guard_days), so two such decisions conflict.
 - Both are backfilled from the bookings there are.
 """
 import sqlalchemy as sa
