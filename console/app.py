@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QVBoxLayo
 from console.common import i18n, settings as S
 from console.common.context import ConsoleContext
 from console.common.icons import icon
-from console.common.tasks import NextFunc, TaskRunner, is_unreachable, user_message
+from console.common.tasks import NextFunc, TaskRunner, is_unreachable, pause_collector, user_message
 from console.common.widgets import text_label
 from console.login import LoginDialog
 from services import config as config_mod
@@ -91,12 +91,16 @@ def _read_queue(db: Database, actor) -> tuple:
 
 class Prefetch:
     """A read started on a worker before the page that shows it exists (the queue's, as soon as the log-in
-    is accepted, while the main window is built): ``then(next_func, owner)`` hands its result over once,
-    at once if it is there, else when it arrives; dropped if ``owner`` (a widget) was deleted meanwhile."""
+    is accepted, while the main window is built): ``then(next_func, owner, shown_in)`` hands its result
+    over once, at once if it is there, else when it arrives; dropped if ``owner`` (a widget) was deleted
+    meanwhile. As for any big read (TaskRunner.run_task's ``shown_in``), the garbage collector is held
+    off from the start until ``shown_in`` has painted the rows."""
 
     def __init__(self, tasks: TaskRunner, func: Callable[[], Any]):
         self._result: tuple | None = None
         self._next: NextFunc | None = None
+        self._tasks = tasks
+        pause_collector()
         tasks.run_task(func, self._arrived)
 
     def _arrived(self, result: Any, error: BaseException | None) -> None:
@@ -105,10 +109,13 @@ class Prefetch:
         else:
             self._next(result, error)
 
-    def then(self, next_func: NextFunc, owner: QObject) -> None:
+    def then(self, next_func: NextFunc, owner: QObject, shown_in: QWidget | None = None) -> None:
         def deliver(result: Any, error: BaseException | None) -> None:
-            if shiboken6.isValid(owner):
-                next_func(result, error)
+            try:
+                if shiboken6.isValid(owner):
+                    next_func(result, error)
+            finally:
+                self._tasks.resume_after_paint(shown_in)
         if self._result is None:
             self._next = deliver
         else:

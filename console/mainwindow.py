@@ -4,10 +4,10 @@ of new requests (console.notices), whether the job service runs (console.jobstat
 automatic decisions (console.autoapprove).
 
 The live feed is started before the pages are built and publishes on ``ctx.changes``, to which every
-page subscribes itself (console.common.changes). The queue's load starts first; the roster,
-notification and administration pages are imported and built when first shown (console.pages,
-console.navigation); the day list
-is built at once (the File menu acts on it) and reads its day when first shown. Without a feed the window polls every two
+page subscribes itself (console.common.changes). The queue's load starts first, and the job service's
+heartbeat and the day list's pickers are read once its rows are in; the roster, notification and
+administration pages are imported and built when first shown (console.pages, console.navigation); the
+day list is built at once (the File menu acts on it) and reads its day when first shown. Without a feed the window polls every two
 seconds (same update path, no model reset).
 
 Consoles do not decide or send in the background: the job service (`regdesk jobs`, in the demo a
@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.ctx = ctx
         self.demo = demo
+        self._shut = False
         # Qt adds " — regdesk" (the application display name) to every window title itself
         self.setWindowTitle(self.tr("Registration desk") + (self.tr(" (demo)") if demo else ""))
         self.setWindowIcon(icon("app"))
@@ -111,9 +112,17 @@ class MainWindow(QMainWindow):
         self.queue.newRequests.connect(self.notices.new_requests)
         self.queue.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.daylist.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.queue.reload()  # first: the other pages load when first shown, even the one _restore() shows
+        # the queue's read first: what competes with it for the worker threads and the interpreter waits
+        # for its rows (the job service's heartbeat, the day list's pickers), the other pages for their first show
+        self.queue.firstLoaded.connect(self._after_first_rows)
+        self.queue.reload()
         self._restore()
+
+    def _after_first_rows(self) -> None:
+        if self._shut:  # closed before the queue's rows were shown
+            return
         self.jobs_monitor.start()
+        self.daylist.prepare()
 
     def _restore(self) -> None:
         st = self.ctx.settings
@@ -159,6 +168,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop every timer and thread this window started (the feed, the simulator, the job service, the workers)."""
+        self._shut = True
         self.connection.stop()
         self.jobs_monitor.stop()
         for worker in (self.ctx.simulator, self.ctx.jobs):

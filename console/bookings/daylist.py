@@ -62,9 +62,10 @@ class DayListPage(DayActions, BookingPage):
         self.model = DayListModel(self)
         self._loading: tuple | None = None
         self._want: tuple | None = None
-        # the first load waits for the department picker (a saved department applies to it) and for the
-        # page to be shown: a hidden day list costs nothing at start-up, and its big day is read once
-        self._departments_known = False
+        # nothing is read before the page is first shown (or prepare()d): a hidden day list costs nothing at
+        # start-up; shown, its big day is read at once (with the saved department, which the picker holds
+        # as "…" until the departments are read beside it) and once
+        self._departments_asked = False
         self._waiting_first_load = True
         self._departments: list = []
         self._doctors: list = []
@@ -178,8 +179,8 @@ class DayListPage(DayActions, BookingPage):
             self.status_filter.setCurrentIndex(1)
             self._wanted_department = self._wanted_doctor = None
         self._apply_status_filter()
-        self.department.addItem(self.tr("All departments"), 0)
-        self.doctor.addItem(self.tr("All doctors"), 0)
+        self.department.addItem("…" if self._wanted_department else self.tr("All departments"), self._wanted_department or 0)
+        self.doctor.addItem("…" if self._wanted_doctor else self.tr("All doctors"), self._wanted_doctor or 0)
 
         self.prev_day.clicked.connect(lambda: self.shift_day(-1))
         self.next_day.clicked.connect(lambda: self.shift_day(1))
@@ -203,7 +204,6 @@ class DayListPage(DayActions, BookingPage):
         ctx.changes.subscribe(self, self.apply_changes)  # what others change (console.common.changes)
         self._shortcuts()
         self._day_shown()
-        self._load_departments()
 
     # ---------------------------------------------------------------- set-up
 
@@ -274,6 +274,13 @@ class DayListPage(DayActions, BookingPage):
 
     # ---------------------------------------------------------------- departments and doctors
 
+    def prepare(self) -> None:
+        """Read the departments and doctors for the pickers (once; the first show does it too): the main
+        window asks once the queue has shown its rows."""
+        if not self._departments_asked:
+            self._departments_asked = True
+            self._load_departments()
+
     def _load_departments(self) -> None:
         db = self.ctx.db
 
@@ -297,8 +304,9 @@ class DayListPage(DayActions, BookingPage):
         self.department.blockSignals(False)
         self._fill_doctors(self._wanted_doctor)
         self._wanted_department = self._wanted_doctor = None
-        self._departments_known = True
-        self.reload(new_query=True)
+        if self._loading is None and self.model.query is not None and self.model.query != self.query():
+            self.reload(new_query=True)  # the saved department or doctor is gone: the picker says 全部
+        # (a load under way compares its query when it lands; a page not shown yet reads at its first show)
 
     def _fill_doctors(self, wanted: int | None = None) -> None:
         dep = self.department.currentData() or None
@@ -319,9 +327,9 @@ class DayListPage(DayActions, BookingPage):
 
     def reload(self, new_query: bool = False) -> None:
         """Load the chosen day. The same query again is applied in place (no reset). Nothing before the
-        page was first shown with its departments known (then it loads once)."""
+        page was first shown (then it loads once)."""
         if self._waiting_first_load:
-            if not (self._departments_known and self.isVisible()):
+            if not self.isVisible():
                 return
             self._waiting_first_load = False
             new_query = True
@@ -337,7 +345,8 @@ class DayListPage(DayActions, BookingPage):
 
         # the rows only: their search strings are made when the clerk first searches (RowTableModel.keys)
         self.ctx.tasks.run_task(lambda: queries.day_list(db, day, department_id=dep, doctor_id=doc),
-                                lambda res, err: self._loaded(q, fresh, ticket, res, err), owner=self)
+                                lambda res, err: self._loaded(q, fresh, ticket, res, err), owner=self,
+                                shown_in=self.table.viewport())
 
     def _loaded(self, q, fresh: bool, ticket: int, result, error) -> None:
         self._loading = None
@@ -392,6 +401,7 @@ class DayListPage(DayActions, BookingPage):
         super().showEvent(event)
         if self._waiting_first_load:
             self.reload()
+        self.prepare()
         if not self._notify_timer.isActive():
             self._notify_timer.start()
             self.refresh_notify_states()  # they may have moved on while another page was shown

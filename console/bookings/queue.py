@@ -43,7 +43,7 @@ from console.bookings.reasons import REJECT_REASONS, ReasonDialog
 from console.common import settings as S
 from console.common.booktable import BookingTable
 from console.common.tasks import is_unreachable, user_message
-from console.common.widgets import MessageBar, SearchBox, open_dialog
+from console.common.widgets import MessageBar, SearchBox, after_paint, open_dialog
 from services.bookings import decisions, queries
 from services.sync.changes import Changes
 
@@ -56,6 +56,7 @@ class QueuePage(BookingPage):
     pendingCount = Signal(int)
     newRequests = Signal(int)
     statusMessage = Signal(str)
+    firstLoaded = Signal()  # the first read is painted (or failed): what the window deferred may start now
 
     def __init__(self, ctx, parent: QWidget | None = None, first_read: FirstRead | None = None):
         """``first_read``: the queue's first read, started when the log-in was accepted (console.app), so
@@ -68,6 +69,7 @@ class QueuePage(BookingPage):
         self.dialog: QDialog | None = None  # the dialog open now (widgets.open_dialog)
         self.model = QueueModel(self)
         self.loaded = False
+        self._first_done = False
         self._loading = False
         self._reload_again = False
         can_decide = ctx.can("booking.decide")
@@ -247,13 +249,15 @@ class QueuePage(BookingPage):
         ticket = self.model.ticket()
         first, self._first_read = self._first_read, None
         if first is not None and self.model.view == "all":
-            first(lambda res, err: self._loaded(ticket, res, err), self)
+            first(lambda res, err: self._loaded(ticket, res, err), self, self.table.viewport())
             return
         self.ctx.tasks.run_task(lambda: read_queue(db, scope), lambda res, err: self._loaded(ticket, res, err),
                                 owner=self)
 
     def _loaded(self, ticket: int, result, error) -> None:
         self._loading = False
+        first = not self._first_done
+        self._first_done = True
         if error is not None:
             if not is_unreachable(error):
                 self.messages.show_message(user_message(error), "error")
@@ -268,6 +272,8 @@ class QueuePage(BookingPage):
                     self.take_keyboard(current_row=True)
             else:
                 self.model.sync(rows, since=ticket)
+        if first:  # once its rows are on the screen
+            after_paint(self.table.viewport(), self.firstLoaded.emit)
         if self._reload_again:
             self._reload_again = False
             self.reload()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QWidget
 
 from console.bookings.bookingmodel import BookingModel, number_column, places_column, time_column, who_where_columns
 from console.common import labels as L
@@ -149,7 +150,7 @@ class QueueModel(BookingModel):
 
 
 # hands the result of a read already under way to the page (console.app.Prefetch.then(next_func, owner)), once
-FirstRead = Callable[[NextFunc, QObject], None]
+FirstRead = Callable[[NextFunc, QObject, QWidget], None]  # console.app.Prefetch.then
 
 
 def queue_scope(actor) -> list[int] | None:

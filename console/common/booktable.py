@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 30
 MAX_FIT = 300  # a column fitted to its rows is never wider than this; a longer text elides (tooltip)
-FIT_ROWS, FIT_TAIL = 250, 50  # the rows a column is fitted to: so many from the top and from the end
+FIT_ROWS, FIT_TAIL = 100, 20  # the rows a column is fitted to: so many from the top (five screens) and from the end
 
 
 MARK_TINT = QColor("#fff1b8")  # a marked row's background (the selection's colour wins while selected)

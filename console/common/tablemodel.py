@@ -32,6 +32,13 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # the cell's sort value (Column.sort_b
 ROW_ROLE = Qt.ItemDataRole.UserRole + 3  # the whole row record
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 4  # the row's search string
 MARKED_ROLE = Qt.ItemDataRole.UserRole + 5  # True for a row marked with Space (console.common.booktable paints it)
+# the roles as plain ints, compared in cell() (asked about eight times a cell at each paint)
+_DISPLAY, _ALIGN, _TIP = (int(r.value) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.TextAlignmentRole,
+                                                 Qt.ItemDataRole.ToolTipRole))
+_FOREGROUND, _DECORATION = int(Qt.ItemDataRole.ForegroundRole.value), int(Qt.ItemDataRole.DecorationRole.value)
+_LOOK = frozenset(int(r.value) for r in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
+                                         Qt.ItemDataRole.FontRole, Qt.ItemDataRole.DecorationRole))
+_ID, _SORT, _ROW, _SEARCH, _MARKED = (int(r) for r in (ID_ROLE, SORT_ROLE, ROW_ROLE, SEARCH_ROLE, MARKED_ROLE))
 OWN_ROLE = Qt.ItemDataRole.UserRole + 16  # a model's roles of its own start here (e.g. the roster grid's)
 
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -177,29 +184,30 @@ class RowTableModel(QAbstractTableModel):
 
     def cell(self, i: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """data() without a QModelIndex (the proxy calls this directly)."""
+        role = int(role)
+        if role == _DISPLAY:
+            return self.columns[column].display(self._rows[i])
+        if role in _LOOK:
+            row = self._rows[i]
+            if self.busy and role != _DECORATION and self.row_id(row) in self.busy:
+                return self.busy_look(role)
+            return self.decorate(row, self.columns[column], role)
+        if role == _ALIGN:
+            return self.columns[column].align
+        if role == _MARKED:
+            return bool(self.marked) and self.row_id(self._rows[i]) in self.marked
         row = self._rows[i]
         col = self.columns[column]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return col.display(row)
-        if role == ID_ROLE:
+        if role == _ID:
             return self.row_id(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return col.align
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TIP:
             return col.tooltip(row) if col.tooltip is not None else None
-        if role == SORT_ROLE:  # for Qt's proxies (console.common.collation.CollatingProxy)
+        if role == _SORT:  # for Qt's proxies (console.common.collation.CollatingProxy)
             return col.sort_by(row)
-        if role == ROW_ROLE:
+        if role == _ROW:
             return row
-        if role == SEARCH_ROLE:
+        if role == _SEARCH:
             return self.keys()[i]
-        if role == MARKED_ROLE:
-            return bool(self.marked) and self.row_id(row) in self.marked
-        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
-                    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.DecorationRole):
-            if self.busy and self.row_id(row) in self.busy and role != Qt.ItemDataRole.DecorationRole:
-                return self.busy_look(role)
-            return self.decorate(row, col, role)
         return None
 
     def busy_look(self, role: int) -> Any:

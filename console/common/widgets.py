@@ -1,5 +1,5 @@
 """Small widgets shared by the console's pages: an inline message bar, a search box, a date picker's
-calendar.
+calendar, and what waits for a widget's next paint (after_paint).
 
 A clerk should never have to dismiss a dialog to learn that a colleague decided a request
 first: such news goes into the page's message bar, which fades after a while.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QLocale, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCalendarWidget,
@@ -64,6 +64,33 @@ def primary_ok(buttons: QDialogButtonBox, name: str, text: str) -> QPushButton:
     ok.setText(text)
     set_role(ok, "primary")
     return ok
+
+
+class _AfterPaint(QObject):
+    def __init__(self, widget: QWidget, then, at_most_ms: int):
+        super().__init__(widget)
+        self.widget, self.then = widget, then
+        widget.installEventFilter(self)
+        QTimer.singleShot(at_most_ms, self, self._go)  # a window minimized or covered may not paint soon
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self, self._go)  # once the paint is done
+        return False
+
+    def _go(self) -> None:
+        if self.then is not None:
+            then, self.then = self.then, None
+            self.widget.removeEventFilter(self)
+            self.deleteLater()
+            then()
+
+
+def after_paint(widget: QWidget, then, at_most_ms: int = 1000) -> None:
+    """Call ``then()`` once, right after ``widget`` next paints itself (on the screen, not merely queued),
+    or after ``at_most_ms`` if it does not paint by then: work that can wait for the clerk's first look.
+    Never if ``widget`` is destroyed first."""
+    _AfterPaint(widget, then, at_most_ms)
 
 
 def calendar_popup(edit: QDateEdit) -> QDateEdit:

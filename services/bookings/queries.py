@@ -150,7 +150,8 @@ def _rows(raw: Iterable[Sequence], today: dt.date,
     make = BookingRow
     new = tuple.__new__
     ages: dict = {}  # many patients share a birth date; age_on is the costliest per-row step
-    zero = (0, 0, 0)
+    places: dict = {}  # slot id -> (remaining, pending, desk_left), worked out once per slot
+    nothing = (None, None, None)
     out = []
     append = out.append
     for (bid, status, source, reason, created, checked, pid, pname, gender, birth, phone,
@@ -165,19 +166,28 @@ def _rows(raw: Iterable[Sequence], today: dt.date,
                 born = dt.date.fromisoformat(birth) if isinstance(birth, str) else birth
                 age = ages[birth] = age_on(born, today)
         if counts is None:
-            remaining = pending = desk_left = None
+            remaining, pending, desk_left = nothing
         else:
-            taken, pending, desk = counts.get(slot_id, zero)
-            remaining = capacity - taken
-            desk_left = max(remaining, 0)
-            if share and day > today:  # before the clinic day a walk-in takes only the desk share
-                desk_left = min(desk_left, max(shares.kept(capacity, share) - desk, 0))
+            known = places.get(slot_id)
+            if known is None:
+                known = places[slot_id] = _places(counts.get(slot_id), capacity, share, day > today)
+            remaining, pending, desk_left = known
         masked = phone[:3] + "****" + phone[7:] if len(phone) == 11 and phone.isdigit() else mask_phone(phone)
         append(new(make, (bid, status, source, reason, created, checked, pid, pname, gender, age, masked,
                           dep_id, dep_name, doc_id, doc_name, title, sid, sstatus, day, period,
                           slot_id, starts, ends, capacity, remaining, pending, 0, (), notify_state, None, None,
                           desk_left)))
     return out
+
+
+def _places(counted: tuple[int, int, int] | None, capacity: int, share, before_the_day: bool) -> tuple[int, int, int]:
+    """A slot's (remaining, pending, desk_left) from its (taken, pending, taken by the desk)."""
+    taken, pending, desk = counted or (0, 0, 0)
+    remaining = capacity - taken
+    desk_left = max(remaining, 0)
+    if share and before_the_day:  # before the clinic day a walk-in takes only the desk share
+        desk_left = min(desk_left, max(shares.kept(capacity, share) - desk, 0))
+    return remaining, pending, desk_left
 
 
 def _chunks(values: Sequence, size: int = CHUNK):
@@ -313,7 +323,9 @@ def day_list(db: Database, day: dt.date, department_id: int | None = None, docto
              today: dt.date | None = None) -> list[BookingRow]:
     """Every booking of a clinic day (any status), by slot time, doctor and id: one joined query.
 
-    Places left per slot come from one grouped query over the same day's bookings.
+    Places left per slot are counted from the same rows: a slot belongs to one doctor, so a department's
+    or a doctor's day holds every booking of each of its slots (what _slot_counts would count, read in
+    the same statement).
     """
     today = today or hospital_today()
     q = booking_select().where(ClinicSession.day == day)
@@ -322,15 +334,27 @@ def day_list(db: Database, day: dt.date, department_id: int | None = None, docto
     if doctor_id is not None:
         q = q.where(Doctor.id == doctor_id)
     q = q.order_by(Slot.starts_at, Doctor.id, Booking.id)
-    cq = (select(Booking.slot_id, *_counts()).select_from(Booking)
-          .join(Slot, Slot.id == Booking.slot_id).join(ClinicSession, ClinicSession.id == Slot.session_id)
-          .where(ClinicSession.day == day).group_by(Booking.slot_id))
-    if doctor_id is not None:
-        cq = cq.where(ClinicSession.doctor_id == doctor_id)
     with db.read() as conn:
         raw = conn.execute(q).all()
-        counts = {sid: (int(t or 0), int(p or 0), int(d or 0)) for sid, t, p, d in conn.execute(cq)}
-    return _rows(raw, today, counts)
+    return _rows(raw, today, _counted(raw))
+
+
+def _counted(raw: Sequence[Sequence]) -> dict[int, tuple[int, int, int]]:
+    """slot id -> (taken, pending, taken by the desk) from booking_select rows holding all of each slot's bookings."""
+    taken_statuses, pending_status = frozenset(TAKEN_STATUSES), BookingStatus.PENDING
+    counts: dict[int, list[int]] = {}
+    for r in raw:  # r[1]: Booking.status, r[2]: Booking.source, r[20]: Slot.id (_COLUMNS)
+        c = counts.get(r[20])
+        if c is None:
+            c = counts[r[20]] = [0, 0, 0]
+        status = r[1]
+        if status in taken_statuses:
+            c[0] += 1
+            if r[2] == "desk":
+                c[2] += 1
+        elif status == pending_status:
+            c[1] += 1
+    return {sid: tuple(c) for sid, c in counts.items()}
 
 
 def booking_rows(db: Database, ids: Iterable[int], today: dt.date | None = None) -> list[BookingRow]:

@@ -2,6 +2,7 @@
 cleanly, and `regdesk --demo` end to end."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -45,6 +46,21 @@ def open_window(qtbot, ctx, **kw) -> MainWindow:
     qtbot.waitUntil(lambda: w.queue.loaded, timeout=15_000)
     w.queue.table.setFocus()
     return w
+
+
+@contextlib.contextmanager
+def statements(db: Database):
+    """Every SQL statement run on ``db`` meanwhile, in order."""
+    from sqlalchemy import event
+    read: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest) -> None:
+        read.append(statement)
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        yield read
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
 
 
 def queue_ids(w: MainWindow) -> list[int]:
@@ -143,14 +159,8 @@ def test_the_queue_takes_the_keyboard_as_soon_as_its_rows_arrive(qtbot, sqlite_d
 def test_pages_not_shown_read_nothing_and_the_queue_still_loads(qtbot, sqlite_db, tmp_path):
     """An administrator's window opens on the roster page saved last time: the queue still loads; the
     notification and administration pages are not built and read nothing until first shown."""
-    from sqlalchemy import event
     clinic_with_requests(sqlite_db, 2)
-    read: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_rest) -> None:
-        read.append(statement)
-    event.listen(sqlite_db.engine, "before_cursor_execute", seen)
-    try:
+    with statements(sqlite_db) as read:
         with console_context(sqlite_db, staff(sqlite_db, "a1", "admin"), tmp_path) as ctx:
             ctx.settings[S.LAST_PAGE] = "roster"
             read.clear()  # what the window reads, not what setting up the test wrote
@@ -167,8 +177,32 @@ def test_pages_not_shown_read_nothing_and_the_queue_still_loads(qtbot, sqlite_db
             qtbot.waitUntil(lambda: admin.staff.model.rowCount() > 0 and ctx.tasks.idle, timeout=15_000)
             assert any(re.search(r"\bFROM staff\b", s) for s in read)
             w.close()
-    finally:
-        event.remove(sqlite_db.engine, "before_cursor_execute", seen)
+
+
+def test_the_queue_is_read_first_and_what_can_wait_is_read_once_its_rows_are_shown(qtbot, sqlite_db, tmp_path):
+    """At start-up nothing competes with the queue's first read: the job service's heartbeat and the day
+    list's departments are read once the queue's rows are on the screen (the departments without the day
+    list being shown, so its pickers are ready), and the day itself only when the day list is first shown."""
+    clinic_with_requests(sqlite_db, 2)
+    shown_at: list[int] = []
+    with statements(sqlite_db) as read:
+        with console_context(sqlite_db, staff(sqlite_db, "a1", "admin"), tmp_path) as ctx:
+            read.clear()
+            w = MainWindow(ctx, live=False)
+            qtbot.addWidget(w)
+            w.queue.firstLoaded.connect(lambda: shown_at.append(len(read)))
+            w.show()
+            qtbot.waitUntil(lambda: shown_at != [] and ctx.tasks.idle and w.daylist.department.count() > 1
+                            and w.jobs_monitor.latest is not None, timeout=15_000)
+            before, after = read[:shown_at[0]], read[shown_at[0]:]
+
+            def asks(statements, pattern):
+                return any(re.search(pattern, s) for s in statements)
+            assert asks(before, r"bookings\.status = \?") and queue_ids(w) != []  # the queue's pending requests
+            assert not asks(before, r"\bFROM job_runners\b") and not asks(before, r"\bFROM departments\b")
+            assert asks(after, r"\bFROM job_runners\b") and asks(after, r"\bFROM departments\b")
+            assert w.daylist.model.query is None  # the day list was not shown: its day is not read
+            w.close()
 
 
 def test_closing_saves_the_window_and_stops_the_feed_and_simulator(qtbot, sqlite_db, tmp_path):

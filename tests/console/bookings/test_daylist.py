@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
 
 from console.bookings.daylist import DayListModel, DayListPage
+from console.common import settings as S
 from console.common.live import LiveFeed
 from console.common.rowproxy import RowFilterProxy
 from console.common.tablemodel import ID_ROLE
@@ -145,19 +146,50 @@ def test_cancel_for_the_patient_with_a_reason(qtbot, db, tmp_path):
 
 
 def test_the_day_is_read_once_and_only_when_the_page_is_first_shown(qtbot, sqlite_db, tmp_path):
-    """A hidden day list reads nothing (the console starts on the queue); shown, it reads the day once."""
+    """A hidden day list reads nothing, not even its pickers (the console starts on the queue); shown, it
+    reads the day once, and its departments beside it."""
     today_clinic(sqlite_db, 3)  # a session running all day: approvable at any hour
     with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
         page = DayListPage(ctx)
         qtbot.addWidget(page)
         loads: list[int] = []
         page.loadedRows.connect(loads.append)
-        qtbot.waitUntil(lambda: page.department.count() > 1 and ctx.tasks.idle, timeout=10_000)
         page.reload()  # a poll or a restored connection meanwhile
-        assert ctx.tasks.idle and page.model.query is None and loads == []
+        assert ctx.tasks.idle and page.model.query is None and loads == [] and page.department.count() == 1
         page.show()
-        qtbot.waitUntil(lambda: loads != [] and ctx.tasks.idle, timeout=10_000)
+        qtbot.waitUntil(lambda: loads != [] and page.department.count() > 1 and ctx.tasks.idle, timeout=10_000)
         assert loads == [3] and page.model.query == (hospital_today(), None, None)
+
+
+def test_a_saved_department_is_read_at_once_and_a_gone_one_falls_back_to_all(qtbot, sqlite_db, tmp_path):
+    """The first read does not wait for the department picker: it reads the saved department's day at
+    once (the picker says "…" until the departments are in, never 全部科室 over one department's rows), and
+    reads once only. A saved department that no longer exists: the picker says 全部科室 and the whole
+    day is read."""
+    c = today_clinic(sqlite_db, 3)
+    other = f.department(sqlite_db, "WK", "外科")
+    f.session(sqlite_db, f.doctor(sqlite_db, other), hospital_today(), period="pm", capacity=2, slots=1)
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        ctx.settings[S.DAY_DEPARTMENT] = c["department_id"]
+        page = DayListPage(ctx)
+        qtbot.addWidget(page)
+        assert (page.department.currentText(), page.department.currentData()) == ("…", c["department_id"])
+        loads: list[tuple] = []
+        page.loadedRows.connect(lambda _n: loads.append(page.model.query))
+        page.show()
+        qtbot.waitUntil(lambda: loads != [] and page.department.count() > 1 and ctx.tasks.idle, timeout=10_000)
+        assert loads == [(hospital_today(), c["department_id"], None)]
+        assert page.department.currentText() == "内科"
+        page.close()
+        ctx.settings[S.DAY_DEPARTMENT] = 999_999  # deleted since it was saved
+        gone = DayListPage(ctx)
+        qtbot.addWidget(gone)
+        loads.clear()
+        gone.loadedRows.connect(lambda _n: loads.append(gone.model.query))
+        gone.show()
+        qtbot.waitUntil(lambda: gone.model.query == (hospital_today(), None, None) and ctx.tasks.idle, timeout=10_000)
+        assert gone.department.currentData() == 0 and gone.model.rowCount() == 3
+        assert loads[-1] == (hospital_today(), None, None)
 
 
 def test_filters_search_and_doctor_choice(qtbot, sqlite_db, tmp_path):
