@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from console.bookings.dayactions import DayActions, UndoBar
 from console.bookings.daymodel import STATUS_FILTERS, DayListModel
+from console.bookings.daypickers import DayPickers
 from console.bookings.page import BookingPage
 from console.common import labels as L, settings as S
 from console.common.booktable import BookingTable
@@ -39,7 +40,6 @@ from console.common.tasks import is_unreachable, user_message
 from console.common.widgets import MessageBar, SearchBox, calendar_popup, open_dialog
 from services.bookings import queries
 from services.clock import hospital_today
-from services.rosters import masterdata
 from services.sync.changes import Changes
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ NOTIFY_POLL_MS = 12_000  # how stale a 通知 cell may get; the query is one gro
 __all__ = ["DayListModel", "DayListPage"]
 
 
-class DayListPage(DayActions, BookingPage):
+class DayListPage(DayActions, DayPickers, BookingPage):
     statusMessage = Signal(str)
     loadedRows = Signal(int)
     notifyStatesRead = Signal(int)  # a poll of the notification states was applied: how many rows changed
@@ -271,57 +271,6 @@ class DayListPage(DayActions, BookingPage):
     def _apply_status_filter(self) -> None:
         statuses = STATUS_FILTERS.get(self.status_filter.currentData(), ("", None))[1]
         self.table.proxy.set_predicate(None if statuses is None else (lambda r, s=frozenset(statuses): r.status in s))
-
-    # ---------------------------------------------------------------- departments and doctors
-
-    def prepare(self) -> None:
-        """Read the departments and doctors for the pickers (once; the first show does it too): the main
-        window asks once the queue has shown its rows."""
-        if not self._departments_asked:
-            self._departments_asked = True
-            self._load_departments()
-
-    def _load_departments(self) -> None:
-        db = self.ctx.db
-
-        def work():
-            return masterdata.list_departments(db), masterdata.list_doctors(db)
-        self.ctx.tasks.run_task(work, self._departments_loaded)
-
-    def _departments_loaded(self, result, error) -> None:
-        if error is not None:
-            if not is_unreachable(error):
-                self.messages.show_message(user_message(error), "error")
-            QTimer.singleShot(5000, self._load_departments)
-            return
-        self._departments, self._doctors = result
-        self.department.blockSignals(True)
-        self.department.clear()
-        self.department.addItem(self.tr("All departments"), 0)
-        for d in self._departments:
-            self.department.addItem(d.name, d.id)
-        self.department.setCurrentIndex(max(0, self.department.findData(self._wanted_department or 0)))
-        self.department.blockSignals(False)
-        self._fill_doctors(self._wanted_doctor)
-        self._wanted_department = self._wanted_doctor = None
-        if self._loading is None and self.model.query is not None and self.model.query != self.query():
-            self.reload(new_query=True)  # the saved department or doctor is gone: the picker says 全部
-        # (a load under way compares its query when it lands; a page not shown yet reads at its first show)
-
-    def _fill_doctors(self, wanted: int | None = None) -> None:
-        dep = self.department.currentData() or None
-        self.doctor.blockSignals(True)
-        self.doctor.clear()
-        self.doctor.addItem(self.tr("All doctors"), 0)
-        for d in self._doctors:
-            if dep is None or d.department_id == dep:
-                self.doctor.addItem(d.name, d.id)
-        self.doctor.setCurrentIndex(max(0, self.doctor.findData(wanted or 0)))
-        self.doctor.blockSignals(False)
-
-    def _department_chosen(self, _index: int) -> None:
-        self._fill_doctors()
-        self.reload(new_query=True)
 
     # ---------------------------------------------------------------- loading
 
