@@ -104,6 +104,12 @@ def to_local(utc: dt.datetime) -> dt.datetime:
     return utc.replace(tzinfo=dt.UTC).astimezone(_zone).replace(tzinfo=None)
 
 
+def to_utc(local: dt.datetime) -> dt.datetime:
+    """The hospital's naive wall-clock time as the naive UTC moment the timestamp columns hold (whatever
+    the zone of the PC this runs on)."""
+    return local.replace(tzinfo=_zone).astimezone(dt.UTC).replace(tzinfo=None)
+
+
 def local_now(utc_now: Callable[[], dt.datetime] | None = None) -> dt.datetime:
     """Naive wall-clock 'now' at the hospital (``utc_now``: a clock to read instead of the PC's)."""
     return to_local((utc_now or utcnow)())

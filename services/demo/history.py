@@ -9,17 +9,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 
+from services.clock import to_utc
 from services.db import Database
 from services.domain import BookingSource, BookingStatus, SessionStatus
 from services.models import Booking, ClinicSession, Doctor, Slot
 
 REJECT_REASONS = ("该医生本时段仅接诊复诊患者，请改约其他医生", "您近期爽约次数较多，请到窗口现场挂号",
                   "就诊人信息不完整，请完善后重新预约", "该号为专家特需号，请通过窗口预约")
-
-
-def to_utc(local: dt.datetime) -> dt.datetime:
-    """A naive local wall-clock time as the naive UTC the timestamp columns hold."""
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass

@@ -23,10 +23,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from services.bookings import decisions, patients, rules
-from services.clock import hospital_today, local_now
+from services.clock import hospital_today, local_now, to_utc
 from services.db import Database
 from services.demo import notices
-from services.demo.history import REJECT_REASONS, BookingPlan, PlannedSlot, load_slots, to_utc
+from services.demo.history import REJECT_REASONS, BookingPlan, PlannedSlot, load_slots
 from services.demo.simulate import MiniProgram, random_name, random_patient
 from services.domain import BookingSource, BookingStatus, Period, Role
 from services.errors import RegdeskError, RuleRefused, ValidationError

@@ -138,3 +138,26 @@ def test_prepare_creates_seeds_once_and_logs_in_as_demo(tmp_path):
         assert again == actor and _scalar(db, select(func.count()).select_from(Booking)) == before
     finally:
         db.dispose()
+
+
+def test_seeded_times_are_the_hospitals_whatever_the_pcs_zone(sqlite_db, monkeypatch):
+    """The demo writes its wall-clock times as UTC through the hospital's zone (Asia/Shanghai), not the
+    PC's: on a PC set to New York the requests still waiting were sent during the last six hours, none
+    later than now."""
+    import time
+
+    from services.clock import utcnow
+    from services.models import Booking
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        hospital.seed(sqlite_db)
+    finally:
+        monkeypatch.undo()  # the PC's own zone again, for the tests after this one
+        time.tzset()
+    now = utcnow()
+    with sqlite_db.read() as c:
+        sent = c.execute(select(Booking.created_at).where(Booking.status == "pending")).scalars().all()
+        latest = c.execute(select(func.max(Booking.created_at))).scalar_one()
+    assert sent and latest <= now
+    assert all(now - dt.timedelta(hours=6, minutes=5) <= t <= now for t in sent), (min(sent), max(sent), now)
