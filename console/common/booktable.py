@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 30
 MAX_FIT = 300  # a column fitted to its rows is never wider than this; a longer text elides (tooltip)
-FIT_ROWS, FIT_TAIL = 100, 20  # the rows a column is fitted to: so many from the top (five screens) and from the end
+FIT_ROWS, FIT_TAIL, FIT_SPREAD = 100, 20, 100  # the rows a column is fitted to: _fit_sample
 
 
 MARK_TINT = QColor("#fff1b8")  # a marked row's background (the selection's colour wins while selected)
@@ -318,10 +318,15 @@ class BookingTable(QTableView):
         return self.sizeHintForIndex(self.proxy.index(at, column)).width() if at >= 0 else 0
 
     def _fit_sample(self) -> list[tuple[int, object]]:
-        """(proxy row, row) of the rows a column is fitted to: the first FIT_ROWS shown and the last
-        FIT_TAIL (the longest numbers, when sorted by one)."""
+        """(proxy row, row) of the rows a column is fitted to: the first FIT_ROWS shown (five screens), the
+        last FIT_TAIL (the longest numbers, when sorted by one) and FIT_SPREAD spread evenly between (a
+        day sorted by time holds every department all along: 耳鼻喉科 need not be among the first)."""
         n, proxy = self.proxy.rowCount(), self.proxy
-        shown = range(n) if n <= FIT_ROWS + FIT_TAIL else [*range(FIT_ROWS), *range(n - FIT_TAIL, n)]
+        if n <= FIT_ROWS + FIT_TAIL + FIT_SPREAD:
+            shown = range(n)
+        else:
+            step = (n - FIT_ROWS - FIT_TAIL) / FIT_SPREAD
+            shown = [*range(FIT_ROWS), *(FIT_ROWS + int(k * step) for k in range(FIT_SPREAD)), *range(n - FIT_TAIL, n)]
         return [(p, proxy.row_at(p)) for p in shown]
 
     def _set_widths(self, widths: dict[int, int]) -> None:

@@ -157,3 +157,26 @@ def test_the_widest_free_text_gives_way_first_and_never_below_its_floor():
     assert give_way([100, 60, 200], 80, [50, 50, 50]) == [100, 60, 120]
     assert give_way([100, 60, 200], 200, [50, 50, 50]) == [53, 53, 53]  # down to one width, all of them
     assert give_way([100, 60, 200], 500, [70, 70, 70]) == [70, 60, 70]  # as far as the floors allow
+
+
+def test_a_long_text_far_down_a_big_list_is_fitted_too(qtbot, chinese):
+    """A day sorted by time: the first rows may all be 内科 while 耳鼻咽喉头颈外科 comes hundreds of rows
+    down. The column is fitted to rows spread over the whole list, not to the first screens only, so
+    with room to spare no department is cut short."""
+    from console.common.booktable import BookingTable
+    from console.common.tablemodel import Column, RowTableModel
+
+    class Model(RowTableModel):
+        columns = (Column("id", "No.", lambda r: str(r[0])), Column("dep", "Department", lambda r: r[1], elastic=4),
+                   Column("note", "Note", lambda r: ""))  # the last column takes what room is left
+
+    model = Model()
+    table = BookingTable(model)
+    qtbot.addWidget(table)
+    table.resize(900, 500)
+    table.show()
+    rows = [(i, "耳鼻咽喉头颈外科" if 5_000 <= i < 5_300 else "内科") for i in range(30_000)]
+    model.set_rows(rows, checked=True)
+    far = next(p for p in range(table.proxy.rowCount()) if table.proxy.row_at(p)[1] != "内科")
+    table.scrollTo(table.proxy.index(far, 1))
+    assert not cut_off(table, far, 1)
