@@ -190,7 +190,8 @@ def test_the_queue_is_read_first_and_what_can_wait_is_read_once_its_rows_are_sho
             read.clear()
             w = MainWindow(ctx, live=False)
             qtbot.addWidget(w)
-            w.queue.firstLoaded.connect(lambda: shown_at.append(len(read)))
+            # the rows in the model (what the rest waits for comes after they are painted, later still)
+            w.queue.model.modelReset.connect(lambda: shown_at.append(len(read)))
             w.show()
             qtbot.waitUntil(lambda: shown_at != [] and ctx.tasks.idle and w.daylist.department.count() > 1
                             and w.jobs_monitor.latest is not None, timeout=15_000)
