@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 ROW_HEIGHT = 30
 MAX_FIT = 300  # a column fitted to its rows is never wider than this; a longer text elides (tooltip)
 FIT_ROWS, FIT_TAIL, FIT_SPREAD = 100, 20, 100  # the rows a column is fitted to: _fit_sample
+FIT_MEASURED = 6  # the longest texts of a column (by UTF-8 length) measured with the font
 
 
 MARK_TINT = QColor("#fff1b8")  # a marked row's background (the selection's colour wins while selected)
@@ -303,19 +304,22 @@ class BookingTable(QTableView):
     def _content_width(self, column: int, sample: list[tuple[int, object]]) -> int:
         """What Qt's sizeHintForColumn gives over ``rows`` (a sample of those shown), at a fraction of its
         cost: Qt asks the delegate (and through it the model, a dozen roles) for every row, 70 ms a column
-        on the 2-core machine; here each distinct text is measured once and the delegate is asked only
-        for the widest one."""
-        display, metrics = self.source.columns[column].display, self.fontMetrics()
-        widest, at, seen = -1, -1, set()
+        on the 2-core machine; here the FIT_MEASURED longest distinct texts (by their UTF-8 length, where a
+        Chinese character counts as much as a wide Latin pair) are measured with the font, and the delegate
+        is asked only for the widest one."""
+        display = self.source.columns[column].display
+        rough: dict[str, tuple[int, int]] = {}  # text -> (its UTF-8 length: a CJK character counts 3, a digit 1; row)
         for p, row in sample:
             text = display(row)
-            if text in seen:
-                continue
-            seen.add(text)
-            width = metrics.horizontalAdvance(text)
-            if width > widest:
-                widest, at = width, p
-        return self.sizeHintForIndex(self.proxy.index(at, column)).width() if at >= 0 else 0
+            if text not in rough:
+                rough[text] = (len(text.encode()), p)
+        if not rough:
+            return 0
+        # only the few longest are measured (a font metric call each); the widest of them asks the delegate
+        metrics = self.fontMetrics()
+        longest = sorted(rough.items(), key=lambda kv: kv[1][0], reverse=True)[:FIT_MEASURED]
+        _width, at = max((metrics.horizontalAdvance(text), p) for text, (_n, p) in longest)
+        return self.sizeHintForIndex(self.proxy.index(at, column)).width()
 
     def _fit_sample(self) -> list[tuple[int, object]]:
         """(proxy row, row) of the rows a column is fitted to: the first FIT_ROWS shown (five screens), the
