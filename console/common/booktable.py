@@ -357,7 +357,10 @@ class BookingTable(QTableView):
         if last in widths:
             widths[last] = floors[last]
         self._set_widths(widths)
-        over = header.length() - self.viewport().width()
+        # what the columns take besides the last, which stretches over the rest (header.length() would
+        # still count the last at its old stretched width: Qt resizes it later)
+        taken = sum(header.sectionSize(i) for i in range(header.count()) if i != last and not header.isSectionHidden(i))
+        over = taken + floors.get(last, header.minimumSectionSize()) - self.viewport().width()
         names = [i for i in widths if i != last]
         if over > 0 and names:
             narrower = give_way([widths[i] for i in names], over, [floors[i] for i in names])

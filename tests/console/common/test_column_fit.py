@@ -180,3 +180,24 @@ def test_a_long_text_far_down_a_big_list_is_fitted_too(qtbot, chinese):
     far = next(p for p in range(table.proxy.rowCount()) if table.proxy.row_at(p)[1] != "内科")
     table.scrollTo(table.proxy.index(far, 1))
     assert not cut_off(table, far, 1)
+
+
+def test_with_room_to_spare_no_column_gives_way(qtbot, chinese, sqlite_db, tmp_path):
+    """The day list at 1366x768 with a day of short rows: every column is as wide as its rows (耳鼻喉科
+    whole), the last one stretching over the room left; none is narrowed as if the list were too wide
+    (the last column's old stretched width must not count when the others are fitted)."""
+    from console.bookings.daylist import DayListPage
+    dep = f.department(sqlite_db, "EBH", "耳鼻喉科")
+    _sid, slots = f.session(sqlite_db, f.doctor(sqlite_db, dep, "欧阳明日"), hospital_today(), slots=2, capacity=20)
+    for i in range(40):  # more than a screen: the scroll bar comes with the rows
+        f.set_status(sqlite_db, f.request(sqlite_db, slots[i % 2], f.patient(sqlite_db, name=f"王{i}")), "confirmed")
+    with console_context(sqlite_db, staff(sqlite_db), tmp_path) as ctx:
+        page = DayListPage(ctx)
+        qtbot.addWidget(page)
+        page.resize(1200, 650)  # the page's share of a 1366x768 screen beside the navigation
+        page.show()
+        qtbot.waitUntil(lambda: page.model.rowCount() == 40 and ctx.tasks.idle, timeout=10_000)
+        table, header = page.table, page.table.horizontalHeader()
+        last = header.logicalIndex(header.count() - 1)
+        assert table._natural and all(table.columnWidth(i) == w for i, w in table._natural.items() if i != last)
+        assert not any(cut_off(table, r, c) for r in range(10) for c in range(header.count()) if c != last)
