@@ -126,7 +126,7 @@ class QueueModel(BookingModel):
                sort=_position, width=120),
         Column("rule", QT_TRANSLATE_NOOP("BookingModel", "Rules"), rule_word,
                sort=lambda r: (r.rule is not None, r.rule or ""), tooltip=lambda r: r.rule_reason, width=96,
-               elastic=5),  # 超出预约期 whole, 当天同科… with its reason in the tooltip
+               elastic=3),  # 可通过 whole, 超出预… with its reason in the tooltip (a narrow screen beside the details)
         Column("history", QT_TRANSLATE_NOOP("BookingModel", "History"), history_text,
                sort=lambda r: (r.no_shows, len(r.others)), tooltip=_history_tip,
                elastic=1),  # its first word (爽…, 当…) marks the row; the detail pane and the tooltip say it all

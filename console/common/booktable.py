@@ -350,8 +350,9 @@ class BookingTable(QTableView):
             return
         header = self.horizontalHeader()
         em = self.fontMetrics().horizontalAdvance("字")
-        # n characters and the "…" after them, with the cell's padding
-        floors = {i: em * (self.source.columns[i].elastic + 1) + 14 for i in self._natural}
+        # n characters and the "…" after them, with the cell's padding (4 + 4) and Qt's text margins (3 + 3),
+        # and a little to spare: at exactly that width the elision sometimes left "…" alone
+        floors = {i: em * (self.source.columns[i].elastic + 1) + 18 for i in self._natural}
         last = header.logicalIndex(header.count() - 1)  # it stretches over what the others leave
         widths = dict(self._natural)
         if last in widths:
