@@ -323,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     started = time.monotonic()
     try:
+        cluster.base = free_base(args.base)
         cluster.start()
     except GaleraUnavailable as exc:
         print(f"galera: {exc}", file=sys.stderr)
