@@ -67,16 +67,22 @@ class Display:
         n = self.number if self.number is not None else self._free_number()
         self.name = f":{n}"
         env = dict(os.environ, DISPLAY=self.name)
-        self.procs.append(subprocess.Popen(["Xvfb", self.name, "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24",
-                                            "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        self._wait(lambda: Path(f"/tmp/.X11-unix/X{n}").exists(), f"Xvfb {self.name}")
-        self.procs.append(subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        try:
+            self.procs.append(subprocess.Popen(["Xvfb", self.name, "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24",
+                                                "-nolisten", "tcp"], stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.DEVNULL))
+            self._wait(lambda: Path(f"/tmp/.X11-unix/X{n}").exists(), f"Xvfb {self.name}")
+            self.procs.append(subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.DEVNULL))
 
-        def wm_ready() -> bool:
-            out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=env, capture_output=True,
-                                 text=True)
-            return "window id" in out.stdout
-        self._wait(wm_ready, "openbox")
+            def wm_ready() -> bool:
+                out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=env, capture_output=True,
+                                     text=True)
+                return "window id" in out.stdout
+            self._wait(wm_ready, "openbox")
+        except BaseException:  # what did start is stopped: no X server left running behind a failed start
+            self.__exit__()
+            raise
         for key, value in (("DISPLAY", self.name), ("QT_QPA_PLATFORM", "xcb")):
             self.saved_env[key] = os.environ.get(key)
             os.environ[key] = value
