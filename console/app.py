@@ -32,7 +32,14 @@ from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QVBoxLayo
 from console.common import i18n, settings as S
 from console.common.context import ConsoleContext
 from console.common.icons import icon
-from console.common.tasks import NextFunc, TaskRunner, is_unreachable, pause_collector, user_message
+from console.common.tasks import (
+    NextFunc,
+    TaskRunner,
+    is_unreachable,
+    pause_collector,
+    resume_collector_after_paint,
+    user_message,
+)
 from console.common.widgets import text_label
 from console.login import LoginDialog
 from services import config as config_mod
@@ -99,7 +106,6 @@ class Prefetch:
     def __init__(self, tasks: TaskRunner, func: Callable[[], Any]):
         self._result: tuple | None = None
         self._next: NextFunc | None = None
-        self._tasks = tasks
         pause_collector()
         tasks.run_task(func, self._arrived)
 
@@ -115,7 +121,7 @@ class Prefetch:
                 if shiboken6.isValid(owner):
                     next_func(result, error)
             finally:
-                self._tasks.resume_after_paint(shown_in)
+                resume_collector_after_paint(shown_in)
         if self._result is None:
             self._next = deliver
         else:

@@ -19,6 +19,7 @@ too narrow for its text (a long note, a narrowed column) elides it and shows the
 """
 from __future__ import annotations
 
+import heapq
 import logging
 
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -317,7 +318,7 @@ class BookingTable(QTableView):
             return 0
         # only the few longest are measured (a font metric call each); the widest of them asks the delegate
         metrics = self.fontMetrics()
-        longest = sorted(rough.items(), key=lambda kv: kv[1][0], reverse=True)[:FIT_MEASURED]
+        longest = heapq.nlargest(FIT_MEASURED, rough.items(), key=lambda kv: kv[1][0])
         _width, at = max((metrics.horizontalAdvance(text), p) for text, (_n, p) in longest)
         return self.sizeHintForIndex(self.proxy.index(at, column)).width()
 

@@ -35,7 +35,7 @@ MARKED_ROLE = Qt.ItemDataRole.UserRole + 5  # True for a row marked with Space (
 # the roles as plain ints, compared in cell() (asked about eight times a cell at each paint)
 _DISPLAY, _ALIGN, _TIP = (int(r.value) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.TextAlignmentRole,
                                                  Qt.ItemDataRole.ToolTipRole))
-_FOREGROUND, _DECORATION = int(Qt.ItemDataRole.ForegroundRole.value), int(Qt.ItemDataRole.DecorationRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
 _LOOK = frozenset(int(r.value) for r in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
                                          Qt.ItemDataRole.FontRole, Qt.ItemDataRole.DecorationRole))
 _ID, _SORT, _ROW, _SEARCH, _MARKED = (int(r) for r in (ID_ROLE, SORT_ROLE, ROW_ROLE, SEARCH_ROLE, MARKED_ROLE))

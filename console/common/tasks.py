@@ -72,6 +72,14 @@ def resume_collector() -> None:
             _resume_all()
 
 
+def resume_collector_after_paint(widget: QWidget | None) -> None:
+    """(GUI thread) End a pause once ``widget`` has painted what it was given (at once without one)."""
+    if widget is not None and shiboken6.isValid(widget):
+        after_paint(widget, resume_collector)
+    else:
+        resume_collector()
+
+
 def _resume_all() -> None:
     _pause["count"] = 0
     if _pause["timer"] is not None:
@@ -100,7 +108,7 @@ class _Job(QRunnable):
                 log.error("background task failed:\n%s", "".join(traceback.format_exception(exc)))
         try:
             self._relay.done.emit(self._next, result, error, self._shown_in)
-        except RuntimeError:  # the relay is gone (the console is shutting down): its runner released the pause
+        except RuntimeError:  # the relay is gone (the console is shutting down); a pause ends by its time bound
             pass
 
 
@@ -150,7 +158,7 @@ class TaskRunner(QObject):
             self._deliver(next_func, result, error)
         finally:
             if shown_in is not None:  # once the widget has painted what next_func gave it
-                self.resume_after_paint(shown_in)
+                resume_collector_after_paint(shown_in)
 
     def _deliver(self, next_func: NextFunc | None, result: Any, error: BaseException | None) -> None:
         self._pending -= 1
@@ -169,14 +177,6 @@ class TaskRunner(QObject):
         if isinstance(owner, QObject) and not shiboken6.isValid(owner):
             return  # the widget that asked was closed meanwhile
         next_func(result, error)
-
-    @staticmethod
-    def resume_after_paint(widget: QWidget | None) -> None:
-        """End a pause of :func:`pause_collector` once ``widget`` has painted (at once without one)."""
-        if widget is not None and shiboken6.isValid(widget):
-            after_paint(widget, resume_collector)
-        else:
-            resume_collector()
 
     def wait_for_done(self, msecs: int = 30_000) -> bool:
         """Block until all workers finished (shutdown and tests); queued results still need the event loop."""

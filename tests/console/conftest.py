@@ -1,5 +1,5 @@
 """For every console test: the garbage collector is running when it starts. A big read holds the collector
-off until its rows are painted (console.common.tasks.TaskRunner.pause_collector); a pause that never ends
+off until its rows are painted (console.common.tasks.pause_collector); a pause that never ends
 would leave a console without one. Whatever the previous test left to delete or to paint is let happen
 first (a pause ends at the latest a second after its rows arrived, or when its widget is destroyed)."""
 from __future__ import annotations
